@@ -1,0 +1,142 @@
+//! Identity: who is calling, proven by an access token whose session and user are
+//! re-read from the database on every request, so that disabling a user, changing
+//! roles or logging out takes effect at once.
+
+pub mod password;
+pub mod roles;
+pub mod routes;
+pub mod service;
+pub mod tokens;
+
+use crate::db::DbConn;
+use crate::db::schema::{agencies, sessions, users};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use diesel::prelude::*;
+use roles::{Role, decode_roles};
+use std::future::Future;
+use std::pin::Pin;
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub agency_id: String,
+    pub agency_kind: String,
+    pub country: String,
+    pub roles: Vec<Role>,
+    pub session_id: String,
+    pub must_change_password: bool,
+}
+
+impl Principal {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// The caller's id, kept in the request's extensions for the access log.
+#[derive(Debug, Clone)]
+pub struct CallerId(pub String);
+
+type PrincipalRow = (String, String, String, String, String, String, String, bool);
+
+fn load_principal(
+    conn: &mut DbConn,
+    user_id: &str,
+    session_id: &str,
+) -> ApiResult<Option<Principal>> {
+    let now = crate::db::now();
+    let row: Option<PrincipalRow> = sessions::table
+        .inner_join(users::table.inner_join(agencies::table))
+        .filter(sessions::id.eq(session_id))
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .filter(users::status.eq("active"))
+        .select((
+            users::id,
+            users::username,
+            users::display_name,
+            users::agency_id,
+            agencies::kind,
+            agencies::country_code,
+            users::roles,
+            users::must_change_password,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(
+        |(user_id, username, display_name, agency_id, agency_kind, country, roles, must_change)| {
+            Principal {
+                user_id,
+                username,
+                display_name,
+                agency_id,
+                agency_kind,
+                country,
+                roles: decode_roles(&roles),
+                session_id: session_id.to_owned(),
+                must_change_password: must_change,
+            }
+        },
+    ))
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?;
+    let value = value.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+async fn authenticate(req: HttpRequest) -> ApiResult<Principal> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?
+        .clone();
+    let token = bearer(&req).ok_or(ApiError::Unauthenticated)?;
+    let claims = state.tokens.verify(&token)?;
+    let principal = state
+        .db(move |conn| load_principal(conn, &claims.sub, &claims.sid))
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    req.extensions_mut()
+        .insert(CallerId(principal.user_id.clone()));
+    Ok(principal)
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = ApiResult<Principal>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let principal = authenticate(req).await?;
+            if principal.must_change_password {
+                return Err(ApiError::PasswordChangeRequired);
+            }
+            Ok(principal)
+        })
+    }
+}
+
+/// A principal that may still owe a password change: only for the few endpoints that
+/// let them make it (`/auth/password`, `/me`, `/auth/logout`).
+pub struct PendingPrincipal(pub Principal);
+
+impl FromRequest for PendingPrincipal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = ApiResult<PendingPrincipal>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(req).await.map(PendingPrincipal) })
+    }
+}

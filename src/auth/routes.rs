@@ -1,0 +1,204 @@
+use super::service::{self, AuthContext, TokenResponse};
+use super::tokens::Jwks;
+use super::{PendingPrincipal, Principal};
+use crate::auth::roles::Role;
+use crate::error::{ApiResult, Problem};
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(login)
+        .service(refresh)
+        .service(logout)
+        .service(change_password)
+        .service(jwks)
+        .service(me);
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    #[schema(format = Password)]
+    pub current_password: String,
+    #[schema(format = Password)]
+    pub new_password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub agency_id: String,
+    pub country: String,
+    pub roles: Vec<Role>,
+    pub must_change_password: bool,
+}
+
+fn context(state: &AppState) -> AuthContext<'_> {
+    AuthContext {
+        hasher: &state.hasher,
+        tokens: &state.tokens,
+        settings: &state.settings,
+    }
+}
+
+/// Log in with a username and password.
+///
+/// Five failures in a row lock the account for ten minutes; an unknown user, a wrong
+/// password and a locked or disabled account all get the same answer.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "Invalid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<web::Json<TokenResponse>> {
+    let body = body.into_inner();
+    let st = state.clone();
+    let tokens = state
+        .db(move |conn| service::login(conn, &context(&st), &body.username, &body.password))
+        .await?;
+    Ok(web::Json(tokens))
+}
+
+/// Exchange a refresh token for new tokens. Each refresh token works once; presenting
+/// a spent one ends the whole session.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "Invalid, expired or reused refresh token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<web::Json<TokenResponse>> {
+    let body = body.into_inner();
+    let st = state.clone();
+    let tokens = state
+        .db(move |conn| service::refresh(conn, &context(&st), &body.refresh_token))
+        .await?;
+    Ok(web::Json(tokens))
+}
+
+/// End the caller's session: its refresh token and access tokens stop working.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/logout")]
+async fn logout(state: web::Data<AppState>, caller: PendingPrincipal) -> ApiResult<HttpResponse> {
+    let session_id = caller.0.session_id;
+    state
+        .db(move |conn| service::revoke_session(conn, &session_id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Change the caller's password (required after the first login). Other sessions end.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    request_body = PasswordChangeRequest,
+    responses(
+        (status = 204, description = "Password changed"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong current password or a new password that breaks the policy", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/password")]
+async fn change_password(
+    state: web::Data<AppState>,
+    caller: PendingPrincipal,
+    body: web::Json<PasswordChangeRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let caller = caller.0;
+    let st = state.clone();
+    state
+        .db(move |conn| {
+            service::change_password(
+                conn,
+                &context(&st),
+                &caller.user_id,
+                &caller.session_id,
+                &body.current_password,
+                &body.new_password,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The public keys that verify access tokens (RFC 7517), for national systems.
+#[utoipa::path(tag = "auth", responses((status = 200, body = Jwks)))]
+#[get("/auth/jwks")]
+async fn jwks(state: web::Data<AppState>) -> web::Json<Jwks> {
+    web::Json(state.tokens.jwks())
+}
+
+/// The caller's identity and roles.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Me),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me")]
+async fn me(caller: PendingPrincipal) -> web::Json<Me> {
+    let p = caller.0;
+    web::Json(Me {
+        id: p.user_id,
+        username: p.username,
+        display_name: p.display_name,
+        agency_id: p.agency_id,
+        country: p.country,
+        roles: p.roles,
+        must_change_password: p.must_change_password,
+    })
+}
+
+/// Rejects callers who hold none of `roles`.
+pub fn require_any(caller: &Principal, roles: &[Role]) -> ApiResult<()> {
+    if roles.iter().any(|r| caller.has(*r)) {
+        Ok(())
+    } else {
+        Err(crate::error::ApiError::forbidden(
+            "your roles do not allow this action",
+        ))
+    }
+}

@@ -1,0 +1,296 @@
+//! Login, refresh-token rotation, logout and password changes. Blocking code: call
+//! it from `AppState::db`, never on the async executor (argon2 is CPU-heavy).
+
+use super::password::{self, Hasher};
+use super::tokens::TokenKeys;
+use crate::config::Settings;
+use crate::db::schema::{refresh_tokens, sessions, users};
+use crate::db::{DbConn, write_tx};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::users::model::{UserRow, normalize_username};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Lifetime of the access token in seconds.
+    pub expires_in: i64,
+    /// Single use: each refresh answers with a new one.
+    pub refresh_token: String,
+    /// When true, only `POST /api/v1/auth/password`, `/me` and logout are allowed.
+    pub password_change_required: bool,
+}
+
+pub struct AuthContext<'a> {
+    pub hasher: &'a Hasher,
+    pub tokens: &'a TokenKeys,
+    pub settings: &'a Settings,
+}
+
+fn hash_refresh_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_refresh_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn insert_refresh_token(
+    conn: &mut DbConn,
+    session_id: &str,
+    now: NaiveDateTime,
+    ctx: &AuthContext,
+) -> ApiResult<String> {
+    let token = new_refresh_token();
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::token_hash.eq(hash_refresh_token(&token)),
+            refresh_tokens::session_id.eq(session_id),
+            refresh_tokens::created_at.eq(now),
+            refresh_tokens::expires_at
+                .eq(now + Duration::seconds(ctx.settings.refresh_token_ttl_secs)),
+        ))
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// Counts a failed password; the failure that reaches the limit locks the account.
+pub fn record_failed_password(
+    conn: &mut DbConn,
+    user_id: &str,
+    settings: &Settings,
+) -> ApiResult<()> {
+    let failures: i32 = diesel::update(users::table.find(user_id))
+        .set(users::failed_logins.eq(users::failed_logins + 1))
+        .returning(users::failed_logins)
+        .get_result(conn)?;
+    if failures >= settings.max_failed_logins {
+        let until = crate::db::now() + Duration::seconds(settings.lockout_secs);
+        diesel::update(users::table.find(user_id))
+            .set((
+                users::locked_until.eq(Some(until)),
+                users::failed_logins.eq(0),
+            ))
+            .execute(conn)?;
+        tracing::warn!(user_id, "account locked after failed logins");
+    }
+    Ok(())
+}
+
+/// Unknown user, wrong password, disabled or locked account: one answer, and the
+/// same argon2 work, for each.
+pub fn login(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    username: &str,
+    password: &str,
+) -> ApiResult<TokenResponse> {
+    let now = crate::db::now();
+    let Ok(username) = normalize_username(username) else {
+        ctx.hasher.verify_dummy(password);
+        return Err(ApiError::InvalidCredentials);
+    };
+    let user: Option<UserRow> = users::table
+        .filter(users::username.eq(&username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(user) = user else {
+        ctx.hasher.verify_dummy(password);
+        return Err(ApiError::InvalidCredentials);
+    };
+    if !user.is_active() || user.is_locked(now) {
+        ctx.hasher.verify_dummy(password);
+        return Err(ApiError::InvalidCredentials);
+    }
+    if !ctx.hasher.verify(password, &user.password_hash) {
+        record_failed_password(conn, &user.id, ctx.settings)?;
+        return Err(ApiError::InvalidCredentials);
+    }
+    let session_id = uuid::Uuid::now_v7().to_string();
+    let refresh_token = write_tx(conn, |conn| -> ApiResult<String> {
+        diesel::update(users::table.find(&user.id))
+            .set((
+                users::failed_logins.eq(0),
+                users::locked_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+        diesel::insert_into(sessions::table)
+            .values((
+                sessions::id.eq(&session_id),
+                sessions::user_id.eq(&user.id),
+                sessions::created_at.eq(now),
+                sessions::expires_at.eq(now + Duration::seconds(ctx.settings.session_max_secs)),
+            ))
+            .execute(conn)?;
+        insert_refresh_token(conn, &session_id, now, ctx)
+    })?;
+    Ok(TokenResponse {
+        access_token: ctx.tokens.issue(&user.id, &session_id)?,
+        token_type: "Bearer",
+        expires_in: ctx.tokens.ttl_secs(),
+        refresh_token,
+        password_change_required: user.must_change_password,
+    })
+}
+
+pub fn revoke_session(conn: &mut DbConn, session_id: &str) -> ApiResult<()> {
+    diesel::update(sessions::table.find(session_id))
+        .filter(sessions::revoked_at.is_null())
+        .set(sessions::revoked_at.eq(Some(crate::db::now())))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn revoke_user_sessions(
+    conn: &mut DbConn,
+    user_id: &str,
+    except: Option<&str>,
+) -> ApiResult<()> {
+    let mut query = diesel::update(sessions::table)
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .into_boxed();
+    if let Some(keep) = except {
+        query = query.filter(sessions::id.ne(keep));
+    }
+    query
+        .set(sessions::revoked_at.eq(Some(crate::db::now())))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A refresh token with its session and user.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = refresh_tokens)]
+struct RefreshLookup {
+    session_id: String,
+    used_at: Option<NaiveDateTime>,
+    expires_at: NaiveDateTime,
+    #[diesel(select_expression = sessions::user_id)]
+    user_id: String,
+    #[diesel(select_expression = sessions::revoked_at)]
+    revoked_at: Option<NaiveDateTime>,
+    #[diesel(select_expression = sessions::expires_at)]
+    session_expires: NaiveDateTime,
+    #[diesel(select_expression = users::status)]
+    status: String,
+    #[diesel(select_expression = users::must_change_password)]
+    must_change: bool,
+}
+
+enum RefreshOutcome {
+    Rotated(String),
+    /// A spent token came back: someone holds a copy. The session is revoked.
+    Reused,
+}
+
+/// Rotates a refresh token. A token is spent by an atomic update, so two concurrent
+/// uses of one token cannot both succeed: the loser counts as reuse.
+pub fn refresh(conn: &mut DbConn, ctx: &AuthContext, token: &str) -> ApiResult<TokenResponse> {
+    let now = crate::db::now();
+    let hash = hash_refresh_token(token);
+    let found: Option<RefreshLookup> = refresh_tokens::table
+        .inner_join(sessions::table.inner_join(users::table))
+        .filter(refresh_tokens::token_hash.eq(&hash))
+        .select(RefreshLookup::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(RefreshLookup {
+        session_id,
+        used_at,
+        expires_at,
+        user_id,
+        revoked_at,
+        session_expires,
+        status,
+        must_change,
+    }) = found
+    else {
+        return Err(ApiError::InvalidRefreshToken);
+    };
+    if used_at.is_some() {
+        revoke_session(conn, &session_id)?;
+        tracing::warn!(session_id, "refresh token reused; session revoked");
+        return Err(ApiError::InvalidRefreshToken);
+    }
+    if revoked_at.is_some() || expires_at <= now || session_expires <= now || status != "active" {
+        return Err(ApiError::InvalidRefreshToken);
+    }
+    let outcome = write_tx(conn, |conn| -> ApiResult<RefreshOutcome> {
+        let spent = diesel::update(refresh_tokens::table.find(&hash))
+            .filter(refresh_tokens::used_at.is_null())
+            .set(refresh_tokens::used_at.eq(Some(now)))
+            .execute(conn)?;
+        if spent == 0 {
+            return Ok(RefreshOutcome::Reused);
+        }
+        insert_refresh_token(conn, &session_id, now, ctx).map(RefreshOutcome::Rotated)
+    })?;
+    match outcome {
+        RefreshOutcome::Rotated(refresh_token) => Ok(TokenResponse {
+            access_token: ctx.tokens.issue(&user_id, &session_id)?,
+            token_type: "Bearer",
+            expires_in: ctx.tokens.ttl_secs(),
+            refresh_token,
+            password_change_required: must_change,
+        }),
+        RefreshOutcome::Reused => {
+            revoke_session(conn, &session_id)?;
+            Err(ApiError::InvalidRefreshToken)
+        }
+    }
+}
+
+/// Changes the caller's password. A wrong current password counts towards lockout;
+/// the caller's other sessions end.
+pub fn change_password(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    user_id: &str,
+    session_id: &str,
+    current: &str,
+    new: &str,
+) -> ApiResult<()> {
+    let user: UserRow = users::table
+        .find(user_id)
+        .select(UserRow::as_select())
+        .first(conn)?;
+    if !ctx.hasher.verify(current, &user.password_hash) {
+        record_failed_password(conn, user_id, ctx.settings)?;
+        return Err(ApiError::validation("current_password", "is wrong"));
+    }
+    let mut errors = Vec::new();
+    if let Err(e) = password::check_policy("new_password", new, &user.username) {
+        errors.push(e);
+    } else if new == current {
+        errors.push(FieldError::new(
+            "new_password",
+            "must differ from the current password",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let hash = ctx.hasher.hash(new)?;
+    write_tx(conn, |conn| -> ApiResult<()> {
+        diesel::update(users::table.find(user_id))
+            .set((
+                users::password_hash.eq(&hash),
+                users::must_change_password.eq(false),
+                users::updated_at.eq(crate::db::now()),
+            ))
+            .execute(conn)?;
+        revoke_user_sessions(conn, user_id, Some(session_id))
+    })
+}

@@ -1,0 +1,164 @@
+//! Settings: defaults, then an optional TOML file (`CASELEDGER_CONFIG`), then the
+//! environment. Secrets are wrapped so that they never reach a log line.
+
+use anyhow::{Context, bail};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// argon2id cost. The defaults are OWASP's (19 MiB, 2 passes, 1 lane); only tests
+/// configure cheaper values.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Argon2Settings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Settings {
+    fn default() -> Self {
+        Argon2Settings {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub database_url: Option<String>,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub log_format: LogFormat,
+    pub pool_size: u32,
+    /// PKCS#8 PEM file of the Ed25519 key that signs access tokens; generated into the
+    /// data dir when not set. Instances sharing one database must share this key.
+    pub jwt_key_file: Option<PathBuf>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_secs: i64,
+    /// Absolute lifetime of a login session, however often its token is refreshed.
+    pub session_max_secs: i64,
+    pub max_failed_logins: i32,
+    pub lockout_secs: i64,
+    pub max_json_body_bytes: usize,
+    pub argon2: Argon2Settings,
+    pub bootstrap_password: Option<SecretString>,
+    /// Country of the regional administration agency created with the first user.
+    pub bootstrap_country: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: None,
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            log_format: LogFormat::Text,
+            pool_size: 16,
+            jwt_key_file: None,
+            jwt_issuer: "caseledger".into(),
+            jwt_audience: "caseledger-api".into(),
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 12 * 3600,
+            session_max_secs: 7 * 24 * 3600,
+            max_failed_logins: 5,
+            lockout_secs: 10 * 60,
+            max_json_body_bytes: 256 * 1024,
+            argon2: Argon2Settings::default(),
+            bootstrap_password: None,
+            bootstrap_country: "TT".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the optional file named by `CASELEDGER_CONFIG`, then the environment.
+    pub fn load() -> anyhow::Result<Settings> {
+        let mut settings = match std::env::var_os("CASELEDGER_CONFIG") {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", PathBuf::from(&path).display()))?;
+                toml::from_str(&text).context("parsing the configuration file")?
+            }
+            None => Settings::default(),
+        };
+        settings.apply_env(|name| std::env::var(name).ok())?;
+        Ok(settings)
+    }
+
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        fn parse<T: std::str::FromStr>(name: &str, value: String) -> anyhow::Result<T> {
+            value
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{name} has an invalid value"))
+        }
+        if let Some(v) = var("DATABASE_URL") {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = var("CASELEDGER_BIND") {
+            self.bind = v;
+        }
+        if let Some(v) = var("CASELEDGER_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("CASELEDGER_LOG_FORMAT") {
+            self.log_format = match v.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => bail!("CASELEDGER_LOG_FORMAT must be text or json"),
+            };
+        }
+        if let Some(v) = var("CASELEDGER_POOL_SIZE") {
+            self.pool_size = parse("CASELEDGER_POOL_SIZE", v)?;
+        }
+        if let Some(v) = var("CASELEDGER_JWT_KEY_FILE") {
+            self.jwt_key_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("CASELEDGER_JWT_ISSUER") {
+            self.jwt_issuer = v;
+        }
+        if let Some(v) = var("CASELEDGER_JWT_AUDIENCE") {
+            self.jwt_audience = v;
+        }
+        if let Some(v) = var("CASELEDGER_ACCESS_TOKEN_TTL_SECS") {
+            self.access_token_ttl_secs = parse("CASELEDGER_ACCESS_TOKEN_TTL_SECS", v)?;
+        }
+        if let Some(v) = var("CASELEDGER_REFRESH_TOKEN_TTL_SECS") {
+            self.refresh_token_ttl_secs = parse("CASELEDGER_REFRESH_TOKEN_TTL_SECS", v)?;
+        }
+        if let Some(v) = var("CASELEDGER_MAX_JSON_BODY_BYTES") {
+            self.max_json_body_bytes = parse("CASELEDGER_MAX_JSON_BODY_BYTES", v)?;
+        }
+        if let Some(v) = var("CASELEDGER_ARGON2_MEMORY_KIB") {
+            self.argon2.memory_kib = parse("CASELEDGER_ARGON2_MEMORY_KIB", v)?;
+        }
+        if let Some(v) = var("CASELEDGER_ARGON2_ITERATIONS") {
+            self.argon2.iterations = parse("CASELEDGER_ARGON2_ITERATIONS", v)?;
+        }
+        if let Some(v) = var("CASELEDGER_BOOTSTRAP_PASSWORD") {
+            self.bootstrap_password = Some(SecretString::from(v));
+        }
+        if let Some(v) = var("CASELEDGER_BOOTSTRAP_COUNTRY") {
+            self.bootstrap_country = v;
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", self.data_dir.join("caseledger.db").display())
+        })
+    }
+}

@@ -1,0 +1,232 @@
+//! The one error type users see, rendered as RFC 9457 problem documents.
+//!
+//! Each variant has a stable `type` URI. Internal failures are logged with their cause
+//! and answered with a generic 500 that carries nothing from the database or the code.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::ContentType;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_BASE: &str = "https://caseledger.org/problems/";
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the kind of problem.
+    #[schema(example = "https://caseledger.org/problems/not-found")]
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Field-level validation failures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field, as a JSON member name or a dotted path.
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    #[error("invalid request body: {0}")]
+    InvalidBody(String),
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    #[error("password change required")]
+    PasswordChangeRequired,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("service unavailable")]
+    Unavailable,
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn validation(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn forbidden(why: impl Into<String>) -> ApiError {
+        ApiError::Forbidden(why.into())
+    }
+
+    /// The stable slug of the problem type and its title.
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::Malformed(_) => ("malformed-request", "Malformed request"),
+            ApiError::InvalidBody(_) => ("invalid-body", "Invalid request body"),
+            ApiError::Validation(_) => ("validation-failed", "Validation failed"),
+            ApiError::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
+            ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Payload too large"),
+            ApiError::Unauthenticated => ("unauthenticated", "Authentication required"),
+            ApiError::InvalidCredentials => ("invalid-credentials", "Invalid credentials"),
+            ApiError::InvalidRefreshToken => ("invalid-refresh-token", "Invalid refresh token"),
+            ApiError::PasswordChangeRequired => {
+                ("password-change-required", "Password change required")
+            }
+            ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
+            ApiError::NotFound => ("not-found", "Not found"),
+            ApiError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
+            ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::Unavailable => ("service-unavailable", "Service unavailable"),
+            ApiError::Internal(_) => ("internal-error", "Internal server error"),
+        }
+    }
+
+    fn detail(&self) -> Option<String> {
+        match self {
+            ApiError::Malformed(d)
+            | ApiError::InvalidBody(d)
+            | ApiError::Forbidden(d)
+            | ApiError::Conflict(d) => Some(d.clone()),
+            ApiError::PayloadTooLarge { limit } => Some(format!(
+                "the request body exceeds the limit of {limit} bytes"
+            )),
+            ApiError::InvalidCredentials => {
+                Some("the username or password is wrong, or the account is locked".into())
+            }
+            ApiError::PasswordChangeRequired => {
+                Some("change your password with POST /api/v1/auth/password first".into())
+            }
+            ApiError::Validation(_) => Some("one or more fields are invalid".into()),
+            _ => None,
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.kind();
+        Problem {
+            type_: format!("{PROBLEM_BASE}{slug}"),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            errors: match self {
+                ApiError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::InvalidBody(_) | ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unauthenticated
+            | ApiError::InvalidCredentials
+            | ApiError::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
+            ApiError::PasswordChangeRequired | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = format!("{cause:#}"), "internal error");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header(ContentType(
+            PROBLEM_CONTENT_TYPE.parse().expect("valid media type"),
+        ));
+        if matches!(self, ApiError::Unauthenticated) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> ApiError {
+        match e {
+            diesel::result::Error::NotFound => ApiError::NotFound,
+            other => ApiError::Internal(anyhow::Error::new(other).context("database query")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(e: diesel::r2d2::PoolError) -> ApiError {
+        tracing::error!(error = %e, "database pool");
+        ApiError::Unavailable
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> ApiError {
+        ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Rejections of the JSON extractor: syntax errors are 400, well-formed JSON of the
+/// wrong shape (types, unknown or missing fields) is 422, oversize bodies are 413.
+pub fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let api = match &err {
+        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => {
+            ApiError::PayloadTooLarge { limit: *limit }
+        }
+        E::ContentType => ApiError::UnsupportedMediaType,
+        E::Deserialize(de) if de.is_data() => ApiError::InvalidBody(de.to_string()),
+        E::Deserialize(de) => ApiError::Malformed(format!("the body is not valid JSON: {de}")),
+        E::Payload(actix_web::error::PayloadError::Overflow) => {
+            ApiError::PayloadTooLarge { limit: 0 }
+        }
+        _ => ApiError::Malformed("the request body could not be read".into()),
+    };
+    api.into()
+}
+
+pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::Malformed(format!("invalid query string: {err}")).into()
+}
+
+pub fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    // A malformed identifier names nothing that exists.
+    ApiError::NotFound.into()
+}

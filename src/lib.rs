@@ -1,0 +1,17 @@
+//! caseledger: cross-border cybercrime cases, mutual legal assistance and verifiable
+//! evidence custody for the CARICOM member states.
+
+pub mod agencies;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod countries;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod keys;
+pub mod observability;
+pub mod pagination;
+pub mod startup;
+pub mod state;
+pub mod users;

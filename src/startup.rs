@@ -1,0 +1,252 @@
+//! Builds the application from settings: database, keys, bootstrap, routes, server.
+
+use crate::agencies::AgencyKind;
+use crate::auth::password::Hasher;
+use crate::auth::roles::Role;
+use crate::auth::tokens::TokenKeys;
+use crate::config::Settings;
+use crate::error::{ApiError, json_error, path_error, query_error};
+use crate::observability::{Metrics, problem_for_framework_errors};
+use crate::state::AppState;
+use crate::users::CreateUser;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use std::net::TcpListener;
+use std::sync::Arc;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "caseledger",
+        description = "Cross-border cybercrime cases, mutual legal assistance and verifiable evidence custody for the CARICOM member states.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Login, tokens and the caller's identity"),
+        (name = "directory", description = "Countries and agencies"),
+        (name = "users", description = "User accounts"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    crate::auth::routes::routes(cfg);
+    crate::countries::routes(cfg);
+    crate::agencies::routes(cfg);
+    crate::users::routes::routes(cfg);
+}
+
+/// The OpenAPI document, built from the same route registrations the server uses.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::health::routes)
+        .service(scope::scope("/api/v1").configure(api_v1))
+        .split_for_parts()
+        .1
+}
+
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let json_limit = state.settings.max_json_body_bytes;
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .app_data(web::Data::new(state))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(json_limit)
+                .error_handler(json_error),
+        )
+        .app_data(web::PayloadConfig::default().limit(json_limit))
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .configure(crate::health::routes)
+        .service(scope::scope("/api/v1").configure(api_v1))
+        .split_for_parts();
+    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .default_service(web::to(|| async {
+            Err::<actix_web::HttpResponse, _>(ApiError::NotFound)
+        }))
+        .wrap(ErrorHandlers::new().default_handler(problem_for_framework_errors))
+        .wrap(
+            DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("Cache-Control", "no-store")),
+        )
+        .wrap(from_fn(crate::observability::observe))
+}
+
+/// Opens the database, migrates it, loads or creates keys, and creates the first
+/// administrator on an empty database.
+pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
+    let url = settings.database_url();
+    let pool = crate::db::build_pool(&url, settings.pool_size)?;
+    {
+        let mut conn = pool.get().context("connecting to the database")?;
+        crate::db::run_migrations(&mut conn)?;
+    }
+    let key_path = settings
+        .jwt_key_file
+        .clone()
+        .unwrap_or_else(|| settings.data_dir.join("jwt-signing-key.pem"));
+    let signing_key = crate::keys::load_or_generate(&key_path)?;
+    let tokens = TokenKeys::new(&signing_key, &settings)?;
+    let hasher = Hasher::new(&settings.argon2)?;
+    let state = AppState {
+        pool,
+        settings: Arc::new(settings),
+        tokens: Arc::new(tokens),
+        hasher: Arc::new(hasher),
+        metrics: Arc::new(Metrics::new()),
+    };
+    bootstrap(&state)?;
+    Ok(state)
+}
+
+/// On a database with no users, creates the regional administration agency and a
+/// `regional_admin` named `admin`, who must change the password at first login.
+pub fn bootstrap(state: &AppState) -> anyhow::Result<()> {
+    let mut conn = state.pool.get()?;
+    if crate::users::count(&mut conn).map_err(api_to_anyhow)? > 0 {
+        return Ok(());
+    }
+    let (password, generated) = match &state.settings.bootstrap_password {
+        Some(p) => (p.expose_secret().to_owned(), false),
+        None => {
+            let mut bytes = [0u8; 18];
+            rand::fill(&mut bytes);
+            (
+                base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes),
+                true,
+            )
+        }
+    };
+    let country = state.settings.bootstrap_country.clone();
+    let created = crate::db::write_tx(&mut conn, |conn| {
+        // Another instance may have bootstrapped between the count and the lock.
+        if crate::users::count(conn)? > 0 {
+            return Ok(false);
+        }
+        let agency = crate::agencies::insert(
+            conn,
+            &country,
+            "Regional administration",
+            AgencyKind::Regional,
+        )?;
+        crate::users::create(
+            conn,
+            &state.hasher,
+            CreateUser {
+                username: "admin".into(),
+                display_name: "Administrator".into(),
+                agency_id: agency.id,
+                roles: vec![Role::RegionalAdmin],
+                password: password.clone(),
+                must_change_password: true,
+            },
+        )?;
+        Ok::<_, ApiError>(true)
+    })
+    .map_err(api_to_anyhow)?;
+    if created {
+        if generated {
+            // Printed once, to the operator's terminal, not to the log.
+            println!(
+                "Created the first administrator: username `admin`, password `{password}`. \
+                 It must be changed at first login."
+            );
+        } else {
+            tracing::info!(
+                "created the first administrator `admin` from CASELEDGER_BOOTSTRAP_PASSWORD"
+            );
+        }
+    }
+    Ok(())
+}
+
+fn api_to_anyhow(e: ApiError) -> anyhow::Error {
+    match e {
+        ApiError::Internal(inner) => inner,
+        ApiError::Validation(errors) => anyhow::anyhow!(
+            "invalid: {}",
+            errors
+                .iter()
+                .map(|e| format!("{} {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+impl Application {
+    /// Binds the configured address (port 0 picks a free port, as tests do).
+    pub fn build(state: AppState) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&state.settings.bind)
+            .with_context(|| format!("binding {}", state.settings.bind))?;
+        Application::from_listener(state, listener)
+    }
+
+    pub fn from_listener(state: AppState, listener: TcpListener) -> anyhow::Result<Application> {
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || app(state.clone()))
+            .listen(listener)?
+            .run();
+        Ok(Application { server, port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}

@@ -1,0 +1,35 @@
+use crate::auth::password::Hasher;
+use crate::auth::tokens::TokenKeys;
+use crate::config::Settings;
+use crate::db::{DbConn, Pool};
+use crate::error::ApiResult;
+use crate::observability::Metrics;
+use actix_web::web;
+use std::sync::Arc;
+
+/// What every handler shares. Cheap to clone; holds no per-instance state that
+/// another instance behind the same database would need.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub settings: Arc<Settings>,
+    pub tokens: Arc<TokenKeys>,
+    pub hasher: Arc<Hasher>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// Runs blocking database work on the blocking thread pool with a pooled connection.
+    pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}

@@ -1,0 +1,109 @@
+//! User accounts, managed by the administrators of their country and by regional
+//! administrators. A user outside the caller's reach answers 404, like one that
+//! does not exist.
+
+pub mod model;
+pub mod routes;
+
+use crate::auth::password::{self, Hasher};
+use crate::auth::roles::{Role, encode_roles};
+use crate::db::DbConn;
+use crate::db::schema::{agencies, users};
+use crate::error::{ApiError, ApiResult, FieldError};
+use diesel::prelude::*;
+use model::{NewUser, User, UserRow, UserStatus, normalize_username};
+
+pub struct CreateUser {
+    pub username: String,
+    pub display_name: String,
+    pub agency_id: String,
+    pub roles: Vec<Role>,
+    pub password: String,
+    pub must_change_password: bool,
+}
+
+/// Checks the fields that need no database, collecting every problem at once.
+pub fn validate_new(input: &CreateUser) -> Result<String, ApiError> {
+    let mut errors = Vec::new();
+    let username = normalize_username(&input.username)
+        .map_err(|m| errors.push(FieldError::new("username", m)))
+        .ok();
+    let display_len = input.display_name.trim().chars().count();
+    if display_len == 0 || display_len > 200 {
+        errors.push(FieldError::new(
+            "display_name",
+            "must be 1 to 200 characters",
+        ));
+    }
+    if input.roles.is_empty() {
+        errors.push(FieldError::new("roles", "must name at least one role"));
+    }
+    if let Err(e) = password::check_policy(
+        "password",
+        &input.password,
+        username.as_deref().unwrap_or_default(),
+    ) {
+        errors.push(e);
+    }
+    match username {
+        Some(name) if errors.is_empty() => Ok(name),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// Creates a user; the caller has already decided that it may.
+pub fn create(conn: &mut DbConn, hasher: &Hasher, input: CreateUser) -> ApiResult<User> {
+    let username = validate_new(&input)?;
+    let country: Option<String> = agencies::table
+        .find(&input.agency_id)
+        .select(agencies::country_code)
+        .first(conn)
+        .optional()?;
+    let country =
+        country.ok_or_else(|| ApiError::validation("agency_id", "is not a known agency"))?;
+    let hash = hasher.hash(&input.password)?;
+    let now = crate::db::now();
+    let id = uuid::Uuid::now_v7().to_string();
+    let roles = encode_roles(&input.roles);
+    diesel::insert_into(users::table)
+        .values(NewUser {
+            id: &id,
+            username: &username,
+            display_name: input.display_name.trim(),
+            agency_id: &input.agency_id,
+            roles: &roles,
+            status: UserStatus::Active.as_str(),
+            password_hash: &hash,
+            must_change_password: input.must_change_password,
+            failed_logins: 0,
+            created_at: now,
+            updated_at: now,
+        })
+        .execute(conn)
+        .map_err(|e| {
+            if crate::db::is_unique_violation(&e) {
+                ApiError::Conflict(format!("the username {username} is taken"))
+            } else {
+                e.into()
+            }
+        })?;
+    let row = users::table
+        .find(&id)
+        .select(UserRow::as_select())
+        .first(conn)?;
+    Ok(User::from_row(row, country, now))
+}
+
+/// A user with their agency's country.
+pub fn find_with_country(conn: &mut DbConn, id: &str) -> ApiResult<Option<(UserRow, String)>> {
+    Ok(users::table
+        .inner_join(agencies::table)
+        .filter(users::id.eq(id))
+        .select((UserRow::as_select(), agencies::country_code))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn count(conn: &mut DbConn) -> ApiResult<i64> {
+    Ok(users::table.count().get_result(conn)?)
+}

@@ -1,0 +1,330 @@
+use super::model::{User, UserRow, UserStatus};
+use super::{CreateUser, find_with_country};
+use crate::auth::Principal;
+use crate::auth::roles::{Role, encode_roles};
+use crate::auth::routes::require_any;
+use crate::auth::service::revoke_user_sessions;
+use crate::db::schema::{agencies, users};
+use crate::db::write_tx;
+use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::pagination::{Page, PageParams, page};
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_users)
+        .service(create_user)
+        .service(get_user)
+        .service(update_user)
+        .service(unlock_user);
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    pub username: String,
+    pub display_name: String,
+    pub agency_id: String,
+    pub roles: Vec<Role>,
+    /// An initial password; the user must change it at first login.
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    pub roles: Option<Vec<Role>>,
+    pub status: Option<UserStatus>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UserFilter {
+    pub agency_id: Option<String>,
+    /// Regional administrators only: users of this country.
+    pub country: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Whether the caller administers accounts in `country`.
+fn manages(caller: &Principal, country: &str) -> bool {
+    caller.has(Role::RegionalAdmin) || (caller.has(Role::Admin) && caller.country == country)
+}
+
+/// Country administrators can neither grant nor touch regional administration.
+fn check_role_grant(caller: &Principal, roles: &[Role]) -> ApiResult<()> {
+    if roles.contains(&Role::RegionalAdmin) && !caller.has(Role::RegionalAdmin) {
+        return Err(ApiError::forbidden(
+            "only a regional administrator grants regional_admin",
+        ));
+    }
+    Ok(())
+}
+
+/// List the users the caller administers.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(UserFilter),
+    responses(
+        (status = 200, body = Page<User>),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users")]
+async fn list_users(
+    state: web::Data<AppState>,
+    caller: Principal,
+    filter: web::Query<UserFilter>,
+) -> ApiResult<web::Json<Page<User>>> {
+    require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
+    let filter = filter.into_inner();
+    let paging = PageParams {
+        limit: filter.limit,
+        cursor: filter.cursor,
+    };
+    let limit = paging.limit()?;
+    let after = paging.after()?;
+    let country = if caller.has(Role::RegionalAdmin) {
+        filter.country
+    } else {
+        Some(caller.country.clone())
+    };
+    let agency_id = filter.agency_id;
+    let rows: Vec<(UserRow, String)> = state
+        .db(move |conn| {
+            let mut query = users::table
+                .inner_join(agencies::table)
+                .select((UserRow::as_select(), agencies::country_code))
+                .order(users::id)
+                .limit(limit + 1)
+                .into_boxed();
+            if let Some(country) = country {
+                query = query.filter(agencies::country_code.eq(country));
+            }
+            if let Some(agency_id) = agency_id {
+                query = query.filter(users::agency_id.eq(agency_id));
+            }
+            if let Some(after) = after {
+                query = query.filter(users::id.gt(after));
+            }
+            Ok(query.load(conn)?)
+        })
+        .await?;
+    let now = crate::db::now();
+    Ok(web::Json(page(
+        rows,
+        limit,
+        |(u, _)| u.id.clone(),
+        |(u, c)| User::from_row(u, c, now),
+    )))
+}
+
+/// Create a user in an agency of the caller's country (any country for regional
+/// administrators). The user must change the initial password at first login.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = NewUserRequest,
+    responses(
+        (status = 201, body = User),
+        (status = 403, description = "Not an administrator of the agency's country", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users")]
+async fn create_user(
+    state: web::Data<AppState>,
+    caller: Principal,
+    body: web::Json<NewUserRequest>,
+) -> ApiResult<HttpResponse> {
+    require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
+    let body = body.into_inner();
+    check_role_grant(&caller, &body.roles)?;
+    let input = CreateUser {
+        username: body.username,
+        display_name: body.display_name,
+        agency_id: body.agency_id,
+        roles: body.roles,
+        password: body.password,
+        must_change_password: true,
+    };
+    super::validate_new(&input)?;
+    let hasher = state.hasher.clone();
+    let user = state
+        .db(move |conn| {
+            let agency = crate::agencies::find(conn, &input.agency_id)?
+                .ok_or_else(|| ApiError::validation("agency_id", "is not a known agency"))?;
+            if !manages(&caller, &agency.country_code) {
+                return Err(ApiError::forbidden(
+                    "administrators manage the users of their own country",
+                ));
+            }
+            super::create(conn, &hasher, input)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(user))
+}
+
+/// One user: the caller themself, or a user the caller administers.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, body = User),
+        (status = 404, description = "No such user, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/{id}")]
+async fn get_user(
+    state: web::Data<AppState>,
+    caller: Principal,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<User>> {
+    let id = id.into_inner();
+    let (row, country) = state
+        .db(move |conn| find_with_country(conn, &id))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if row.id != caller.user_id && !manages(&caller, &country) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(web::Json(User::from_row(row, country, crate::db::now())))
+}
+
+/// Change a user's display name, roles or status. Takes effect on the user's next
+/// request; disabling also ends their sessions.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    request_body = UserPatch,
+    responses(
+        (status = 200, body = User),
+        (status = 403, description = "Not allowed to make this change", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{id}")]
+async fn update_user(
+    state: web::Data<AppState>,
+    caller: Principal,
+    id: web::Path<String>,
+    body: web::Json<UserPatch>,
+) -> ApiResult<web::Json<User>> {
+    let id = id.into_inner();
+    let patch = body.into_inner();
+    let mut errors = Vec::new();
+    let display_name = patch.display_name.map(|d| d.trim().to_owned());
+    if display_name
+        .as_ref()
+        .is_some_and(|d| d.is_empty() || d.chars().count() > 200)
+    {
+        errors.push(FieldError::new(
+            "display_name",
+            "must be 1 to 200 characters",
+        ));
+    }
+    if patch.roles.as_ref().is_some_and(|r| r.is_empty()) {
+        errors.push(FieldError::new("roles", "must name at least one role"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let updated = state
+        .db(move |conn| {
+            write_tx(conn, |conn| {
+                let (row, country) = find_with_country(conn, &id)?.ok_or(ApiError::NotFound)?;
+                let is_self = row.id == caller.user_id;
+                if !is_self && !manages(&caller, &country) {
+                    return Err(ApiError::NotFound);
+                }
+                if !manages(&caller, &country) {
+                    return Err(ApiError::forbidden("only administrators change accounts"));
+                }
+                if is_self && (patch.roles.is_some() || patch.status.is_some()) {
+                    return Err(ApiError::forbidden(
+                        "administrators cannot change their own roles or status",
+                    ));
+                }
+                check_role_grant(&caller, &row.roles())?;
+                if let Some(roles) = &patch.roles {
+                    check_role_grant(&caller, roles)?;
+                }
+                let now = crate::db::now();
+                diesel::update(users::table.find(&row.id))
+                    .set((
+                        users::display_name
+                            .eq(display_name.as_deref().unwrap_or(&row.display_name)),
+                        users::roles.eq(patch
+                            .roles
+                            .as_deref()
+                            .map(encode_roles)
+                            .unwrap_or_else(|| row.roles.clone())),
+                        users::status
+                            .eq(patch.status.map(UserStatus::as_str).unwrap_or(&row.status)),
+                        users::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                if patch.status == Some(UserStatus::Disabled) {
+                    revoke_user_sessions(conn, &row.id, None)?;
+                }
+                let (row, country) = find_with_country(conn, &row.id)?.ok_or(ApiError::NotFound)?;
+                Ok(User::from_row(row, country, now))
+            })
+        })
+        .await?;
+    Ok(web::Json(updated))
+}
+
+/// Lift a lockout caused by failed logins.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Unlocked"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users/{id}/unlock")]
+async fn unlock_user(
+    state: web::Data<AppState>,
+    caller: Principal,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    state
+        .db(move |conn| {
+            let (row, country) = find_with_country(conn, &id)?.ok_or(ApiError::NotFound)?;
+            if row.id != caller.user_id && !manages(&caller, &country) {
+                return Err(ApiError::NotFound);
+            }
+            if !manages(&caller, &country) {
+                return Err(ApiError::forbidden("only administrators unlock accounts"));
+            }
+            diesel::update(users::table.find(&row.id))
+                .set((
+                    users::failed_logins.eq(0),
+                    users::locked_until.eq(None::<NaiveDateTime>),
+                    users::updated_at.eq(crate::db::now()),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
