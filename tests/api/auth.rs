@@ -1,0 +1,392 @@
+use crate::common::{BOOTSTRAP_PASSWORD, PASSWORD, TestApp};
+use caseledger::agencies::AgencyKind;
+use caseledger::auth::roles::Role;
+use serde_json::json;
+
+#[actix_web::test]
+async fn bootstrap_admin_must_change_password_first() {
+    let app = TestApp::spawn().await;
+    let res = app.login("admin", BOOTSTRAP_PASSWORD).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body["token_type"], "Bearer");
+    assert_eq!(res.body["expires_in"], 900);
+    assert_eq!(res.body["password_change_required"], true);
+    let token = res.body["access_token"].as_str().unwrap();
+
+    // Everything but the password change, /me and logout is refused meanwhile.
+    app.get("/api/v1/countries", token)
+        .await
+        .assert_problem(403, "password-change-required");
+    let me = app.get("/api/v1/me", token).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.body["username"], "admin");
+    assert_eq!(me.body["roles"], json!(["regional_admin"]));
+    assert_eq!(me.body["country"], "TT");
+
+    // The new password must follow the policy.
+    for (weak, why) in [
+        ("short-pw", "at least 12"),
+        ("password12345", "too common"),
+        ("admin-harbour-lantern", "username"),
+    ] {
+        let res = app
+            .post(
+                "/api/v1/auth/password",
+                token,
+                &json!({"current_password": BOOTSTRAP_PASSWORD, "new_password": weak}),
+            )
+            .await;
+        res.assert_problem(422, "validation-failed");
+        assert_eq!(res.body["errors"][0]["field"], "new_password");
+        assert!(
+            res.body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(why),
+            "{}",
+            res.body
+        );
+    }
+    let res = app
+        .post(
+            "/api/v1/auth/password",
+            token,
+            &json!({"current_password": "not-the-password", "new_password": PASSWORD}),
+        )
+        .await;
+    res.assert_problem(422, "validation-failed");
+    assert_eq!(res.body["errors"][0]["field"], "current_password");
+
+    let res = app
+        .post(
+            "/api/v1/auth/password",
+            token,
+            &json!({"current_password": BOOTSTRAP_PASSWORD, "new_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status, 204, "{}", res.body);
+    assert_eq!(app.get("/api/v1/countries", token).await.status, 200);
+    app.login("admin", BOOTSTRAP_PASSWORD)
+        .await
+        .assert_problem(401, "invalid-credentials");
+    let again = app.login("admin", PASSWORD).await;
+    assert_eq!(again.body["password_change_required"], false);
+}
+
+#[actix_web::test]
+async fn unknown_user_wrong_password_disabled_and_locked_look_the_same() {
+    let app = TestApp::spawn().await;
+    let admin = app.regional_admin().await;
+    let agency = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let disabled = app.user("disabled.user", &agency, &[Role::Investigator]);
+    app.user("locked.user", &agency, &[Role::Investigator]);
+    let res = app
+        .patch(
+            &format!("/api/v1/users/{disabled}"),
+            &admin.token,
+            &json!({"status": "disabled"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    for _ in 0..5 {
+        app.login("locked.user", "wrong-password-xyz").await;
+    }
+    let answers = [
+        app.login("nobody.here", PASSWORD).await,
+        app.login("admin", "wrong-password-xyz").await,
+        app.login("disabled.user", PASSWORD).await,
+        app.login("locked.user", PASSWORD).await,
+    ];
+    for res in &answers {
+        res.assert_problem(401, "invalid-credentials");
+        assert_eq!(res.raw, answers[0].raw);
+    }
+}
+
+#[actix_web::test]
+async fn five_failures_lock_the_account_until_an_admin_unlocks_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.regional_admin().await;
+    let agency = app.agency("BB", "Royal Barbados Police Force", AgencyKind::Police);
+    let id = app.user("bb.investigator", &agency, &[Role::Investigator]);
+    for _ in 0..4 {
+        app.login("bb.investigator", "wrong-password-xyz").await;
+    }
+    // Four failures: not locked yet, and success resets the count.
+    assert_eq!(app.login("bb.investigator", PASSWORD).await.status, 200);
+    for _ in 0..5 {
+        app.login("bb.investigator", "wrong-password-xyz").await;
+    }
+    app.login("bb.investigator", PASSWORD)
+        .await
+        .assert_problem(401, "invalid-credentials");
+    let user = app.get(&format!("/api/v1/users/{id}"), &admin.token).await;
+    assert_eq!(user.body["locked"], true);
+
+    let res = app
+        .request(
+            "POST",
+            &format!("/api/v1/users/{id}/unlock"),
+            Some(&admin.token),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 204, "{}", res.body);
+    assert_eq!(app.login("bb.investigator", PASSWORD).await.status, 200);
+}
+
+#[actix_web::test]
+async fn lockout_expires_after_the_configured_time() {
+    let app = TestApp::spawn_with(|s| s.lockout_secs = 1).await;
+    let agency = app.agency("GY", "Guyana Police Force", AgencyKind::Police);
+    app.user("gy.investigator", &agency, &[Role::Investigator]);
+    for _ in 0..5 {
+        app.login("gy.investigator", "wrong-password-xyz").await;
+    }
+    app.login("gy.investigator", PASSWORD)
+        .await
+        .assert_problem(401, "invalid-credentials");
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(app.login("gy.investigator", PASSWORD).await.status, 200);
+}
+
+#[actix_web::test]
+async fn refresh_tokens_rotate_and_reuse_revokes_the_session() {
+    let app = TestApp::spawn().await;
+    let agency = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let caller = app
+        .user_caller("jm.inv", &agency, &[Role::Investigator])
+        .await;
+
+    let refresh = |token: String| {
+        let app = &app;
+        async move {
+            app.send_json(
+                "POST",
+                "/api/v1/auth/refresh",
+                None,
+                &json!({"refresh_token": token}),
+            )
+            .await
+        }
+    };
+    let first = refresh(caller.refresh_token.clone()).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let second_token = first.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(second_token, caller.refresh_token);
+    let new_access = first.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/api/v1/me", &new_access).await.status, 200);
+
+    // The spent token comes back: refused, and the whole session ends.
+    refresh(caller.refresh_token.clone())
+        .await
+        .assert_problem(401, "invalid-refresh-token");
+    refresh(second_token)
+        .await
+        .assert_problem(401, "invalid-refresh-token");
+    app.get("/api/v1/me", &new_access)
+        .await
+        .assert_problem(401, "unauthenticated");
+    app.get("/api/v1/me", &caller.token)
+        .await
+        .assert_problem(401, "unauthenticated");
+    refresh("not-a-token".into())
+        .await
+        .assert_problem(401, "invalid-refresh-token");
+
+    // Another login is a new session, unaffected.
+    let fresh = app.caller("jm.inv", PASSWORD).await;
+    assert_eq!(app.get("/api/v1/me", &fresh.token).await.status, 200);
+}
+
+#[actix_web::test]
+async fn concurrent_use_of_one_refresh_token_succeeds_at_most_once() {
+    let app = TestApp::spawn().await;
+    let agency = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let caller = app
+        .user_caller("jm.inv", &agency, &[Role::Investigator])
+        .await;
+    let body = json!({"refresh_token": caller.refresh_token});
+    let attempts = (0..8).map(|_| app.send_json("POST", "/api/v1/auth/refresh", None, &body));
+    let results = futures_util::future::join_all(attempts).await;
+    let ok = results.iter().filter(|r| r.status == 200).count();
+    assert!(ok <= 1, "{ok} concurrent refreshes succeeded");
+}
+
+#[actix_web::test]
+async fn refresh_tokens_expire() {
+    let app = TestApp::spawn_with(|s| s.refresh_token_ttl_secs = 1).await;
+    let agency = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let caller = app
+        .user_caller("jm.inv", &agency, &[Role::Investigator])
+        .await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.send_json(
+        "POST",
+        "/api/v1/auth/refresh",
+        None,
+        &json!({"refresh_token": caller.refresh_token}),
+    )
+    .await
+    .assert_problem(401, "invalid-refresh-token");
+}
+
+#[actix_web::test]
+async fn logout_ends_the_session_at_once() {
+    let app = TestApp::spawn().await;
+    let agency = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let caller = app
+        .user_caller("jm.inv", &agency, &[Role::Investigator])
+        .await;
+    let res = app
+        .request(
+            "POST",
+            "/api/v1/auth/logout",
+            Some(&caller.token),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 204);
+    app.get("/api/v1/me", &caller.token)
+        .await
+        .assert_problem(401, "unauthenticated");
+    app.send_json(
+        "POST",
+        "/api/v1/auth/refresh",
+        None,
+        &json!({"refresh_token": caller.refresh_token}),
+    )
+    .await
+    .assert_problem(401, "invalid-refresh-token");
+}
+
+#[actix_web::test]
+async fn disabling_a_user_and_changing_roles_take_effect_at_once() {
+    let app = TestApp::spawn().await;
+    let agency = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let admin = app.user_caller("jm.admin", &agency, &[Role::Admin]).await;
+    let other = app.user_caller("jm.other", &agency, &[Role::Admin]).await;
+
+    // A role removed: the very next request with the same token is refused.
+    assert_eq!(app.get("/api/v1/users", &other.token).await.status, 200);
+    let res = app
+        .patch(
+            &format!("/api/v1/users/{}", other.id),
+            &admin.token,
+            &json!({"roles": ["investigator"]}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["roles"], json!(["investigator"]));
+    app.get("/api/v1/users", &other.token)
+        .await
+        .assert_problem(403, "forbidden");
+    let me = app.get("/api/v1/me", &other.token).await;
+    assert_eq!(me.body["roles"], json!(["investigator"]));
+
+    // Disabled: the token stops working and refresh is refused.
+    let res = app
+        .patch(
+            &format!("/api/v1/users/{}", other.id),
+            &admin.token,
+            &json!({"status": "disabled"}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body["status"], "disabled");
+    app.get("/api/v1/me", &other.token)
+        .await
+        .assert_problem(401, "unauthenticated");
+    app.send_json(
+        "POST",
+        "/api/v1/auth/refresh",
+        None,
+        &json!({"refresh_token": other.refresh_token}),
+    )
+    .await
+    .assert_problem(401, "invalid-refresh-token");
+
+    // Enabled again: a new login works.
+    let res = app
+        .patch(
+            &format!("/api/v1/users/{}", other.id),
+            &admin.token,
+            &json!({"status": "active"}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(app.login("jm.other", PASSWORD).await.status, 200);
+}
+
+#[actix_web::test]
+async fn password_change_ends_other_sessions_only() {
+    let app = TestApp::spawn().await;
+    let agency = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let phone = app
+        .user_caller("jm.inv", &agency, &[Role::Investigator])
+        .await;
+    let laptop = app.caller("jm.inv", PASSWORD).await;
+    let res = app
+        .post(
+            "/api/v1/auth/password",
+            &laptop.token,
+            &json!({"current_password": PASSWORD, "new_password": "a-new-and-longer-secret"}),
+        )
+        .await;
+    assert_eq!(res.status, 204, "{}", res.body);
+    assert_eq!(app.get("/api/v1/me", &laptop.token).await.status, 200);
+    app.get("/api/v1/me", &phone.token)
+        .await
+        .assert_problem(401, "unauthenticated");
+    assert_eq!(
+        app.login("jm.inv", "a-new-and-longer-secret").await.status,
+        200
+    );
+}
+
+#[actix_web::test]
+async fn me_and_jwks() {
+    let app = TestApp::spawn().await;
+    let agency = app.agency("HT", "Police nationale d'Haïti", AgencyKind::Police);
+    let caller = app
+        .user_caller("ht.sup", &agency, &[Role::Supervisor, Role::Investigator])
+        .await;
+    let me = app.get("/api/v1/me", &caller.token).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.body["username"], "ht.sup");
+    assert_eq!(me.body["display_name"], "User ht.sup");
+    assert_eq!(me.body["agency_id"], agency);
+    assert_eq!(me.body["country"], "HT");
+    assert_eq!(me.body["roles"], json!(["investigator", "supervisor"]));
+
+    let jwks = app
+        .request("GET", "/api/v1/auth/jwks", None, None, None)
+        .await;
+    assert_eq!(jwks.status, 200);
+    let key = &jwks.body["keys"][0];
+    assert_eq!(key["kty"], "OKP");
+    assert_eq!(key["crv"], "Ed25519");
+    assert_eq!(key["alg"], "EdDSA");
+    assert_eq!(key["kid"], app.state.tokens.kid());
+    // A national system verifies our tokens with nothing but the JWKS.
+    let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(key.clone()).unwrap();
+    let decoding = jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.set_audience(&["caseledger-api"]);
+    validation.set_issuer(&["caseledger"]);
+    let data =
+        jsonwebtoken::decode::<serde_json::Value>(&caller.token, &decoding, &validation).unwrap();
+    assert_eq!(data.claims["sub"], caller.id);
+    assert_eq!(data.header.typ.as_deref(), Some("at+jwt"));
+}
+
+#[actix_web::test]
+async fn usernames_are_case_insensitive() {
+    let app = TestApp::spawn().await;
+    let agency = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    app.user("Jane.Doe", &agency, &[Role::Investigator]);
+    assert_eq!(app.login("JANE.DOE", PASSWORD).await.status, 200);
+    assert_eq!(app.login("jane.doe", PASSWORD).await.status, 200);
+}

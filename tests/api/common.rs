@@ -1,0 +1,299 @@
+//! Test harness: every test gets its own database (a SQLite file, or a fresh
+//! PostgreSQL schema when TEST_DATABASE_URL is set) and its own server on port 0.
+
+use actix_web::http::StatusCode;
+use caseledger::agencies::{self, AgencyKind};
+use caseledger::auth::roles::Role;
+use caseledger::config::{Argon2Settings, Settings};
+use caseledger::state::AppState;
+use caseledger::users::{self, CreateUser};
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+pub const BOOTSTRAP_PASSWORD: &str = "first-light-over-kingston";
+pub const PASSWORD: &str = "correct-horse-battery-9";
+
+pub struct TestDb {
+    pub url: String,
+    cleanup: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A fresh, empty database for one test.
+    pub fn new(dir: &std::path::Path) -> TestDb {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = diesel::PgConnection::establish(&admin_url)
+                    .expect("TEST_DATABASE_URL must reach PostgreSQL");
+                conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
+                    .unwrap();
+                let sep = if admin_url.contains('?') { '&' } else { '?' };
+                TestDb {
+                    url: format!("{admin_url}{sep}options=-csearch_path%3D{schema}"),
+                    cleanup: Some((admin_url, schema)),
+                }
+            }
+            _ => TestDb {
+                url: format!("sqlite://{}", dir.join("test.db").display()),
+                cleanup: None,
+            },
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.cleanup.is_some()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, schema)) = &self.cleanup
+            && let Ok(mut conn) = diesel::PgConnection::establish(admin_url)
+        {
+            let _ = conn.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+        }
+    }
+}
+
+pub fn test_settings(dir: &std::path::Path, db: &TestDb) -> Settings {
+    Settings {
+        database_url: Some(db.url.clone()),
+        bind: "127.0.0.1:0".into(),
+        data_dir: dir.to_path_buf(),
+        pool_size: 4,
+        // Cheap hashing for tests only; production uses the OWASP defaults.
+        argon2: Argon2Settings {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+        },
+        bootstrap_password: Some(SecretString::from(BOOTSTRAP_PASSWORD)),
+        ..Settings::default()
+    }
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: Value,
+    pub raw: Vec<u8>,
+}
+
+impl Response {
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// Asserts a problem document of the given status and type slug.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, slug: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(
+            self.content_type(),
+            "application/problem+json",
+            "body: {}",
+            self.body
+        );
+        assert_eq!(
+            self.body["type"],
+            format!("https://caseledger.org/problems/{slug}"),
+            "body: {}",
+            self.body
+        );
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["title"].is_string());
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    _db: TestDb,
+    client: awc::Client,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Caller {
+    pub id: String,
+    pub token: String,
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TestDb::new(dir.path());
+        let mut settings = test_settings(dir.path(), &db);
+        adjust(&mut settings);
+        let state = caseledger::startup::prepare(settings).expect("prepare");
+        let app = caseledger::startup::Application::build(state.clone()).unwrap();
+        let base = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.into_server());
+        TestApp {
+            base,
+            state,
+            _db: db,
+            client: awc::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .finish(),
+            _dir: dir,
+        }
+    }
+
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        content_type: Option<&str>,
+    ) -> Response {
+        let method = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(token) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        if let Some(ct) = content_type {
+            req = req.insert_header(("Content-Type", ct));
+        }
+        let mut res = match body {
+            Some(bytes) => req.send_body(bytes).await,
+            None => req.send().await,
+        }
+        .expect("request sent");
+        let raw = res.body().limit(10 * 1024 * 1024).await.unwrap().to_vec();
+        Response {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
+            raw,
+        }
+    }
+
+    /// A GET with one raw header, for malformed credentials.
+    pub async fn client_request_with_header(&self, path: &str, header: (&str, String)) -> Response {
+        let mut res = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .insert_header(header)
+            .send()
+            .await
+            .expect("request sent");
+        let raw = res.body().await.unwrap().to_vec();
+        Response {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
+            raw,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request("GET", path, Some(token), None, None).await
+    }
+
+    pub async fn send_json(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        self.request(
+            method,
+            path,
+            token,
+            Some(serde_json::to_vec(body).unwrap()),
+            Some("application/json"),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.send_json("POST", path, Some(token), body).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.send_json("PATCH", path, Some(token), body).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.send_json(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": username, "password": password}),
+        )
+        .await
+    }
+
+    /// The bootstrap regional administrator, past the first-login password change.
+    pub async fn regional_admin(&self) -> Caller {
+        let first = self.login("admin", BOOTSTRAP_PASSWORD).await;
+        assert_eq!(first.status, 200, "{}", first.body);
+        let token = first.body["access_token"].as_str().unwrap().to_owned();
+        let changed = self
+            .post(
+                "/api/v1/auth/password",
+                &token,
+                &json!({"current_password": BOOTSTRAP_PASSWORD, "new_password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(changed.status, 204, "{}", changed.body);
+        self.caller("admin", PASSWORD).await
+    }
+
+    pub async fn caller(&self, username: &str, password: &str) -> Caller {
+        let res = self.login(username, password).await;
+        assert_eq!(res.status, 200, "login {username}: {}", res.body);
+        let token = res.body["access_token"].as_str().unwrap().to_owned();
+        let me = self.get("/api/v1/me", &token).await;
+        Caller {
+            id: me.body["id"].as_str().unwrap().to_owned(),
+            token,
+            refresh_token: res.body["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub fn agency(&self, country: &str, name: &str, kind: AgencyKind) -> String {
+        let mut conn = self.state.pool.get().unwrap();
+        agencies::insert(&mut conn, country, name, kind).unwrap().id
+    }
+
+    /// Creates a user directly (no first-login password change) and returns its id.
+    pub fn user(&self, username: &str, agency_id: &str, roles: &[Role]) -> String {
+        let mut conn = self.state.pool.get().unwrap();
+        users::create(
+            &mut conn,
+            &self.state.hasher,
+            CreateUser {
+                username: username.into(),
+                display_name: format!("User {username}"),
+                agency_id: agency_id.into(),
+                roles: roles.to_vec(),
+                password: PASSWORD.into(),
+                must_change_password: false,
+            },
+        )
+        .unwrap()
+        .id
+    }
+
+    /// Creates a user and logs them in.
+    pub async fn user_caller(&self, username: &str, agency_id: &str, roles: &[Role]) -> Caller {
+        self.user(username, agency_id, roles);
+        self.caller(username, PASSWORD).await
+    }
+}

@@ -1,0 +1,327 @@
+//! The API contract: problem documents, limits, health, metrics, request ids, the
+//! OpenAPI document, and the two migration trees.
+
+use crate::common::{TestApp, TestDb};
+use caseledger::agencies::AgencyKind;
+use caseledger::auth::roles::Role;
+use diesel::prelude::*;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+#[actix_web::test]
+async fn bad_input_gets_problem_documents() {
+    let app = TestApp::spawn().await;
+    let regional = app.regional_admin().await;
+    let t = Some(regional.token.as_str());
+    let post = |body: &'static [u8], ct: &'static str| {
+        app.request("POST", "/api/v1/agencies", t, Some(body.to_vec()), Some(ct))
+    };
+
+    post(b"{\"country\": \"JM\",", "application/json")
+        .await
+        .assert_problem(400, "malformed-request");
+    let res = post(
+        br#"{"country": "JM", "name": 5, "kind": "police"}"#,
+        "application/json",
+    )
+    .await;
+    res.assert_problem(422, "invalid-body");
+    assert!(
+        res.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("invalid type")
+    );
+    let res = post(
+        br#"{"country": "JM", "name": "X", "kind": "police", "budget": 1}"#,
+        "application/json",
+    )
+    .await;
+    res.assert_problem(422, "invalid-body");
+    assert!(
+        res.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `budget`")
+    );
+    let res = post(
+        br#"{"country": "JM", "kind": "police"}"#,
+        "application/json",
+    )
+    .await;
+    res.assert_problem(422, "invalid-body");
+    assert!(
+        res.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("missing field `name`")
+    );
+    post(
+        br#"{"country": "JM", "name": "X", "kind": "police"}"#,
+        "text/plain",
+    )
+    .await
+    .assert_problem(415, "unsupported-media-type");
+
+    // Oversize bodies are refused before they are parsed, and nothing is created.
+    let huge = format!(
+        r#"{{"country": "JM", "name": "{}", "kind": "police"}}"#,
+        "x".repeat(300 * 1024)
+    );
+    let res = app
+        .request(
+            "POST",
+            "/api/v1/agencies",
+            t,
+            Some(huge.into_bytes()),
+            Some("application/json"),
+        )
+        .await;
+    res.assert_problem(413, "payload-too-large");
+    let agencies = app
+        .get("/api/v1/agencies?country=JM", &regional.token)
+        .await;
+    assert_eq!(agencies.body["items"].as_array().unwrap().len(), 0);
+
+    // Unknown routes and methods.
+    app.request("GET", "/nowhere", None, None, None)
+        .await
+        .assert_problem(404, "not-found");
+    app.get("/api/v1/nowhere", &regional.token)
+        .await
+        .assert_problem(404, "not-found");
+    let res = app
+        .request("DELETE", "/api/v1/countries", t, None, None)
+        .await;
+    assert!(res.status == 404 || res.status == 405);
+    assert_eq!(res.content_type(), "application/problem+json");
+
+    // Query strings.
+    app.get("/api/v1/users?limit=0", &regional.token)
+        .await
+        .assert_problem(422, "validation-failed");
+    app.get("/api/v1/users?limit=lots", &regional.token)
+        .await
+        .assert_problem(400, "malformed-request");
+    app.get("/api/v1/users?cursor=bm9wZQ", &regional.token)
+        .await
+        .assert_problem(422, "validation-failed");
+    app.get("/api/v1/users?colour=red", &regional.token)
+        .await
+        .assert_problem(400, "malformed-request");
+    app.get("/api/v1/users/not-a-uuid", &regional.token)
+        .await
+        .assert_problem(404, "not-found");
+}
+
+#[actix_web::test]
+async fn health_metrics_and_request_ids() {
+    let app = TestApp::spawn().await;
+    let live = app.request("GET", "/livez", None, None, None).await;
+    assert_eq!(live.body, json!({"status": "ok"}));
+    let ready = app.request("GET", "/readyz", None, None, None).await;
+    assert_eq!(ready.body, json!({"status": "ok"}));
+
+    // A request id is echoed when the client sends a plain one, and made up otherwise.
+    let res = app
+        .client_request_with_header("/livez", ("X-Request-Id", "case-sync-42".into()))
+        .await;
+    assert_eq!(res.headers.get("x-request-id").unwrap(), "case-sync-42");
+    let res = app
+        .client_request_with_header("/livez", ("X-Request-Id", "bad id with spaces".into()))
+        .await;
+    let made = res.headers.get("x-request-id").unwrap().to_str().unwrap();
+    assert!(uuid::Uuid::parse_str(made).is_ok(), "{made}");
+
+    let agency = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let caller = app
+        .user_caller("jm.inv", &agency, &[Role::Investigator])
+        .await;
+    app.get(
+        "/api/v1/users/01990000-0000-7000-8000-000000000000",
+        &caller.token,
+    )
+    .await;
+    let metrics = app.request("GET", "/metrics", None, None, None).await;
+    assert_eq!(metrics.status, 200);
+    let text = String::from_utf8(metrics.raw).unwrap();
+    assert!(
+        text.contains(
+            r#"caseledger_http_requests_total{method="GET",route="/livez",status="200"} 3"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains(r#"caseledger_http_requests_total{method="GET",route="/api/v1/users/{id}",status="404"} 1"#), "{text}");
+    assert!(
+        text.contains(r#"caseledger_http_request_duration_seconds_bucket{le="#),
+        "{text}"
+    );
+    assert!(
+        text.contains("caseledger_db_pool_max_connections 4"),
+        "{text}"
+    );
+    assert!(text.contains("caseledger_db_pool_connections "), "{text}");
+}
+
+#[actix_web::test]
+async fn readiness_fails_when_the_database_is_unreachable() {
+    let app = TestApp::spawn().await;
+    let mut state = app.state.clone();
+    // Nothing listens on port 1: connections are refused at once.
+    state.pool = diesel::r2d2::Pool::builder()
+        .connection_timeout(std::time::Duration::from_millis(500))
+        .build_unchecked(caseledger::db::Manager::new("postgres://127.0.0.1:1/none").unwrap());
+    let server = actix_web::test::init_service(caseledger::startup::app(state)).await;
+    let req = actix_web::test::TestRequest::get()
+        .uri("/readyz")
+        .to_request();
+    let res = actix_web::test::call_service(&server, req).await;
+    assert_eq!(res.status(), 503);
+    let body: Value = actix_web::test::read_body_json(res).await;
+    assert_eq!(
+        body["type"],
+        "https://caseledger.org/problems/service-unavailable"
+    );
+    assert!(!body.to_string().contains("127.0.0.1"), "{body}");
+    // Liveness does not depend on the database.
+    let req = actix_web::test::TestRequest::get()
+        .uri("/livez")
+        .to_request();
+    assert_eq!(
+        actix_web::test::call_service(&server, req).await.status(),
+        200
+    );
+}
+
+#[actix_web::test]
+async fn served_openapi_matches_the_committed_document() {
+    let app = TestApp::spawn().await;
+    let served = app.request("GET", "/openapi.json", None, None, None).await;
+    assert_eq!(served.status, 200);
+    let committed: Value = serde_json::from_str(include_str!("../../openapi/openapi.json"))
+        .expect("openapi/openapi.json is JSON");
+    let generated: Value =
+        serde_json::from_str(&caseledger::startup::openapi().to_json().unwrap()).unwrap();
+    assert_eq!(
+        served.body, generated,
+        "the served document differs from `caseledger openapi`"
+    );
+    assert_eq!(
+        served.body, committed,
+        "openapi/openapi.json is stale: run `cargo run -- openapi > openapi/openapi.json`"
+    );
+    // Every route the issue names is documented.
+    let paths = served.body["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/auth/password",
+        "/api/v1/auth/jwks",
+        "/api/v1/me",
+        "/api/v1/countries",
+        "/api/v1/agencies",
+        "/api/v1/agencies/{id}",
+        "/api/v1/users",
+        "/api/v1/users/{id}",
+        "/api/v1/users/{id}/unlock",
+        "/livez",
+        "/readyz",
+        "/metrics",
+    ] {
+        assert!(paths.contains_key(path), "{path} is not documented");
+    }
+    let docs = app.request("GET", "/docs/", None, None, None).await;
+    assert_eq!(docs.status, 200);
+    assert!(String::from_utf8_lossy(&docs.raw).contains("swagger-ui"));
+}
+
+fn migration_names(backend: &str) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[derive(QueryableByName)]
+struct Column {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    column_name: String,
+}
+
+fn columns(conn: &mut caseledger::db::DbConn) -> BTreeSet<(String, String)> {
+    let sql = match conn.backend() {
+        caseledger::db::Backend::Sqlite => {
+            "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m \
+             JOIN pragma_table_info(m.name) p WHERE m.type = 'table' \
+             AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'"
+        }
+        caseledger::db::Backend::Postgres => {
+            "SELECT table_name::text AS table_name, column_name::text AS column_name \
+             FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name <> '__diesel_schema_migrations'"
+        }
+    };
+    diesel::sql_query(sql)
+        .load::<Column>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.table_name, c.column_name))
+        .collect()
+}
+
+#[test]
+fn migration_trees_match() {
+    let sqlite = migration_names("sqlite");
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, migration_names("postgresql"));
+    for name in &sqlite {
+        for backend in ["sqlite", "postgresql"] {
+            for file in ["up.sql", "down.sql"] {
+                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("migrations")
+                    .join(backend)
+                    .join(name)
+                    .join(file);
+                assert!(path.exists(), "{} is missing", path.display());
+            }
+        }
+    }
+
+    // Both backends end with the same tables and columns. SQLite always; PostgreSQL
+    // when the run has one (CI runs both).
+    let dir = tempfile::tempdir().unwrap();
+    let lite_url = format!("sqlite://{}", dir.path().join("parity.db").display());
+    let lite_pool = caseledger::db::build_pool(&lite_url, 1).unwrap();
+    let mut lite = lite_pool.get().unwrap();
+    caseledger::db::run_migrations(&mut lite).unwrap();
+    let lite_columns = columns(&mut lite);
+    assert!(lite_columns.contains(&("users".into(), "password_hash".into())));
+
+    let pg = TestDb::new(dir.path());
+    if pg.is_postgres() {
+        let pool = caseledger::db::build_pool(&pg.url, 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        caseledger::db::run_migrations(&mut conn).unwrap();
+        assert_eq!(columns(&mut conn), lite_columns);
+        drop(conn);
+    } else {
+        eprintln!(
+            "TEST_DATABASE_URL is not set: compared the SQLite tree with the folder names only"
+        );
+    }
+}
+
+#[test]
+fn unknown_database_schemes_are_refused() {
+    assert!(caseledger::db::Backend::from_url("postgress://typo/db").is_err());
+    assert!(caseledger::db::Backend::from_url("/tmp/file.db").is_err());
+    assert!(caseledger::db::build_pool("mysql://x", 1).is_err());
+}

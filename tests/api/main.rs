@@ -1,0 +1,8 @@
+//! Integration tests over the HTTP API. They run on SQLite by default and on
+//! PostgreSQL when TEST_DATABASE_URL is set.
+
+mod admin;
+mod auth;
+mod common;
+mod contract;
+mod tokens;
