@@ -162,3 +162,56 @@ impl Settings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let env: HashMap<&str, &str> = HashMap::from([
+            ("DATABASE_URL", "postgres://db/caseledger"),
+            ("CASELEDGER_BIND", "0.0.0.0:9000"),
+            ("CASELEDGER_LOG_FORMAT", "json"),
+            ("CASELEDGER_ARGON2_MEMORY_KIB", "8192"),
+        ]);
+        let mut s = Settings::default();
+        s.apply_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(s.database_url(), "postgres://db/caseledger");
+        assert_eq!(s.bind, "0.0.0.0:9000");
+        assert_eq!(s.log_format, LogFormat::Json);
+        assert_eq!(s.argon2.memory_kib, 8192);
+        assert_eq!(s.argon2.iterations, 2);
+
+        let mut s = Settings::default();
+        assert_eq!(s.database_url(), "sqlite://./data/caseledger.db");
+        assert!(
+            s.apply_env(|k| (k == "CASELEDGER_POOL_SIZE").then(|| "many".into()))
+                .is_err()
+        );
+        assert!(
+            s.apply_env(|k| (k == "CASELEDGER_LOG_FORMAT").then(|| "xml".into()))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let mut s = Settings::default();
+        s.apply_env(|k| (k == "CASELEDGER_BOOTSTRAP_PASSWORD").then(|| "hunter2-hunter2".into()))
+            .unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn configuration_file_is_toml() {
+        let s: Settings = toml::from_str(
+            "bind = \"0.0.0.0:1\"\n[argon2]\nmemory_kib = 1024\niterations = 3\nparallelism = 1\n",
+        )
+        .unwrap();
+        assert_eq!(s.bind, "0.0.0.0:1");
+        assert_eq!(s.argon2.iterations, 3);
+        assert!(toml::from_str::<Settings>("bnd = 1").is_err());
+    }
+}

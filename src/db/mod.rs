@@ -118,6 +118,11 @@ pub fn build_pool(url: &str, max_size: u32) -> anyhow::Result<Pool> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
     }
+    if manager.backend == Backend::Sqlite {
+        // Switch a new file to WAL on one connection before the pool opens many at
+        // once: concurrent switches fail with "database is locked".
+        manager.connect().context("opening the SQLite database")?;
+    }
     r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))

@@ -1,0 +1,142 @@
+//! The binary itself: the README's run command on a fresh data folder, `migrate`,
+//! `user create` and `openapi`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_caseledger");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn serve_starts_on_a_fresh_folder_with_no_setup() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CASELEDGER_BIND", format!("127.0.0.1:{port}"))
+        .env("CASELEDGER_ARGON2_MEMORY_KIB", "256")
+        .env("CASELEDGER_ARGON2_ITERATIONS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first_line = String::new();
+    stdout.read_line(&mut first_line).unwrap();
+    let password = first_line
+        .split('`')
+        .nth(3)
+        .unwrap_or_else(|| panic!("no password printed: {first_line}"))
+        .to_owned();
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let ready = loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            s.write_all(b"GET /readyz HTTP/1.0\r\n\r\n").unwrap();
+            let mut line = String::new();
+            BufReader::new(s).read_line(&mut line).unwrap();
+            break line;
+        }
+        assert!(Instant::now() < deadline, "the service did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(ready.contains(" 200 "), "{ready}");
+    assert!(dir.path().join("data/caseledger.db").exists());
+    assert!(dir.path().join("data/jwt-signing-key.pem").exists());
+    assert!(password.len() >= 20, "{password}");
+}
+
+#[test]
+fn migrate_user_create_and_openapi() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("CASELEDGER_DATA_DIR", dir.path())
+            .env("CASELEDGER_BOOTSTRAP_PASSWORD", "first-light-over-kingston")
+            .env("CASELEDGER_ARGON2_MEMORY_KIB", "256")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(&["migrate"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let pool = caseledger::db::build_pool(&url, 1).unwrap();
+    let agency = caseledger::agencies::insert(
+        &mut pool.get().unwrap(),
+        "LC",
+        "Royal Saint Lucia Police Force",
+        caseledger::agencies::AgencyKind::Police,
+    )
+    .unwrap();
+    let create = |username: &str, password: &str| {
+        run(
+            &[
+                "user",
+                "create",
+                "--username",
+                username,
+                "--display-name",
+                "Jo Ann",
+                "--agency-id",
+                &agency.id,
+                "--role",
+                "investigator",
+                "--role",
+                "supervisor",
+            ],
+            &format!("{password}\n"),
+        )
+    };
+    let out = create("lc.jo", "a-saint-lucian-sunrise");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let user: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(user["username"], "lc.jo");
+    assert_eq!(user["country"], "LC");
+    assert_eq!(
+        user["roles"],
+        serde_json::json!(["investigator", "supervisor"])
+    );
+    let out = create("lc.weak", "password");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
+
+    let out = run(&["openapi"], "");
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let committed: serde_json::Value =
+        serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
+    assert_eq!(printed, committed);
+}
