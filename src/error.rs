@@ -72,6 +72,12 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("precondition required")]
+    PreconditionRequired,
+    #[error("idempotency key reused")]
+    IdempotencyKeyReused,
     #[error("service unavailable")]
     Unavailable,
     #[error("internal error: {0:#}")]
@@ -88,7 +94,7 @@ impl ApiError {
     }
 
     /// The stable slug of the problem type and its title.
-    fn kind(&self) -> (&'static str, &'static str) {
+    pub fn kind(&self) -> (&'static str, &'static str) {
         match self {
             ApiError::Malformed(_) => ("malformed-request", "Malformed request"),
             ApiError::InvalidBody(_) => ("invalid-body", "Invalid request body"),
@@ -105,6 +111,9 @@ impl ApiError {
             ApiError::NotFound => ("not-found", "Not found"),
             ApiError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::PreconditionFailed => ("precondition-failed", "Precondition failed"),
+            ApiError::PreconditionRequired => ("precondition-required", "Precondition required"),
+            ApiError::IdempotencyKeyReused => ("idempotency-key-reused", "Idempotency key reused"),
             ApiError::Unavailable => ("service-unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal-error", "Internal server error"),
         }
@@ -126,6 +135,15 @@ impl ApiError {
                 Some("change your password with POST /api/v1/auth/password first".into())
             }
             ApiError::Validation(_) => Some("one or more fields are invalid".into()),
+            ApiError::PreconditionFailed => {
+                Some("the resource has changed since you read it: read it again".into())
+            }
+            ApiError::PreconditionRequired => {
+                Some("send If-Match with the ETag of the version you read".into())
+            }
+            ApiError::IdempotencyKeyReused => {
+                Some("this Idempotency-Key was used with a different request".into())
+            }
             _ => None,
         }
     }
@@ -159,6 +177,9 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

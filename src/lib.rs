@@ -2,16 +2,20 @@
 //! evidence custody for the CARICOM member states.
 
 pub mod agencies;
+pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod cli;
 pub mod config;
 pub mod countries;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod idempotency;
 pub mod keys;
 pub mod observability;
 pub mod pagination;
+pub mod reply;
 pub mod startup;
 pub mod state;
 pub mod users;

@@ -227,3 +227,24 @@ pub fn init_logging(format: LogFormat) {
         LogFormat::Text => builder.try_init(),
     };
 }
+
+/// Who and where a request came from, for the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl actix_web::FromRequest for RequestMeta {
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<RequestMeta, Self::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        // The peer address, not a client-supplied Forwarded header: a client could
+        // write anything there.
+        std::future::ready(Ok(RequestMeta {
+            ip: req.peer_addr().map(|a| a.ip().to_string()),
+            request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
+        }))
+    }
+}

@@ -34,6 +34,8 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "auth", description = "Login, tokens and the caller's identity"),
         (name = "directory", description = "Countries and agencies"),
         (name = "users", description = "User accounts"),
+        (name = "cases", description = "Cross-border cases and their sharing"),
+        (name = "audit", description = "The tamper-evident audit trail"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -61,6 +63,8 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::countries::routes(cfg);
     crate::agencies::routes(cfg);
     crate::users::routes::routes(cfg);
+    crate::cases::routes::routes(cfg);
+    crate::audit::routes::routes(cfg);
 }
 
 /// The OpenAPI document, built from the same route registrations the server uses.

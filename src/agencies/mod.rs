@@ -2,12 +2,14 @@
 //! regional bodies, each in one country. The directory is readable by every user
 //! (sharing a case abroad starts with finding the agency); administrators manage it.
 
+use crate::audit::{Event, Subject, audited};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::auth::routes::require_any;
 use crate::db::DbConn;
 use crate::db::schema::agencies;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, page};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
@@ -195,9 +197,9 @@ async fn get_agency(
 async fn create_agency(
     state: web::Data<AppState>,
     caller: Principal,
+    meta: RequestMeta,
     body: web::Json<NewAgency>,
 ) -> ApiResult<HttpResponse> {
-    require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
     let body = body.into_inner();
     let name = body.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 200 {
@@ -206,17 +208,33 @@ async fn create_agency(
             "must be 1 to 200 characters",
         )]));
     }
-    if !caller.has(Role::RegionalAdmin) && body.country != caller.country {
-        return Err(ApiError::forbidden(
-            "administrators manage the agencies of their own country",
-        ));
-    }
+    let event = Event::by("agency.create", &caller, &meta).subject(Subject::new(
+        "country",
+        &body.country,
+        Some(&body.country),
+    ));
     let agency = state
         .db(move |conn| {
-            if !crate::countries::exists(conn, &body.country)? {
-                return Err(ApiError::validation("country", "is not a known country"));
-            }
-            insert(conn, &body.country, &name, body.kind)
+            audited(conn, event, |conn, event| {
+                require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
+                if !caller.has(Role::RegionalAdmin) && body.country != caller.country {
+                    return Err(ApiError::forbidden(
+                        "administrators manage the agencies of their own country",
+                    ));
+                }
+                if !crate::countries::exists(conn, &body.country)? {
+                    return Err(ApiError::validation("country", "is not a known country"));
+                }
+                let agency = insert(conn, &body.country, &name, body.kind)?;
+                event.subject = Some(Subject::new(
+                    "agency",
+                    &agency.id,
+                    Some(&agency.country_code),
+                ));
+                event.set_detail("name", agency.name.clone());
+                event.set_detail("kind", agency.kind.clone());
+                Ok(agency)
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(agency))

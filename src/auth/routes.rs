@@ -1,8 +1,10 @@
 use super::service::{self, AuthContext, TokenResponse};
 use super::tokens::Jwks;
 use super::{PendingPrincipal, Principal};
+use crate::audit::{Event, audited};
 use crate::auth::roles::Role;
 use crate::error::{ApiResult, Problem};
+use crate::observability::RequestMeta;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
@@ -76,12 +78,13 @@ fn context(state: &AppState) -> AuthContext<'_> {
 #[post("/auth/login")]
 async fn login(
     state: web::Data<AppState>,
+    meta: RequestMeta,
     body: web::Json<LoginRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     let body = body.into_inner();
     let st = state.clone();
     let tokens = state
-        .db(move |conn| service::login(conn, &context(&st), &body.username, &body.password))
+        .db(move |conn| service::login(conn, &context(&st), &meta, &body.username, &body.password))
         .await?;
     Ok(web::Json(tokens))
 }
@@ -99,12 +102,13 @@ async fn login(
 #[post("/auth/refresh")]
 async fn refresh(
     state: web::Data<AppState>,
+    meta: RequestMeta,
     body: web::Json<RefreshRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     let body = body.into_inner();
     let st = state.clone();
     let tokens = state
-        .db(move |conn| service::refresh(conn, &context(&st), &body.refresh_token))
+        .db(move |conn| service::refresh(conn, &context(&st), &meta, &body.refresh_token))
         .await?;
     Ok(web::Json(tokens))
 }
@@ -119,10 +123,20 @@ async fn refresh(
     )
 )]
 #[post("/auth/logout")]
-async fn logout(state: web::Data<AppState>, caller: PendingPrincipal) -> ApiResult<HttpResponse> {
-    let session_id = caller.0.session_id;
+async fn logout(
+    state: web::Data<AppState>,
+    meta: RequestMeta,
+    caller: PendingPrincipal,
+) -> ApiResult<HttpResponse> {
+    let caller = caller.0;
+    let event =
+        Event::by("auth.logout", &caller, &meta).detail("session_id", caller.session_id.as_str());
     state
-        .db(move |conn| service::revoke_session(conn, &session_id))
+        .db(move |conn| {
+            audited(conn, event, |conn, _| {
+                service::revoke_session(conn, &caller.session_id)
+            })
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -142,6 +156,7 @@ async fn logout(state: web::Data<AppState>, caller: PendingPrincipal) -> ApiResu
 async fn change_password(
     state: web::Data<AppState>,
     caller: PendingPrincipal,
+    meta: RequestMeta,
     body: web::Json<PasswordChangeRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
@@ -152,6 +167,7 @@ async fn change_password(
             service::change_password(
                 conn,
                 &context(&st),
+                &meta,
                 &caller.user_id,
                 &caller.session_id,
                 &body.current_password,

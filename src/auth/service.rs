@@ -3,10 +3,12 @@
 
 use super::password::{self, Hasher};
 use super::tokens::TokenKeys;
+use crate::audit::{self, Actor, Event, Outcome};
 use crate::config::Settings;
-use crate::db::schema::{refresh_tokens, sessions, users};
+use crate::db::schema::{agencies, refresh_tokens, sessions, users};
 use crate::db::{DbConn, write_tx};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::observability::RequestMeta;
 use crate::users::model::{UserRow, normalize_username};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -67,9 +69,11 @@ fn insert_refresh_token(
 /// Counts a failed password; the failure that reaches the limit locks the account.
 pub fn record_failed_password(
     conn: &mut DbConn,
-    user_id: &str,
+    actor: &Actor,
     settings: &Settings,
+    meta: &RequestMeta,
 ) -> ApiResult<()> {
+    let user_id = actor.user_id.as_str();
     let failures: i32 = diesel::update(users::table.find(user_id))
         .set(users::failed_logins.eq(users::failed_logins + 1))
         .returning(users::failed_logins)
@@ -83,6 +87,9 @@ pub fn record_failed_password(
             ))
             .execute(conn)?;
         tracing::warn!(user_id, "account locked after failed logins");
+        let event = Event::new("auth.account_locked", Some(actor.clone()), meta)
+            .detail("until", audit::format_at(until));
+        audit::append(conn, &event, Outcome::Success)?;
     }
     Ok(())
 }
@@ -92,12 +99,21 @@ pub fn record_failed_password(
 pub fn login(
     conn: &mut DbConn,
     ctx: &AuthContext,
+    meta: &RequestMeta,
     username: &str,
     password: &str,
 ) -> ApiResult<TokenResponse> {
     let now = crate::db::now();
+    let failed = |conn: &mut DbConn, actor: Option<Actor>, reason: &str| -> ApiResult<()> {
+        let event = Event::new("auth.login_failed", actor, meta)
+            .detail("username", username)
+            .detail("reason", reason);
+        audit::record(conn, &event, Outcome::Failed)?;
+        Ok(())
+    };
     let Ok(username) = normalize_username(username) else {
         ctx.hasher.verify_dummy(password);
+        failed(conn, None, "unknown user")?;
         return Err(ApiError::InvalidCredentials);
     };
     let user: Option<UserRow> = users::table
@@ -107,14 +123,28 @@ pub fn login(
         .optional()?;
     let Some(user) = user else {
         ctx.hasher.verify_dummy(password);
+        failed(conn, None, "unknown user")?;
         return Err(ApiError::InvalidCredentials);
     };
+    let actor = actor_of(conn, &user)?;
     if !user.is_active() || user.is_locked(now) {
         ctx.hasher.verify_dummy(password);
+        let reason = if user.is_active() {
+            "locked"
+        } else {
+            "disabled"
+        };
+        failed(conn, Some(actor), reason)?;
         return Err(ApiError::InvalidCredentials);
     }
     if !ctx.hasher.verify(password, &user.password_hash) {
-        record_failed_password(conn, &user.id, ctx.settings)?;
+        write_tx(conn, |conn| {
+            let event = Event::new("auth.login_failed", Some(actor.clone()), meta)
+                .detail("username", username.as_str())
+                .detail("reason", "wrong password");
+            audit::append(conn, &event, Outcome::Failed)?;
+            record_failed_password(conn, &actor, ctx.settings, meta)
+        })?;
         return Err(ApiError::InvalidCredentials);
     }
     let session_id = uuid::Uuid::now_v7().to_string();
@@ -133,6 +163,9 @@ pub fn login(
                 sessions::expires_at.eq(now + Duration::seconds(ctx.settings.session_max_secs)),
             ))
             .execute(conn)?;
+        let event = Event::new("auth.login", Some(actor.clone()), meta)
+            .detail("session_id", session_id.as_str());
+        audit::append(conn, &event, Outcome::Success)?;
         insert_refresh_token(conn, &session_id, now, ctx)
     })?;
     Ok(TokenResponse {
@@ -189,6 +222,41 @@ struct RefreshLookup {
     must_change: bool,
 }
 
+/// A spent refresh token came back: someone holds a copy. The session ends.
+fn reuse_detected(
+    conn: &mut DbConn,
+    user_id: &str,
+    session_id: &str,
+    meta: &RequestMeta,
+) -> ApiResult<()> {
+    tracing::warn!(session_id, "refresh token reused; session revoked");
+    let user: UserRow = users::table
+        .find(user_id)
+        .select(UserRow::as_select())
+        .first(conn)?;
+    let actor = actor_of(conn, &user)?;
+    write_tx(conn, |conn| {
+        revoke_session(conn, session_id)?;
+        let event = Event::new("auth.refresh_token_reused", Some(actor), meta)
+            .detail("session_id", session_id);
+        audit::append(conn, &event, Outcome::Failed)?;
+        Ok(())
+    })
+}
+
+/// The audit actor for a user.
+pub fn actor_of(conn: &mut DbConn, user: &UserRow) -> ApiResult<Actor> {
+    let country: String = agencies::table
+        .find(&user.agency_id)
+        .select(agencies::country_code)
+        .first(conn)?;
+    Ok(Actor {
+        user_id: user.id.clone(),
+        agency_id: user.agency_id.clone(),
+        country,
+    })
+}
+
 enum RefreshOutcome {
     Rotated(String),
     /// A spent token came back: someone holds a copy. The session is revoked.
@@ -197,7 +265,12 @@ enum RefreshOutcome {
 
 /// Rotates a refresh token. A token is spent by an atomic update, so two concurrent
 /// uses of one token cannot both succeed: the loser counts as reuse.
-pub fn refresh(conn: &mut DbConn, ctx: &AuthContext, token: &str) -> ApiResult<TokenResponse> {
+pub fn refresh(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    meta: &RequestMeta,
+    token: &str,
+) -> ApiResult<TokenResponse> {
     let now = crate::db::now();
     let hash = hash_refresh_token(token);
     let found: Option<RefreshLookup> = refresh_tokens::table
@@ -220,8 +293,7 @@ pub fn refresh(conn: &mut DbConn, ctx: &AuthContext, token: &str) -> ApiResult<T
         return Err(ApiError::InvalidRefreshToken);
     };
     if used_at.is_some() {
-        revoke_session(conn, &session_id)?;
-        tracing::warn!(session_id, "refresh token reused; session revoked");
+        reuse_detected(conn, &user_id, &session_id, meta)?;
         return Err(ApiError::InvalidRefreshToken);
     }
     if revoked_at.is_some() || expires_at <= now || session_expires <= now || status != "active" {
@@ -246,7 +318,7 @@ pub fn refresh(conn: &mut DbConn, ctx: &AuthContext, token: &str) -> ApiResult<T
             password_change_required: must_change,
         }),
         RefreshOutcome::Reused => {
-            revoke_session(conn, &session_id)?;
+            reuse_detected(conn, &user_id, &session_id, meta)?;
             Err(ApiError::InvalidRefreshToken)
         }
     }
@@ -257,6 +329,7 @@ pub fn refresh(conn: &mut DbConn, ctx: &AuthContext, token: &str) -> ApiResult<T
 pub fn change_password(
     conn: &mut DbConn,
     ctx: &AuthContext,
+    meta: &RequestMeta,
     user_id: &str,
     session_id: &str,
     current: &str,
@@ -266,8 +339,14 @@ pub fn change_password(
         .find(user_id)
         .select(UserRow::as_select())
         .first(conn)?;
+    let actor = actor_of(conn, &user)?;
     if !ctx.hasher.verify(current, &user.password_hash) {
-        record_failed_password(conn, user_id, ctx.settings)?;
+        write_tx(conn, |conn| {
+            let event = Event::new("auth.password_change", Some(actor.clone()), meta)
+                .detail("reason", "wrong current password");
+            audit::append(conn, &event, Outcome::Failed)?;
+            record_failed_password(conn, &actor, ctx.settings, meta)
+        })?;
         return Err(ApiError::validation("current_password", "is wrong"));
     }
     let mut errors = Vec::new();
@@ -291,6 +370,9 @@ pub fn change_password(
                 users::updated_at.eq(crate::db::now()),
             ))
             .execute(conn)?;
-        revoke_user_sessions(conn, user_id, Some(session_id))
+        revoke_user_sessions(conn, user_id, Some(session_id))?;
+        let event = Event::new("auth.password_change", Some(actor), meta);
+        audit::append(conn, &event, Outcome::Success)?;
+        Ok(())
     })
 }

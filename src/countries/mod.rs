@@ -1,11 +1,13 @@
 //! Countries: seeded with the CARICOM member and associate states; a regional
 //! administrator adds others (states where service providers keep data).
 
+use crate::audit::{Event, Subject, audited};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::auth::routes::require_any;
 use crate::db::schema::countries;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, page};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
@@ -145,9 +147,9 @@ async fn list_countries(
 async fn create_country(
     state: web::Data<AppState>,
     caller: Principal,
+    meta: RequestMeta,
     body: web::Json<NewCountry>,
 ) -> ApiResult<HttpResponse> {
-    require_any(&caller, &[Role::RegionalAdmin])?;
     let body = body.into_inner();
     let mut errors = Vec::new();
     let code = body.code.trim().to_owned();
@@ -181,28 +183,34 @@ async fn create_country(
         official_languages: body.official_languages.join(";"),
         created_at: crate::db::now(),
     };
+    let event = Event::by("country.create", &caller, &meta)
+        .subject(Subject::new("country", &row.code, Some(&row.code)))
+        .detail("name", row.name.clone());
     let created = state
         .db(move |conn| {
-            if exists(conn, &row.code)? {
-                return Err(ApiError::Conflict(format!("country {} exists", row.code)));
-            }
-            diesel::insert_into(countries::table)
-                .values((
-                    countries::code.eq(&row.code),
-                    countries::name.eq(&row.name),
-                    countries::membership.eq(&row.membership),
-                    countries::official_languages.eq(&row.official_languages),
-                    countries::created_at.eq(row.created_at),
-                ))
-                .execute(conn)
-                .map_err(|e| {
-                    if crate::db::is_unique_violation(&e) {
-                        ApiError::Conflict(format!("country {} exists", row.code))
-                    } else {
-                        e.into()
-                    }
-                })?;
-            Ok(row)
+            audited(conn, event, |conn, _| {
+                require_any(&caller, &[Role::RegionalAdmin])?;
+                if exists(conn, &row.code)? {
+                    return Err(ApiError::Conflict(format!("country {} exists", row.code)));
+                }
+                diesel::insert_into(countries::table)
+                    .values((
+                        countries::code.eq(&row.code),
+                        countries::name.eq(&row.name),
+                        countries::membership.eq(&row.membership),
+                        countries::official_languages.eq(&row.official_languages),
+                        countries::created_at.eq(row.created_at),
+                    ))
+                    .execute(conn)
+                    .map_err(|e| {
+                        if crate::db::is_unique_violation(&e) {
+                            ApiError::Conflict(format!("country {} exists", row.code))
+                        } else {
+                            e.into()
+                        }
+                    })?;
+                Ok(row)
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(Country::from(created)))

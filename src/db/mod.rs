@@ -175,6 +175,36 @@ where
     }
 }
 
+/// Serialises writers of one global sequence (the audit chain) for the rest of the
+/// transaction. SQLite needs nothing: `write_tx` already holds its only write lock.
+pub fn lock_sequence(conn: &mut DbConn, key: i64) -> QueryResult<()> {
+    if let DbConn::Postgresql(pg) = conn {
+        pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({key})"))?;
+    }
+    Ok(())
+}
+
+#[derive(diesel::QueryableByName)]
+struct CounterValue {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    last_value: i32,
+}
+
+/// The next value of a gapless counter (case numbers per country and year). The
+/// upsert locks the counter row until the transaction ends, so a rolled-back
+/// transaction gives its number back and concurrent callers never share one.
+pub fn next_case_number(conn: &mut DbConn, country: &str, year: i32) -> QueryResult<i32> {
+    diesel::sql_query(
+        "INSERT INTO case_reference_counters (country, year, last_value) VALUES ($1, $2, 1) \
+         ON CONFLICT (country, year) DO UPDATE \
+         SET last_value = case_reference_counters.last_value + 1 RETURNING last_value",
+    )
+    .bind::<diesel::sql_types::Text, _>(country)
+    .bind::<diesel::sql_types::Integer, _>(year)
+    .get_result::<CounterValue>(conn)
+    .map(|c| c.last_value)
+}
+
 /// The current UTC time at the precision both backends store (microseconds).
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)

@@ -1,12 +1,13 @@
 use super::model::{User, UserRow, UserStatus};
 use super::{CreateUser, find_with_country};
+use crate::audit::{Event, Subject, audited};
 use crate::auth::Principal;
 use crate::auth::roles::{Role, encode_roles};
 use crate::auth::routes::require_any;
 use crate::auth::service::revoke_user_sessions;
 use crate::db::schema::{agencies, users};
-use crate::db::write_tx;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, page};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
@@ -60,6 +61,21 @@ fn manages(caller: &Principal, country: &str) -> bool {
     caller.has(Role::RegionalAdmin) || (caller.has(Role::Admin) && caller.country == country)
 }
 
+/// A user the caller may see (themself, or one they administer), or 404.
+fn visible_user(
+    conn: &mut crate::db::DbConn,
+    caller: &Principal,
+    id: &str,
+    event: &mut Event,
+) -> ApiResult<(UserRow, String)> {
+    let (row, country) = find_with_country(conn, id)?.ok_or(ApiError::NotFound)?;
+    event.subject = Some(Subject::new("user", &row.id, Some(&country)));
+    if row.id != caller.user_id && !manages(caller, &country) {
+        return Err(ApiError::NotFound);
+    }
+    Ok((row, country))
+}
+
 /// Country administrators can neither grant nor touch regional administration.
 fn check_role_grant(caller: &Principal, roles: &[Role]) -> ApiResult<()> {
     if roles.contains(&Role::RegionalAdmin) && !caller.has(Role::RegionalAdmin) {
@@ -84,9 +100,9 @@ fn check_role_grant(caller: &Principal, roles: &[Role]) -> ApiResult<()> {
 async fn list_users(
     state: web::Data<AppState>,
     caller: Principal,
+    meta: RequestMeta,
     filter: web::Query<UserFilter>,
 ) -> ApiResult<web::Json<Page<User>>> {
-    require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
     let filter = filter.into_inner();
     let paging = PageParams {
         limit: filter.limit,
@@ -100,24 +116,28 @@ async fn list_users(
         Some(caller.country.clone())
     };
     let agency_id = filter.agency_id;
+    let event = Event::by("user.list", &caller, &meta);
     let rows: Vec<(UserRow, String)> = state
         .db(move |conn| {
-            let mut query = users::table
-                .inner_join(agencies::table)
-                .select((UserRow::as_select(), agencies::country_code))
-                .order(users::id)
-                .limit(limit + 1)
-                .into_boxed();
-            if let Some(country) = country {
-                query = query.filter(agencies::country_code.eq(country));
-            }
-            if let Some(agency_id) = agency_id {
-                query = query.filter(users::agency_id.eq(agency_id));
-            }
-            if let Some(after) = after {
-                query = query.filter(users::id.gt(after));
-            }
-            Ok(query.load(conn)?)
+            audited(conn, event, |conn, _| {
+                require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
+                let mut query = users::table
+                    .inner_join(agencies::table)
+                    .select((UserRow::as_select(), agencies::country_code))
+                    .order(users::id)
+                    .limit(limit + 1)
+                    .into_boxed();
+                if let Some(country) = country {
+                    query = query.filter(agencies::country_code.eq(country));
+                }
+                if let Some(agency_id) = agency_id {
+                    query = query.filter(users::agency_id.eq(agency_id));
+                }
+                if let Some(after) = after {
+                    query = query.filter(users::id.gt(after));
+                }
+                Ok(query.load(conn)?)
+            })
         })
         .await?;
     let now = crate::db::now();
@@ -146,11 +166,10 @@ async fn list_users(
 async fn create_user(
     state: web::Data<AppState>,
     caller: Principal,
+    meta: RequestMeta,
     body: web::Json<NewUserRequest>,
 ) -> ApiResult<HttpResponse> {
-    require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
     let body = body.into_inner();
-    check_role_grant(&caller, &body.roles)?;
     let input = CreateUser {
         username: body.username,
         display_name: body.display_name,
@@ -161,16 +180,31 @@ async fn create_user(
     };
     super::validate_new(&input)?;
     let hasher = state.hasher.clone();
+    let event = Event::by("user.create", &caller, &meta);
     let user = state
         .db(move |conn| {
-            let agency = crate::agencies::find(conn, &input.agency_id)?
-                .ok_or_else(|| ApiError::validation("agency_id", "is not a known agency"))?;
-            if !manages(&caller, &agency.country_code) {
-                return Err(ApiError::forbidden(
-                    "administrators manage the users of their own country",
+            audited(conn, event, |conn, event| {
+                require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
+                check_role_grant(&caller, &input.roles)?;
+                let agency = crate::agencies::find(conn, &input.agency_id)?
+                    .ok_or_else(|| ApiError::validation("agency_id", "is not a known agency"))?;
+                event.subject = Some(Subject::new(
+                    "agency",
+                    &agency.id,
+                    Some(&agency.country_code),
                 ));
-            }
-            super::create(conn, &hasher, input)
+                if !manages(&caller, &agency.country_code) {
+                    return Err(ApiError::forbidden(
+                        "administrators manage the users of their own country",
+                    ));
+                }
+                let roles: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
+                event.set_detail("roles", roles);
+                let user = super::create(conn, &hasher, input)?;
+                event.subject = Some(Subject::new("user", &user.id, Some(&user.country)));
+                event.set_detail("username", user.username.clone());
+                Ok(user)
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(user))
@@ -190,17 +224,20 @@ async fn create_user(
 async fn get_user(
     state: web::Data<AppState>,
     caller: Principal,
+    meta: RequestMeta,
     id: web::Path<String>,
 ) -> ApiResult<web::Json<User>> {
     let id = id.into_inner();
-    let (row, country) = state
-        .db(move |conn| find_with_country(conn, &id))
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if row.id != caller.user_id && !manages(&caller, &country) {
-        return Err(ApiError::NotFound);
-    }
-    Ok(web::Json(User::from_row(row, country, crate::db::now())))
+    let event = Event::by("user.read", &caller, &meta);
+    let user = state
+        .db(move |conn| {
+            audited(conn, event, |conn, event| {
+                let (row, country) = visible_user(conn, &caller, &id, event)?;
+                Ok(User::from_row(row, country, crate::db::now()))
+            })
+        })
+        .await?;
+    Ok(web::Json(user))
 }
 
 /// Change a user's display name, roles or status. Takes effect on the user's next
@@ -221,6 +258,7 @@ async fn get_user(
 async fn update_user(
     state: web::Data<AppState>,
     caller: Principal,
+    meta: RequestMeta,
     id: web::Path<String>,
     body: web::Json<UserPatch>,
 ) -> ApiResult<web::Json<User>> {
@@ -243,14 +281,20 @@ async fn update_user(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let event = Event::by("user.update", &caller, &meta);
     let updated = state
         .db(move |conn| {
-            write_tx(conn, |conn| {
-                let (row, country) = find_with_country(conn, &id)?.ok_or(ApiError::NotFound)?;
+            audited(conn, event, |conn, event| {
+                let (row, country) = visible_user(conn, &caller, &id, event)?;
                 let is_self = row.id == caller.user_id;
-                if !is_self && !manages(&caller, &country) {
-                    return Err(ApiError::NotFound);
-                }
+                event.set_detail(
+                    "changed",
+                    serde_json::json!({
+                        "display_name": display_name,
+                        "roles": patch.roles.as_ref().map(|r| encode_roles(r)),
+                        "status": patch.status.map(UserStatus::as_str),
+                    }),
+                );
                 if !manages(&caller, &country) {
                     return Err(ApiError::forbidden("only administrators change accounts"));
                 }
@@ -304,26 +348,27 @@ async fn update_user(
 async fn unlock_user(
     state: web::Data<AppState>,
     caller: Principal,
+    meta: RequestMeta,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let event = Event::by("user.unlock", &caller, &meta);
     state
         .db(move |conn| {
-            let (row, country) = find_with_country(conn, &id)?.ok_or(ApiError::NotFound)?;
-            if row.id != caller.user_id && !manages(&caller, &country) {
-                return Err(ApiError::NotFound);
-            }
-            if !manages(&caller, &country) {
-                return Err(ApiError::forbidden("only administrators unlock accounts"));
-            }
-            diesel::update(users::table.find(&row.id))
-                .set((
-                    users::failed_logins.eq(0),
-                    users::locked_until.eq(None::<NaiveDateTime>),
-                    users::updated_at.eq(crate::db::now()),
-                ))
-                .execute(conn)?;
-            Ok(())
+            audited(conn, event, |conn, event| {
+                let (row, country) = visible_user(conn, &caller, &id, event)?;
+                if !manages(&caller, &country) {
+                    return Err(ApiError::forbidden("only administrators unlock accounts"));
+                }
+                diesel::update(users::table.find(&row.id))
+                    .set((
+                        users::failed_logins.eq(0),
+                        users::locked_until.eq(None::<NaiveDateTime>),
+                        users::updated_at.eq(crate::db::now()),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            })
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

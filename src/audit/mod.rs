@@ -1,0 +1,357 @@
+//! The audit trail: every read of case content, every change and every refused
+//! attempt, as one append-only hash chain of JCS-canonical entries (the custody
+//! log's entry format: each entry holds the previous entry's hash).
+
+pub mod routes;
+
+use crate::auth::Principal;
+use crate::db::schema::audit_log;
+use crate::db::{DbConn, write_tx};
+use crate::error::{ApiError, ApiResult};
+use crate::observability::RequestMeta;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+pub const FORMAT_VERSION: i64 = 1;
+const AUDIT_SEQUENCE_LOCK: i64 = 0x6175_6469_745f_6c6f;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Actor {
+    pub user_id: String,
+    pub agency_id: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+}
+
+impl From<&Principal> for Actor {
+    fn from(p: &Principal) -> Actor {
+        Actor {
+            user_id: p.user_id.clone(),
+            agency_id: p.agency_id.clone(),
+            country: p.country.clone(),
+        }
+    }
+}
+
+/// What an entry is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Subject {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+    /// The country the object belongs to; auditors of that country see the entry.
+    pub country: Option<String>,
+}
+
+impl Subject {
+    pub fn new(kind: &str, id: &str, country: Option<&str>) -> Subject {
+        Subject {
+            kind: kind.to_owned(),
+            id: id.to_owned(),
+            country: country.map(str::to_owned),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    /// Refused by authorization (403, or 404 for an object the caller may not see).
+    Denied,
+    /// Attempted and failed (a wrong password, a reused refresh token).
+    Failed,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Denied => "denied",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// One audit entry exactly as hashed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditEntry {
+    pub v: i64,
+    pub seq: i64,
+    /// `entry_hash` of the previous entry; null for the first.
+    pub prev: Option<String>,
+    /// RFC 3339 UTC with six fractional digits.
+    pub at: String,
+    pub action: String,
+    pub outcome: Outcome,
+    pub actor: Option<Actor>,
+    pub subject: Option<Subject>,
+    pub case_id: Option<String>,
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
+/// An event to record; `seq`, `prev` and `at` are assigned on append.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub action: &'static str,
+    pub actor: Option<Actor>,
+    pub subject: Option<Subject>,
+    pub case_id: Option<String>,
+    pub details: Value,
+    pub meta: RequestMeta,
+}
+
+impl Event {
+    pub fn new(action: &'static str, actor: Option<Actor>, meta: &RequestMeta) -> Event {
+        Event {
+            action,
+            actor,
+            subject: None,
+            case_id: None,
+            details: Value::Object(Default::default()),
+            meta: meta.clone(),
+        }
+    }
+
+    pub fn by(action: &'static str, principal: &Principal, meta: &RequestMeta) -> Event {
+        Event::new(action, Some(Actor::from(principal)), meta)
+    }
+
+    pub fn subject(mut self, subject: Subject) -> Event {
+        self.subject = Some(subject);
+        self
+    }
+
+    pub fn case(mut self, case_id: &str) -> Event {
+        self.case_id = Some(case_id.to_owned());
+        self
+    }
+
+    /// Adds one member to `details`.
+    pub fn detail(mut self, key: &str, value: impl Into<Value>) -> Event {
+        if let Value::Object(map) = &mut self.details {
+            map.insert(key.to_owned(), value.into());
+        }
+        self
+    }
+
+    pub fn set_detail(&mut self, key: &str, value: impl Into<Value>) {
+        if let Value::Object(map) = &mut self.details {
+            map.insert(key.to_owned(), value.into());
+        }
+    }
+}
+
+pub fn format_at(at: NaiveDateTime) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+pub fn canonical(entry: &AuditEntry) -> ApiResult<String> {
+    let value = serde_json::to_value(entry).map_err(|e| ApiError::Internal(e.into()))?;
+    serde_json_canonicalizer::to_string(&value)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("canonicalising an audit entry: {e}")))
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Appends one entry. Must run inside `write_tx`: the chain's head is read and
+/// extended under a lock, so concurrent appends never fork it or leave a gap.
+pub fn append(conn: &mut DbConn, event: &Event, outcome: Outcome) -> ApiResult<i64> {
+    crate::db::lock_sequence(conn, AUDIT_SEQUENCE_LOCK)?;
+    let head: Option<(i64, String)> = audit_log::table
+        .select((audit_log::seq, audit_log::entry_hash))
+        .order(audit_log::seq.desc())
+        .first(conn)
+        .optional()?;
+    let (seq, prev) = match head {
+        Some((seq, hash)) => (seq + 1, Some(hash)),
+        None => (0, None),
+    };
+    let at = crate::db::now();
+    let entry = AuditEntry {
+        v: FORMAT_VERSION,
+        seq,
+        prev: prev.clone(),
+        at: format_at(at),
+        action: event.action.to_owned(),
+        outcome,
+        actor: event.actor.clone(),
+        subject: event.subject.clone(),
+        case_id: event.case_id.clone(),
+        ip: event.meta.ip.clone(),
+        request_id: event.meta.request_id.clone(),
+        details: event.details.clone(),
+    };
+    let text = canonical(&entry)?;
+    let hash = sha256_hex(text.as_bytes());
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::seq.eq(seq),
+            audit_log::at.eq(at),
+            audit_log::action.eq(event.action),
+            audit_log::outcome.eq(outcome.as_str()),
+            audit_log::actor_user_id.eq(event.actor.as_ref().map(|a| a.user_id.as_str())),
+            audit_log::actor_agency_id.eq(event.actor.as_ref().map(|a| a.agency_id.as_str())),
+            audit_log::actor_country.eq(event.actor.as_ref().map(|a| a.country.as_str())),
+            audit_log::subject_country
+                .eq(event.subject.as_ref().and_then(|s| s.country.as_deref())),
+            audit_log::case_id.eq(event.case_id.as_deref()),
+            audit_log::entry.eq(&text),
+            audit_log::entry_hash.eq(&hash),
+            audit_log::prev_hash.eq(prev.as_deref()),
+        ))
+        .execute(conn)?;
+    Ok(seq)
+}
+
+/// Appends one entry in its own transaction.
+pub fn record(conn: &mut DbConn, event: &Event, outcome: Outcome) -> ApiResult<i64> {
+    write_tx(conn, |conn| append(conn, event, outcome))
+}
+
+/// True for the refusals the trail records as denied attempts.
+pub fn is_refusal(e: &ApiError) -> bool {
+    matches!(e, ApiError::Forbidden(_) | ApiError::NotFound)
+}
+
+/// Runs `f` in a write transaction and records `event` with it: as a success in the
+/// same transaction, or, when `f` is refused, as a denied attempt in a new one after
+/// the rollback. `f` may fill in the event (subject, case, details) as it learns them.
+pub fn audited<T>(
+    conn: &mut DbConn,
+    mut event: Event,
+    f: impl FnOnce(&mut DbConn, &mut Event) -> ApiResult<T>,
+) -> ApiResult<T> {
+    let result = write_tx(conn, |conn| {
+        let value = f(conn, &mut event)?;
+        append(conn, &event, Outcome::Success)?;
+        Ok(value)
+    });
+    if let Err(e) = &result
+        && is_refusal(e)
+    {
+        let (slug, _) = e.kind();
+        event.set_detail("refused", slug);
+        record(conn, &event, Outcome::Denied)?;
+    }
+    result
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: NaiveDateTime,
+    pub action: String,
+    pub outcome: String,
+    pub actor_user_id: Option<String>,
+    pub actor_agency_id: Option<String>,
+    pub actor_country: Option<String>,
+    pub subject_country: Option<String>,
+    pub case_id: Option<String>,
+    pub entry: String,
+    pub entry_hash: String,
+    pub prev_hash: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Verification {
+    /// True when every entry hashes correctly and links to its predecessor.
+    pub intact: bool,
+    /// Entries checked.
+    pub entries: i64,
+    /// Hash of the last entry checked: note it to detect a later truncation.
+    pub head_hash: Option<String>,
+    /// The first entry that does not verify.
+    pub broken_at: Option<i64>,
+    pub problem: Option<String>,
+}
+
+/// Checks one stored row against its predecessor; returns what is wrong.
+fn check_row(row: &AuditRow, expected_seq: i64, prev_hash: Option<&str>) -> Option<String> {
+    if row.seq != expected_seq {
+        return Some(format!(
+            "expected entry {expected_seq}, found {}: entries are missing",
+            row.seq
+        ));
+    }
+    if sha256_hex(row.entry.as_bytes()) != row.entry_hash {
+        return Some("the entry does not match its hash".into());
+    }
+    let entry: AuditEntry = match serde_json::from_str(&row.entry) {
+        Ok(entry) => entry,
+        Err(_) => return Some("the entry is not a valid audit entry".into()),
+    };
+    if canonical(&entry).ok().as_deref() != Some(row.entry.as_str()) {
+        return Some("the entry is not in canonical form".into());
+    }
+    if entry.seq != row.seq || entry.v != FORMAT_VERSION {
+        return Some("the entry's sequence number or version is wrong".into());
+    }
+    if entry.prev.as_deref() != prev_hash || row.prev_hash.as_deref() != prev_hash {
+        return Some("the entry does not link to the previous entry's hash".into());
+    }
+    let actor = entry.actor.as_ref();
+    let columns_match = format_at(row.at) == entry.at
+        && row.action == entry.action
+        && row.outcome == entry.outcome.as_str()
+        && row.actor_user_id.as_deref() == actor.map(|a| a.user_id.as_str())
+        && row.actor_agency_id.as_deref() == actor.map(|a| a.agency_id.as_str())
+        && row.actor_country.as_deref() == actor.map(|a| a.country.as_str())
+        && row.subject_country.as_deref()
+            == entry.subject.as_ref().and_then(|s| s.country.as_deref())
+        && row.case_id == entry.case_id;
+    if !columns_match {
+        return Some("the indexed columns differ from the hashed entry".into());
+    }
+    None
+}
+
+const VERIFY_BATCH: i64 = 2000;
+
+/// Walks the whole chain in order, in batches.
+pub fn verify(conn: &mut DbConn) -> ApiResult<Verification> {
+    let mut expected = 0i64;
+    let mut prev: Option<String> = None;
+    loop {
+        let rows: Vec<AuditRow> = audit_log::table
+            .filter(audit_log::seq.ge(expected))
+            .order(audit_log::seq)
+            .limit(VERIFY_BATCH)
+            .select(AuditRow::as_select())
+            .load(conn)?;
+        let done = (rows.len() as i64) < VERIFY_BATCH;
+        for row in rows {
+            if let Some(problem) = check_row(&row, expected, prev.as_deref()) {
+                return Ok(Verification {
+                    intact: false,
+                    entries: expected,
+                    head_hash: prev,
+                    broken_at: Some(expected),
+                    problem: Some(problem),
+                });
+            }
+            prev = Some(row.entry_hash);
+            expected += 1;
+        }
+        if done {
+            return Ok(Verification {
+                intact: true,
+                entries: expected,
+                head_hash: prev,
+                broken_at: None,
+                problem: None,
+            });
+        }
+    }
+}

@@ -1,0 +1,1084 @@
+use super::model::{
+    Access, Case, CaseRow, CaseStatus, Offence, Priority, Standing, encode_offences, etag,
+    reference, transition,
+};
+use super::{Visible, has_case_role, visible};
+use crate::audit::{Event, Subject, audited};
+use crate::auth::Principal;
+use crate::auth::roles::{Role, decode_roles};
+use crate::auth::routes::require_any;
+use crate::db::DbConn;
+use crate::db::schema::{
+    agencies, case_external_refs, case_offences, case_participants, cases, users,
+};
+use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::idempotency::{self, IdempotencyKey, fingerprint};
+use crate::observability::RequestMeta;
+use crate::pagination::{Page, PageParams, page};
+use crate::reply::Reply;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::http::header::IF_MATCH;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_cases)
+        .service(create_case)
+        .service(get_case)
+        .service(update_case)
+        .service(list_participants)
+        .service(add_participant)
+        .service(remove_participant)
+        .service(list_external_refs)
+        .service(add_external_ref);
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// A case as one caller sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    #[serde(flatten)]
+    pub case: Case,
+    /// The caller's agency's standing: the owner, or a participant with this access.
+    pub access: Standing,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCase {
+    pub title: String,
+    pub summary: String,
+    pub offences: Vec<Offence>,
+    pub priority: Priority,
+    /// An investigator or supervisor of the caller's agency; defaults to the caller
+    /// when they are an investigator.
+    pub lead_investigator_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CasePatch {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub offences: Option<Vec<Offence>>,
+    pub priority: Option<Priority>,
+    pub lead_investigator_id: Option<String>,
+    /// Move the case along its workflow.
+    pub status: Option<CaseStatus>,
+    /// Required when referring to prosecution: that agency gets read access.
+    pub prosecution_agency_id: Option<String>,
+    /// Why the status changes (kept in the audit trail).
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    /// Owning country (ISO 3166-1 alpha-2).
+    pub owner_country: Option<String>,
+    pub offence: Option<Offence>,
+    pub priority: Option<Priority>,
+    /// Cases this agency participates in.
+    pub participant_agency: Option<String>,
+    /// Created at or after (RFC 3339).
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before (RFC 3339).
+    pub created_to: Option<DateTime<Utc>>,
+    /// Text in the reference or title (case-insensitive).
+    pub q: Option<String>,
+    /// `SYSTEM:ID` of a national case system.
+    pub external_ref: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewParticipant {
+    pub agency_id: String,
+    pub access: Access,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Participant {
+    pub agency_id: String,
+    pub agency_name: String,
+    pub country: String,
+    pub access: Access,
+    pub granted_by: String,
+    pub granted_at: NaiveDateTime,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewExternalRef {
+    /// The national case system, such as `jm-cms`.
+    pub system: String,
+    pub external_id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExternalRef {
+    pub system: String,
+    pub external_id: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+fn view(row: CaseRow, standing: Standing) -> CaseView {
+    CaseView {
+        case: Case::from(row),
+        access: standing,
+    }
+}
+
+fn case_reply(status: StatusCode, view: &CaseView) -> Reply {
+    let reply = Reply::json(status, view).etag(etag(view.case.version));
+    if status == StatusCode::CREATED {
+        reply.location(format!("/api/v1/cases/{}", view.case.id))
+    } else {
+        reply
+    }
+}
+
+fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
+    let len = value.trim().chars().count();
+    if len == 0 || len > max {
+        errors.push(FieldError::new(
+            field,
+            format!("must be 1 to {max} characters"),
+        ));
+    }
+}
+
+/// The lead investigator must be an active investigator or supervisor of the agency.
+fn check_lead(conn: &mut DbConn, user_id: &str, agency_id: &str) -> ApiResult<()> {
+    let found: Option<(String, String)> = users::table
+        .filter(users::id.eq(user_id))
+        .filter(users::agency_id.eq(agency_id))
+        .filter(users::status.eq("active"))
+        .select((users::id, users::roles))
+        .first(conn)
+        .optional()?;
+    let ok = found.is_some_and(|(_, roles)| {
+        let roles = decode_roles(&roles);
+        roles.contains(&Role::Investigator) || roles.contains(&Role::Supervisor)
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::validation(
+            "lead_investigator_id",
+            "must be an active investigator or supervisor of the owning agency",
+        ))
+    }
+}
+
+fn write_offences(conn: &mut DbConn, case_id: &str, offences: &[Offence]) -> ApiResult<()> {
+    diesel::delete(case_offences::table.filter(case_offences::case_id.eq(case_id)))
+        .execute(conn)?;
+    let mut unique = offences.to_vec();
+    unique.sort();
+    unique.dedup();
+    for offence in unique {
+        diesel::insert_into(case_offences::table)
+            .values((
+                case_offences::case_id.eq(case_id),
+                case_offences::offence.eq(offence.as_str()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Open a case owned by the caller's agency. Its reference is the next number of the
+/// caller's country and the current year.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    request_body = NewCase,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response when the request is retried")),
+    responses(
+        (status = 201, body = CaseView, headers(("ETag" = String), ("Location" = String))),
+        (status = 403, description = "Only investigators and supervisors open cases", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or an Idempotency-Key reused for another request", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cases")]
+async fn create_case(
+    state: web::Data<AppState>,
+    caller: Principal,
+    meta: RequestMeta,
+    key: IdempotencyKey,
+    body: web::Json<NewCase>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let hash = fingerprint(
+        "POST",
+        "/api/v1/cases",
+        &serde_json::to_value(&body).unwrap_or_default(),
+    );
+    let mut errors = Vec::new();
+    check_text(&mut errors, "title", &body.title, 300);
+    check_text(&mut errors, "summary", &body.summary, 20_000);
+    if body.offences.is_empty() {
+        errors.push(FieldError::new(
+            "offences",
+            "must name at least one offence",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let event = Event::by("case.create", &caller, &meta);
+    state
+        .db(move |conn| {
+            idempotency::run(conn, &caller.user_id, key.0.as_deref(), &hash, |conn| {
+                audited(conn, event, |conn, event| {
+                    require_any(&caller, &[Role::Investigator, Role::Supervisor])?;
+                    let lead = match body.lead_investigator_id {
+                        Some(lead) => {
+                            check_lead(conn, &lead, &caller.agency_id)?;
+                            Some(lead)
+                        }
+                        None => caller
+                            .has(Role::Investigator)
+                            .then(|| caller.user_id.clone()),
+                    };
+                    let now = crate::db::now();
+                    let year = Utc::now().year();
+                    let number = crate::db::next_case_number(conn, &caller.country, year)?;
+                    let row = CaseRow {
+                        id: uuid::Uuid::now_v7().to_string(),
+                        reference: reference(&caller.country, year, number),
+                        owner_agency_id: caller.agency_id.clone(),
+                        owner_country: caller.country.clone(),
+                        title: body.title.trim().to_owned(),
+                        summary: body.summary.trim().to_owned(),
+                        offences: encode_offences(&body.offences),
+                        priority: body.priority.as_str().to_owned(),
+                        status: CaseStatus::Open.as_str().to_owned(),
+                        lead_investigator_id: lead,
+                        created_by: caller.user_id.clone(),
+                        created_at: now,
+                        updated_at: now,
+                        version: 1,
+                    };
+                    diesel::insert_into(cases::table)
+                        .values((
+                            cases::id.eq(&row.id),
+                            cases::reference.eq(&row.reference),
+                            cases::owner_agency_id.eq(&row.owner_agency_id),
+                            cases::owner_country.eq(&row.owner_country),
+                            cases::title.eq(&row.title),
+                            cases::summary.eq(&row.summary),
+                            cases::offences.eq(&row.offences),
+                            cases::priority.eq(&row.priority),
+                            cases::status.eq(&row.status),
+                            cases::lead_investigator_id.eq(&row.lead_investigator_id),
+                            cases::created_by.eq(&row.created_by),
+                            cases::created_at.eq(row.created_at),
+                            cases::updated_at.eq(row.updated_at),
+                            cases::version.eq(row.version),
+                        ))
+                        .execute(conn)?;
+                    write_offences(conn, &row.id, &body.offences)?;
+                    event.case_id = Some(row.id.clone());
+                    event.subject = Some(Subject::new("case", &row.id, Some(&row.owner_country)));
+                    event.set_detail("reference", row.reference.clone());
+                    let reply = case_reply(StatusCode::CREATED, &view(row, Standing::Owner));
+                    if let Some(key) = key.0.as_deref() {
+                        idempotency::save(conn, &caller.user_id, key, &hash, &reply)?;
+                    }
+                    Ok(reply)
+                })
+            })
+        })
+        .await
+        .map(Reply::into_response)
+}
+
+/// Cases the caller's agency owns or participates in, newest first.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(CaseFilter),
+    responses(
+        (status = 200, body = Page<CaseView>),
+        (status = 403, description = "The caller's roles give no access to case content", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/cases")]
+async fn list_cases(
+    state: web::Data<AppState>,
+    caller: Principal,
+    meta: RequestMeta,
+    filter: web::Query<CaseFilter>,
+) -> ApiResult<web::Json<Page<CaseView>>> {
+    let filter = filter.into_inner();
+    let paging = PageParams {
+        limit: filter.limit,
+        cursor: filter.cursor.clone(),
+    };
+    let limit = paging.limit()?;
+    let after = paging.after()?;
+    let external = match &filter.external_ref {
+        Some(r) => Some(
+            r.split_once(':')
+                .map(|(s, id)| (s.to_owned(), id.to_owned()))
+                .ok_or_else(|| ApiError::validation("external_ref", "must be SYSTEM:ID"))?,
+        ),
+        None => None,
+    };
+    let event = Event::by("case.list", &caller, &meta);
+    let rows = state
+        .db(move |conn| {
+            audited(conn, event, |conn, event| {
+                if !has_case_role(&caller) {
+                    return Err(ApiError::forbidden(
+                        "your roles give no access to case content",
+                    ));
+                }
+                let rows = query_cases(conn, &caller, &filter, external, after, limit)?;
+                let ids: Vec<&str> = rows
+                    .iter()
+                    .take(limit as usize)
+                    .map(|(r, _)| r.id.as_str())
+                    .collect();
+                event.set_detail("case_ids", ids);
+                Ok(rows)
+            })
+        })
+        .await?;
+    Ok(web::Json(page(
+        rows,
+        limit,
+        |(r, _)| r.id.clone(),
+        |(r, s)| view(r, s),
+    )))
+}
+
+/// The visible cases matching a filter, newest first, up to `limit + 1`.
+pub fn query_cases(
+    conn: &mut DbConn,
+    caller: &Principal,
+    filter: &CaseFilter,
+    external: Option<(String, String)>,
+    after: Option<String>,
+    limit: i64,
+) -> ApiResult<Vec<(CaseRow, Standing)>> {
+    let agency = caller.agency_id.clone();
+    let participating = case_participants::table
+        .filter(case_participants::agency_id.eq(agency.clone()))
+        .select(case_participants::case_id);
+    let mut query = cases::table
+        .select(CaseRow::as_select())
+        .filter(
+            cases::owner_agency_id
+                .eq(agency.clone())
+                .or(cases::id.eq_any(participating)),
+        )
+        .order(cases::id.desc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(v) = filter.status {
+        query = query.filter(cases::status.eq(v.as_str()));
+    }
+    if let Some(v) = &filter.owner_country {
+        query = query.filter(cases::owner_country.eq(v.clone()));
+    }
+    if let Some(v) = filter.priority {
+        query = query.filter(cases::priority.eq(v.as_str()));
+    }
+    if let Some(v) = filter.offence {
+        query = query.filter(
+            cases::id.eq_any(
+                case_offences::table
+                    .filter(case_offences::offence.eq(v.as_str()))
+                    .select(case_offences::case_id),
+            ),
+        );
+    }
+    if let Some(v) = &filter.participant_agency {
+        query = query.filter(
+            cases::id.eq_any(
+                case_participants::table
+                    .filter(case_participants::agency_id.eq(v.clone()))
+                    .select(case_participants::case_id),
+            ),
+        );
+    }
+    if let Some(v) = filter.created_from {
+        query = query.filter(cases::created_at.ge(v.naive_utc()));
+    }
+    if let Some(v) = filter.created_to {
+        query = query.filter(cases::created_at.lt(v.naive_utc()));
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let escaped = q
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        query = query.filter(
+            lower(cases::reference)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(cases::title).like(pattern).escape('\\')),
+        );
+    }
+    if let Some((system, id)) = external {
+        query = query.filter(
+            cases::id.eq_any(
+                case_external_refs::table
+                    .filter(case_external_refs::system.eq(system))
+                    .filter(case_external_refs::external_id.eq(id))
+                    .select(case_external_refs::case_id),
+            ),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(cases::id.lt(after));
+    }
+    let rows: Vec<CaseRow> = query.load(conn)?;
+    let shared: Vec<String> = rows
+        .iter()
+        .filter(|r| r.owner_agency_id != agency)
+        .map(|r| r.id.clone())
+        .collect();
+    let access: Vec<(String, String)> = if shared.is_empty() {
+        Vec::new()
+    } else {
+        case_participants::table
+            .filter(case_participants::agency_id.eq(&agency))
+            .filter(case_participants::case_id.eq_any(&shared))
+            .select((case_participants::case_id, case_participants::access))
+            .load(conn)?
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let standing = if row.owner_agency_id == agency {
+                Standing::Owner
+            } else {
+                access
+                    .iter()
+                    .find(|(id, _)| *id == row.id)
+                    .and_then(|(_, a)| Access::parse(a))
+                    .map(Standing::from_access)
+                    .unwrap_or(Standing::Read)
+            };
+            (row, standing)
+        })
+        .collect())
+}
+
+/// One case.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id")),
+    responses(
+        (status = 200, body = CaseView, headers(("ETag" = String))),
+        (status = 404, description = "No such case, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/cases/{id}")]
+async fn get_case(
+    state: web::Data<AppState>,
+    caller: Principal,
+    meta: RequestMeta,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let event = Event::by("case.read", &caller, &meta);
+    state
+        .db(move |conn| {
+            audited(conn, event, |conn, event| {
+                let Visible { case, standing } = visible(conn, &caller, &id, event)?;
+                Ok(case_reply(StatusCode::OK, &view(case, standing)))
+            })
+        })
+        .await
+        .map(Reply::into_response)
+}
+
+/// The version a client read, from `If-Match`.
+fn if_match(req: &HttpRequest) -> ApiResult<String> {
+    let value = req
+        .headers()
+        .get(IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().trim_start_matches("W/").to_owned())
+        .filter(|v| v != "*" && !v.is_empty())
+        .ok_or(ApiError::PreconditionRequired)?;
+    Ok(value)
+}
+
+/// Change a case. Requires `If-Match` with the ETag last read (428 without, 412 when
+/// the case has changed since). Status changes follow the workflow and its roles.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Case id"),
+        ("If-Match" = String, Header, description = "ETag of the version the change is based on"),
+    ),
+    request_body = CasePatch,
+    responses(
+        (status = 200, body = CaseView, headers(("ETag" = String))),
+        (status = 403, description = "The caller's role or agency may not make this change", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The workflow has no such step from the current status", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The case changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/cases/{id}")]
+async fn update_case(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Principal,
+    meta: RequestMeta,
+    id: web::Path<String>,
+    body: web::Json<CasePatch>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let patch = body.into_inner();
+    let expected = if_match(&req);
+    let mut errors = Vec::new();
+    if let Some(t) = &patch.title {
+        check_text(&mut errors, "title", t, 300);
+    }
+    if let Some(s) = &patch.summary {
+        check_text(&mut errors, "summary", s, 20_000);
+    }
+    if patch.offences.as_ref().is_some_and(Vec::is_empty) {
+        errors.push(FieldError::new(
+            "offences",
+            "must name at least one offence",
+        ));
+    }
+    if patch.prosecution_agency_id.is_some()
+        && patch.status != Some(CaseStatus::ReferredToProsecution)
+    {
+        errors.push(FieldError::new(
+            "prosecution_agency_id",
+            "is only for a referral to prosecution",
+        ));
+    }
+    if patch.status == Some(CaseStatus::ReferredToProsecution)
+        && patch.prosecution_agency_id.is_none()
+    {
+        errors.push(FieldError::new(
+            "prosecution_agency_id",
+            "is required for a referral",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let event = Event::by("case.update", &caller, &meta);
+    state
+        .db(move |conn| {
+            audited(conn, event, |conn, event| {
+                let Visible { case, standing } = visible(conn, &caller, &id, event)?;
+                let expected = expected?;
+                if expected != case.etag() {
+                    return Err(ApiError::PreconditionFailed);
+                }
+                apply_patch(conn, &caller, case, standing, patch, event)
+            })
+        })
+        .await
+        .map(Reply::into_response)
+}
+
+fn apply_patch(
+    conn: &mut DbConn,
+    caller: &Principal,
+    case: CaseRow,
+    standing: Standing,
+    patch: CasePatch,
+    event: &mut Event,
+) -> ApiResult<Reply> {
+    let edits_fields = patch.title.is_some()
+        || patch.summary.is_some()
+        || patch.offences.is_some()
+        || patch.priority.is_some()
+        || patch.lead_investigator_id.is_some();
+    if edits_fields
+        && !(standing == Standing::Owner
+            && (caller.has(Role::Investigator) || caller.has(Role::Supervisor)))
+    {
+        return Err(ApiError::forbidden(
+            "only investigators and supervisors of the owning agency edit a case",
+        ));
+    }
+    let mut changed: Vec<&str> = Vec::new();
+    let mut next = case.clone();
+    if let Some(t) = patch.title {
+        next.title = t.trim().to_owned();
+        changed.push("title");
+    }
+    if let Some(s) = patch.summary {
+        next.summary = s.trim().to_owned();
+        changed.push("summary");
+    }
+    if let Some(o) = &patch.offences {
+        next.offences = encode_offences(o);
+        changed.push("offences");
+    }
+    if let Some(p) = patch.priority {
+        next.priority = p.as_str().to_owned();
+        changed.push("priority");
+    }
+    if let Some(lead) = patch.lead_investigator_id {
+        check_lead(conn, &lead, &case.owner_agency_id)?;
+        next.lead_investigator_id = Some(lead);
+        changed.push("lead_investigator_id");
+    }
+    if let Some(to) = patch.status {
+        let from = case.status();
+        let step = transition(from, to).ok_or_else(|| {
+            ApiError::Conflict(format!(
+                "a case cannot move from {} to {}",
+                from.as_str(),
+                to.as_str()
+            ))
+        })?;
+        let role_ok = step.roles.iter().any(|r| caller.has(*r));
+        let agency_ok = !step.owner_only || standing == Standing::Owner;
+        if !role_ok || !agency_ok {
+            return Err(ApiError::forbidden(format!(
+                "your role or agency may not move a case from {} to {}",
+                from.as_str(),
+                to.as_str()
+            )));
+        }
+        if let Some(prosecution) = &patch.prosecution_agency_id {
+            refer(conn, caller, &case, prosecution)?;
+            event.set_detail("prosecution_agency_id", prosecution.clone());
+        }
+        next.status = to.as_str().to_owned();
+        changed.push("status");
+        event.set_detail("status", json!({"from": from.as_str(), "to": to.as_str()}));
+    }
+    if let Some(reason) = patch.reason {
+        event.set_detail("reason", reason);
+    }
+    event.set_detail("changed", changed);
+    next.version = case.version + 1;
+    next.updated_at = crate::db::now();
+    let updated = diesel::update(cases::table.find(&case.id))
+        .filter(cases::version.eq(case.version))
+        .set((
+            cases::title.eq(&next.title),
+            cases::summary.eq(&next.summary),
+            cases::offences.eq(&next.offences),
+            cases::priority.eq(&next.priority),
+            cases::status.eq(&next.status),
+            cases::lead_investigator_id.eq(&next.lead_investigator_id),
+            cases::updated_at.eq(next.updated_at),
+            cases::version.eq(next.version),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    if let Some(offences) = &patch.offences {
+        write_offences(conn, &case.id, offences)?;
+    }
+    Ok(case_reply(StatusCode::OK, &view(next, standing)))
+}
+
+/// A referral gives the prosecution agency read access (if it has none yet).
+fn refer(conn: &mut DbConn, caller: &Principal, case: &CaseRow, agency_id: &str) -> ApiResult<()> {
+    let agency = crate::agencies::find(conn, agency_id)?
+        .filter(|a| a.kind == "prosecution")
+        .ok_or_else(|| {
+            ApiError::validation("prosecution_agency_id", "must be a prosecution agency")
+        })?;
+    let present = super::standing(conn, case, &agency.id)?.is_some();
+    if !present {
+        diesel::insert_into(case_participants::table)
+            .values((
+                case_participants::case_id.eq(&case.id),
+                case_participants::agency_id.eq(&agency.id),
+                case_participants::access.eq(Access::Read.as_str()),
+                case_participants::granted_by.eq(&caller.user_id),
+                case_participants::granted_at.eq(crate::db::now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn participants(conn: &mut DbConn, case_id: &str) -> ApiResult<Vec<Participant>> {
+    let rows: Vec<(String, String, String, String, String, NaiveDateTime)> =
+        case_participants::table
+            .inner_join(agencies::table)
+            .filter(case_participants::case_id.eq(case_id))
+            .order(case_participants::agency_id)
+            .select((
+                case_participants::agency_id,
+                agencies::name,
+                agencies::country_code,
+                case_participants::access,
+                case_participants::granted_by,
+                case_participants::granted_at,
+            ))
+            .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(agency_id, agency_name, country, access, granted_by, granted_at)| Participant {
+                agency_id,
+                agency_name,
+                country,
+                access: Access::parse(&access).unwrap_or(Access::Read),
+                granted_by,
+                granted_at,
+            },
+        )
+        .collect())
+}
+
+/// The agencies a case is shared with.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id")),
+    responses(
+        (status = 200, body = Vec<Participant>),
+        (status = 404, description = "No such case, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/cases/{id}/participants")]
+async fn list_participants(
+    state: web::Data<AppState>,
+    caller: Principal,
+    meta: RequestMeta,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<Vec<Participant>>> {
+    let id = id.into_inner();
+    let event = Event::by("case.participants_read", &caller, &meta);
+    let list = state
+        .db(move |conn| {
+            audited(conn, event, |conn, event| {
+                let v = visible(conn, &caller, &id, event)?;
+                participants(conn, &v.case.id)
+            })
+        })
+        .await?;
+    Ok(web::Json(list))
+}
+
+fn require_owner_supervisor(caller: &Principal, standing: Standing) -> ApiResult<()> {
+    if standing == Standing::Owner && caller.has(Role::Supervisor) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only a supervisor of the owning agency shares a case",
+        ))
+    }
+}
+
+/// Share a case with an agency at home or abroad, or change its access
+/// (supervisors of the owning agency).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Case id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response when the request is retried"),
+    ),
+    request_body = NewParticipant,
+    responses(
+        (status = 201, description = "Shared", body = Participant),
+        (status = 200, description = "Access changed", body = Participant),
+        (status = 403, description = "Not a supervisor of the owning agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown agency, or the owning agency itself", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cases/{id}/participants")]
+async fn add_participant(
+    state: web::Data<AppState>,
+    caller: Principal,
+    meta: RequestMeta,
+    key: IdempotencyKey,
+    id: web::Path<String>,
+    body: web::Json<NewParticipant>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let hash = fingerprint(
+        "POST",
+        &format!("/api/v1/cases/{id}/participants"),
+        &serde_json::to_value(&body).unwrap_or_default(),
+    );
+    let event = Event::by("case.participant_grant", &caller, &meta);
+    state
+        .db(move |conn| {
+            idempotency::run(conn, &caller.user_id, key.0.as_deref(), &hash, |conn| {
+                audited(conn, event, |conn, event| {
+                    let v = visible(conn, &caller, &id, event)?;
+                    require_owner_supervisor(&caller, v.standing)?;
+                    let agency =
+                        crate::agencies::find(conn, &body.agency_id)?.ok_or_else(|| {
+                            ApiError::validation("agency_id", "is not a known agency")
+                        })?;
+                    if agency.id == v.case.owner_agency_id {
+                        return Err(ApiError::validation("agency_id", "is the owning agency"));
+                    }
+                    let now = crate::db::now();
+                    let existing = super::standing(conn, &v.case, &agency.id)?;
+                    let status = if existing.is_some() {
+                        diesel::update(case_participants::table.find((&v.case.id, &agency.id)))
+                            .set((
+                                case_participants::access.eq(body.access.as_str()),
+                                case_participants::granted_by.eq(&caller.user_id),
+                                case_participants::granted_at.eq(now),
+                            ))
+                            .execute(conn)?;
+                        StatusCode::OK
+                    } else {
+                        diesel::insert_into(case_participants::table)
+                            .values((
+                                case_participants::case_id.eq(&v.case.id),
+                                case_participants::agency_id.eq(&agency.id),
+                                case_participants::access.eq(body.access.as_str()),
+                                case_participants::granted_by.eq(&caller.user_id),
+                                case_participants::granted_at.eq(now),
+                            ))
+                            .execute(conn)?;
+                        StatusCode::CREATED
+                    };
+                    event.set_detail("agency_id", agency.id.clone());
+                    event.set_detail("agency_country", agency.country_code.clone());
+                    event.set_detail("access", body.access.as_str());
+                    let participant = Participant {
+                        agency_id: agency.id,
+                        agency_name: agency.name,
+                        country: agency.country_code,
+                        access: body.access,
+                        granted_by: caller.user_id.clone(),
+                        granted_at: now,
+                    };
+                    let reply = Reply::json(status, &participant);
+                    if let Some(key) = key.0.as_deref() {
+                        idempotency::save(conn, &caller.user_id, key, &hash, &reply)?;
+                    }
+                    Ok(reply)
+                })
+            })
+        })
+        .await
+        .map(Reply::into_response)
+}
+
+/// Stop sharing a case with an agency (supervisors of the owning agency).
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Case id"),
+        ("agency_id" = String, Path, description = "Participant agency id"),
+    ),
+    responses(
+        (status = 204, description = "No longer shared"),
+        (status = 403, description = "Not a supervisor of the owning agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case or participant", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/cases/{id}/participants/{agency_id}")]
+async fn remove_participant(
+    state: web::Data<AppState>,
+    caller: Principal,
+    meta: RequestMeta,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, agency_id) = path.into_inner();
+    let event = Event::by("case.participant_revoke", &caller, &meta);
+    state
+        .db(move |conn| {
+            audited(conn, event, |conn, event| {
+                let v = visible(conn, &caller, &id, event)?;
+                require_owner_supervisor(&caller, v.standing)?;
+                event.set_detail("agency_id", agency_id.clone());
+                let removed =
+                    diesel::delete(case_participants::table.find((&v.case.id, &agency_id)))
+                        .execute(conn)?;
+                if removed == 0 {
+                    return Err(ApiError::NotFound);
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// References of the case in national case systems.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Case id")),
+    responses(
+        (status = 200, body = Vec<ExternalRef>),
+        (status = 404, description = "No such case, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/cases/{id}/external-refs")]
+async fn list_external_refs(
+    state: web::Data<AppState>,
+    caller: Principal,
+    meta: RequestMeta,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<Vec<ExternalRef>>> {
+    let id = id.into_inner();
+    let event = Event::by("case.external_refs_read", &caller, &meta);
+    let refs = state
+        .db(move |conn| {
+            audited(conn, event, |conn, event| {
+                let v = visible(conn, &caller, &id, event)?;
+                let rows: Vec<(String, String, String, NaiveDateTime)> = case_external_refs::table
+                    .filter(case_external_refs::case_id.eq(&v.case.id))
+                    .order((case_external_refs::system, case_external_refs::external_id))
+                    .select((
+                        case_external_refs::system,
+                        case_external_refs::external_id,
+                        case_external_refs::created_by,
+                        case_external_refs::created_at,
+                    ))
+                    .load(conn)?;
+                Ok(rows
+                    .into_iter()
+                    .map(
+                        |(system, external_id, created_by, created_at)| ExternalRef {
+                            system,
+                            external_id,
+                            created_by,
+                            created_at,
+                        },
+                    )
+                    .collect::<Vec<_>>())
+            })
+        })
+        .await?;
+    Ok(web::Json(refs))
+}
+
+/// Link the case to its record in a national case system. A reference is unique per
+/// system. Investigators and supervisors of the owning agency.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Case id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response when the request is retried"),
+    ),
+    request_body = NewExternalRef,
+    responses(
+        (status = 201, body = ExternalRef),
+        (status = 403, description = "Not an investigator or supervisor of the owning agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reference is already linked to a case", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cases/{id}/external-refs")]
+async fn add_external_ref(
+    state: web::Data<AppState>,
+    caller: Principal,
+    meta: RequestMeta,
+    key: IdempotencyKey,
+    id: web::Path<String>,
+    body: web::Json<NewExternalRef>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let mut errors = Vec::new();
+    let system_ok = (1..=64).contains(&body.system.len())
+        && body
+            .system
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !system_ok {
+        errors.push(FieldError::new(
+            "system",
+            "must be 1 to 64 letters, digits, '-', '_' or '.'",
+        ));
+    }
+    check_text(&mut errors, "external_id", &body.external_id, 200);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let hash = fingerprint(
+        "POST",
+        &format!("/api/v1/cases/{id}/external-refs"),
+        &serde_json::to_value(&body).unwrap_or_default(),
+    );
+    let event = Event::by("case.external_ref_add", &caller, &meta);
+    state
+        .db(move |conn| {
+            idempotency::run(conn, &caller.user_id, key.0.as_deref(), &hash, |conn| {
+                audited(conn, event, |conn, event| {
+                    let v = visible(conn, &caller, &id, event)?;
+                    if v.standing != Standing::Owner
+                        || !(caller.has(Role::Investigator) || caller.has(Role::Supervisor))
+                    {
+                        return Err(ApiError::forbidden(
+                            "only investigators and supervisors of the owning agency link references",
+                        ));
+                    }
+                    let now = crate::db::now();
+                    let external_id = body.external_id.trim().to_owned();
+                    diesel::insert_into(case_external_refs::table)
+                        .values((
+                            case_external_refs::system.eq(&body.system),
+                            case_external_refs::external_id.eq(&external_id),
+                            case_external_refs::case_id.eq(&v.case.id),
+                            case_external_refs::created_by.eq(&caller.user_id),
+                            case_external_refs::created_at.eq(now),
+                        ))
+                        .execute(conn)
+                        .map_err(|e| {
+                            if crate::db::is_unique_violation(&e) {
+                                ApiError::Conflict(format!(
+                                    "{}:{external_id} is already linked to a case",
+                                    body.system
+                                ))
+                            } else {
+                                e.into()
+                            }
+                        })?;
+                    event.set_detail("system", body.system.clone());
+                    event.set_detail("external_id", external_id.clone());
+                    let reference = ExternalRef {
+                        system: body.system.clone(),
+                        external_id,
+                        created_by: caller.user_id.clone(),
+                        created_at: now,
+                    };
+                    let reply = Reply::json(StatusCode::CREATED, &reference);
+                    if let Some(key) = key.0.as_deref() {
+                        idempotency::save(conn, &caller.user_id, key, &hash, &reply)?;
+                    }
+                    Ok(reply)
+                })
+            })
+        })
+        .await
+        .map(Reply::into_response)
+}

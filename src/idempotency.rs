@@ -1,0 +1,121 @@
+//! `Idempotency-Key` for writes from national case systems: a retried request gets
+//! the first response again; the same key with another request is refused.
+
+use crate::db::DbConn;
+use crate::db::schema::idempotency_keys;
+use crate::error::{ApiError, ApiResult};
+use crate::reply::Reply;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use diesel::prelude::*;
+use serde_json::Value;
+
+/// The request's `Idempotency-Key`, when it sent one.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = std::future::Ready<ApiResult<IdempotencyKey>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = req.headers().get("idempotency-key").map(|v| {
+            v.to_str()
+                .ok()
+                .filter(|k| !k.is_empty() && k.len() <= 255)
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    ApiError::validation(
+                        "Idempotency-Key",
+                        "must be 1 to 255 visible ASCII characters",
+                    )
+                })
+        });
+        std::future::ready(key.transpose().map(IdempotencyKey))
+    }
+}
+
+/// A request's fingerprint: method, path and canonical JSON body.
+pub fn fingerprint(method: &str, path: &str, body: &Value) -> String {
+    let canonical = serde_json_canonicalizer::to_string(body).unwrap_or_default();
+    crate::audit::sha256_hex(format!("{method} {path}\n{canonical}").as_bytes())
+}
+
+/// The stored reply for this key, if any; refuses a key reused for another request.
+pub fn replay(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+    request_hash: &str,
+) -> ApiResult<Option<Reply>> {
+    let found: Option<(String, String)> = idempotency_keys::table
+        .find((user_id, key))
+        .select((idempotency_keys::request_hash, idempotency_keys::response))
+        .first(conn)
+        .optional()?;
+    match found {
+        None => Ok(None),
+        Some((hash, _)) if hash != request_hash => Err(ApiError::IdempotencyKeyReused),
+        Some((_, stored)) => {
+            let mut reply: Reply =
+                serde_json::from_str(&stored).map_err(|e| ApiError::Internal(e.into()))?;
+            reply.replayed = true;
+            Ok(Some(reply))
+        }
+    }
+}
+
+/// Stores the response in the transaction that produced it. A concurrent request
+/// with the same key fails here, and is answered with a replay once this commits.
+pub fn save(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+    request_hash: &str,
+    reply: &Reply,
+) -> ApiResult<()> {
+    let stored = serde_json::to_string(reply).map_err(|e| ApiError::Internal(e.into()))?;
+    diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::user_id.eq(user_id),
+            idempotency_keys::idempotency_key.eq(key),
+            idempotency_keys::request_hash.eq(request_hash),
+            idempotency_keys::status.eq(i32::from(reply.status.as_u16())),
+            idempotency_keys::response.eq(stored),
+            idempotency_keys::created_at.eq(crate::db::now()),
+        ))
+        .execute(conn)
+        .map_err(|e| {
+            if crate::db::is_unique_violation(&e) {
+                ApiError::Conflict("a request with this Idempotency-Key is in progress".into())
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(())
+}
+
+/// Runs an idempotent write: replays a stored response, or runs `write` (which must
+/// call [`save`] inside its transaction) and, if a concurrent twin won the race,
+/// replays the twin's response.
+pub fn run(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: Option<&str>,
+    request_hash: &str,
+    write: impl FnOnce(&mut DbConn) -> ApiResult<Reply>,
+) -> ApiResult<Reply> {
+    let Some(key) = key else {
+        return write(conn);
+    };
+    if let Some(stored) = replay(conn, user_id, key, request_hash)? {
+        return Ok(stored);
+    }
+    match write(conn) {
+        Err(ApiError::Conflict(msg)) => match replay(conn, user_id, key, request_hash)? {
+            Some(stored) => Ok(stored),
+            None => Err(ApiError::Conflict(msg)),
+        },
+        other => other,
+    }
+}
