@@ -200,6 +200,37 @@ impl TestApp {
         }
     }
 
+    /// A request with extra headers and an optional JSON body.
+    pub async fn request_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Response {
+        let method = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .insert_header(("Authorization", format!("Bearer {token}")));
+        for (name, value) in headers {
+            req = req.insert_header((*name, *value));
+        }
+        let mut res = match body {
+            Some(body) => req.send_json(body).await,
+            None => req.send().await,
+        }
+        .expect("request sent");
+        let raw = res.body().limit(10 * 1024 * 1024).await.unwrap().to_vec();
+        Response {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
+            raw,
+        }
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         self.request("GET", path, Some(token), None, None).await
     }
@@ -265,6 +296,28 @@ impl TestApp {
             token,
             refresh_token: res.body["refresh_token"].as_str().unwrap().to_owned(),
         }
+    }
+
+    /// Runs SQL behind the service's back (tamper tests).
+    pub fn exec(&self, sql: &str) -> diesel::QueryResult<()> {
+        let mut conn = self.state.pool.get().unwrap();
+        conn.batch_execute(sql)
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self._db.is_postgres()
+    }
+
+    pub async fn create_case(&self, token: &str, title: &str) -> Value {
+        let res = self
+            .post(
+                "/api/v1/cases",
+                token,
+                &json!({"title": title, "summary": "Phishing campaign against bank customers", "offences": ["computer_related_fraud", "phishing"], "priority": "high"}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        res.body
     }
 
     pub fn agency(&self, country: &str, name: &str, kind: AgencyKind) -> String {

@@ -2,7 +2,9 @@
 //! PostgreSQL when TEST_DATABASE_URL is set.
 
 mod admin;
+mod audit;
 mod auth;
+mod cases;
 mod cli;
 mod common;
 mod contract;

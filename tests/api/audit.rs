@@ -1,0 +1,448 @@
+//! The audit trail: what is recorded, who may read it, and tamper evidence.
+
+use crate::common::{PASSWORD, TestApp};
+use caseledger::agencies::AgencyKind;
+use caseledger::auth::roles::Role;
+use serde_json::{Value, json};
+
+fn entries(res: &crate::common::Response) -> Vec<Value> {
+    assert_eq!(res.status, 200, "{}", res.body);
+    res.body["items"].as_array().unwrap().clone()
+}
+
+fn actions(items: &[Value]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn reads_changes_refusals_and_logins_are_recorded_for_the_right_auditors() {
+    let app = TestApp::spawn().await;
+    let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let jm_oversight = app.agency(
+        "JM",
+        "Independent Commission of Investigations",
+        AgencyKind::Other,
+    );
+    let bb = app.agency("BB", "Royal Barbados Police Force", AgencyKind::Police);
+    let impacs = app.agency("TT", "CARICOM IMPACS", AgencyKind::Regional);
+    let inv = app.user_caller("jm.inv", &jm, &[Role::Investigator]).await;
+    let bb_inv = app.user_caller("bb.inv", &bb, &[Role::Investigator]).await;
+    let jm_auditor = app
+        .user_caller("jm.auditor", &jm_oversight, &[Role::Auditor])
+        .await;
+    let bb_auditor = app.user_caller("bb.auditor", &bb, &[Role::Auditor]).await;
+    let regional = app
+        .user_caller("impacs.auditor", &impacs, &[Role::Auditor])
+        .await;
+
+    let case = app
+        .create_case(&inv.token, "Data interference at a ministry")
+        .await;
+    let id = case["id"].as_str().unwrap();
+    app.get(&format!("/api/v1/cases/{id}"), &inv.token).await;
+    let res = app
+        .request_with_headers(
+            "PATCH",
+            &format!("/api/v1/cases/{id}"),
+            &inv.token,
+            &[("If-Match", "\"v1\""), ("X-Request-Id", "jm-cms-77")],
+            Some(&json!({"priority": "critical"})),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    app.get(&format!("/api/v1/cases/{id}"), &bb_inv.token)
+        .await
+        .assert_problem(404, "not-found");
+
+    // Everything about the case, as the regional auditor sees it (newest first).
+    let trail = entries(
+        &app.get(&format!("/api/v1/audit?case={id}"), &regional.token)
+            .await,
+    );
+    assert_eq!(
+        actions(&trail),
+        vec![
+            ("case.read".into(), "denied".into()),
+            ("case.update".into(), "success".into()),
+            ("case.read".into(), "success".into()),
+            ("case.create".into(), "success".into()),
+        ]
+    );
+    let denied = &trail[0];
+    assert_eq!(
+        denied["actor"],
+        json!({"user_id": bb_inv.id, "agency_id": bb, "country": "BB"})
+    );
+    assert_eq!(
+        denied["subject"],
+        json!({"type": "case", "id": id, "country": "JM"})
+    );
+    assert_eq!(denied["details"]["refused"], "not-found");
+    let update = &trail[1];
+    assert_eq!(update["request_id"], "jm-cms-77");
+    assert_eq!(update["ip"], "127.0.0.1");
+    assert_eq!(update["details"]["changed"], json!(["priority"]));
+    assert_eq!(update["v"], 1);
+    let at = update["at"].as_str().unwrap();
+    assert!(at.ends_with('Z') && at.len() == 27, "{at}");
+    assert_eq!(trail[3]["details"]["reference"], case["reference"]);
+    // These four were recorded one after the other: each links to the one before.
+    for pair in trail.windows(2) {
+        assert_eq!(
+            pair[0]["seq"].as_i64().unwrap(),
+            pair[1]["seq"].as_i64().unwrap() + 1
+        );
+        assert_eq!(pair[0]["prev"], pair[1]["entry_hash"]);
+    }
+
+    // The Jamaican auditor sees all four; the Barbadian auditor only the refused read
+    // by a Barbadian officer.
+    assert_eq!(
+        entries(
+            &app.get(&format!("/api/v1/audit?case={id}"), &jm_auditor.token)
+                .await
+        )
+        .len(),
+        4
+    );
+    let bb_view = entries(
+        &app.get(&format!("/api/v1/audit?case={id}"), &bb_auditor.token)
+            .await,
+    );
+    assert_eq!(
+        actions(&bb_view),
+        vec![("case.read".into(), "denied".into())]
+    );
+
+    // Logins, failures and lockouts.
+    app.login("jm.inv", "not-the-password").await;
+    let failed = entries(
+        &app.get(
+            &format!("/api/v1/audit?action=auth.login_failed&actor={}", inv.id),
+            &jm_auditor.token,
+        )
+        .await,
+    );
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["details"]["reason"], "wrong password");
+    assert_eq!(failed[0]["outcome"], "failed");
+    app.login("nobody.at.all", "whatever-password").await;
+    let unknown = entries(
+        &app.get("/api/v1/audit?action=auth.login_failed", &regional.token)
+            .await,
+    );
+    assert!(
+        unknown
+            .iter()
+            .any(|e| e["details"]["username"] == "nobody.at.all" && e["actor"].is_null())
+    );
+    for _ in 0..5 {
+        app.login("bb.inv", "not-the-password").await;
+    }
+    let locked = entries(
+        &app.get(
+            "/api/v1/audit?action=auth.account_locked",
+            &bb_auditor.token,
+        )
+        .await,
+    );
+    assert_eq!(locked.len(), 1);
+    assert_eq!(locked[0]["actor"]["user_id"], bb_inv.id);
+    let logins = entries(
+        &app.get(
+            &format!("/api/v1/audit?action=auth.login&agency={jm}"),
+            &jm_auditor.token,
+        )
+        .await,
+    );
+    assert_eq!(logins.len(), 1);
+    assert!(
+        entries(
+            &app.get("/api/v1/audit?action=auth.login", &bb_auditor.token)
+                .await
+        )
+        .iter()
+        .all(|e| e["actor"]["country"] == "BB")
+    );
+
+    // Time and outcome filters, and pages.
+    assert!(
+        entries(
+            &app.get("/api/v1/audit?from=2100-01-01T00:00:00Z", &regional.token)
+                .await
+        )
+        .is_empty()
+    );
+    assert!(
+        !entries(
+            &app.get(
+                "/api/v1/audit?to=2100-01-01T00:00:00Z&outcome=denied",
+                &regional.token
+            )
+            .await
+        )
+        .is_empty()
+    );
+    let mut seqs = Vec::new();
+    let mut path = "/api/v1/audit?limit=3".to_owned();
+    loop {
+        let res = app.get(&path, &regional.token).await;
+        seqs.extend(entries(&res).iter().map(|e| e["seq"].as_i64().unwrap()));
+        match res.body["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/audit?limit=3&cursor={c}"),
+            None => break,
+        }
+    }
+    assert!(seqs.windows(2).all(|w| w[0] == w[1] + 1), "{seqs:?}");
+    assert_eq!(*seqs.last().unwrap(), 0);
+
+    // Only auditors read the trail, and a refusal is itself recorded.
+    app.get("/api/v1/audit", &inv.token)
+        .await
+        .assert_problem(403, "forbidden");
+    app.get("/api/v1/audit/verify", &inv.token)
+        .await
+        .assert_problem(403, "forbidden");
+    let refused = entries(
+        &app.get(
+            &format!("/api/v1/audit?actor={}&outcome=denied", inv.id),
+            &regional.token,
+        )
+        .await,
+    );
+    assert_eq!(
+        actions(&refused),
+        vec![
+            ("audit.verify".into(), "denied".into()),
+            ("audit.query".into(), "denied".into())
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn administration_is_recorded() {
+    let app = TestApp::spawn().await;
+    let regional = app.regional_admin().await;
+    let impacs = app.agency("TT", "CARICOM IMPACS", AgencyKind::Regional);
+    let auditor = app
+        .user_caller("impacs.auditor", &impacs, &[Role::Auditor])
+        .await;
+    let res = app
+        .post(
+            "/api/v1/agencies",
+            &regional.token,
+            &json!({"country": "GD", "name": "RGPF", "kind": "police"}),
+        )
+        .await;
+    let agency = res.body["id"].as_str().unwrap().to_owned();
+    let res = app
+        .post("/api/v1/users", &regional.token, &json!({"username": "gd.admin", "display_name": "GD", "agency_id": agency, "roles": ["admin"], "password": "grenada-spice-island"}))
+        .await;
+    let user = res.body["id"].as_str().unwrap().to_owned();
+    app.patch(
+        &format!("/api/v1/users/{user}"),
+        &regional.token,
+        &json!({"status": "disabled"}),
+    )
+    .await;
+    app.post("/api/v1/countries", &regional.token, &json!({"code": "CA", "name": "Canada", "membership": "non_member", "official_languages": ["en", "fr"]})).await;
+    let trail = entries(
+        &app.get(
+            &format!("/api/v1/audit?actor={}", regional.id),
+            &auditor.token,
+        )
+        .await,
+    );
+    let got: Vec<String> = trail
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        &got[..4],
+        &[
+            "country.create",
+            "user.update",
+            "user.create",
+            "agency.create"
+        ]
+    );
+    assert_eq!(trail[1]["details"]["changed"]["status"], "disabled");
+    assert_eq!(trail[1]["subject"]["country"], "GD");
+    assert!(got.contains(&"auth.password_change".to_owned()));
+    assert!(got.contains(&"auth.login".to_owned()));
+    let _ = PASSWORD;
+}
+
+async fn chain_with_entries(app: &TestApp) -> (String, i64) {
+    let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let impacs = app.agency("TT", "CARICOM IMPACS", AgencyKind::Regional);
+    let inv = app.user_caller("jm.inv", &jm, &[Role::Investigator]).await;
+    let auditor = app
+        .user_caller("impacs.auditor", &impacs, &[Role::Auditor])
+        .await;
+    let case = app.create_case(&inv.token, "Tamper target").await;
+    let id = case["id"].as_str().unwrap();
+    app.get(&format!("/api/v1/cases/{id}"), &inv.token).await;
+    app.get("/api/v1/cases?limit=5", &inv.token).await;
+    let read = entries(
+        &app.get(
+            &format!("/api/v1/audit?case={id}&action=case.read"),
+            &auditor.token,
+        )
+        .await,
+    );
+    let seq = read[0]["seq"].as_i64().unwrap();
+    let verify = app.get("/api/v1/audit/verify", &auditor.token).await;
+    assert_eq!(verify.status, 200);
+    assert_eq!(verify.body["intact"], true, "{}", verify.body);
+    assert!(verify.body["entries"].as_i64().unwrap() > seq + 1);
+    assert!(verify.body["broken_at"].is_null());
+    (auditor.token, seq)
+}
+
+fn drop_trigger(app: &TestApp, name: &str) {
+    let sql = if app.is_postgres() {
+        format!("DROP TRIGGER {name} ON audit_log")
+    } else {
+        format!("DROP TRIGGER {name}")
+    };
+    app.exec(&sql).unwrap();
+}
+
+#[actix_web::test]
+async fn the_database_refuses_to_change_or_delete_audit_entries() {
+    let app = TestApp::spawn().await;
+    let (_, seq) = chain_with_entries(&app).await;
+    assert!(
+        app.exec(&format!(
+            "UPDATE audit_log SET action = 'x' WHERE seq = {seq}"
+        ))
+        .is_err()
+    );
+    assert!(
+        app.exec(&format!("DELETE FROM audit_log WHERE seq = {seq}"))
+            .is_err()
+    );
+    if app.is_postgres() {
+        assert!(app.exec("TRUNCATE audit_log").is_err());
+    }
+}
+
+#[actix_web::test]
+async fn verify_names_an_altered_entry() {
+    let app = TestApp::spawn().await;
+    let (token, seq) = chain_with_entries(&app).await;
+    drop_trigger(&app, "audit_log_no_update");
+    app.exec(&format!(
+        "UPDATE audit_log SET entry = replace(entry, '\"case.read\"', '\"case.list\"') WHERE seq = {seq}"
+    ))
+    .unwrap();
+    let v = app.get("/api/v1/audit/verify", &token).await;
+    assert_eq!(v.body["intact"], false);
+    assert_eq!(v.body["broken_at"], seq);
+    assert_eq!(v.body["problem"], "the entry does not match its hash");
+}
+
+#[actix_web::test]
+async fn verify_names_an_altered_column() {
+    let app = TestApp::spawn().await;
+    let (token, seq) = chain_with_entries(&app).await;
+    drop_trigger(&app, "audit_log_no_update");
+    app.exec(&format!(
+        "UPDATE audit_log SET actor_country = 'BB' WHERE seq = {seq}"
+    ))
+    .unwrap();
+    let v = app.get("/api/v1/audit/verify", &token).await;
+    assert_eq!(v.body["intact"], false);
+    assert_eq!(v.body["broken_at"], seq);
+    assert_eq!(
+        v.body["problem"],
+        "the indexed columns differ from the hashed entry"
+    );
+}
+
+#[actix_web::test]
+async fn verify_names_a_deleted_entry() {
+    let app = TestApp::spawn().await;
+    let (token, seq) = chain_with_entries(&app).await;
+    drop_trigger(&app, "audit_log_no_delete");
+    app.exec(&format!("DELETE FROM audit_log WHERE seq = {seq}"))
+        .unwrap();
+    let v = app.get("/api/v1/audit/verify", &token).await;
+    assert_eq!(v.body["intact"], false);
+    assert_eq!(v.body["broken_at"], seq);
+    assert!(
+        v.body["problem"].as_str().unwrap().contains("missing"),
+        "{}",
+        v.body
+    );
+}
+
+#[actix_web::test]
+async fn verify_names_a_rewritten_entry_whose_hash_was_recomputed() {
+    let app = TestApp::spawn().await;
+    let (token, seq) = chain_with_entries(&app).await;
+    drop_trigger(&app, "audit_log_no_update");
+    // A forger rewrites the entry and its hash consistently: the next entry's link breaks.
+    let mut conn = app.state.pool.get().unwrap();
+    use caseledger::db::schema::audit_log;
+    use diesel::prelude::*;
+    let entry: String = audit_log::table
+        .find(seq)
+        .select(audit_log::entry)
+        .first(&mut conn)
+        .unwrap();
+    let forged = entry.replace("127.0.0.1", "10.9.9.9");
+    let hash = caseledger::audit::sha256_hex(forged.as_bytes());
+    drop(conn);
+    app.exec(&format!(
+        "UPDATE audit_log SET entry = '{forged}', entry_hash = '{hash}' WHERE seq = {seq}"
+    ))
+    .unwrap();
+    let v = app.get("/api/v1/audit/verify", &token).await;
+    assert_eq!(v.body["intact"], false);
+    assert_eq!(v.body["broken_at"], seq + 1);
+    assert_eq!(
+        v.body["problem"],
+        "the entry does not link to the previous entry's hash"
+    );
+}
+
+#[actix_web::test]
+async fn concurrent_appends_never_fork_the_chain() {
+    let app = TestApp::spawn().await;
+    let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let impacs = app.agency("TT", "CARICOM IMPACS", AgencyKind::Regional);
+    let inv = app.user_caller("jm.inv", &jm, &[Role::Investigator]).await;
+    let auditor = app
+        .user_caller("impacs.auditor", &impacs, &[Role::Auditor])
+        .await;
+    let case = app.create_case(&inv.token, "Busy case").await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let reads = (0..40).map(|_| {
+        let app = &app;
+        let path = format!("/api/v1/cases/{id}");
+        let token = inv.token.clone();
+        async move { app.get(&path, &token).await.status }
+    });
+    let statuses = futures_util::future::join_all(reads).await;
+    assert!(statuses.iter().all(|s| *s == 200));
+    let v = app.get("/api/v1/audit/verify", &auditor.token).await;
+    assert_eq!(v.body["intact"], true, "{}", v.body);
+    let reads = entries(
+        &app.get(
+            &format!("/api/v1/audit?case={id}&action=case.read&limit=100"),
+            &auditor.token,
+        )
+        .await,
+    );
+    assert_eq!(reads.len(), 40);
+}
