@@ -78,6 +78,10 @@ pub enum ApiError {
     PreconditionRequired,
     #[error("idempotency key reused")]
     IdempotencyKeyReused,
+    #[error("custody rule: {0}")]
+    CustodyRule(String),
+    #[error("the custody chain has moved on")]
+    StaleChain,
     #[error("service unavailable")]
     Unavailable,
     #[error("internal error: {0:#}")]
@@ -114,6 +118,8 @@ impl ApiError {
             ApiError::PreconditionFailed => ("precondition-failed", "Precondition failed"),
             ApiError::PreconditionRequired => ("precondition-required", "Precondition required"),
             ApiError::IdempotencyKeyReused => ("idempotency-key-reused", "Idempotency key reused"),
+            ApiError::CustodyRule(_) => ("custody-rule-violated", "Custody rule violated"),
+            ApiError::StaleChain => ("custody-chain-moved", "Custody chain moved on"),
             ApiError::Unavailable => ("service-unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal-error", "Internal server error"),
         }
@@ -124,7 +130,11 @@ impl ApiError {
             ApiError::Malformed(d)
             | ApiError::InvalidBody(d)
             | ApiError::Forbidden(d)
-            | ApiError::Conflict(d) => Some(d.clone()),
+            | ApiError::Conflict(d)
+            | ApiError::CustodyRule(d) => Some(d.clone()),
+            ApiError::StaleChain => {
+                Some("prev is not the latest entry of this item: read its custody again".into())
+            }
             ApiError::PayloadTooLarge { limit } => Some(format!(
                 "the request body exceeds the limit of {limit} bytes"
             )),
@@ -180,6 +190,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::CustodyRule(_) | ApiError::StaleChain => StatusCode::CONFLICT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -10,7 +10,7 @@ use crate::db::DbConn;
 use crate::db::schema::{case_participants, cases};
 use crate::error::{ApiError, ApiResult};
 use diesel::prelude::*;
-use model::{Access, CASE_ROLES, CaseRow, Standing};
+use model::{CASE_ROLES, CaseRow, Standing};
 
 /// A case the caller may see, with their agency's standing in it.
 pub struct Visible {
@@ -24,18 +24,12 @@ pub fn has_case_role(caller: &Principal) -> bool {
 
 /// The caller's agency's standing in a case, if any.
 pub fn standing(conn: &mut DbConn, case: &CaseRow, agency_id: &str) -> ApiResult<Option<Standing>> {
-    if case.owner_agency_id == agency_id {
-        return Ok(Some(Standing::Owner));
-    }
     let access: Option<String> = case_participants::table
         .find((&case.id, agency_id))
         .select(case_participants::access)
         .first(conn)
         .optional()?;
-    Ok(access
-        .as_deref()
-        .and_then(Access::parse)
-        .map(Standing::from_access))
+    Ok(access.as_deref().and_then(Standing::from_stored))
 }
 
 /// Loads a case for the caller, or answers 404. Names the case in the audit event

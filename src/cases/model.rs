@@ -91,11 +91,24 @@ pub enum Standing {
     Read,
 }
 
+/// Stored in `case_participants.access` for the owning agency's own row: one table
+/// answers "which cases may this agency see", for owners and participants alike.
+pub const OWNER_ACCESS: &str = "owner";
+
 impl Standing {
     pub fn from_access(access: Access) -> Standing {
         match access {
             Access::Read => Standing::Read,
             Access::Contribute => Standing::Contribute,
+        }
+    }
+
+    /// Reads `case_participants.access`.
+    pub fn from_stored(access: &str) -> Option<Standing> {
+        if access == OWNER_ACCESS {
+            Some(Standing::Owner)
+        } else {
+            Access::parse(access).map(Standing::from_access)
         }
     }
 }

@@ -1,6 +1,6 @@
 use super::model::{
-    Access, Case, CaseRow, CaseStatus, Offence, Priority, Standing, encode_offences, etag,
-    reference, transition,
+    Access, Case, CaseRow, CaseStatus, OWNER_ACCESS, Offence, Priority, Standing, encode_offences,
+    etag, reference, transition,
 };
 use super::{Visible, has_case_role, visible};
 use crate::audit::{Event, Subject, audited};
@@ -38,8 +38,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_external_refs)
         .service(add_external_ref);
 }
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 /// A case as one caller sees it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -292,6 +290,15 @@ async fn create_case(
                         ))
                         .execute(conn)?;
                     write_offences(conn, &row.id, &body.offences)?;
+                    diesel::insert_into(case_participants::table)
+                        .values((
+                            case_participants::case_id.eq(&row.id),
+                            case_participants::agency_id.eq(&row.owner_agency_id),
+                            case_participants::access.eq(OWNER_ACCESS),
+                            case_participants::granted_by.eq(&caller.user_id),
+                            case_participants::granted_at.eq(now),
+                        ))
+                        .execute(conn)?;
                     event.case_id = Some(row.id.clone());
                     event.subject = Some(Subject::new("case", &row.id, Some(&row.owner_country)));
                     event.set_detail("reference", row.reference.clone());
@@ -376,20 +383,52 @@ pub fn query_cases(
     after: Option<String>,
     limit: i64,
 ) -> ApiResult<Vec<(CaseRow, Standing)>> {
-    let agency = caller.agency_id.clone();
-    let participating = case_participants::table
-        .filter(case_participants::agency_id.eq(agency.clone()))
-        .select(case_participants::case_id);
-    let mut query = cases::table
-        .select(CaseRow::as_select())
-        .filter(
-            cases::owner_agency_id
-                .eq(agency.clone())
-                .or(cases::id.eq_any(participating)),
-        )
-        .order(cases::id.desc())
-        .limit(limit + 1)
-        .into_boxed();
+    let rows: Vec<(CaseRow, String)> = case_list_query(
+        conn.backend(),
+        &caller.agency_id,
+        filter,
+        external,
+        after,
+        limit,
+    )
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(row, access)| Some((row, Standing::from_stored(&access)?)))
+        .collect())
+}
+
+pub type CaseListQuery = diesel::helper_types::IntoBoxed<
+    'static,
+    diesel::helper_types::Select<
+        diesel::helper_types::InnerJoin<case_participants::table, cases::table>,
+        (
+            diesel::helper_types::AsSelect<CaseRow, crate::db::MultiBackend>,
+            case_participants::access,
+        ),
+    >,
+    crate::db::MultiBackend,
+>;
+
+/// The list query: cases the agency owns or participates in, filtered, newest first.
+/// It walks the agency's rows of `case_participants` (owner rows included) in case
+/// order and joins each case, so a page costs about its own size however many cases
+/// the agency sees.
+pub fn case_list_query(
+    backend: crate::db::Backend,
+    agency: &str,
+    filter: &CaseFilter,
+    external: Option<(String, String)>,
+    after: Option<String>,
+    limit: i64,
+) -> CaseListQuery {
+    let mut query = case_participants::table
+        .inner_join(cases::table)
+        .select((CaseRow::as_select(), case_participants::access))
+        .into_boxed()
+        .filter(case_participants::agency_id.eq(agency.to_owned()))
+        .order(case_participants::case_id.desc())
+        .limit(limit + 1);
     if let Some(v) = filter.status {
         query = query.filter(cases::status.eq(v.as_str()));
     }
@@ -409,11 +448,22 @@ pub fn query_cases(
         );
     }
     if let Some(v) = &filter.participant_agency {
+        // `case_participants` already drives the query: the subquery needs its own name.
+        let shared_with = diesel::alias!(case_participants as shared_with);
         query = query.filter(
             cases::id.eq_any(
-                case_participants::table
-                    .filter(case_participants::agency_id.eq(v.clone()))
-                    .select(case_participants::case_id),
+                shared_with
+                    .filter(
+                        shared_with
+                            .field(case_participants::agency_id)
+                            .eq(v.clone()),
+                    )
+                    .filter(
+                        shared_with
+                            .field(case_participants::access)
+                            .ne(OWNER_ACCESS),
+                    )
+                    .select(shared_with.field(case_participants::case_id)),
             ),
         );
     }
@@ -424,18 +474,7 @@ pub fn query_cases(
         query = query.filter(cases::created_at.lt(v.naive_utc()));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let escaped = q
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
-        query = query.filter(
-            lower(cases::reference)
-                .like(pattern.clone())
-                .escape('\\')
-                .or(lower(cases::title).like(pattern).escape('\\')),
-        );
+        query = query.filter(crate::db::case_text_filter(backend, q));
     }
     if let Some((system, id)) = external {
         query = query.filter(
@@ -448,39 +487,9 @@ pub fn query_cases(
         );
     }
     if let Some(after) = after {
-        query = query.filter(cases::id.lt(after));
+        query = query.filter(case_participants::case_id.lt(after));
     }
-    let rows: Vec<CaseRow> = query.load(conn)?;
-    let shared: Vec<String> = rows
-        .iter()
-        .filter(|r| r.owner_agency_id != agency)
-        .map(|r| r.id.clone())
-        .collect();
-    let access: Vec<(String, String)> = if shared.is_empty() {
-        Vec::new()
-    } else {
-        case_participants::table
-            .filter(case_participants::agency_id.eq(&agency))
-            .filter(case_participants::case_id.eq_any(&shared))
-            .select((case_participants::case_id, case_participants::access))
-            .load(conn)?
-    };
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let standing = if row.owner_agency_id == agency {
-                Standing::Owner
-            } else {
-                access
-                    .iter()
-                    .find(|(id, _)| *id == row.id)
-                    .and_then(|(_, a)| Access::parse(a))
-                    .map(Standing::from_access)
-                    .unwrap_or(Standing::Read)
-            };
-            (row, standing)
-        })
-        .collect())
+    query
 }
 
 /// One case.
@@ -729,6 +738,7 @@ fn participants(conn: &mut DbConn, case_id: &str) -> ApiResult<Vec<Participant>>
         case_participants::table
             .inner_join(agencies::table)
             .filter(case_participants::case_id.eq(case_id))
+            .filter(case_participants::access.ne(OWNER_ACCESS))
             .order(case_participants::agency_id)
             .select((
                 case_participants::agency_id,
@@ -919,6 +929,7 @@ async fn remove_participant(
                 event.set_detail("agency_id", agency_id.clone());
                 let removed =
                     diesel::delete(case_participants::table.find((&v.case.id, &agency_id)))
+                        .filter(case_participants::access.ne(OWNER_ACCESS))
                         .execute(conn)?;
                 if removed == 0 {
                     return Err(ApiError::NotFound);

@@ -205,6 +205,132 @@ pub fn next_case_number(conn: &mut DbConn, country: &str, year: i32) -> QueryRes
     .map(|c| c.last_value)
 }
 
+/// `EXPLAIN` of a query, with the query's own SQL and binds: benchmarks use it to
+/// check that the service's real queries use indexes.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+pub struct Explain<Q> {
+    query: Q,
+    prefix: &'static str,
+}
+
+impl<Q> Explain<Q> {
+    /// `EXPLAIN (FORMAT JSON)` on PostgreSQL: one row, one text column.
+    pub fn postgres(query: Q) -> Explain<Q> {
+        Explain {
+            query,
+            prefix: "EXPLAIN (FORMAT JSON) ",
+        }
+    }
+
+    /// `EXPLAIN QUERY PLAN` on SQLite: rows of (id, parent, notused, detail).
+    pub fn sqlite(query: Q) -> Explain<Q> {
+        Explain {
+            query,
+            prefix: "EXPLAIN QUERY PLAN ",
+        }
+    }
+}
+
+impl<Q, DB> diesel::query_builder::QueryFragment<DB> for Explain<Q>
+where
+    DB: diesel::backend::Backend,
+    Q: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql(self.prefix);
+        self.query.walk_ast(out.reborrow())
+    }
+}
+
+impl<Q> diesel::query_builder::Query for Explain<Q> {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl<Q, Conn> RunQueryDsl<Conn> for Explain<Q> {}
+
+/// The plan as text, whichever the backend.
+pub fn explain<Q>(conn: &mut DbConn, query: Q) -> QueryResult<String>
+where
+    Q: diesel::query_builder::QueryFragment<MultiBackend> + diesel::query_builder::QueryId,
+{
+    #[derive(diesel::QueryableByName)]
+    struct PgPlan {
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+        plan: String,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct SqlitePlan {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        detail: String,
+    }
+    match conn.backend() {
+        Backend::Postgres => {
+            let rows: Vec<PgPlan> = Explain::postgres(query).load(conn)?;
+            Ok(rows
+                .into_iter()
+                .map(|r| r.plan)
+                .collect::<Vec<_>>()
+                .join("\n"))
+        }
+        Backend::Sqlite => {
+            let rows: Vec<SqlitePlan> = Explain::sqlite(query).load(conn)?;
+            Ok(rows
+                .into_iter()
+                .map(|r| r.detail)
+                .collect::<Vec<_>>()
+                .join("\n"))
+        }
+    }
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// A condition on the case list's rows (`case_participants` joined with `cases`).
+pub type CaseFilterExpr = Box<
+    dyn BoxableExpression<
+            diesel::helper_types::InnerJoinQuerySource<
+                schema::case_participants::table,
+                schema::cases::table,
+            >,
+            MultiBackend,
+            SqlType = diesel::sql_types::Bool,
+        >,
+>;
+
+/// Cases whose reference or title contains `text`, case-insensitively, through each
+/// backend's substring index: pg_trgm on PostgreSQL, an FTS5 trigram table on SQLite.
+pub fn case_text_filter(backend: Backend, text: &str) -> CaseFilterExpr {
+    use schema::cases;
+    let lowered = text.to_lowercase();
+    let plain = !lowered.contains(['%', '_', '\\']);
+    if backend == Backend::Sqlite && plain && lowered.chars().count() >= 3 {
+        let pattern = format!("%{lowered}%");
+        return Box::new(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "cases.rowid IN (SELECT rowid FROM cases_search WHERE title LIKE ",
+            )
+            .bind::<diesel::sql_types::Text, _>(pattern.clone())
+            .sql(" OR reference LIKE ")
+            .bind::<diesel::sql_types::Text, _>(pattern)
+            .sql(")"),
+        );
+    }
+    let escaped = lowered
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    Box::new(
+        lower(cases::reference)
+            .like(pattern.clone())
+            .escape('\\')
+            .or(lower(cases::title).like(pattern).escape('\\')),
+    )
+}
+
 /// The current UTC time at the precision both backends store (microseconds).
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)

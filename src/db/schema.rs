@@ -150,6 +150,82 @@ diesel::joinable!(case_participants -> agencies (agency_id));
 diesel::joinable!(case_external_refs -> cases (case_id));
 diesel::joinable!(cases -> agencies (owner_agency_id));
 
+diesel::table! {
+    evidence_items (id) {
+        id -> Text,
+        case_id -> Text,
+        label -> Text,
+        description -> Text,
+        kind -> Text,
+        source -> Text,
+        acquisition -> Text,
+        sha256 -> Nullable<Text>,
+        other_hashes -> Text,
+        size_bytes -> Nullable<BigInt>,
+        seal_number -> Nullable<Text>,
+        storage_location -> Nullable<Text>,
+        parent_id -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        status -> Text,
+        custodian_user_id -> Nullable<Text>,
+        custodian_agency_id -> Nullable<Text>,
+        pending_agency_id -> Nullable<Text>,
+        pending_custodian_id -> Nullable<Text>,
+        integrity_alert -> Bool,
+        last_seq -> Integer,
+        last_hash -> Text,
+    }
+}
+
+diesel::table! {
+    evidence_counters (case_id) {
+        case_id -> Text,
+        last_value -> Integer,
+    }
+}
+
+diesel::table! {
+    evidence_access (evidence_id, agency_id) {
+        evidence_id -> Text,
+        agency_id -> Text,
+        granted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    custody_entries (log_index) {
+        log_index -> BigInt,
+        evidence_id -> Text,
+        seq -> Integer,
+        entry_type -> Text,
+        canonical -> Text,
+        entry_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    log_nodes (level, idx) {
+        level -> Integer,
+        idx -> BigInt,
+        hash -> Binary,
+    }
+}
+
+diesel::table! {
+    log_checkpoints (tree_size) {
+        tree_size -> BigInt,
+        root_hash -> Text,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(evidence_items -> cases (case_id));
+diesel::joinable!(custody_entries -> evidence_items (evidence_id));
+diesel::joinable!(evidence_access -> evidence_items (evidence_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     countries,
     agencies,
@@ -163,4 +239,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_reference_counters,
     idempotency_keys,
     audit_log,
+    evidence_items,
+    evidence_counters,
+    evidence_access,
+    custody_entries,
+    log_nodes,
+    log_checkpoints,
 );

@@ -328,6 +328,14 @@ async fn workflow_steps_belong_to_their_roles() {
     assert_eq!(res.status, 200, "{}", res.body);
 
     // The referral shared the case with the prosecution service, read only.
+    let shared = app
+        .get(&format!("/api/v1/cases/{id}/participants"), &inv.token)
+        .await;
+    assert_eq!(shared.body.as_array().unwrap().len(), 1, "{}", shared.body);
+    assert_eq!(shared.body[0]["agency_id"], dpp);
+    assert_eq!(shared.body[0]["agency_name"], "Office of the DPP");
+    assert_eq!(shared.body[0]["access"], "read");
+    assert_eq!(shared.body[0]["granted_by"], sup.id);
     let seen = app.get(&format!("/api/v1/cases/{id}"), &pros.token).await;
     assert_eq!(seen.status, 200);
     assert_eq!(seen.body["access"], "read");
@@ -714,6 +722,24 @@ async fn listing_filters_and_pages() {
         vec![bb_case.clone()]
     );
     assert_eq!(ids(&q("q=KINGSTON").await), vec![ransom.clone()]);
+    assert_eq!(ids(&q("q=wharves").await), vec![ransom.clone()]);
+    assert_eq!(ids(&q("q=Montego%20Bay").await), vec![bec.clone()]);
+    // A renamed case is found by its new title only.
+    let etag = etag_of(&app, &jm_inv.token, &bec).await;
+    let res = app
+        .request_with_headers(
+            "PATCH",
+            &format!("/api/v1/cases/{bec}"),
+            &jm_inv.token,
+            &[("If-Match", &etag)],
+            Some(&json!({"title": "BEC against a Negril resort"})),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(ids(&q("q=negril").await), vec![bec.clone()]);
+    assert!(ids(&q("q=montego").await).is_empty());
+    // Two letters: too short for the trigram index, still answered.
+    assert_eq!(ids(&q("q=tm").await), vec![bb_case.clone()]);
     assert_eq!(ids(&q("q=jm-").await).len(), 3);
     assert_eq!(ids(&q("q=100%25").await).len(), 0);
     assert_eq!(

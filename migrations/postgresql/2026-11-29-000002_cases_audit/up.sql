@@ -21,6 +21,12 @@ CREATE INDEX cases_owner_country ON cases (owner_country, id);
 CREATE INDEX cases_status ON cases (status, id);
 CREATE INDEX cases_created_at ON cases (created_at);
 
+-- Substring search in references and titles: trigram indexes. The extension lives in
+-- `public` so that schemas sharing a database (tests, tenants) share it.
+CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+CREATE INDEX cases_title_trgm ON cases USING gin (lower(title) public.gin_trgm_ops);
+CREATE INDEX cases_reference_trgm ON cases USING gin (lower(reference) public.gin_trgm_ops);
+
 -- One row per offence of a case, so that filtering by offence uses an index.
 CREATE TABLE case_offences (
     case_id TEXT NOT NULL REFERENCES cases (id),

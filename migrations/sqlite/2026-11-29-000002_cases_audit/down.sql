@@ -1,3 +1,4 @@
+DROP TABLE cases_search;
 DROP TABLE audit_log;
 DROP TABLE idempotency_keys;
 DROP TABLE case_reference_counters;

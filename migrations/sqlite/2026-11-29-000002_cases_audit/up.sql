@@ -21,6 +21,24 @@ CREATE INDEX cases_owner_country ON cases (owner_country, id);
 CREATE INDEX cases_status ON cases (status, id);
 CREATE INDEX cases_created_at ON cases (created_at);
 
+-- Substring search in references and titles: an FTS5 trigram index (SQLite's
+-- counterpart of PostgreSQL's pg_trgm), kept in step with `cases` by triggers.
+CREATE VIRTUAL TABLE cases_search USING fts5(
+    reference, title, content = 'cases', content_rowid = 'rowid', tokenize = 'trigram'
+);
+CREATE TRIGGER cases_search_insert AFTER INSERT ON cases BEGIN
+    INSERT INTO cases_search (rowid, reference, title) VALUES (new.rowid, new.reference, new.title);
+END;
+CREATE TRIGGER cases_search_update AFTER UPDATE OF reference, title ON cases BEGIN
+    INSERT INTO cases_search (cases_search, rowid, reference, title)
+        VALUES ('delete', old.rowid, old.reference, old.title);
+    INSERT INTO cases_search (rowid, reference, title) VALUES (new.rowid, new.reference, new.title);
+END;
+CREATE TRIGGER cases_search_delete AFTER DELETE ON cases BEGIN
+    INSERT INTO cases_search (cases_search, rowid, reference, title)
+        VALUES ('delete', old.rowid, old.reference, old.title);
+END;
+
 -- One row per offence of a case, so that filtering by offence uses an index.
 CREATE TABLE case_offences (
     case_id TEXT NOT NULL REFERENCES cases (id),
