@@ -31,6 +31,16 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Verify an exported custody bundle offline (no database, no network). Exits 0
+    /// only when everything verifies.
+    VerifyBundle {
+        /// The bundle (JSON) from GET /api/v1/evidence/{id}/custody/bundle.
+        bundle: std::path::PathBuf,
+        /// The log's verifier key, obtained out of band: the key string itself, or a
+        /// file that holds it.
+        #[arg(long)]
+        key: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -63,6 +73,10 @@ pub fn run() -> anyhow::Result<()> {
         Command::Openapi => {
             println!("{}", crate::startup::openapi().to_pretty_json()?);
             Ok(())
+        }
+        Command::VerifyBundle { bundle, key } => {
+            let valid = verify_bundle(&bundle, &key)?;
+            std::process::exit(if valid { 0 } else { 1 });
         }
         Command::Serve => {
             let settings = Settings::load()?;
@@ -136,4 +150,54 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         app.run().await?;
         Ok(())
     })
+}
+
+fn verify_bundle(path: &std::path::Path, key: &str) -> anyhow::Result<bool> {
+    let key = match std::fs::read_to_string(key) {
+        Ok(text) => text.trim().to_owned(),
+        Err(_) => key.trim().to_owned(),
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let bundle: serde_json::Value =
+        serde_json::from_str(&text).context("the bundle is not JSON")?;
+    let report =
+        crate::custody::verify::verify_bundle(&bundle, &key).map_err(|e| anyhow::anyhow!(e))?;
+    println!("Evidence {}", report.evidence_id);
+    if let Some(reference) = bundle["case_reference"].as_str() {
+        println!("Case {reference}");
+    }
+    match report.checkpoint_size {
+        Some(size) => println!("Checkpoint: signature verified with {key}; tree size {size}"),
+        None => println!("Checkpoint: NOT VERIFIED"),
+    }
+    for problem in &report.checkpoint_problems {
+        println!("  FAIL checkpoint: {problem}");
+    }
+    for finding in &report.entries {
+        let kind = finding.event_type.as_deref().unwrap_or("?");
+        if finding.problems.is_empty() {
+            println!(
+                "  ok   entry {:>4}  log index {:>8}  {kind}: hash, chain link and inclusion hold",
+                finding.position, finding.log_index
+            );
+        } else {
+            for problem in &finding.problems {
+                println!(
+                    "  FAIL entry {:>4}  log index {:>8}  {kind}: {problem}",
+                    finding.position, finding.log_index
+                );
+            }
+        }
+    }
+    let problems = report.problems().len();
+    if report.valid {
+        println!(
+            "VERIFIED: {} entries, complete and unaltered",
+            report.entries.len()
+        );
+    } else {
+        println!("NOT VERIFIED: {problems} problem(s)");
+    }
+    Ok(report.valid)
 }

@@ -44,6 +44,11 @@ pub struct Settings {
     /// PKCS#8 PEM file of the Ed25519 key that signs access tokens; generated into the
     /// data dir when not set. Instances sharing one database must share this key.
     pub jwt_key_file: Option<PathBuf>,
+    /// PKCS#8 PEM file of the Ed25519 key that signs custody log checkpoints; generated
+    /// into the data dir when not set. Instances sharing one database must share it.
+    pub log_key_file: Option<PathBuf>,
+    /// The custody log's origin: the key name in checkpoints and verifier keys.
+    pub log_origin: String,
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub access_token_ttl_secs: i64,
@@ -68,6 +73,8 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             pool_size: 16,
             jwt_key_file: None,
+            log_key_file: None,
+            log_origin: "caseledger/custody".into(),
             jwt_issuer: "caseledger".into(),
             jwt_audience: "caseledger-api".into(),
             access_token_ttl_secs: 15 * 60,
@@ -125,6 +132,15 @@ impl Settings {
         }
         if let Some(v) = var("CASELEDGER_JWT_KEY_FILE") {
             self.jwt_key_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("CASELEDGER_LOG_KEY_FILE") {
+            self.log_key_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("CASELEDGER_LOG_ORIGIN") {
+            if v.is_empty() || v.contains(['+', '\n', ' ']) {
+                bail!("CASELEDGER_LOG_ORIGIN must be a non-empty name without spaces or '+'");
+            }
+            self.log_origin = v;
         }
         if let Some(v) = var("CASELEDGER_JWT_ISSUER") {
             self.jwt_issuer = v;

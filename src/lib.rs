@@ -8,6 +8,7 @@ pub mod cases;
 pub mod cli;
 pub mod config;
 pub mod countries;
+pub mod custody;
 pub mod db;
 pub mod error;
 pub mod health;

@@ -5,6 +5,8 @@ use crate::auth::password::Hasher;
 use crate::auth::roles::Role;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
+use crate::custody::log::LogSigner;
+use crate::custody::writer::CustodyWriter;
 use crate::error::{ApiError, json_error, path_error, query_error};
 use crate::observability::{Metrics, problem_for_framework_errors};
 use crate::state::AppState;
@@ -36,6 +38,8 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "users", description = "User accounts"),
         (name = "cases", description = "Cross-border cases and their sharing"),
         (name = "audit", description = "The tamper-evident audit trail"),
+        (name = "evidence", description = "Evidence items and their custody"),
+        (name = "log", description = "The custody log: checkpoints and proofs"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -65,6 +69,7 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::users::routes::routes(cfg);
     crate::cases::routes::routes(cfg);
     crate::audit::routes::routes(cfg);
+    crate::custody::routes::routes(cfg);
 }
 
 /// The OpenAPI document, built from the same route registrations the server uses.
@@ -134,15 +139,44 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     let signing_key = crate::keys::load_or_generate(&key_path)?;
     let tokens = TokenKeys::new(&signing_key, &settings)?;
     let hasher = Hasher::new(&settings.argon2)?;
+    let log_key_path = settings
+        .log_key_file
+        .clone()
+        .unwrap_or_else(|| settings.data_dir.join("log-signing-key.pem"));
+    let log = Arc::new(LogSigner::new(
+        crate::keys::load_or_generate(&log_key_path)?,
+        &settings.log_origin,
+    )?);
+    check_log_key(&pool, &log)?;
+    let custody = Arc::new(CustodyWriter::start(pool.clone(), log.clone()));
     let state = AppState {
         pool,
         settings: Arc::new(settings),
         tokens: Arc::new(tokens),
         hasher: Arc::new(hasher),
         metrics: Arc::new(Metrics::new()),
+        log,
+        custody,
     };
     bootstrap(&state)?;
     Ok(state)
+}
+
+/// Warns loudly when the latest checkpoint was not signed by the configured log key:
+/// verifiers holding the old key will reject everything this key signs.
+fn check_log_key(pool: &crate::db::Pool, log: &LogSigner) -> anyhow::Result<()> {
+    let mut conn = pool.get()?;
+    let latest = crate::custody::log::latest_checkpoint(&mut conn).map_err(api_to_anyhow)?;
+    if let Some((size, note)) = latest
+        && let Err(problem) = crate::custody::note::verify_checkpoint(&note, &log.verifier)
+    {
+        tracing::error!(
+            size,
+            problem,
+            "the custody log key does not match the latest checkpoint"
+        );
+    }
+    Ok(())
 }
 
 /// On a database with no users, creates the regional administration agency and a

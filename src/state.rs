@@ -1,6 +1,8 @@
 use crate::auth::password::Hasher;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
+use crate::custody::log::LogSigner;
+use crate::custody::writer::CustodyWriter;
 use crate::db::{DbConn, Pool};
 use crate::error::ApiResult;
 use crate::observability::Metrics;
@@ -16,6 +18,10 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub hasher: Arc<Hasher>,
     pub metrics: Arc<Metrics>,
+    /// Signs the custody log's checkpoints.
+    pub log: Arc<LogSigner>,
+    /// This instance's single writer of the custody log.
+    pub custody: Arc<CustodyWriter>,
 }
 
 impl AppState {

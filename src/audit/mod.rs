@@ -164,19 +164,48 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Appends one entry. Must run inside `write_tx`: the chain's head is read and
-/// extended under a lock, so concurrent appends never fork it or leave a gap.
-pub fn append(conn: &mut DbConn, event: &Event, outcome: Outcome) -> ApiResult<i64> {
+/// The chain's head under the audit lock: the next `seq` and the previous hash.
+fn locked_head(conn: &mut DbConn) -> ApiResult<(i64, Option<String>)> {
     crate::db::lock_sequence(conn, AUDIT_SEQUENCE_LOCK)?;
     let head: Option<(i64, String)> = audit_log::table
         .select((audit_log::seq, audit_log::entry_hash))
         .order(audit_log::seq.desc())
         .first(conn)
         .optional()?;
-    let (seq, prev) = match head {
+    Ok(match head {
         Some((seq, hash)) => (seq + 1, Some(hash)),
         None => (0, None),
-    };
+    })
+}
+
+/// Appends one entry. Must run inside `write_tx`: the chain's head is read and
+/// extended under a lock, so concurrent appends never fork it or leave a gap.
+pub fn append(conn: &mut DbConn, event: &Event, outcome: Outcome) -> ApiResult<i64> {
+    let (seq, prev) = locked_head(conn)?;
+    insert_entry(conn, event, outcome, seq, prev)?;
+    Ok(seq)
+}
+
+/// Appends several entries with one lock and one head lookup (inside `write_tx`).
+pub fn append_all(conn: &mut DbConn, events: &[(Event, Outcome)]) -> ApiResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let (mut seq, mut prev) = locked_head(conn)?;
+    for (event, outcome) in events {
+        prev = Some(insert_entry(conn, event, *outcome, seq, prev)?);
+        seq += 1;
+    }
+    Ok(())
+}
+
+fn insert_entry(
+    conn: &mut DbConn,
+    event: &Event,
+    outcome: Outcome,
+    seq: i64,
+    prev: Option<String>,
+) -> ApiResult<String> {
     let at = crate::db::now();
     let entry = AuditEntry {
         v: FORMAT_VERSION,
@@ -211,7 +240,7 @@ pub fn append(conn: &mut DbConn, event: &Event, outcome: Outcome) -> ApiResult<i
             audit_log::prev_hash.eq(prev.as_deref()),
         ))
         .execute(conn)?;
-    Ok(seq)
+    Ok(hash)
 }
 
 /// Appends one entry in its own transaction.

@@ -331,6 +331,32 @@ pub fn case_text_filter(backend: Backend, text: &str) -> CaseFilterExpr {
     )
 }
 
+/// The next evidence number of a case (`.../E07`), gapless like case numbers.
+pub fn next_evidence_number(conn: &mut DbConn, case_id: &str) -> QueryResult<i32> {
+    diesel::sql_query(
+        "INSERT INTO evidence_counters (case_id, last_value) VALUES ($1, 1) \
+         ON CONFLICT (case_id) DO UPDATE \
+         SET last_value = evidence_counters.last_value + 1 RETURNING last_value",
+    )
+    .bind::<diesel::sql_types::Text, _>(case_id)
+    .get_result::<CounterValue>(conn)
+    .map(|c| c.last_value)
+}
+
+/// Inserts many rows in one statement. Diesel's `MultiConnection` cannot batch
+/// inserts, so this dispatches to the concrete connection.
+#[macro_export]
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::db::DbConn::Postgresql(c) => {
+                diesel::insert_into($table).values($rows).execute(c)
+            }
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+
 /// The current UTC time at the precision both backends store (microseconds).
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)

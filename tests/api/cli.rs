@@ -138,5 +138,8 @@ fn migrate_user_create_and_openapi() {
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let committed: serde_json::Value =
         serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
-    assert_eq!(printed, committed);
+    assert!(
+        printed == committed,
+        "`caseledger openapi` differs from openapi/openapi.json"
+    );
 }

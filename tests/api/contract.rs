@@ -202,13 +202,14 @@ async fn served_openapi_matches_the_committed_document() {
         .expect("openapi/openapi.json is JSON");
     let generated: Value =
         serde_json::from_str(&caseledger::startup::openapi().to_json().unwrap()).unwrap();
-    assert_eq!(
-        served.body, generated,
+    // Compared without printing: the documents are long.
+    assert!(
+        served.body == generated,
         "the served document differs from `caseledger openapi`"
     );
-    assert_eq!(
-        served.body, committed,
-        "openapi/openapi.json is stale: run `cargo run -- openapi > openapi/openapi.json`"
+    assert!(
+        served.body == committed,
+        "openapi/openapi.json is stale: run `cargo run -q -- openapi > openapi/openapi.json`"
     );
     // Every route the issue names is documented.
     let paths = served.body["paths"].as_object().unwrap();

@@ -1,0 +1,370 @@
+//! Building custody entries (spec §1) and applying the rules of the chain of custody.
+
+use super::model::{Custodian, EventType, ItemStatus};
+use crate::audit::Actor;
+use crate::error::{ApiError, FieldError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+
+pub const FORMAT_VERSION: i64 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Seal {
+    pub number: String,
+    /// Such as `intact` or `broken`.
+    pub condition: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedHash {
+    /// Such as `sha-256`.
+    pub algorithm: String,
+    pub value: String,
+}
+
+/// A custody event to record.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEntry {
+    #[serde(rename = "type")]
+    pub event: EventType,
+    /// The `entry_hash` the client last saw at the head of the chain: when the chain
+    /// has moved on, the append is refused (409) instead of landing silently.
+    pub prev: Option<String>,
+    /// `transferred`: the receiving agency and custodian.
+    pub to_agency_id: Option<String>,
+    pub to_custodian_id: Option<String>,
+    pub location: Option<String>,
+    pub reason: Option<String>,
+    /// The legal authority (warrant, order, MLA request) the event happens under.
+    pub authority: Option<String>,
+    pub seal: Option<Seal>,
+    /// A hash observed now (`hash_verified`, `copied`).
+    pub hash: Option<ObservedHash>,
+    /// `correction`: the `seq` being corrected.
+    pub corrects_seq: Option<i64>,
+    /// Free JSON object; integers only, no fractional numbers.
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<Value>,
+}
+
+/// What the rules need to know about an item: its custody state and chain head.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemState {
+    pub status: ItemStatus,
+    pub custodian: Option<Custodian>,
+    pub pending: Option<Custodian>,
+    pub sha256: Option<String>,
+    pub integrity_alert: bool,
+    /// `seq` of the last entry (-1 before the first).
+    pub last_seq: i64,
+    pub last_hash: Option<String>,
+}
+
+impl ItemState {
+    pub fn new(sha256: Option<String>) -> ItemState {
+        ItemState {
+            status: ItemStatus::InCustody,
+            custodian: None,
+            pending: None,
+            sha256,
+            integrity_alert: false,
+            last_seq: -1,
+            last_hash: None,
+        }
+    }
+}
+
+fn rule(message: impl Into<String>) -> ApiError {
+    ApiError::CustodyRule(message.into())
+}
+
+fn required<'a, T>(value: &'a Option<T>, field: &str, event: EventType) -> Result<&'a T, ApiError> {
+    value.as_ref().ok_or_else(|| {
+        ApiError::Validation(vec![FieldError::new(
+            field,
+            format!("is required for {}", event.as_str()),
+        )])
+    })
+}
+
+/// Field checks that need no state: lengths, hashes, integer-only details.
+pub fn validate(req: &NewEntry) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    for (field, value) in [
+        ("location", &req.location),
+        ("reason", &req.reason),
+        ("authority", &req.authority),
+    ] {
+        if value
+            .as_ref()
+            .is_some_and(|v| v.trim().is_empty() || v.chars().count() > 2000)
+        {
+            errors.push(FieldError::new(field, "must be 1 to 2000 characters"));
+        }
+    }
+    if let Some(details) = &req.details {
+        if !details.is_object() {
+            errors.push(FieldError::new("details", "must be a JSON object"));
+        } else if super::model::has_float(details) {
+            errors.push(FieldError::new("details", "numbers must be integers"));
+        } else if details.to_string().len() > 64 * 1024 {
+            errors.push(FieldError::new("details", "must be at most 64 KiB"));
+        }
+    }
+    if let Some(h) = &req.hash {
+        if h.algorithm == "sha-256" && !super::model::is_sha256_hex(&h.value) {
+            errors.push(FieldError::new(
+                "hash.value",
+                "must be 64 lowercase hex digits for sha-256",
+            ));
+        }
+        if h.algorithm.is_empty() || h.value.is_empty() {
+            errors.push(FieldError::new("hash", "needs an algorithm and a value"));
+        }
+    }
+    if req.event == EventType::Collected {
+        errors.push(FieldError::new(
+            "type",
+            "collected is recorded when the item is registered",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+fn custodian_value(c: &Option<Custodian>) -> Value {
+    match c {
+        Some(c) => json!({"user_id": c.user_id, "agency_id": c.agency_id}),
+        None => Value::Null,
+    }
+}
+
+/// Applies one event to an item: checks the rules and returns the entry (without
+/// `seq`, `prev` and `at`, which the log assigns) and the item's next state.
+pub fn apply(
+    state: &ItemState,
+    req: &NewEntry,
+    actor: &Actor,
+) -> Result<(Map<String, Value>, ItemState), ApiError> {
+    use EventType::*;
+    let event = req.event;
+    let mut next = state.clone();
+    let me = Custodian {
+        user_id: actor.user_id.clone(),
+        agency_id: actor.agency_id.clone(),
+    };
+    if req.prev.is_some() && req.prev != state.last_hash {
+        return Err(ApiError::StaleChain);
+    }
+    let annotation = matches!(event, Note | Correction);
+    if state.status.is_final() && !annotation {
+        return Err(rule(format!(
+            "the item was {}: only notes and corrections may follow",
+            state.status.as_str()
+        )));
+    }
+    if state.status == ItemStatus::InTransit && !annotation && event != Received {
+        return Err(rule(
+            "the item is in transit: the receiving agency must record received first",
+        ));
+    }
+    if state.status == ItemStatus::CheckedOut
+        && matches!(
+            event,
+            Transferred | Released | Returned | Destroyed | CheckedOut | SharedAbroad
+        )
+    {
+        return Err(rule("the item is checked out: check it in before it moves"));
+    }
+    let mut hash_mismatch = None;
+    match event {
+        Collected => return Err(rule("collected is recorded when the item is registered")),
+        Transferred => {
+            let agency = required(&req.to_agency_id, "to_agency_id", event)?;
+            let custodian = required(&req.to_custodian_id, "to_custodian_id", event)?;
+            next.status = ItemStatus::InTransit;
+            next.pending = Some(Custodian {
+                user_id: custodian.clone(),
+                agency_id: agency.clone(),
+            });
+        }
+        Received => {
+            let pending = state
+                .pending
+                .as_ref()
+                .filter(|_| state.status == ItemStatus::InTransit)
+                .ok_or_else(|| rule("no transfer of this item is awaiting receipt"))?;
+            if pending.agency_id != actor.agency_id {
+                return Err(rule(
+                    "only the agency the item was sent to records its receipt",
+                ));
+            }
+            next.status = ItemStatus::InCustody;
+            next.pending = None;
+            next.custodian = Some(me.clone());
+        }
+        CheckedOut => {
+            next.status = ItemStatus::CheckedOut;
+            next.custodian = Some(me.clone());
+        }
+        CheckedIn => {
+            if state.status != ItemStatus::CheckedOut {
+                return Err(rule("the item is not checked out"));
+            }
+            next.status = ItemStatus::InCustody;
+            next.custodian = Some(me.clone());
+        }
+        HashVerified => {
+            let observed = required(&req.hash, "hash", event)?;
+            let differs = observed.algorithm == "sha-256"
+                && state
+                    .sha256
+                    .as_deref()
+                    .is_some_and(|acquired| acquired != observed.value);
+            hash_mismatch = Some(differs);
+            if differs {
+                next.integrity_alert = true;
+            }
+        }
+        Sealed => {
+            required(&req.seal, "seal", event)?;
+        }
+        Correction => {
+            let corrected = *required(&req.corrects_seq, "corrects_seq", event)?;
+            if corrected < 0 || corrected > state.last_seq {
+                return Err(ApiError::validation(
+                    "corrects_seq",
+                    "must name an existing entry of this item",
+                ));
+            }
+            required(&req.reason, "reason", event)?;
+        }
+        Released | Returned | Destroyed => {
+            next.status = match event {
+                Released => ItemStatus::Released,
+                Returned => ItemStatus::Returned,
+                _ => ItemStatus::Destroyed,
+            };
+            next.custodian = None;
+        }
+        Analysed | Copied | SharedAbroad | Note => {}
+    }
+    let mut entry = Map::new();
+    entry.insert("v".into(), json!(FORMAT_VERSION));
+    entry.insert("type".into(), json!(event.as_str()));
+    entry.insert(
+        "actor".into(),
+        json!({"user_id": actor.user_id, "agency_id": actor.agency_id, "country": actor.country}),
+    );
+    entry.insert("custodian_before".into(), custodian_value(&state.custodian));
+    entry.insert("custodian_after".into(), custodian_value(&next.custodian));
+    let optional: [(&str, Option<Value>); 9] = [
+        ("to_agency_id", req.to_agency_id.clone().map(Value::from)),
+        (
+            "to_custodian_id",
+            req.to_custodian_id.clone().map(Value::from),
+        ),
+        ("location", req.location.clone().map(Value::from)),
+        ("reason", req.reason.clone().map(Value::from)),
+        ("authority", req.authority.clone().map(Value::from)),
+        (
+            "seal",
+            req.seal
+                .as_ref()
+                .map(|s| json!({"number": s.number, "condition": s.condition})),
+        ),
+        (
+            "hash",
+            req.hash
+                .as_ref()
+                .map(|h| json!({"algorithm": h.algorithm, "value": h.value})),
+        ),
+        ("corrects_seq", req.corrects_seq.map(Value::from)),
+        ("details", req.details.clone()),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            entry.insert(key.into(), value);
+        }
+    }
+    if let Some(mismatch) = hash_mismatch {
+        entry.insert("hash_mismatch".into(), json!(mismatch));
+    }
+    Ok((entry, next))
+}
+
+/// Completes an entry with its place in the item's chain and the time, and returns
+/// it with its canonical (JCS) bytes.
+pub fn seal_entry(
+    mut entry: Map<String, Value>,
+    evidence_id: &str,
+    seq: i64,
+    prev: Option<&str>,
+    at: &str,
+) -> Result<(Value, String), ApiError> {
+    entry.insert("evidence_id".into(), json!(evidence_id));
+    entry.insert("seq".into(), json!(seq));
+    entry.insert("prev".into(), json!(prev));
+    entry.insert("at".into(), json!(at));
+    let value = Value::Object(entry);
+    let canonical = serde_json_canonicalizer::to_string(&value)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("canonicalising an entry: {e}")))?;
+    Ok((value, canonical))
+}
+
+/// The first entry of an item, written when it is registered: `collected`, with the
+/// evidence record it commits to (including the acquisition hash).
+pub fn collected(
+    evidence: Value,
+    actor: &Actor,
+    first: &FirstEntry,
+    sha256: Option<String>,
+) -> (Map<String, Value>, ItemState) {
+    let me = Custodian {
+        user_id: actor.user_id.clone(),
+        agency_id: actor.agency_id.clone(),
+    };
+    let mut state = ItemState::new(sha256);
+    let mut entry = Map::new();
+    entry.insert("v".into(), json!(FORMAT_VERSION));
+    entry.insert("type".into(), json!(EventType::Collected.as_str()));
+    entry.insert(
+        "actor".into(),
+        json!({"user_id": actor.user_id, "agency_id": actor.agency_id, "country": actor.country}),
+    );
+    entry.insert("custodian_before".into(), Value::Null);
+    entry.insert("custodian_after".into(), custodian_value(&Some(me.clone())));
+    entry.insert("evidence".into(), evidence);
+    for (key, value) in [
+        ("location", first.location.clone()),
+        ("reason", first.reason.clone()),
+        ("authority", first.authority.clone()),
+    ] {
+        if let Some(value) = value {
+            entry.insert(key.into(), json!(value));
+        }
+    }
+    if let Some(details) = &first.details {
+        entry.insert("details".into(), details.clone());
+    }
+    state.custodian = Some(me);
+    (entry, state)
+}
+
+/// Where, why and under what authority an item was collected.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FirstEntry {
+    pub location: Option<String>,
+    pub reason: Option<String>,
+    pub authority: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<Value>,
+}

@@ -1,0 +1,237 @@
+//! Evidence items and the rules of the chain of custody.
+
+use crate::db::schema::evidence_items;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+string_enum! {
+    EvidenceKind {
+        Device => "device",
+        StorageMedium => "storage_medium",
+        DiskImage => "disk_image",
+        MemoryCapture => "memory_capture",
+        NetworkCapture => "network_capture",
+        CloudAccountData => "cloud_account_data",
+        Logs => "logs",
+        Document => "document",
+        Other => "other",
+    }
+}
+
+impl EvidenceKind {
+    /// Digital items must carry a SHA-256 of their content.
+    pub fn is_digital(self) -> bool {
+        matches!(
+            self,
+            EvidenceKind::DiskImage
+                | EvidenceKind::MemoryCapture
+                | EvidenceKind::NetworkCapture
+                | EvidenceKind::CloudAccountData
+                | EvidenceKind::Logs
+        )
+    }
+}
+
+string_enum! {
+    /// Custody event types (ISO/IEC 27037 practice).
+    EventType {
+        Collected => "collected",
+        Sealed => "sealed",
+        Transferred => "transferred",
+        Received => "received",
+        CheckedOut => "checked_out",
+        CheckedIn => "checked_in",
+        HashVerified => "hash_verified",
+        Analysed => "analysed",
+        Copied => "copied",
+        SharedAbroad => "shared_abroad",
+        Returned => "returned",
+        Released => "released",
+        Destroyed => "destroyed",
+        Note => "note",
+        Correction => "correction",
+    }
+}
+
+string_enum! {
+    /// Where an item stands, derived from its custody log.
+    ItemStatus {
+        InCustody => "in_custody",
+        CheckedOut => "checked_out",
+        InTransit => "in_transit",
+        Returned => "returned",
+        Released => "released",
+        Destroyed => "destroyed",
+    }
+}
+
+impl ItemStatus {
+    /// After release, return or destruction only notes and corrections are recorded.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            ItemStatus::Returned | ItemStatus::Released | ItemStatus::Destroyed
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Custodian {
+    pub user_id: String,
+    pub agency_id: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = evidence_items)]
+pub struct EvidenceRow {
+    pub id: String,
+    pub case_id: String,
+    pub label: String,
+    pub description: String,
+    pub kind: String,
+    pub source: String,
+    pub acquisition: String,
+    pub sha256: Option<String>,
+    pub other_hashes: String,
+    pub size_bytes: Option<i64>,
+    pub seal_number: Option<String>,
+    pub storage_location: Option<String>,
+    pub parent_id: Option<String>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub status: String,
+    pub custodian_user_id: Option<String>,
+    pub custodian_agency_id: Option<String>,
+    pub pending_agency_id: Option<String>,
+    pub pending_custodian_id: Option<String>,
+    pub integrity_alert: bool,
+    pub last_seq: i32,
+    pub last_hash: String,
+}
+
+impl EvidenceRow {
+    pub fn status(&self) -> ItemStatus {
+        ItemStatus::parse(&self.status).unwrap_or(ItemStatus::InCustody)
+    }
+
+    pub fn custodian(&self) -> Option<Custodian> {
+        Some(Custodian {
+            user_id: self.custodian_user_id.clone()?,
+            agency_id: self.custodian_agency_id.clone()?,
+        })
+    }
+}
+
+/// An evidence item as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Evidence {
+    pub id: String,
+    pub case_id: String,
+    /// Unique in the case, such as `JM-2026-000042/E07`.
+    pub label: String,
+    pub description: String,
+    pub kind: EvidenceKind,
+    /// Seized from whom and where, under which authority.
+    #[schema(value_type = Object)]
+    pub source: Value,
+    /// Method, tool and version, by whom, started and ended.
+    #[schema(value_type = Object)]
+    pub acquisition: Value,
+    pub sha256: Option<String>,
+    /// Other content hashes by algorithm.
+    #[schema(value_type = Object)]
+    pub other_hashes: Value,
+    pub size_bytes: Option<i64>,
+    pub seal_number: Option<String>,
+    pub storage_location: Option<String>,
+    /// The item this one was derived from (an image of a seized disk).
+    pub parent_id: Option<String>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    /// Derived from the custody log.
+    pub status: ItemStatus,
+    /// Derived from the custody log.
+    pub custodian: Option<Custodian>,
+    /// A transfer awaiting `received`.
+    pub pending_transfer: Option<Custodian>,
+    /// True once a `hash_verified` entry observed a hash other than the acquisition hash.
+    pub integrity_alert: bool,
+    /// Number of custody entries.
+    pub entries: i32,
+    /// `entry_hash` of the latest entry: pass it as `prev` to append safely.
+    pub head: String,
+}
+
+impl From<EvidenceRow> for Evidence {
+    fn from(row: EvidenceRow) -> Evidence {
+        let parse = |s: &str| serde_json::from_str(s).unwrap_or(Value::Object(Default::default()));
+        Evidence {
+            kind: EvidenceKind::parse(&row.kind).unwrap_or(EvidenceKind::Other),
+            status: row.status(),
+            custodian: row.custodian(),
+            pending_transfer: match (&row.pending_agency_id, &row.pending_custodian_id) {
+                (Some(agency_id), Some(user_id)) => Some(Custodian {
+                    user_id: user_id.clone(),
+                    agency_id: agency_id.clone(),
+                }),
+                _ => None,
+            },
+            source: parse(&row.source),
+            acquisition: parse(&row.acquisition),
+            other_hashes: parse(&row.other_hashes),
+            entries: row.last_seq + 1,
+            head: row.last_hash,
+            id: row.id,
+            case_id: row.case_id,
+            label: row.label,
+            description: row.description,
+            sha256: row.sha256,
+            size_bytes: row.size_bytes,
+            seal_number: row.seal_number,
+            storage_location: row.storage_location,
+            parent_id: row.parent_id,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            integrity_alert: row.integrity_alert,
+        }
+    }
+}
+
+/// True when a JSON value holds a non-integer number anywhere: entries allow only
+/// integers, so that their canonical form is unambiguous.
+pub fn has_float(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => !(n.is_i64() || n.is_u64()),
+        Value::Array(items) => items.iter().any(has_float),
+        Value::Object(map) => map.values().any(has_float),
+        _ => false,
+    }
+}
+
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+}

@@ -1,0 +1,412 @@
+//! The one writer of the custody log in each instance. Appends queue here and are
+//! committed in batches: one transaction, one lock, one durable commit and one signed
+//! checkpoint for every batch, so throughput grows with concurrency instead of being
+//! bound by commits, and every acknowledged entry is already in a published checkpoint.
+//! Instances sharing PostgreSQL serialise their batches on an advisory lock.
+
+use super::entry::{self, FirstEntry, ItemState, NewEntry};
+use super::log::{self, LogSigner};
+use super::merkle::{self, Hash, NodeId};
+use super::model::{Custodian, Evidence, EvidenceRow, ItemStatus};
+use crate::audit::{self, Actor, Event, Outcome};
+use crate::db::schema::{custody_entries, evidence_access, evidence_items};
+use crate::db::{DbConn, Pool, write_tx};
+use crate::error::{ApiError, ApiResult};
+use crate::reply::Reply;
+use actix_web::http::StatusCode;
+use diesel::prelude::*;
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::mpsc;
+
+const CUSTODY_LOG_LOCK: i64 = 0x6375_7374_6f64_7921;
+const MAX_BATCH: usize = 512;
+const QUEUE: usize = 8192;
+
+pub struct Registration {
+    /// The new item; its label and derived columns are filled in when committed.
+    pub row: EvidenceRow,
+    pub case_reference: String,
+    pub first: FirstEntry,
+}
+
+pub struct Append {
+    pub evidence_id: String,
+    pub request: NewEntry,
+    /// An agency outside the case the item is being sent to: it gets access to this item.
+    pub grant_access_to: Option<String>,
+}
+
+pub enum Op {
+    Register(Box<Registration>),
+    Append(Box<Append>),
+}
+
+/// An `Idempotency-Key` to honour: (user id, key, request fingerprint).
+pub type Idempotency = Option<(String, String, String)>;
+
+struct Job {
+    op: Op,
+    actor: Actor,
+    event: Event,
+    idempotency: Idempotency,
+    reply: tokio::sync::oneshot::Sender<ApiResult<Reply>>,
+}
+
+pub struct CustodyWriter {
+    sender: mpsc::SyncSender<Job>,
+}
+
+impl CustodyWriter {
+    pub fn start(pool: Pool, signer: Arc<LogSigner>) -> CustodyWriter {
+        let (sender, receiver) = mpsc::sync_channel::<Job>(QUEUE);
+        std::thread::Builder::new()
+            .name("custody-writer".into())
+            .spawn(move || run(pool, signer, receiver))
+            .expect("starting the custody writer");
+        CustodyWriter { sender }
+    }
+
+    pub async fn submit(
+        &self,
+        op: Op,
+        actor: Actor,
+        event: Event,
+        idempotency: Idempotency,
+    ) -> ApiResult<Reply> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = Job {
+            op,
+            actor,
+            event,
+            idempotency,
+            reply,
+        };
+        self.sender.try_send(job).map_err(|e| match e {
+            mpsc::TrySendError::Full(_) => ApiError::Unavailable,
+            mpsc::TrySendError::Disconnected(_) => {
+                ApiError::Internal(anyhow::anyhow!("the custody writer has stopped"))
+            }
+        })?;
+        answer
+            .await
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("the custody writer dropped a job")))?
+    }
+}
+
+fn run(pool: Pool, signer: Arc<LogSigner>, receiver: mpsc::Receiver<Job>) {
+    while let Ok(first) = receiver.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let results = commit_batch(&pool, &signer, &jobs);
+        for (job, result) in jobs.into_iter().zip(results) {
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+fn state_of(row: &EvidenceRow) -> ItemState {
+    ItemState {
+        status: row.status(),
+        custodian: row.custodian(),
+        pending: match (&row.pending_agency_id, &row.pending_custodian_id) {
+            (Some(agency_id), Some(user_id)) => Some(Custodian {
+                user_id: user_id.clone(),
+                agency_id: agency_id.clone(),
+            }),
+            _ => None,
+        },
+        sha256: row.sha256.clone(),
+        integrity_alert: row.integrity_alert,
+        last_seq: i64::from(row.last_seq),
+        last_hash: (row.last_seq >= 0).then(|| row.last_hash.clone()),
+    }
+}
+
+fn set_state(row: &mut EvidenceRow, state: &ItemState) {
+    row.status = state.status.as_str().to_owned();
+    row.custodian_user_id = state.custodian.as_ref().map(|c| c.user_id.clone());
+    row.custodian_agency_id = state.custodian.as_ref().map(|c| c.agency_id.clone());
+    row.pending_agency_id = state.pending.as_ref().map(|c| c.agency_id.clone());
+    row.pending_custodian_id = state.pending.as_ref().map(|c| c.user_id.clone());
+    row.integrity_alert = state.integrity_alert;
+    row.last_seq = state.last_seq as i32;
+    row.last_hash = state.last_hash.clone().unwrap_or_default();
+}
+
+/// Everything one batch writes, gathered before the inserts.
+#[derive(Default)]
+struct Pending {
+    entries: Vec<(i64, String, i32, &'static str, String, String)>,
+    nodes: Vec<(NodeId, Hash)>,
+    new_items: Vec<String>,
+    grants: Vec<(String, String)>,
+    audit: Vec<(Event, Outcome)>,
+    saves: Vec<(String, String, String, Reply)>,
+}
+
+fn commit_batch(pool: &Pool, signer: &LogSigner, jobs: &[Job]) -> Vec<ApiResult<Reply>> {
+    let attempt = pool
+        .get()
+        .map_err(ApiError::from)
+        .and_then(|mut conn| write_tx(&mut conn, |conn| apply_batch(conn, signer, jobs)));
+    match attempt {
+        Ok(results) => results,
+        Err(e) => {
+            tracing::error!(error = %e, jobs = jobs.len(), "custody batch failed");
+            jobs.iter()
+                .map(|_| {
+                    Err(ApiError::Internal(anyhow::anyhow!(
+                        "the custody batch did not commit"
+                    )))
+                })
+                .collect()
+        }
+    }
+}
+
+fn apply_batch(
+    conn: &mut DbConn,
+    signer: &LogSigner,
+    jobs: &[Job],
+) -> ApiResult<Vec<ApiResult<Reply>>> {
+    crate::db::lock_sequence(conn, CUSTODY_LOG_LOCK)?;
+    let start = log::size(conn)?;
+    let frontier = if start == 0 {
+        Default::default()
+    } else {
+        merkle::nodes_for(&[(0, start)])
+    };
+    let mut nodes = log::load_nodes(conn, &frontier)?;
+    let ids: Vec<&str> = jobs
+        .iter()
+        .filter_map(|j| match &j.op {
+            Op::Append(a) => Some(a.evidence_id.as_str()),
+            Op::Register(_) => None,
+        })
+        .collect();
+    let mut items: HashMap<String, EvidenceRow> = evidence_items::table
+        .filter(evidence_items::id.eq_any(&ids))
+        .select(EvidenceRow::as_select())
+        .load::<EvidenceRow>(conn)?
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
+    let mut touched: Vec<String> = Vec::new();
+    let mut pending = Pending::default();
+    let mut keys_in_batch: HashMap<(String, String), (String, usize)> = HashMap::new();
+    let mut results: Vec<ApiResult<Reply>> = Vec::with_capacity(jobs.len());
+    let mut size = start;
+
+    for job in jobs {
+        if let Some((user, key, hash)) = &job.idempotency {
+            if let Some((first_hash, position)) = keys_in_batch.get(&(user.clone(), key.clone())) {
+                let replay = if first_hash != hash {
+                    Err(ApiError::IdempotencyKeyReused)
+                } else {
+                    match &results[*position] {
+                        Ok(reply) => Ok(Reply {
+                            replayed: true,
+                            ..reply.clone()
+                        }),
+                        Err(_) => Err(ApiError::Conflict(
+                            "the first request with this Idempotency-Key failed".into(),
+                        )),
+                    }
+                };
+                results.push(replay);
+                continue;
+            }
+            match crate::idempotency::replay(conn, user, key, hash) {
+                Ok(Some(reply)) => {
+                    results.push(Ok(reply));
+                    continue;
+                }
+                Err(e) => {
+                    results.push(Err(e));
+                    continue;
+                }
+                Ok(None) => {}
+            }
+            keys_in_batch.insert((user.clone(), key.clone()), (hash.clone(), results.len()));
+        }
+        let at = audit::format_at(crate::db::now());
+        let outcome = match &job.op {
+            Op::Register(reg) => register(conn, reg, &job.actor, &at),
+            Op::Append(app) => match items.get(&app.evidence_id) {
+                None => Err(ApiError::NotFound),
+                Some(row) => entry::apply(&state_of(row), &app.request, &job.actor)
+                    .map(|(entry, state)| (row.clone(), entry, state)),
+            },
+        };
+        let (mut row, fields, mut state) = match outcome {
+            Ok(x) => x,
+            Err(e) => {
+                results.push(Err(e));
+                continue;
+            }
+        };
+        let seq = state.last_seq + 1;
+        let (value, canonical) =
+            entry::seal_entry(fields, &row.id, seq, state.last_hash.as_deref(), &at)?;
+        let entry_hash = crate::audit::sha256_hex(canonical.as_bytes());
+        let index = size;
+        size += 1;
+        pending.nodes.extend(merkle::add_leaf(
+            index,
+            merkle::leaf_hash(canonical.as_bytes()),
+            &mut nodes,
+        ));
+        let event_type = super::model::EventType::parse(value["type"].as_str().unwrap_or_default())
+            .map(|t| t.as_str())
+            .unwrap_or("note");
+        pending.entries.push((
+            index as i64,
+            row.id.clone(),
+            seq as i32,
+            event_type,
+            canonical,
+            entry_hash.clone(),
+        ));
+        state.last_seq = seq;
+        state.last_hash = Some(entry_hash.clone());
+        set_state(&mut row, &state);
+
+        let reply = match &job.op {
+            Op::Register(_) => {
+                pending.new_items.push(row.id.clone());
+                Reply::json(StatusCode::CREATED, &Evidence::from(row.clone()))
+                    .location(format!("/api/v1/evidence/{}", row.id))
+            }
+            Op::Append(app) => {
+                if let Some(agency) = &app.grant_access_to {
+                    pending.grants.push((row.id.clone(), agency.clone()));
+                }
+                Reply::json(
+                    StatusCode::CREATED,
+                    &json!({"log_index": index, "entry": value, "entry_hash": entry_hash}),
+                )
+            }
+        };
+        if !touched.contains(&row.id) {
+            touched.push(row.id.clone());
+        }
+        let event = job
+            .event
+            .clone()
+            .detail("evidence_id", row.id.clone())
+            .detail("seq", seq)
+            .detail("log_index", index)
+            .detail("type", event_type);
+        pending.audit.push((event, Outcome::Success));
+        if let Some((user, key, hash)) = &job.idempotency {
+            pending
+                .saves
+                .push((user.clone(), key.clone(), hash.clone(), reply.clone()));
+        }
+        items.insert(row.id.clone(), row);
+        results.push(Ok(reply));
+    }
+
+    if size == start {
+        return Ok(results);
+    }
+    for id in &pending.new_items {
+        diesel::insert_into(evidence_items::table)
+            .values(&items[id])
+            .execute(conn)?;
+    }
+    for id in touched.iter().filter(|id| !pending.new_items.contains(id)) {
+        let row = &items[id];
+        diesel::update(evidence_items::table.find(id))
+            .set((
+                evidence_items::status.eq(&row.status),
+                evidence_items::custodian_user_id.eq(&row.custodian_user_id),
+                evidence_items::custodian_agency_id.eq(&row.custodian_agency_id),
+                evidence_items::pending_agency_id.eq(&row.pending_agency_id),
+                evidence_items::pending_custodian_id.eq(&row.pending_custodian_id),
+                evidence_items::integrity_alert.eq(row.integrity_alert),
+                evidence_items::last_seq.eq(row.last_seq),
+                evidence_items::last_hash.eq(&row.last_hash),
+            ))
+            .execute(conn)?;
+    }
+    let now = crate::db::now();
+    for chunk in pending.entries.chunks(200) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(index, evidence_id, seq, event_type, canonical, hash)| {
+                (
+                    custody_entries::log_index.eq(*index),
+                    custody_entries::evidence_id.eq(evidence_id),
+                    custody_entries::seq.eq(*seq),
+                    custody_entries::entry_type.eq(*event_type),
+                    custody_entries::canonical.eq(canonical),
+                    custody_entries::entry_hash.eq(hash),
+                    custody_entries::created_at.eq(now),
+                )
+            })
+            .collect();
+        crate::insert_rows!(conn, custody_entries::table, rows)?;
+    }
+    log::insert_nodes(conn, &pending.nodes)?;
+    let granted: HashSet<&(String, String)> = pending.grants.iter().collect();
+    for (evidence_id, agency_id) in granted {
+        let exists: bool = diesel::select(diesel::dsl::exists(
+            evidence_access::table.find((evidence_id, agency_id)),
+        ))
+        .get_result(conn)?;
+        if !exists {
+            diesel::insert_into(evidence_access::table)
+                .values((
+                    evidence_access::evidence_id.eq(evidence_id),
+                    evidence_access::agency_id.eq(agency_id),
+                    evidence_access::granted_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+    }
+    for (user, key, hash, reply) in &pending.saves {
+        crate::idempotency::save(conn, user, key, hash, reply)?;
+    }
+    audit::append_all(conn, &pending.audit)?;
+    let root = merkle::range_hash(0, size, &nodes)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the log frontier is incomplete")))?;
+    log::store_checkpoint(conn, size, &root, &signer.sign_checkpoint(size, &root))?;
+    Ok(results)
+}
+
+fn register(
+    conn: &mut DbConn,
+    reg: &Registration,
+    actor: &Actor,
+    _at: &str,
+) -> ApiResult<(EvidenceRow, serde_json::Map<String, Value>, ItemState)> {
+    let number = crate::db::next_evidence_number(conn, &reg.row.case_id)?;
+    let mut row = reg.row.clone();
+    row.label = format!("{}/E{number:02}", reg.case_reference);
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    let evidence = json!({
+        "id": row.id,
+        "case_id": row.case_id,
+        "label": row.label,
+        "kind": row.kind,
+        "description": row.description,
+        "sha256": row.sha256,
+        "other_hashes": parse(&row.other_hashes),
+        "size_bytes": row.size_bytes,
+        "seal_number": row.seal_number,
+        "parent_id": row.parent_id,
+        "source": parse(&row.source),
+        "acquisition": parse(&row.acquisition),
+    });
+    let (fields, state) = entry::collected(evidence, actor, &reg.first, row.sha256.clone());
+    row.status = ItemStatus::InCustody.as_str().to_owned();
+    Ok((row, fields, state))
+}
