@@ -44,7 +44,15 @@ impl TestDb {
     }
 
     pub fn is_postgres(&self) -> bool {
-        self.cleanup.is_some()
+        self.cleanup.is_some() || self.url.starts_with("postgres")
+    }
+
+    /// The same database, owned (and dropped) by another TestDb.
+    pub fn borrowed(url: &str) -> TestDb {
+        TestDb {
+            url: url.to_owned(),
+            cleanup: None,
+        }
     }
 }
 
@@ -133,6 +141,26 @@ impl TestApp {
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let db = TestDb::new(dir.path());
+        Self::spawn_on(db, dir, adjust).await
+    }
+
+    /// Another instance on this instance's database, with its own data folder (and so
+    /// its own keys unless `adjust` shares them).
+    pub async fn sibling(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TestDb::borrowed(&self._db.url);
+        Self::spawn_on(db, dir, adjust).await
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    async fn spawn_on(
+        db: TestDb,
+        dir: tempfile::TempDir,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         let mut settings = test_settings(dir.path(), &db);
         adjust(&mut settings);
         let state = caseledger::startup::prepare(settings).expect("prepare");

@@ -8,4 +8,5 @@ mod cases;
 mod cli;
 mod common;
 mod contract;
+mod custody;
 mod tokens;
