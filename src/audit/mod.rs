@@ -182,30 +182,86 @@ fn locked_head(conn: &mut DbConn) -> ApiResult<(i64, Option<String>)> {
 /// extended under a lock, so concurrent appends never fork it or leave a gap.
 pub fn append(conn: &mut DbConn, event: &Event, outcome: Outcome) -> ApiResult<i64> {
     let (seq, prev) = locked_head(conn)?;
-    insert_entry(conn, event, outcome, seq, prev)?;
+    let row = build_row(event, outcome, seq, prev)?;
+    crate::insert_rows!(conn, audit_log::table, vec![row.values()])?;
     Ok(seq)
 }
 
-/// Appends several entries with one lock and one head lookup (inside `write_tx`).
+/// Appends several entries with one lock, one head lookup and one insert (inside
+/// `write_tx`).
 pub fn append_all(conn: &mut DbConn, events: &[(Event, Outcome)]) -> ApiResult<()> {
     if events.is_empty() {
         return Ok(());
     }
     let (mut seq, mut prev) = locked_head(conn)?;
+    let mut rows = Vec::with_capacity(events.len());
     for (event, outcome) in events {
-        prev = Some(insert_entry(conn, event, *outcome, seq, prev)?);
+        let row = build_row(event, *outcome, seq, prev)?;
+        prev = Some(row.entry_hash.clone());
         seq += 1;
+        rows.push(row);
+    }
+    for chunk in rows.chunks(100) {
+        let values: Vec<_> = chunk.iter().map(AuditInsert::values).collect();
+        crate::insert_rows!(conn, audit_log::table, values)?;
     }
     Ok(())
 }
 
-fn insert_entry(
-    conn: &mut DbConn,
+struct AuditInsert {
+    seq: i64,
+    at: NaiveDateTime,
+    action: &'static str,
+    outcome: &'static str,
+    actor: Option<Actor>,
+    subject_country: Option<String>,
+    case_id: Option<String>,
+    entry: String,
+    entry_hash: String,
+    prev_hash: Option<String>,
+}
+
+type AuditValues<'a> = (
+    diesel::dsl::Eq<audit_log::seq, i64>,
+    diesel::dsl::Eq<audit_log::at, NaiveDateTime>,
+    diesel::dsl::Eq<audit_log::action, &'a str>,
+    diesel::dsl::Eq<audit_log::outcome, &'a str>,
+    diesel::dsl::Eq<audit_log::actor_user_id, Option<&'a str>>,
+    diesel::dsl::Eq<audit_log::actor_agency_id, Option<&'a str>>,
+    diesel::dsl::Eq<audit_log::actor_country, Option<&'a str>>,
+    diesel::dsl::Eq<audit_log::subject_country, Option<&'a str>>,
+    diesel::dsl::Eq<audit_log::case_id, Option<&'a str>>,
+    diesel::dsl::Eq<audit_log::entry, &'a str>,
+    diesel::dsl::Eq<audit_log::entry_hash, &'a str>,
+    diesel::dsl::Eq<audit_log::prev_hash, Option<&'a str>>,
+);
+
+impl AuditInsert {
+    fn values(&self) -> AuditValues<'_> {
+        let actor = self.actor.as_ref();
+        (
+            audit_log::seq.eq(self.seq),
+            audit_log::at.eq(self.at),
+            audit_log::action.eq(self.action),
+            audit_log::outcome.eq(self.outcome),
+            audit_log::actor_user_id.eq(actor.map(|a| a.user_id.as_str())),
+            audit_log::actor_agency_id.eq(actor.map(|a| a.agency_id.as_str())),
+            audit_log::actor_country.eq(actor.map(|a| a.country.as_str())),
+            audit_log::subject_country.eq(self.subject_country.as_deref()),
+            audit_log::case_id.eq(self.case_id.as_deref()),
+            audit_log::entry.eq(self.entry.as_str()),
+            audit_log::entry_hash.eq(self.entry_hash.as_str()),
+            audit_log::prev_hash.eq(self.prev_hash.as_deref()),
+        )
+    }
+}
+
+fn build_row(
     event: &Event,
     outcome: Outcome,
     seq: i64,
     prev: Option<String>,
-) -> ApiResult<String> {
+) -> ApiResult<AuditInsert> {
     let at = crate::db::now();
     let entry = AuditEntry {
         v: FORMAT_VERSION,
@@ -222,25 +278,18 @@ fn insert_entry(
         details: event.details.clone(),
     };
     let text = canonical(&entry)?;
-    let hash = sha256_hex(text.as_bytes());
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::seq.eq(seq),
-            audit_log::at.eq(at),
-            audit_log::action.eq(event.action),
-            audit_log::outcome.eq(outcome.as_str()),
-            audit_log::actor_user_id.eq(event.actor.as_ref().map(|a| a.user_id.as_str())),
-            audit_log::actor_agency_id.eq(event.actor.as_ref().map(|a| a.agency_id.as_str())),
-            audit_log::actor_country.eq(event.actor.as_ref().map(|a| a.country.as_str())),
-            audit_log::subject_country
-                .eq(event.subject.as_ref().and_then(|s| s.country.as_deref())),
-            audit_log::case_id.eq(event.case_id.as_deref()),
-            audit_log::entry.eq(&text),
-            audit_log::entry_hash.eq(&hash),
-            audit_log::prev_hash.eq(prev.as_deref()),
-        ))
-        .execute(conn)?;
-    Ok(hash)
+    Ok(AuditInsert {
+        seq,
+        at,
+        action: event.action,
+        outcome: outcome.as_str(),
+        actor: event.actor.clone(),
+        subject_country: event.subject.as_ref().and_then(|s| s.country.clone()),
+        case_id: event.case_id.clone(),
+        entry_hash: sha256_hex(text.as_bytes()),
+        entry: text,
+        prev_hash: prev,
+    })
 }
 
 /// Appends one entry in its own transaction.

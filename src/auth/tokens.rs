@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+const LEEWAY_SECS: i64 = 30;
+
 /// RFC 9068 media type of JWT access tokens.
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 
@@ -44,7 +46,12 @@ pub struct Jwks {
     pub keys: Vec<Jwk>,
 }
 
+/// Tokens whose signature already verified, so that a client's next requests skip the
+/// Ed25519 verification; expiry is still checked on every use.
+const VERIFIED_CACHE: usize = 50_000;
+
 pub struct TokenKeys {
+    verified: std::sync::Mutex<std::collections::HashMap<String, Claims>>,
     encoding: EncodingKey,
     decoding: DecodingKey,
     kid: String,
@@ -62,6 +69,7 @@ impl TokenKeys {
         let thumbprint_input = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
         let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(thumbprint_input.as_bytes()));
         Ok(TokenKeys {
+            verified: Default::default(),
             encoding: EncodingKey::from_ed_der(&crate::keys::pkcs8_der(key)?),
             decoding: DecodingKey::from_ed_der(&public),
             kid,
@@ -101,6 +109,33 @@ impl TokenKeys {
 
     /// Every failure is the same 401: a client learns nothing about which check failed.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        let now = chrono::Utc::now().timestamp();
+        let cached = self
+            .verified
+            .lock()
+            .ok()
+            .and_then(|c| c.get(token).cloned());
+        if let Some(claims) = cached {
+            return if claims.exp + LEEWAY_SECS >= now && claims.nbf - LEEWAY_SECS <= now {
+                Ok(claims)
+            } else {
+                Err(ApiError::Unauthenticated)
+            };
+        }
+        let claims = self.verify_signed(token)?;
+        if let Ok(mut cache) = self.verified.lock() {
+            if cache.len() >= VERIFIED_CACHE {
+                cache.retain(|_, c| c.exp + LEEWAY_SECS >= now);
+                if cache.len() >= VERIFIED_CACHE {
+                    cache.clear();
+                }
+            }
+            cache.insert(token.to_owned(), claims.clone());
+        }
+        Ok(claims)
+    }
+
+    fn verify_signed(&self, token: &str) -> Result<Claims, ApiError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| ApiError::Unauthenticated)?;
         if header.alg != Algorithm::EdDSA
             || header.kid.as_deref() != Some(self.kid.as_str())
@@ -109,7 +144,7 @@ impl TokenKeys {
             return Err(ApiError::Unauthenticated);
         }
         let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECS as u64;
         validation.validate_nbf = true;
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);

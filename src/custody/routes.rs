@@ -1,7 +1,7 @@
 use super::entry::{self, FirstEntry, NewEntry};
 use super::log;
 use super::model::{Evidence, EvidenceKind, EvidenceRow, ItemStatus, is_sha256_hex};
-use super::verify::{self, EntryToCheck, Report};
+use super::verify::{self, EntrySource, EntryToCheck, Report};
 use super::writer::{Append, Op, Registration};
 use crate::audit::{Actor, Event, Subject, audited};
 use crate::auth::Principal;
@@ -9,7 +9,9 @@ use crate::auth::roles::{Role, decode_roles};
 use crate::cases::model::{CaseRow, Standing};
 use crate::cases::{has_case_role, visible};
 use crate::db::DbConn;
-use crate::db::schema::{cases, custody_entries, evidence_access, evidence_items, users};
+use crate::db::schema::{
+    case_participants, cases, custody_entries, evidence_access, evidence_items, users,
+};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::idempotency::{IdempotencyKey, fingerprint};
 use crate::observability::RequestMeta;
@@ -122,22 +124,37 @@ impl ItemAccess {
 }
 
 /// An item the caller may see: through its case, or as an agency it was sent to.
+/// One query: the item, its case and the caller's agency's standing and access.
 fn visible_item(
     conn: &mut DbConn,
     caller: &Principal,
     id: &str,
     event: &mut Event,
 ) -> ApiResult<ItemAccess> {
-    let item: Option<EvidenceRow> = evidence_items::table
-        .find(id)
-        .select(EvidenceRow::as_select())
-        .first(conn)
-        .optional()?;
-    let item = item.ok_or(ApiError::NotFound)?;
-    let case: CaseRow = cases::table
-        .find(&item.case_id)
-        .select(CaseRow::as_select())
-        .first(conn)?;
+    let agency = caller.agency_id.clone();
+    let found: Option<(EvidenceRow, CaseRow, Option<String>, Option<String>)> =
+        evidence_items::table
+            .inner_join(cases::table)
+            .left_join(
+                case_participants::table.on(case_participants::case_id
+                    .eq(cases::id)
+                    .and(case_participants::agency_id.eq(agency.clone()))),
+            )
+            .left_join(
+                evidence_access::table.on(evidence_access::evidence_id
+                    .eq(evidence_items::id)
+                    .and(evidence_access::agency_id.eq(agency))),
+            )
+            .filter(evidence_items::id.eq(id.to_owned()))
+            .select((
+                EvidenceRow::as_select(),
+                CaseRow::as_select(),
+                case_participants::access.nullable(),
+                evidence_access::agency_id.nullable(),
+            ))
+            .first(conn)
+            .optional()?;
+    let (item, case, access, transfer) = found.ok_or(ApiError::NotFound)?;
     event.case_id = Some(case.id.clone());
     event.subject = Some(Subject::new(
         "evidence",
@@ -147,11 +164,8 @@ fn visible_item(
     if !has_case_role(caller) {
         return Err(ApiError::NotFound);
     }
-    let standing = crate::cases::standing(conn, &case, &caller.agency_id)?;
-    let via_transfer: bool = diesel::select(diesel::dsl::exists(
-        evidence_access::table.find((&item.id, &caller.agency_id)),
-    ))
-    .get_result(conn)?;
+    let standing = access.as_deref().and_then(Standing::from_stored);
+    let via_transfer = transfer.is_some();
     if standing.is_none() && !via_transfer {
         return Err(ApiError::NotFound);
     }
@@ -635,10 +649,9 @@ async fn verify_custody(
                 let (_, note, entries) = item_proofs(conn, &st.log, &access.item.id)?;
                 let checks: Vec<EntryToCheck> = entries
                     .iter()
-                    .map(|(log_index, entry, canonical, hash, proof)| EntryToCheck {
+                    .map(|(log_index, _, canonical, hash, proof)| EntryToCheck {
                         log_index: *log_index as u64,
-                        entry,
-                        stored: Some(canonical),
+                        entry: EntrySource::Stored(canonical),
                         entry_hash: hash,
                         proof,
                     })

@@ -7,15 +7,31 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+/// An entry as stored (its canonical bytes) or as a bundle carries it (parsed JSON,
+/// whose canonical form is recomputed).
+pub enum EntrySource<'a> {
+    Stored(&'a str),
+    Parsed(&'a Value),
+}
+
 /// One entry to check.
 pub struct EntryToCheck<'a> {
     pub log_index: u64,
-    pub entry: &'a Value,
-    /// The stored canonical text, when verifying the database (a bundle carries only
-    /// the parsed entry, whose canonical form is recomputed).
-    pub stored: Option<&'a str>,
+    pub entry: EntrySource<'a>,
     pub entry_hash: &'a str,
     pub proof: &'a [Hash],
+}
+
+/// The members verification reads, borrowed from the canonical bytes.
+#[derive(serde::Deserialize)]
+struct Head<'a> {
+    #[serde(borrow)]
+    evidence_id: Option<std::borrow::Cow<'a, str>>,
+    seq: Option<i64>,
+    #[serde(borrow)]
+    prev: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, rename = "type")]
+    kind: Option<std::borrow::Cow<'a, str>>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -79,34 +95,46 @@ pub fn verify(
     let mut prev: Option<String> = None;
     for (position, e) in entries.iter().enumerate() {
         let mut problems = Vec::new();
-        let canonical = match serde_json_canonicalizer::to_string(e.entry) {
-            Ok(c) => c,
-            Err(_) => {
-                problems.push("the entry cannot be canonicalised".to_owned());
-                String::new()
-            }
+        // Stored bytes are checked as they are: any change to them changes their hash
+        // and their leaf. A bundle carries parsed entries, canonicalised again here.
+        let canonical;
+        let bytes = match e.entry {
+            EntrySource::Stored(stored) => stored,
+            EntrySource::Parsed(value) => match serde_json_canonicalizer::to_string(value) {
+                Ok(c) => {
+                    canonical = c;
+                    canonical.as_str()
+                }
+                Err(_) => {
+                    problems.push("the entry cannot be canonicalised".to_owned());
+                    ""
+                }
+            },
         };
-        if e.stored.is_some_and(|stored| stored != canonical) {
-            problems.push("the stored bytes are not the entry's canonical form".into());
-        }
-        let bytes = e.stored.unwrap_or(&canonical);
         let computed = crate::audit::sha256_hex(bytes.as_bytes());
         if computed != e.entry_hash {
             problems.push(format!(
                 "entry_hash does not match the entry (computed {computed})"
             ));
         }
-        if e.entry["evidence_id"].as_str() != Some(evidence_id) {
+        let head: Head = serde_json::from_str(bytes).unwrap_or(Head {
+            evidence_id: None,
+            seq: None,
+            prev: None,
+            kind: None,
+        });
+        if head.evidence_id.as_deref() != Some(evidence_id) {
             problems.push("the entry belongs to another evidence item".into());
         }
-        if e.entry["seq"].as_i64() != Some(position as i64) {
+        if head.seq != Some(position as i64) {
             problems.push(format!(
                 "seq is {}, expected {position}: entries are missing or out of order",
-                e.entry["seq"]
+                head.seq
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "missing".into())
             ));
         }
-        let entry_prev = e.entry["prev"].as_str().map(str::to_owned);
-        if e.entry.get("prev").is_none() || entry_prev != prev {
+        if head.prev.as_deref() != prev.as_deref() {
             problems.push(if position == 0 {
                 "prev must be null for the first entry".into()
             } else {
@@ -132,7 +160,7 @@ pub fn verify(
         findings.push(Finding {
             position,
             log_index: e.log_index,
-            event_type: e.entry["type"].as_str().map(str::to_owned),
+            event_type: head.kind.map(|k| k.into_owned()),
             problems,
         });
         prev = Some(computed);
@@ -179,8 +207,7 @@ pub fn verify_bundle(bundle: &Value, trusted_key: &str) -> Result<Report, String
             log_index: e["log_index"]
                 .as_u64()
                 .ok_or(format!("entry {i} has no log_index"))?,
-            entry: &e["entry"],
-            stored: None,
+            entry: EntrySource::Parsed(&e["entry"]),
             entry_hash: e["entry_hash"]
                 .as_str()
                 .ok_or(format!("entry {i} has no entry_hash"))?,

@@ -322,20 +322,13 @@ fn apply_batch(
             .values(&items[id])
             .execute(conn)?;
     }
-    for id in touched.iter().filter(|id| !pending.new_items.contains(id)) {
-        let row = &items[id];
-        diesel::update(evidence_items::table.find(id))
-            .set((
-                evidence_items::status.eq(&row.status),
-                evidence_items::custodian_user_id.eq(&row.custodian_user_id),
-                evidence_items::custodian_agency_id.eq(&row.custodian_agency_id),
-                evidence_items::pending_agency_id.eq(&row.pending_agency_id),
-                evidence_items::pending_custodian_id.eq(&row.pending_custodian_id),
-                evidence_items::integrity_alert.eq(row.integrity_alert),
-                evidence_items::last_seq.eq(row.last_seq),
-                evidence_items::last_hash.eq(&row.last_hash),
-            ))
-            .execute(conn)?;
+    let updated: Vec<&EvidenceRow> = touched
+        .iter()
+        .filter(|id| !pending.new_items.contains(id))
+        .map(|id| &items[id])
+        .collect();
+    for chunk in updated.chunks(100) {
+        update_derived(conn, chunk)?;
     }
     let now = crate::db::now();
     for chunk in pending.entries.chunks(200) {
@@ -409,4 +402,47 @@ fn register(
     let (fields, state) = entry::collected(evidence, actor, &reg.first, row.sha256.clone());
     row.status = ItemStatus::InCustody.as_str().to_owned();
     Ok((row, fields, state))
+}
+
+/// Writes the derived custody state of many items in one statement (`UPDATE ... FROM
+/// (VALUES ...)`, which both backends accept).
+fn update_derived(conn: &mut DbConn, rows: &[&EvidenceRow]) -> ApiResult<()> {
+    use diesel::sql_types::{Bool, Integer, Nullable, Text};
+    const COLUMNS: usize = 9;
+    let values: Vec<String> = (0..rows.len())
+        .map(|r| {
+            let params: Vec<String> = (1..=COLUMNS)
+                .map(|c| format!("${}", r * COLUMNS + c))
+                .collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "UPDATE evidence_items SET status = v.column2, custodian_user_id = v.column3, \
+         custodian_agency_id = v.column4, pending_agency_id = v.column5, \
+         pending_custodian_id = v.column6, integrity_alert = v.column7, last_seq = v.column8, \
+         last_hash = v.column9 FROM (VALUES {}) AS v WHERE evidence_items.id = v.column1",
+        values.join(", ")
+    );
+    let mut query = diesel::sql_query(sql).into_boxed::<crate::db::MultiBackend>();
+    for row in rows {
+        query = query
+            .bind::<Text, _>(row.id.clone())
+            .bind::<Text, _>(row.status.clone())
+            .bind::<Nullable<Text>, _>(row.custodian_user_id.clone())
+            .bind::<Nullable<Text>, _>(row.custodian_agency_id.clone())
+            .bind::<Nullable<Text>, _>(row.pending_agency_id.clone())
+            .bind::<Nullable<Text>, _>(row.pending_custodian_id.clone())
+            .bind::<Bool, _>(row.integrity_alert)
+            .bind::<Integer, _>(row.last_seq)
+            .bind::<Text, _>(row.last_hash.clone());
+    }
+    let changed = query.execute(conn)?;
+    if changed != rows.len() {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "updated {changed} of {} evidence items",
+            rows.len()
+        )));
+    }
+    Ok(())
 }

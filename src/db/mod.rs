@@ -125,6 +125,9 @@ pub fn build_pool(url: &str, max_size: u32) -> anyhow::Result<Pool> {
     }
     r2d2::Pool::builder()
         .max_size(max_size)
+        // A health query on every checkout would double the round trips of short
+        // requests; broken connections are detected by `has_broken` and on use.
+        .test_on_check_out(false)
         .connection_timeout(Duration::from_secs(10))
         .build(manager)
         .context("connecting to the database")
