@@ -38,4 +38,15 @@ impl AppState {
         })
         .await?
     }
+
+    /// Runs `f` in a write transaction recorded in the audit trail: see
+    /// [`crate::audit::audited`].
+    pub async fn audited<T, F>(&self, event: crate::audit::Event, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn, &mut crate::audit::Event) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db(move |conn| crate::audit::audited(conn, event, f))
+            .await
+    }
 }

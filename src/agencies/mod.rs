@@ -2,7 +2,7 @@
 //! regional bodies, each in one country. The directory is readable by every user
 //! (sharing a case abroad starts with finding the agency); administrators manage it.
 
-use crate::audit::{Event, Subject, audited};
+use crate::audit::{Event, Subject};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::auth::routes::require_any;
@@ -214,27 +214,25 @@ async fn create_agency(
         Some(&body.country),
     ));
     let agency = state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
-                if !caller.has(Role::RegionalAdmin) && body.country != caller.country {
-                    return Err(ApiError::forbidden(
-                        "administrators manage the agencies of their own country",
-                    ));
-                }
-                if !crate::countries::exists(conn, &body.country)? {
-                    return Err(ApiError::validation("country", "is not a known country"));
-                }
-                let agency = insert(conn, &body.country, &name, body.kind)?;
-                event.subject = Some(Subject::new(
-                    "agency",
-                    &agency.id,
-                    Some(&agency.country_code),
+        .audited(event, move |conn, event| {
+            require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
+            if !caller.has(Role::RegionalAdmin) && body.country != caller.country {
+                return Err(ApiError::forbidden(
+                    "administrators manage the agencies of their own country",
                 ));
-                event.set_detail("name", agency.name.clone());
-                event.set_detail("kind", agency.kind.clone());
-                Ok(agency)
-            })
+            }
+            if !crate::countries::exists(conn, &body.country)? {
+                return Err(ApiError::validation("country", "is not a known country"));
+            }
+            let agency = insert(conn, &body.country, &name, body.kind)?;
+            event.subject = Some(Subject::new(
+                "agency",
+                &agency.id,
+                Some(&agency.country_code),
+            ));
+            event.set_detail("name", agency.name.clone());
+            event.set_detail("kind", agency.kind.clone());
+            Ok(agency)
         })
         .await?;
     Ok(HttpResponse::Created().json(agency))

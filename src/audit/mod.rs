@@ -315,14 +315,36 @@ pub fn audited<T>(
         append(conn, &event, Outcome::Success)?;
         Ok(value)
     });
-    if let Err(e) = &result
-        && is_refusal(e)
-    {
-        let (slug, _) = e.kind();
-        event.set_detail("refused", slug);
-        record(conn, &event, Outcome::Denied)?;
+    if let Err(e) = &result {
+        record_refusal(conn, &event, e)?;
     }
     result
+}
+
+/// Runs checks that write nothing (the writer of the custody log commits the change
+/// itself); a refusal is recorded as a denied attempt.
+pub fn checked<T>(
+    conn: &mut DbConn,
+    event: &mut Event,
+    f: impl FnOnce(&mut DbConn, &mut Event) -> ApiResult<T>,
+) -> ApiResult<T> {
+    let result = f(conn, event);
+    if let Err(e) = &result {
+        record_refusal(conn, event, e)?;
+    }
+    result
+}
+
+fn record_refusal(conn: &mut DbConn, event: &Event, error: &ApiError) -> ApiResult<()> {
+    if is_refusal(error) {
+        let (slug, _) = error.kind();
+        record(
+            conn,
+            &event.clone().detail("refused", slug),
+            Outcome::Denied,
+        )?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Queryable, Selectable)]

@@ -1,7 +1,7 @@
 use super::service::{self, AuthContext, TokenResponse};
 use super::tokens::Jwks;
 use super::{PendingPrincipal, Principal};
-use crate::audit::{Event, audited};
+use crate::audit::Event;
 use crate::auth::roles::Role;
 use crate::error::{ApiResult, Problem};
 use crate::observability::RequestMeta;
@@ -132,10 +132,8 @@ async fn logout(
     let event =
         Event::by("auth.logout", &caller, &meta).detail("session_id", caller.session_id.as_str());
     state
-        .db(move |conn| {
-            audited(conn, event, |conn, _| {
-                service::revoke_session(conn, &caller.session_id)
-            })
+        .audited(event, move |conn, _| {
+            service::revoke_session(conn, &caller.session_id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -348,22 +348,20 @@ async fn list_cases(
     };
     let event = Event::by("case.list", &caller, &meta);
     let rows = state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                if !has_case_role(&caller) {
-                    return Err(ApiError::forbidden(
-                        "your roles give no access to case content",
-                    ));
-                }
-                let rows = query_cases(conn, &caller, &filter, external, after, limit)?;
-                let ids: Vec<&str> = rows
-                    .iter()
-                    .take(limit as usize)
-                    .map(|(r, _)| r.id.as_str())
-                    .collect();
-                event.set_detail("case_ids", ids);
-                Ok(rows)
-            })
+        .audited(event, move |conn, event| {
+            if !has_case_role(&caller) {
+                return Err(ApiError::forbidden(
+                    "your roles give no access to case content",
+                ));
+            }
+            let rows = query_cases(conn, &caller, &filter, external, after, limit)?;
+            let ids: Vec<&str> = rows
+                .iter()
+                .take(limit as usize)
+                .map(|(r, _)| r.id.as_str())
+                .collect();
+            event.set_detail("case_ids", ids);
+            Ok(rows)
         })
         .await?;
     Ok(web::Json(page(
@@ -512,11 +510,9 @@ async fn get_case(
     let id = id.into_inner();
     let event = Event::by("case.read", &caller, &meta);
     state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                let Visible { case, standing } = visible(conn, &caller, &id, event)?;
-                Ok(case_reply(StatusCode::OK, &view(case, standing)))
-            })
+        .audited(event, move |conn, event| {
+            let Visible { case, standing } = visible(conn, &caller, &id, event)?;
+            Ok(case_reply(StatusCode::OK, &view(case, standing)))
         })
         .await
         .map(Reply::into_response)
@@ -599,15 +595,13 @@ async fn update_case(
     }
     let event = Event::by("case.update", &caller, &meta);
     state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                let Visible { case, standing } = visible(conn, &caller, &id, event)?;
-                let expected = expected?;
-                if expected != case.etag() {
-                    return Err(ApiError::PreconditionFailed);
-                }
-                apply_patch(conn, &caller, case, standing, patch, event)
-            })
+        .audited(event, move |conn, event| {
+            let Visible { case, standing } = visible(conn, &caller, &id, event)?;
+            let expected = expected?;
+            if expected != case.etag() {
+                return Err(ApiError::PreconditionFailed);
+            }
+            apply_patch(conn, &caller, case, standing, patch, event)
         })
         .await
         .map(Reply::into_response)
@@ -784,11 +778,9 @@ async fn list_participants(
     let id = id.into_inner();
     let event = Event::by("case.participants_read", &caller, &meta);
     let list = state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                let v = visible(conn, &caller, &id, event)?;
-                participants(conn, &v.case.id)
-            })
+        .audited(event, move |conn, event| {
+            let v = visible(conn, &caller, &id, event)?;
+            participants(conn, &v.case.id)
         })
         .await?;
     Ok(web::Json(list))
@@ -922,20 +914,17 @@ async fn remove_participant(
     let (id, agency_id) = path.into_inner();
     let event = Event::by("case.participant_revoke", &caller, &meta);
     state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                let v = visible(conn, &caller, &id, event)?;
-                require_owner_supervisor(&caller, v.standing)?;
-                event.set_detail("agency_id", agency_id.clone());
-                let removed =
-                    diesel::delete(case_participants::table.find((&v.case.id, &agency_id)))
-                        .filter(case_participants::access.ne(OWNER_ACCESS))
-                        .execute(conn)?;
-                if removed == 0 {
-                    return Err(ApiError::NotFound);
-                }
-                Ok(())
-            })
+        .audited(event, move |conn, event| {
+            let v = visible(conn, &caller, &id, event)?;
+            require_owner_supervisor(&caller, v.standing)?;
+            event.set_detail("agency_id", agency_id.clone());
+            let removed = diesel::delete(case_participants::table.find((&v.case.id, &agency_id)))
+                .filter(case_participants::access.ne(OWNER_ACCESS))
+                .execute(conn)?;
+            if removed == 0 {
+                return Err(ApiError::NotFound);
+            }
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -961,31 +950,29 @@ async fn list_external_refs(
     let id = id.into_inner();
     let event = Event::by("case.external_refs_read", &caller, &meta);
     let refs = state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                let v = visible(conn, &caller, &id, event)?;
-                let rows: Vec<(String, String, String, NaiveDateTime)> = case_external_refs::table
-                    .filter(case_external_refs::case_id.eq(&v.case.id))
-                    .order((case_external_refs::system, case_external_refs::external_id))
-                    .select((
-                        case_external_refs::system,
-                        case_external_refs::external_id,
-                        case_external_refs::created_by,
-                        case_external_refs::created_at,
-                    ))
-                    .load(conn)?;
-                Ok(rows
-                    .into_iter()
-                    .map(
-                        |(system, external_id, created_by, created_at)| ExternalRef {
-                            system,
-                            external_id,
-                            created_by,
-                            created_at,
-                        },
-                    )
-                    .collect::<Vec<_>>())
-            })
+        .audited(event, move |conn, event| {
+            let v = visible(conn, &caller, &id, event)?;
+            let rows: Vec<(String, String, String, NaiveDateTime)> = case_external_refs::table
+                .filter(case_external_refs::case_id.eq(&v.case.id))
+                .order((case_external_refs::system, case_external_refs::external_id))
+                .select((
+                    case_external_refs::system,
+                    case_external_refs::external_id,
+                    case_external_refs::created_by,
+                    case_external_refs::created_at,
+                ))
+                .load(conn)?;
+            Ok(rows
+                .into_iter()
+                .map(
+                    |(system, external_id, created_by, created_at)| ExternalRef {
+                        system,
+                        external_id,
+                        created_by,
+                        created_at,
+                    },
+                )
+                .collect::<Vec<_>>())
         })
         .await?;
     Ok(web::Json(refs))

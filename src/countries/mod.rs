@@ -1,7 +1,7 @@
 //! Countries: seeded with the CARICOM member and associate states; a regional
 //! administrator adds others (states where service providers keep data).
 
-use crate::audit::{Event, Subject, audited};
+use crate::audit::{Event, Subject};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::auth::routes::require_any;
@@ -187,30 +187,28 @@ async fn create_country(
         .subject(Subject::new("country", &row.code, Some(&row.code)))
         .detail("name", row.name.clone());
     let created = state
-        .db(move |conn| {
-            audited(conn, event, |conn, _| {
-                require_any(&caller, &[Role::RegionalAdmin])?;
-                if exists(conn, &row.code)? {
-                    return Err(ApiError::Conflict(format!("country {} exists", row.code)));
-                }
-                diesel::insert_into(countries::table)
-                    .values((
-                        countries::code.eq(&row.code),
-                        countries::name.eq(&row.name),
-                        countries::membership.eq(&row.membership),
-                        countries::official_languages.eq(&row.official_languages),
-                        countries::created_at.eq(row.created_at),
-                    ))
-                    .execute(conn)
-                    .map_err(|e| {
-                        if crate::db::is_unique_violation(&e) {
-                            ApiError::Conflict(format!("country {} exists", row.code))
-                        } else {
-                            e.into()
-                        }
-                    })?;
-                Ok(row)
-            })
+        .audited(event, move |conn, _| {
+            require_any(&caller, &[Role::RegionalAdmin])?;
+            if exists(conn, &row.code)? {
+                return Err(ApiError::Conflict(format!("country {} exists", row.code)));
+            }
+            diesel::insert_into(countries::table)
+                .values((
+                    countries::code.eq(&row.code),
+                    countries::name.eq(&row.name),
+                    countries::membership.eq(&row.membership),
+                    countries::official_languages.eq(&row.official_languages),
+                    countries::created_at.eq(row.created_at),
+                ))
+                .execute(conn)
+                .map_err(|e| {
+                    if crate::db::is_unique_violation(&e) {
+                        ApiError::Conflict(format!("country {} exists", row.code))
+                    } else {
+                        e.into()
+                    }
+                })?;
+            Ok(row)
         })
         .await?;
     Ok(HttpResponse::Created().json(Country::from(created)))

@@ -3,7 +3,7 @@ use super::log;
 use super::model::{Evidence, EvidenceKind, EvidenceRow, ItemStatus, is_sha256_hex};
 use super::verify::{self, EntrySource, EntryToCheck, Report};
 use super::writer::{Append, Op, Registration};
-use crate::audit::{Actor, Event, Subject, audited};
+use crate::audit::{Actor, Event, Subject};
 use crate::auth::Principal;
 use crate::auth::roles::{Role, decode_roles};
 use crate::cases::model::{CaseRow, Standing};
@@ -214,16 +214,14 @@ async fn list_evidence(
     let id = id.into_inner();
     let event = Event::by("evidence.list", &caller, &meta);
     let items = state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                let v = visible(conn, &caller, &id, event)?;
-                let rows: Vec<EvidenceRow> = evidence_items::table
-                    .filter(evidence_items::case_id.eq(&v.case.id))
-                    .order(evidence_items::id)
-                    .select(EvidenceRow::as_select())
-                    .load(conn)?;
-                Ok(rows.into_iter().map(Evidence::from).collect::<Vec<_>>())
-            })
+        .audited(event, move |conn, event| {
+            let v = visible(conn, &caller, &id, event)?;
+            let rows: Vec<EvidenceRow> = evidence_items::table
+                .filter(evidence_items::case_id.eq(&v.case.id))
+                .order(evidence_items::id)
+                .select(EvidenceRow::as_select())
+                .load(conn)?;
+            Ok(rows.into_iter().map(Evidence::from).collect::<Vec<_>>())
         })
         .await?;
     Ok(web::Json(items))
@@ -329,12 +327,11 @@ async fn register_evidence(
     }
     let event = Event::by("evidence.register", &caller, &meta);
     let actor = Actor::from(&caller);
-    let st = state.clone();
     let (op, event) = state
         .db(move |conn| {
             let mut event = event;
-            let checked = (|| {
-                let v = visible(conn, &caller, &case_id, &mut event)?;
+            let v = crate::audit::checked(conn, &mut event, |conn, event| {
+                let v = visible(conn, &caller, &case_id, event)?;
                 if !(matches!(v.standing, Standing::Owner | Standing::Contribute)
                     && (caller.has(Role::Investigator) || caller.has(Role::Supervisor)))
                 {
@@ -354,17 +351,7 @@ async fn register_evidence(
                     }
                 }
                 Ok(v)
-            })();
-            let v = match checked {
-                Ok(v) => v,
-                Err(e) => {
-                    if crate::audit::is_refusal(&e) {
-                        let (slug, _) = e.kind();
-                        crate::audit::record(conn, &event.clone().detail("refused", slug), crate::audit::Outcome::Denied)?;
-                    }
-                    return Err(e);
-                }
-            };
+            })?;
             let now = crate::db::now();
             let row = EvidenceRow {
                 id: uuid::Uuid::now_v7().to_string(),
@@ -391,7 +378,6 @@ async fn register_evidence(
                 last_seq: -1,
                 last_hash: String::new(),
             };
-            let _ = &st;
             Ok((
                 Op::Register(Box::new(Registration {
                     row,
@@ -427,10 +413,8 @@ async fn get_evidence(
     let id = id.into_inner();
     let event = Event::by("evidence.read", &caller, &meta);
     let item = state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                Ok(visible_item(conn, &caller, &id, event)?.item)
-            })
+        .audited(event, move |conn, event| {
+            Ok(visible_item(conn, &caller, &id, event)?.item)
         })
         .await?;
     Ok(web::Json(Evidence::from(item)))
@@ -456,11 +440,9 @@ async fn list_custody(
     let id = id.into_inner();
     let event = Event::by("custody.read", &caller, &meta);
     let rows = state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                let access = visible_item(conn, &caller, &id, event)?;
-                entries_of(conn, &access.item.id)
-            })
+        .audited(event, move |conn, event| {
+            let access = visible_item(conn, &caller, &id, event)?;
+            entries_of(conn, &access.item.id)
         })
         .await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -514,8 +496,8 @@ async fn append_custody(
     let (op, event) = state
         .db(move |conn| {
             let mut event = event;
-            let checked = (|| {
-                let access = visible_item(conn, &caller, &evidence_id, &mut event)?;
+            let grant = crate::audit::checked(conn, &mut event, |conn, event| {
+                let access = visible_item(conn, &caller, &evidence_id, event)?;
                 if !access.can_record(&caller) {
                     return Err(ApiError::forbidden(
                         "only investigators and supervisors of agencies that hold the item record its custody",
@@ -526,17 +508,7 @@ async fn append_custody(
                     None => None,
                 };
                 Ok(grant)
-            })();
-            let grant = match checked {
-                Ok(g) => g,
-                Err(e) => {
-                    if crate::audit::is_refusal(&e) {
-                        let (slug, _) = e.kind();
-                        crate::audit::record(conn, &event.clone().detail("refused", slug), crate::audit::Outcome::Denied)?;
-                    }
-                    return Err(e);
-                }
-            };
+            })?;
             Ok((
                 Op::Append(Box::new(Append {
                     evidence_id,
@@ -643,23 +615,21 @@ async fn verify_custody(
     let event = Event::by("custody.verify", &caller, &meta);
     let st = state.clone();
     let report = state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                let access = visible_item(conn, &caller, &id, event)?;
-                let (_, note, entries) = item_proofs(conn, &st.log, &access.item.id)?;
-                let checks: Vec<EntryToCheck> = entries
-                    .iter()
-                    .map(|(log_index, _, canonical, hash, proof)| EntryToCheck {
-                        log_index: *log_index as u64,
-                        entry: EntrySource::Stored(canonical),
-                        entry_hash: hash,
-                        proof,
-                    })
-                    .collect();
-                let report = verify::verify(&access.item.id, &note, &st.log.verifier, &checks);
-                event.set_detail("valid", report.valid);
-                Ok(report)
-            })
+        .audited(event, move |conn, event| {
+            let access = visible_item(conn, &caller, &id, event)?;
+            let (_, note, entries) = item_proofs(conn, &st.log, &access.item.id)?;
+            let checks: Vec<EntryToCheck> = entries
+                .iter()
+                .map(|(log_index, _, canonical, hash, proof)| EntryToCheck {
+                    log_index: *log_index as u64,
+                    entry: EntrySource::Stored(canonical),
+                    entry_hash: hash,
+                    proof,
+                })
+                .collect();
+            let report = verify::verify(&access.item.id, &note, &st.log.verifier, &checks);
+            event.set_detail("valid", report.valid);
+            Ok(report)
         })
         .await?;
     Ok(web::Json(report))
@@ -686,30 +656,28 @@ async fn custody_bundle(
     let event = Event::by("custody.export", &caller, &meta);
     let st = state.clone();
     let bundle = state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                let access = visible_item(conn, &caller, &id, event)?;
-                let (_, note, entries) = item_proofs(conn, &st.log, &access.item.id)?;
-                let entries: Vec<Value> = entries
-                    .into_iter()
-                    .map(|(log_index, entry, _, entry_hash, proof)| {
-                        json!({
-                            "log_index": log_index,
-                            "entry": entry,
-                            "entry_hash": entry_hash,
-                            "inclusion_proof": log::hex_path(&proof),
-                        })
+        .audited(event, move |conn, event| {
+            let access = visible_item(conn, &caller, &id, event)?;
+            let (_, note, entries) = item_proofs(conn, &st.log, &access.item.id)?;
+            let entries: Vec<Value> = entries
+                .into_iter()
+                .map(|(log_index, entry, _, entry_hash, proof)| {
+                    json!({
+                        "log_index": log_index,
+                        "entry": entry,
+                        "entry_hash": entry_hash,
+                        "inclusion_proof": log::hex_path(&proof),
                     })
-                    .collect();
-                Ok(json!({
-                    "evidence_id": access.item.id,
-                    "entries": entries,
-                    "checkpoint": note,
-                    "public_key": st.log.verifier_key,
-                    "case_reference": access.case.reference,
-                    "evidence": Evidence::from(access.item),
-                }))
-            })
+                })
+                .collect();
+            Ok(json!({
+                "evidence_id": access.item.id,
+                "entries": entries,
+                "checkpoint": note,
+                "public_key": st.log.verifier_key,
+                "case_reference": access.case.reference,
+                "evidence": Evidence::from(access.item),
+            }))
         })
         .await?;
     Ok(web::Json(bundle))

@@ -1,6 +1,6 @@
 use super::model::{User, UserRow, UserStatus};
 use super::{CreateUser, find_with_country};
-use crate::audit::{Event, Subject, audited};
+use crate::audit::{Event, Subject};
 use crate::auth::Principal;
 use crate::auth::roles::{Role, encode_roles};
 use crate::auth::routes::require_any;
@@ -118,26 +118,24 @@ async fn list_users(
     let agency_id = filter.agency_id;
     let event = Event::by("user.list", &caller, &meta);
     let rows: Vec<(UserRow, String)> = state
-        .db(move |conn| {
-            audited(conn, event, |conn, _| {
-                require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
-                let mut query = users::table
-                    .inner_join(agencies::table)
-                    .select((UserRow::as_select(), agencies::country_code))
-                    .order(users::id)
-                    .limit(limit + 1)
-                    .into_boxed();
-                if let Some(country) = country {
-                    query = query.filter(agencies::country_code.eq(country));
-                }
-                if let Some(agency_id) = agency_id {
-                    query = query.filter(users::agency_id.eq(agency_id));
-                }
-                if let Some(after) = after {
-                    query = query.filter(users::id.gt(after));
-                }
-                Ok(query.load(conn)?)
-            })
+        .audited(event, move |conn, _| {
+            require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
+            let mut query = users::table
+                .inner_join(agencies::table)
+                .select((UserRow::as_select(), agencies::country_code))
+                .order(users::id)
+                .limit(limit + 1)
+                .into_boxed();
+            if let Some(country) = country {
+                query = query.filter(agencies::country_code.eq(country));
+            }
+            if let Some(agency_id) = agency_id {
+                query = query.filter(users::agency_id.eq(agency_id));
+            }
+            if let Some(after) = after {
+                query = query.filter(users::id.gt(after));
+            }
+            Ok(query.load(conn)?)
         })
         .await?;
     let now = crate::db::now();
@@ -182,29 +180,27 @@ async fn create_user(
     let hasher = state.hasher.clone();
     let event = Event::by("user.create", &caller, &meta);
     let user = state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
-                check_role_grant(&caller, &input.roles)?;
-                let agency = crate::agencies::find(conn, &input.agency_id)?
-                    .ok_or_else(|| ApiError::validation("agency_id", "is not a known agency"))?;
-                event.subject = Some(Subject::new(
-                    "agency",
-                    &agency.id,
-                    Some(&agency.country_code),
+        .audited(event, move |conn, event| {
+            require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
+            check_role_grant(&caller, &input.roles)?;
+            let agency = crate::agencies::find(conn, &input.agency_id)?
+                .ok_or_else(|| ApiError::validation("agency_id", "is not a known agency"))?;
+            event.subject = Some(Subject::new(
+                "agency",
+                &agency.id,
+                Some(&agency.country_code),
+            ));
+            if !manages(&caller, &agency.country_code) {
+                return Err(ApiError::forbidden(
+                    "administrators manage the users of their own country",
                 ));
-                if !manages(&caller, &agency.country_code) {
-                    return Err(ApiError::forbidden(
-                        "administrators manage the users of their own country",
-                    ));
-                }
-                let roles: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
-                event.set_detail("roles", roles);
-                let user = super::create(conn, &hasher, input)?;
-                event.subject = Some(Subject::new("user", &user.id, Some(&user.country)));
-                event.set_detail("username", user.username.clone());
-                Ok(user)
-            })
+            }
+            let roles: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
+            event.set_detail("roles", roles);
+            let user = super::create(conn, &hasher, input)?;
+            event.subject = Some(Subject::new("user", &user.id, Some(&user.country)));
+            event.set_detail("username", user.username.clone());
+            Ok(user)
         })
         .await?;
     Ok(HttpResponse::Created().json(user))
@@ -230,11 +226,9 @@ async fn get_user(
     let id = id.into_inner();
     let event = Event::by("user.read", &caller, &meta);
     let user = state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                let (row, country) = visible_user(conn, &caller, &id, event)?;
-                Ok(User::from_row(row, country, crate::db::now()))
-            })
+        .audited(event, move |conn, event| {
+            let (row, country) = visible_user(conn, &caller, &id, event)?;
+            Ok(User::from_row(row, country, crate::db::now()))
         })
         .await?;
     Ok(web::Json(user))
@@ -283,51 +277,47 @@ async fn update_user(
     }
     let event = Event::by("user.update", &caller, &meta);
     let updated = state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                let (row, country) = visible_user(conn, &caller, &id, event)?;
-                let is_self = row.id == caller.user_id;
-                event.set_detail(
-                    "changed",
-                    serde_json::json!({
-                        "display_name": display_name,
-                        "roles": patch.roles.as_ref().map(|r| encode_roles(r)),
-                        "status": patch.status.map(UserStatus::as_str),
-                    }),
-                );
-                if !manages(&caller, &country) {
-                    return Err(ApiError::forbidden("only administrators change accounts"));
-                }
-                if is_self && (patch.roles.is_some() || patch.status.is_some()) {
-                    return Err(ApiError::forbidden(
-                        "administrators cannot change their own roles or status",
-                    ));
-                }
-                check_role_grant(&caller, &row.roles())?;
-                if let Some(roles) = &patch.roles {
-                    check_role_grant(&caller, roles)?;
-                }
-                let now = crate::db::now();
-                diesel::update(users::table.find(&row.id))
-                    .set((
-                        users::display_name
-                            .eq(display_name.as_deref().unwrap_or(&row.display_name)),
-                        users::roles.eq(patch
-                            .roles
-                            .as_deref()
-                            .map(encode_roles)
-                            .unwrap_or_else(|| row.roles.clone())),
-                        users::status
-                            .eq(patch.status.map(UserStatus::as_str).unwrap_or(&row.status)),
-                        users::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
-                if patch.status == Some(UserStatus::Disabled) {
-                    revoke_user_sessions(conn, &row.id, None)?;
-                }
-                let (row, country) = find_with_country(conn, &row.id)?.ok_or(ApiError::NotFound)?;
-                Ok(User::from_row(row, country, now))
-            })
+        .audited(event, move |conn, event| {
+            let (row, country) = visible_user(conn, &caller, &id, event)?;
+            let is_self = row.id == caller.user_id;
+            event.set_detail(
+                "changed",
+                serde_json::json!({
+                    "display_name": display_name,
+                    "roles": patch.roles.as_ref().map(|r| encode_roles(r)),
+                    "status": patch.status.map(UserStatus::as_str),
+                }),
+            );
+            if !manages(&caller, &country) {
+                return Err(ApiError::forbidden("only administrators change accounts"));
+            }
+            if is_self && (patch.roles.is_some() || patch.status.is_some()) {
+                return Err(ApiError::forbidden(
+                    "administrators cannot change their own roles or status",
+                ));
+            }
+            check_role_grant(&caller, &row.roles())?;
+            if let Some(roles) = &patch.roles {
+                check_role_grant(&caller, roles)?;
+            }
+            let now = crate::db::now();
+            diesel::update(users::table.find(&row.id))
+                .set((
+                    users::display_name.eq(display_name.as_deref().unwrap_or(&row.display_name)),
+                    users::roles.eq(patch
+                        .roles
+                        .as_deref()
+                        .map(encode_roles)
+                        .unwrap_or_else(|| row.roles.clone())),
+                    users::status.eq(patch.status.map(UserStatus::as_str).unwrap_or(&row.status)),
+                    users::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            if patch.status == Some(UserStatus::Disabled) {
+                revoke_user_sessions(conn, &row.id, None)?;
+            }
+            let (row, country) = find_with_country(conn, &row.id)?.ok_or(ApiError::NotFound)?;
+            Ok(User::from_row(row, country, now))
         })
         .await?;
     Ok(web::Json(updated))
@@ -354,21 +344,19 @@ async fn unlock_user(
     let id = id.into_inner();
     let event = Event::by("user.unlock", &caller, &meta);
     state
-        .db(move |conn| {
-            audited(conn, event, |conn, event| {
-                let (row, country) = visible_user(conn, &caller, &id, event)?;
-                if !manages(&caller, &country) {
-                    return Err(ApiError::forbidden("only administrators unlock accounts"));
-                }
-                diesel::update(users::table.find(&row.id))
-                    .set((
-                        users::failed_logins.eq(0),
-                        users::locked_until.eq(None::<NaiveDateTime>),
-                        users::updated_at.eq(crate::db::now()),
-                    ))
-                    .execute(conn)?;
-                Ok(())
-            })
+        .audited(event, move |conn, event| {
+            let (row, country) = visible_user(conn, &caller, &id, event)?;
+            if !manages(&caller, &country) {
+                return Err(ApiError::forbidden("only administrators unlock accounts"));
+            }
+            diesel::update(users::table.find(&row.id))
+                .set((
+                    users::failed_logins.eq(0),
+                    users::locked_until.eq(None::<NaiveDateTime>),
+                    users::updated_at.eq(crate::db::now()),
+                ))
+                .execute(conn)?;
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

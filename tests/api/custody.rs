@@ -225,8 +225,11 @@ async fn registration_and_the_rules_of_custody() {
     )
     .await
     .assert_problem(422, "validation-failed");
-    // Barbados sees nothing before the transfer.
+    // Barbados sees nothing before the transfer, and cannot write to it.
     app.get(&format!("/api/v1/evidence/{id}"), &w.bb_inv.token)
+        .await
+        .assert_problem(404, "not-found");
+    append(app, &w.bb_inv.token, &id, json!({"type": "note"}))
         .await
         .assert_problem(404, "not-found");
     let sent = ok(append(app, &w.inv.token, &id, transfer).await);
@@ -387,6 +390,38 @@ async fn registration_and_the_rules_of_custody() {
     let (valid, output) = verify_offline(app, &bundle, &key).await;
     assert!(valid, "{output}");
     assert!(output.contains("VERIFIED"));
+
+    // The audit trail holds every append and the refused attempts.
+    let impacs = app.agency("TT", "CARICOM IMPACS", AgencyKind::Regional);
+    let auditor = app
+        .user_caller("impacs.auditor", &impacs, &[Role::Auditor])
+        .await;
+    let trail = app
+        .get(
+            &format!("/api/v1/audit?case={}&limit=200", w.case_id),
+            &auditor.token,
+        )
+        .await
+        .body["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let count = |action: &str, outcome: &str| {
+        trail
+            .iter()
+            .filter(|e| e["action"] == action && e["outcome"] == outcome)
+            .count()
+    };
+    assert_eq!(count("evidence.register", "success"), 2);
+    assert_eq!(count("custody.append", "success"), entries.len() - 1);
+    assert_eq!(count("custody.append", "denied"), 1);
+    assert!(count("evidence.read", "denied") >= 2);
+    let appended = trail
+        .iter()
+        .find(|e| e["action"] == "custody.append" && e["outcome"] == "success")
+        .unwrap();
+    assert_eq!(appended["subject"]["type"], "evidence");
+    assert_eq!(appended["details"]["evidence_id"], id);
 }
 
 #[actix_web::test]
