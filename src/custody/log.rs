@@ -49,29 +49,33 @@ pub fn size(conn: &mut DbConn) -> ApiResult<u64> {
 }
 
 pub fn load_nodes(conn: &mut DbConn, ids: &BTreeSet<NodeId>) -> ApiResult<HashMap<NodeId, Hash>> {
-    let mut by_level: HashMap<u32, Vec<i64>> = HashMap::new();
-    for id in ids {
-        by_level.entry(id.level).or_default().push(id.index as i64);
+    if ids.is_empty() {
+        return Ok(HashMap::new());
     }
-    let mut found = HashMap::new();
-    for (level, indexes) in by_level {
-        let rows: Vec<(i64, Vec<u8>)> = log_nodes::table
-            .filter(log_nodes::level.eq(level as i32))
-            .filter(log_nodes::idx.eq_any(indexes))
-            .select((log_nodes::idx, log_nodes::hash))
-            .load(conn)?;
-        for (index, hash) in rows {
-            let hash: Hash = hash.try_into().map_err(|_| {
-                ApiError::Internal(anyhow::anyhow!("a stored log node is not 32 bytes"))
-            })?;
-            found.insert(
-                NodeId {
-                    level,
-                    index: index as u64,
-                },
-                hash,
-            );
-        }
+    // One query, one primary-key probe per node.
+    let mut query = log_nodes::table
+        .select((log_nodes::level, log_nodes::idx, log_nodes::hash))
+        .into_boxed();
+    for id in ids {
+        query = query.or_filter(
+            log_nodes::level
+                .eq(id.level as i32)
+                .and(log_nodes::idx.eq(id.index as i64)),
+        );
+    }
+    let rows: Vec<(i32, i64, Vec<u8>)> = query.load(conn)?;
+    let mut found = HashMap::with_capacity(rows.len());
+    for (level, index, hash) in rows {
+        let hash: Hash = hash
+            .try_into()
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("a stored log node is not 32 bytes")))?;
+        found.insert(
+            NodeId {
+                level: level as u32,
+                index: index as u64,
+            },
+            hash,
+        );
     }
     Ok(found)
 }
