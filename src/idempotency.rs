@@ -8,11 +8,29 @@ use crate::reply::Reply;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use diesel::prelude::*;
-use serde_json::Value;
 
-/// The request's `Idempotency-Key`, when it sent one.
+/// The request's `Idempotency-Key`, when it sent one, with the method and path it
+/// came with.
 #[derive(Debug, Clone)]
-pub struct IdempotencyKey(pub Option<String>);
+pub struct IdempotencyKey {
+    key: Option<String>,
+    target: String,
+}
+
+/// A key and the fingerprint of the request it came with.
+pub type Keyed = Option<(String, String)>;
+
+impl IdempotencyKey {
+    /// The key and the request's fingerprint (method, path, canonical JSON body),
+    /// computed only when the client sent a key.
+    pub fn with_body(self, body: &impl serde::Serialize) -> Keyed {
+        let key = self.key?;
+        let body = serde_json::to_value(body).unwrap_or_default();
+        let canonical = serde_json_canonicalizer::to_string(&body).unwrap_or_default();
+        let hash = crate::audit::sha256_hex(format!("{}\n{canonical}", self.target).as_bytes());
+        Some((key, hash))
+    }
+}
 
 impl FromRequest for IdempotencyKey {
     type Error = ApiError;
@@ -31,14 +49,9 @@ impl FromRequest for IdempotencyKey {
                     )
                 })
         });
-        std::future::ready(key.transpose().map(IdempotencyKey))
+        let target = format!("{} {}", req.method(), req.path());
+        std::future::ready(key.transpose().map(|key| IdempotencyKey { key, target }))
     }
-}
-
-/// A request's fingerprint: method, path and canonical JSON body.
-pub fn fingerprint(method: &str, path: &str, body: &Value) -> String {
-    let canonical = serde_json_canonicalizer::to_string(body).unwrap_or_default();
-    crate::audit::sha256_hex(format!("{method} {path}\n{canonical}").as_bytes())
 }
 
 /// The stored reply for this key, if any; refuses a key reused for another request.
@@ -101,11 +114,10 @@ pub fn save(
 pub fn run(
     conn: &mut DbConn,
     user_id: &str,
-    key: Option<&str>,
-    request_hash: &str,
+    keyed: &Keyed,
     write: impl FnOnce(&mut DbConn) -> ApiResult<Reply>,
 ) -> ApiResult<Reply> {
-    let Some(key) = key else {
+    let Some((key, request_hash)) = keyed else {
         return write(conn);
     };
     if let Some(stored) = replay(conn, user_id, key, request_hash)? {

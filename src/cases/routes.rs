@@ -12,7 +12,7 @@ use crate::db::schema::{
     agencies, case_external_refs, case_offences, case_participants, cases, users,
 };
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
-use crate::idempotency::{self, IdempotencyKey, fingerprint};
+use crate::idempotency::{self, IdempotencyKey};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, page};
 use crate::reply::Reply;
@@ -220,11 +220,7 @@ async fn create_case(
     body: web::Json<NewCase>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    let hash = fingerprint(
-        "POST",
-        "/api/v1/cases",
-        &serde_json::to_value(&body).unwrap_or_default(),
-    );
+    let keyed = key.with_body(&body);
     let mut errors = Vec::new();
     check_text(&mut errors, "title", &body.title, 300);
     check_text(&mut errors, "summary", &body.summary, 20_000);
@@ -240,7 +236,7 @@ async fn create_case(
     let event = Event::by("case.create", &caller, &meta);
     state
         .db(move |conn| {
-            idempotency::run(conn, &caller.user_id, key.0.as_deref(), &hash, |conn| {
+            idempotency::run(conn, &caller.user_id, &keyed, |conn| {
                 audited(conn, event, |conn, event| {
                     require_any(&caller, &[Role::Investigator, Role::Supervisor])?;
                     let lead = match body.lead_investigator_id {
@@ -303,8 +299,8 @@ async fn create_case(
                     event.subject = Some(Subject::new("case", &row.id, Some(&row.owner_country)));
                     event.set_detail("reference", row.reference.clone());
                     let reply = case_reply(StatusCode::CREATED, &view(row, Standing::Owner));
-                    if let Some(key) = key.0.as_deref() {
-                        idempotency::save(conn, &caller.user_id, key, &hash, &reply)?;
+                    if let Some((key, hash)) = &keyed {
+                        idempotency::save(conn, &caller.user_id, key, hash, &reply)?;
                     }
                     Ok(reply)
                 })
@@ -825,15 +821,11 @@ async fn add_participant(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let body = body.into_inner();
-    let hash = fingerprint(
-        "POST",
-        &format!("/api/v1/cases/{id}/participants"),
-        &serde_json::to_value(&body).unwrap_or_default(),
-    );
+    let keyed = key.with_body(&body);
     let event = Event::by("case.participant_grant", &caller, &meta);
     state
         .db(move |conn| {
-            idempotency::run(conn, &caller.user_id, key.0.as_deref(), &hash, |conn| {
+            idempotency::run(conn, &caller.user_id, &keyed, |conn| {
                 audited(conn, event, |conn, event| {
                     let v = visible(conn, &caller, &id, event)?;
                     require_owner_supervisor(&caller, v.standing)?;
@@ -879,8 +871,8 @@ async fn add_participant(
                         granted_at: now,
                     };
                     let reply = Reply::json(status, &participant);
-                    if let Some(key) = key.0.as_deref() {
-                        idempotency::save(conn, &caller.user_id, key, &hash, &reply)?;
+                    if let Some((key, hash)) = &keyed {
+                        idempotency::save(conn, &caller.user_id, key, hash, &reply)?;
                     }
                     Ok(reply)
                 })
@@ -1022,15 +1014,11 @@ async fn add_external_ref(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let hash = fingerprint(
-        "POST",
-        &format!("/api/v1/cases/{id}/external-refs"),
-        &serde_json::to_value(&body).unwrap_or_default(),
-    );
+    let keyed = key.with_body(&body);
     let event = Event::by("case.external_ref_add", &caller, &meta);
     state
         .db(move |conn| {
-            idempotency::run(conn, &caller.user_id, key.0.as_deref(), &hash, |conn| {
+            idempotency::run(conn, &caller.user_id, &keyed, |conn| {
                 audited(conn, event, |conn, event| {
                     let v = visible(conn, &caller, &id, event)?;
                     if v.standing != Standing::Owner
@@ -1070,8 +1058,8 @@ async fn add_external_ref(
                         created_at: now,
                     };
                     let reply = Reply::json(StatusCode::CREATED, &reference);
-                    if let Some(key) = key.0.as_deref() {
-                        idempotency::save(conn, &caller.user_id, key, &hash, &reply)?;
+                    if let Some((key, hash)) = &keyed {
+                        idempotency::save(conn, &caller.user_id, key, hash, &reply)?;
                     }
                     Ok(reply)
                 })

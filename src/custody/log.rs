@@ -66,9 +66,9 @@ pub fn load_nodes(conn: &mut DbConn, ids: &BTreeSet<NodeId>) -> ApiResult<HashMa
     let rows: Vec<(i32, i64, Vec<u8>)> = query.load(conn)?;
     let mut found = HashMap::with_capacity(rows.len());
     for (level, index, hash) in rows {
-        let hash: Hash = hash
-            .try_into()
-            .map_err(|_| ApiError::Internal(anyhow::anyhow!("a stored log node is not 32 bytes")))?;
+        let hash: Hash = hash.try_into().map_err(|_| {
+            ApiError::Internal(anyhow::anyhow!("a stored log node is not 32 bytes"))
+        })?;
         found.insert(
             NodeId {
                 level: level as u32,

@@ -13,7 +13,7 @@ use crate::db::schema::{
     case_participants, cases, custody_entries, evidence_access, evidence_items, users,
 };
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
-use crate::idempotency::{IdempotencyKey, fingerprint};
+use crate::idempotency::IdempotencyKey;
 use crate::observability::RequestMeta;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
@@ -274,11 +274,7 @@ async fn register_evidence(
 ) -> ApiResult<HttpResponse> {
     let case_id = id.into_inner();
     let body = body.into_inner();
-    let hash = fingerprint(
-        "POST",
-        &format!("/api/v1/cases/{case_id}/evidence"),
-        &serde_json::to_value(&body).unwrap_or_default(),
-    );
+    let keyed = key.with_body(&body);
     let mut errors = Vec::new();
     let description = body.description.trim().to_owned();
     if description.is_empty() || description.chars().count() > 5000 {
@@ -388,7 +384,7 @@ async fn register_evidence(
             ))
         })
         .await?;
-    let idempotency = key.0.map(|k| (actor.user_id.clone(), k, hash));
+    let idempotency = keyed.map(|(k, hash)| (actor.user_id.clone(), k, hash));
     let reply = state.custody.submit(op, actor, event, idempotency).await?;
     Ok(reply.into_response())
 }
@@ -486,11 +482,7 @@ async fn append_custody(
     let evidence_id = id.into_inner();
     let request = body.into_inner();
     entry::validate(&request)?;
-    let hash = fingerprint(
-        "POST",
-        &format!("/api/v1/evidence/{evidence_id}/custody"),
-        &serde_json::to_value(&request).unwrap_or_default(),
-    );
+    let keyed = key.with_body(&request);
     let event = Event::by("custody.append", &caller, &meta);
     let actor = Actor::from(&caller);
     let (op, event) = state
@@ -519,7 +511,7 @@ async fn append_custody(
             ))
         })
         .await?;
-    let idempotency = key.0.map(|k| (actor.user_id.clone(), k, hash));
+    let idempotency = keyed.map(|(k, hash)| (actor.user_id.clone(), k, hash));
     let reply = state.custody.submit(op, actor, event, idempotency).await?;
     Ok(reply.into_response())
 }

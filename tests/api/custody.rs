@@ -952,3 +952,66 @@ async fn two_instances_append_to_one_log() {
     assert_eq!(custody.as_array().unwrap().len(), 25);
     let _ = (&w.bb, &w.bb_inv);
 }
+
+#[actix_web::test]
+async fn idempotency_keys_make_custody_writes_safe_to_retry() {
+    let w = world().await;
+    let app = &w.app;
+    let t = w.inv.token.as_str();
+    let send = |path: String, key: &'static str, body: Value| {
+        let token = t.to_owned();
+        async move {
+            app.request_with_headers(
+                "POST",
+                &path,
+                &token,
+                &[("Idempotency-Key", key)],
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let path = format!("/api/v1/cases/{}/evidence", w.case_id);
+    let first = send(
+        path.clone(),
+        "reg-1",
+        json!({"description": "Phone", "kind": "device"}),
+    )
+    .await;
+    let again = send(
+        path.clone(),
+        "reg-1",
+        json!({"description": "Phone", "kind": "device"}),
+    )
+    .await;
+    assert_eq!(first.status, 201);
+    assert_eq!(again.status, 201);
+    assert_eq!(again.body["id"], first.body["id"]);
+    assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
+    let id = first.body["id"].as_str().unwrap().to_owned();
+    let items = app.get(&path, t).await.body;
+    assert_eq!(items.as_array().unwrap().len(), 1);
+
+    let custody = format!("/api/v1/evidence/{id}/custody");
+    let note = json!({"type": "note", "reason": "photographed"});
+    // Sent twice at once and once more later: one entry.
+    let (a, b) = futures_util::future::join(
+        send(custody.clone(), "note-1", note.clone()),
+        send(custody.clone(), "note-1", note.clone()),
+    )
+    .await;
+    let c = send(custody.clone(), "note-1", note.clone()).await;
+    for r in [&a, &b, &c] {
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.body["log_index"], a.body["log_index"]);
+    }
+    send(
+        custody.clone(),
+        "note-1",
+        json!({"type": "note", "reason": "other"}),
+    )
+    .await
+    .assert_problem(422, "idempotency-key-reused");
+    let entries = app.get(&custody, t).await.body;
+    assert_eq!(entries.as_array().unwrap().len(), 2);
+}
