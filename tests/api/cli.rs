@@ -143,3 +143,63 @@ fn migrate_user_create_and_openapi() {
         "`caseledger openapi` differs from openapi/openapi.json"
     );
 }
+
+#[test]
+fn logs_are_json_with_request_ids_and_never_carry_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let password = "a-bootstrap-secret-9371";
+    let log_path = dir.path().join("stderr.log");
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("CASELEDGER_BIND", format!("127.0.0.1:{port}"))
+        .env("CASELEDGER_LOG_FORMAT", "json")
+        .env("CASELEDGER_BOOTSTRAP_PASSWORD", password)
+        .env("CASELEDGER_ARGON2_MEMORY_KIB", "256")
+        .env("CASELEDGER_ARGON2_ITERATIONS", "1")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the service did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let body = format!(r#"{{"username":"admin","password":"{password}"}}"#);
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "POST /api/v1/auth/login HTTP/1.0\r\nContent-Type: application/json\r\nX-Request-Id: login-check-1\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    std::io::Read::read_to_string(&mut s, &mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.0 200"), "{response}");
+    let token = response
+        .split("\"access_token\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    std::thread::sleep(Duration::from_millis(200));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["span"]["request_id"] == "login-check-1" && l["status"] == 200),
+        "{logs}"
+    );
+    assert!(!logs.contains(password), "the password reached the logs");
+    assert!(!logs.contains(&token), "the access token reached the logs");
+}

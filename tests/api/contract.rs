@@ -328,3 +328,40 @@ fn unknown_database_schemes_are_refused() {
     assert!(caseledger::db::Backend::from_url("/tmp/file.db").is_err());
     assert!(caseledger::db::build_pool("mysql://x", 1).is_err());
 }
+
+#[derive(QueryableByName)]
+struct Pragma {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+#[test]
+fn sqlite_connections_are_durable_and_enforce_foreign_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = caseledger::db::build_pool(
+        &format!("sqlite://{}", dir.path().join("p.db").display()),
+        3,
+    )
+    .unwrap();
+    // Every pooled connection, not only the first, carries the settings.
+    let mut conns: Vec<_> = (0..3).map(|_| pool.get().unwrap()).collect();
+    for conn in conns.iter_mut() {
+        let read = |conn: &mut caseledger::db::DbConn, pragma: &str| -> String {
+            let column = if pragma == "busy_timeout" {
+                "timeout"
+            } else {
+                pragma
+            };
+            diesel::sql_query(format!(
+                "SELECT CAST({column} AS TEXT) AS value FROM pragma_{pragma}()"
+            ))
+            .get_result::<Pragma>(conn)
+            .unwrap()
+            .value
+        };
+        assert_eq!(read(conn, "journal_mode"), "wal");
+        assert_eq!(read(conn, "synchronous"), "2", "synchronous=FULL");
+        assert_eq!(read(conn, "foreign_keys"), "1");
+        assert_eq!(read(conn, "busy_timeout"), "10000");
+    }
+}
