@@ -16,6 +16,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use diesel::prelude::*;
 use roles::{Role, decode_roles};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -42,18 +43,57 @@ impl Principal {
 #[derive(Debug, Clone)]
 pub struct CallerId(pub String);
 
-type PrincipalRow = (String, String, String, String, String, String, String, bool);
+type PrincipalRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    String,
+);
 
-fn load_principal(
+fn principal_of(row: PrincipalRow) -> Principal {
+    let (
+        user_id,
+        username,
+        display_name,
+        agency_id,
+        agency_kind,
+        country,
+        roles,
+        must_change,
+        session_id,
+    ) = row;
+    Principal {
+        user_id,
+        username,
+        display_name,
+        agency_id,
+        agency_kind,
+        country,
+        roles: decode_roles(&roles),
+        session_id,
+        must_change_password: must_change,
+    }
+}
+
+/// The live principals of these sessions, keyed by (user id, session id): a session
+/// that is revoked or expired, or whose user is disabled, yields nothing.
+pub fn load_principals(
     conn: &mut DbConn,
-    user_id: &str,
-    session_id: &str,
-) -> ApiResult<Option<Principal>> {
+    sessions_of: &[(String, String)],
+) -> ApiResult<HashMap<(String, String), Principal>> {
+    if sessions_of.is_empty() {
+        return Ok(HashMap::new());
+    }
     let now = crate::db::now();
-    let row: Option<PrincipalRow> = sessions::table
+    let ids: Vec<&str> = sessions_of.iter().map(|(_, s)| s.as_str()).collect();
+    let rows: Vec<PrincipalRow> = sessions::table
         .inner_join(users::table.inner_join(agencies::table))
-        .filter(sessions::id.eq(session_id))
-        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::id.eq_any(ids))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
         .filter(users::status.eq("active"))
@@ -66,24 +106,23 @@ fn load_principal(
             agencies::country_code,
             users::roles,
             users::must_change_password,
+            sessions::id,
         ))
-        .first(conn)
-        .optional()?;
-    Ok(row.map(
-        |(user_id, username, display_name, agency_id, agency_kind, country, roles, must_change)| {
-            Principal {
-                user_id,
-                username,
-                display_name,
-                agency_id,
-                agency_kind,
-                country,
-                roles: decode_roles(&roles),
-                session_id: session_id.to_owned(),
-                must_change_password: must_change,
-            }
-        },
-    ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(principal_of)
+        .map(|p| ((p.user_id.clone(), p.session_id.clone()), p))
+        .collect())
+}
+
+fn load_principal(
+    conn: &mut DbConn,
+    user_id: &str,
+    session_id: &str,
+) -> ApiResult<Option<Principal>> {
+    let key = (user_id.to_owned(), session_id.to_owned());
+    Ok(load_principals(conn, std::slice::from_ref(&key))?.remove(&key))
 }
 
 fn bearer(req: &HttpRequest) -> Option<String> {
@@ -124,6 +163,30 @@ impl FromRequest for Principal {
             }
             Ok(principal)
         })
+    }
+}
+
+/// A verified access token whose principal is not loaded yet: for the custody log's
+/// writer, which loads the principals of a whole batch at once and applies the same
+/// checks as [`Principal`].
+pub struct TokenClaims(pub tokens::Claims);
+
+impl FromRequest for TokenClaims {
+    type Error = ApiError;
+    type Future = std::future::Ready<ApiResult<TokenClaims>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let verified = req
+            .app_data::<web::Data<AppState>>()
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))
+            .and_then(|state| {
+                let token = bearer(req).ok_or(ApiError::Unauthenticated)?;
+                state.tokens.verify(&token)
+            });
+        if let Ok(claims) = &verified {
+            req.extensions_mut().insert(CallerId(claims.sub.clone()));
+        }
+        std::future::ready(verified.map(TokenClaims))
     }
 }
 

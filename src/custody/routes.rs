@@ -2,15 +2,15 @@ use super::entry::{self, FirstEntry, NewEntry};
 use super::log;
 use super::model::{Evidence, EvidenceKind, EvidenceRow, ItemStatus, is_sha256_hex};
 use super::verify::{self, EntrySource, EntryToCheck, Report};
-use super::writer::{Append, Op, Registration};
+use super::writer::{Append, Op, Registration, Who};
 use crate::audit::{Actor, Event, Subject};
-use crate::auth::Principal;
-use crate::auth::roles::{Role, decode_roles};
+use crate::auth::roles::Role;
+use crate::auth::{Principal, TokenClaims};
 use crate::cases::model::{CaseRow, Standing};
 use crate::cases::{has_case_role, visible};
 use crate::db::DbConn;
 use crate::db::schema::{
-    case_participants, cases, custody_entries, evidence_access, evidence_items, users,
+    case_participants, cases, custody_entries, evidence_access, evidence_items,
 };
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::idempotency::IdempotencyKey;
@@ -107,19 +107,23 @@ pub struct ConsistencyProof {
     pub path: Vec<String>,
 }
 
-/// How the caller reaches an item.
+/// An item the caller may see, with its case.
 struct ItemAccess {
     item: EvidenceRow,
     case: CaseRow,
-    standing: Option<Standing>,
-    via_transfer: bool,
 }
 
-impl ItemAccess {
-    fn can_record(&self, caller: &Principal) -> bool {
-        let agency = self.via_transfer
-            || matches!(self.standing, Some(Standing::Owner | Standing::Contribute));
-        agency && (caller.has(Role::Investigator) || caller.has(Role::Supervisor))
+/// Whether a caller with this standing in the item's case (or the item sent to their
+/// agency) may see it; invisible answers 404, like missing.
+pub(super) fn check_visible(
+    caller: &Principal,
+    standing: Option<Standing>,
+    via_transfer: bool,
+) -> ApiResult<()> {
+    if has_case_role(caller) && (standing.is_some() || via_transfer) {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
     }
 }
 
@@ -161,20 +165,9 @@ fn visible_item(
         &item.id,
         Some(&case.owner_country),
     ));
-    if !has_case_role(caller) {
-        return Err(ApiError::NotFound);
-    }
     let standing = access.as_deref().and_then(Standing::from_stored);
-    let via_transfer = transfer.is_some();
-    if standing.is_none() && !via_transfer {
-        return Err(ApiError::NotFound);
-    }
-    Ok(ItemAccess {
-        item,
-        case,
-        standing,
-        via_transfer,
-    })
+    check_visible(caller, standing, transfer.is_some())?;
+    Ok(ItemAccess { item, case })
 }
 
 fn entries_of(conn: &mut DbConn, evidence_id: &str) -> ApiResult<Vec<(i64, String, String)>> {
@@ -385,7 +378,10 @@ async fn register_evidence(
         })
         .await?;
     let idempotency = keyed.map(|(k, hash)| (actor.user_id.clone(), k, hash));
-    let reply = state.custody.submit(op, actor, event, idempotency).await?;
+    let reply = state
+        .custody
+        .submit(op, Who::Checked { actor, event }, idempotency)
+        .await?;
     Ok(reply.into_response())
 }
 
@@ -473,7 +469,7 @@ async fn list_custody(
 #[post("/evidence/{id}/custody")]
 async fn append_custody(
     state: web::Data<AppState>,
-    caller: Principal,
+    claims: TokenClaims,
     meta: RequestMeta,
     key: IdempotencyKey,
     id: web::Path<String>,
@@ -482,78 +478,22 @@ async fn append_custody(
     let evidence_id = id.into_inner();
     let request = body.into_inner();
     entry::validate(&request)?;
-    let keyed = key.with_body(&request);
-    let event = Event::by("custody.append", &caller, &meta);
-    let actor = Actor::from(&caller);
-    let (op, event) = state
-        .db(move |conn| {
-            let mut event = event;
-            let grant = crate::audit::checked(conn, &mut event, |conn, event| {
-                let access = visible_item(conn, &caller, &evidence_id, event)?;
-                if !access.can_record(&caller) {
-                    return Err(ApiError::forbidden(
-                        "only investigators and supervisors of agencies that hold the item record its custody",
-                    ));
-                }
-                let grant = match &request.to_agency_id {
-                    Some(agency) => check_recipient(conn, &access, agency, request.to_custodian_id.as_deref())?,
-                    None => None,
-                };
-                Ok(grant)
-            })?;
-            Ok((
-                Op::Append(Box::new(Append {
-                    evidence_id,
-                    request,
-                    grant_access_to: grant,
-                })),
-                event,
-            ))
-        })
-        .await?;
-    let idempotency = keyed.map(|(k, hash)| (actor.user_id.clone(), k, hash));
-    let reply = state.custody.submit(op, actor, event, idempotency).await?;
+    let claims = claims.0;
+    let idempotency = key
+        .with_body(&request)
+        .map(|(k, hash)| (claims.sub.clone(), k, hash));
+    // The writer authenticates and authorises appends for a whole batch at once.
+    let op = Op::Append(Box::new(Append {
+        evidence_id,
+        request,
+    }));
+    let who = Who::Token {
+        claims,
+        meta,
+        action: "custody.append",
+    };
+    let reply = state.custody.submit(op, who, idempotency).await?;
     Ok(reply.into_response())
-}
-
-/// A transfer names a real agency and one of its active users; an agency outside the
-/// case (or only reading it) gets access to this item, and nothing else of the case.
-fn check_recipient(
-    conn: &mut DbConn,
-    access: &ItemAccess,
-    agency_id: &str,
-    custodian_id: Option<&str>,
-) -> ApiResult<Option<String>> {
-    if crate::agencies::find(conn, agency_id)?.is_none() {
-        return Err(ApiError::validation(
-            "to_agency_id",
-            "is not a known agency",
-        ));
-    }
-    if let Some(custodian) = custodian_id {
-        let found: Option<(String, String)> = users::table
-            .filter(users::id.eq(custodian))
-            .filter(users::agency_id.eq(agency_id))
-            .filter(users::status.eq("active"))
-            .select((users::id, users::roles))
-            .first(conn)
-            .optional()?;
-        let ok = found.is_some_and(|(_, roles)| {
-            let roles = decode_roles(&roles);
-            roles.contains(&Role::Investigator) || roles.contains(&Role::Supervisor)
-        });
-        if !ok {
-            return Err(ApiError::validation(
-                "to_custodian_id",
-                "must be an active investigator or supervisor of the receiving agency",
-            ));
-        }
-    }
-    let standing = crate::cases::standing(conn, &access.case, agency_id)?;
-    Ok(
-        (!matches!(standing, Some(Standing::Owner | Standing::Contribute)))
-            .then(|| agency_id.to_owned()),
-    )
 }
 
 /// An entry with what verifying it needs: (log index, entry, stored bytes, hash, proof).

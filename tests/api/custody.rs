@@ -1029,3 +1029,59 @@ async fn idempotency_keys_make_custody_writes_safe_to_retry() {
     let entries = app.get(&custody, t).await.body;
     assert_eq!(entries.as_array().unwrap().len(), 2);
 }
+
+#[actix_web::test]
+async fn appends_check_the_session_and_user_like_every_request() {
+    let w = world().await;
+    let app = &w.app;
+    let id = register(app, &w.inv.token, &w.case_id, disk()).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let note = json!({"type": "note"});
+    assert_eq!(
+        append(app, &w.sup.token, &id, note.clone()).await.status,
+        201
+    );
+    // Logged out: the token's session is gone.
+    let res = app
+        .request(
+            "POST",
+            "/api/v1/auth/logout",
+            Some(&w.sup.token),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 204);
+    append(app, &w.sup.token, &id, note.clone())
+        .await
+        .assert_problem(401, "unauthenticated");
+    // Disabled by an administrator: refused at once.
+    let admin = app.regional_admin().await;
+    let res = app
+        .patch(
+            &format!("/api/v1/users/{}", w.inv.id),
+            &admin.token,
+            &json!({"status": "disabled"}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    append(app, &w.inv.token, &id, note.clone())
+        .await
+        .assert_problem(401, "unauthenticated");
+    // A user who owes a password change records nothing.
+    let jm = w.jm.clone();
+    let res = app
+        .post("/api/v1/users", &admin.token, &json!({"username": "jm.new", "display_name": "New", "agency_id": jm, "roles": ["investigator"], "password": "a-first-password-77"}))
+        .await;
+    assert_eq!(res.status, 201);
+    let first = app.login("jm.new", "a-first-password-77").await;
+    let token = first.body["access_token"].as_str().unwrap().to_owned();
+    append(app, &token, &id, note.clone())
+        .await
+        .assert_problem(403, "password-change-required");
+    append(app, "not-a-token", &id, note)
+        .await
+        .assert_problem(401, "unauthenticated");
+}
