@@ -115,7 +115,21 @@ fn run(pool: Pool, signer: Arc<LogSigner>, receiver: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let results = commit_batch(&pool, &signer, &jobs);
+        // A bug in one batch must not stop the log for good: answer its jobs with an
+        // error and keep serving (the transaction was rolled back with the connection).
+        let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            commit_batch(&pool, &signer, &jobs)
+        }))
+        .unwrap_or_else(|_| {
+            tracing::error!(jobs = jobs.len(), "custody batch panicked");
+            jobs.iter()
+                .map(|_| {
+                    Err(ApiError::Internal(anyhow::anyhow!(
+                        "the custody batch failed"
+                    )))
+                })
+                .collect()
+        });
         for (job, result) in jobs.into_iter().zip(results) {
             let _ = job.reply.send(result);
         }
