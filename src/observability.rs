@@ -47,6 +47,10 @@ pub struct Metrics {
     pool_connections: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
+    /// Appends committed together by the custody log's writer.
+    pub custody_batch_size: Histogram,
+    /// How long the writer takes to commit one batch.
+    pub custody_batch_seconds: Histogram,
 }
 
 impl Metrics {
@@ -83,6 +87,18 @@ impl Metrics {
             "Configured pool size",
             pool_max.clone(),
         );
+        let custody_batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 10));
+        let custody_batch_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
+        registry.register(
+            "custody_batch_size",
+            "Custody jobs committed in one transaction",
+            custody_batch_size.clone(),
+        );
+        registry.register(
+            "custody_batch_duration_seconds",
+            "Time to commit one custody batch",
+            custody_batch_seconds.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -90,6 +106,8 @@ impl Metrics {
             pool_connections,
             pool_idle,
             pool_max,
+            custody_batch_size,
+            custody_batch_seconds,
         }
     }
 

@@ -148,13 +148,18 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         &settings.log_origin,
     )?);
     check_log_key(&pool, &log)?;
-    let custody = Arc::new(CustodyWriter::start(pool.clone(), log.clone()));
+    let metrics = Arc::new(Metrics::new());
+    let custody = Arc::new(CustodyWriter::start(
+        pool.clone(),
+        log.clone(),
+        metrics.clone(),
+    ));
     let state = AppState {
         pool,
         settings: Arc::new(settings),
         tokens: Arc::new(tokens),
         hasher: Arc::new(hasher),
-        metrics: Arc::new(Metrics::new()),
+        metrics,
         log,
         custody,
     };

@@ -18,7 +18,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConn, Pool, write_tx};
 use crate::error::{ApiError, ApiResult};
-use crate::observability::RequestMeta;
+use crate::observability::{Metrics, RequestMeta};
 use crate::reply::Reply;
 use actix_web::http::StatusCode;
 use diesel::prelude::*;
@@ -77,11 +77,11 @@ pub struct CustodyWriter {
 }
 
 impl CustodyWriter {
-    pub fn start(pool: Pool, signer: Arc<LogSigner>) -> CustodyWriter {
+    pub fn start(pool: Pool, signer: Arc<LogSigner>, metrics: Arc<Metrics>) -> CustodyWriter {
         let (sender, receiver) = mpsc::sync_channel::<Job>(QUEUE);
         std::thread::Builder::new()
             .name("custody-writer".into())
-            .spawn(move || run(pool, signer, receiver))
+            .spawn(move || run(pool, signer, metrics, receiver))
             .expect("starting the custody writer");
         CustodyWriter { sender }
     }
@@ -106,7 +106,7 @@ impl CustodyWriter {
     }
 }
 
-fn run(pool: Pool, signer: Arc<LogSigner>, receiver: mpsc::Receiver<Job>) {
+fn run(pool: Pool, signer: Arc<LogSigner>, metrics: Arc<Metrics>, receiver: mpsc::Receiver<Job>) {
     while let Ok(first) = receiver.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -115,6 +115,7 @@ fn run(pool: Pool, signer: Arc<LogSigner>, receiver: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        let started = std::time::Instant::now();
         // A bug in one batch must not stop the log for good: answer its jobs with an
         // error and keep serving (the transaction was rolled back with the connection).
         let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -130,6 +131,10 @@ fn run(pool: Pool, signer: Arc<LogSigner>, receiver: mpsc::Receiver<Job>) {
                 })
                 .collect()
         });
+        metrics.custody_batch_size.observe(jobs.len() as f64);
+        metrics
+            .custody_batch_seconds
+            .observe(started.elapsed().as_secs_f64());
         for (job, result) in jobs.into_iter().zip(results) {
             let _ = job.reply.send(result);
         }

@@ -161,6 +161,10 @@ async fn health_metrics_and_request_ids() {
         "{text}"
     );
     assert!(text.contains("caseledger_db_pool_connections "), "{text}");
+    assert!(
+        text.contains("caseledger_custody_batch_size_count 0"),
+        "{text}"
+    );
 }
 
 #[actix_web::test]

@@ -912,6 +912,20 @@ async fn concurrent_appends_never_fork_a_chain_or_the_log() {
         .await
         .body;
     assert_eq!(custody.as_array().unwrap().len(), 65);
+    // The writer batched them: fewer commits than appends.
+    let metrics =
+        String::from_utf8(app.request("GET", "/metrics", None, None, None).await.raw).unwrap();
+    let batches: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("caseledger_custody_batch_size_count "))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        batches > 0 && batches < 5 + 64,
+        "{batches} batches for 69 jobs"
+    );
     let custody = app
         .get(
             &format!("/api/v1/evidence/{}/custody", items[4]),
