@@ -123,17 +123,7 @@ pub fn run() -> anyhow::Result<()> {
                     must_change_password,
                 },
             )
-            .map_err(|e| match e {
-                crate::error::ApiError::Validation(errors) => anyhow::anyhow!(
-                    "{}",
-                    errors
-                        .iter()
-                        .map(|e| format!("{}: {}", e.field, e.message))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                ),
-                other => anyhow::anyhow!("{other}"),
-            })?;
+            .map_err(crate::startup::api_to_anyhow)?;
             println!("{}", serde_json::to_string_pretty(&user)?);
             Ok(())
         }

@@ -55,7 +55,8 @@ pub enum ApiError {
     #[error("unsupported media type")]
     UnsupportedMediaType,
     #[error("payload too large")]
-    PayloadTooLarge { limit: usize },
+    /// The limit, when the layer that refused the body knows it.
+    PayloadTooLarge { limit: Option<usize> },
     #[error("authentication required")]
     Unauthenticated,
     #[error("invalid credentials")]
@@ -135,9 +136,10 @@ impl ApiError {
             ApiError::StaleChain => {
                 Some("prev is not the latest entry of this item: read its custody again".into())
             }
-            ApiError::PayloadTooLarge { limit } => Some(format!(
-                "the request body exceeds the limit of {limit} bytes"
-            )),
+            ApiError::PayloadTooLarge { limit } => Some(match limit {
+                Some(limit) => format!("the request body exceeds the limit of {limit} bytes"),
+                None => "the request body is too large".into(),
+            }),
             ApiError::InvalidCredentials => {
                 Some("the username or password is wrong, or the account is locked".into())
             }
@@ -240,14 +242,14 @@ pub type ApiResult<T> = Result<T, ApiError>;
 pub fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as E;
     let api = match &err {
-        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => {
-            ApiError::PayloadTooLarge { limit: *limit }
-        }
+        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => ApiError::PayloadTooLarge {
+            limit: Some(*limit),
+        },
         E::ContentType => ApiError::UnsupportedMediaType,
         E::Deserialize(de) if de.is_data() => ApiError::InvalidBody(de.to_string()),
         E::Deserialize(de) => ApiError::Malformed(format!("the body is not valid JSON: {de}")),
         E::Payload(actix_web::error::PayloadError::Overflow) => {
-            ApiError::PayloadTooLarge { limit: 0 }
+            ApiError::PayloadTooLarge { limit: None }
         }
         _ => ApiError::Malformed("the request body could not be read".into()),
     };

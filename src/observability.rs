@@ -218,7 +218,7 @@ pub fn problem_for_framework_errors<B: MessageBody + 'static>(
     let error = match status.as_u16() {
         404 => ApiError::NotFound,
         405 => ApiError::MethodNotAllowed,
-        413 => ApiError::PayloadTooLarge { limit: 0 },
+        413 => ApiError::PayloadTooLarge { limit: None },
         415 => ApiError::UnsupportedMediaType,
         401 => ApiError::Unauthenticated,
         s if s >= 500 => ApiError::Internal(anyhow::anyhow!("framework answered {status}")),

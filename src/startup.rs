@@ -245,7 +245,8 @@ pub fn bootstrap(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn api_to_anyhow(e: ApiError) -> anyhow::Error {
+/// An error for the command line, with validation failures spelled out.
+pub fn api_to_anyhow(e: ApiError) -> anyhow::Error {
     match e {
         ApiError::Internal(inner) => inner,
         ApiError::Validation(errors) => anyhow::anyhow!(

@@ -496,8 +496,8 @@ async fn append_custody(
     Ok(reply.into_response())
 }
 
-/// An entry with what verifying it needs: (log index, entry, stored bytes, hash, proof).
-type ProvenEntry = (i64, Value, String, String, Vec<super::merkle::Hash>);
+/// An entry with what verifying it needs: (log index, stored bytes, hash, proof).
+type ProvenEntry = (i64, String, String, Vec<super::merkle::Hash>);
 
 /// Loads what verifying an item needs: its entries with inclusion proofs against the
 /// latest checkpoint, and that checkpoint.
@@ -505,7 +505,7 @@ fn item_proofs(
     conn: &mut DbConn,
     signer: &log::LogSigner,
     evidence_id: &str,
-) -> ApiResult<(u64, String, Vec<ProvenEntry>)> {
+) -> ApiResult<(String, Vec<ProvenEntry>)> {
     let (size, note) = log::current_checkpoint(conn, signer)?;
     let mut out = Vec::new();
     for (log_index, canonical, entry_hash) in entries_of(conn, evidence_id)? {
@@ -514,15 +514,9 @@ fn item_proofs(
         } else {
             Vec::new()
         };
-        out.push((
-            log_index,
-            parse_entry(&canonical)?,
-            canonical,
-            entry_hash,
-            proof,
-        ));
+        out.push((log_index, canonical, entry_hash, proof));
     }
-    Ok((size, note, out))
+    Ok((note, out))
 }
 
 /// Recompute the item's chain and the inclusion of every entry in the latest signed
@@ -555,10 +549,10 @@ async fn verify_custody(
                 Err(ApiError::NotFound) if auditor_may_verify(&caller, event) => id.clone(),
                 Err(e) => return Err(e),
             };
-            let (_, note, entries) = item_proofs(conn, &st.log, &evidence_id)?;
+            let (note, entries) = item_proofs(conn, &st.log, &evidence_id)?;
             let checks: Vec<EntryToCheck> = entries
                 .iter()
-                .map(|(log_index, _, canonical, hash, proof)| EntryToCheck {
+                .map(|(log_index, canonical, hash, proof)| EntryToCheck {
                     log_index: *log_index as u64,
                     entry: EntrySource::Stored(canonical),
                     entry_hash: hash,
@@ -605,18 +599,18 @@ async fn custody_bundle(
     let bundle = state
         .audited(event, move |conn, event| {
             let access = visible_item(conn, &caller, &id, event)?;
-            let (_, note, entries) = item_proofs(conn, &st.log, &access.item.id)?;
-            let entries: Vec<Value> = entries
+            let (note, entries) = item_proofs(conn, &st.log, &access.item.id)?;
+            let entries = entries
                 .into_iter()
-                .map(|(log_index, entry, _, entry_hash, proof)| {
-                    json!({
+                .map(|(log_index, canonical, entry_hash, proof)| {
+                    Ok(json!({
                         "log_index": log_index,
-                        "entry": entry,
+                        "entry": parse_entry(&canonical)?,
                         "entry_hash": entry_hash,
                         "inclusion_proof": log::hex_path(&proof),
-                    })
+                    }))
                 })
-                .collect();
+                .collect::<ApiResult<Vec<Value>>>()?;
             Ok(json!({
                 "evidence_id": access.item.id,
                 "entries": entries,

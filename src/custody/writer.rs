@@ -306,7 +306,7 @@ fn apply_batch(
         }
         let at = audit::format_at(crate::db::now());
         let outcome = match &job.op {
-            Op::Register(reg) => register(conn, reg, &actor, &at),
+            Op::Register(reg) => register(conn, reg, &actor),
             Op::Append(app) => match items.get(&app.evidence_id) {
                 None => Err(ApiError::NotFound),
                 Some(row) => entry::apply(&state_of(row), &app.request, &actor)
@@ -447,7 +447,6 @@ fn register(
     conn: &mut DbConn,
     reg: &Registration,
     actor: &Actor,
-    _at: &str,
 ) -> ApiResult<(EvidenceRow, serde_json::Map<String, Value>, ItemState)> {
     let number = crate::db::next_evidence_number(conn, &reg.row.case_id)?;
     let mut row = reg.row.clone();
