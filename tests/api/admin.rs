@@ -1,6 +1,6 @@
 //! Administrative endpoints for every role, in the caller's own country and abroad.
 
-use crate::common::{PASSWORD, TestApp};
+use crate::common::TestApp;
 use caseledger::agencies::AgencyKind;
 use caseledger::auth::roles::Role;
 use serde_json::{Value, json};
@@ -322,7 +322,6 @@ async fn user_creation_validates_and_refuses_duplicates() {
     )
     .await
     .assert_problem(403, "password-change-required");
-    let _ = PASSWORD;
 }
 
 #[actix_web::test]

@@ -1,6 +1,6 @@
 //! The audit trail: what is recorded, who may read it, and tamper evidence.
 
-use crate::common::{PASSWORD, TestApp};
+use crate::common::TestApp;
 use caseledger::agencies::AgencyKind;
 use caseledger::auth::roles::Role;
 use serde_json::{Value, json};
@@ -278,7 +278,6 @@ async fn administration_is_recorded() {
     assert_eq!(trail[1]["subject"]["country"], "GD");
     assert!(got.contains(&"auth.password_change".to_owned()));
     assert!(got.contains(&"auth.login".to_owned()));
-    let _ = PASSWORD;
 }
 
 async fn chain_with_entries(app: &TestApp) -> (String, i64) {

@@ -91,6 +91,20 @@ pub struct Response {
 }
 
 impl Response {
+    pub async fn read<S>(mut res: awc::ClientResponse<S>) -> Response
+    where
+        S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+            + Unpin,
+    {
+        let raw = res.body().limit(10 * 1024 * 1024).await.unwrap().to_vec();
+        Response {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
+            raw,
+        }
+    }
+
     pub fn content_type(&self) -> &str {
         self.headers
             .get("content-type")
@@ -196,36 +210,24 @@ impl TestApp {
         if let Some(ct) = content_type {
             req = req.insert_header(("Content-Type", ct));
         }
-        let mut res = match body {
+        let res = match body {
             Some(bytes) => req.send_body(bytes).await,
             None => req.send().await,
         }
         .expect("request sent");
-        let raw = res.body().limit(10 * 1024 * 1024).await.unwrap().to_vec();
-        Response {
-            status: res.status(),
-            headers: res.headers().clone(),
-            body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
-            raw,
-        }
+        Response::read(res).await
     }
 
     /// A GET with one raw header, for malformed credentials.
     pub async fn client_request_with_header(&self, path: &str, header: (&str, String)) -> Response {
-        let mut res = self
+        let res = self
             .client
             .get(format!("{}{}", self.base, path))
             .insert_header(header)
             .send()
             .await
             .expect("request sent");
-        let raw = res.body().await.unwrap().to_vec();
-        Response {
-            status: res.status(),
-            headers: res.headers().clone(),
-            body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
-            raw,
-        }
+        Response::read(res).await
     }
 
     /// A request with extra headers and an optional JSON body.
@@ -245,18 +247,12 @@ impl TestApp {
         for (name, value) in headers {
             req = req.insert_header((*name, *value));
         }
-        let mut res = match body {
+        let res = match body {
             Some(body) => req.send_json(body).await,
             None => req.send().await,
         }
         .expect("request sent");
-        let raw = res.body().limit(10 * 1024 * 1024).await.unwrap().to_vec();
-        Response {
-            status: res.status(),
-            headers: res.headers().clone(),
-            body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
-            raw,
-        }
+        Response::read(res).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {

@@ -978,7 +978,6 @@ async fn two_instances_append_to_one_log() {
         .await
         .body;
     assert_eq!(custody.as_array().unwrap().len(), 25);
-    let _ = (&w.bb, &w.bb_inv);
 }
 
 #[actix_web::test]
