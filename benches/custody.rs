@@ -108,7 +108,35 @@ fn start(url: &str, dir: &std::path::Path) -> anyhow::Result<Server> {
     Ok(server)
 }
 
+/// Busy and total CPU time of the whole machine so far, in clock ticks (Linux
+/// `/proc/stat`; zeros elsewhere).
+fn cpu_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let total: u64 = fields.iter().take(8).sum();
+    let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
+    (total - idle, total)
+}
+
+/// The share of the machine's CPU that was busy between two readings.
+fn busy_share(before: (u64, u64), after: (u64, u64)) -> f64 {
+    let total = after.1.saturating_sub(before.1);
+    if total == 0 {
+        return 0.0;
+    }
+    after.0.saturating_sub(before.0) as f64 / total as f64
+}
+
 struct LoadResult {
+    /// Share of the machine's CPU (all cores) busy during the timed run.
+    busy: f64,
     appends: usize,
     errors: usize,
     elapsed: Duration,
@@ -204,7 +232,9 @@ async fn load(base: String) -> LoadResult {
         }
     };
     run(2).await; // warm-up
+    let cpu_before = cpu_ticks();
     let (results, elapsed) = run(seconds()).await;
+    let busy = busy_share(cpu_before, cpu_ticks());
     let mut latencies: Vec<Duration> = results
         .iter()
         .flat_map(|(l, _)| l.iter().copied())
@@ -247,6 +277,7 @@ async fn load(base: String) -> LoadResult {
         }
     }
     LoadResult {
+        busy,
         appends: latencies.len(),
         errors,
         elapsed,
@@ -272,7 +303,8 @@ fn pg_schema_url(admin: &str, schema: &str) -> String {
 }
 
 /// pgbench: 64 clients, each transaction one single-row INSERT, same server and database.
-fn pgbench(admin: &str) -> anyhow::Result<f64> {
+/// Returns the rate (tps) and the share of the machine's CPU that was busy.
+fn pgbench(admin: &str) -> anyhow::Result<(f64, f64)> {
     let schema = format!("bench_pgbench_{}", uuid::Uuid::new_v4().simple());
     let mut conn = diesel::PgConnection::establish(admin)?;
     conn.batch_execute(&format!(
@@ -284,6 +316,7 @@ fn pgbench(admin: &str) -> anyhow::Result<f64> {
         format!("INSERT INTO {schema}.single_row (v) VALUES ('custody entry');\n"),
     )?;
     let url = url_parts(admin);
+    let cpu_before = cpu_ticks();
     let out = Command::new("pgbench")
         .args([
             "-n",
@@ -298,6 +331,7 @@ fn pgbench(admin: &str) -> anyhow::Result<f64> {
         .arg(script.path())
         .args(["-h", &url.0, "-p", &url.1, "-U", &url.2, &url.3])
         .output()?;
+    let busy = busy_share(cpu_before, cpu_ticks());
     conn.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))?;
     let text = String::from_utf8_lossy(&out.stdout);
     anyhow::ensure!(
@@ -309,6 +343,7 @@ fn pgbench(admin: &str) -> anyhow::Result<f64> {
         .find(|l| l.starts_with("tps = "))
         .and_then(|l| l.split_whitespace().nth(2))
         .and_then(|v| v.parse().ok())
+        .map(|tps| (tps, busy))
         .ok_or_else(|| anyhow::anyhow!("no tps in pgbench output: {text}"))
 }
 
@@ -454,16 +489,32 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// CPU time of the whole machine per operation, in microseconds.
+fn cpu_per_op(busy: f64, per_second: f64) -> f64 {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    busy * cores * 1e6 / per_second
+}
+
 fn row(label: &str, r: &LoadResult) -> String {
+    let rate = r.appends as f64 / r.elapsed.as_secs_f64();
     format!(
-        "| {label} | {:.0} appends/s | {} | {} | {} | {} | {} in {} |\n",
-        r.appends as f64 / r.elapsed.as_secs_f64(),
+        "| {label} | {rate:.0} appends/s | {:.0}% | {:.0} µs | {} | {} | {} | {} | {} in {} |\n",
+        r.busy * 100.0,
+        cpu_per_op(r.busy, rate),
         ms(r.p50),
         ms(r.p99),
         r.appends,
         r.errors,
         ms(r.max_checkpoint_lag),
         r.lag_samples
+    )
+}
+
+fn pgbench_row(tps: f64, busy: f64) -> String {
+    format!(
+        "| pgbench baseline: single-row INSERT transactions, {CLIENTS} clients, same PostgreSQL | {tps:.0} tps | {:.0}% | {:.0} µs | | | | | |\n",
+        busy * 100.0,
+        cpu_per_op(busy, tps)
     )
 }
 
@@ -476,6 +527,8 @@ fn main() -> anyhow::Result<()> {
         let r = http_appends(&pg_schema_url(&admin, &schema));
         pg.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))?;
         println!("{}", row("PostgreSQL", &r?));
+        let (tps, busy) = pgbench(&admin)?;
+        println!("{}", pgbench_row(tps, busy));
         return Ok(());
     }
     let v = verification()?;
@@ -488,7 +541,7 @@ fn main() -> anyhow::Result<()> {
     pg.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))?;
     let pg_result = pg_result?;
     eprintln!("PostgreSQL appends measured");
-    let tps = pgbench(&admin)?;
+    let (tps, busy) = pgbench(&admin)?;
     eprintln!("pgbench measured");
     let dir = tempfile::tempdir()?;
     let lite = http_appends(&format!(
@@ -501,15 +554,13 @@ fn main() -> anyhow::Result<()> {
     out.push_str(&format!(
         "Custody appends over HTTP, {CLIENTS} concurrent clients, {} s after a 2 s warm-up \
          (each client appends `note` entries to its own item; server log level `warn`):\n\n\
-         | database | throughput | p50 | p99 | appends | errors | max wait for a covering checkpoint |\n\
-         |---|---|---|---|---|---|---|\n",
+         | database | throughput | machine CPU busy | CPU per append | p50 | p99 | appends | errors | max wait for a covering checkpoint |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
         seconds()
     ));
     out.push_str(&row("PostgreSQL (durable commits)", &pg_result));
     out.push_str(&row("SQLite (WAL, synchronous=FULL)", &lite));
-    out.push_str(&format!(
-        "| pgbench baseline: single-row INSERT transactions, {CLIENTS} clients, same PostgreSQL | {tps:.0} tps | | | | | |\n"
-    ));
+    out.push_str(&pgbench_row(tps, busy));
     out.push_str(&format!(
         "\nVerification of {} entries (1,000 items × 100, one log of that size; each item as \
          `custody/verify` does it: stored bytes, hash, chain members, inclusion proof):\n\n\

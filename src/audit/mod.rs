@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 pub const FORMAT_VERSION: i64 = 1;
-const AUDIT_SEQUENCE_LOCK: i64 = 0x6175_6469_745f_6c6f;
+pub(crate) const AUDIT_SEQUENCE_LOCK: i64 = 0x6175_6469_745f_6c6f;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Actor {
@@ -172,10 +172,7 @@ fn locked_head(conn: &mut DbConn) -> ApiResult<(i64, Option<String>)> {
         .order(audit_log::seq.desc())
         .first(conn)
         .optional()?;
-    Ok(match head {
-        Some((seq, hash)) => (seq + 1, Some(hash)),
-        None => (0, None),
-    })
+    Ok(next_after(head))
 }
 
 /// Appends one entry. Must run inside `write_tx`: the chain's head is read and
@@ -193,7 +190,17 @@ pub fn append_all(conn: &mut DbConn, events: &[(Event, Outcome)]) -> ApiResult<(
     if events.is_empty() {
         return Ok(());
     }
-    let (mut seq, mut prev) = locked_head(conn)?;
+    let (seq, prev) = locked_head(conn)?;
+    insert_all(conn, &build_rows(seq, prev, events)?)
+}
+
+/// The entries that extend the chain whose next `seq` and head hash are given; for
+/// writers that already hold the chain's lock and read its head.
+pub(crate) fn build_rows(
+    mut seq: i64,
+    mut prev: Option<String>,
+    events: &[(Event, Outcome)],
+) -> ApiResult<Vec<AuditInsert>> {
     let mut rows = Vec::with_capacity(events.len());
     for (event, outcome) in events {
         let row = build_row(event, *outcome, seq, prev)?;
@@ -201,6 +208,10 @@ pub fn append_all(conn: &mut DbConn, events: &[(Event, Outcome)]) -> ApiResult<(
         seq += 1;
         rows.push(row);
     }
+    Ok(rows)
+}
+
+pub(crate) fn insert_all(conn: &mut DbConn, rows: &[AuditInsert]) -> ApiResult<()> {
     for chunk in rows.chunks(100) {
         let values: Vec<_> = chunk.iter().map(AuditInsert::values).collect();
         crate::insert_rows!(conn, audit_log::table, values)?;
@@ -208,17 +219,26 @@ pub fn append_all(conn: &mut DbConn, events: &[(Event, Outcome)]) -> ApiResult<(
     Ok(())
 }
 
-struct AuditInsert {
-    seq: i64,
-    at: NaiveDateTime,
-    action: &'static str,
-    outcome: &'static str,
-    actor: Option<Actor>,
-    subject_country: Option<String>,
-    case_id: Option<String>,
-    entry: String,
-    entry_hash: String,
-    prev_hash: Option<String>,
+/// The next `seq` of the chain and its head hash, from the last entry (if any).
+pub(crate) fn next_after(last: Option<(i64, String)>) -> (i64, Option<String>) {
+    match last {
+        Some((seq, hash)) => (seq + 1, Some(hash)),
+        None => (0, None),
+    }
+}
+
+/// One entry as stored: the canonical text, its hash and the searchable columns.
+pub(crate) struct AuditInsert {
+    pub(crate) seq: i64,
+    pub(crate) at: NaiveDateTime,
+    pub(crate) action: &'static str,
+    pub(crate) outcome: &'static str,
+    pub(crate) actor: Option<Actor>,
+    pub(crate) subject_country: Option<String>,
+    pub(crate) case_id: Option<String>,
+    pub(crate) entry: String,
+    pub(crate) entry_hash: String,
+    pub(crate) prev_hash: Option<String>,
 }
 
 type AuditValues<'a> = (

@@ -1,5 +1,6 @@
 //! Evidence items and the verifiable custody ledger (format: the custody log spec).
 
+mod batch_sql;
 pub mod entry;
 pub mod log;
 pub mod merkle;

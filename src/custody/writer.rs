@@ -16,7 +16,7 @@ use crate::cases::model::{CaseRow, Standing};
 use crate::db::schema::{
     case_participants, cases, custody_entries, evidence_access, evidence_items, users,
 };
-use crate::db::{DbConn, Pool, write_tx};
+use crate::db::{DbConn, Pool, locked_tx};
 use crate::error::{ApiError, ApiResult};
 use crate::observability::{Metrics, RequestMeta};
 use crate::reply::Reply;
@@ -77,11 +77,22 @@ pub struct CustodyWriter {
 }
 
 impl CustodyWriter {
+    /// Starts the two stages: the gate, which loads what the checks of a batch need
+    /// (principals, cases, standing), and the writer, which commits batches to the
+    /// log. The gate prepares the next batch while the writer commits the last.
     pub fn start(pool: Pool, signer: Arc<LogSigner>, metrics: Arc<Metrics>) -> CustodyWriter {
         let (sender, receiver) = mpsc::sync_channel::<Job>(QUEUE);
+        // A rendezvous: the gate hands a batch over only when the writer takes it, and
+        // meanwhile the jobs that arrive wait in the queue to form the next batch.
+        let (to_writer, batches) = mpsc::sync_channel::<Batch>(0);
+        let gate_pool = pool.clone();
+        std::thread::Builder::new()
+            .name("custody-gate".into())
+            .spawn(move || gate(gate_pool, receiver, to_writer))
+            .expect("starting the custody gate");
         std::thread::Builder::new()
             .name("custody-writer".into())
-            .spawn(move || run(pool, signer, metrics, receiver))
+            .spawn(move || run(pool, signer, metrics, batches))
             .expect("starting the custody writer");
         CustodyWriter { sender }
     }
@@ -106,7 +117,24 @@ impl CustodyWriter {
     }
 }
 
-fn run(pool: Pool, signer: Arc<LogSigner>, metrics: Arc<Metrics>, receiver: mpsc::Receiver<Job>) {
+/// Jobs on their way to the writer, with what their checks need.
+struct Batch {
+    jobs: Vec<Job>,
+    access: AccessData,
+}
+
+fn fail_all(jobs: Vec<Job>, message: &'static str) {
+    for job in jobs {
+        let _ = job
+            .reply
+            .send(Err(ApiError::Internal(anyhow::anyhow!(message))));
+    }
+}
+
+/// First stage: gathers the queued jobs and loads their principals and the cases of
+/// their items, outside the log's lock. A job submitted after another was
+/// acknowledged is always loaded after that one committed.
+fn gate(pool: Pool, receiver: mpsc::Receiver<Job>, writer: mpsc::SyncSender<Batch>) {
     while let Ok(first) = receiver.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -115,11 +143,47 @@ fn run(pool: Pool, signer: Arc<LogSigner>, metrics: Arc<Metrics>, receiver: mpsc
                 Err(_) => break,
             }
         }
+        let loaded = pool
+            .get()
+            .map_err(ApiError::from)
+            .and_then(|mut conn| load_access(&mut conn, &jobs));
+        match loaded {
+            Ok(access) => {
+                if let Err(mpsc::SendError(batch)) = writer.send(Batch { jobs, access }) {
+                    fail_all(batch.jobs, "the custody writer has stopped");
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, jobs = jobs.len(), "loading a custody batch's access failed");
+                fail_all(jobs, "the custody batch could not be checked");
+            }
+        }
+    }
+}
+
+fn run(pool: Pool, signer: Arc<LogSigner>, metrics: Arc<Metrics>, batches: mpsc::Receiver<Batch>) {
+    let mut cache = None;
+    while let Ok(Batch {
+        mut jobs,
+        mut access,
+    }) = batches.recv()
+    {
+        // Whatever else the gate has ready joins this commit.
+        while jobs.len() < MAX_BATCH {
+            match batches.try_recv() {
+                Ok(more) => {
+                    jobs.extend(more.jobs);
+                    access.merge(more.access);
+                }
+                Err(_) => break,
+            }
+        }
         let started = std::time::Instant::now();
         // A bug in one batch must not stop the log for good: answer its jobs with an
         // error and keep serving (the transaction was rolled back with the connection).
         let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            commit_batch(&pool, &signer, &jobs)
+            commit_batch(&pool, &signer, &jobs, &access, &mut cache)
         }))
         .unwrap_or_else(|_| {
             tracing::error!(jobs = jobs.len(), "custody batch panicked");
@@ -181,13 +245,40 @@ struct Pending {
     saves: Vec<(String, String, String, Reply)>,
 }
 
-fn commit_batch(pool: &Pool, signer: &LogSigner, jobs: &[Job]) -> Vec<ApiResult<Reply>> {
-    let attempt = pool
-        .get()
-        .map_err(ApiError::from)
-        .and_then(|mut conn| write_tx(&mut conn, |conn| apply_batch(conn, signer, jobs)));
+/// What the writer knows of the committed log: the frontier of its Merkle tree and
+/// recently touched items. It is valid while the log in the database still has
+/// `size` entries: only the log's writers change an item's derived state, and every
+/// such change appends an entry. Another instance appending makes it stale, and a
+/// failed batch discards it.
+struct LogCache {
+    size: u64,
+    nodes: HashMap<NodeId, Hash>,
+    items: HashMap<String, EvidenceRow>,
+}
+
+/// Items kept between batches at most (each a few hundred bytes).
+const CACHED_ITEMS: usize = 4096;
+
+fn commit_batch(
+    pool: &Pool,
+    signer: &LogSigner,
+    jobs: &[Job],
+    access: &AccessData,
+    cache: &mut Option<LogCache>,
+) -> Vec<ApiResult<Reply>> {
+    let known = cache.take();
+    let attempt = pool.get().map_err(ApiError::from).and_then(|mut conn| {
+        locked_tx(
+            &mut conn,
+            &[CUSTODY_LOG_LOCK, audit::AUDIT_SEQUENCE_LOCK],
+            |conn| apply_batch(conn, signer, jobs, access, known),
+        )
+    });
     match attempt {
-        Ok(results) => results,
+        Ok((results, next)) => {
+            *cache = Some(next);
+            results
+        }
         Err(e) => {
             tracing::error!(error = %e, jobs = jobs.len(), "custody batch failed");
             jobs.iter()
@@ -201,40 +292,69 @@ fn commit_batch(pool: &Pool, signer: &LogSigner, jobs: &[Job]) -> Vec<ApiResult<
     }
 }
 
+#[derive(diesel::QueryableByName)]
+struct Heads {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    log_max: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    audit_seq: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    audit_hash: Option<String>,
+}
+
+/// The heads of the custody log and of the audit chain, read in one round trip after
+/// their locks are held.
+fn read_heads(conn: &mut DbConn) -> ApiResult<(u64, (i64, Option<String>))> {
+    let heads: Heads = diesel::sql_query(
+        "SELECT (SELECT max(log_index) FROM custody_entries) AS log_max, \
+         (SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1) AS audit_seq, \
+         (SELECT entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS audit_hash",
+    )
+    .get_result(conn)?;
+    let size = heads.log_max.map(|m| m as u64 + 1).unwrap_or(0);
+    let audit = audit::next_after(heads.audit_seq.zip(heads.audit_hash));
+    Ok((size, audit))
+}
+
 fn apply_batch(
     conn: &mut DbConn,
     signer: &LogSigner,
     jobs: &[Job],
-) -> ApiResult<Vec<ApiResult<Reply>>> {
-    crate::db::lock_sequence(conn, CUSTODY_LOG_LOCK)?;
-    let start = log::size(conn)?;
-    let frontier = if start == 0 {
-        Default::default()
-    } else {
-        merkle::nodes_for(&[(0, start)])
+    access: &AccessData,
+    known: Option<LogCache>,
+) -> ApiResult<(Vec<ApiResult<Reply>>, LogCache)> {
+    let (start, audit_head) = read_heads(conn)?;
+    let (mut nodes, mut items) = match known {
+        Some(cache) if cache.size == start => (cache.nodes, cache.items),
+        _ => {
+            let frontier = if start == 0 {
+                Default::default()
+            } else {
+                merkle::nodes_for(&[(0, start)])
+            };
+            (log::load_nodes(conn, &frontier)?, HashMap::new())
+        }
     };
-    let mut nodes = log::load_nodes(conn, &frontier)?;
-    let ids: Vec<&str> = jobs
+    let missing: Vec<&str> = jobs
         .iter()
         .filter_map(|j| match &j.op {
-            Op::Append(a) => Some(a.evidence_id.as_str()),
-            Op::Register(_) => None,
+            Op::Append(a) if !items.contains_key(&a.evidence_id) => Some(a.evidence_id.as_str()),
+            _ => None,
         })
         .collect();
-    let mut items: HashMap<String, EvidenceRow> = evidence_items::table
-        .filter(evidence_items::id.eq_any(&ids))
-        .select(EvidenceRow::as_select())
-        .load::<EvidenceRow>(conn)?
-        .into_iter()
-        .map(|r| (r.id.clone(), r))
-        .collect();
+    if !missing.is_empty() {
+        let loaded = evidence_items::table
+            .filter(evidence_items::id.eq_any(&missing))
+            .select(EvidenceRow::as_select())
+            .load::<EvidenceRow>(conn)?;
+        items.extend(loaded.into_iter().map(|r| (r.id.clone(), r)));
+    }
     let mut touched: Vec<String> = Vec::new();
     let mut pending = Pending::default();
     let mut keys_in_batch: HashMap<(String, String), (String, usize)> = HashMap::new();
     let mut results: Vec<ApiResult<Reply>> = Vec::with_capacity(jobs.len());
     let mut size = start;
 
-    let access = load_access(conn, jobs, &items)?;
     for job in jobs {
         let (actor, mut event, principal) = match &job.who {
             Who::Checked { actor, event } => (actor.clone(), event.clone(), None),
@@ -292,7 +412,7 @@ fn apply_batch(
         }
         let mut grant = None;
         if let (Some(principal), Op::Append(app)) = (principal, &job.op) {
-            match authorize(conn, principal, app, &items, &access, &mut event) {
+            match authorize(conn, principal, app, &items, access, &mut event) {
                 Ok(g) => grant = g,
                 Err(e) => {
                     if audit::is_refusal(&e) {
@@ -380,10 +500,12 @@ fn apply_batch(
         results.push(Ok(reply));
     }
 
+    let audit_rows = audit::build_rows(audit_head.0, audit_head.1, &pending.audit)?;
     if size == start {
         // Nothing appended: only refusals, if any, to record.
-        audit::append_all(conn, &pending.audit)?;
-        return Ok(results);
+        audit::insert_all(conn, &audit_rows)?;
+        let cache = LogCache { size, nodes, items };
+        return Ok((results, cache));
     }
     for id in &pending.new_items {
         diesel::insert_into(evidence_items::table)
@@ -395,28 +517,7 @@ fn apply_batch(
         .filter(|id| !pending.new_items.contains(id))
         .map(|id| &items[id])
         .collect();
-    for chunk in updated.chunks(100) {
-        update_derived(conn, chunk)?;
-    }
     let now = crate::db::now();
-    for chunk in pending.entries.chunks(200) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|(index, evidence_id, seq, event_type, canonical, hash)| {
-                (
-                    custody_entries::log_index.eq(*index),
-                    custody_entries::evidence_id.eq(evidence_id),
-                    custody_entries::seq.eq(*seq),
-                    custody_entries::entry_type.eq(*event_type),
-                    custody_entries::canonical.eq(canonical),
-                    custody_entries::entry_hash.eq(hash),
-                    custody_entries::created_at.eq(now),
-                )
-            })
-            .collect();
-        crate::insert_rows!(conn, custody_entries::table, rows)?;
-    }
-    log::insert_nodes(conn, &pending.nodes)?;
     let granted: HashSet<&(String, String)> = pending.grants.iter().collect();
     for (evidence_id, agency_id) in granted {
         let exists: bool = diesel::select(diesel::dsl::exists(
@@ -436,11 +537,124 @@ fn apply_batch(
     for (user, key, hash, reply) in &pending.saves {
         crate::idempotency::save(conn, user, key, hash, reply)?;
     }
-    audit::append_all(conn, &pending.audit)?;
     let root = merkle::range_hash(0, size, &nodes)
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the log frontier is incomplete")))?;
-    log::store_checkpoint(conn, size, &root, &signer.sign_checkpoint(size, &root))?;
-    Ok(results)
+    let note = signer.sign_checkpoint(size, &root);
+    if let DbConn::Postgresql(pg) = conn {
+        let write = pg_batch(&updated, &pending, &audit_rows, now, size, &root, note);
+        let changed = write.run(pg)?;
+        if changed != updated.len() as i64 {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "updated {changed} of {} evidence items",
+                updated.len()
+            )));
+        }
+    } else {
+        write_each(conn, &updated, &pending, &audit_rows, now)?;
+        log::store_checkpoint(conn, size, &root, &note)?;
+    }
+    let keep = merkle::nodes_for(&[(0, size)]);
+    nodes.retain(|id, _| keep.contains(id));
+    if items.len() > CACHED_ITEMS {
+        items.clear();
+    }
+    let cache = LogCache { size, nodes, items };
+    Ok((results, cache))
+}
+
+/// The batch's writes as one PostgreSQL statement.
+fn pg_batch(
+    updated: &[&EvidenceRow],
+    pending: &Pending,
+    audit_rows: &[audit::AuditInsert],
+    now: chrono::NaiveDateTime,
+    size: u64,
+    root: &Hash,
+    note: String,
+) -> super::batch_sql::BatchWrite {
+    let mut w = super::batch_sql::BatchWrite {
+        created_at: now,
+        tree_size: size as i64,
+        root_hash: hex::encode(root),
+        note,
+        ..Default::default()
+    };
+    for row in updated {
+        w.item_id.push(row.id.clone());
+        w.item_status.push(row.status.clone());
+        w.item_custodian_user_id.push(row.custodian_user_id.clone());
+        w.item_custodian_agency_id
+            .push(row.custodian_agency_id.clone());
+        w.item_pending_agency_id.push(row.pending_agency_id.clone());
+        w.item_pending_custodian_id
+            .push(row.pending_custodian_id.clone());
+        w.item_integrity_alert.push(row.integrity_alert);
+        w.item_last_seq.push(row.last_seq);
+        w.item_last_hash.push(row.last_hash.clone());
+    }
+    for (index, evidence_id, seq, event_type, canonical, hash) in &pending.entries {
+        w.entry_log_index.push(*index);
+        w.entry_evidence_id.push(evidence_id.clone());
+        w.entry_seq.push(*seq);
+        w.entry_type.push((*event_type).to_owned());
+        w.entry_canonical.push(canonical.clone());
+        w.entry_hash.push(hash.clone());
+    }
+    for (id, hash) in &pending.nodes {
+        w.node_level.push(id.level as i32);
+        w.node_idx.push(id.index as i64);
+        w.node_hash.push(hash.to_vec());
+    }
+    for row in audit_rows {
+        let actor = row.actor.as_ref();
+        w.audit_seq.push(row.seq);
+        w.audit_at.push(row.at);
+        w.audit_action.push(row.action.to_owned());
+        w.audit_outcome.push(row.outcome.to_owned());
+        w.audit_actor_user_id.push(actor.map(|a| a.user_id.clone()));
+        w.audit_actor_agency_id
+            .push(actor.map(|a| a.agency_id.clone()));
+        w.audit_actor_country.push(actor.map(|a| a.country.clone()));
+        w.audit_subject_country.push(row.subject_country.clone());
+        w.audit_case_id.push(row.case_id.clone());
+        w.audit_entry.push(row.entry.clone());
+        w.audit_entry_hash.push(row.entry_hash.clone());
+        w.audit_prev_hash.push(row.prev_hash.clone());
+    }
+    w
+}
+
+/// The batch's writes one table at a time (SQLite, where a statement costs no round
+/// trip).
+fn write_each(
+    conn: &mut DbConn,
+    updated: &[&EvidenceRow],
+    pending: &Pending,
+    audit_rows: &[audit::AuditInsert],
+    now: chrono::NaiveDateTime,
+) -> ApiResult<()> {
+    for chunk in updated.chunks(100) {
+        update_derived(conn, chunk)?;
+    }
+    for chunk in pending.entries.chunks(200) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(index, evidence_id, seq, event_type, canonical, hash)| {
+                (
+                    custody_entries::log_index.eq(*index),
+                    custody_entries::evidence_id.eq(evidence_id),
+                    custody_entries::seq.eq(*seq),
+                    custody_entries::entry_type.eq(*event_type),
+                    custody_entries::canonical.eq(canonical),
+                    custody_entries::entry_hash.eq(hash),
+                    custody_entries::created_at.eq(now),
+                )
+            })
+            .collect();
+        crate::insert_rows!(conn, custody_entries::table, rows)?;
+    }
+    log::insert_nodes(conn, &pending.nodes)?;
+    audit::insert_all(conn, audit_rows)
 }
 
 fn register(
@@ -519,16 +733,24 @@ fn update_derived(conn: &mut DbConn, rows: &[&EvidenceRow]) -> ApiResult<()> {
 #[derive(Default)]
 struct AccessData {
     principals: HashMap<(String, String), Principal>,
+    /// Case of each item.
+    item_cases: HashMap<String, String>,
     cases: HashMap<String, CaseRow>,
     standing: HashMap<(String, String), String>,
     transferred: HashSet<(String, String)>,
 }
 
-fn load_access(
-    conn: &mut DbConn,
-    jobs: &[Job],
-    items: &HashMap<String, EvidenceRow>,
-) -> ApiResult<AccessData> {
+impl AccessData {
+    fn merge(&mut self, other: AccessData) {
+        self.principals.extend(other.principals);
+        self.item_cases.extend(other.item_cases);
+        self.cases.extend(other.cases);
+        self.standing.extend(other.standing);
+        self.transferred.extend(other.transferred);
+    }
+}
+
+fn load_access(conn: &mut DbConn, jobs: &[Job]) -> ApiResult<AccessData> {
     let sessions: Vec<(String, String)> = jobs
         .iter()
         .filter_map(|j| match &j.who {
@@ -541,15 +763,25 @@ fn load_access(
     }
     let principals = crate::auth::load_principals(conn, &sessions)?;
     let agencies: Vec<&str> = principals.values().map(|p| p.agency_id.as_str()).collect();
-    let case_ids: Vec<&str> = items.values().map(|i| i.case_id.as_str()).collect();
-    let item_ids: Vec<&str> = items.keys().map(String::as_str).collect();
-    let cases: HashMap<String, CaseRow> = cases::table
-        .filter(cases::id.eq_any(&case_ids))
-        .select(CaseRow::as_select())
-        .load::<CaseRow>(conn)?
-        .into_iter()
-        .map(|c| (c.id.clone(), c))
+    let item_ids: Vec<&str> = jobs
+        .iter()
+        .filter_map(|j| match &j.op {
+            Op::Append(a) => Some(a.evidence_id.as_str()),
+            Op::Register(_) => None,
+        })
         .collect();
+    let mut item_cases = HashMap::new();
+    let mut cases = HashMap::new();
+    for (item, case) in evidence_items::table
+        .inner_join(cases::table)
+        .filter(evidence_items::id.eq_any(&item_ids))
+        .select((evidence_items::id, CaseRow::as_select()))
+        .load::<(String, CaseRow)>(conn)?
+    {
+        item_cases.insert(item, case.id.clone());
+        cases.insert(case.id.clone(), case);
+    }
+    let case_ids: Vec<&str> = cases.keys().map(String::as_str).collect();
     let standing = case_participants::table
         .filter(case_participants::case_id.eq_any(&case_ids))
         .filter(case_participants::agency_id.eq_any(&agencies))
@@ -571,6 +803,7 @@ fn load_access(
         .collect();
     Ok(AccessData {
         principals,
+        item_cases,
         cases,
         standing,
         transferred,
@@ -590,7 +823,11 @@ fn authorize(
     event: &mut Event,
 ) -> ApiResult<Option<String>> {
     let item = items.get(&app.evidence_id).ok_or(ApiError::NotFound)?;
-    let case = access.cases.get(&item.case_id).ok_or(ApiError::NotFound)?;
+    let case = access
+        .item_cases
+        .get(&item.id)
+        .and_then(|case| access.cases.get(case))
+        .ok_or(ApiError::NotFound)?;
     event.case_id = Some(case.id.clone());
     event.subject = Some(Subject::new(
         "evidence",

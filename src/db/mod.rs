@@ -178,6 +178,45 @@ where
     }
 }
 
+/// A write transaction that holds the given advisory locks from its start. On
+/// PostgreSQL, `BEGIN` and the locks go to the server in one round trip; on SQLite,
+/// `BEGIN IMMEDIATE` already holds the only write lock. `f` must not open a nested
+/// transaction. Locks must always be taken in the same order by every caller.
+pub fn locked_tx<T, E, F>(conn: &mut DbConn, locks: &[i64], f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let begin = match conn.backend() {
+        Backend::Postgres => std::iter::once("BEGIN".to_owned())
+            .chain(
+                locks
+                    .iter()
+                    .map(|key| format!("SELECT pg_advisory_xact_lock({key})")),
+            )
+            .collect::<Vec<_>>()
+            .join("; "),
+        Backend::Sqlite => "BEGIN IMMEDIATE".to_owned(),
+    };
+    if let Err(e) = conn.batch_execute(&begin) {
+        let _ = conn.batch_execute("ROLLBACK");
+        return Err(e.into());
+    }
+    match f(conn) {
+        Ok(value) => match conn.batch_execute("COMMIT") {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = conn.batch_execute("ROLLBACK");
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            let _ = conn.batch_execute("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
 /// Serialises writers of one global sequence (the audit chain) for the rest of the
 /// transaction. SQLite needs nothing: `write_tx` already holds its only write lock.
 pub fn lock_sequence(conn: &mut DbConn, key: i64) -> QueryResult<()> {
