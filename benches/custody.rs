@@ -160,6 +160,55 @@ async fn post(client: &awc::Client, url: &str, token: &str, body: &Value) -> (u1
     )
 }
 
+/// One keep-alive HTTP/1.1 connection sending the same append again and again until
+/// `stop`: a load generator about as lean as pgbench's client, so that the client's
+/// own CPU takes as little as possible from the server on this shared machine. Each
+/// response is read whole; an append counts when it is `201` with an entry's
+/// `log_index` in its body.
+async fn lean_client(host: String, request: Vec<u8>, stop: Instant) -> (Vec<Duration>, usize) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = actix_web::rt::net::TcpStream::connect(&host)
+        .await
+        .expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
+    while Instant::now() < stop {
+        let t = Instant::now();
+        stream.write_all(&request).await.expect("send");
+        buf.clear();
+        let (head_end, length) = loop {
+            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = std::str::from_utf8(&buf[..end]).expect("response head");
+                let length = head
+                    .lines()
+                    .filter_map(|l| l.split_once(':'))
+                    .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                    .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+                    .expect("content-length");
+                break (end + 4, length);
+            }
+            let n = stream.read_buf(&mut buf).await.expect("receive");
+            assert!(n > 0, "the server closed the connection");
+        };
+        while buf.len() < head_end + length {
+            let n = stream.read_buf(&mut buf).await.expect("receive");
+            assert!(n > 0, "the server closed the connection");
+        }
+        let created = buf.starts_with(b"HTTP/1.1 201 ")
+            && buf[head_end..head_end + length]
+                .windows(12)
+                .any(|w| w == b"\"log_index\":");
+        if created {
+            latencies.push(t.elapsed());
+        } else {
+            errors += 1;
+        }
+    }
+    (latencies, errors)
+}
+
 async fn load(base: String) -> LoadResult {
     let client = awc::Client::builder()
         .timeout(Duration::from_secs(30))
@@ -198,33 +247,25 @@ async fn load(base: String) -> LoadResult {
         items.push(item["id"].as_str().unwrap().to_owned());
     }
 
+    let host = base.trim_start_matches("http://").to_owned();
     let run = |secs: u64| {
-        let client = client.clone();
         let tokens = tokens.clone();
         let items = items.clone();
-        let base = base.clone();
+        let host = host.clone();
         async move {
             let stop = Instant::now() + Duration::from_secs(secs);
             let workers = (0..CLIENTS).map(|c| {
-                let client = client.clone();
-                let token = tokens[c % tokens.len()].clone();
-                let url = format!("{base}/api/v1/evidence/{}/custody", items[c]);
-                async move {
-                    let mut latencies = Vec::new();
-                    let mut errors = 0;
-                    let body =
-                        json!({"type": "note", "reason": "benchmark", "details": {"client": c}});
-                    while Instant::now() < stop {
-                        let t = Instant::now();
-                        let (status, _) = post(&client, &url, &token, &body).await;
-                        if status == 201 {
-                            latencies.push(t.elapsed());
-                        } else {
-                            errors += 1;
-                        }
-                    }
-                    (latencies, errors)
-                }
+                let body = json!({"type": "note", "reason": "benchmark", "details": {"client": c}})
+                    .to_string();
+                let request = format!(
+                    "POST /api/v1/evidence/{}/custody HTTP/1.1\r\nHost: {host}\r\n\
+                     Authorization: Bearer {}\r\nContent-Type: application/json\r\n\
+                     Content-Length: {}\r\n\r\n{body}",
+                    items[c],
+                    tokens[c % tokens.len()],
+                    body.len()
+                );
+                lean_client(host.clone(), request.into_bytes(), stop)
             });
             let started = Instant::now();
             let results = futures_util::future::join_all(workers).await;

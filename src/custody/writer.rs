@@ -77,22 +77,15 @@ pub struct CustodyWriter {
 }
 
 impl CustodyWriter {
-    /// Starts the two stages: the gate, which loads what the checks of a batch need
-    /// (principals, cases, standing), and the writer, which commits batches to the
-    /// log. The gate prepares the next batch while the writer commits the last.
+    /// Starts the writer and its helper that loads what the checks of a batch need
+    /// (principals, cases, standing) on a second connection, while the writer opens
+    /// the batch's transaction.
     pub fn start(pool: Pool, signer: Arc<LogSigner>, metrics: Arc<Metrics>) -> CustodyWriter {
         let (sender, receiver) = mpsc::sync_channel::<Job>(QUEUE);
-        // A rendezvous: the gate hands a batch over only when the writer takes it, and
-        // meanwhile the jobs that arrive wait in the queue to form the next batch.
-        let (to_writer, batches) = mpsc::sync_channel::<Batch>(0);
-        let gate_pool = pool.clone();
-        std::thread::Builder::new()
-            .name("custody-gate".into())
-            .spawn(move || gate(gate_pool, receiver, to_writer))
-            .expect("starting the custody gate");
+        let loader = AccessLoader::start(pool.clone());
         std::thread::Builder::new()
             .name("custody-writer".into())
-            .spawn(move || run(pool, signer, metrics, batches))
+            .spawn(move || run(pool, signer, metrics, receiver, loader))
             .expect("starting the custody writer");
         CustodyWriter { sender }
     }
@@ -117,24 +110,82 @@ impl CustodyWriter {
     }
 }
 
-/// Jobs on their way to the writer, with what their checks need.
-struct Batch {
-    jobs: Vec<Job>,
-    access: AccessData,
+/// What a batch's checks need loaded, and where to send it.
+struct AccessRequest {
+    sessions: Vec<(String, String)>,
+    items: Vec<String>,
+    answer: mpsc::SyncSender<ApiResult<AccessData>>,
 }
 
-fn fail_all(jobs: Vec<Job>, message: &'static str) {
-    for job in jobs {
-        let _ = job
-            .reply
-            .send(Err(ApiError::Internal(anyhow::anyhow!(message))));
+/// The writer's helper: loads a batch's principals, the cases of its items, their
+/// standing and transfers on its own connection, in parallel with the writer's
+/// first round trips. It reads outside the log's lock, like any request handler's
+/// checks; a job submitted after another was acknowledged is loaded after that one
+/// committed.
+struct AccessLoader {
+    requests: mpsc::SyncSender<AccessRequest>,
+}
+
+impl AccessLoader {
+    fn start(pool: Pool) -> AccessLoader {
+        let (requests, incoming) = mpsc::sync_channel::<AccessRequest>(1);
+        std::thread::Builder::new()
+            .name("custody-access".into())
+            .spawn(move || {
+                for request in incoming {
+                    let loaded = pool.get().map_err(ApiError::from).and_then(|mut conn| {
+                        load_access(&mut conn, &request.sessions, &request.items)
+                    });
+                    let _ = request.answer.send(loaded);
+                }
+            })
+            .expect("starting the custody access loader");
+        AccessLoader { requests }
+    }
+
+    /// Starts loading for these jobs; the answer arrives on the returned receiver.
+    fn request(&self, jobs: &[Job]) -> mpsc::Receiver<ApiResult<AccessData>> {
+        let (answer, receiver) = mpsc::sync_channel(1);
+        let sessions: Vec<(String, String)> = jobs
+            .iter()
+            .filter_map(|j| match &j.who {
+                Who::Token { claims, .. } => Some((claims.sub.clone(), claims.sid.clone())),
+                Who::Checked { .. } => None,
+            })
+            .collect();
+        if sessions.is_empty() {
+            let _ = answer.send(Ok(AccessData::default()));
+            return receiver;
+        }
+        let items = jobs
+            .iter()
+            .filter_map(|j| match &j.op {
+                Op::Append(a) => Some(a.evidence_id.clone()),
+                Op::Register(_) => None,
+            })
+            .collect();
+        let request = AccessRequest {
+            sessions,
+            items,
+            answer,
+        };
+        if let Err(mpsc::SendError(request)) = self.requests.send(request) {
+            let _ = request.answer.send(Err(ApiError::Internal(anyhow::anyhow!(
+                "the custody access loader has stopped"
+            ))));
+        }
+        receiver
     }
 }
 
-/// First stage: gathers the queued jobs and loads their principals and the cases of
-/// their items, outside the log's lock. A job submitted after another was
-/// acknowledged is always loaded after that one committed.
-fn gate(pool: Pool, receiver: mpsc::Receiver<Job>, writer: mpsc::SyncSender<Batch>) {
+fn run(
+    pool: Pool,
+    signer: Arc<LogSigner>,
+    metrics: Arc<Metrics>,
+    receiver: mpsc::Receiver<Job>,
+    loader: AccessLoader,
+) {
+    let mut cache = None;
     while let Ok(first) = receiver.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -143,42 +194,7 @@ fn gate(pool: Pool, receiver: mpsc::Receiver<Job>, writer: mpsc::SyncSender<Batc
                 Err(_) => break,
             }
         }
-        let loaded = pool
-            .get()
-            .map_err(ApiError::from)
-            .and_then(|mut conn| load_access(&mut conn, &jobs));
-        match loaded {
-            Ok(access) => {
-                if let Err(mpsc::SendError(batch)) = writer.send(Batch { jobs, access }) {
-                    fail_all(batch.jobs, "the custody writer has stopped");
-                    return;
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, jobs = jobs.len(), "loading a custody batch's access failed");
-                fail_all(jobs, "the custody batch could not be checked");
-            }
-        }
-    }
-}
-
-fn run(pool: Pool, signer: Arc<LogSigner>, metrics: Arc<Metrics>, batches: mpsc::Receiver<Batch>) {
-    let mut cache = None;
-    while let Ok(Batch {
-        mut jobs,
-        mut access,
-    }) = batches.recv()
-    {
-        // Whatever else the gate has ready joins this commit.
-        while jobs.len() < MAX_BATCH {
-            match batches.try_recv() {
-                Ok(more) => {
-                    jobs.extend(more.jobs);
-                    access.merge(more.access);
-                }
-                Err(_) => break,
-            }
-        }
+        let access = loader.request(&jobs);
         let started = std::time::Instant::now();
         // A bug in one batch must not stop the log for good: answer its jobs with an
         // error and keep serving (the transaction was rolled back with the connection).
@@ -263,7 +279,7 @@ fn commit_batch(
     pool: &Pool,
     signer: &LogSigner,
     jobs: &[Job],
-    access: &AccessData,
+    access: &mpsc::Receiver<ApiResult<AccessData>>,
     cache: &mut Option<LogCache>,
 ) -> Vec<ApiResult<Reply>> {
     let known = cache.take();
@@ -320,7 +336,7 @@ fn apply_batch(
     conn: &mut DbConn,
     signer: &LogSigner,
     jobs: &[Job],
-    access: &AccessData,
+    access: &mpsc::Receiver<ApiResult<AccessData>>,
     known: Option<LogCache>,
 ) -> ApiResult<(Vec<ApiResult<Reply>>, LogCache)> {
     let (start, audit_head) = read_heads(conn)?;
@@ -349,6 +365,10 @@ fn apply_batch(
             .load::<EvidenceRow>(conn)?;
         items.extend(loaded.into_iter().map(|r| (r.id.clone(), r)));
     }
+    let access = access.recv().map_err(|_| {
+        ApiError::Internal(anyhow::anyhow!("the custody access loader dropped a batch"))
+    })??;
+    let access = &access;
     let mut touched: Vec<String> = Vec::new();
     let mut pending = Pending::default();
     let mut keys_in_batch: HashMap<(String, String), (String, usize)> = HashMap::new();
@@ -740,41 +760,18 @@ struct AccessData {
     transferred: HashSet<(String, String)>,
 }
 
-impl AccessData {
-    fn merge(&mut self, other: AccessData) {
-        self.principals.extend(other.principals);
-        self.item_cases.extend(other.item_cases);
-        self.cases.extend(other.cases);
-        self.standing.extend(other.standing);
-        self.transferred.extend(other.transferred);
-    }
-}
-
-fn load_access(conn: &mut DbConn, jobs: &[Job]) -> ApiResult<AccessData> {
-    let sessions: Vec<(String, String)> = jobs
-        .iter()
-        .filter_map(|j| match &j.who {
-            Who::Token { claims, .. } => Some((claims.sub.clone(), claims.sid.clone())),
-            Who::Checked { .. } => None,
-        })
-        .collect();
-    if sessions.is_empty() {
-        return Ok(AccessData::default());
-    }
-    let principals = crate::auth::load_principals(conn, &sessions)?;
+fn load_access(
+    conn: &mut DbConn,
+    sessions: &[(String, String)],
+    item_ids: &[String],
+) -> ApiResult<AccessData> {
+    let principals = crate::auth::load_principals(conn, sessions)?;
     let agencies: Vec<&str> = principals.values().map(|p| p.agency_id.as_str()).collect();
-    let item_ids: Vec<&str> = jobs
-        .iter()
-        .filter_map(|j| match &j.op {
-            Op::Append(a) => Some(a.evidence_id.as_str()),
-            Op::Register(_) => None,
-        })
-        .collect();
     let mut item_cases = HashMap::new();
     let mut cases = HashMap::new();
     for (item, case) in evidence_items::table
         .inner_join(cases::table)
-        .filter(evidence_items::id.eq_any(&item_ids))
+        .filter(evidence_items::id.eq_any(item_ids))
         .select((evidence_items::id, CaseRow::as_select()))
         .load::<(String, CaseRow)>(conn)?
     {
@@ -795,7 +792,7 @@ fn load_access(conn: &mut DbConn, jobs: &[Job]) -> ApiResult<AccessData> {
         .map(|(case, agency, access)| ((case, agency), access))
         .collect();
     let transferred = evidence_access::table
-        .filter(evidence_access::evidence_id.eq_any(&item_ids))
+        .filter(evidence_access::evidence_id.eq_any(item_ids))
         .filter(evidence_access::agency_id.eq_any(&agencies))
         .select((evidence_access::evidence_id, evidence_access::agency_id))
         .load::<(String, String)>(conn)?
