@@ -16,11 +16,12 @@ use crate::cases::model::{CaseRow, Standing};
 use crate::db::schema::{
     case_participants, cases, custody_entries, evidence_access, evidence_items, users,
 };
-use crate::db::{DbConn, Pool, locked_tx};
+use crate::db::{DbConn, Pool, PooledConn};
 use crate::error::{ApiError, ApiResult};
 use crate::observability::{Metrics, RequestMeta};
 use crate::reply::Reply;
 use actix_web::http::StatusCode;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -178,6 +179,57 @@ impl AccessLoader {
     }
 }
 
+/// A batch whose writes are done, on its way to COMMIT and to its replies.
+struct Finishing {
+    conn: PooledConn,
+    jobs: Vec<Job>,
+    results: Vec<ApiResult<Reply>>,
+    started: std::time::Instant,
+}
+
+fn fail_all(jobs: Vec<Job>, message: &'static str) {
+    for job in jobs {
+        let _ = job
+            .reply
+            .send(Err(ApiError::Internal(anyhow::anyhow!(message))));
+    }
+}
+
+/// The last step of a batch, on its own thread: COMMIT, then the replies. The writer
+/// meanwhile opens the next batch's transaction, whose locks it gets the moment this
+/// one commits, so the commit's round trip and the replies are off the log's critical
+/// path. Nothing is acknowledged before its COMMIT returns.
+fn finisher(
+    batches: mpsc::Receiver<Finishing>,
+    outcomes: mpsc::SyncSender<bool>,
+    metrics: Arc<Metrics>,
+) {
+    for mut batch in batches {
+        let committed = match batch.conn.batch_execute("COMMIT") {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, jobs = batch.jobs.len(), "custody batch did not commit");
+                let _ = batch.conn.batch_execute("ROLLBACK");
+                false
+            }
+        };
+        drop(batch.conn);
+        // The writer learns the outcome before it trusts what it cached of this batch.
+        let _ = outcomes.send(committed);
+        metrics.custody_batch_size.observe(batch.jobs.len() as f64);
+        metrics
+            .custody_batch_seconds
+            .observe(batch.started.elapsed().as_secs_f64());
+        if committed {
+            for (job, result) in batch.jobs.into_iter().zip(batch.results) {
+                let _ = job.reply.send(result);
+            }
+        } else {
+            fail_all(batch.jobs, "the custody batch did not commit");
+        }
+    }
+}
+
 fn run(
     pool: Pool,
     signer: Arc<LogSigner>,
@@ -185,7 +237,14 @@ fn run(
     receiver: mpsc::Receiver<Job>,
     loader: AccessLoader,
 ) {
-    let mut cache = None;
+    let (to_finisher, finishing) = mpsc::sync_channel::<Finishing>(1);
+    let (outcome_sender, outcomes) = mpsc::sync_channel::<bool>(1);
+    std::thread::Builder::new()
+        .name("custody-commit".into())
+        .spawn(move || finisher(finishing, outcome_sender, metrics))
+        .expect("starting the custody committer");
+    let mut cache: Option<LogCache> = None;
+    let mut in_flight = false;
     while let Ok(first) = receiver.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -196,27 +255,54 @@ fn run(
         }
         let access = loader.request(&jobs);
         let started = std::time::Instant::now();
-        // A bug in one batch must not stop the log for good: answer its jobs with an
-        // error and keep serving (the transaction was rolled back with the connection).
-        let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            commit_batch(&pool, &signer, &jobs, &access, &mut cache)
-        }))
-        .unwrap_or_else(|_| {
-            tracing::error!(jobs = jobs.len(), "custody batch panicked");
-            jobs.iter()
-                .map(|_| {
-                    Err(ApiError::Internal(anyhow::anyhow!(
-                        "the custody batch failed"
-                    )))
-                })
-                .collect()
+        // The locks are granted once the previous batch's transaction has ended.
+        let conn = pool.get().map_err(ApiError::from).and_then(|mut conn| {
+            crate::db::begin_locked(&mut conn, &[CUSTODY_LOG_LOCK, audit::AUDIT_SEQUENCE_LOCK])?;
+            Ok(conn)
         });
-        metrics.custody_batch_size.observe(jobs.len() as f64);
-        metrics
-            .custody_batch_seconds
-            .observe(started.elapsed().as_secs_f64());
-        for (job, result) in jobs.into_iter().zip(results) {
-            let _ = job.reply.send(result);
+        if std::mem::take(&mut in_flight) && !outcomes.recv().unwrap_or(false) {
+            // What was cached of a batch that did not commit is not the log.
+            cache = None;
+        }
+        let mut conn = match conn {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::error!(error = %e, jobs = jobs.len(), "custody batch could not begin");
+                fail_all(jobs, "the custody batch could not begin");
+                continue;
+            }
+        };
+        // A bug in one batch must not stop the log for good: answer its jobs with an
+        // error, roll back and keep serving.
+        let known = cache.take();
+        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            apply_batch(&mut conn, &signer, &jobs, &access, known)
+        }));
+        match applied {
+            Ok(Ok((results, next))) => {
+                cache = Some(next);
+                let batch = Finishing {
+                    conn,
+                    jobs,
+                    results,
+                    started,
+                };
+                if let Err(mpsc::SendError(batch)) = to_finisher.send(batch) {
+                    fail_all(batch.jobs, "the custody committer has stopped");
+                    return;
+                }
+                in_flight = true;
+            }
+            Ok(Err(e)) => {
+                let _ = conn.batch_execute("ROLLBACK");
+                tracing::error!(error = %e, jobs = jobs.len(), "custody batch failed");
+                fail_all(jobs, "the custody batch did not commit");
+            }
+            Err(_) => {
+                let _ = conn.batch_execute("ROLLBACK");
+                tracing::error!(jobs = jobs.len(), "custody batch panicked");
+                fail_all(jobs, "the custody batch failed");
+            }
         }
     }
 }
@@ -275,61 +361,30 @@ struct LogCache {
 /// Items kept between batches at most (each a few hundred bytes).
 const CACHED_ITEMS: usize = 4096;
 
-fn commit_batch(
-    pool: &Pool,
-    signer: &LogSigner,
-    jobs: &[Job],
-    access: &mpsc::Receiver<ApiResult<AccessData>>,
-    cache: &mut Option<LogCache>,
-) -> Vec<ApiResult<Reply>> {
-    let known = cache.take();
-    let attempt = pool.get().map_err(ApiError::from).and_then(|mut conn| {
-        locked_tx(
-            &mut conn,
-            &[CUSTODY_LOG_LOCK, audit::AUDIT_SEQUENCE_LOCK],
-            |conn| apply_batch(conn, signer, jobs, access, known),
-        )
-    });
-    match attempt {
-        Ok((results, next)) => {
-            *cache = Some(next);
-            results
-        }
-        Err(e) => {
-            tracing::error!(error = %e, jobs = jobs.len(), "custody batch failed");
-            jobs.iter()
-                .map(|_| {
-                    Err(ApiError::Internal(anyhow::anyhow!(
-                        "the custody batch did not commit"
-                    )))
-                })
-                .collect()
-        }
-    }
-}
-
-#[derive(diesel::QueryableByName)]
-struct Heads {
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
-    log_max: Option<i64>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
-    audit_seq: Option<i64>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    audit_hash: Option<String>,
-}
-
 /// The heads of the custody log and of the audit chain, read in one round trip after
-/// their locks are held.
+/// their locks are held (a query of static shape, so it is prepared once per
+/// connection).
 fn read_heads(conn: &mut DbConn) -> ApiResult<(u64, (i64, Option<String>))> {
-    let heads: Heads = diesel::sql_query(
-        "SELECT (SELECT max(log_index) FROM custody_entries) AS log_max, \
-         (SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1) AS audit_seq, \
-         (SELECT entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS audit_hash",
-    )
-    .get_result(conn)?;
-    let size = heads.log_max.map(|m| m as u64 + 1).unwrap_or(0);
-    let audit = audit::next_after(heads.audit_seq.zip(heads.audit_hash));
-    Ok((size, audit))
+    use crate::db::schema::audit_log;
+    let (log_max, audit_seq, audit_hash): (Option<i64>, Option<i64>, Option<String>) =
+        diesel::select((
+            custody_entries::table
+                .select(diesel::dsl::max(custody_entries::log_index))
+                .single_value(),
+            audit_log::table
+                .select(audit_log::seq)
+                .order(audit_log::seq.desc())
+                .limit(1)
+                .single_value(),
+            audit_log::table
+                .select(audit_log::entry_hash)
+                .order(audit_log::seq.desc())
+                .limit(1)
+                .single_value(),
+        ))
+        .get_result(conn)?;
+    let size = log_max.map(|m| m as u64 + 1).unwrap_or(0);
+    Ok((size, audit::next_after(audit_seq.zip(audit_hash))))
 }
 
 fn apply_batch(

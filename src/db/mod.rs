@@ -178,15 +178,11 @@ where
     }
 }
 
-/// A write transaction that holds the given advisory locks from its start. On
-/// PostgreSQL, `BEGIN` and the locks go to the server in one round trip; on SQLite,
-/// `BEGIN IMMEDIATE` already holds the only write lock. `f` must not open a nested
-/// transaction. Locks must always be taken in the same order by every caller.
-pub fn locked_tx<T, E, F>(conn: &mut DbConn, locks: &[i64], f: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
+/// Begins a write transaction that holds the given advisory locks from its start; the
+/// caller ends it with `COMMIT` or `ROLLBACK`. On PostgreSQL, `BEGIN` and the locks go
+/// to the server in one round trip; on SQLite, `BEGIN IMMEDIATE` already holds the
+/// only write lock. Every caller must take the locks in the same order.
+pub fn begin_locked(conn: &mut DbConn, locks: &[i64]) -> QueryResult<()> {
     let begin = match conn.backend() {
         Backend::Postgres => std::iter::once("BEGIN".to_owned())
             .chain(
@@ -198,23 +194,9 @@ where
             .join("; "),
         Backend::Sqlite => "BEGIN IMMEDIATE".to_owned(),
     };
-    if let Err(e) = conn.batch_execute(&begin) {
+    conn.batch_execute(&begin).inspect_err(|_| {
         let _ = conn.batch_execute("ROLLBACK");
-        return Err(e.into());
-    }
-    match f(conn) {
-        Ok(value) => match conn.batch_execute("COMMIT") {
-            Ok(()) => Ok(value),
-            Err(e) => {
-                let _ = conn.batch_execute("ROLLBACK");
-                Err(e.into())
-            }
-        },
-        Err(e) => {
-            let _ = conn.batch_execute("ROLLBACK");
-            Err(e)
-        }
-    }
+    })
 }
 
 /// Serialises writers of one global sequence (the audit chain) for the rest of the
