@@ -821,38 +821,44 @@ fn load_access(
     item_ids: &[String],
 ) -> ApiResult<AccessData> {
     let principals = crate::auth::load_principals(conn, sessions)?;
-    let agencies: Vec<&str> = principals.values().map(|p| p.agency_id.as_str()).collect();
+    let agencies: Vec<String> = principals.values().map(|p| p.agency_id.clone()).collect();
+    // Items, their cases, the callers' standing in them and transfers to them, in one
+    // query (a row per item × participant × transfer among the batch's agencies).
+    let rows: Vec<(String, CaseRow, Option<(String, String)>, Option<String>)> =
+        evidence_items::table
+            .inner_join(cases::table)
+            .left_join(
+                case_participants::table.on(case_participants::case_id
+                    .eq(cases::id)
+                    .and(case_participants::agency_id.eq_any(agencies.clone()))),
+            )
+            .left_join(
+                evidence_access::table.on(evidence_access::evidence_id
+                    .eq(evidence_items::id)
+                    .and(evidence_access::agency_id.eq_any(agencies))),
+            )
+            .filter(evidence_items::id.eq_any(item_ids))
+            .select((
+                evidence_items::id,
+                CaseRow::as_select(),
+                (case_participants::agency_id, case_participants::access).nullable(),
+                evidence_access::agency_id.nullable(),
+            ))
+            .load(conn)?;
     let mut item_cases = HashMap::new();
     let mut cases = HashMap::new();
-    for (item, case) in evidence_items::table
-        .inner_join(cases::table)
-        .filter(evidence_items::id.eq_any(item_ids))
-        .select((evidence_items::id, CaseRow::as_select()))
-        .load::<(String, CaseRow)>(conn)?
-    {
+    let mut standing = HashMap::new();
+    let mut transferred = HashSet::new();
+    for (item, case, participant, sent_to) in rows {
+        if let Some((agency, access)) = participant {
+            standing.insert((case.id.clone(), agency), access);
+        }
+        if let Some(agency) = sent_to {
+            transferred.insert((item.clone(), agency));
+        }
         item_cases.insert(item, case.id.clone());
         cases.insert(case.id.clone(), case);
     }
-    let case_ids: Vec<&str> = cases.keys().map(String::as_str).collect();
-    let standing = case_participants::table
-        .filter(case_participants::case_id.eq_any(&case_ids))
-        .filter(case_participants::agency_id.eq_any(&agencies))
-        .select((
-            case_participants::case_id,
-            case_participants::agency_id,
-            case_participants::access,
-        ))
-        .load::<(String, String, String)>(conn)?
-        .into_iter()
-        .map(|(case, agency, access)| ((case, agency), access))
-        .collect();
-    let transferred = evidence_access::table
-        .filter(evidence_access::evidence_id.eq_any(item_ids))
-        .filter(evidence_access::agency_id.eq_any(&agencies))
-        .select((evidence_access::evidence_id, evidence_access::agency_id))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
     Ok(AccessData {
         principals,
         item_cases,
