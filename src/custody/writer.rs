@@ -815,6 +815,10 @@ struct AccessData {
     transferred: HashSet<(String, String)>,
 }
 
+/// (item, its case, a batch agency's standing in the case, a batch agency the item
+/// was transferred to)
+type AccessRow = (String, CaseRow, Option<(String, String)>, Option<String>);
+
 fn load_access(
     conn: &mut DbConn,
     sessions: &[(String, String)],
@@ -824,27 +828,26 @@ fn load_access(
     let agencies: Vec<String> = principals.values().map(|p| p.agency_id.clone()).collect();
     // Items, their cases, the callers' standing in them and transfers to them, in one
     // query (a row per item × participant × transfer among the batch's agencies).
-    let rows: Vec<(String, CaseRow, Option<(String, String)>, Option<String>)> =
-        evidence_items::table
-            .inner_join(cases::table)
-            .left_join(
-                case_participants::table.on(case_participants::case_id
-                    .eq(cases::id)
-                    .and(case_participants::agency_id.eq_any(agencies.clone()))),
-            )
-            .left_join(
-                evidence_access::table.on(evidence_access::evidence_id
-                    .eq(evidence_items::id)
-                    .and(evidence_access::agency_id.eq_any(agencies))),
-            )
-            .filter(evidence_items::id.eq_any(item_ids))
-            .select((
-                evidence_items::id,
-                CaseRow::as_select(),
-                (case_participants::agency_id, case_participants::access).nullable(),
-                evidence_access::agency_id.nullable(),
-            ))
-            .load(conn)?;
+    let rows: Vec<AccessRow> = evidence_items::table
+        .inner_join(cases::table)
+        .left_join(
+            case_participants::table.on(case_participants::case_id
+                .eq(cases::id)
+                .and(case_participants::agency_id.eq_any(agencies.clone()))),
+        )
+        .left_join(
+            evidence_access::table.on(evidence_access::evidence_id
+                .eq(evidence_items::id)
+                .and(evidence_access::agency_id.eq_any(agencies))),
+        )
+        .filter(evidence_items::id.eq_any(item_ids))
+        .select((
+            evidence_items::id,
+            CaseRow::as_select(),
+            (case_participants::agency_id, case_participants::access).nullable(),
+            evidence_access::agency_id.nullable(),
+        ))
+        .load(conn)?;
     let mut item_cases = HashMap::new();
     let mut cases = HashMap::new();
     let mut standing = HashMap::new();
