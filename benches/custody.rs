@@ -560,7 +560,19 @@ fn pgbench_row(tps: f64, busy: f64) -> String {
 }
 
 fn main() -> anyhow::Result<()> {
-    if std::env::var("BENCH_PG_ONLY").is_ok() {
+    // BENCH_ONLY=postgres or BENCH_ONLY=sqlite: one backend's appends (postgres with
+    // pgbench), for quick comparisons while working on the writer.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only == "sqlite" {
+        let dir = tempfile::tempdir()?;
+        let lite = http_appends(&format!(
+            "sqlite://{}",
+            dir.path().join("bench.db").display()
+        ))?;
+        println!("{}", row("SQLite", &lite));
+        return Ok(());
+    }
+    if only == "postgres" {
         let admin = pg_admin();
         let schema = format!("bench_custody_{}", uuid::Uuid::new_v4().simple());
         let mut pg = diesel::PgConnection::establish(&admin)?;
