@@ -26,7 +26,7 @@ impl IdempotencyKey {
     pub fn with_body(self, body: &impl serde::Serialize) -> Keyed {
         let key = self.key?;
         let body = serde_json::to_value(body).unwrap_or_default();
-        let canonical = serde_json_canonicalizer::to_string(&body).unwrap_or_default();
+        let canonical = crate::jcs::to_string(&body).unwrap_or_default();
         let hash = crate::audit::sha256_hex(format!("{}\n{canonical}", self.target).as_bytes());
         Some((key, hash))
     }

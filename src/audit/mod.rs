@@ -156,7 +156,7 @@ pub fn format_at(at: NaiveDateTime) -> String {
 
 pub fn canonical(entry: &AuditEntry) -> ApiResult<String> {
     let value = serde_json::to_value(entry).map_err(|e| ApiError::Internal(e.into()))?;
-    serde_json_canonicalizer::to_string(&value)
+    crate::jcs::to_string(&value)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("canonicalising an audit entry: {e}")))
 }
 

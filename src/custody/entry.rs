@@ -314,7 +314,7 @@ pub fn seal_entry(
     entry.insert("prev".into(), json!(prev));
     entry.insert("at".into(), json!(at));
     let value = Value::Object(entry);
-    let canonical = serde_json_canonicalizer::to_string(&value)
+    let canonical = crate::jcs::to_string(&value)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("canonicalising an entry: {e}")))?;
     Ok((value, canonical))
 }

@@ -100,7 +100,7 @@ pub fn verify(
         let canonical;
         let bytes = match e.entry {
             EntrySource::Stored(stored) => stored,
-            EntrySource::Parsed(value) => match serde_json_canonicalizer::to_string(value) {
+            EntrySource::Parsed(value) => match crate::jcs::to_string(value) {
                 Ok(c) => {
                     canonical = c;
                     canonical.as_str()
