@@ -29,6 +29,17 @@ impl Reply {
         }
     }
 
+    /// A reply whose body is already a JSON value (no copy made).
+    pub fn value(status: StatusCode, body: Value) -> Reply {
+        Reply {
+            status,
+            body,
+            etag: None,
+            location: None,
+            replayed: false,
+        }
+    }
+
     pub fn etag(mut self, etag: String) -> Reply {
         self.etag = Some(etag);
         self

@@ -568,10 +568,11 @@ fn apply_batch(
                 if let Some(agency) = grant.take() {
                     pending.grants.push((row.id.clone(), agency));
                 }
-                Reply::json(
-                    StatusCode::CREATED,
-                    &json!({"log_index": index, "entry": value, "entry_hash": entry_hash}),
-                )
+                let mut body = serde_json::Map::new();
+                body.insert("log_index".into(), Value::from(index));
+                body.insert("entry".into(), value);
+                body.insert("entry_hash".into(), Value::from(entry_hash.clone()));
+                Reply::value(StatusCode::CREATED, Value::Object(body))
             }
         };
         if !touched.contains(&row.id) {
