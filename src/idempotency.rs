@@ -108,6 +108,71 @@ pub fn save(
     Ok(())
 }
 
+/// What reserving a key found.
+pub enum Reservation {
+    /// The key is ours until the transaction ends: fill it with [`fill`], or give it
+    /// back with [`release`].
+    Reserved,
+    /// The key was used before; this is its reply.
+    Replay(Reply),
+}
+
+/// Reserves a key for a request about to be carried out, for writers that handle
+/// many keyed requests in one transaction (the custody log's). Unlike [`save`], a key
+/// already taken is not an error that breaks the transaction: a twin still in
+/// progress is waited for, and its stored reply (or the refusal of a key reused for
+/// another request) comes back instead.
+pub fn reserve(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+    request_hash: &str,
+) -> ApiResult<Reservation> {
+    use diesel::sql_types::{Text, Timestamp};
+    let inserted = diesel::sql_query(
+        "INSERT INTO idempotency_keys \
+         (user_id, idempotency_key, request_hash, status, response, created_at) \
+         VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT DO NOTHING",
+    )
+    .bind::<Text, _>(user_id)
+    .bind::<Text, _>(key)
+    .bind::<Text, _>(request_hash)
+    .bind::<Timestamp, _>(crate::db::now())
+    .execute(conn)?;
+    if inserted == 1 {
+        return Ok(Reservation::Reserved);
+    }
+    match replay(conn, user_id, key, request_hash)? {
+        Some(reply) => Ok(Reservation::Replay(reply)),
+        None => Err(ApiError::Conflict(
+            "a request with this Idempotency-Key is in progress".into(),
+        )),
+    }
+}
+
+/// Stores the reply of a request whose key was reserved, in the same transaction.
+pub fn fill(conn: &mut DbConn, user_id: &str, key: &str, reply: &Reply) -> ApiResult<()> {
+    let stored = serde_json::to_string(reply).map_err(|e| ApiError::Internal(e.into()))?;
+    let updated = diesel::update(idempotency_keys::table.find((user_id, key)))
+        .set((
+            idempotency_keys::status.eq(i32::from(reply.status.as_u16())),
+            idempotency_keys::response.eq(stored),
+        ))
+        .execute(conn)?;
+    if updated != 1 {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "a reserved Idempotency-Key was not found"
+        )));
+    }
+    Ok(())
+}
+
+/// Gives back a reserved key whose request failed, so that a retry runs again.
+pub fn release(conn: &mut DbConn, user_id: &str, key: &str) -> ApiResult<()> {
+    diesel::delete(idempotency_keys::table.find((user_id, key))).execute(conn)?;
+    Ok(())
+}
+
 /// Runs an idempotent write: replays a stored response, or runs `write` (which must
 /// call [`save`] inside its transaction) and, if a concurrent twin won the race,
 /// replays the twin's response.

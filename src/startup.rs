@@ -151,6 +151,7 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     let metrics = Arc::new(Metrics::new());
     let custody = Arc::new(CustodyWriter::start(
         pool.clone(),
+        crate::db::Manager::new(&url)?,
         log.clone(),
         metrics.clone(),
     ));

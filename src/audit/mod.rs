@@ -164,8 +164,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The chain's head under the audit lock: the next `seq` and the previous hash.
-fn locked_head(conn: &mut DbConn) -> ApiResult<(i64, Option<String>)> {
+/// The chain's head under the audit lock (held for the rest of the transaction): the
+/// next `seq` and the previous hash.
+pub(crate) fn locked_head(conn: &mut DbConn) -> ApiResult<(i64, Option<String>)> {
     crate::db::lock_sequence(conn, AUDIT_SEQUENCE_LOCK)?;
     let head: Option<(i64, String)> = audit_log::table
         .select((audit_log::seq, audit_log::entry_hash))

@@ -18,6 +18,7 @@ use crate::db::schema::{
 };
 use crate::db::{Backend, DbConn, Pool, PooledConn};
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::Reservation;
 use crate::observability::{Metrics, RequestMeta};
 use crate::reply::Reply;
 use actix_web::http::StatusCode;
@@ -81,9 +82,14 @@ impl CustodyWriter {
     /// Starts the writer and its helper that loads what the checks of a batch need
     /// (principals, cases, standing) on a second connection, while the writer opens
     /// the batch's transaction.
-    pub fn start(pool: Pool, signer: Arc<LogSigner>, metrics: Arc<Metrics>) -> CustodyWriter {
+    pub fn start(
+        pool: Pool,
+        connections: crate::db::Manager,
+        signer: Arc<LogSigner>,
+        metrics: Arc<Metrics>,
+    ) -> CustodyWriter {
         let (sender, receiver) = mpsc::sync_channel::<Job>(QUEUE);
-        let loader = AccessLoader::start(pool.clone());
+        let loader = AccessLoader::start(connections);
         std::thread::Builder::new()
             .name("custody-writer".into())
             .spawn(move || run(pool, signer, metrics, receiver, loader))
@@ -128,14 +134,32 @@ struct AccessLoader {
 }
 
 impl AccessLoader {
-    fn start(pool: Pool) -> AccessLoader {
+    /// The loader keeps a connection of its own, outside the pool: the writer waits
+    /// for it while holding the log's locks, and request handlers waiting for those
+    /// locks may hold every pooled connection.
+    fn start(connections: crate::db::Manager) -> AccessLoader {
+        use diesel::r2d2::ManageConnection;
         let (requests, incoming) = mpsc::sync_channel::<AccessRequest>(1);
         std::thread::Builder::new()
             .name("custody-access".into())
             .spawn(move || {
+                let mut own: Option<DbConn> = None;
                 for request in incoming {
-                    let loaded = pool.get().map_err(ApiError::from).and_then(|mut conn| {
-                        load_access(&mut conn, &request.sessions, &request.items)
+                    let loaded = match own.take() {
+                        Some(conn) => Ok(conn),
+                        None => connections.connect().map_err(|e| {
+                            ApiError::Internal(anyhow::anyhow!(
+                                "connecting the custody access loader: {e}"
+                            ))
+                        }),
+                    }
+                    .and_then(|mut conn| {
+                        let loaded = load_access(&mut conn, &request.sessions, &request.items);
+                        // A connection that failed is replaced for the next batch.
+                        if loaded.is_ok() {
+                            own = Some(conn);
+                        }
+                        loaded
                     });
                     let _ = request.answer.send(loaded);
                 }
@@ -266,9 +290,18 @@ fn run(
         }
         let access = loader.request(&jobs);
         let started = std::time::Instant::now();
-        // The locks are granted once the previous batch's transaction has ended.
+        // The locks are granted once the previous batch's transaction has ended. A
+        // batch with Idempotency-Keys takes the audit chain's lock only after reserving
+        // its keys: request handlers store their key before they append to the audit
+        // chain, and waiting for a key while holding that lock could deadlock.
+        let keyed = jobs.iter().any(|j| j.idempotency.is_some());
+        let locks: &[i64] = if keyed {
+            &[CUSTODY_LOG_LOCK]
+        } else {
+            &[CUSTODY_LOG_LOCK, audit::AUDIT_SEQUENCE_LOCK]
+        };
         let conn = pool.get().map_err(ApiError::from).and_then(|mut conn| {
-            crate::db::begin_locked(&mut conn, &[CUSTODY_LOG_LOCK, audit::AUDIT_SEQUENCE_LOCK])?;
+            crate::db::begin_locked(&mut conn, locks)?;
             Ok(conn)
         });
         if std::mem::take(&mut in_flight) && !outcomes.recv().unwrap_or(false) {
@@ -287,7 +320,7 @@ fn run(
         // error, roll back and keep serving.
         let known = cache.take();
         let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            apply_batch(&mut conn, &signer, &jobs, &access, known)
+            apply_batch(&mut conn, &signer, &jobs, &access, known, !keyed)
         }));
         match applied {
             Ok(Ok((results, next))) => {
@@ -410,8 +443,9 @@ fn apply_batch(
     jobs: &[Job],
     access: &mpsc::Receiver<ApiResult<AccessData>>,
     known: Option<LogCache>,
+    audit_locked: bool,
 ) -> ApiResult<(Vec<ApiResult<Reply>>, LogCache)> {
-    let (start, audit_head) = read_heads(conn)?;
+    let (start, mut audit_head) = read_heads(conn)?;
     let (mut nodes, mut items) = match known {
         Some(cache) if cache.size == start => (cache.nodes, cache.items),
         _ => {
@@ -489,8 +523,8 @@ fn apply_batch(
                 results.push(replay);
                 continue;
             }
-            match crate::idempotency::replay(conn, user, key, hash) {
-                Ok(Some(reply)) => {
+            match crate::idempotency::reserve(conn, user, key, hash) {
+                Ok(Reservation::Replay(reply)) => {
                     results.push(Ok(reply));
                     continue;
                 }
@@ -498,7 +532,7 @@ fn apply_batch(
                     results.push(Err(e));
                     continue;
                 }
-                Ok(None) => {}
+                Ok(Reservation::Reserved) => {}
             }
             keys_in_batch.insert((user.clone(), key.clone()), (hash.clone(), results.len()));
         }
@@ -511,6 +545,7 @@ fn apply_batch(
                         let refused = event.clone().detail("refused", e.kind().0);
                         pending.audit.push((refused, Outcome::Denied));
                     }
+                    release_key(conn, job)?;
                     results.push(Err(e));
                     continue;
                 }
@@ -528,6 +563,7 @@ fn apply_batch(
         let (mut row, fields, mut state) = match outcome {
             Ok(x) => x,
             Err(e) => {
+                release_key(conn, job)?;
                 results.push(Err(e));
                 continue;
             }
@@ -593,6 +629,10 @@ fn apply_batch(
         results.push(Ok(reply));
     }
 
+    if !audit_locked {
+        // Keys are reserved: now the audit chain, read again under its lock.
+        audit_head = audit::locked_head(conn)?;
+    }
     let audit_rows = audit::build_rows(audit_head.0, audit_head.1, &pending.audit)?;
     if size == start {
         // Nothing appended: only refusals, if any, to record.
@@ -627,8 +667,8 @@ fn apply_batch(
                 .execute(conn)?;
         }
     }
-    for (user, key, hash, reply) in &pending.saves {
-        crate::idempotency::save(conn, user, key, hash, reply)?;
+    for (user, key, _, reply) in &pending.saves {
+        crate::idempotency::fill(conn, user, key, reply)?;
     }
     let root = merkle::range_hash(0, size, &nodes)
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the log frontier is incomplete")))?;
@@ -748,6 +788,14 @@ fn write_each(
     }
     log::insert_nodes(conn, &pending.nodes)?;
     audit::insert_all(conn, audit_rows)
+}
+
+/// Gives back the Idempotency-Key a job reserved, when the job failed.
+fn release_key(conn: &mut DbConn, job: &Job) -> ApiResult<()> {
+    match &job.idempotency {
+        Some((user, key, _)) => crate::idempotency::release(conn, user, key),
+        None => Ok(()),
+    }
 }
 
 fn register(

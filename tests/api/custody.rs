@@ -1098,3 +1098,87 @@ async fn appends_check_the_session_and_user_like_every_request() {
         .await
         .assert_problem(401, "unauthenticated");
 }
+
+/// One client reusing an `Idempotency-Key` across endpoints at the same moment (a
+/// custody append and a case creation) gets its own answers: one request wins, the
+/// others are replays or refusals, and the appends batched with them, from the same
+/// user, all land.
+#[actix_web::test]
+async fn a_key_reused_across_endpoints_fails_only_its_own_requests() {
+    let w = world().await;
+    let app = &w.app;
+    let t = w.inv.token.as_str();
+    let a = register(
+        app,
+        t,
+        &w.case_id,
+        json!({"description": "Laptop", "kind": "device"}),
+    )
+    .await;
+    let b = register(
+        app,
+        t,
+        &w.case_id,
+        json!({"description": "Phone", "kind": "device"}),
+    )
+    .await;
+    let a = a.body["id"].as_str().unwrap().to_owned();
+    let b = b.body["id"].as_str().unwrap().to_owned();
+    let keyed = |path: String, key: String, body: Value| async move {
+        app.request_with_headers("POST", &path, t, &[("Idempotency-Key", &key)], Some(&body))
+            .await
+    };
+    for round in 0..4 {
+        let key = format!("shared-{round}");
+        let before = app
+            .get(&format!("/api/v1/evidence/{a}/custody"), t)
+            .await
+            .body;
+        let mut requests = Vec::new();
+        for _ in 0..6 {
+            requests.push(keyed(
+                format!("/api/v1/evidence/{a}/custody"),
+                key.clone(),
+                json!({"type": "note", "reason": "keyed"}),
+            ));
+        }
+        for _ in 0..3 {
+            requests.push(keyed(
+                "/api/v1/cases".into(),
+                key.clone(),
+                json!({"title": "Keyed case", "summary": "s", "offences": ["illegal_access"], "priority": "low"}),
+            ));
+        }
+        let plain = (0..12).map(|_| append(app, t, &b, json!({"type": "note", "reason": "plain"})));
+        let (keyed, plain) = futures_util::future::join(
+            futures_util::future::join_all(requests),
+            futures_util::future::join_all(plain),
+        )
+        .await;
+        for r in &plain {
+            assert_eq!(r.status, 201, "an unkeyed append failed: {}", r.body);
+        }
+        let mut originals = 0;
+        for r in &keyed {
+            assert!(
+                [201, 409, 422].contains(&r.status.as_u16()),
+                "round {round}: {} {}",
+                r.status,
+                r.body
+            );
+            if r.status == 201 && r.headers.get("idempotent-replayed").is_none() {
+                originals += 1;
+            }
+        }
+        assert_eq!(
+            originals, 1,
+            "round {round}: exactly one request carries out the key"
+        );
+        let after = app
+            .get(&format!("/api/v1/evidence/{a}/custody"), t)
+            .await
+            .body;
+        let added = after.as_array().unwrap().len() - before.as_array().unwrap().len();
+        assert!(added <= 1, "round {round}: {added} entries for one key");
+    }
+}
