@@ -185,16 +185,6 @@ pub fn append(conn: &mut DbConn, event: &Event, outcome: Outcome) -> ApiResult<i
     Ok(seq)
 }
 
-/// Appends several entries with one lock, one head lookup and one insert (inside
-/// `write_tx`).
-pub fn append_all(conn: &mut DbConn, events: &[(Event, Outcome)]) -> ApiResult<()> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let (seq, prev) = locked_head(conn)?;
-    insert_all(conn, &build_rows(seq, prev, events)?)
-}
-
 /// The entries that extend the chain whose next `seq` and head hash are given; for
 /// writers that already hold the chain's lock and read its head.
 pub(crate) fn build_rows(
