@@ -3,6 +3,12 @@
 //! checkpoint for every batch, so throughput grows with concurrency instead of being
 //! bound by commits, and every acknowledged entry is already in a published checkpoint.
 //! Instances sharing PostgreSQL serialise their batches on an advisory lock.
+//!
+//! Three threads share the work: a helper loads what a batch's checks need on its own
+//! connection while the writer begins the transaction; the writer computes the batch
+//! from its cache of the log and sends its writes (on PostgreSQL, one statement); a
+//! finisher commits it and sends the replies while the writer begins the next batch,
+//! whose locks are granted as this one commits.
 
 use super::entry::{self, FirstEntry, ItemState, NewEntry};
 use super::log::{self, LogSigner};
