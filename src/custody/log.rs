@@ -40,14 +40,6 @@ impl LogSigner {
     }
 }
 
-/// Entries committed so far.
-pub fn size(conn: &mut DbConn) -> ApiResult<u64> {
-    let max: Option<i64> = custody_entries::table
-        .select(diesel::dsl::max(custody_entries::log_index))
-        .first(conn)?;
-    Ok(max.map(|m| m as u64 + 1).unwrap_or(0))
-}
-
 pub fn load_nodes(conn: &mut DbConn, ids: &BTreeSet<NodeId>) -> ApiResult<HashMap<NodeId, Hash>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
