@@ -4,7 +4,7 @@
 use super::merkle::{self, Hash, NodeId};
 use super::note;
 use crate::db::DbConn;
-use crate::db::schema::{custody_entries, log_checkpoints, log_nodes};
+use crate::db::schema::{log_checkpoints, log_nodes};
 use crate::error::{ApiError, ApiResult};
 use diesel::prelude::*;
 use ed25519_dalek::SigningKey;
