@@ -371,6 +371,9 @@ fn pgbench(admin: &str) -> anyhow::Result<(f64, f64)> {
         ])
         .arg(script.path())
         .args(["-h", &url.0, "-p", &url.1, "-U", &url.2, &url.3])
+        // The same connection settings as the service's: without this, pgbench would
+        // negotiate TLS (libpq's default `prefer`) where the service's URL disables it.
+        .env("PGSSLMODE", url_sslmode(admin))
         .output()?;
     let busy = busy_share(cpu_before, cpu_ticks());
     conn.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))?;
@@ -386,6 +389,17 @@ fn pgbench(admin: &str) -> anyhow::Result<(f64, f64)> {
         .and_then(|v| v.parse().ok())
         .map(|tps| (tps, busy))
         .ok_or_else(|| anyhow::anyhow!("no tps in pgbench output: {text}"))
+}
+
+/// The `sslmode` a postgres:// URL asks for (libpq's default when it names none).
+fn url_sslmode(url: &str) -> String {
+    url.split_once('?')
+        .map(|(_, query)| query)
+        .unwrap_or("")
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("sslmode="))
+        .unwrap_or("prefer")
+        .to_owned()
 }
 
 /// (host, port, user, database) of a postgres:// URL.
