@@ -565,9 +565,9 @@ fn row(label: &str, r: &LoadResult) -> String {
     )
 }
 
-fn pgbench_row(tps: f64, busy: f64) -> String {
+fn pgbench_row(when: &str, tps: f64, busy: f64) -> String {
     format!(
-        "| pgbench baseline: single-row INSERT transactions, {CLIENTS} clients, same PostgreSQL | {tps:.0} tps | {:.0}% | {:.0} µs | | | | | |\n",
+        "| pgbench baseline{when}: single-row INSERT transactions, {CLIENTS} clients, same PostgreSQL | {tps:.0} tps | {:.0}% | {:.0} µs | | | | | |\n",
         busy * 100.0,
         cpu_per_op(busy, tps)
     )
@@ -595,12 +595,16 @@ fn main() -> anyhow::Result<()> {
         pg.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))?;
         println!("{}", row("PostgreSQL", &r?));
         let (tps, busy) = pgbench(&admin)?;
-        println!("{}", pgbench_row(tps, busy));
+        println!("{}", pgbench_row("", tps, busy));
         return Ok(());
     }
     let v = verification()?;
     eprintln!("verification measured");
     let admin = pg_admin();
+    // pgbench runs right before and right after the appends: this machine's speed
+    // drifts between runs, and the two bracket the appends' run.
+    let (tps_before, busy_before) = pgbench(&admin)?;
+    eprintln!("pgbench measured");
     let schema = format!("bench_custody_{}", uuid::Uuid::new_v4().simple());
     let mut pg = diesel::PgConnection::establish(&admin)?;
     pg.batch_execute(&format!("CREATE SCHEMA {schema}"))?;
@@ -608,8 +612,8 @@ fn main() -> anyhow::Result<()> {
     pg.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))?;
     let pg_result = pg_result?;
     eprintln!("PostgreSQL appends measured");
-    let (tps, busy) = pgbench(&admin)?;
-    eprintln!("pgbench measured");
+    let (tps_after, busy_after) = pgbench(&admin)?;
+    eprintln!("pgbench measured again");
     let dir = tempfile::tempdir()?;
     let lite = http_appends(&format!(
         "sqlite://{}",
@@ -627,7 +631,8 @@ fn main() -> anyhow::Result<()> {
     ));
     out.push_str(&row("PostgreSQL (durable commits)", &pg_result));
     out.push_str(&row("SQLite (WAL, synchronous=FULL)", &lite));
-    out.push_str(&pgbench_row(tps, busy));
+    out.push_str(&pgbench_row(" (run before)", tps_before, busy_before));
+    out.push_str(&pgbench_row(" (run after)", tps_after, busy_after));
     out.push_str(&format!(
         "\nVerification of {} entries (1,000 items × 100, one log of that size; each item as \
          `custody/verify` does it: stored bytes, hash, chain members, inclusion proof):\n\n\
