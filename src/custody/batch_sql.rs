@@ -1,5 +1,5 @@
 //! All of a custody batch's writes on PostgreSQL in one statement: the items'
-//! derived state, the entries, the Merkle nodes, the audit entries and the signed
+//! derived state, the entries, the Merkle nodes (in runs), the audit entries and the signed
 //! checkpoint, as data-modifying CTEs over `unnest`ed array parameters. The text never
 //! changes with the batch size, so the statement is prepared once per connection and
 //! each batch costs one round trip instead of one per table.
@@ -31,9 +31,9 @@ pub struct BatchWrite {
     pub entry_hash: Vec<String>,
     pub created_at: NaiveDateTime,
 
-    pub node_level: Vec<i32>,
-    pub node_idx: Vec<i64>,
-    pub node_hash: Vec<Vec<u8>>,
+    pub run_first_leaf: Vec<i64>,
+    pub run_leaves: Vec<i32>,
+    pub run_nodes: Vec<Vec<u8>>,
 
     pub audit_seq: Vec<i64>,
     pub audit_at: Vec<NaiveDateTime>,
@@ -119,13 +119,13 @@ impl QueryFragment<Pg> for BatchWrite {
         out.push_bind_param::<Array<Text>, _>(&self.entry_hash)?;
         out.push_sql(
             ") AS x(l, e, s, ty, c, h)), \
-             nodes AS (INSERT INTO log_nodes (level, idx, hash) SELECT * FROM unnest(",
+             runs AS (INSERT INTO log_node_runs (first_leaf, leaves, nodes) SELECT * FROM unnest(",
         );
-        out.push_bind_param::<Array<Integer>, _>(&self.node_level)?;
+        out.push_bind_param::<Array<BigInt>, _>(&self.run_first_leaf)?;
         out.push_sql(", ");
-        out.push_bind_param::<Array<BigInt>, _>(&self.node_idx)?;
+        out.push_bind_param::<Array<Integer>, _>(&self.run_leaves)?;
         out.push_sql(", ");
-        out.push_bind_param::<Array<Binary>, _>(&self.node_hash)?;
+        out.push_bind_param::<Array<Binary>, _>(&self.run_nodes)?;
         out.push_sql(
             ")), audit AS (INSERT INTO audit_log (seq, at, action, outcome, actor_user_id, \
              actor_agency_id, actor_country, subject_country, case_id, entry, entry_hash, \

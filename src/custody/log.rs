@@ -4,11 +4,11 @@
 use super::merkle::{self, Hash, NodeId};
 use super::note;
 use crate::db::DbConn;
-use crate::db::schema::{log_checkpoints, log_nodes};
+use crate::db::schema::{log_checkpoints, log_node_runs};
 use crate::error::{ApiError, ApiResult};
 use diesel::prelude::*;
 use ed25519_dalek::SigningKey;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The log's signing key and origin (the key name in notes and verifier keys).
 pub struct LogSigner {
@@ -40,51 +40,115 @@ impl LogSigner {
     }
 }
 
+/// Leaves per aligned span: a run of nodes never crosses a multiple of it, so the run
+/// that holds a leaf's nodes is one of at most this many rows.
+pub const RUN_SPAN: u64 = 32;
+
+/// How many nodes leaves `0..n` complete: leaf `x` completes `tz(x + 1) + 1` nodes,
+/// and these add up to `2n − popcount(n)`.
+fn nodes_before(n: u64) -> u64 {
+    2 * n - u64::from(n.count_ones())
+}
+
+/// The leaf whose append completes node `id`.
+fn owner(id: &NodeId) -> u64 {
+    ((id.index + 1) << id.level) - 1
+}
+
+/// Stored nodes: for each run of consecutive leaves, the nodes each leaf completed,
+/// in leaf order and level 0 first (what [`merkle::add_leaf`] returns).
+#[derive(Default)]
+pub struct Runs {
+    pub runs: Vec<Run>,
+}
+
+pub struct Run {
+    pub first_leaf: u64,
+    pub leaves: u32,
+    pub nodes: Vec<u8>,
+}
+
+impl Runs {
+    /// Adds the nodes that appending leaf `index` completed.
+    pub fn push(&mut self, index: u64, completed: &[(NodeId, Hash)]) {
+        let run = match self.runs.last_mut() {
+            Some(run)
+                if run.first_leaf + u64::from(run.leaves) == index
+                    && !index.is_multiple_of(RUN_SPAN) =>
+            {
+                run.leaves += 1;
+                run
+            }
+            _ => {
+                self.runs.push(Run {
+                    first_leaf: index,
+                    leaves: 1,
+                    nodes: Vec::with_capacity(64 * RUN_SPAN as usize),
+                });
+                self.runs.last_mut().expect("just pushed")
+            }
+        };
+        for (_, hash) in completed {
+            run.nodes.extend_from_slice(hash);
+        }
+    }
+}
+
+/// The stored nodes among `ids`: one query that reads, for each distinct span of
+/// their owners, at most [`RUN_SPAN`] rows by primary key.
 pub fn load_nodes(conn: &mut DbConn, ids: &BTreeSet<NodeId>) -> ApiResult<HashMap<NodeId, Hash>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    // One query, one primary-key probe per node.
-    let mut query = log_nodes::table
-        .select((log_nodes::level, log_nodes::idx, log_nodes::hash))
+    let spans: BTreeSet<u64> = ids.iter().map(|id| owner(id) / RUN_SPAN).collect();
+    let mut query = log_node_runs::table
+        .select((
+            log_node_runs::first_leaf,
+            log_node_runs::leaves,
+            log_node_runs::nodes,
+        ))
         .into_boxed();
-    for id in ids {
+    for span in spans {
+        let start = span * RUN_SPAN;
         query = query.or_filter(
-            log_nodes::level
-                .eq(id.level as i32)
-                .and(log_nodes::idx.eq(id.index as i64)),
+            log_node_runs::first_leaf.between(start as i64, (start + RUN_SPAN - 1) as i64),
         );
     }
-    let rows: Vec<(i32, i64, Vec<u8>)> = query.load(conn)?;
-    let mut found = HashMap::with_capacity(rows.len());
-    for (level, index, hash) in rows {
-        let hash: Hash = hash.try_into().map_err(|_| {
-            ApiError::Internal(anyhow::anyhow!("a stored log node is not 32 bytes"))
-        })?;
-        found.insert(
-            NodeId {
-                level: level as u32,
-                index: index as u64,
-            },
-            hash,
-        );
+    let runs: BTreeMap<u64, (u64, Vec<u8>)> = query
+        .load::<(i64, i32, Vec<u8>)>(conn)?
+        .into_iter()
+        .map(|(first, leaves, nodes)| (first as u64, (leaves as u64, nodes)))
+        .collect();
+    let mut found = HashMap::with_capacity(ids.len());
+    for id in ids {
+        let leaf = owner(id);
+        let Some((&first, (leaves, nodes))) = runs.range(..=leaf).next_back() else {
+            continue;
+        };
+        if leaf >= first + leaves {
+            continue;
+        }
+        let at = (nodes_before(leaf) - nodes_before(first) + u64::from(id.level)) as usize * 32;
+        if let Some(hash) = nodes.get(at..at + 32) {
+            found.insert(*id, hash.try_into().expect("32 bytes"));
+        }
     }
     Ok(found)
 }
 
-pub fn insert_nodes(conn: &mut DbConn, nodes: &[(NodeId, Hash)]) -> ApiResult<()> {
-    for chunk in nodes.chunks(200) {
+pub fn insert_runs(conn: &mut DbConn, runs: &Runs) -> ApiResult<()> {
+    for chunk in runs.runs.chunks(100) {
         let rows: Vec<_> = chunk
             .iter()
-            .map(|(id, hash)| {
+            .map(|run| {
                 (
-                    log_nodes::level.eq(id.level as i32),
-                    log_nodes::idx.eq(id.index as i64),
-                    log_nodes::hash.eq(hash.to_vec()),
+                    log_node_runs::first_leaf.eq(run.first_leaf as i64),
+                    log_node_runs::leaves.eq(run.leaves as i32),
+                    log_node_runs::nodes.eq(&run.nodes),
                 )
             })
             .collect();
-        crate::insert_rows!(conn, log_nodes::table, rows)?;
+        crate::insert_rows!(conn, log_node_runs::table, rows)?;
     }
     Ok(())
 }

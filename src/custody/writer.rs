@@ -396,7 +396,7 @@ fn set_state(row: &mut EvidenceRow, state: &ItemState) {
 #[derive(Default)]
 struct Pending {
     entries: Vec<(i64, String, i32, &'static str, String, String)>,
-    nodes: Vec<(NodeId, Hash)>,
+    runs: log::Runs,
     new_items: Vec<String>,
     grants: Vec<(String, String)>,
     audit: Vec<(Event, Outcome)>,
@@ -580,11 +580,9 @@ fn apply_batch(
         let entry_hash = crate::audit::sha256_hex(canonical.as_bytes());
         let index = size;
         size += 1;
-        pending.nodes.extend(merkle::add_leaf(
-            index,
-            merkle::leaf_hash(canonical.as_bytes()),
-            &mut nodes,
-        ));
+        let completed =
+            merkle::add_leaf(index, merkle::leaf_hash(canonical.as_bytes()), &mut nodes);
+        pending.runs.push(index, &completed);
         let event_type = super::model::EventType::parse(value["type"].as_str().unwrap_or_default())
             .map(|t| t.as_str())
             .unwrap_or("note");
@@ -739,10 +737,10 @@ fn pg_batch(
         w.entry_canonical.push(canonical.clone());
         w.entry_hash.push(hash.clone());
     }
-    for (id, hash) in &pending.nodes {
-        w.node_level.push(id.level as i32);
-        w.node_idx.push(id.index as i64);
-        w.node_hash.push(hash.to_vec());
+    for run in &pending.runs.runs {
+        w.run_first_leaf.push(run.first_leaf as i64);
+        w.run_leaves.push(run.leaves as i32);
+        w.run_nodes.push(run.nodes.clone());
     }
     for row in audit_rows {
         let actor = row.actor.as_ref();
@@ -792,7 +790,7 @@ fn write_each(
             .collect();
         crate::insert_rows!(conn, custody_entries::table, rows)?;
     }
-    log::insert_nodes(conn, &pending.nodes)?;
+    log::insert_runs(conn, &pending.runs)?;
     audit::insert_all(conn, audit_rows)
 }
 

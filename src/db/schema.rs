@@ -206,10 +206,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    log_nodes (level, idx) {
-        level -> Integer,
-        idx -> BigInt,
-        hash -> Binary,
+    log_node_runs (first_leaf) {
+        first_leaf -> BigInt,
+        leaves -> Integer,
+        nodes -> Binary,
     }
 }
 
@@ -243,6 +243,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     evidence_counters,
     evidence_access,
     custody_entries,
-    log_nodes,
+    log_node_runs,
     log_checkpoints,
 );
