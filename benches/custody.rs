@@ -144,6 +144,39 @@ struct LoadResult {
     p99: Duration,
     max_checkpoint_lag: Duration,
     lag_samples: usize,
+    /// The writer's counters over the timed run: batches, and per batch the mean
+    /// appends and seconds in each phase.
+    batches: f64,
+    per_batch: Vec<(String, f64)>,
+}
+
+/// The custody writer's counters from `/metrics`: batch count, jobs, and seconds per
+/// phase, by name.
+async fn writer_counters(client: &awc::Client, base: &str) -> Vec<(String, f64)> {
+    let mut res = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("metrics");
+    let text =
+        String::from_utf8(res.body().limit(1 << 20).await.expect("body").to_vec()).expect("utf-8");
+    text.lines()
+        .filter_map(|line| {
+            let (name, value) = line.rsplit_once(' ')?;
+            let name = if let Some(phase) =
+                name.strip_prefix("caseledger_custody_batch_phase_seconds_total{phase=\"")
+            {
+                phase.trim_end_matches("\"}")
+            } else {
+                match name {
+                    "caseledger_custody_batch_size_count" => "batches",
+                    "caseledger_custody_batch_size_sum" => "jobs",
+                    _ => return None,
+                }
+            };
+            Some((name.to_owned(), value.parse().ok()?))
+        })
+        .collect()
 }
 
 async fn post(client: &awc::Client, url: &str, token: &str, body: &Value) -> (u16, Value) {
@@ -273,9 +306,22 @@ async fn load(base: String) -> LoadResult {
         }
     };
     run(2).await; // warm-up
+    let counters_before = writer_counters(&client, &base).await;
     let cpu_before = cpu_ticks();
     let (results, elapsed) = run(seconds()).await;
     let busy = busy_share(cpu_before, cpu_ticks());
+    let counters_after = writer_counters(&client, &base).await;
+    let delta = |name: &str| {
+        let of = |c: &[(String, f64)]| c.iter().find(|(n, _)| n == name).map_or(0.0, |(_, v)| *v);
+        of(&counters_after) - of(&counters_before)
+    };
+    let batches = delta("batches");
+    let per_batch = [
+        "jobs", "lock", "heads", "checks", "compute", "write", "commit",
+    ]
+    .iter()
+    .map(|name| (name.to_string(), delta(name) / batches.max(1.0)))
+    .collect();
     let mut latencies: Vec<Duration> = results
         .iter()
         .flat_map(|(l, _)| l.iter().copied())
@@ -326,6 +372,8 @@ async fn load(base: String) -> LoadResult {
         p99: latencies[latencies.len() * 99 / 100],
         max_checkpoint_lag: max_lag,
         lag_samples: samples,
+        batches,
+        per_batch,
     }
 }
 
@@ -565,6 +613,20 @@ fn row(label: &str, r: &LoadResult) -> String {
     )
 }
 
+/// Batches per second, appends per batch, and the mean µs per batch in each phase.
+fn phases_row(label: &str, r: &LoadResult) -> String {
+    let mut out = format!("| {label} | {:.0} | ", r.batches / r.elapsed.as_secs_f64());
+    for (name, value) in &r.per_batch {
+        if name == "jobs" {
+            out.push_str(&format!("{value:.1} |"));
+        } else {
+            out.push_str(&format!(" {:.0} |", value * 1e6));
+        }
+    }
+    out.push('\n');
+    out
+}
+
 fn pgbench_row(when: &str, tps: f64, busy: f64) -> String {
     format!(
         "| pgbench baseline{when}: single-row INSERT transactions, {CLIENTS} clients, same PostgreSQL | {tps:.0} tps | {:.0}% | {:.0} µs | | | | | |\n",
@@ -593,7 +655,9 @@ fn main() -> anyhow::Result<()> {
         pg.batch_execute(&format!("CREATE SCHEMA {schema}"))?;
         let r = http_appends(&pg_schema_url(&admin, &schema));
         pg.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))?;
-        println!("{}", row("PostgreSQL", &r?));
+        let r = r?;
+        println!("{}", row("PostgreSQL", &r));
+        println!("{}", phases_row("PostgreSQL", &r));
         let (tps, busy) = pgbench(&admin)?;
         println!("{}", pgbench_row("", tps, busy));
         return Ok(());
@@ -633,6 +697,16 @@ fn main() -> anyhow::Result<()> {
     out.push_str(&row("SQLite (WAL, synchronous=FULL)", &lite));
     out.push_str(&pgbench_row(" (run before)", tps_before, busy_before));
     out.push_str(&pgbench_row(" (run after)", tps_after, busy_after));
+    out.push_str(
+        "\nWhere the writer's time goes, from its phase counters over the same timed runs \
+         (`caseledger_custody_batch_phase_seconds_total`), mean µs per batch. On PostgreSQL \
+         the commit runs on its own thread while the next batch waits for the locks, so \
+         `lock` contains most of the previous batch's `commit`:\n\n\
+         | database | batches/s | appends per batch | lock | heads | checks | compute | write | commit |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
+    );
+    out.push_str(&phases_row("PostgreSQL", &pg_result));
+    out.push_str(&phases_row("SQLite", &lite));
     out.push_str(&format!(
         "\nVerification of {} entries (1,000 items × 100, one log of that size; each item as \
          `custody/verify` does it: stored bytes, hash, chain members, inclusion proof):\n\n\

@@ -40,6 +40,43 @@ struct RouteLabels {
 
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
+/// A step of the custody writer's cycle, in the order a batch goes through them.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum CustodyPhase {
+    /// Waiting for the log's locks: the previous batch holds them until it commits.
+    Lock,
+    /// Reading the heads of the custody log and of the audit chain.
+    Heads,
+    /// Waiting for what the batch's checks need (callers, cases, standing, items).
+    Checks,
+    /// Rules, entries, hashes, Merkle nodes, audit entries and the signed checkpoint.
+    Compute,
+    /// Sending the batch's writes.
+    Write,
+    /// COMMIT (on PostgreSQL on its own thread, while the next batch waits for the locks).
+    Commit,
+}
+
+impl CustodyPhase {
+    fn label(self) -> &'static str {
+        match self {
+            CustodyPhase::Lock => "lock",
+            CustodyPhase::Heads => "heads",
+            CustodyPhase::Checks => "checks",
+            CustodyPhase::Compute => "compute",
+            CustodyPhase::Write => "write",
+            CustodyPhase::Commit => "commit",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PhaseLabels {
+    phase: &'static str,
+}
+
+type SecondsCounter = Counter<f64, std::sync::atomic::AtomicU64>;
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
@@ -51,6 +88,7 @@ pub struct Metrics {
     pub custody_batch_size: Histogram,
     /// How long the writer takes to commit one batch.
     pub custody_batch_seconds: Histogram,
+    custody_phases: Family<PhaseLabels, SecondsCounter>,
 }
 
 impl Metrics {
@@ -99,6 +137,13 @@ impl Metrics {
             "Time to commit one custody batch",
             custody_batch_seconds.clone(),
         );
+        let custody_phases = Family::<PhaseLabels, SecondsCounter>::default();
+        registry.register(
+            "custody_batch_phase_seconds",
+            "Time the custody writer spent in each step of its batches: lock, heads, \
+             checks, compute, write, commit",
+            custody_phases.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -108,7 +153,17 @@ impl Metrics {
             pool_max,
             custody_batch_size,
             custody_batch_seconds,
+            custody_phases,
         }
+    }
+
+    /// Adds time the custody writer spent in `phase`.
+    pub fn custody_phase(&self, phase: CustodyPhase, elapsed: std::time::Duration) {
+        self.custody_phases
+            .get_or_create(&PhaseLabels {
+                phase: phase.label(),
+            })
+            .inc_by(elapsed.as_secs_f64());
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {

@@ -25,7 +25,7 @@ use crate::db::schema::{
 use crate::db::{Backend, DbConn, Pool, PooledConn};
 use crate::error::{ApiError, ApiResult};
 use crate::idempotency::Reservation;
-use crate::observability::{Metrics, RequestMeta};
+use crate::observability::{CustodyPhase, Metrics, RequestMeta};
 use crate::reply::Reply;
 use actix_web::http::StatusCode;
 use diesel::connection::SimpleConnection;
@@ -245,7 +245,10 @@ fn finisher(
 /// COMMIT, then the replies (or errors when the commit failed). `committed` hears the
 /// outcome as soon as it is known.
 fn finish(mut batch: Finishing, metrics: &Metrics, committed: impl FnOnce(bool)) {
-    let ok = match batch.conn.batch_execute("COMMIT") {
+    let commit = std::time::Instant::now();
+    let result = batch.conn.batch_execute("COMMIT");
+    metrics.custody_phase(CustodyPhase::Commit, commit.elapsed());
+    let ok = match result {
         Ok(()) => true,
         Err(e) => {
             tracing::error!(error = %e, jobs = batch.jobs.len(), "custody batch did not commit");
@@ -296,6 +299,10 @@ fn run(
         }
         let access = loader.request(&jobs);
         let started = std::time::Instant::now();
+        let mut laps = Laps {
+            metrics: &metrics,
+            last: started,
+        };
         // The locks are granted once the previous batch's transaction has ended. A
         // batch with Idempotency-Keys takes the audit chain's lock only after reserving
         // its keys: request handlers store their key before they append to the audit
@@ -314,6 +321,7 @@ fn run(
             // What was cached of a batch that did not commit is not the log.
             cache = None;
         }
+        laps.lap(CustodyPhase::Lock);
         let mut conn = match conn {
             Ok(conn) => conn,
             Err(e) => {
@@ -326,7 +334,7 @@ fn run(
         // error, roll back and keep serving.
         let known = cache.take();
         let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            apply_batch(&mut conn, &signer, &jobs, &access, known, !keyed)
+            apply_batch(&mut conn, &signer, &jobs, &access, known, !keyed, &mut laps)
         }));
         match applied {
             Ok(Ok((results, next))) => {
@@ -360,6 +368,21 @@ fn run(
                 fail_all(jobs, "the custody batch failed");
             }
         }
+    }
+}
+
+/// Times the steps of one batch into the writer's phase metrics.
+struct Laps<'a> {
+    metrics: &'a Metrics,
+    last: std::time::Instant,
+}
+
+impl Laps<'_> {
+    /// Adds the time since the previous lap to `phase`.
+    fn lap(&mut self, phase: CustodyPhase) {
+        let now = std::time::Instant::now();
+        self.metrics.custody_phase(phase, now - self.last);
+        self.last = now;
     }
 }
 
@@ -450,8 +473,10 @@ fn apply_batch(
     access: &mpsc::Receiver<ApiResult<AccessData>>,
     known: Option<LogCache>,
     audit_locked: bool,
+    laps: &mut Laps,
 ) -> ApiResult<(Vec<ApiResult<Reply>>, LogCache)> {
     let (start, mut audit_head) = read_heads(conn)?;
+    laps.lap(CustodyPhase::Heads);
     let (mut nodes, mut items) = match known {
         Some(cache) if cache.size == start => (cache.nodes, cache.items),
         _ => {
@@ -481,6 +506,7 @@ fn apply_batch(
         ApiError::Internal(anyhow::anyhow!("the custody access loader dropped a batch"))
     })??;
     let access = &access;
+    laps.lap(CustodyPhase::Checks);
     let mut touched: Vec<String> = Vec::new();
     let mut pending = Pending::default();
     let mut keys_in_batch: HashMap<(String, String), (String, usize)> = HashMap::new();
@@ -644,6 +670,10 @@ fn apply_batch(
         let cache = LogCache { size, nodes, items };
         return Ok((results, cache));
     }
+    let root = merkle::range_hash(0, size, &nodes)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the log frontier is incomplete")))?;
+    let note = signer.sign_checkpoint(size, &root);
+    laps.lap(CustodyPhase::Compute);
     for id in &pending.new_items {
         diesel::insert_into(evidence_items::table)
             .values(&items[id])
@@ -674,9 +704,6 @@ fn apply_batch(
     for (user, key, _, reply) in &pending.saves {
         crate::idempotency::fill(conn, user, key, reply)?;
     }
-    let root = merkle::range_hash(0, size, &nodes)
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the log frontier is incomplete")))?;
-    let note = signer.sign_checkpoint(size, &root);
     if let DbConn::Postgresql(pg) = conn {
         let write = pg_batch(&updated, &pending, &audit_rows, now, size, &root, note);
         let changed = write.run(pg)?;
@@ -690,6 +717,7 @@ fn apply_batch(
         write_each(conn, &updated, &pending, &audit_rows, now)?;
         log::store_checkpoint(conn, size, &root, &note)?;
     }
+    laps.lap(CustodyPhase::Write);
     let keep = merkle::nodes_for(&[(0, size)]);
     nodes.retain(|id, _| keep.contains(id));
     if items.len() > CACHED_ITEMS {

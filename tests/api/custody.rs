@@ -927,6 +927,21 @@ async fn concurrent_appends_never_fork_a_chain_or_the_log() {
         batches > 0 && batches < 5 + 64,
         "{batches} batches for 69 jobs"
     );
+    // Where the batches' time went, step by step.
+    for phase in ["lock", "heads", "checks", "compute", "write", "commit"] {
+        let seconds: f64 = metrics
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix(&format!(
+                    "caseledger_custody_batch_phase_seconds_total{{phase=\"{phase}\"}} "
+                ))
+            })
+            .unwrap_or_else(|| panic!("no {phase} time in {metrics}"))
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(seconds > 0.0, "{phase}: {seconds}");
+    }
     let custody = app
         .get(
             &format!("/api/v1/evidence/{}/custody", items[4]),
