@@ -43,6 +43,30 @@ fn pg_admin() -> String {
     })
 }
 
+/// The bench's database, created when missing (on a fresh machine `.ci/run` creates
+/// it; the bench need not run after it).
+fn pg_connect(url: &str) -> anyhow::Result<diesel::PgConnection> {
+    if let Ok(conn) = diesel::PgConnection::establish(url) {
+        return Ok(conn);
+    }
+    let (server, rest) = url
+        .rsplit_once('/')
+        .ok_or_else(|| anyhow::anyhow!("no database in {url}"))?;
+    let (name, query) = rest.split_once('?').unwrap_or((rest, ""));
+    anyhow::ensure!(
+        name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "unexpected database name {name:?}"
+    );
+    let maintenance = if query.is_empty() {
+        format!("{server}/postgres")
+    } else {
+        format!("{server}/postgres?{query}")
+    };
+    diesel::PgConnection::establish(&maintenance)?
+        .batch_execute(&format!("CREATE DATABASE {name}"))?;
+    Ok(diesel::PgConnection::establish(url)?)
+}
+
 struct Server {
     child: Child,
     base: String,
@@ -651,7 +675,7 @@ fn main() -> anyhow::Result<()> {
     if only == "postgres" {
         let admin = pg_admin();
         let schema = format!("bench_custody_{}", uuid::Uuid::new_v4().simple());
-        let mut pg = diesel::PgConnection::establish(&admin)?;
+        let mut pg = pg_connect(&admin)?;
         pg.batch_execute(&format!("CREATE SCHEMA {schema}"))?;
         let r = http_appends(&pg_schema_url(&admin, &schema));
         pg.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))?;
@@ -665,12 +689,13 @@ fn main() -> anyhow::Result<()> {
     let v = verification()?;
     eprintln!("verification measured");
     let admin = pg_admin();
+    pg_connect(&admin)?;
     // pgbench runs right before and right after the appends: this machine's speed
     // drifts between runs, and the two bracket the appends' run.
     let (tps_before, busy_before) = pgbench(&admin)?;
     eprintln!("pgbench measured");
     let schema = format!("bench_custody_{}", uuid::Uuid::new_v4().simple());
-    let mut pg = diesel::PgConnection::establish(&admin)?;
+    let mut pg = pg_connect(&admin)?;
     pg.batch_execute(&format!("CREATE SCHEMA {schema}"))?;
     let pg_result = http_appends(&pg_schema_url(&admin, &schema));
     pg.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))?;
