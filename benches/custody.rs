@@ -689,13 +689,12 @@ fn main() -> anyhow::Result<()> {
     let v = verification()?;
     eprintln!("verification measured");
     let admin = pg_admin();
-    pg_connect(&admin)?;
+    let mut pg = pg_connect(&admin)?;
     // pgbench runs right before and right after the appends: this machine's speed
     // drifts between runs, and the two bracket the appends' run.
     let (tps_before, busy_before) = pgbench(&admin)?;
     eprintln!("pgbench measured");
     let schema = format!("bench_custody_{}", uuid::Uuid::new_v4().simple());
-    let mut pg = pg_connect(&admin)?;
     pg.batch_execute(&format!("CREATE SCHEMA {schema}"))?;
     let pg_result = http_appends(&pg_schema_url(&admin, &schema));
     pg.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))?;
