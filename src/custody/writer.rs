@@ -423,7 +423,8 @@ struct Pending {
     new_items: Vec<String>,
     grants: Vec<(String, String)>,
     audit: Vec<(Event, Outcome)>,
-    saves: Vec<(String, String, String, Reply)>,
+    /// Replies to store under reserved Idempotency-Keys: (user, key, reply).
+    saves: Vec<(String, String, Reply)>,
 }
 
 /// What the writer knows of the committed log: the frontier of its Merkle tree and
@@ -650,10 +651,10 @@ fn apply_batch(
             .detail("log_index", index)
             .detail("type", event_type);
         pending.audit.push((event, Outcome::Success));
-        if let Some((user, key, hash)) = &job.idempotency {
+        if let Some((user, key, _)) = &job.idempotency {
             pending
                 .saves
-                .push((user.clone(), key.clone(), hash.clone(), reply.clone()));
+                .push((user.clone(), key.clone(), reply.clone()));
         }
         items.insert(row.id.clone(), row);
         results.push(Ok(reply));
@@ -701,7 +702,7 @@ fn apply_batch(
                 .execute(conn)?;
         }
     }
-    for (user, key, _, reply) in &pending.saves {
+    for (user, key, reply) in &pending.saves {
         crate::idempotency::fill(conn, user, key, reply)?;
     }
     if let DbConn::Postgresql(pg) = conn {
