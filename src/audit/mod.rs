@@ -5,8 +5,8 @@
 pub mod routes;
 
 use crate::auth::Principal;
+use crate::db::DbConn;
 use crate::db::schema::audit_log;
-use crate::db::{DbConn, write_tx};
 use crate::error::{ApiError, ApiResult};
 use crate::observability::RequestMeta;
 use chrono::NaiveDateTime;
@@ -164,25 +164,54 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The chain's head under the audit lock (held for the rest of the transaction): the
-/// next `seq` and the previous hash.
-pub(crate) fn locked_head(conn: &mut DbConn) -> ApiResult<(i64, Option<String>)> {
-    crate::db::lock_sequence(conn, AUDIT_SEQUENCE_LOCK)?;
-    let head: Option<(i64, String)> = audit_log::table
-        .select((audit_log::seq, audit_log::entry_hash))
-        .order(audit_log::seq.desc())
-        .first(conn)
-        .optional()?;
-    Ok(next_after(head))
+/// A write transaction that may append to the audit trail. It holds the audit chain's
+/// lock from its first statement, before any row it writes, so every audited
+/// transaction locks in one order (the chain, then rows; the custody writer takes the
+/// log's lock before both) and none can deadlock another. Only [`transaction`] makes
+/// one, so an entry is never appended without the lock.
+pub struct AuditTx<'c> {
+    conn: &'c mut DbConn,
 }
 
-/// Appends one entry. Must run inside `write_tx`: the chain's head is read and
-/// extended under a lock, so concurrent appends never fork it or leave a gap.
-pub fn append(conn: &mut DbConn, event: &Event, outcome: Outcome) -> ApiResult<i64> {
-    let (seq, prev) = locked_head(conn)?;
-    let row = build_row(event, outcome, seq, prev)?;
-    crate::insert_rows!(conn, audit_log::table, vec![row.values()])?;
-    Ok(seq)
+impl std::ops::Deref for AuditTx<'_> {
+    type Target = DbConn;
+
+    fn deref(&self) -> &DbConn {
+        self.conn
+    }
+}
+
+impl std::ops::DerefMut for AuditTx<'_> {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        self.conn
+    }
+}
+
+impl AuditTx<'_> {
+    /// Appends one entry after the chain's head, read under the transaction's lock, so
+    /// concurrent appends never fork the chain or leave a gap.
+    pub fn append(&mut self, event: &Event, outcome: Outcome) -> ApiResult<i64> {
+        let head: Option<(i64, String)> = audit_log::table
+            .select((audit_log::seq, audit_log::entry_hash))
+            .order(audit_log::seq.desc())
+            .first(self.conn)
+            .optional()?;
+        let (seq, prev) = next_after(head);
+        let row = build_row(event, outcome, seq, prev)?;
+        crate::insert_rows!(self.conn, audit_log::table, vec![row.values()])?;
+        Ok(seq)
+    }
+}
+
+/// Runs `f` in an audited write transaction: committed when `f` succeeds, rolled back
+/// (with every entry it appended) when it fails.
+pub fn transaction<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut AuditTx) -> ApiResult<T>,
+) -> ApiResult<T> {
+    crate::db::write_tx_locked(conn, &[AUDIT_SEQUENCE_LOCK], |conn| {
+        f(&mut AuditTx { conn })
+    })
 }
 
 /// The entries that extend the chain whose next `seq` and head hash are given; for
@@ -305,7 +334,7 @@ fn build_row(
 
 /// Appends one entry in its own transaction.
 pub fn record(conn: &mut DbConn, event: &Event, outcome: Outcome) -> ApiResult<i64> {
-    write_tx(conn, |conn| append(conn, event, outcome))
+    transaction(conn, |tx| tx.append(event, outcome))
 }
 
 /// True for the refusals the trail records as denied attempts.
@@ -321,9 +350,9 @@ pub fn audited<T>(
     mut event: Event,
     f: impl FnOnce(&mut DbConn, &mut Event) -> ApiResult<T>,
 ) -> ApiResult<T> {
-    let result = write_tx(conn, |conn| {
-        let value = f(conn, &mut event)?;
-        append(conn, &event, Outcome::Success)?;
+    let result = transaction(conn, |tx| {
+        let value = f(tx, &mut event)?;
+        tx.append(&event, Outcome::Success)?;
         Ok(value)
     });
     if let Err(e) = &result {

@@ -3,7 +3,7 @@
 
 use super::password::{self, Hasher};
 use super::tokens::TokenKeys;
-use crate::audit::{self, Actor, Event, Outcome};
+use crate::audit::{self, Actor, AuditTx, Event, Outcome};
 use crate::config::Settings;
 use crate::db::schema::{agencies, refresh_tokens, sessions, users};
 use crate::db::{DbConn, write_tx};
@@ -66,9 +66,11 @@ fn insert_refresh_token(
     Ok(token)
 }
 
-/// Counts a failed password; the failure that reaches the limit locks the account.
+/// Counts a failed password; the failure that reaches the limit locks the account
+/// and is the only one that records the lockout. Every attempt is decided under the
+/// audit chain's lock, so the count cannot be raced.
 pub fn record_failed_password(
-    conn: &mut DbConn,
+    tx: &mut AuditTx,
     actor: &Actor,
     settings: &Settings,
     meta: &RequestMeta,
@@ -77,7 +79,7 @@ pub fn record_failed_password(
     let failures: i32 = diesel::update(users::table.find(user_id))
         .set(users::failed_logins.eq(users::failed_logins + 1))
         .returning(users::failed_logins)
-        .get_result(conn)?;
+        .get_result(&mut **tx)?;
     if failures >= settings.max_failed_logins {
         let until = crate::db::now() + Duration::seconds(settings.lockout_secs);
         diesel::update(users::table.find(user_id))
@@ -85,17 +87,33 @@ pub fn record_failed_password(
                 users::locked_until.eq(Some(until)),
                 users::failed_logins.eq(0),
             ))
-            .execute(conn)?;
+            .execute(&mut **tx)?;
         tracing::warn!(user_id, "account locked after failed logins");
         let event = Event::new("auth.account_locked", Some(actor.clone()), meta)
             .detail("until", audit::format_at(until));
-        audit::append(conn, &event, Outcome::Success)?;
+        tx.append(&event, Outcome::Success)?;
     }
     Ok(())
 }
 
+/// The longest username an audit entry repeats from a failed login: anyone can send
+/// a login, and the trail keeps what they typed only as far as a username can go.
+const LOGGED_USERNAME_CHARS: usize = 64;
+
+/// A login attempt whose password has been checked, to be decided.
+struct Attempt<'a> {
+    /// As typed, for the audit trail.
+    username: &'a str,
+    /// The account the username names, as read before the password was checked.
+    account: Option<UserRow>,
+    password_ok: bool,
+}
+
 /// Unknown user, wrong password, disabled or locked account: one answer, and the
-/// same argon2 work, for each.
+/// same argon2 work, for each. The password is checked outside any transaction (no
+/// lock is held while argon2 runs); the attempt is then decided and recorded in one
+/// audited transaction that reads the account again, so an attempt that arrives while
+/// others lock the account is refused however the attempts interleave.
 pub fn login(
     conn: &mut DbConn,
     ctx: &AuthContext,
@@ -103,78 +121,102 @@ pub fn login(
     username: &str,
     password: &str,
 ) -> ApiResult<TokenResponse> {
-    let now = crate::db::now();
-    let failed = |conn: &mut DbConn, actor: Option<Actor>, reason: &str| -> ApiResult<()> {
-        let event = Event::new("auth.login_failed", actor, meta)
-            .detail("username", username)
-            .detail("reason", reason);
-        audit::record(conn, &event, Outcome::Failed)?;
-        Ok(())
+    let account: Option<UserRow> = match normalize_username(username) {
+        Ok(name) => users::table
+            .filter(users::username.eq(&name))
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?,
+        Err(_) => None,
     };
-    let Ok(username) = normalize_username(username) else {
-        ctx.hasher.verify_dummy(password);
-        failed(conn, None, "unknown user")?;
-        return Err(ApiError::InvalidCredentials);
+    let password_ok = match &account {
+        Some(user) => ctx.hasher.verify(password, &user.password_hash),
+        None => {
+            ctx.hasher.verify_dummy(password);
+            false
+        }
     };
-    let user: Option<UserRow> = users::table
-        .filter(users::username.eq(&username))
+    let attempt = Attempt {
+        username,
+        account,
+        password_ok,
+    };
+    audit::transaction(conn, |tx| decide_login(tx, ctx, meta, attempt))?
+        .ok_or(ApiError::InvalidCredentials)
+}
+
+/// Grants or refuses a checked attempt and records it (exactly one `auth.login` or
+/// `auth.login_failed` entry, and the lockout when this attempt causes it).
+fn decide_login(
+    tx: &mut AuditTx,
+    ctx: &AuthContext,
+    meta: &RequestMeta,
+    attempt: Attempt,
+) -> ApiResult<Option<TokenResponse>> {
+    let typed: String = attempt
+        .username
+        .chars()
+        .take(LOGGED_USERNAME_CHARS)
+        .collect();
+    let failed = |actor: Option<Actor>, reason: &str| {
+        Event::new("auth.login_failed", actor, meta)
+            .detail("username", typed.as_str())
+            .detail("reason", reason)
+    };
+    let Some(checked) = attempt.account else {
+        tx.append(&failed(None, "unknown user"), Outcome::Failed)?;
+        return Ok(None);
+    };
+    let user: UserRow = users::table
+        .find(&checked.id)
         .select(UserRow::as_select())
-        .first(conn)
-        .optional()?;
-    let Some(user) = user else {
-        ctx.hasher.verify_dummy(password);
-        failed(conn, None, "unknown user")?;
-        return Err(ApiError::InvalidCredentials);
+        .first(&mut **tx)?;
+    let actor = actor_of(tx, &user)?;
+    let now = crate::db::now();
+    let refusal = if !user.is_active() {
+        Some("disabled")
+    } else if user.is_locked(now) {
+        Some("locked")
+    } else if user.password_hash != checked.password_hash {
+        Some("the password changed during the login")
+    } else if !attempt.password_ok {
+        Some("wrong password")
+    } else {
+        None
     };
-    let actor = actor_of(conn, &user)?;
-    if !user.is_active() || user.is_locked(now) {
-        ctx.hasher.verify_dummy(password);
-        let reason = if user.is_active() {
-            "locked"
-        } else {
-            "disabled"
-        };
-        failed(conn, Some(actor), reason)?;
-        return Err(ApiError::InvalidCredentials);
-    }
-    if !ctx.hasher.verify(password, &user.password_hash) {
-        write_tx(conn, |conn| {
-            let event = Event::new("auth.login_failed", Some(actor.clone()), meta)
-                .detail("username", username.as_str())
-                .detail("reason", "wrong password");
-            audit::append(conn, &event, Outcome::Failed)?;
-            record_failed_password(conn, &actor, ctx.settings, meta)
-        })?;
-        return Err(ApiError::InvalidCredentials);
+    if let Some(reason) = refusal {
+        tx.append(&failed(Some(actor.clone()), reason), Outcome::Failed)?;
+        if reason == "wrong password" {
+            record_failed_password(tx, &actor, ctx.settings, meta)?;
+        }
+        return Ok(None);
     }
     let session_id = uuid::Uuid::now_v7().to_string();
-    let refresh_token = write_tx(conn, |conn| -> ApiResult<String> {
-        diesel::update(users::table.find(&user.id))
-            .set((
-                users::failed_logins.eq(0),
-                users::locked_until.eq(None::<NaiveDateTime>),
-            ))
-            .execute(conn)?;
-        diesel::insert_into(sessions::table)
-            .values((
-                sessions::id.eq(&session_id),
-                sessions::user_id.eq(&user.id),
-                sessions::created_at.eq(now),
-                sessions::expires_at.eq(now + Duration::seconds(ctx.settings.session_max_secs)),
-            ))
-            .execute(conn)?;
-        let event = Event::new("auth.login", Some(actor.clone()), meta)
-            .detail("session_id", session_id.as_str());
-        audit::append(conn, &event, Outcome::Success)?;
-        insert_refresh_token(conn, &session_id, now, ctx)
-    })?;
-    Ok(TokenResponse {
+    diesel::update(users::table.find(&user.id))
+        .set((
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(&mut **tx)?;
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(&session_id),
+            sessions::user_id.eq(&user.id),
+            sessions::created_at.eq(now),
+            sessions::expires_at.eq(now + Duration::seconds(ctx.settings.session_max_secs)),
+        ))
+        .execute(&mut **tx)?;
+    let event =
+        Event::new("auth.login", Some(actor), meta).detail("session_id", session_id.as_str());
+    tx.append(&event, Outcome::Success)?;
+    let refresh_token = insert_refresh_token(tx, &session_id, now, ctx)?;
+    Ok(Some(TokenResponse {
         access_token: ctx.tokens.issue(&user.id, &session_id)?,
         token_type: "Bearer",
         expires_in: ctx.tokens.ttl_secs(),
         refresh_token,
         password_change_required: user.must_change_password,
-    })
+    }))
 }
 
 pub fn revoke_session(conn: &mut DbConn, session_id: &str) -> ApiResult<()> {
@@ -235,11 +277,11 @@ fn reuse_detected(
         .select(UserRow::as_select())
         .first(conn)?;
     let actor = actor_of(conn, &user)?;
-    write_tx(conn, |conn| {
-        revoke_session(conn, session_id)?;
+    audit::transaction(conn, |tx| {
+        revoke_session(tx, session_id)?;
         let event = Event::new("auth.refresh_token_reused", Some(actor), meta)
             .detail("session_id", session_id);
-        audit::append(conn, &event, Outcome::Failed)?;
+        tx.append(&event, Outcome::Failed)?;
         Ok(())
     })
 }
@@ -341,11 +383,11 @@ pub fn change_password(
         .first(conn)?;
     let actor = actor_of(conn, &user)?;
     if !ctx.hasher.verify(current, &user.password_hash) {
-        write_tx(conn, |conn| {
+        audit::transaction(conn, |tx| {
             let event = Event::new("auth.password_change", Some(actor.clone()), meta)
                 .detail("reason", "wrong current password");
-            audit::append(conn, &event, Outcome::Failed)?;
-            record_failed_password(conn, &actor, ctx.settings, meta)
+            tx.append(&event, Outcome::Failed)?;
+            record_failed_password(tx, &actor, ctx.settings, meta)
         })?;
         return Err(ApiError::validation("current_password", "is wrong"));
     }
@@ -362,17 +404,17 @@ pub fn change_password(
         return Err(ApiError::Validation(errors));
     }
     let hash = ctx.hasher.hash(new)?;
-    write_tx(conn, |conn| -> ApiResult<()> {
+    audit::transaction(conn, |tx| {
         diesel::update(users::table.find(user_id))
             .set((
                 users::password_hash.eq(&hash),
                 users::must_change_password.eq(false),
                 users::updated_at.eq(crate::db::now()),
             ))
-            .execute(conn)?;
-        revoke_user_sessions(conn, user_id, Some(session_id))?;
+            .execute(&mut **tx)?;
+        revoke_user_sessions(tx, user_id, Some(session_id))?;
         let event = Event::new("auth.password_change", Some(actor), meta);
-        audit::append(conn, &event, Outcome::Success)?;
+        tx.append(&event, Outcome::Success)?;
         Ok(())
     })
 }

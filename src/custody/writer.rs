@@ -303,18 +303,11 @@ fn run(
             metrics: &metrics,
             last: started,
         };
-        // The locks are granted once the previous batch's transaction has ended. A
-        // batch with Idempotency-Keys takes the audit chain's lock only after reserving
-        // its keys: request handlers store their key before they append to the audit
-        // chain, and waiting for a key while holding that lock could deadlock.
-        let keyed = jobs.iter().any(|j| j.idempotency.is_some());
-        let locks: &[i64] = if keyed {
-            &[CUSTODY_LOG_LOCK]
-        } else {
-            &[CUSTODY_LOG_LOCK, audit::AUDIT_SEQUENCE_LOCK]
-        };
+        // The locks are granted once the previous batch's transaction has ended. The
+        // audit chain's lock comes before any row (Idempotency-Keys included), the
+        // order every audited transaction follows (`audit::transaction`).
         let conn = pool.get().map_err(ApiError::from).and_then(|mut conn| {
-            crate::db::begin_locked(&mut conn, locks)?;
+            crate::db::begin_locked(&mut conn, &[CUSTODY_LOG_LOCK, audit::AUDIT_SEQUENCE_LOCK])?;
             Ok(conn)
         });
         if std::mem::take(&mut in_flight) && !outcomes.recv().unwrap_or(false) {
@@ -334,7 +327,7 @@ fn run(
         // error, roll back and keep serving.
         let known = cache.take();
         let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            apply_batch(&mut conn, &signer, &jobs, &access, known, !keyed, &mut laps)
+            apply_batch(&mut conn, &signer, &jobs, &access, known, &mut laps)
         }));
         match applied {
             Ok(Ok((results, next))) => {
@@ -473,10 +466,9 @@ fn apply_batch(
     jobs: &[Job],
     access: &mpsc::Receiver<ApiResult<AccessData>>,
     known: Option<LogCache>,
-    audit_locked: bool,
     laps: &mut Laps,
 ) -> ApiResult<(Vec<ApiResult<Reply>>, LogCache)> {
-    let (start, mut audit_head) = read_heads(conn)?;
+    let (start, audit_head) = read_heads(conn)?;
     laps.lap(CustodyPhase::Heads);
     let (mut nodes, mut items) = match known {
         Some(cache) if cache.size == start => (cache.nodes, cache.items),
@@ -660,10 +652,6 @@ fn apply_batch(
         results.push(Ok(reply));
     }
 
-    if !audit_locked {
-        // Keys are reserved: now the audit chain, read again under its lock.
-        audit_head = audit::locked_head(conn)?;
-    }
     let audit_rows = audit::build_rows(audit_head.0, audit_head.1, &pending.audit)?;
     if size == start {
         // Nothing appended: only refusals, if any, to record.

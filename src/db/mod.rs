@@ -159,10 +159,17 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    if conn.backend() == Backend::Postgres {
-        return conn.transaction(f);
-    }
-    conn.batch_execute("BEGIN IMMEDIATE")?;
+    write_tx_locked(conn, &[], f)
+}
+
+/// A write transaction that holds the given advisory locks from its first statement
+/// (see [`begin_locked`]), so that it takes them before any row lock.
+pub fn write_tx_locked<T, E, F>(conn: &mut DbConn, locks: &[i64], f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    begin_locked(conn, locks)?;
     match f(conn) {
         Ok(value) => match conn.batch_execute("COMMIT") {
             Ok(()) => Ok(value),
@@ -197,15 +204,6 @@ pub fn begin_locked(conn: &mut DbConn, locks: &[i64]) -> QueryResult<()> {
     conn.batch_execute(&begin).inspect_err(|_| {
         let _ = conn.batch_execute("ROLLBACK");
     })
-}
-
-/// Serialises writers of one global sequence (the audit chain) for the rest of the
-/// transaction. SQLite needs nothing: `write_tx` already holds its only write lock.
-pub fn lock_sequence(conn: &mut DbConn, key: i64) -> QueryResult<()> {
-    if let DbConn::Postgresql(pg) = conn {
-        pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({key})"))?;
-    }
-    Ok(())
 }
 
 #[derive(diesel::QueryableByName)]

@@ -390,3 +390,96 @@ async fn usernames_are_case_insensitive() {
     assert_eq!(app.login("JANE.DOE", PASSWORD).await.status, 200);
     assert_eq!(app.login("jane.doe", PASSWORD).await.status, 200);
 }
+
+/// Replays the audit trail of one account in chain order and checks the lockout
+/// rules against it: a login is granted only while fewer than five failures stand and
+/// the account is not locked, the fifth failure locks it (recorded once), and attempts
+/// on a locked account are refused. Returns the number of attempts recorded.
+fn assert_lockout_followed(app: &TestApp, user_id: &str) -> usize {
+    let mut failures = 0;
+    let mut locked = false;
+    let mut attempts = 0;
+    for entry in app.audit_entries() {
+        if entry["actor"]["user_id"] != user_id {
+            continue;
+        }
+        let action = entry["action"].as_str().unwrap();
+        let reason = entry["details"]["reason"].as_str().unwrap_or("");
+        match action {
+            "auth.login" => {
+                attempts += 1;
+                assert!(!locked && failures < 5, "granted after {failures} failures");
+                failures = 0;
+            }
+            "auth.login_failed" if reason == "wrong password" => {
+                attempts += 1;
+                assert!(!locked, "a wrong password was counted on a locked account");
+                assert!(failures < 5, "a failure after the fifth did not lock");
+                failures += 1;
+            }
+            "auth.login_failed" => {
+                attempts += 1;
+                assert_eq!(reason, "locked");
+                assert!(locked);
+            }
+            "auth.account_locked" => {
+                assert_eq!(failures, 5, "locked after {failures} failures");
+                assert!(!locked, "the lockout was recorded twice");
+                locked = true;
+                failures = 0;
+            }
+            _ => {}
+        }
+    }
+    attempts
+}
+
+/// A burst of simultaneous logins to one account: every attempt answers 200 or 401,
+/// on both databases, and every attempt is audited exactly once.
+async fn burst(app: &TestApp, username: &str, right_at: &[usize], size: usize) -> Vec<u16> {
+    let attempts = (0..size).map(|i| {
+        let password = if right_at.contains(&i) {
+            PASSWORD
+        } else {
+            "wrong-password-xyz"
+        };
+        app.login(username, password)
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    for res in &answers {
+        if res.status != 200 {
+            res.assert_problem(401, "invalid-credentials");
+        }
+    }
+    answers.iter().map(|r| r.status.as_u16()).collect()
+}
+
+#[actix_web::test]
+async fn concurrent_logins_to_one_account_never_fail_and_are_each_audited() {
+    let app = TestApp::spawn_with(|s| s.pool_size = 16).await;
+    let agency = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    let id = app.user("tt.inv", &agency, &[Role::Investigator]);
+    let right: Vec<usize> = (0..31).step_by(8).collect();
+    let statuses = burst(&app, "tt.inv", &right, 31).await;
+    assert_eq!(assert_lockout_followed(&app, &id), 31, "{statuses:?}");
+}
+
+#[actix_web::test]
+async fn the_lockout_holds_however_simultaneous_attempts_interleave() {
+    let app = TestApp::spawn_with(|s| s.pool_size = 16).await;
+    let agency = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    for round in 0..10 {
+        let username = format!("tt.burst{round}");
+        let id = app.user(&username, &agency, &[Role::Investigator]);
+        let right = rand::random_range(0..31);
+        let statuses = burst(&app, &username, &[right], 31).await;
+        assert_eq!(assert_lockout_followed(&app, &id), 31);
+        // Thirty wrong passwords lock the account whatever came first, and the right
+        // one was granted only if it was decided before the fifth failure.
+        let granted = statuses.iter().filter(|s| **s == 200).count();
+        assert!(granted <= 1);
+        app.login(&username, PASSWORD)
+            .await
+            .assert_problem(401, "invalid-credentials");
+    }
+}

@@ -332,6 +332,22 @@ impl TestApp {
         self._db.is_postgres()
     }
 
+    /// Every audit entry, in chain order, read behind the service's back.
+    pub fn audit_entries(&self) -> Vec<Value> {
+        use caseledger::db::schema::audit_log;
+        use diesel::prelude::*;
+        let mut conn = self.state.pool.get().unwrap();
+        let texts: Vec<String> = audit_log::table
+            .order(audit_log::seq)
+            .select(audit_log::entry)
+            .load(&mut conn)
+            .unwrap();
+        texts
+            .iter()
+            .map(|t| serde_json::from_str(t).unwrap())
+            .collect()
+    }
+
     pub async fn create_case(&self, token: &str, title: &str) -> Value {
         let res = self
             .post(
