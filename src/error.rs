@@ -48,8 +48,6 @@ impl FieldError {
 pub enum ApiError {
     #[error("malformed request: {0}")]
     Malformed(String),
-    #[error("invalid request body: {0}")]
-    InvalidBody(String),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     #[error("unsupported media type")]
@@ -102,7 +100,6 @@ impl ApiError {
     pub fn kind(&self) -> (&'static str, &'static str) {
         match self {
             ApiError::Malformed(_) => ("malformed-request", "Malformed request"),
-            ApiError::InvalidBody(_) => ("invalid-body", "Invalid request body"),
             ApiError::Validation(_) => ("validation-failed", "Validation failed"),
             ApiError::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Payload too large"),
@@ -129,7 +126,6 @@ impl ApiError {
     fn detail(&self) -> Option<String> {
         match self {
             ApiError::Malformed(d)
-            | ApiError::InvalidBody(d)
             | ApiError::Forbidden(d)
             | ApiError::Conflict(d)
             | ApiError::CustodyRule(d) => Some(d.clone()),
@@ -179,7 +175,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
-            ApiError::InvalidBody(_) | ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthenticated
@@ -236,29 +232,6 @@ impl From<actix_web::error::BlockingError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
-
-/// Rejections of the JSON extractor: syntax errors are 400, well-formed JSON of the
-/// wrong shape (types, unknown or missing fields) is 422, oversize bodies are 413.
-pub fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
-    use actix_web::error::JsonPayloadError as E;
-    let api = match &err {
-        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => ApiError::PayloadTooLarge {
-            limit: Some(*limit),
-        },
-        E::ContentType => ApiError::UnsupportedMediaType,
-        E::Deserialize(de) if de.is_data() => ApiError::InvalidBody(de.to_string()),
-        E::Deserialize(de) => ApiError::Malformed(format!("the body is not valid JSON: {de}")),
-        E::Payload(actix_web::error::PayloadError::Overflow) => {
-            ApiError::PayloadTooLarge { limit: None }
-        }
-        _ => ApiError::Malformed("the request body could not be read".into()),
-    };
-    api.into()
-}
-
-pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::Malformed(format!("invalid query string: {err}")).into()
-}
 
 pub fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
     // A malformed identifier names nothing that exists.

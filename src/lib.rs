@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod idempotency;
+pub mod input;
 pub mod jcs;
 pub mod keys;
 pub mod observability;

@@ -7,7 +7,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::custody::log::LogSigner;
 use crate::custody::writer::CustodyWriter;
-use crate::error::{ApiError, json_error, path_error, query_error};
+use crate::error::{ApiError, path_error};
 use crate::observability::{Metrics, problem_for_framework_errors};
 use crate::state::AppState;
 use crate::users::CreateUser;
@@ -94,22 +94,18 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let json_limit = state.settings.max_json_body_bytes;
+    let body_limit = state.settings.max_json_body_bytes;
     let (app, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .app_data(web::Data::new(state))
-        .app_data(
-            web::JsonConfig::default()
-                .limit(json_limit)
-                .error_handler(json_error),
-        )
-        .app_data(web::PayloadConfig::default().limit(json_limit))
-        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .app_data(web::PayloadConfig::default().limit(body_limit))
         .app_data(web::PathConfig::default().error_handler(path_error))
         .configure(crate::health::routes)
         .service(scope::scope("/api/v1").configure(api_v1))
         .split_for_parts();
+    let contract = web::Data::new(crate::input::Contract::new(&api, body_limit));
+    let app = app.app_data(contract);
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::NotFound)

@@ -9,6 +9,7 @@ use crate::auth::routes::require_any;
 use crate::db::DbConn;
 use crate::db::schema::agencies;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::input::{Id, Json, Query};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, page};
 use crate::state::AppState;
@@ -131,7 +132,7 @@ pub fn insert(conn: &mut DbConn, country: &str, name: &str, kind: AgencyKind) ->
 async fn list_agencies(
     state: web::Data<AppState>,
     _caller: Principal,
-    filter: web::Query<AgencyFilter>,
+    filter: Query<AgencyFilter>,
 ) -> ApiResult<web::Json<Page<Agency>>> {
     let filter = filter.into_inner();
     let paging = PageParams {
@@ -174,9 +175,9 @@ async fn list_agencies(
 async fn get_agency(
     state: web::Data<AppState>,
     _caller: Principal,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> ApiResult<web::Json<Agency>> {
-    let id = id.into_inner();
+    let id = id.into_inner().into_string();
     let agency = state.db(move |conn| find(conn, &id)).await?;
     agency.map(web::Json).ok_or(ApiError::NotFound)
 }
@@ -198,7 +199,7 @@ async fn create_agency(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    body: web::Json<NewAgency>,
+    body: Json<NewAgency>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let name = body.name.trim().to_owned();

@@ -3,6 +3,7 @@ use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::db::schema::audit_log;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::input::Query;
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, page};
 use crate::state::AppState;
@@ -71,7 +72,7 @@ async fn list_audit(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    filter: web::Query<AuditFilter>,
+    filter: Query<AuditFilter>,
 ) -> ApiResult<web::Json<Page<AuditRecord>>> {
     let filter = filter.into_inner();
     let paging = PageParams {

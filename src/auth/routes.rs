@@ -4,6 +4,7 @@ use super::{PendingPrincipal, Principal};
 use crate::audit::Event;
 use crate::auth::roles::Role;
 use crate::error::{ApiResult, Problem};
+use crate::input::Json;
 use crate::observability::RequestMeta;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
@@ -79,7 +80,7 @@ fn context(state: &AppState) -> AuthContext<'_> {
 async fn login(
     state: web::Data<AppState>,
     meta: RequestMeta,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     let body = body.into_inner();
     let st = state.clone();
@@ -103,7 +104,7 @@ async fn login(
 async fn refresh(
     state: web::Data<AppState>,
     meta: RequestMeta,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> ApiResult<web::Json<TokenResponse>> {
     let body = body.into_inner();
     let st = state.clone();
@@ -155,7 +156,7 @@ async fn change_password(
     state: web::Data<AppState>,
     caller: PendingPrincipal,
     meta: RequestMeta,
-    body: web::Json<PasswordChangeRequest>,
+    body: Json<PasswordChangeRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let caller = caller.0;

@@ -13,6 +13,7 @@ use crate::db::schema::{
 };
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::idempotency::{self, IdempotencyKey};
+use crate::input::{Id, Json, Query};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, page};
 use crate::reply::Reply;
@@ -217,7 +218,7 @@ async fn create_case(
     caller: Principal,
     meta: RequestMeta,
     key: IdempotencyKey,
-    body: web::Json<NewCase>,
+    body: Json<NewCase>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let keyed = key.with_body(&body);
@@ -325,7 +326,7 @@ async fn list_cases(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    filter: web::Query<CaseFilter>,
+    filter: Query<CaseFilter>,
 ) -> ApiResult<web::Json<Page<CaseView>>> {
     let filter = filter.into_inner();
     let paging = PageParams {
@@ -501,9 +502,9 @@ async fn get_case(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().into_string();
     let event = Event::by("case.read", &caller, &meta);
     state
         .audited(event, move |conn, event| {
@@ -551,10 +552,10 @@ async fn update_case(
     req: HttpRequest,
     caller: Principal,
     meta: RequestMeta,
-    id: web::Path<String>,
-    body: web::Json<CasePatch>,
+    id: web::Path<Id>,
+    body: Json<CasePatch>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().into_string();
     let patch = body.into_inner();
     let expected = if_match(&req);
     let mut errors = Vec::new();
@@ -769,9 +770,9 @@ async fn list_participants(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> ApiResult<web::Json<Vec<Participant>>> {
-    let id = id.into_inner();
+    let id = id.into_inner().into_string();
     let event = Event::by("case.participants_read", &caller, &meta);
     let list = state
         .audited(event, move |conn, event| {
@@ -816,10 +817,10 @@ async fn add_participant(
     caller: Principal,
     meta: RequestMeta,
     key: IdempotencyKey,
-    id: web::Path<String>,
-    body: web::Json<NewParticipant>,
+    id: web::Path<Id>,
+    body: Json<NewParticipant>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().into_string();
     let body = body.into_inner();
     let keyed = key.with_body(&body);
     let event = Event::by("case.participant_grant", &caller, &meta);
@@ -901,9 +902,10 @@ async fn remove_participant(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, Id)>,
 ) -> ApiResult<HttpResponse> {
     let (id, agency_id) = path.into_inner();
+    let (id, agency_id) = (id.into_string(), agency_id.into_string());
     let event = Event::by("case.participant_revoke", &caller, &meta);
     state
         .audited(event, move |conn, event| {
@@ -937,9 +939,9 @@ async fn list_external_refs(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> ApiResult<web::Json<Vec<ExternalRef>>> {
-    let id = id.into_inner();
+    let id = id.into_inner().into_string();
     let event = Event::by("case.external_refs_read", &caller, &meta);
     let refs = state
         .audited(event, move |conn, event| {
@@ -993,10 +995,10 @@ async fn add_external_ref(
     caller: Principal,
     meta: RequestMeta,
     key: IdempotencyKey,
-    id: web::Path<String>,
-    body: web::Json<NewExternalRef>,
+    id: web::Path<Id>,
+    body: Json<NewExternalRef>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().into_string();
     let body = body.into_inner();
     let mut errors = Vec::new();
     let system_ok = (1..=64).contains(&body.system.len())

@@ -7,6 +7,7 @@ use crate::auth::roles::Role;
 use crate::auth::routes::require_any;
 use crate::db::schema::countries;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::input::{Json, Query};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, page};
 use crate::state::AppState;
@@ -106,7 +107,7 @@ pub fn exists(conn: &mut crate::db::DbConn, code: &str) -> ApiResult<bool> {
 async fn list_countries(
     state: web::Data<AppState>,
     _caller: Principal,
-    params: web::Query<PageParams>,
+    params: Query<PageParams>,
 ) -> ApiResult<web::Json<Page<Country>>> {
     let limit = params.limit()?;
     let after = params.after()?;
@@ -148,7 +149,7 @@ async fn create_country(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    body: web::Json<NewCountry>,
+    body: Json<NewCountry>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let mut errors = Vec::new();

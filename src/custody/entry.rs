@@ -109,8 +109,6 @@ pub fn validate(req: &NewEntry) -> Result<(), ApiError> {
     if let Some(details) = &req.details {
         if !details.is_object() {
             errors.push(FieldError::new("details", "must be a JSON object"));
-        } else if super::model::has_float(details) {
-            errors.push(FieldError::new("details", "numbers must be integers"));
         } else if details.to_string().len() > 64 * 1024 {
             errors.push(FieldError::new("details", "must be at most 64 KiB"));
         }

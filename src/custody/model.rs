@@ -219,17 +219,6 @@ impl From<EvidenceRow> for Evidence {
     }
 }
 
-/// True when a JSON value holds a non-integer number anywhere: entries allow only
-/// integers, so that their canonical form is unambiguous.
-pub fn has_float(value: &Value) -> bool {
-    match value {
-        Value::Number(n) => !(n.is_i64() || n.is_u64()),
-        Value::Array(items) => items.iter().any(has_float),
-        Value::Object(map) => map.values().any(has_float),
-        _ => false,
-    }
-}
-
 pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64
         && s.chars()

@@ -14,6 +14,7 @@ use crate::db::schema::{
 };
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::idempotency::IdempotencyKey;
+use crate::input::{Id, Json, Query};
 use crate::observability::RequestMeta;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
@@ -202,9 +203,9 @@ async fn list_evidence(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> ApiResult<web::Json<Vec<Evidence>>> {
-    let id = id.into_inner();
+    let id = id.into_inner().into_string();
     let event = Event::by("evidence.list", &caller, &meta);
     let items = state
         .audited(event, move |conn, event| {
@@ -223,17 +224,11 @@ async fn list_evidence(
 fn object_or_empty(field: &str, value: Option<Value>, errors: &mut Vec<FieldError>) -> String {
     match value {
         None => "{}".into(),
-        Some(v)
-            if v.is_object()
-                && !super::model::has_float(&v)
-                && v.to_string().len() <= 16 * 1024 =>
-        {
-            v.to_string()
-        }
+        Some(v) if v.is_object() && v.to_string().len() <= 16 * 1024 => v.to_string(),
         Some(_) => {
             errors.push(FieldError::new(
                 field,
-                "must be a JSON object of at most 16 KiB with integer numbers",
+                "must be a JSON object of at most 16 KiB",
             ));
             "{}".into()
         }
@@ -262,10 +257,10 @@ async fn register_evidence(
     caller: Principal,
     meta: RequestMeta,
     key: IdempotencyKey,
-    id: web::Path<String>,
-    body: web::Json<NewEvidence>,
+    id: web::Path<Id>,
+    body: Json<NewEvidence>,
 ) -> ApiResult<HttpResponse> {
-    let case_id = id.into_inner();
+    let case_id = id.into_inner().into_string();
     let body = body.into_inner();
     let keyed = key.with_body(&body);
     let mut errors = Vec::new();
@@ -400,9 +395,9 @@ async fn get_evidence(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> ApiResult<web::Json<Evidence>> {
-    let id = id.into_inner();
+    let id = id.into_inner().into_string();
     let event = Event::by("evidence.read", &caller, &meta);
     let item = state
         .audited(event, move |conn, event| {
@@ -427,9 +422,9 @@ async fn list_custody(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> ApiResult<web::Json<Vec<LoggedEntry>>> {
-    let id = id.into_inner();
+    let id = id.into_inner().into_string();
     let event = Event::by("custody.read", &caller, &meta);
     let rows = state
         .audited(event, move |conn, event| {
@@ -472,10 +467,10 @@ async fn append_custody(
     claims: TokenClaims,
     meta: RequestMeta,
     key: IdempotencyKey,
-    id: web::Path<String>,
-    body: web::Json<NewEntry>,
+    id: web::Path<Id>,
+    body: Json<NewEntry>,
 ) -> ApiResult<HttpResponse> {
-    let evidence_id = id.into_inner();
+    let evidence_id = id.into_inner().into_string();
     let request = body.into_inner();
     entry::validate(&request)?;
     let claims = claims.0;
@@ -535,9 +530,9 @@ async fn verify_custody(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> ApiResult<web::Json<Report>> {
-    let id = id.into_inner();
+    let id = id.into_inner().into_string();
     let event = Event::by("custody.verify", &caller, &meta);
     let st = state.clone();
     let report = state
@@ -591,9 +586,9 @@ async fn custody_bundle(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> ApiResult<web::Json<Value>> {
-    let id = id.into_inner();
+    let id = id.into_inner().into_string();
     let event = Event::by("custody.export", &caller, &meta);
     let st = state.clone();
     let bundle = state
@@ -685,7 +680,7 @@ fn checked_size(
 async fn inclusion(
     state: web::Data<AppState>,
     _caller: Principal,
-    query: web::Query<InclusionQuery>,
+    query: Query<InclusionQuery>,
 ) -> ApiResult<web::Json<InclusionProof>> {
     let query = query.into_inner();
     let st = state.clone();
@@ -721,7 +716,7 @@ async fn inclusion(
 async fn consistency(
     state: web::Data<AppState>,
     _caller: Principal,
-    query: web::Query<ConsistencyQuery>,
+    query: Query<ConsistencyQuery>,
 ) -> ApiResult<web::Json<ConsistencyProof>> {
     let query = query.into_inner();
     let st = state.clone();

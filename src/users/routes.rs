@@ -7,6 +7,7 @@ use crate::auth::routes::require_any;
 use crate::auth::service::revoke_user_sessions;
 use crate::db::schema::{agencies, users};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::input::{Id, Json, Query};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, page};
 use crate::state::AppState;
@@ -101,7 +102,7 @@ async fn list_users(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    filter: web::Query<UserFilter>,
+    filter: Query<UserFilter>,
 ) -> ApiResult<web::Json<Page<User>>> {
     let filter = filter.into_inner();
     let paging = PageParams {
@@ -165,7 +166,7 @@ async fn create_user(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    body: web::Json<NewUserRequest>,
+    body: Json<NewUserRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let input = CreateUser {
@@ -221,9 +222,9 @@ async fn get_user(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> ApiResult<web::Json<User>> {
-    let id = id.into_inner();
+    let id = id.into_inner().into_string();
     let event = Event::by("user.read", &caller, &meta);
     let user = state
         .audited(event, move |conn, event| {
@@ -253,10 +254,10 @@ async fn update_user(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    id: web::Path<String>,
-    body: web::Json<UserPatch>,
+    id: web::Path<Id>,
+    body: Json<UserPatch>,
 ) -> ApiResult<web::Json<User>> {
-    let id = id.into_inner();
+    let id = id.into_inner().into_string();
     let patch = body.into_inner();
     let mut errors = Vec::new();
     let display_name = patch.display_name.map(|d| d.trim().to_owned());
@@ -339,9 +340,9 @@ async fn unlock_user(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().into_string();
     let event = Event::by("user.unlock", &caller, &meta);
     state
         .audited(event, move |conn, event| {

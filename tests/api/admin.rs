@@ -311,7 +311,8 @@ async fn user_creation_validates_and_refuses_duplicates() {
     let res = app
         .post("/api/v1/users", &regional.token, &json!({"username": "jm.x", "display_name": "X", "agency_id": home, "roles": ["chief"], "password": "a-first-password-77"}))
         .await;
-    res.assert_problem(422, "invalid-body");
+    res.assert_problem(422, "validation-failed");
+    assert_eq!(res.body["errors"][0]["field"], "roles[0]");
 
     // The new user must change the initial password before doing anything else.
     let first = app.login("jm.new", "a-first-password-77").await;

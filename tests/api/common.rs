@@ -276,6 +276,18 @@ impl TestApp {
         .await
     }
 
+    /// A POST of JSON text as written (duplicate members, literal numbers, escapes).
+    pub async fn post_raw(&self, path: &str, token: Option<&str>, body: &str) -> Response {
+        self.request(
+            "POST",
+            path,
+            token,
+            Some(body.as_bytes().to_vec()),
+            Some("application/json"),
+        )
+        .await
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
         self.send_json("POST", path, Some(token), body).await
     }

@@ -136,7 +136,7 @@ async fn registration_and_the_rules_of_custody() {
         json!({"type": "note", "colour": "red"}),
     )
     .await
-    .assert_problem(422, "invalid-body");
+    .assert_problem(422, "validation-failed");
     append(app, &w.inv.token, &id, json!({"type": "collected"}))
         .await
         .assert_problem(422, "validation-failed");
@@ -1372,4 +1372,63 @@ fn the_node_runs_migration_keeps_every_node() {
     back.sort_by_key(|r| (r.level, r.idx));
     old.sort_by_key(|r| (r.level, r.idx));
     assert_eq!(back, old);
+}
+
+#[actix_web::test]
+async fn details_are_i_json_so_an_entry_hashes_to_its_own_entry_hash() {
+    let w = world().await;
+    let app = &w.app;
+    let res = register(app, &w.inv.token, &w.case_id, disk()).await;
+    let id = res.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/evidence/{id}/custody");
+    let raw = |body: &'static str| app.post_raw(&path, Some(&w.inv.token), body);
+    for (body, field) in [
+        (
+            r#"{"type": "note", "details": {"n": 9007199254740993}}"#,
+            "details.n",
+        ),
+        (
+            r#"{"type": "note", "details": {"n": -9007199254740992}}"#,
+            "details.n",
+        ),
+        (
+            r#"{"type": "note", "details": {"list": [1, 2.5]}}"#,
+            "details.list[1]",
+        ),
+        (r#"{"type": "note", "details": {"n": 1e3}}"#, "details.n"),
+        (
+            r#"{"type": "note", "details": {"a": 1, "a": 2}}"#,
+            "details.a",
+        ),
+        (
+            r#"{"type": "note", "details": {"x": {"b": true, "b": false}}}"#,
+            "details.x.b",
+        ),
+        (r#"{"type": "note", "type": "note"}"#, "type"),
+    ] {
+        let res = raw(body).await;
+        res.assert_problem(422, "validation-failed");
+        assert_eq!(res.body["errors"][0]["field"], field, "{body}");
+    }
+    // Nothing refused was recorded.
+    let custody = app
+        .get(&format!("/api/v1/evidence/{id}/custody"), &w.inv.token)
+        .await;
+    assert_eq!(custody.body.as_array().unwrap().len(), 1);
+
+    // The largest safe integers are kept exactly, and the reply hashes to its hash.
+    let res =
+        raw(r#"{"type": "note", "details": {"max": 9007199254740991, "min": -9007199254740991}}"#)
+            .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(res.body["entry"]["details"]["max"], 9007199254740991_i64);
+    let canonical = serde_json_canonicalizer::to_string(&res.body["entry"]).unwrap();
+    assert_eq!(
+        caseledger::audit::sha256_hex(canonical.as_bytes()),
+        res.body["entry_hash"].as_str().unwrap()
+    );
+    let stored = app
+        .get(&format!("/api/v1/evidence/{id}/custody"), &w.inv.token)
+        .await;
+    assert_eq!(stored.body[1], res.body);
 }

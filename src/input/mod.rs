@@ -1,0 +1,336 @@
+//! What a request may carry, checked against the OpenAPI document before a handler
+//! sees it: bodies ([`Json`]), query strings ([`Query`]) and path ids ([`Id`]).
+//!
+//! A body that does not parse is 400; everything else wrong with a body or a query
+//! (a missing, unknown or mistyped member, a value out of range, text with a NUL, a
+//! number that is not a safe integer, a member given twice) is one 422 whose
+//! `errors[]` names every member at fault. The checks are compiled from the served
+//! document, so the constraints the spec states and the ones enforced are the same.
+
+pub mod ijson;
+pub mod schema;
+
+use crate::error::{ApiError, FieldError};
+use actix_web::dev::Payload;
+use actix_web::http::Method;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use schema::{Check, Components, JsonType};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+/// The request side of every operation in the OpenAPI document.
+pub struct Contract {
+    components: Components,
+    operations: HashMap<(Method, String), Operation>,
+    body_limit: usize,
+}
+
+#[derive(Default)]
+struct Operation {
+    body: Option<Check>,
+    query: Vec<QueryParameter>,
+}
+
+struct QueryParameter {
+    name: String,
+    required: bool,
+    check: Check,
+}
+
+impl Contract {
+    /// Compiles the document's request schemas; `body_limit` is the largest body read.
+    pub fn new(document: &utoipa::openapi::OpenApi, body_limit: usize) -> Contract {
+        let doc = serde_json::to_value(document).unwrap_or_default();
+        let components = Components::compile(doc["components"]["schemas"].as_object());
+        let mut operations = HashMap::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                let Ok(method) = Method::from_bytes(method.to_uppercase().as_bytes()) else {
+                    continue;
+                };
+                let body = op["requestBody"]["content"]["application/json"]
+                    .get("schema")
+                    .map(Check::compile);
+                let query = op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p["in"] == "query")
+                    .filter_map(|p| {
+                        Some(QueryParameter {
+                            name: p["name"].as_str()?.to_owned(),
+                            required: p["required"].as_bool().unwrap_or(false),
+                            check: p.get("schema").map(Check::compile)?,
+                        })
+                    })
+                    .collect();
+                operations.insert((method, path.clone()), Operation { body, query });
+            }
+        }
+        Contract {
+            components,
+            operations,
+            body_limit,
+        }
+    }
+
+    fn operation(&self, req: &HttpRequest) -> Option<&Operation> {
+        let pattern = req.match_pattern()?;
+        self.operations.get(&(req.method().clone(), pattern))
+    }
+
+    /// The route's contract, when the app carries one (it always does in the service).
+    fn of(req: &HttpRequest) -> Option<web::Data<Contract>> {
+        req.app_data::<web::Data<Contract>>().cloned()
+    }
+}
+
+/// Deserialises a value that the contract accepted. A type whose own rules go further
+/// than its schema is answered with the member serde stopped at, never serde's words.
+fn deserialize<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." {
+            ijson::BODY.to_owned()
+        } else {
+            path
+        };
+        ApiError::Validation(vec![FieldError::new(field, "is not valid here")])
+    })
+}
+
+/// A JSON request body, checked as I-JSON and against the operation's schema.
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Ok(Some(mime)) = req.mime_type() else {
+        return false;
+    };
+    mime.type_() == "application"
+        && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Json<T>, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let bytes = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let contract = Contract::of(&req);
+            if !is_json(&req) {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let bytes =
+                bytes
+                    .await
+                    .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
+                        Some(actix_web::error::PayloadError::Overflow) => {
+                            ApiError::PayloadTooLarge {
+                                limit: contract.as_ref().map(|c| c.body_limit),
+                            }
+                        }
+                        _ => ApiError::Malformed("the request body could not be read".into()),
+                    })?;
+            let value = ijson::parse(&bytes)
+                .map_err(|unparsable| ApiError::Malformed(unparsable.detail))?
+                .map_err(ApiError::Validation)?;
+            if let Some(contract) = &contract
+                && let Some(check) = contract.operation(&req).and_then(|op| op.body.as_ref())
+            {
+                let mut errors = Vec::new();
+                check.check(&contract.components, &value, "", &mut errors);
+                if !errors.is_empty() {
+                    return Err(ApiError::Validation(errors));
+                }
+            }
+            deserialize(value).map(Json)
+        })
+    }
+}
+
+/// A query string, checked parameter by parameter against the operation's.
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// A parameter's text as the JSON value its schema describes.
+fn typed(text: &str, types: &[JsonType]) -> Result<Value, &'static str> {
+    let is = |t| types.contains(&t);
+    if is(JsonType::String) || types.is_empty() {
+        return Ok(Value::String(text.to_owned()));
+    }
+    if is(JsonType::Integer) {
+        return text
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| "must be an integer");
+    }
+    if is(JsonType::Boolean) {
+        return match text {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err("must be true or false"),
+        };
+    }
+    Ok(Value::String(text.to_owned()))
+}
+
+fn query_value(req: &HttpRequest) -> Result<Value, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|_| ApiError::Malformed("the query string cannot be decoded".into()))?;
+    let contract = Contract::of(req);
+    let operation = contract.as_deref().and_then(|c| c.operation(req));
+    let mut object = Map::new();
+    let mut errors = Vec::new();
+    for (name, text) in pairs {
+        if text.contains('\0') || name.contains('\0') {
+            errors.push(FieldError::new(&name, "must not contain NUL characters"));
+            continue;
+        }
+        if object.contains_key(&name) {
+            errors.push(FieldError::new(&name, "is given more than once"));
+            continue;
+        }
+        let value = match (&contract, operation) {
+            (Some(contract), Some(op)) => {
+                let Some(param) = op.query.iter().find(|p| p.name == name) else {
+                    errors.push(FieldError::new(&name, "is not a known parameter"));
+                    continue;
+                };
+                match typed(&text, &param.check.types(&contract.components)) {
+                    Ok(value) => {
+                        param
+                            .check
+                            .check(&contract.components, &value, &name, &mut errors);
+                        value
+                    }
+                    Err(message) => {
+                        errors.push(FieldError::new(&name, message));
+                        continue;
+                    }
+                }
+            }
+            _ => Value::String(text),
+        };
+        object.insert(name, value);
+    }
+    for param in operation.into_iter().flat_map(|op| &op.query) {
+        if param.required
+            && !object.contains_key(&param.name)
+            && !errors.iter().any(|e| e.field == param.name)
+        {
+            errors.push(FieldError::new(&param.name, "is required"));
+        }
+    }
+    if errors.is_empty() {
+        Ok(Value::Object(object))
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Query<T>, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(query_value(req).and_then(deserialize).map(Query))
+    }
+}
+
+/// True for a UUID in the form ids are stored in: lower-case, hyphenated.
+pub fn is_canonical_uuid(s: &str) -> bool {
+    uuid::Uuid::try_parse(s).is_ok_and(|u| u.hyphenated().to_string() == s)
+}
+
+/// The id of a stored object as a path names it: a lower-case hyphenated UUID.
+/// Anything else names nothing (404, as for an id that does not exist) and never
+/// reaches the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Id(String);
+
+impl Id {
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::ops::Deref for Id {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Id {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
+        let text = String::deserialize(d)?;
+        if is_canonical_uuid(&text) {
+            Ok(Id(text))
+        } else {
+            Err(serde::de::Error::custom("not an id"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_canonical_uuids_only() {
+        assert!(is_canonical_uuid("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"));
+        for not in [
+            "0193A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B",
+            "0193a1b2c3d47e5f8a9b0c1d2e3f4a5b",
+            "{0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b}",
+            "\0",
+            "",
+        ] {
+            assert!(!is_canonical_uuid(not), "{not}");
+        }
+    }
+
+    #[test]
+    fn query_text_is_read_as_its_schema_says() {
+        assert_eq!(typed("42", &[JsonType::Integer]), Ok(Value::from(42)));
+        assert_eq!(typed("x", &[JsonType::Integer]), Err("must be an integer"));
+        assert_eq!(
+            typed("42", &[JsonType::String, JsonType::Null]),
+            Ok(Value::from("42"))
+        );
+        assert_eq!(typed("true", &[JsonType::Boolean]), Ok(Value::Bool(true)));
+    }
+}
