@@ -21,4 +21,5 @@ pub mod pagination;
 pub mod reply;
 pub mod startup;
 pub mod state;
+pub mod time;
 pub mod users;

@@ -13,6 +13,7 @@ use crate::input::{Id, Json, Query};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, page};
 use crate::state::AppState;
+use crate::time::UtcTimestamp;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -60,7 +61,8 @@ pub struct Agency {
     pub name: String,
     #[schema(value_type = AgencyKind)]
     pub kind: String,
-    pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = NaiveDateTime)]
+    pub created_at: UtcTimestamp,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -97,7 +99,7 @@ pub fn insert(conn: &mut DbConn, country: &str, name: &str, kind: AgencyKind) ->
         country_code: country.to_owned(),
         name: name.to_owned(),
         kind: kind.as_str().to_owned(),
-        created_at: crate::db::now(),
+        created_at: crate::db::now().into(),
     };
     diesel::insert_into(agencies::table)
         .values((
@@ -105,7 +107,7 @@ pub fn insert(conn: &mut DbConn, country: &str, name: &str, kind: AgencyKind) ->
             agencies::country_code.eq(&agency.country_code),
             agencies::name.eq(&agency.name),
             agencies::kind.eq(&agency.kind),
-            agencies::created_at.eq(agency.created_at),
+            agencies::created_at.eq(agency.created_at.naive()),
         ))
         .execute(conn)
         .map_err(|e| {

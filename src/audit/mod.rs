@@ -86,6 +86,7 @@ pub struct AuditEntry {
     /// `entry_hash` of the previous entry; null for the first.
     pub prev: Option<String>,
     /// RFC 3339 UTC with six fractional digits.
+    #[schema(format = DateTime)]
     pub at: String,
     pub action: String,
     pub outcome: Outcome,
@@ -151,7 +152,7 @@ impl Event {
 }
 
 pub fn format_at(at: NaiveDateTime) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    crate::time::UtcTimestamp::from(at).to_string()
 }
 
 pub fn canonical(entry: &AuditEntry) -> ApiResult<String> {
@@ -413,7 +414,7 @@ pub struct Verification {
     /// Hash of the last entry checked: note it to detect a later truncation.
     pub head_hash: Option<String>,
     /// The first entry that does not verify.
-    pub broken_at: Option<i64>,
+    pub broken_seq: Option<i64>,
     pub problem: Option<String>,
 }
 
@@ -477,7 +478,7 @@ pub fn verify(conn: &mut DbConn) -> ApiResult<Verification> {
                     intact: false,
                     entries: expected,
                     head_hash: prev,
-                    broken_at: Some(expected),
+                    broken_seq: Some(expected),
                     problem: Some(problem),
                 });
             }
@@ -489,7 +490,7 @@ pub fn verify(conn: &mut DbConn) -> ApiResult<Verification> {
                 intact: true,
                 entries: expected,
                 head_hash: prev,
-                broken_at: None,
+                broken_seq: None,
                 problem: None,
             });
         }

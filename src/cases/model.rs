@@ -2,6 +2,7 @@
 
 use crate::auth::roles::Role;
 use crate::db::schema::cases;
+use crate::time::UtcTimestamp;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -233,7 +234,7 @@ pub fn etag(version: i32) -> String {
     format!("\"v{version}\"")
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Case {
     pub id: String,
     /// Gapless per country and year, such as `JM-2026-000042`.
@@ -248,8 +249,8 @@ pub struct Case {
     pub status: CaseStatus,
     pub lead_investigator_id: Option<String>,
     pub created_by: String,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    pub created_at: UtcTimestamp,
+    pub updated_at: UtcTimestamp,
     /// Increases with every change; the ETag is derived from it.
     pub version: i32,
 }
@@ -268,8 +269,8 @@ impl From<CaseRow> for Case {
             summary: row.summary,
             lead_investigator_id: row.lead_investigator_id,
             created_by: row.created_by,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
+            created_at: row.created_at.into(),
+            updated_at: row.updated_at.into(),
             version: row.version,
         }
     }

@@ -18,6 +18,7 @@ use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, page};
 use crate::reply::Reply;
 use crate::state::AppState;
+use crate::time::UtcTimestamp;
 use actix_web::http::StatusCode;
 use actix_web::http::header::IF_MATCH;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
@@ -114,7 +115,7 @@ pub struct Participant {
     pub country: String,
     pub access: Access,
     pub granted_by: String,
-    pub granted_at: NaiveDateTime,
+    pub granted_at: UtcTimestamp,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -130,7 +131,7 @@ pub struct ExternalRef {
     pub system: String,
     pub external_id: String,
     pub created_by: String,
-    pub created_at: NaiveDateTime,
+    pub created_at: UtcTimestamp,
 }
 
 fn view(row: CaseRow, standing: Standing) -> CaseView {
@@ -749,7 +750,7 @@ fn participants(conn: &mut DbConn, case_id: &str) -> ApiResult<Vec<Participant>>
                 country,
                 access: Access::parse(&access).unwrap_or(Access::Read),
                 granted_by,
-                granted_at,
+                granted_at: granted_at.into(),
             },
         )
         .collect())
@@ -869,7 +870,7 @@ async fn add_participant(
                         country: agency.country_code,
                         access: body.access,
                         granted_by: caller.user_id.clone(),
-                        granted_at: now,
+                        granted_at: now.into(),
                     };
                     let reply = Reply::json(status, &participant);
                     if let Some((key, hash)) = &keyed {
@@ -963,7 +964,7 @@ async fn list_external_refs(
                         system,
                         external_id,
                         created_by,
-                        created_at,
+                        created_at: created_at.into(),
                     },
                 )
                 .collect::<Vec<_>>())
@@ -1057,7 +1058,7 @@ async fn add_external_ref(
                         system: body.system.clone(),
                         external_id,
                         created_by: caller.user_id.clone(),
-                        created_at: now,
+                        created_at: now.into(),
                     };
                     let reply = Reply::json(StatusCode::CREATED, &reference);
                     if let Some((key, hash)) = &keyed {

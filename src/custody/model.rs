@@ -1,6 +1,7 @@
 //! Evidence items and the rules of the chain of custody.
 
 use crate::db::schema::evidence_items;
+use crate::time::UtcTimestamp;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -169,7 +170,7 @@ pub struct Evidence {
     /// The item this one was derived from (an image of a seized disk).
     pub parent_id: Option<String>,
     pub created_by: String,
-    pub created_at: NaiveDateTime,
+    pub created_at: UtcTimestamp,
     /// Derived from the custody log.
     pub status: ItemStatus,
     /// Derived from the custody log.
@@ -213,7 +214,7 @@ impl From<EvidenceRow> for Evidence {
             storage_location: row.storage_location,
             parent_id: row.parent_id,
             created_by: row.created_by,
-            created_at: row.created_at,
+            created_at: row.created_at.into(),
             integrity_alert: row.integrity_alert,
         }
     }

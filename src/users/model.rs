@@ -1,5 +1,6 @@
 use crate::auth::roles::{Role, decode_roles};
 use crate::db::schema::users;
+use crate::time::UtcTimestamp;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -81,8 +82,8 @@ pub struct User {
     pub must_change_password: bool,
     /// True while failed logins keep the account locked.
     pub locked: bool,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    pub created_at: UtcTimestamp,
+    pub updated_at: UtcTimestamp,
 }
 
 impl User {
@@ -101,8 +102,8 @@ impl User {
             agency_id: row.agency_id,
             country,
             must_change_password: row.must_change_password,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
+            created_at: row.created_at.into(),
+            updated_at: row.updated_at.into(),
         }
     }
 }

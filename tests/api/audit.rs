@@ -303,7 +303,7 @@ async fn chain_with_entries(app: &TestApp) -> (String, i64) {
     assert_eq!(verify.status, 200);
     assert_eq!(verify.body["intact"], true, "{}", verify.body);
     assert!(verify.body["entries"].as_i64().unwrap() > seq + 1);
-    assert!(verify.body["broken_at"].is_null());
+    assert!(verify.body["broken_seq"].is_null());
     (auditor.token, seq)
 }
 
@@ -346,7 +346,7 @@ async fn verify_names_an_altered_entry() {
     .unwrap();
     let v = app.get("/api/v1/audit/verify", &token).await;
     assert_eq!(v.body["intact"], false);
-    assert_eq!(v.body["broken_at"], seq);
+    assert_eq!(v.body["broken_seq"], seq);
     assert_eq!(v.body["problem"], "the entry does not match its hash");
 }
 
@@ -361,7 +361,7 @@ async fn verify_names_an_altered_column() {
     .unwrap();
     let v = app.get("/api/v1/audit/verify", &token).await;
     assert_eq!(v.body["intact"], false);
-    assert_eq!(v.body["broken_at"], seq);
+    assert_eq!(v.body["broken_seq"], seq);
     assert_eq!(
         v.body["problem"],
         "the indexed columns differ from the hashed entry"
@@ -377,7 +377,7 @@ async fn verify_names_a_deleted_entry() {
         .unwrap();
     let v = app.get("/api/v1/audit/verify", &token).await;
     assert_eq!(v.body["intact"], false);
-    assert_eq!(v.body["broken_at"], seq);
+    assert_eq!(v.body["broken_seq"], seq);
     assert!(
         v.body["problem"].as_str().unwrap().contains("missing"),
         "{}",
@@ -408,7 +408,7 @@ async fn verify_names_a_rewritten_entry_whose_hash_was_recomputed() {
     .unwrap();
     let v = app.get("/api/v1/audit/verify", &token).await;
     assert_eq!(v.body["intact"], false);
-    assert_eq!(v.body["broken_at"], seq + 1);
+    assert_eq!(v.body["broken_seq"], seq + 1);
     assert_eq!(
         v.body["problem"],
         "the entry does not link to the previous entry's hash"

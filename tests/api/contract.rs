@@ -475,3 +475,92 @@ async fn nul_characters_are_refused_before_the_database() {
         assert_eq!(res.body["errors"][0]["field"], field, "{path}");
     }
 }
+
+/// Every string in a response that looks like a date and time is RFC 3339 UTC with
+/// `Z`; returns how many it checked.
+fn assert_instants_are_utc(value: &Value) -> usize {
+    match value {
+        Value::String(s)
+            if s.len() >= 19 && s.as_bytes()[10] == b'T' && s[..4].parse::<u16>().is_ok() =>
+        {
+            assert!(
+                s.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(s).is_ok(),
+                "not RFC 3339 UTC with Z: {s}"
+            );
+            1
+        }
+        Value::Array(items) => items.iter().map(assert_instants_are_utc).sum(),
+        Value::Object(members) => members.values().map(assert_instants_are_utc).sum(),
+        _ => 0,
+    }
+}
+
+#[actix_web::test]
+async fn every_instant_is_rfc3339_utc_with_z() {
+    let app = TestApp::spawn().await;
+    let regional = app.regional_admin().await;
+    let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let bb = app.agency("BB", "Royal Barbados Police Force", AgencyKind::Police);
+    let sup = app
+        .user_caller("jm.sup", &jm, &[Role::Supervisor, Role::Investigator])
+        .await;
+    let auditor = app.user_caller("jm.auditor", &jm, &[Role::Auditor]).await;
+    let case = app.create_case(&sup.token, "Fraud").await;
+    let id = case["id"].as_str().unwrap();
+    let mut responses = vec![case.clone()];
+    let writes = [
+        (
+            format!("/api/v1/cases/{id}/participants"),
+            json!({"agency_id": bb, "access": "read"}),
+        ),
+        (
+            format!("/api/v1/cases/{id}/external-refs"),
+            json!({"system": "jm-cms", "external_id": "A-1"}),
+        ),
+        (
+            format!("/api/v1/cases/{id}/evidence"),
+            json!({"description": "Phone", "kind": "device"}),
+        ),
+    ];
+    for (path, body) in writes {
+        let res = app.post(&path, &sup.token, &body).await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        responses.push(res.body);
+    }
+    let evidence = responses[3]["id"].as_str().unwrap().to_owned();
+    for path in [
+        format!("/api/v1/cases/{id}"),
+        "/api/v1/cases".to_owned(),
+        format!("/api/v1/cases/{id}/participants"),
+        format!("/api/v1/cases/{id}/external-refs"),
+        format!("/api/v1/cases/{id}/evidence"),
+        format!("/api/v1/evidence/{evidence}"),
+        format!("/api/v1/evidence/{evidence}/custody"),
+        format!("/api/v1/evidence/{evidence}/custody/bundle"),
+    ] {
+        responses.push(app.get(&path, &sup.token).await.body);
+    }
+    for path in [
+        "/api/v1/users",
+        "/api/v1/agencies",
+        &format!("/api/v1/agencies/{jm}"),
+    ] {
+        responses.push(app.get(path, &regional.token).await.body);
+    }
+    responses.push(app.get("/api/v1/audit", &auditor.token).await.body);
+    let checked: usize = responses.iter().map(assert_instants_are_utc).sum();
+    assert!(checked > 30, "only {checked} instants seen");
+
+    // The document says so too: every member named `at` or `*_at` is a date-time.
+    let doc: Value =
+        serde_json::from_str(&caseledger::startup::openapi().to_json().unwrap()).unwrap();
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        for (member, spec) in schema["properties"].as_object().into_iter().flatten() {
+            if member == "at" || member.ends_with("_at") {
+                let is_instant = spec["$ref"] == "#/components/schemas/UtcTimestamp"
+                    || spec["format"] == "date-time";
+                assert!(is_instant, "{name}.{member}: {spec}");
+            }
+        }
+    }
+}
