@@ -97,7 +97,7 @@ fn seed(conn: &mut DbConn, n: usize) -> anyhow::Result<Agencies> {
         conn,
         &hasher,
         CreateUser {
-            username: "bench.creator".into(),
+            username: "jm.bench.creator".into(),
             display_name: "Bench".into(),
             agency_id: big.clone(),
             roles: vec![Role::Investigator],

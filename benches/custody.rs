@@ -97,7 +97,7 @@ fn start(url: &str, dir: &std::path::Path) -> anyhow::Result<Server> {
             &mut conn,
             &hasher,
             CreateUser {
-                username: format!("bench.{i}"),
+                username: format!("jm.bench.{i}"),
                 display_name: format!("Bench {i}"),
                 agency_id: agency.id.clone(),
                 roles: vec![Role::Investigator],
@@ -276,7 +276,7 @@ async fn load(base: String) -> LoadResult {
             &client,
             &format!("{base}/api/v1/auth/login"),
             "",
-            &json!({"username": format!("bench.{i}"), "password": PASSWORD}),
+            &json!({"username": format!("jm.bench.{i}"), "password": PASSWORD}),
         )
         .await;
         assert_eq!(status, 200, "{body}");

@@ -182,7 +182,8 @@ fn check_log_key(pool: &crate::db::Pool, log: &LogSigner) -> anyhow::Result<()> 
 }
 
 /// On a database with no users, creates the regional administration agency and a
-/// `regional_admin` named `admin`, who must change the password at first login.
+/// `regional_admin` named `<country>.admin` (`tt.admin` by default), who must change
+/// the password at first login.
 pub fn bootstrap(state: &AppState) -> anyhow::Result<()> {
     let mut conn = state.pool.get()?;
     if crate::users::count(&mut conn).map_err(api_to_anyhow)? > 0 {
@@ -215,7 +216,7 @@ pub fn bootstrap(state: &AppState) -> anyhow::Result<()> {
             conn,
             &state.hasher,
             CreateUser {
-                username: "admin".into(),
+                username: format!("{}admin", crate::users::namespace(&country)),
                 display_name: "Administrator".into(),
                 agency_id: agency.id,
                 roles: vec![Role::RegionalAdmin],
@@ -230,12 +231,14 @@ pub fn bootstrap(state: &AppState) -> anyhow::Result<()> {
         if generated {
             // Printed once, to the operator's terminal, not to the log.
             println!(
-                "Created the first administrator: username `admin`, password `{password}`. \
-                 It must be changed at first login."
+                "Created the first administrator: username `{}admin`, password `{password}`. \
+                 It must be changed at first login.",
+                crate::users::namespace(&country)
             );
         } else {
             tracing::info!(
-                "created the first administrator `admin` from CASELEDGER_BOOTSTRAP_PASSWORD"
+                "created the first administrator `{}admin` from CASELEDGER_BOOTSTRAP_PASSWORD",
+                crate::users::namespace(&country)
             );
         }
     }

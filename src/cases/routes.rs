@@ -973,8 +973,9 @@ async fn list_external_refs(
     Ok(web::Json(refs))
 }
 
-/// Link the case to its record in a national case system. A reference is unique per
-/// system. Investigators and supervisors of the owning agency.
+/// Link the case to its record in a national case system. A reference is unique
+/// among the cases of the owning agency (another agency may link the same one to its
+/// own case). Investigators and supervisors of the owning agency.
 #[utoipa::path(
     tag = "cases",
     security(("bearer" = [])),
@@ -987,7 +988,7 @@ async fn list_external_refs(
         (status = 201, body = ExternalRef),
         (status = 403, description = "Not an investigator or supervisor of the owning agency", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The reference is already linked to a case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reference is already linked to another case of the owning agency", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/cases/{id}/external-refs")]
@@ -1033,8 +1034,28 @@ async fn add_external_ref(
                     }
                     let now = crate::db::now();
                     let external_id = body.external_id.trim().to_owned();
+                    // Unique among the owning agency's cases only, so that a conflict
+                    // can only name a case the caller's agency owns.
+                    let linked: Option<String> = case_external_refs::table
+                        .inner_join(cases::table)
+                        .filter(case_external_refs::agency_id.eq(&v.case.owner_agency_id))
+                        .filter(case_external_refs::system.eq(&body.system))
+                        .filter(case_external_refs::external_id.eq(&external_id))
+                        .select(cases::reference)
+                        .first(conn)
+                        .optional()?;
+                    let taken = |case: &str| {
+                        ApiError::Conflict(format!(
+                            "{}:{external_id} is already linked to {case} of your agency",
+                            body.system
+                        ))
+                    };
+                    if let Some(reference) = linked {
+                        return Err(taken(&reference));
+                    }
                     diesel::insert_into(case_external_refs::table)
                         .values((
+                            case_external_refs::agency_id.eq(&v.case.owner_agency_id),
                             case_external_refs::system.eq(&body.system),
                             case_external_refs::external_id.eq(&external_id),
                             case_external_refs::case_id.eq(&v.case.id),
@@ -1044,10 +1065,7 @@ async fn add_external_ref(
                         .execute(conn)
                         .map_err(|e| {
                             if crate::db::is_unique_violation(&e) {
-                                ApiError::Conflict(format!(
-                                    "{}:{external_id} is already linked to a case",
-                                    body.system
-                                ))
+                                taken("a case")
                             } else {
                                 e.into()
                             }

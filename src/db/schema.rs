@@ -99,7 +99,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    case_external_refs (system, external_id) {
+    case_external_refs (agency_id, system, external_id) {
+        agency_id -> Text,
         system -> Text,
         external_id -> Text,
         case_id -> Text,

@@ -51,6 +51,28 @@ pub fn validate_new(input: &CreateUser) -> Result<String, ApiError> {
     }
 }
 
+/// The country prefix every username carries: `jm.` for the agencies of Jamaica.
+pub fn namespace(country: &str) -> String {
+    format!("{}.", country.to_lowercase())
+}
+
+/// A username starts with its agency's country (`jm.jdoe`). Administrators create
+/// users only in their own country, so the only account a "username taken" answer can
+/// point at is one the administrator already manages: a clash never reveals a user
+/// of another country.
+fn check_namespace(username: &str, country: &str) -> ApiResult<()> {
+    let prefix = namespace(country);
+    match username.strip_prefix(&prefix) {
+        Some(rest) if !rest.is_empty() => Ok(()),
+        _ => Err(ApiError::validation(
+            "username",
+            format!(
+                "must start with {prefix} (the country of the user's agency), such as {prefix}jdoe"
+            ),
+        )),
+    }
+}
+
 /// Creates a user; the caller has already decided that it may.
 pub fn create(conn: &mut DbConn, hasher: &Hasher, input: CreateUser) -> ApiResult<User> {
     let username = validate_new(&input)?;
@@ -61,6 +83,7 @@ pub fn create(conn: &mut DbConn, hasher: &Hasher, input: CreateUser) -> ApiResul
         .optional()?;
     let country =
         country.ok_or_else(|| ApiError::validation("agency_id", "is not a known agency"))?;
+    check_namespace(&username, &country)?;
     let hash = hasher.hash(&input.password)?;
     let now = crate::db::now();
     let id = uuid::Uuid::now_v7().to_string();

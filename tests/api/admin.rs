@@ -33,7 +33,7 @@ async fn admin_endpoints_by_role_and_country() {
     for (i, role) in Role::ALL.into_iter().enumerate() {
         let who = format!("{role}");
         let caller = app
-            .user_caller(&format!("caller.{i}"), &home, &[role])
+            .user_caller(&format!("jm.caller.{i}"), &home, &[role])
             .await;
         let t = caller.token.as_str();
         let p = power(role);
@@ -123,8 +123,8 @@ async fn admin_endpoints_by_role_and_country() {
         }
 
         // User creation.
-        let new_user = |agency: &str, n: &str| json!({"username": format!("new.{n}.{i}"), "display_name": "New", "agency_id": agency, "roles": ["investigator"], "password": "a-first-password-77"});
-        let res = app.post("/api/v1/users", t, &new_user(&home, "home")).await;
+        let new_user = |agency: &str, cc: &str| json!({"username": format!("{cc}.new.{i}"), "display_name": "New", "agency_id": agency, "roles": ["investigator"], "password": "a-first-password-77"});
+        let res = app.post("/api/v1/users", t, &new_user(&home, "jm")).await;
         expect(
             &res,
             if p == Power::None { 403 } else { 201 },
@@ -134,9 +134,7 @@ async fn admin_endpoints_by_role_and_country() {
             assert_eq!(res.body["must_change_password"], true);
             assert_eq!(res.body["country"], "JM");
         }
-        let res = app
-            .post("/api/v1/users", t, &new_user(&abroad, "abroad"))
-            .await;
+        let res = app.post("/api/v1/users", t, &new_user(&abroad, "bb")).await;
         expect(
             &res,
             if p == Power::Regional { 201 } else { 403 },
@@ -240,7 +238,7 @@ async fn country_admins_cannot_reach_regional_administration() {
         .post(
             "/api/v1/users",
             &admin.token,
-            &json!({"username": "sneaky", "display_name": "S", "agency_id": home, "roles": ["regional_admin"], "password": "a-first-password-77"}),
+            &json!({"username": "jm.sneaky", "display_name": "S", "agency_id": home, "roles": ["regional_admin"], "password": "a-first-password-77"}),
         )
         .await;
     res.assert_problem(403, "forbidden");
@@ -430,7 +428,7 @@ async fn user_lists_page_without_gaps_or_repeats() {
     let regional = app.regional_admin().await;
     let home = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
     let mut expected: HashSet<String> = (0..9)
-        .map(|i| app.user(&format!("paged.{i}"), &home, &[Role::Investigator]))
+        .map(|i| app.user(&format!("jm.paged.{i}"), &home, &[Role::Investigator]))
         .collect();
     expected.insert(regional.id.clone());
     let mut seen = Vec::new();
@@ -457,4 +455,48 @@ async fn user_lists_page_without_gaps_or_repeats() {
         .get(&format!("/api/v1/users?agency_id={home}"), &regional.token)
         .await;
     assert_eq!(res.body["items"].as_array().unwrap().len(), 9);
+}
+
+#[actix_web::test]
+async fn a_username_clash_never_names_a_user_of_another_country() {
+    let app = TestApp::spawn().await;
+    let regional = app.regional_admin().await;
+    let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let tt = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    let tt_admin = app.user_caller("tt.admin2", &tt, &[Role::Admin]).await;
+    let jm_user = app.user("jm.inv", &jm, &[Role::Investigator]);
+    let tt_user = app.user("tt.inv", &tt, &[Role::Investigator]);
+    let body = |username: &str, agency: &str| json!({"username": username, "display_name": "N", "agency_id": agency, "roles": ["investigator"], "password": "a-first-password-77"});
+    // A TT administrator can only name users `tt.…`: a Jamaican username is refused
+    // for its form, whether or not it exists.
+    for username in ["jm.inv", "jm.nobody", "inv"] {
+        let res = app
+            .post("/api/v1/users", &tt_admin.token, &body(username, &tt))
+            .await;
+        res.assert_problem(422, "validation-failed");
+        assert_eq!(res.body["errors"][0]["field"], "username");
+        assert!(
+            res.body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("tt.")
+        );
+    }
+    // A clash inside the administrator's own namespace names a user they manage.
+    let res = app
+        .post("/api/v1/users", &tt_admin.token, &body("tt.inv", &tt))
+        .await;
+    res.assert_problem(409, "conflict");
+    let visible = app
+        .get(&format!("/api/v1/users/{tt_user}"), &tt_admin.token)
+        .await;
+    assert_eq!(visible.status, 200);
+    app.get(&format!("/api/v1/users/{jm_user}"), &tt_admin.token)
+        .await
+        .assert_problem(404, "not-found");
+    // The regional administrator sees every country, and every clash.
+    let res = app
+        .post("/api/v1/users", &regional.token, &body("jm.inv", &jm))
+        .await;
+    res.assert_problem(409, "conflict");
 }

@@ -40,7 +40,7 @@ async fn reads_changes_refusals_and_logins_are_recorded_for_the_right_auditors()
         .await;
     let bb_auditor = app.user_caller("bb.auditor", &bb, &[Role::Auditor]).await;
     let regional = app
-        .user_caller("impacs.auditor", &impacs, &[Role::Auditor])
+        .user_caller("tt.impacs.auditor", &impacs, &[Role::Auditor])
         .await;
 
     let case = app
@@ -233,7 +233,7 @@ async fn administration_is_recorded() {
     let regional = app.regional_admin().await;
     let impacs = app.agency("TT", "CARICOM IMPACS", AgencyKind::Regional);
     let auditor = app
-        .user_caller("impacs.auditor", &impacs, &[Role::Auditor])
+        .user_caller("tt.impacs.auditor", &impacs, &[Role::Auditor])
         .await;
     let res = app
         .post(
@@ -285,7 +285,7 @@ async fn chain_with_entries(app: &TestApp) -> (String, i64) {
     let impacs = app.agency("TT", "CARICOM IMPACS", AgencyKind::Regional);
     let inv = app.user_caller("jm.inv", &jm, &[Role::Investigator]).await;
     let auditor = app
-        .user_caller("impacs.auditor", &impacs, &[Role::Auditor])
+        .user_caller("tt.impacs.auditor", &impacs, &[Role::Auditor])
         .await;
     let case = app.create_case(&inv.token, "Tamper target").await;
     let id = case["id"].as_str().unwrap();
@@ -422,7 +422,7 @@ async fn concurrent_appends_never_fork_the_chain() {
     let impacs = app.agency("TT", "CARICOM IMPACS", AgencyKind::Regional);
     let inv = app.user_caller("jm.inv", &jm, &[Role::Investigator]).await;
     let auditor = app
-        .user_caller("impacs.auditor", &impacs, &[Role::Auditor])
+        .user_caller("tt.impacs.auditor", &impacs, &[Role::Auditor])
         .await;
     let case = app.create_case(&inv.token, "Busy case").await;
     let id = case["id"].as_str().unwrap().to_owned();

@@ -6,7 +6,7 @@ use serde_json::json;
 #[actix_web::test]
 async fn bootstrap_admin_must_change_password_first() {
     let app = TestApp::spawn().await;
-    let res = app.login("admin", BOOTSTRAP_PASSWORD).await;
+    let res = app.login("tt.admin", BOOTSTRAP_PASSWORD).await;
     assert_eq!(res.status, 200);
     assert_eq!(res.body["token_type"], "Bearer");
     assert_eq!(res.body["expires_in"], 900);
@@ -19,7 +19,7 @@ async fn bootstrap_admin_must_change_password_first() {
         .assert_problem(403, "password-change-required");
     let me = app.get("/api/v1/me", token).await;
     assert_eq!(me.status, 200);
-    assert_eq!(me.body["username"], "admin");
+    assert_eq!(me.body["username"], "tt.admin");
     assert_eq!(me.body["roles"], json!(["regional_admin"]));
     assert_eq!(me.body["country"], "TT");
 
@@ -27,7 +27,7 @@ async fn bootstrap_admin_must_change_password_first() {
     for (weak, why) in [
         ("short-pw", "at least 12"),
         ("password12345", "too common"),
-        ("admin-harbour-lantern", "username"),
+        ("tt.admin-harbour-lantern", "username"),
     ] {
         let res = app
             .post(
@@ -66,10 +66,10 @@ async fn bootstrap_admin_must_change_password_first() {
         .await;
     assert_eq!(res.status, 204, "{}", res.body);
     assert_eq!(app.get("/api/v1/countries", token).await.status, 200);
-    app.login("admin", BOOTSTRAP_PASSWORD)
+    app.login("tt.admin", BOOTSTRAP_PASSWORD)
         .await
         .assert_problem(401, "invalid-credentials");
-    let again = app.login("admin", PASSWORD).await;
+    let again = app.login("tt.admin", PASSWORD).await;
     assert_eq!(again.body["password_change_required"], false);
 }
 
@@ -78,8 +78,8 @@ async fn unknown_user_wrong_password_disabled_and_locked_look_the_same() {
     let app = TestApp::spawn().await;
     let admin = app.regional_admin().await;
     let agency = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
-    let disabled = app.user("disabled.user", &agency, &[Role::Investigator]);
-    app.user("locked.user", &agency, &[Role::Investigator]);
+    let disabled = app.user("jm.disabled", &agency, &[Role::Investigator]);
+    app.user("jm.locked", &agency, &[Role::Investigator]);
     let res = app
         .patch(
             &format!("/api/v1/users/{disabled}"),
@@ -89,13 +89,13 @@ async fn unknown_user_wrong_password_disabled_and_locked_look_the_same() {
         .await;
     assert_eq!(res.status, 200, "{}", res.body);
     for _ in 0..5 {
-        app.login("locked.user", "wrong-password-xyz").await;
+        app.login("jm.locked", "wrong-password-xyz").await;
     }
     let answers = [
         app.login("nobody.here", PASSWORD).await,
-        app.login("admin", "wrong-password-xyz").await,
-        app.login("disabled.user", PASSWORD).await,
-        app.login("locked.user", PASSWORD).await,
+        app.login("tt.admin", "wrong-password-xyz").await,
+        app.login("jm.disabled", PASSWORD).await,
+        app.login("jm.locked", PASSWORD).await,
     ];
     for res in &answers {
         res.assert_problem(401, "invalid-credentials");
@@ -386,9 +386,9 @@ async fn me_and_jwks() {
 async fn usernames_are_case_insensitive() {
     let app = TestApp::spawn().await;
     let agency = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
-    app.user("Jane.Doe", &agency, &[Role::Investigator]);
-    assert_eq!(app.login("JANE.DOE", PASSWORD).await.status, 200);
-    assert_eq!(app.login("jane.doe", PASSWORD).await.status, 200);
+    app.user("JM.Jane.Doe", &agency, &[Role::Investigator]);
+    assert_eq!(app.login("JM.JANE.DOE", PASSWORD).await.status, 200);
+    assert_eq!(app.login("jm.jane.doe", PASSWORD).await.status, 200);
 }
 
 /// Replays the audit trail of one account in chain order and checks the lockout

@@ -59,10 +59,10 @@ async fn case_endpoints_by_role_agency_and_participation() {
     let abroad = app.agency("BB", "Royal Barbados Police Force", AgencyKind::Police);
     let extra = app.agency("JM", "JM CIRT", AgencyKind::Cert);
     let lead = app
-        .user_caller("owner.lead", &owner, &[Role::Investigator])
+        .user_caller("jm.lead", &owner, &[Role::Investigator])
         .await;
     let boss = app
-        .user_caller("owner.boss", &owner, &[Role::Supervisor])
+        .user_caller("jm.boss", &owner, &[Role::Supervisor])
         .await;
 
     let mut cases = Vec::new();
@@ -109,7 +109,11 @@ async fn case_endpoints_by_role_agency_and_participation() {
             n += 1;
             let who = format!("{role} at {place:?}");
             let caller = app
-                .user_caller(&format!("member.{n}"), agency, &[role])
+                .user_caller(
+                    &app.username_in(agency, &format!("member.{n}")),
+                    agency,
+                    &[role],
+                )
                 .await;
             let t = caller.token.as_str();
             let case_role = matches!(
@@ -764,4 +768,48 @@ async fn listing_filters_and_pages() {
         }
     }
     assert_eq!(seen, vec![bb_case, fraud, bec, ransom]);
+}
+
+#[actix_web::test]
+async fn a_reference_held_by_a_case_the_caller_cannot_see_is_not_revealed() {
+    let app = TestApp::spawn().await;
+    let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let tt = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    let jm_inv = app.user_caller("jm.inv", &jm, &[Role::Investigator]).await;
+    let tt_inv = app.user_caller("tt.inv", &tt, &[Role::Investigator]).await;
+    let secret = app.create_case(&jm_inv.token, "Secret").await;
+    let own = app.create_case(&tt_inv.token, "Own").await;
+    let reference = json!({"system": "JMCMS", "external_id": "SECRET-42"});
+    let link = |case: &Value, token: &str| {
+        let path = format!(
+            "/api/v1/cases/{}/external-refs",
+            case["id"].as_str().unwrap()
+        );
+        let (app, body, token) = (&app, reference.clone(), token.to_owned());
+        async move { app.post(&path, &token, &body).await }
+    };
+    assert_eq!(link(&secret, &jm_inv.token).await.status, 201);
+    // The TT agency links the same reference to its own case: nothing says that a
+    // case it cannot see holds it.
+    let res = link(&own, &tt_inv.token).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    // Within one agency the reference stays unique, and the conflict names the case.
+    let other = app.create_case(&tt_inv.token, "Other").await;
+    let res = link(&other, &tt_inv.token).await;
+    res.assert_problem(409, "conflict");
+    assert!(
+        res.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains(own["reference"].as_str().unwrap())
+    );
+    // A lookup finds only the cases the caller may see.
+    for (token, case) in [(&tt_inv.token, &own), (&jm_inv.token, &secret)] {
+        let found = app
+            .get("/api/v1/cases?external_ref=JMCMS:SECRET-42", token)
+            .await;
+        let items = found.body["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0]["id"], case["id"]);
+    }
 }

@@ -167,7 +167,7 @@ fn logs_are_json_with_request_ids_and_never_carry_secrets() {
         assert!(Instant::now() < deadline, "the service did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let body = format!(r#"{{"username":"admin","password":"{password}"}}"#);
+    let body = format!(r#"{{"username":"tt.admin","password":"{password}"}}"#);
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
         s,

@@ -308,7 +308,7 @@ impl TestApp {
 
     /// The bootstrap regional administrator, past the first-login password change.
     pub async fn regional_admin(&self) -> Caller {
-        let first = self.login("admin", BOOTSTRAP_PASSWORD).await;
+        let first = self.login("tt.admin", BOOTSTRAP_PASSWORD).await;
         assert_eq!(first.status, 200, "{}", first.body);
         let token = first.body["access_token"].as_str().unwrap().to_owned();
         let changed = self
@@ -319,7 +319,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(changed.status, 204, "{}", changed.body);
-        self.caller("admin", PASSWORD).await
+        self.caller("tt.admin", PASSWORD).await
     }
 
     pub async fn caller(&self, username: &str, password: &str) -> Caller {
@@ -375,6 +375,13 @@ impl TestApp {
     pub fn agency(&self, country: &str, name: &str, kind: AgencyKind) -> String {
         let mut conn = self.state.pool.get().unwrap();
         agencies::insert(&mut conn, country, name, kind).unwrap().id
+    }
+
+    /// `name` in the username namespace of the agency's country (`jm.name`).
+    pub fn username_in(&self, agency_id: &str, name: &str) -> String {
+        let mut conn = self.state.pool.get().unwrap();
+        let agency = agencies::find(&mut conn, agency_id).unwrap().unwrap();
+        format!("{}{name}", users::namespace(&agency.country_code))
     }
 
     /// Creates a user directly (no first-login password change) and returns its id.

@@ -394,7 +394,7 @@ async fn registration_and_the_rules_of_custody() {
     // The audit trail holds every append and the refused attempts.
     let impacs = app.agency("TT", "CARICOM IMPACS", AgencyKind::Regional);
     let auditor = app
-        .user_caller("impacs.auditor", &impacs, &[Role::Auditor])
+        .user_caller("tt.impacs.auditor", &impacs, &[Role::Auditor])
         .await;
     let trail = app
         .get(
@@ -556,7 +556,13 @@ async fn evidence_endpoints_by_role_and_agency() {
     ] {
         for role in Role::ALL {
             n += 1;
-            let caller = app.user_caller(&format!("ev.{n}"), agency, &[role]).await;
+            let caller = app
+                .user_caller(
+                    &app.username_in(agency, &format!("ev.{n}")),
+                    agency,
+                    &[role],
+                )
+                .await;
             let t = caller.token.as_str();
             let case_role = matches!(
                 role,
