@@ -573,7 +573,10 @@ fn verification() -> anyhow::Result<VerifyResult> {
             })
             .collect();
         let report = verify::verify(&evidence[i], &note_text, &verifier, &checks);
-        assert!(report.valid);
+        assert_eq!(
+            report.verdict,
+            caseledger::custody::verify::Verdict::Verified
+        );
     }
     let verify_time = started.elapsed();
 

@@ -2,6 +2,7 @@
 
 use crate::auth::roles::Role;
 use crate::config::Settings;
+use crate::custody::verify::Verdict;
 use crate::users::CreateUser;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -32,7 +33,9 @@ enum Command {
     /// Print the OpenAPI document.
     Openapi,
     /// Verify an exported custody bundle offline (no database, no network). Exits 0
-    /// only when everything verifies.
+    /// when the record is intact and every hash check matched, 3 when the record is
+    /// intact but the item failed an integrity check, 1 when the record does not
+    /// verify (or the bundle cannot be read), 2 on a command-line error.
     VerifyBundle {
         /// The bundle (JSON) from GET /api/v1/evidence/{id}/custody/bundle.
         bundle: std::path::PathBuf,
@@ -75,8 +78,14 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::VerifyBundle { bundle, key } => {
-            let valid = verify_bundle(&bundle, &key)?;
-            std::process::exit(if valid { 0 } else { 1 });
+            let verdict = match verify_bundle(&bundle, &key) {
+                Ok(verdict) => verdict,
+                Err(e) => {
+                    println!("NOT VERIFIED: the bundle cannot be checked: {e:#}");
+                    Verdict::NotVerified
+                }
+            };
+            std::process::exit(verdict.exit_code());
         }
         Command::Serve => {
             let settings = Settings::load()?;
@@ -142,7 +151,8 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
     })
 }
 
-fn verify_bundle(path: &std::path::Path, key: &str) -> anyhow::Result<bool> {
+/// Prints the verdict in plain words first, then what was checked, entry by entry.
+fn verify_bundle(path: &std::path::Path, key: &str) -> anyhow::Result<Verdict> {
     let key = match std::fs::read_to_string(key) {
         Ok(text) => text.trim().to_owned(),
         Err(_) => key.trim().to_owned(),
@@ -153,41 +163,53 @@ fn verify_bundle(path: &std::path::Path, key: &str) -> anyhow::Result<bool> {
         serde_json::from_str(&text).context("the bundle is not JSON")?;
     let report =
         crate::custody::verify::verify_bundle(&bundle, &key).map_err(|e| anyhow::anyhow!(e))?;
+    let headline = match report.verdict {
+        Verdict::Verified => "VERIFIED",
+        Verdict::IntegrityAlert => "INTEGRITY ALERT",
+        Verdict::NotVerified => "NOT VERIFIED",
+    };
+    println!("{headline}: {}", report.summary);
+    println!();
     println!("Evidence {}", report.evidence_id);
     if let Some(reference) = bundle["case_reference"].as_str() {
         println!("Case {reference}");
     }
     match report.checkpoint_size {
         Some(size) => println!("Checkpoint: signature verified with {key}; tree size {size}"),
-        None => println!("Checkpoint: NOT VERIFIED"),
+        None => println!("Checkpoint: not trusted, so no entry's inclusion could be checked"),
     }
     for problem in &report.checkpoint_problems {
         println!("  FAIL checkpoint: {problem}");
     }
     for finding in &report.entries {
         let kind = finding.event_type.as_deref().unwrap_or("?");
+        let at = format!(
+            "entry {:>4}  log index {:>8}  {kind}",
+            finding.position, finding.log_index
+        );
         if finding.problems.is_empty() {
-            println!(
-                "  ok   entry {:>4}  log index {:>8}  {kind}: hash, chain link and inclusion hold",
-                finding.position, finding.log_index
-            );
+            let inclusion = if finding.inclusion_checked {
+                "hash, chain link and inclusion in the checkpoint hold"
+            } else {
+                "hash and chain link hold; inclusion not checked"
+            };
+            println!("  ok   {at}: {inclusion}");
         } else {
             for problem in &finding.problems {
-                println!(
-                    "  FAIL entry {:>4}  log index {:>8}  {kind}: {problem}",
-                    finding.position, finding.log_index
-                );
+                println!("  FAIL {at}: {problem}");
             }
         }
     }
-    let problems = report.problems().len();
-    if report.valid {
+    for alert in &report.integrity_alerts {
         println!(
-            "VERIFIED: {} entries, complete and unaltered",
-            report.entries.len()
+            "  ALERT entry {:>3}  {} by {}: observed {} {}, acquisition hash {}",
+            alert.position,
+            alert.at.as_deref().unwrap_or("(no time)"),
+            alert.actor,
+            alert.algorithm,
+            alert.observed,
+            alert.expected.as_deref().unwrap_or("not recorded")
         );
-    } else {
-        println!("NOT VERIFIED: {problems} problem(s)");
     }
-    Ok(report.valid)
+    Ok(report.verdict)
 }

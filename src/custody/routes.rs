@@ -555,7 +555,7 @@ async fn verify_custody(
                 })
                 .collect();
             let report = verify::verify(&evidence_id, &note, &st.log.verifier, &checks);
-            event.set_detail("valid", report.valid);
+            event.set_detail("verdict", report.verdict.as_str());
             Ok(report)
         })
         .await?;

@@ -2,6 +2,7 @@
 
 use super::merkle::{MemoryTree, leaf_hash};
 use super::note;
+use super::verify::Verdict;
 use crate::audit::sha256_hex;
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
@@ -192,20 +193,20 @@ fn the_example_bundle_verifies_and_tampering_is_named() {
     .unwrap();
     let key = v["verifier_key"].as_str().unwrap();
     let report = super::verify::verify_bundle(&bundle, key).unwrap();
-    assert!(report.valid, "{:?}", report.problems());
+    assert_eq!(report.verdict, Verdict::Verified, "{:?}", report.problems());
     assert!(!report.entries.is_empty());
 
     let mut altered = bundle.clone();
     altered["entries"][1]["entry"]["type"] = Value::from("released");
     let report = super::verify::verify_bundle(&altered, key).unwrap();
-    assert!(!report.valid);
+    assert_eq!(report.verdict, Verdict::NotVerified);
     assert!(!report.entries[1].problems.is_empty());
     assert!(report.entries[0].problems.is_empty());
 
     let mut dropped = bundle.clone();
     dropped["entries"].as_array_mut().unwrap().remove(1);
     let report = super::verify::verify_bundle(&dropped, key).unwrap();
-    assert!(!report.valid);
+    assert_eq!(report.verdict, Verdict::NotVerified);
     assert!(
         report.entries[1].problems.iter().any(|p| p.contains("seq")),
         "{:?}",
@@ -218,6 +219,6 @@ fn the_example_bundle_verifies_and_tampering_is_named() {
         &other.verifying_key().to_bytes(),
     );
     let report = super::verify::verify_bundle(&bundle, &other_key).unwrap();
-    assert!(!report.valid);
+    assert_eq!(report.verdict, Verdict::NotVerified);
     assert!(!report.checkpoint_problems.is_empty());
 }

@@ -41,18 +41,77 @@ pub struct Finding {
     pub log_index: u64,
     #[serde(rename = "type")]
     pub event_type: Option<String>,
-    /// Empty when everything about the entry holds.
+    /// Whether the entry's inclusion in the log was checked: only against a checkpoint
+    /// whose signature verified with the trusted key.
+    pub inclusion_checked: bool,
+    /// Empty when everything checked about the entry holds.
     pub problems: Vec<String>,
+}
+
+/// What verifying an item's custody comes to, in the order a court needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The record is complete and unaltered, and every hash check of the item matched
+    /// the hash taken at acquisition.
+    Verified,
+    /// The record is complete and unaltered, but it shows that the item failed an
+    /// integrity check: a hash observed later differs from the acquisition hash.
+    IntegrityAlert,
+    /// The record itself does not verify: it was altered, is incomplete, or is not
+    /// covered by a checkpoint signed with the trusted key.
+    NotVerified,
+}
+
+/// A hash check the record shows the item failing.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct IntegrityAlert {
+    /// Position of the `hash_verified` entry in the item's history.
+    pub position: usize,
+    pub log_index: u64,
+    /// When the check was recorded (RFC 3339 UTC), as the entry says.
+    #[schema(format = DateTime)]
+    pub at: Option<String>,
+    /// Who recorded it, as the entry says.
+    #[schema(value_type = Object)]
+    pub actor: Value,
+    pub algorithm: String,
+    /// The hash taken at acquisition (the first entry's evidence record).
+    pub expected: Option<String>,
+    pub observed: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Report {
-    pub valid: bool,
+    pub verdict: Verdict,
+    /// The verdict in plain words, first for the reader; the detail follows.
+    pub summary: String,
     pub evidence_id: String,
     pub checkpoint_size: Option<u64>,
     /// Problems with the checkpoint itself (signature, origin, format).
     pub checkpoint_problems: Vec<String>,
+    /// The hash checks the item failed (only meaningful when the record verifies).
+    pub integrity_alerts: Vec<IntegrityAlert>,
     pub entries: Vec<Finding>,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Verified => "verified",
+            Verdict::IntegrityAlert => "integrity_alert",
+            Verdict::NotVerified => "not_verified",
+        }
+    }
+
+    /// The exit status of `caseledger verify-bundle` (2 is a command-line usage error).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Verdict::Verified => 0,
+            Verdict::NotVerified => 1,
+            Verdict::IntegrityAlert => 3,
+        }
+    }
 }
 
 impl Report {
@@ -73,10 +132,83 @@ impl Report {
         }
         out
     }
+
+    /// True when the record itself verifies (whatever it says about the item).
+    pub fn record_intact(&self) -> bool {
+        self.verdict != Verdict::NotVerified
+    }
+}
+
+/// A `hash_verified` entry that observed another SHA-256 than the acquisition hash
+/// (recomputed from the record, and also when the entry itself says so).
+fn integrity_alert(
+    entry: &Value,
+    acquired: Option<&str>,
+    position: usize,
+    log_index: u64,
+) -> Option<IntegrityAlert> {
+    if entry["type"] != "hash_verified" {
+        return None;
+    }
+    let algorithm = entry["hash"]["algorithm"].as_str()?.to_owned();
+    let observed = entry["hash"]["value"].as_str()?.to_owned();
+    let differs = algorithm == "sha-256" && acquired.is_some_and(|a| a != observed);
+    if !differs && entry["hash_mismatch"] != true {
+        return None;
+    }
+    Some(IntegrityAlert {
+        position,
+        log_index,
+        at: entry["at"].as_str().map(str::to_owned),
+        actor: entry["actor"].clone(),
+        algorithm,
+        expected: acquired.map(str::to_owned),
+        observed,
+    })
+}
+
+/// The verdict in a sentence a judge understands.
+fn summary(
+    verdict: Verdict,
+    entries: usize,
+    size: Option<u64>,
+    alerts: &[IntegrityAlert],
+    first_problem: Option<&str>,
+) -> String {
+    match verdict {
+        Verdict::Verified => format!(
+            "The custody record is complete and unaltered: its {entries} entries are covered by \
+             the log's signed checkpoint of {} entries, and every hash check of the item \
+             matched the hash taken at acquisition.",
+            size.unwrap_or_default()
+        ),
+        Verdict::IntegrityAlert => {
+            let a = &alerts[0];
+            let more = match alerts.len() {
+                1 => String::new(),
+                n => format!(" ({} more checks failed as well)", n - 1),
+            };
+            format!(
+                "The custody record is complete and unaltered, but it shows that the item failed \
+                 an integrity check: entry {}, recorded {}, observed {} {} where the hash taken \
+                 at acquisition is {}{more}.",
+                a.position,
+                a.at.as_deref().unwrap_or("at an unrecorded time"),
+                a.algorithm,
+                a.observed,
+                a.expected.as_deref().unwrap_or("not recorded"),
+            )
+        }
+        Verdict::NotVerified => format!(
+            "The custody record does not verify and must not be relied on as it stands: {}.",
+            first_problem.unwrap_or("it could not be checked")
+        ),
+    }
 }
 
 /// Checks the checkpoint, then each entry: its hash, its place in the chain
-/// (`seq`, `prev`, `evidence_id`) and its inclusion in the checkpoint's tree.
+/// (`seq`, `prev`, `evidence_id`) and its inclusion in the checkpoint's tree; then
+/// what the record says about the item's hash checks.
 pub fn verify(
     evidence_id: &str,
     note: &str,
@@ -92,6 +224,8 @@ pub fn verify(
         }
     };
     let mut findings = Vec::new();
+    let mut alerts = Vec::new();
+    let mut acquired: Option<String> = None;
     let mut prev: Option<String> = None;
     for (position, e) in entries.iter().enumerate() {
         let mut problems = Vec::new();
@@ -157,20 +291,64 @@ pub fn verify(
                 problems.push("the inclusion proof does not verify against the checkpoint".into());
             }
         }
+        // Only the kinds of entry that bear on the item's hash are read in full.
+        if matches!(head.kind.as_deref(), Some("collected" | "hash_verified"))
+            && let Ok(entry) = serde_json::from_str::<Value>(bytes)
+        {
+            if position == 0 {
+                acquired = entry["evidence"]["sha256"].as_str().map(str::to_owned);
+            }
+            alerts.extend(integrity_alert(
+                &entry,
+                acquired.as_deref(),
+                position,
+                e.log_index,
+            ));
+        }
         findings.push(Finding {
             position,
             log_index: e.log_index,
             event_type: head.kind.map(|k| k.into_owned()),
+            inclusion_checked: checkpoint.is_some(),
             problems,
         });
         prev = Some(computed);
     }
-    Report {
-        valid: checkpoint_problems.is_empty() && findings.iter().all(|f| f.problems.is_empty()),
+    let mut report = Report {
+        verdict: Verdict::NotVerified,
+        summary: String::new(),
         evidence_id: evidence_id.to_owned(),
         checkpoint_size: checkpoint.map(|c| c.size),
         checkpoint_problems,
+        integrity_alerts: alerts,
         entries: findings,
+    };
+    report.decide();
+    report
+}
+
+impl Report {
+    /// Sets the verdict and its sentence from the findings.
+    fn decide(&mut self) {
+        let problems = self.problems();
+        self.verdict = if !problems.is_empty() || self.entries.is_empty() {
+            Verdict::NotVerified
+        } else if !self.integrity_alerts.is_empty() {
+            Verdict::IntegrityAlert
+        } else {
+            Verdict::Verified
+        };
+        let first = problems
+            .first()
+            .map(String::as_str)
+            .or(self.entries.is_empty().then_some("it holds no entries"));
+        self.summary = summary(
+            self.verdict,
+            self.entries.len(),
+            self.checkpoint_size,
+            &self.integrity_alerts,
+            first,
+        );
     }
 }
 
@@ -222,7 +400,7 @@ pub fn verify_bundle(bundle: &Value, trusted_key: &str) -> Result<Report, String
         report
             .checkpoint_problems
             .push("the bundle names another public key than the trusted one".into());
-        report.valid = false;
+        report.decide();
     }
     Ok(report)
 }

@@ -65,7 +65,8 @@ async fn append(app: &TestApp, token: &str, id: &str, body: Value) -> Response {
         .await
 }
 
-async fn verify_offline(app: &TestApp, bundle: &Value, key: &str) -> (bool, String) {
+/// The offline verifier's exit status and what it printed.
+async fn verify_offline(app: &TestApp, bundle: &Value, key: &str) -> (i32, String) {
     let path = app
         .data_dir()
         .join(format!("bundle-{}.json", uuid::Uuid::new_v4()));
@@ -75,7 +76,7 @@ async fn verify_offline(app: &TestApp, bundle: &Value, key: &str) -> (bool, Stri
         .output()
         .unwrap();
     (
-        out.status.success(),
+        out.status.code().unwrap(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
     )
 }
@@ -375,7 +376,22 @@ async fn registration_and_the_rules_of_custody() {
             &w.bb_inv.token,
         )
         .await;
-    assert_eq!(report.body["valid"], true, "{}", report.body);
+    // The record verifies, and says first that the item failed a hash check: which
+    // entry, which hashes, when and by whom.
+    assert_eq!(report.body["verdict"], "integrity_alert", "{}", report.body);
+    let summary = report.body["summary"].as_str().unwrap();
+    assert!(summary.starts_with("The custody record is complete and unaltered, but"));
+    assert!(
+        summary.contains(OTHER_SHA) && summary.contains(DISK_SHA),
+        "{summary}"
+    );
+    let alerts = report.body["integrity_alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0]["position"], differs["entry"]["seq"]);
+    assert_eq!(alerts[0]["observed"], OTHER_SHA);
+    assert_eq!(alerts[0]["expected"], DISK_SHA);
+    assert_eq!(alerts[0]["at"], differs["entry"]["at"]);
+    assert_eq!(alerts[0]["actor"]["user_id"], w.inv.id);
     let bundle = app
         .get(
             &format!("/api/v1/evidence/{id}/custody/bundle"),
@@ -387,9 +403,13 @@ async fn registration_and_the_rules_of_custody() {
     assert_eq!(bundle["evidence"]["label"], item["label"]);
     let key = log_key(app, &w.inv.token).await;
     assert_eq!(bundle["public_key"], key);
-    let (valid, output) = verify_offline(app, &bundle, &key).await;
-    assert!(valid, "{output}");
-    assert!(output.contains("VERIFIED"));
+    let (code, output) = verify_offline(app, &bundle, &key).await;
+    assert_eq!(code, 3, "{output}");
+    assert!(output.starts_with("INTEGRITY ALERT: "), "{output}");
+    assert!(
+        output.contains(&format!("observed sha-256 {OTHER_SHA}")),
+        "{output}"
+    );
 
     // The audit trail holds every append and the refused attempts.
     let impacs = app.agency("TT", "CARICOM IMPACS", AgencyKind::Regional);
@@ -607,7 +627,7 @@ async fn evidence_endpoints_by_role_and_agency() {
                 res.body
             );
             if verifies {
-                assert_eq!(res.body["valid"], true);
+                assert_eq!(res.body["verdict"], "verified");
             }
             let res = append(
                 app,
@@ -669,8 +689,8 @@ async fn tamper_setup(w: &World) -> (String, Vec<Value>) {
             &w.inv.token
         )
         .await
-        .body["valid"],
-        true
+        .body["verdict"],
+        "verified"
     );
     (id, custody.as_array().unwrap().clone())
 }
@@ -696,7 +716,14 @@ async fn assert_caught(w: &World, id: &str, position: u64, what: &str) {
         )
         .await
         .body;
-    assert_eq!(report["valid"], false, "{what}: {report}");
+    assert_eq!(report["verdict"], "not_verified", "{what}: {report}");
+    assert!(
+        report["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("The custody record does not verify"),
+        "{what}: {report}"
+    );
     let named: Vec<u64> = report["entries"]
         .as_array()
         .unwrap()
@@ -713,8 +740,9 @@ async fn assert_caught(w: &World, id: &str, position: u64, what: &str) {
         .await
         .body;
     let key = log_key(app, &w.inv.token).await;
-    let (valid, output) = verify_offline(app, &bundle, &key).await;
-    assert!(!valid, "{what}: {output}");
+    let (code, output) = verify_offline(app, &bundle, &key).await;
+    assert_eq!(code, 1, "{what}: {output}");
+    assert!(output.starts_with("NOT VERIFIED: "), "{what}: {output}");
     assert!(
         output.contains(&format!("FAIL entry {position:>4}")),
         "{what}: {output}"
@@ -803,7 +831,7 @@ async fn a_swapped_log_key_is_caught() {
         .get(&format!("/api/v1/evidence/{id}/custody/verify"), &inv.token)
         .await
         .body;
-    assert_eq!(report["valid"], false, "{report}");
+    assert_eq!(report["verdict"], "not_verified", "{report}");
     assert!(!report["checkpoint_problems"].as_array().unwrap().is_empty());
     assert_eq!(
         append(&swapped, &inv.token, &id, json!({"type": "note"}))
@@ -815,9 +843,15 @@ async fn a_swapped_log_key_is_caught() {
         .get(&format!("/api/v1/evidence/{id}/custody/bundle"), &inv.token)
         .await
         .body;
-    let (valid, output) = verify_offline(&w.app, &bundle, &trusted).await;
-    assert!(!valid, "{output}");
+    let (code, output) = verify_offline(&w.app, &bundle, &trusted).await;
+    assert_eq!(code, 1, "{output}");
     assert!(output.contains("FAIL checkpoint"), "{output}");
+    // Against a checkpoint that is not trusted, no entry's inclusion "holds".
+    assert!(
+        !output.contains("inclusion in the checkpoint hold"),
+        "{output}"
+    );
+    assert!(output.contains("inclusion not checked"), "{output}");
 }
 
 async fn hammer(
@@ -868,7 +902,7 @@ async fn assert_log_whole(app: &TestApp, token: &str, items: &[String]) {
             .get(&format!("/api/v1/evidence/{item}/custody/verify"), token)
             .await
             .body;
-        assert_eq!(report["valid"], true, "{report}");
+        assert_eq!(report["verdict"], "verified", "{report}");
     }
     let expected: HashSet<u64> = (0..total as u64).collect();
     assert_eq!(indexes, expected, "the log has gaps");
