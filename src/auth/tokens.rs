@@ -11,7 +11,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-const LEEWAY_SECS: i64 = 30;
+/// How far the clocks of this service and of other instances may disagree: a token
+/// is accepted this long after its `exp`, before its `nbf`, and with an `iat` this far
+/// in the future, and no further.
+pub const LEEWAY_SECS: i64 = 5;
 
 /// RFC 9068 media type of JWT access tokens.
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
@@ -116,13 +119,16 @@ impl TokenKeys {
             .ok()
             .and_then(|c| c.get(token).cloned());
         if let Some(claims) = cached {
-            return if claims.exp + LEEWAY_SECS >= now && claims.nbf - LEEWAY_SECS <= now {
+            return if self.in_time(&claims, now) {
                 Ok(claims)
             } else {
                 Err(ApiError::Unauthenticated)
             };
         }
         let claims = self.verify_signed(token)?;
+        if !self.in_time(&claims, now) {
+            return Err(ApiError::Unauthenticated);
+        }
         if let Ok(mut cache) = self.verified.lock() {
             if cache.len() >= VERIFIED_CACHE {
                 cache.retain(|_, c| c.exp + LEEWAY_SECS >= now);
@@ -133,6 +139,18 @@ impl TokenKeys {
             cache.insert(token.to_owned(), claims.clone());
         }
         Ok(claims)
+    }
+
+    /// The token's times hold now: not expired, already valid, not issued in the
+    /// future, and not meant to live longer than this service issues tokens for (a
+    /// correctly signed token with a ten-year `exp` was made by someone holding the key
+    /// outside the service, or by a misconfigured instance).
+    fn in_time(&self, claims: &Claims, now: i64) -> bool {
+        claims.exp + LEEWAY_SECS >= now
+            && claims.nbf - LEEWAY_SECS <= now
+            && claims.iat - LEEWAY_SECS <= now
+            && claims.exp - claims.iat <= self.ttl_secs
+            && claims.nbf >= claims.iat
     }
 
     fn verify_signed(&self, token: &str) -> Result<Claims, ApiError> {

@@ -164,6 +164,72 @@ async fn forged_tokens_are_refused() {
 }
 
 #[actix_web::test]
+async fn token_times_are_held_to_a_few_seconds() {
+    let app = TestApp::spawn().await;
+    let agency = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let caller = app
+        .user_caller("jm.inv", &agency, &[Role::Investigator])
+        .await;
+    let kid = app.state.tokens.kid().to_owned();
+    let pem =
+        std::fs::read_to_string(app.state.settings.data_dir.join("jwt-signing-key.pem")).unwrap();
+    let key = SigningKey::from_pkcs8_pem(&pem).unwrap();
+    let claims = claims_of(&caller.token);
+    let now = chrono::Utc::now().timestamp();
+    let ttl = app.state.tokens.ttl_secs();
+    let token = |iat: i64, nbf: i64, exp: i64| {
+        let mut c = claims.clone();
+        c["iat"] = json!(iat);
+        c["nbf"] = json!(nbf);
+        c["exp"] = json!(exp);
+        c["jti"] = json!(uuid::Uuid::new_v4().to_string());
+        sign_ed25519(&key, Some(&kid), "at+jwt", &c)
+    };
+    let leeway = caseledger::auth::tokens::LEEWAY_SECS;
+    let cases = [
+        ("issued now", token(now, now, now + ttl), 200),
+        (
+            "expired within the leeway",
+            token(now - ttl, now - ttl, now - 1),
+            200,
+        ),
+        (
+            "expired 15 s ago",
+            token(now - ttl, now - ttl, now - 15),
+            401,
+        ),
+        ("valid from 15 s on", token(now, now + 15, now + ttl), 401),
+        (
+            "issued 15 s in the future",
+            token(now + 15, now + 15, now + 15 + ttl),
+            401,
+        ),
+        (
+            "a ten-year lifetime",
+            token(now, now, now + 10 * 365 * 86_400),
+            401,
+        ),
+        (
+            "one second longer than issued",
+            token(now, now, now + ttl + 1),
+            401,
+        ),
+        (
+            "valid before it was issued",
+            token(now, now - 60, now + ttl),
+            401,
+        ),
+    ];
+    assert!(leeway < 15);
+    for (what, token, status) in cases {
+        let res = app.get("/api/v1/me", &token).await;
+        assert_eq!(res.status, status, "{what}: {}", res.body);
+        // A second use takes the verified-token cache: the same answer.
+        assert_eq!(app.get("/api/v1/me", &token).await.status, status, "{what}");
+    }
+}
+
+#[actix_web::test]
 async fn access_tokens_carry_the_checked_claims() {
     let app = TestApp::spawn().await;
     let agency = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
