@@ -5,7 +5,7 @@ use super::password::{self, Hasher};
 use super::tokens::TokenKeys;
 use crate::audit::{self, Actor, AuditTx, Event, Outcome};
 use crate::config::Settings;
-use crate::db::schema::{agencies, refresh_tokens, sessions, users};
+use crate::db::schema::{agencies, password_history, refresh_tokens, sessions, users};
 use crate::db::{DbConn, write_tx};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::observability::RequestMeta;
@@ -366,8 +366,74 @@ pub fn refresh(
     }
 }
 
-/// Changes the caller's password. A wrong current password counts towards lockout;
-/// the caller's other sessions end.
+/// How many earlier passwords a change may not go back to (the current one included).
+pub const REMEMBERED_PASSWORDS: i64 = 5;
+
+/// Records a password just set, and forgets all but the last few.
+pub fn remember_password(
+    conn: &mut DbConn,
+    user_id: &str,
+    hash: &str,
+    at: NaiveDateTime,
+) -> ApiResult<()> {
+    diesel::insert_into(password_history::table)
+        .values((
+            password_history::user_id.eq(user_id),
+            password_history::set_at.eq(at),
+            password_history::password_hash.eq(hash),
+        ))
+        .execute(conn)?;
+    let kept: Vec<NaiveDateTime> = password_history::table
+        .filter(password_history::user_id.eq(user_id))
+        .order(password_history::set_at.desc())
+        .limit(REMEMBERED_PASSWORDS)
+        .select(password_history::set_at)
+        .load(conn)?;
+    if let Some(oldest) = kept
+        .last()
+        .filter(|_| kept.len() as i64 == REMEMBERED_PASSWORDS)
+    {
+        diesel::delete(
+            password_history::table
+                .filter(password_history::user_id.eq(user_id))
+                .filter(password_history::set_at.lt(oldest)),
+        )
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A wrong current password given in a password change. It counts against the
+/// session, not the account: whoever holds a stolen access token cannot lock the
+/// owner out by guessing, and after as many wrong guesses as a login allows, the
+/// session they hold ends.
+fn wrong_current_password(
+    tx: &mut AuditTx,
+    actor: &Actor,
+    session_id: &str,
+    ctx: &AuthContext,
+    meta: &RequestMeta,
+) -> ApiResult<()> {
+    let event = Event::new("auth.password_change", Some(actor.clone()), meta)
+        .detail("reason", "wrong current password");
+    tx.append(&event, Outcome::Failed)?;
+    let failures: i32 = diesel::update(sessions::table.find(session_id))
+        .set(sessions::failed_password_checks.eq(sessions::failed_password_checks + 1))
+        .returning(sessions::failed_password_checks)
+        .get_result(&mut **tx)?;
+    if failures >= ctx.settings.max_failed_logins {
+        revoke_session(tx, session_id)?;
+        tracing::warn!(session_id, "session ended after wrong current passwords");
+        let event = Event::new("auth.session_revoked", Some(actor.clone()), meta)
+            .detail("session_id", session_id)
+            .detail("reason", "too many wrong current passwords");
+        tx.append(&event, Outcome::Success)?;
+    }
+    Ok(())
+}
+
+/// Changes the caller's password. The new one follows the policy and is none of the
+/// last few; the caller's other sessions end.
 pub fn change_password(
     conn: &mut DbConn,
     ctx: &AuthContext,
@@ -377,27 +443,41 @@ pub fn change_password(
     current: &str,
     new: &str,
 ) -> ApiResult<()> {
-    let user: UserRow = users::table
-        .find(user_id)
-        .select(UserRow::as_select())
+    let (user, agency_name): (UserRow, String) = users::table
+        .inner_join(agencies::table)
+        .filter(users::id.eq(user_id))
+        .select((UserRow::as_select(), agencies::name))
         .first(conn)?;
     let actor = actor_of(conn, &user)?;
     if !ctx.hasher.verify(current, &user.password_hash) {
         audit::transaction(conn, |tx| {
-            let event = Event::new("auth.password_change", Some(actor.clone()), meta)
-                .detail("reason", "wrong current password");
-            tx.append(&event, Outcome::Failed)?;
-            record_failed_password(tx, &actor, ctx.settings, meta)
+            wrong_current_password(tx, &actor, session_id, ctx, meta)
         })?;
         return Err(ApiError::validation("current_password", "is wrong"));
     }
-    let mut errors = Vec::new();
-    if let Err(e) = password::check_policy("new_password", new, &user.username) {
-        errors.push(e);
-    } else if new == current {
+    let context = password::Context {
+        username: &user.username,
+        display_name: &user.display_name,
+        agency_name: &agency_name,
+    };
+    let mut errors = password::check_policy("new_password", new, &context);
+    let earlier: Vec<String> = password_history::table
+        .filter(password_history::user_id.eq(user_id))
+        .order(password_history::set_at.desc())
+        .limit(REMEMBERED_PASSWORDS)
+        .select(password_history::password_hash)
+        .load(conn)?;
+    let reused = new == current
+        || std::iter::once(&user.password_hash)
+            .chain(&earlier)
+            .any(|hash| ctx.hasher.verify(new, hash));
+    if reused {
         errors.push(FieldError::new(
             "new_password",
-            "must differ from the current password",
+            format!(
+                "must differ from your current password and the {} before it",
+                REMEMBERED_PASSWORDS - 1
+            ),
         ));
     }
     if !errors.is_empty() {
@@ -405,13 +485,15 @@ pub fn change_password(
     }
     let hash = ctx.hasher.hash(new)?;
     audit::transaction(conn, |tx| {
+        let now = crate::db::now();
         diesel::update(users::table.find(user_id))
             .set((
                 users::password_hash.eq(&hash),
                 users::must_change_password.eq(false),
-                users::updated_at.eq(crate::db::now()),
+                users::updated_at.eq(now),
             ))
             .execute(&mut **tx)?;
+        remember_password(tx, user_id, &hash, now)?;
         revoke_user_sessions(tx, user_id, Some(session_id))?;
         let event = Event::new("auth.password_change", Some(actor), meta);
         tx.append(&event, Outcome::Success)?;

@@ -44,6 +44,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        failed_password_checks -> Integer,
     }
 }
 
@@ -57,7 +58,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    password_history (user_id, set_at) {
+        user_id -> Text,
+        set_at -> Timestamp,
+        password_hash -> Text,
+    }
+}
+
 diesel::joinable!(agencies -> countries (country_code));
+diesel::joinable!(password_history -> users (user_id));
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -238,6 +248,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_participants,
     case_external_refs,
     case_reference_counters,
+    password_history,
     idempotency_keys,
     audit_log,
     evidence_items,

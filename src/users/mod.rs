@@ -22,8 +22,9 @@ pub struct CreateUser {
     pub must_change_password: bool,
 }
 
-/// Checks the fields that need no database, collecting every problem at once.
-pub fn validate_new(input: &CreateUser) -> Result<String, ApiError> {
+/// Checks every field, collecting every problem at once; `agency_name` is the name of
+/// the user's agency, a word the password must not be built on.
+pub fn validate_new(input: &CreateUser, agency_name: &str) -> Result<String, ApiError> {
     let mut errors = Vec::new();
     let username = normalize_username(&input.username)
         .map_err(|m| errors.push(FieldError::new("username", m)))
@@ -38,13 +39,16 @@ pub fn validate_new(input: &CreateUser) -> Result<String, ApiError> {
     if input.roles.is_empty() {
         errors.push(FieldError::new("roles", "must name at least one role"));
     }
-    if let Err(e) = password::check_policy(
+    let context = password::Context {
+        username: username.as_deref().unwrap_or_default(),
+        display_name: input.display_name.trim(),
+        agency_name,
+    };
+    errors.extend(password::check_policy(
         "password",
         &input.password,
-        username.as_deref().unwrap_or_default(),
-    ) {
-        errors.push(e);
-    }
+        &context,
+    ));
     match username {
         Some(name) if errors.is_empty() => Ok(name),
         _ => Err(ApiError::Validation(errors)),
@@ -75,14 +79,20 @@ fn check_namespace(username: &str, country: &str) -> ApiResult<()> {
 
 /// Creates a user; the caller has already decided that it may.
 pub fn create(conn: &mut DbConn, hasher: &Hasher, input: CreateUser) -> ApiResult<User> {
-    let username = validate_new(&input)?;
-    let country: Option<String> = agencies::table
+    let agency: Option<(String, String)> = agencies::table
         .find(&input.agency_id)
-        .select(agencies::country_code)
+        .select((agencies::country_code, agencies::name))
         .first(conn)
         .optional()?;
-    let country =
-        country.ok_or_else(|| ApiError::validation("agency_id", "is not a known agency"))?;
+    let Some((country, agency_name)) = agency else {
+        let mut errors = match validate_new(&input, "") {
+            Err(ApiError::Validation(errors)) => errors,
+            _ => Vec::new(),
+        };
+        errors.push(FieldError::new("agency_id", "is not a known agency"));
+        return Err(ApiError::Validation(errors));
+    };
+    let username = validate_new(&input, &agency_name)?;
     check_namespace(&username, &country)?;
     let hash = hasher.hash(&input.password)?;
     let now = crate::db::now();
@@ -110,6 +120,7 @@ pub fn create(conn: &mut DbConn, hasher: &Hasher, input: CreateUser) -> ApiResul
                 e.into()
             }
         })?;
+    crate::auth::service::remember_password(conn, &id, &hash, now)?;
     let row = users::table
         .find(&id)
         .select(UserRow::as_select())

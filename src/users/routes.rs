@@ -177,24 +177,24 @@ async fn create_user(
         password: body.password,
         must_change_password: true,
     };
-    super::validate_new(&input)?;
     let hasher = state.hasher.clone();
     let event = Event::by("user.create", &caller, &meta);
     let user = state
         .audited(event, move |conn, event| {
             require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
             check_role_grant(&caller, &input.roles)?;
-            let agency = crate::agencies::find(conn, &input.agency_id)?
-                .ok_or_else(|| ApiError::validation("agency_id", "is not a known agency"))?;
-            event.subject = Some(Subject::new(
-                "agency",
-                &agency.id,
-                Some(&agency.country_code),
-            ));
-            if !manages(&caller, &agency.country_code) {
-                return Err(ApiError::forbidden(
-                    "administrators manage the users of their own country",
+            // An unknown agency is one more invalid field: `create` names them all.
+            if let Some(agency) = crate::agencies::find(conn, &input.agency_id)? {
+                event.subject = Some(Subject::new(
+                    "agency",
+                    &agency.id,
+                    Some(&agency.country_code),
                 ));
+                if !manages(&caller, &agency.country_code) {
+                    return Err(ApiError::forbidden(
+                        "administrators manage the users of their own country",
+                    ));
+                }
             }
             let roles: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
             event.set_detail("roles", roles);

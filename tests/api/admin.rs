@@ -293,7 +293,7 @@ async fn user_creation_validates_and_refuses_duplicates() {
         .collect();
     assert_eq!(
         fields,
-        HashSet::from(["username", "display_name", "roles", "password"])
+        HashSet::from(["username", "display_name", "roles", "password", "agency_id"])
     );
 
     let res = app

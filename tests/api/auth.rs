@@ -483,3 +483,106 @@ async fn the_lockout_holds_however_simultaneous_attempts_interleave() {
             .assert_problem(401, "invalid-credentials");
     }
 }
+
+/// The messages of a 422's errors for one field.
+fn messages(res: &crate::common::Response, field: &str) -> Vec<String> {
+    res.assert_problem(422, "validation-failed");
+    res.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["field"] == field)
+        .map(|e| e["message"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn the_password_policy_names_every_rule_a_password_breaks() {
+    let app = TestApp::spawn().await;
+    let agency = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let caller = app
+        .user_caller("jm.jdoe", &agency, &[Role::Investigator])
+        .await;
+    let change = |current: &str, new: &str| {
+        let body = json!({"current_password": current, "new_password": new});
+        let (app, token) = (&app, caller.token.clone());
+        async move { app.post("/api/v1/auth/password", &token, &body).await }
+    };
+    for weak in [
+        "123456789012",
+        "abcdefghijkl",
+        "qwertyuiopas",
+        "passwordpassword",
+        "JCF Cybercrime Unit",
+        "jdoe-and-more-words",
+    ] {
+        let res = change(PASSWORD, weak).await;
+        assert!(
+            !messages(&res, "new_password").is_empty(),
+            "{weak} accepted"
+        );
+    }
+    // Several rules at once, each named.
+    let res = change(PASSWORD, "jdoe1").await;
+    let broken = messages(&res, "new_password");
+    assert_eq!(broken.len(), 2, "{broken:?}");
+    assert!(broken[0].contains("at least 12") && broken[1].contains("username"));
+    // The current password, and the ones before it, cannot come back.
+    let res = change(PASSWORD, PASSWORD).await;
+    assert!(messages(&res, "new_password")[0].contains("must differ"));
+    let mut current = PASSWORD.to_owned();
+    let mut token = caller.token.clone();
+    for next in ["tamarind-season-north-1", "tamarind-season-north-2"] {
+        let res = app
+            .post(
+                "/api/v1/auth/password",
+                &token,
+                &json!({"current_password": current, "new_password": next}),
+            )
+            .await;
+        assert_eq!(res.status, 204, "{}", res.body);
+        current = next.to_owned();
+        token = app.caller("jm.jdoe", &current).await.token;
+    }
+    let res = app
+        .post(
+            "/api/v1/auth/password",
+            &token,
+            &json!({"current_password": current, "new_password": PASSWORD}),
+        )
+        .await;
+    assert!(messages(&res, "new_password")[0].contains("must differ"));
+}
+
+#[actix_web::test]
+async fn guessing_the_current_password_with_a_stolen_token_cannot_lock_the_owner_out() {
+    let app = TestApp::spawn().await;
+    let agency = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let stolen = app
+        .user_caller("jm.inv", &agency, &[Role::Investigator])
+        .await;
+    let owner = app.caller("jm.inv", PASSWORD).await;
+    for guess in 0..5 {
+        let res = app
+            .post(
+                "/api/v1/auth/password",
+                &stolen.token,
+                &json!({"current_password": format!("guess-number-{guess}"), "new_password": "a-new-one-for-the-thief"}),
+            )
+            .await;
+        assert_eq!(messages(&res, "current_password"), ["is wrong"]);
+    }
+    // The guesser's session has ended; the owner's account is neither locked nor
+    // signed out.
+    app.get("/api/v1/me", &stolen.token)
+        .await
+        .assert_problem(401, "unauthenticated");
+    assert_eq!(app.get("/api/v1/me", &owner.token).await.status, 200);
+    assert_eq!(app.login("jm.inv", PASSWORD).await.status, 200);
+    let revoked = app
+        .audit_entries()
+        .into_iter()
+        .filter(|e| e["action"] == "auth.session_revoked")
+        .count();
+    assert_eq!(revoked, 1);
+}

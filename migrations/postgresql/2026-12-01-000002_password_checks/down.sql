@@ -1,0 +1,2 @@
+DROP TABLE password_history;
+ALTER TABLE sessions DROP COLUMN failed_password_checks;
