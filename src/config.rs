@@ -59,6 +59,11 @@ pub struct Settings {
     pub lockout_secs: i64,
     pub max_json_body_bytes: usize,
     pub argon2: Argon2Settings,
+    /// Password hashes computed at once (each argon2id takes 19 MiB and a core's
+    /// time); a login or password change waits for a turn.
+    pub password_hashes_at_once: usize,
+    /// How long a request waits for its turn before it is answered 503.
+    pub password_hash_wait_ms: u64,
     pub bootstrap_password: Option<SecretString>,
     /// Country of the regional administration agency created with the first user.
     pub bootstrap_country: String,
@@ -84,6 +89,10 @@ impl Default for Settings {
             lockout_secs: 10 * 60,
             max_json_body_bytes: 256 * 1024,
             argon2: Argon2Settings::default(),
+            password_hashes_at_once: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            password_hash_wait_ms: 2000,
             bootstrap_password: None,
             bootstrap_country: "TT".into(),
         }
@@ -162,6 +171,15 @@ impl Settings {
         }
         if let Some(v) = var("CASELEDGER_ARGON2_ITERATIONS") {
             self.argon2.iterations = parse("CASELEDGER_ARGON2_ITERATIONS", v)?;
+        }
+        if let Some(v) = var("CASELEDGER_PASSWORD_HASHES_AT_ONCE") {
+            self.password_hashes_at_once = parse("CASELEDGER_PASSWORD_HASHES_AT_ONCE", v)?;
+            if self.password_hashes_at_once == 0 {
+                bail!("CASELEDGER_PASSWORD_HASHES_AT_ONCE must be at least 1");
+            }
+        }
+        if let Some(v) = var("CASELEDGER_PASSWORD_HASH_WAIT_MS") {
+            self.password_hash_wait_ms = parse("CASELEDGER_PASSWORD_HASH_WAIT_MS", v)?;
         }
         if let Some(v) = var("CASELEDGER_BOOTSTRAP_PASSWORD") {
             self.bootstrap_password = Some(SecretString::from(v));

@@ -83,6 +83,9 @@ pub enum ApiError {
     StaleChain,
     #[error("service unavailable")]
     Unavailable,
+    /// Too much work of one kind at once (password hashing): try again shortly.
+    #[error("server busy")]
+    Busy { retry_after_secs: u32 },
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
@@ -119,6 +122,7 @@ impl ApiError {
             ApiError::CustodyRule(_) => ("custody-rule-violated", "Custody rule violated"),
             ApiError::StaleChain => ("custody-chain-moved", "Custody chain moved on"),
             ApiError::Unavailable => ("service-unavailable", "Service unavailable"),
+            ApiError::Busy { .. } => ("server-busy", "Server busy"),
             ApiError::Internal(_) => ("internal-error", "Internal server error"),
         }
     }
@@ -149,6 +153,9 @@ impl ApiError {
             ApiError::PreconditionRequired => {
                 Some("send If-Match with the ETag of the version you read".into())
             }
+            ApiError::Busy { retry_after_secs } => Some(format!(
+                "too many sign-ins are being checked at once: try again in {retry_after_secs} s"
+            )),
             ApiError::IdempotencyKeyReused => {
                 Some("this Idempotency-Key was used with a different request".into())
             }
@@ -189,7 +196,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::CustodyRule(_) | ApiError::StaleChain => StatusCode::CONFLICT,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -204,6 +211,9 @@ impl ResponseError for ApiError {
         ));
         if matches!(self, ApiError::Unauthenticated) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let ApiError::Busy { retry_after_secs } = self {
+            response.insert_header(("Retry-After", retry_after_secs.to_string()));
         }
         response.json(self.problem())
     }

@@ -89,6 +89,8 @@ pub struct Metrics {
     /// How long the writer takes to commit one batch.
     pub custody_batch_seconds: Histogram,
     custody_phases: Family<PhaseLabels, SecondsCounter>,
+    /// Logins and password changes answered 503 because no hashing turn came free.
+    pub password_hashes_shed: Counter,
 }
 
 impl Metrics {
@@ -144,7 +146,14 @@ impl Metrics {
              checks, compute, write, commit",
             custody_phases.clone(),
         );
+        let password_hashes_shed = Counter::default();
+        registry.register(
+            "password_hashes_shed",
+            "Requests that needed a password hash and were answered 503 (no turn came free)",
+            password_hashes_shed.clone(),
+        );
         Metrics {
+            password_hashes_shed,
             registry,
             requests,
             latency,

@@ -22,6 +22,8 @@ pub struct AppState {
     pub log: Arc<LogSigner>,
     /// This instance's single writer of the custody log.
     pub custody: Arc<CustodyWriter>,
+    /// Turns for password hashing (see [`AppState::hashing`]).
+    pub password_turns: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -37,6 +39,30 @@ impl AppState {
             f(&mut conn)
         })
         .await?
+    }
+
+    /// Runs blocking work that hashes passwords (a login, a password change, a new
+    /// user) once a turn is free. Each argon2id hash takes 19 MiB and a core for tens
+    /// of milliseconds: with as many turns as cores, a flood of logins costs bounded
+    /// memory, and a request that waits longer than the configured time is answered
+    /// 503 with `Retry-After` instead of piling up. Waiting holds no thread and no
+    /// database connection.
+    pub async fn hashing<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let wait = std::time::Duration::from_millis(self.settings.password_hash_wait_ms);
+        let turn = actix_web::rt::time::timeout(wait, self.password_turns.clone().acquire_owned());
+        let Ok(Ok(turn)) = turn.await else {
+            self.metrics.password_hashes_shed.inc();
+            return Err(crate::error::ApiError::Busy {
+                retry_after_secs: 1,
+            });
+        };
+        let result = self.db(f).await;
+        drop(turn);
+        result
     }
 
     /// Runs `f` in a write transaction recorded in the audit trail: see

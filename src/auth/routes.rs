@@ -85,7 +85,9 @@ async fn login(
     let body = body.into_inner();
     let st = state.clone();
     let tokens = state
-        .db(move |conn| service::login(conn, &context(&st), &meta, &body.username, &body.password))
+        .hashing(move |conn| {
+            service::login(conn, &context(&st), &meta, &body.username, &body.password)
+        })
         .await?;
     Ok(web::Json(tokens))
 }
@@ -162,7 +164,7 @@ async fn change_password(
     let caller = caller.0;
     let st = state.clone();
     state
-        .db(move |conn| {
+        .hashing(move |conn| {
             service::change_password(
                 conn,
                 &context(&st),

@@ -77,8 +77,17 @@ fn check_namespace(username: &str, country: &str) -> ApiResult<()> {
     }
 }
 
-/// Creates a user; the caller has already decided that it may.
-pub fn create(conn: &mut DbConn, hasher: &Hasher, input: CreateUser) -> ApiResult<User> {
+/// A new account whose fields are valid and whose password is hashed: the slow part
+/// of creating a user, done before any transaction.
+pub struct PreparedUser {
+    username: String,
+    country: String,
+    input: CreateUser,
+    password_hash: String,
+}
+
+/// Checks every field of a new account and hashes its password.
+pub fn prepare(conn: &mut DbConn, hasher: &Hasher, input: CreateUser) -> ApiResult<PreparedUser> {
     let agency: Option<(String, String)> = agencies::table
         .find(&input.agency_id)
         .select((agencies::country_code, agencies::name))
@@ -94,7 +103,23 @@ pub fn create(conn: &mut DbConn, hasher: &Hasher, input: CreateUser) -> ApiResul
     };
     let username = validate_new(&input, &agency_name)?;
     check_namespace(&username, &country)?;
-    let hash = hasher.hash(&input.password)?;
+    let password_hash = hasher.hash(&input.password)?;
+    Ok(PreparedUser {
+        username,
+        country,
+        input,
+        password_hash,
+    })
+}
+
+/// Stores a prepared account; the caller has already decided that it may.
+pub fn insert(conn: &mut DbConn, user: PreparedUser) -> ApiResult<User> {
+    let PreparedUser {
+        username,
+        country,
+        input,
+        password_hash: hash,
+    } = user;
     let now = crate::db::now();
     let id = uuid::Uuid::now_v7().to_string();
     let roles = encode_roles(&input.roles);
@@ -126,6 +151,13 @@ pub fn create(conn: &mut DbConn, hasher: &Hasher, input: CreateUser) -> ApiResul
         .select(UserRow::as_select())
         .first(conn)?;
     Ok(User::from_row(row, country, now))
+}
+
+/// Creates a user outside the API (the command line, the first start): the caller
+/// has already decided that it may.
+pub fn create(conn: &mut DbConn, hasher: &Hasher, input: CreateUser) -> ApiResult<User> {
+    let prepared = prepare(conn, hasher, input)?;
+    insert(conn, prepared)
 }
 
 /// A user with their agency's country.

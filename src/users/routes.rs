@@ -179,29 +179,36 @@ async fn create_user(
     };
     let hasher = state.hasher.clone();
     let event = Event::by("user.create", &caller, &meta);
+    let roles: Vec<Role> = input.roles.clone();
+    let agency_id = input.agency_id.clone();
+    // Validated and hashed before the audited transaction, so that no lock is held
+    // while argon2 runs; the outcome is reported after the caller's authority.
     let user = state
-        .audited(event, move |conn, event| {
-            require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
-            check_role_grant(&caller, &input.roles)?;
-            // An unknown agency is one more invalid field: `create` names them all.
-            if let Some(agency) = crate::agencies::find(conn, &input.agency_id)? {
-                event.subject = Some(Subject::new(
-                    "agency",
-                    &agency.id,
-                    Some(&agency.country_code),
-                ));
-                if !manages(&caller, &agency.country_code) {
-                    return Err(ApiError::forbidden(
-                        "administrators manage the users of their own country",
+        .hashing(move |conn| {
+            let prepared = super::prepare(conn, &hasher, input);
+            crate::audit::audited(conn, event, |conn, event| {
+                require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
+                check_role_grant(&caller, &roles)?;
+                // An unknown agency is one more invalid field, among the others.
+                if let Some(agency) = crate::agencies::find(conn, &agency_id)? {
+                    event.subject = Some(Subject::new(
+                        "agency",
+                        &agency.id,
+                        Some(&agency.country_code),
                     ));
+                    if !manages(&caller, &agency.country_code) {
+                        return Err(ApiError::forbidden(
+                            "administrators manage the users of their own country",
+                        ));
+                    }
                 }
-            }
-            let roles: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
-            event.set_detail("roles", roles);
-            let user = super::create(conn, &hasher, input)?;
-            event.subject = Some(Subject::new("user", &user.id, Some(&user.country)));
-            event.set_detail("username", user.username.clone());
-            Ok(user)
+                let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+                event.set_detail("roles", names);
+                let user = super::insert(conn, prepared?)?;
+                event.subject = Some(Subject::new("user", &user.id, Some(&user.country)));
+                event.set_detail("username", user.username.clone());
+                Ok(user)
+            })
         })
         .await?;
     Ok(HttpResponse::Created().json(user))

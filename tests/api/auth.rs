@@ -586,3 +586,38 @@ async fn guessing_the_current_password_with_a_stolen_token_cannot_lock_the_owner
         .count();
     assert_eq!(revoked, 1);
 }
+
+#[actix_web::test]
+async fn a_login_flood_is_shed_with_503_and_retry_after() {
+    let app = TestApp::spawn_with(|s| {
+        s.password_hashes_at_once = 1;
+        s.password_hash_wait_ms = 0;
+        // A hash that takes a few milliseconds, so that the flood overlaps.
+        s.argon2 = caseledger::config::Argon2Settings {
+            memory_kib: 8 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        };
+    })
+    .await;
+    let agency = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    app.user("tt.inv", &agency, &[Role::Investigator]);
+    let flood = (0..31).map(|_| app.login("tt.inv", PASSWORD));
+    let answers = futures_util::future::join_all(flood).await;
+    let shed: Vec<_> = answers.iter().filter(|r| r.status == 503).collect();
+    assert!(!shed.is_empty(), "nothing was shed");
+    for res in &shed {
+        res.assert_problem(503, "server-busy");
+        assert_eq!(res.headers.get("retry-after").unwrap(), "1");
+    }
+    assert!(answers.iter().all(|r| r.status == 200 || r.status == 503));
+    let metrics = app.request("GET", "/metrics", None, None, None).await;
+    let text = String::from_utf8(metrics.raw).unwrap();
+    assert!(
+        text.contains(&format!(
+            "caseledger_password_hashes_shed_total {}",
+            shed.len()
+        )),
+        "{text}"
+    );
+}
