@@ -48,8 +48,6 @@ fn filter() -> CaseFilter {
         created_to: None,
         q: None,
         external_ref: None,
-        limit: None,
-        cursor: None,
     }
 }
 

@@ -95,6 +95,7 @@ pub fn app(
     >,
 > {
     let body_limit = state.settings.max_json_body_bytes;
+    let cursors = web::Data::new(state.cursors.clone());
     let (app, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -105,7 +106,7 @@ pub fn app(
         .service(scope::scope("/api/v1").configure(api_v1))
         .split_for_parts();
     let contract = web::Data::new(crate::input::Contract::new(&api, body_limit));
-    let app = app.app_data(contract);
+    let app = app.app_data(contract).app_data(cursors);
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::NotFound)
@@ -134,6 +135,7 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         .unwrap_or_else(|| settings.data_dir.join("jwt-signing-key.pem"));
     let signing_key = crate::keys::load_or_generate(&key_path)?;
     let tokens = TokenKeys::new(&signing_key, &settings)?;
+    let cursors = crate::pagination::CursorKey::derive(&signing_key.to_bytes());
     let hasher = Hasher::new(&settings.argon2)?;
     let log_key_path = settings
         .log_key_file
@@ -158,6 +160,7 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         tokens: Arc::new(tokens),
         hasher: Arc::new(hasher),
         metrics,
+        cursors,
         password_turns: Arc::new(tokio::sync::Semaphore::new(password_turns)),
         log,
         custody,

@@ -22,6 +22,8 @@ pub struct AppState {
     pub log: Arc<LogSigner>,
     /// This instance's single writer of the custody log.
     pub custody: Arc<CustodyWriter>,
+    /// Signs list cursors (shared by instances, like the token key it comes from).
+    pub cursors: crate::pagination::CursorKey,
     /// Turns for password hashing (see [`AppState::hashing`]).
     pub password_turns: Arc<tokio::sync::Semaphore>,
 }

@@ -2,7 +2,7 @@
 //! regional bodies, each in one country. The directory is readable by every user
 //! (sharing a case abroad starts with finding the agency); administrators manage it.
 
-use crate::audit::{Event, Subject};
+use crate::audit::{Action, Event, Subject};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::auth::routes::require_any;
@@ -11,7 +11,7 @@ use crate::db::schema::agencies;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::input::{Id, Json, Query};
 use crate::observability::RequestMeta;
-use crate::pagination::{Page, PageParams, page};
+use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;
 use crate::time::UtcTimestamp;
 use actix_web::{HttpResponse, get, post, web};
@@ -80,8 +80,6 @@ pub struct NewAgency {
 pub struct AgencyFilter {
     /// Only agencies of this country.
     pub country: Option<String>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> ApiResult<Option<Agency>> {
@@ -124,7 +122,7 @@ pub fn insert(conn: &mut DbConn, country: &str, name: &str, kind: AgencyKind) ->
 #[utoipa::path(
     tag = "directory",
     security(("bearer" = [])),
-    params(AgencyFilter),
+    params(AgencyFilter, PageParams),
     responses(
         (status = 200, body = Page<Agency>),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
@@ -135,14 +133,11 @@ async fn list_agencies(
     state: web::Data<AppState>,
     _caller: Principal,
     filter: Query<AgencyFilter>,
+    paging: Paging,
 ) -> ApiResult<web::Json<Page<Agency>>> {
     let filter = filter.into_inner();
-    let paging = PageParams {
-        limit: filter.limit,
-        cursor: filter.cursor,
-    };
-    let limit = paging.limit()?;
-    let after = paging.after()?;
+    let limit = paging.limit();
+    let after = paging.after();
     let country = filter.country;
     let rows = state
         .db(move |conn| {
@@ -160,7 +155,7 @@ async fn list_agencies(
             Ok(query.load(conn)?)
         })
         .await?;
-    Ok(web::Json(page(rows, limit, |a| a.id.clone(), |a| a)))
+    Ok(web::Json(paging.page(rows, |a| a.id.clone(), |a| a)))
 }
 
 /// One agency.
@@ -211,7 +206,7 @@ async fn create_agency(
             "must be 1 to 200 characters",
         )]));
     }
-    let event = Event::by("agency.create", &caller, &meta).subject(Subject::new(
+    let event = Event::by(Action::AgencyCreate, &caller, &meta).subject(Subject::new(
         "country",
         &body.country,
         Some(&body.country),

@@ -2,7 +2,10 @@
 //! attempt, as one append-only hash chain of JCS-canonical entries (the custody
 //! log's entry format: each entry holds the previous entry's hash).
 
+pub mod action;
 pub mod routes;
+
+pub use action::Action;
 
 use crate::auth::Principal;
 use crate::db::DbConn;
@@ -68,7 +71,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Success => "success",
             Outcome::Denied => "denied",
@@ -102,7 +105,7 @@ pub struct AuditEntry {
 /// An event to record; `seq`, `prev` and `at` are assigned on append.
 #[derive(Debug, Clone)]
 pub struct Event {
-    pub action: &'static str,
+    pub action: Action,
     pub actor: Option<Actor>,
     pub subject: Option<Subject>,
     pub case_id: Option<String>,
@@ -111,7 +114,7 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn new(action: &'static str, actor: Option<Actor>, meta: &RequestMeta) -> Event {
+    pub fn new(action: Action, actor: Option<Actor>, meta: &RequestMeta) -> Event {
         Event {
             action,
             actor,
@@ -122,7 +125,7 @@ impl Event {
         }
     }
 
-    pub fn by(action: &'static str, principal: &Principal, meta: &RequestMeta) -> Event {
+    pub fn by(action: Action, principal: &Principal, meta: &RequestMeta) -> Event {
         Event::new(action, Some(Actor::from(principal)), meta)
     }
 
@@ -309,7 +312,7 @@ fn build_row(
         seq,
         prev: prev.clone(),
         at: format_at(at),
-        action: event.action.to_owned(),
+        action: event.action.as_str().to_owned(),
         outcome,
         actor: event.actor.clone(),
         subject: event.subject.clone(),
@@ -322,7 +325,7 @@ fn build_row(
     Ok(AuditInsert {
         seq,
         at,
-        action: event.action,
+        action: event.action.as_str(),
         outcome: outcome.as_str(),
         actor: event.actor.clone(),
         subject_country: event.subject.as_ref().and_then(|s| s.country.clone()),

@@ -1,11 +1,11 @@
-use super::{AuditEntry, AuditRow, Event, Outcome, Verification};
+use super::{Action, AuditEntry, AuditRow, Event, Outcome, Verification};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::db::schema::audit_log;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::input::Query;
 use crate::observability::RequestMeta;
-use crate::pagination::{Page, PageParams, page};
+use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
@@ -28,16 +28,12 @@ pub struct AuditFilter {
     pub agency: Option<String>,
     /// Case id.
     pub case: Option<String>,
-    /// Action, such as `case.read` or `auth.login_failed`.
-    pub action: Option<String>,
-    /// `success`, `denied` or `failed`.
-    pub outcome: Option<String>,
+    pub action: Option<Action>,
+    pub outcome: Option<Outcome>,
     /// Entries at or after this time (RFC 3339).
     pub from: Option<DateTime<Utc>>,
     /// Entries before this time (RFC 3339).
     pub to: Option<DateTime<Utc>>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,7 +57,7 @@ fn scope(caller: &Principal) -> ApiResult<Option<String>> {
 #[utoipa::path(
     tag = "audit",
     security(("bearer" = [])),
-    params(AuditFilter),
+    params(AuditFilter, PageParams),
     responses(
         (status = 200, body = Page<AuditRecord>),
         (status = 403, description = "Not an auditor", body = Problem, content_type = "application/problem+json"),
@@ -73,21 +69,18 @@ async fn list_audit(
     caller: Principal,
     meta: RequestMeta,
     filter: Query<AuditFilter>,
+    paging: Paging,
 ) -> ApiResult<web::Json<Page<AuditRecord>>> {
     let filter = filter.into_inner();
-    let paging = PageParams {
-        limit: filter.limit,
-        cursor: filter.cursor.clone(),
-    };
-    let limit = paging.limit()?;
+    let limit = paging.limit();
     let before: Option<i64> =
-        match paging.after()? {
+        match paging.after() {
             Some(s) => Some(s.parse().map_err(|_| {
                 ApiError::validation("cursor", "is not a cursor this service issued")
             })?),
             None => None,
         };
-    let event = Event::by("audit.query", &caller, &meta);
+    let event = Event::by(Action::AuditQuery, &caller, &meta);
     let rows = state
         .db(move |conn| {
             super::audited(conn, event, |conn, event| {
@@ -121,10 +114,10 @@ async fn list_audit(
                     query = query.filter(audit_log::case_id.eq(v));
                 }
                 if let Some(v) = filter.action {
-                    query = query.filter(audit_log::action.eq(v));
+                    query = query.filter(audit_log::action.eq(v.as_str()));
                 }
                 if let Some(v) = filter.outcome {
-                    query = query.filter(audit_log::outcome.eq(v));
+                    query = query.filter(audit_log::outcome.eq(v.as_str()));
                 }
                 if let Some(v) = filter.from {
                     query = query.filter(audit_log::at.ge(v.naive_utc()));
@@ -152,9 +145,8 @@ async fn list_audit(
             },
         ));
     }
-    Ok(web::Json(page(
+    Ok(web::Json(paging.page(
         records,
-        limit,
         |(seq, _)| seq.to_string(),
         |(_, r)| r,
     )))
@@ -176,7 +168,7 @@ async fn verify_audit(
     caller: Principal,
     meta: RequestMeta,
 ) -> ApiResult<web::Json<Verification>> {
-    let event = Event::by("audit.verify", &caller, &meta);
+    let event = Event::by(Action::AuditVerify, &caller, &meta);
     let result = state
         .db(move |conn| {
             if let Err(refused) = scope(&caller) {

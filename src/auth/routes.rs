@@ -1,7 +1,7 @@
 use super::service::{self, AuthContext, TokenResponse};
 use super::tokens::Jwks;
 use super::{PendingPrincipal, Principal};
-use crate::audit::Event;
+use crate::audit::{Action, Event};
 use crate::auth::roles::Role;
 use crate::error::{ApiResult, Problem};
 use crate::input::Json;
@@ -132,8 +132,8 @@ async fn logout(
     caller: PendingPrincipal,
 ) -> ApiResult<HttpResponse> {
     let caller = caller.0;
-    let event =
-        Event::by("auth.logout", &caller, &meta).detail("session_id", caller.session_id.as_str());
+    let event = Event::by(Action::AuthLogout, &caller, &meta)
+        .detail("session_id", caller.session_id.as_str());
     state
         .audited(event, move |conn, _| {
             service::revoke_session(conn, &caller.session_id)

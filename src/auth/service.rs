@@ -3,7 +3,7 @@
 
 use super::password::{self, Hasher};
 use super::tokens::TokenKeys;
-use crate::audit::{self, Actor, AuditTx, Event, Outcome};
+use crate::audit::{self, Action, Actor, AuditTx, Event, Outcome};
 use crate::config::Settings;
 use crate::db::schema::{agencies, password_history, refresh_tokens, sessions, users};
 use crate::db::{DbConn, write_tx};
@@ -89,7 +89,7 @@ pub fn record_failed_password(
             ))
             .execute(&mut **tx)?;
         tracing::warn!(user_id, "account locked after failed logins");
-        let event = Event::new("auth.account_locked", Some(actor.clone()), meta)
+        let event = Event::new(Action::AuthAccountLocked, Some(actor.clone()), meta)
             .detail("until", audit::format_at(until));
         tx.append(&event, Outcome::Success)?;
     }
@@ -159,7 +159,7 @@ fn decide_login(
         .take(LOGGED_USERNAME_CHARS)
         .collect();
     let failed = |actor: Option<Actor>, reason: &str| {
-        Event::new("auth.login_failed", actor, meta)
+        Event::new(Action::AuthLoginFailed, actor, meta)
             .detail("username", typed.as_str())
             .detail("reason", reason)
     };
@@ -207,7 +207,7 @@ fn decide_login(
         ))
         .execute(&mut **tx)?;
     let event =
-        Event::new("auth.login", Some(actor), meta).detail("session_id", session_id.as_str());
+        Event::new(Action::AuthLogin, Some(actor), meta).detail("session_id", session_id.as_str());
     tx.append(&event, Outcome::Success)?;
     let refresh_token = insert_refresh_token(tx, &session_id, now, ctx)?;
     Ok(Some(TokenResponse {
@@ -279,7 +279,7 @@ fn reuse_detected(
     let actor = actor_of(conn, &user)?;
     audit::transaction(conn, |tx| {
         revoke_session(tx, session_id)?;
-        let event = Event::new("auth.refresh_token_reused", Some(actor), meta)
+        let event = Event::new(Action::AuthRefreshTokenReused, Some(actor), meta)
             .detail("session_id", session_id);
         tx.append(&event, Outcome::Failed)?;
         Ok(())
@@ -414,7 +414,7 @@ fn wrong_current_password(
     ctx: &AuthContext,
     meta: &RequestMeta,
 ) -> ApiResult<()> {
-    let event = Event::new("auth.password_change", Some(actor.clone()), meta)
+    let event = Event::new(Action::AuthPasswordChange, Some(actor.clone()), meta)
         .detail("reason", "wrong current password");
     tx.append(&event, Outcome::Failed)?;
     let failures: i32 = diesel::update(sessions::table.find(session_id))
@@ -424,7 +424,7 @@ fn wrong_current_password(
     if failures >= ctx.settings.max_failed_logins {
         revoke_session(tx, session_id)?;
         tracing::warn!(session_id, "session ended after wrong current passwords");
-        let event = Event::new("auth.session_revoked", Some(actor.clone()), meta)
+        let event = Event::new(Action::AuthSessionRevoked, Some(actor.clone()), meta)
             .detail("session_id", session_id)
             .detail("reason", "too many wrong current passwords");
         tx.append(&event, Outcome::Success)?;
@@ -495,7 +495,7 @@ pub fn change_password(
             .execute(&mut **tx)?;
         remember_password(tx, user_id, &hash, now)?;
         revoke_user_sessions(tx, user_id, Some(session_id))?;
-        let event = Event::new("auth.password_change", Some(actor), meta);
+        let event = Event::new(Action::AuthPasswordChange, Some(actor), meta);
         tx.append(&event, Outcome::Success)?;
         Ok(())
     })

@@ -3,7 +3,7 @@ use super::model::{
     etag, reference, transition,
 };
 use super::{Visible, has_case_role, visible};
-use crate::audit::{Event, Subject, audited};
+use crate::audit::{Action, Event, Subject, audited};
 use crate::auth::Principal;
 use crate::auth::roles::{Role, decode_roles};
 use crate::auth::routes::require_any;
@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::input::{Id, Json, Query};
 use crate::observability::RequestMeta;
-use crate::pagination::{Page, PageParams, page};
+use crate::pagination::{Page, PageParams, Paging};
 use crate::reply::Reply;
 use crate::state::AppState;
 use crate::time::UtcTimestamp;
@@ -97,8 +97,6 @@ pub struct CaseFilter {
     pub q: Option<String>,
     /// `SYSTEM:ID` of a national case system.
     pub external_ref: Option<String>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -235,7 +233,7 @@ async fn create_case(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let event = Event::by("case.create", &caller, &meta);
+    let event = Event::by(Action::CaseCreate, &caller, &meta);
     state
         .db(move |conn| {
             idempotency::run(conn, &caller.user_id, &keyed, |conn| {
@@ -316,7 +314,7 @@ async fn create_case(
 #[utoipa::path(
     tag = "cases",
     security(("bearer" = [])),
-    params(CaseFilter),
+    params(CaseFilter, PageParams),
     responses(
         (status = 200, body = Page<CaseView>),
         (status = 403, description = "The caller's roles give no access to case content", body = Problem, content_type = "application/problem+json"),
@@ -328,14 +326,11 @@ async fn list_cases(
     caller: Principal,
     meta: RequestMeta,
     filter: Query<CaseFilter>,
+    paging: Paging,
 ) -> ApiResult<web::Json<Page<CaseView>>> {
     let filter = filter.into_inner();
-    let paging = PageParams {
-        limit: filter.limit,
-        cursor: filter.cursor.clone(),
-    };
-    let limit = paging.limit()?;
-    let after = paging.after()?;
+    let limit = paging.limit();
+    let after = paging.after();
     let external = match &filter.external_ref {
         Some(r) => Some(
             r.split_once(':')
@@ -344,7 +339,7 @@ async fn list_cases(
         ),
         None => None,
     };
-    let event = Event::by("case.list", &caller, &meta);
+    let event = Event::by(Action::CaseList, &caller, &meta);
     let rows = state
         .audited(event, move |conn, event| {
             if !has_case_role(&caller) {
@@ -362,9 +357,8 @@ async fn list_cases(
             Ok(rows)
         })
         .await?;
-    Ok(web::Json(page(
+    Ok(web::Json(paging.page(
         rows,
-        limit,
         |(r, _)| r.id.clone(),
         |(r, s)| view(r, s),
     )))
@@ -506,7 +500,7 @@ async fn get_case(
     id: web::Path<Id>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().into_string();
-    let event = Event::by("case.read", &caller, &meta);
+    let event = Event::by(Action::CaseRead, &caller, &meta);
     state
         .audited(event, move |conn, event| {
             let Visible { case, standing } = visible(conn, &caller, &id, event)?;
@@ -591,7 +585,7 @@ async fn update_case(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let event = Event::by("case.update", &caller, &meta);
+    let event = Event::by(Action::CaseUpdate, &caller, &meta);
     state
         .audited(event, move |conn, event| {
             let Visible { case, standing } = visible(conn, &caller, &id, event)?;
@@ -774,7 +768,7 @@ async fn list_participants(
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<Vec<Participant>>> {
     let id = id.into_inner().into_string();
-    let event = Event::by("case.participants_read", &caller, &meta);
+    let event = Event::by(Action::CaseParticipantsRead, &caller, &meta);
     let list = state
         .audited(event, move |conn, event| {
             let v = visible(conn, &caller, &id, event)?;
@@ -824,7 +818,7 @@ async fn add_participant(
     let id = id.into_inner().into_string();
     let body = body.into_inner();
     let keyed = key.with_body(&body);
-    let event = Event::by("case.participant_grant", &caller, &meta);
+    let event = Event::by(Action::CaseParticipantGrant, &caller, &meta);
     state
         .db(move |conn| {
             idempotency::run(conn, &caller.user_id, &keyed, |conn| {
@@ -907,7 +901,7 @@ async fn remove_participant(
 ) -> ApiResult<HttpResponse> {
     let (id, agency_id) = path.into_inner();
     let (id, agency_id) = (id.into_string(), agency_id.into_string());
-    let event = Event::by("case.participant_revoke", &caller, &meta);
+    let event = Event::by(Action::CaseParticipantRevoke, &caller, &meta);
     state
         .audited(event, move |conn, event| {
             let v = visible(conn, &caller, &id, event)?;
@@ -943,7 +937,7 @@ async fn list_external_refs(
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<Vec<ExternalRef>>> {
     let id = id.into_inner().into_string();
-    let event = Event::by("case.external_refs_read", &caller, &meta);
+    let event = Event::by(Action::CaseExternalRefsRead, &caller, &meta);
     let refs = state
         .audited(event, move |conn, event| {
             let v = visible(conn, &caller, &id, event)?;
@@ -1019,7 +1013,7 @@ async fn add_external_ref(
         return Err(ApiError::Validation(errors));
     }
     let keyed = key.with_body(&body);
-    let event = Event::by("case.external_ref_add", &caller, &meta);
+    let event = Event::by(Action::CaseExternalRefAdd, &caller, &meta);
     state
         .db(move |conn| {
             idempotency::run(conn, &caller.user_id, &keyed, |conn| {

@@ -1,15 +1,15 @@
 //! Countries: seeded with the CARICOM member and associate states; a regional
 //! administrator adds others (states where service providers keep data).
 
-use crate::audit::{Event, Subject};
+use crate::audit::{Action, Event, Subject};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::auth::routes::require_any;
 use crate::db::schema::countries;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
-use crate::input::{Json, Query};
+use crate::input::Json;
 use crate::observability::RequestMeta;
-use crate::pagination::{Page, PageParams, page};
+use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDateTime;
@@ -107,10 +107,10 @@ pub fn exists(conn: &mut crate::db::DbConn, code: &str) -> ApiResult<bool> {
 async fn list_countries(
     state: web::Data<AppState>,
     _caller: Principal,
-    params: Query<PageParams>,
+    paging: Paging,
 ) -> ApiResult<web::Json<Page<Country>>> {
-    let limit = params.limit()?;
-    let after = params.after()?;
+    let limit = paging.limit();
+    let after = paging.after();
     let rows = state
         .db(move |conn| {
             let mut query = countries::table
@@ -124,9 +124,8 @@ async fn list_countries(
             Ok(query.load(conn)?)
         })
         .await?;
-    Ok(web::Json(page(
+    Ok(web::Json(paging.page(
         rows,
-        limit,
         |r| r.code.clone(),
         Country::from,
     )))
@@ -184,7 +183,7 @@ async fn create_country(
         official_languages: body.official_languages.join(";"),
         created_at: crate::db::now(),
     };
-    let event = Event::by("country.create", &caller, &meta)
+    let event = Event::by(Action::CountryCreate, &caller, &meta)
         .subject(Subject::new("country", &row.code, Some(&row.code)))
         .detail("name", row.name.clone());
     let created = state

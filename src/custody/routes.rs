@@ -3,7 +3,7 @@ use super::log;
 use super::model::{Evidence, EvidenceKind, EvidenceRow, ItemStatus, is_sha256_hex};
 use super::verify::{self, EntrySource, EntryToCheck, Report};
 use super::writer::{Append, Op, Registration, Who};
-use crate::audit::{Actor, Event, Subject};
+use crate::audit::{Action, Actor, Event, Subject};
 use crate::auth::roles::Role;
 use crate::auth::{Principal, TokenClaims};
 use crate::cases::model::{CaseRow, Standing};
@@ -16,6 +16,7 @@ use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::idempotency::IdempotencyKey;
 use crate::input::{Id, Json, Query};
 use crate::observability::RequestMeta;
+use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use diesel::prelude::*;
@@ -188,13 +189,13 @@ fn parse_entry(canonical: &str) -> ApiResult<Value> {
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored entry: {e}")))
 }
 
-/// Evidence items of a case.
+/// Evidence items of a case, in the order they were registered.
 #[utoipa::path(
     tag = "evidence",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Case id")),
+    params(("id" = String, Path, format = Uuid, description = "Case id"), PageParams),
     responses(
-        (status = 200, body = Vec<Evidence>),
+        (status = 200, description = "A page of the case's evidence items", body = Page<Evidence>),
         (status = 404, description = "No such case, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -204,21 +205,31 @@ async fn list_evidence(
     caller: Principal,
     meta: RequestMeta,
     id: web::Path<Id>,
-) -> ApiResult<web::Json<Vec<Evidence>>> {
+    paging: Paging,
+) -> ApiResult<web::Json<Page<Evidence>>> {
     let id = id.into_inner().into_string();
-    let event = Event::by("evidence.list", &caller, &meta);
-    let items = state
+    let (limit, after) = (paging.limit(), paging.after());
+    let event = Event::by(Action::EvidenceList, &caller, &meta);
+    let rows = state
         .audited(event, move |conn, event| {
             let v = visible(conn, &caller, &id, event)?;
-            let rows: Vec<EvidenceRow> = evidence_items::table
+            let mut query = evidence_items::table
                 .filter(evidence_items::case_id.eq(&v.case.id))
                 .order(evidence_items::id)
+                .limit(limit + 1)
                 .select(EvidenceRow::as_select())
-                .load(conn)?;
-            Ok(rows.into_iter().map(Evidence::from).collect::<Vec<_>>())
+                .into_boxed();
+            if let Some(after) = after {
+                query = query.filter(evidence_items::id.gt(after));
+            }
+            Ok(query.load::<EvidenceRow>(conn)?)
         })
         .await?;
-    Ok(web::Json(items))
+    Ok(web::Json(paging.page(
+        rows,
+        |r| r.id.clone(),
+        Evidence::from,
+    )))
 }
 
 fn object_or_empty(field: &str, value: Option<Value>, errors: &mut Vec<FieldError>) -> String {
@@ -309,7 +320,7 @@ async fn register_evidence(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let event = Event::by("evidence.register", &caller, &meta);
+    let event = Event::by(Action::EvidenceRegister, &caller, &meta);
     let actor = Actor::from(&caller);
     let (op, event) = state
         .db(move |conn| {
@@ -398,7 +409,7 @@ async fn get_evidence(
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<Evidence>> {
     let id = id.into_inner().into_string();
-    let event = Event::by("evidence.read", &caller, &meta);
+    let event = Event::by(Action::EvidenceRead, &caller, &meta);
     let item = state
         .audited(event, move |conn, event| {
             Ok(visible_item(conn, &caller, &id, event)?.item)
@@ -425,7 +436,7 @@ async fn list_custody(
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<Vec<LoggedEntry>>> {
     let id = id.into_inner().into_string();
-    let event = Event::by("custody.read", &caller, &meta);
+    let event = Event::by(Action::CustodyRead, &caller, &meta);
     let rows = state
         .audited(event, move |conn, event| {
             let access = visible_item(conn, &caller, &id, event)?;
@@ -485,7 +496,7 @@ async fn append_custody(
     let who = Who::Token {
         claims,
         meta,
-        action: "custody.append",
+        action: Action::CustodyAppend,
     };
     let reply = state.custody.submit(op, who, idempotency).await?;
     Ok(reply.into_response())
@@ -533,7 +544,7 @@ async fn verify_custody(
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<Report>> {
     let id = id.into_inner().into_string();
-    let event = Event::by("custody.verify", &caller, &meta);
+    let event = Event::by(Action::CustodyVerify, &caller, &meta);
     let st = state.clone();
     let report = state
         .audited(event, move |conn, event| {
@@ -589,7 +600,7 @@ async fn custody_bundle(
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<Value>> {
     let id = id.into_inner().into_string();
-    let event = Event::by("custody.export", &caller, &meta);
+    let event = Event::by(Action::CustodyExport, &caller, &meta);
     let st = state.clone();
     let bundle = state
         .audited(event, move |conn, event| {

@@ -14,7 +14,7 @@ use super::entry::{self, FirstEntry, ItemState, NewEntry};
 use super::log::{self, LogSigner};
 use super::merkle::{self, Hash, NodeId};
 use super::model::{Custodian, Evidence, EvidenceRow, ItemStatus};
-use crate::audit::{self, Actor, Event, Outcome, Subject};
+use crate::audit::{self, Action, Actor, Event, Outcome, Subject};
 use crate::auth::Principal;
 use crate::auth::roles::{Role, decode_roles};
 use crate::auth::tokens::Claims;
@@ -69,7 +69,7 @@ pub enum Who {
     Token {
         claims: Claims,
         meta: RequestMeta,
-        action: &'static str,
+        action: Action,
     },
 }
 
@@ -526,7 +526,7 @@ fn apply_batch(
                         results.push(Err(ApiError::PasswordChangeRequired));
                         continue;
                     }
-                    Some(p) => (Actor::from(p), Event::by(action, p, meta), Some(p)),
+                    Some(p) => (Actor::from(p), Event::by(*action, p, meta), Some(p)),
                 }
             }
         };

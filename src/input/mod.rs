@@ -260,12 +260,31 @@ fn query_value(req: &HttpRequest) -> Result<Value, ApiError> {
     }
 }
 
-impl<T: DeserializeOwned> FromRequest for Query<T> {
+/// Keeps the members `T` declares: an operation's query may also carry parameters
+/// another extractor reads (paging's `limit` and `cursor`).
+fn members_of<T: utoipa::IntoParams>(value: Value) -> Value {
+    let names: Vec<String> = T::into_params(|| None)
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    match value {
+        Value::Object(members) => Value::Object(
+            members
+                .into_iter()
+                .filter(|(name, _)| names.contains(name))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+impl<T: DeserializeOwned + utoipa::IntoParams> FromRequest for Query<T> {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Query<T>, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(query_value(req).and_then(deserialize).map(Query))
+        let value = query_value(req).map(members_of::<T>);
+        std::future::ready(value.and_then(deserialize).map(Query))
     }
 }
 

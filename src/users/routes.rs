@@ -1,6 +1,6 @@
 use super::model::{User, UserRow, UserStatus};
 use super::{CreateUser, find_with_country};
-use crate::audit::{Event, Subject};
+use crate::audit::{Action, Event, Subject};
 use crate::auth::Principal;
 use crate::auth::roles::{Role, encode_roles};
 use crate::auth::routes::require_any;
@@ -9,7 +9,7 @@ use crate::db::schema::{agencies, users};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::input::{Id, Json, Query};
 use crate::observability::RequestMeta;
-use crate::pagination::{Page, PageParams, page};
+use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::NaiveDateTime;
@@ -51,10 +51,10 @@ pub struct UserPatch {
 #[serde(deny_unknown_fields)]
 pub struct UserFilter {
     pub agency_id: Option<String>,
-    /// Regional administrators only: users of this country.
+    /// Users of this country (ISO 3166-1 alpha-2). A country administrator sees only
+    /// their own country's users, whatever this says.
+    #[param(pattern = r"^[A-Z]{2}$")]
     pub country: Option<String>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
 }
 
 /// Whether the caller administers accounts in `country`.
@@ -91,7 +91,7 @@ fn check_role_grant(caller: &Principal, roles: &[Role]) -> ApiResult<()> {
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
-    params(UserFilter),
+    params(UserFilter, PageParams),
     responses(
         (status = 200, body = Page<User>),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
@@ -103,21 +103,17 @@ async fn list_users(
     caller: Principal,
     meta: RequestMeta,
     filter: Query<UserFilter>,
+    paging: Paging,
 ) -> ApiResult<web::Json<Page<User>>> {
     let filter = filter.into_inner();
-    let paging = PageParams {
-        limit: filter.limit,
-        cursor: filter.cursor,
-    };
-    let limit = paging.limit()?;
-    let after = paging.after()?;
-    let country = if caller.has(Role::RegionalAdmin) {
-        filter.country
-    } else {
-        Some(caller.country.clone())
-    };
+    let limit = paging.limit();
+    let after = paging.after();
+    // A country administrator's list is their own country's: a filter on another
+    // country is applied too, and finds nobody.
+    let scope = (!caller.has(Role::RegionalAdmin)).then(|| caller.country.clone());
+    let country = filter.country;
     let agency_id = filter.agency_id;
-    let event = Event::by("user.list", &caller, &meta);
+    let event = Event::by(Action::UserList, &caller, &meta);
     let rows: Vec<(UserRow, String)> = state
         .audited(event, move |conn, _| {
             require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
@@ -127,6 +123,9 @@ async fn list_users(
                 .order(users::id)
                 .limit(limit + 1)
                 .into_boxed();
+            if let Some(scope) = scope {
+                query = query.filter(agencies::country_code.eq(scope));
+            }
             if let Some(country) = country {
                 query = query.filter(agencies::country_code.eq(country));
             }
@@ -140,9 +139,8 @@ async fn list_users(
         })
         .await?;
     let now = crate::db::now();
-    Ok(web::Json(page(
+    Ok(web::Json(paging.page(
         rows,
-        limit,
         |(u, _)| u.id.clone(),
         |(u, c)| User::from_row(u, c, now),
     )))
@@ -178,7 +176,7 @@ async fn create_user(
         must_change_password: true,
     };
     let hasher = state.hasher.clone();
-    let event = Event::by("user.create", &caller, &meta);
+    let event = Event::by(Action::UserCreate, &caller, &meta);
     let roles: Vec<Role> = input.roles.clone();
     let agency_id = input.agency_id.clone();
     // Validated and hashed before the audited transaction, so that no lock is held
@@ -232,7 +230,7 @@ async fn get_user(
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<User>> {
     let id = id.into_inner().into_string();
-    let event = Event::by("user.read", &caller, &meta);
+    let event = Event::by(Action::UserRead, &caller, &meta);
     let user = state
         .audited(event, move |conn, event| {
             let (row, country) = visible_user(conn, &caller, &id, event)?;
@@ -283,7 +281,7 @@ async fn update_user(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let event = Event::by("user.update", &caller, &meta);
+    let event = Event::by(Action::UserUpdate, &caller, &meta);
     let updated = state
         .audited(event, move |conn, event| {
             let (row, country) = visible_user(conn, &caller, &id, event)?;
@@ -350,7 +348,7 @@ async fn unlock_user(
     id: web::Path<Id>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().into_string();
-    let event = Event::by("user.unlock", &caller, &meta);
+    let event = Event::by(Action::UserUnlock, &caller, &meta);
     state
         .audited(event, move |conn, event| {
             let (row, country) = visible_user(conn, &caller, &id, event)?;

@@ -564,3 +564,97 @@ async fn every_instant_is_rfc3339_utc_with_z() {
         }
     }
 }
+
+#[actix_web::test]
+async fn cursors_belong_to_the_list_and_filters_that_issued_them() {
+    let app = TestApp::spawn().await;
+    let regional = app.regional_admin().await;
+    let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let tt = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    let inv = app.user_caller("jm.inv", &jm, &[Role::Investigator]).await;
+    let tt_admin = app.user_caller("tt.admin2", &tt, &[Role::Admin]).await;
+    for i in 0..5 {
+        app.user(&format!("jm.user{i}"), &jm, &[Role::Investigator]);
+        app.create_case(&inv.token, &format!("Case {i}")).await;
+    }
+    let first = app
+        .get("/api/v1/cases?limit=2&status=open", &inv.token)
+        .await;
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let next = app
+        .get(
+            &format!("/api/v1/cases?status=open&cursor={cursor}&limit=3"),
+            &inv.token,
+        )
+        .await;
+    assert_eq!(next.status, 200, "{}", next.body);
+    for foreign in [
+        format!("/api/v1/cases?status=closed&cursor={cursor}"),
+        format!("/api/v1/cases?cursor={cursor}"),
+        format!("/api/v1/users?cursor={cursor}"),
+        format!("/api/v1/cases?status=open&cursor={}", &cursor[1..]),
+        "/api/v1/cases?cursor=azowMTkz".to_owned(),
+    ] {
+        let token = if foreign.contains("users") {
+            &regional.token
+        } else {
+            &inv.token
+        };
+        let res = app.get(&foreign, token).await;
+        res.assert_problem(422, "validation-failed");
+        assert_eq!(res.body["errors"][0]["field"], "cursor", "{foreign}");
+    }
+
+    // Every list pages, the evidence of a case too: no gaps, no repeats.
+    let case = app.create_case(&inv.token, "Seizure").await;
+    let id = case["id"].as_str().unwrap();
+    let mut registered = Vec::new();
+    for i in 0..5 {
+        let res = app
+            .post(
+                &format!("/api/v1/cases/{id}/evidence"),
+                &inv.token,
+                &json!({"description": format!("Phone {i}"), "kind": "device"}),
+            )
+            .await;
+        registered.push(res.body["id"].as_str().unwrap().to_owned());
+    }
+    let mut seen = Vec::new();
+    let mut path = format!("/api/v1/cases/{id}/evidence?limit=2");
+    loop {
+        let res = app.get(&path, &inv.token).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        seen.extend(
+            res.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_str().unwrap().to_owned()),
+        );
+        match res.body["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/cases/{id}/evidence?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, registered);
+
+    // `country` on the user list is applied, never ignored.
+    let of = |res: &crate::common::Response| -> Vec<String> {
+        res.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["country"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let jm_users = app.get("/api/v1/users?country=JM", &regional.token).await;
+    assert!(of(&jm_users).len() >= 6 && of(&jm_users).iter().all(|c| c == "JM"));
+    let elsewhere = app.get("/api/v1/users?country=JM", &tt_admin.token).await;
+    assert_eq!(elsewhere.status, 200);
+    assert!(of(&elsewhere).is_empty());
+    let own = app.get("/api/v1/users?country=TT", &tt_admin.token).await;
+    assert!(!of(&own).is_empty() && of(&own).iter().all(|c| c == "TT"));
+    app.get("/api/v1/users?country=", &regional.token)
+        .await
+        .assert_problem(422, "validation-failed");
+}

@@ -1073,7 +1073,7 @@ async fn idempotency_keys_make_custody_writes_safe_to_retry() {
     assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
     let id = first.body["id"].as_str().unwrap().to_owned();
     let items = app.get(&path, t).await.body;
-    assert_eq!(items.as_array().unwrap().len(), 1);
+    assert_eq!(items["items"].as_array().unwrap().len(), 1);
 
     let custody = format!("/api/v1/evidence/{id}/custody");
     let note = json!({"type": "note", "reason": "photographed"});
