@@ -67,8 +67,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// With the methods the path does answer, for `Allow` (none when unknown).
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed(Vec<&'static str>),
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("precondition failed")]
@@ -114,7 +115,7 @@ impl ApiError {
             }
             ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
             ApiError::NotFound => ("not-found", "Not found"),
-            ApiError::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
+            ApiError::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::PreconditionFailed => ("precondition-failed", "Precondition failed"),
             ApiError::PreconditionRequired => ("precondition-required", "Precondition required"),
@@ -149,6 +150,9 @@ impl ApiError {
             ApiError::Validation(_) => Some("one or more fields are invalid".into()),
             ApiError::PreconditionFailed => {
                 Some("the resource has changed since you read it: read it again".into())
+            }
+            ApiError::MethodNotAllowed(allowed) if !allowed.is_empty() => {
+                Some(format!("this path answers {} only", allowed.join(", ")))
             }
             ApiError::PreconditionRequired => {
                 Some("send If-Match with the ETag of the version you read".into())
@@ -190,7 +194,7 @@ impl ResponseError for ApiError {
             | ApiError::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
             ApiError::PasswordChangeRequired | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -211,6 +215,11 @@ impl ResponseError for ApiError {
         ));
         if matches!(self, ApiError::Unauthenticated) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let ApiError::MethodNotAllowed(allowed) = self
+            && !allowed.is_empty()
+        {
+            response.insert_header(("Allow", allowed.join(", ")));
         }
         if let ApiError::Busy { retry_after_secs } = self {
             response.insert_header(("Retry-After", retry_after_secs.to_string()));

@@ -19,7 +19,7 @@ pub struct Health {
 }
 
 /// The process is up.
-#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The process is up", body = Health)))]
 #[get("/livez")]
 async fn livez() -> web::Json<Health> {
     web::Json(Health { status: "ok" })
@@ -29,7 +29,7 @@ async fn livez() -> web::Json<Health> {
 #[utoipa::path(
     tag = "operations",
     responses(
-        (status = 200, body = Health),
+        (status = 200, description = "The database answers", body = Health),
         (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -49,7 +49,7 @@ async fn readyz(state: web::Data<AppState>) -> ApiResult<web::Json<Health>> {
 /// Prometheus metrics: requests by route and status, latency, pool use.
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String))
+    responses((status = 200, description = "Prometheus text exposition", content_type = "application/openmetrics-text", body = String))
 )]
 #[get("/metrics")]
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {

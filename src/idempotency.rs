@@ -38,9 +38,10 @@ impl FromRequest for IdempotencyKey {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let key = req.headers().get("idempotency-key").map(|v| {
-            v.to_str()
-                .ok()
-                .filter(|k| !k.is_empty() && k.len() <= 255)
+            let visible = |b: &u8| (0x21..=0x7e).contains(b);
+            Some(v.as_bytes())
+                .filter(|k| (1..=255).contains(&k.len()) && k.iter().all(visible))
+                .and_then(|k| std::str::from_utf8(k).ok())
                 .map(str::to_owned)
                 .ok_or_else(|| {
                     ApiError::validation(

@@ -17,6 +17,7 @@ pub mod input;
 pub mod jcs;
 pub mod keys;
 pub mod observability;
+pub mod openapi;
 pub mod pagination;
 pub mod reply;
 pub mod startup;

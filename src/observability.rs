@@ -281,7 +281,7 @@ pub fn problem_for_framework_errors<B: MessageBody + 'static>(
     let status = res.status();
     let error = match status.as_u16() {
         404 => ApiError::NotFound,
-        405 => ApiError::MethodNotAllowed,
+        405 => ApiError::MethodNotAllowed(Vec::new()),
         413 => ApiError::PayloadTooLarge { limit: None },
         415 => ApiError::UnsupportedMediaType,
         401 => ApiError::Unauthenticated,

@@ -9,58 +9,20 @@ use crate::custody::log::LogSigner;
 use crate::custody::writer::CustodyWriter;
 use crate::error::{ApiError, path_error};
 use crate::observability::{Metrics, problem_for_framework_errors};
+use crate::openapi::{ApiDoc, MethodTable};
 use crate::state::AppState;
 use crate::users::CreateUser;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use std::net::TcpListener;
 use std::sync::Arc;
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
-
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "caseledger",
-        description = "Cross-border cybercrime cases, mutual legal assistance and verifiable evidence custody for the CARICOM member states.",
-        license(name = "Apache-2.0")
-    ),
-    modifiers(&BearerAuth),
-    tags(
-        (name = "auth", description = "Login, tokens and the caller's identity"),
-        (name = "directory", description = "Countries and agencies"),
-        (name = "users", description = "User accounts"),
-        (name = "cases", description = "Cross-border cases and their sharing"),
-        (name = "audit", description = "The tamper-evident audit trail"),
-        (name = "evidence", description = "Evidence items and their custody"),
-        (name = "log", description = "The custody log: checkpoints and proofs"),
-        (name = "operations", description = "Health and metrics"),
-    )
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                Http::builder()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-    }
-}
 
 fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::auth::routes::routes(cfg);
@@ -74,13 +36,14 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 /// The OpenAPI document, built from the same route registrations the server uses.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    App::new()
+    let api = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(crate::health::routes)
         .service(scope::scope("/api/v1").configure(api_v1))
         .split_for_parts()
-        .1
+        .1;
+    crate::openapi::complete(api)
 }
 
 pub fn app(
@@ -105,11 +68,23 @@ pub fn app(
         .configure(crate::health::routes)
         .service(scope::scope("/api/v1").configure(api_v1))
         .split_for_parts();
+    let api = crate::openapi::complete(api);
     let contract = web::Data::new(crate::input::Contract::new(&api, body_limit));
+    let methods = Arc::new(MethodTable::new(
+        &api,
+        &[("/", "GET"), ("/docs", "GET"), ("/openapi.json", "GET")],
+    ));
     let app = app.app_data(contract).app_data(cursors);
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
-        .default_service(web::to(|| async {
-            Err::<actix_web::HttpResponse, _>(ApiError::NotFound)
+        .route("/docs", web::get().to(|| redirect("/docs/")))
+        .route("/", web::get().to(|| redirect("/docs/")))
+        .default_service(web::to(move |req: HttpRequest| {
+            // A documented path asked with another method is 405 with `Allow`.
+            let error = match methods.allowed(req.path()) {
+                Some(allowed) => ApiError::MethodNotAllowed(allowed.to_vec()),
+                None => ApiError::NotFound,
+            };
+            async move { Err::<HttpResponse, _>(error) }
         }))
         .wrap(ErrorHandlers::new().default_handler(problem_for_framework_errors))
         .wrap(
@@ -118,6 +93,14 @@ pub fn app(
                 .add(("Cache-Control", "no-store")),
         )
         .wrap(from_fn(crate::observability::observe))
+}
+
+/// A person who opens the service's root, or `/docs` without its slash, finds the
+/// documentation.
+async fn redirect(to: &'static str) -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((actix_web::http::header::LOCATION, to))
+        .finish()
 }
 
 /// Opens the database, migrates it, loads or creates keys, and creates the first

@@ -69,7 +69,9 @@ pub struct Agency {
 #[serde(deny_unknown_fields)]
 pub struct NewAgency {
     #[schema(example = "JM")]
+    #[schema(pattern = "^[A-Z]{2}$")]
     pub country: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub kind: AgencyKind,
 }
@@ -79,6 +81,7 @@ pub struct NewAgency {
 #[serde(deny_unknown_fields)]
 pub struct AgencyFilter {
     /// Only agencies of this country.
+    #[param(pattern = "^[A-Z]{2}$")]
     pub country: Option<String>,
 }
 
@@ -124,7 +127,7 @@ pub fn insert(conn: &mut DbConn, country: &str, name: &str, kind: AgencyKind) ->
     security(("bearer" = [])),
     params(AgencyFilter, PageParams),
     responses(
-        (status = 200, body = Page<Agency>),
+        (status = 200, description = "A page of agencies", body = Page<Agency>),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -162,9 +165,9 @@ async fn list_agencies(
 #[utoipa::path(
     tag = "directory",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Agency id")),
+    params(("id" = String, Path, format = Uuid, description = "Agency id")),
     responses(
-        (status = 200, body = Agency),
+        (status = 200, description = "The agency", body = Agency),
         (status = 404, description = "No such agency", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -185,7 +188,7 @@ async fn get_agency(
     security(("bearer" = [])),
     request_body = NewAgency,
     responses(
-        (status = 201, body = Agency),
+        (status = 201, description = "The agency was created", body = Agency),
         (status = 403, description = "Not an administrator of that country", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The country has an agency of that name", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),

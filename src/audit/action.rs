@@ -3,12 +3,11 @@
 //! an action no query would find.
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 macro_rules! actions {
     ($($variant:ident => $text:literal),+ $(,)?) => {
         /// An audited action.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum Action {
             $(#[serde(rename = $text)] $variant),+
         }
@@ -22,6 +21,19 @@ macro_rules! actions {
         }
     };
 }
+
+impl utoipa::PartialSchema for Action {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("An audited action."))
+            .enum_values(Some(Action::ALL.iter().map(|a| a.as_str())))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Action {}
 
 actions! {
     AuthLogin => "auth.login",

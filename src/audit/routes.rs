@@ -23,10 +23,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct AuditFilter {
     /// Acting user id.
+    #[param(format = Uuid)]
     pub actor: Option<String>,
     /// Acting agency id.
+    #[param(format = Uuid)]
     pub agency: Option<String>,
     /// Case id.
+    #[param(format = Uuid)]
     pub case: Option<String>,
     pub action: Option<Action>,
     pub outcome: Option<Outcome>,
@@ -59,7 +62,7 @@ fn scope(caller: &Principal) -> ApiResult<Option<String>> {
     security(("bearer" = [])),
     params(AuditFilter, PageParams),
     responses(
-        (status = 200, body = Page<AuditRecord>),
+        (status = 200, description = "A page of audit entries, newest first", body = Page<AuditRecord>),
         (status = 403, description = "Not an auditor", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -158,7 +161,7 @@ async fn list_audit(
     tag = "audit",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Verification),
+        (status = 200, description = "What verifying the chain found", body = Verification),
         (status = 403, description = "Not an auditor", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -24,22 +24,28 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(min_length = 1, max_length = 320)]
     pub username: String,
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub refresh_token: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChangeRequest {
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 1, max_length = 1024)]
     pub current_password: String,
+    /// The password policy: 12 to 128 characters of any kind; not one of the most
+    /// common passwords; not containing the username, the user's name, their agency's
+    /// name or the service's name; strong enough by the zxcvbn estimate (score 3 of 4);
+    /// none of the user's last five passwords. Every rule broken is reported.
     #[schema(format = Password)]
     pub new_password: String,
 }
@@ -71,7 +77,7 @@ fn context(state: &AppState) -> AuthContext<'_> {
     tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, body = TokenResponse),
+        (status = 200, description = "Logged in: an access token and a refresh token", body = TokenResponse),
         (status = 401, description = "Invalid credentials", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
     )
@@ -98,7 +104,7 @@ async fn login(
     tag = "auth",
     request_body = RefreshRequest,
     responses(
-        (status = 200, body = TokenResponse),
+        (status = 200, description = "New tokens; the refresh token presented is spent", body = TokenResponse),
         (status = 401, description = "Invalid, expired or reused refresh token", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -180,7 +186,7 @@ async fn change_password(
 }
 
 /// The public keys that verify access tokens (RFC 7517), for national systems.
-#[utoipa::path(tag = "auth", responses((status = 200, body = Jwks)))]
+#[utoipa::path(tag = "auth", responses((status = 200, description = "The token verification keys", body = Jwks)))]
 #[get("/auth/jwks")]
 async fn jwks(state: web::Data<AppState>) -> web::Json<Jwks> {
     web::Json(state.tokens.jwks())
@@ -191,7 +197,7 @@ async fn jwks(state: web::Data<AppState>) -> web::Json<Jwks> {
     tag = "auth",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Me),
+        (status = 200, description = "The caller", body = Me),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -53,28 +53,38 @@ pub struct CaseView {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
+    #[schema(min_length = 1, max_length = 20000)]
     pub summary: String,
+    #[schema(min_items = 1)]
     pub offences: Vec<Offence>,
     pub priority: Priority,
     /// An investigator or supervisor of the caller's agency; defaults to the caller
     /// when they are an investigator.
+    #[schema(format = Uuid)]
     pub lead_investigator_id: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CasePatch {
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
+    #[schema(min_length = 1, max_length = 20000)]
     pub summary: Option<String>,
+    #[schema(min_items = 1)]
     pub offences: Option<Vec<Offence>>,
     pub priority: Option<Priority>,
+    #[schema(format = Uuid)]
     pub lead_investigator_id: Option<String>,
     /// Move the case along its workflow.
     pub status: Option<CaseStatus>,
     /// Required when referring to prosecution: that agency gets read access.
+    #[schema(format = Uuid)]
     pub prosecution_agency_id: Option<String>,
     /// Why the status changes (kept in the audit trail).
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: Option<String>,
 }
 
@@ -84,24 +94,29 @@ pub struct CasePatch {
 pub struct CaseFilter {
     pub status: Option<CaseStatus>,
     /// Owning country (ISO 3166-1 alpha-2).
+    #[param(pattern = "^[A-Z]{2}$")]
     pub owner_country: Option<String>,
     pub offence: Option<Offence>,
     pub priority: Option<Priority>,
     /// Cases this agency participates in.
+    #[param(format = Uuid)]
     pub participant_agency: Option<String>,
     /// Created at or after (RFC 3339).
     pub created_from: Option<DateTime<Utc>>,
     /// Created before (RFC 3339).
     pub created_to: Option<DateTime<Utc>>,
     /// Text in the reference or title (case-insensitive).
+    #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,
     /// `SYSTEM:ID` of a national case system.
+    #[param(max_length = 265, pattern = "^[A-Za-z0-9._-]{1,64}:.+$")]
     pub external_ref: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewParticipant {
+    #[schema(format = Uuid)]
     pub agency_id: String,
     pub access: Access,
 }
@@ -120,7 +135,9 @@ pub struct Participant {
 #[serde(deny_unknown_fields)]
 pub struct NewExternalRef {
     /// The national case system, such as `jm-cms`.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub system: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub external_id: String,
 }
 
@@ -204,9 +221,9 @@ fn write_offences(conn: &mut DbConn, case_id: &str, offences: &[Offence]) -> Api
     tag = "cases",
     security(("bearer" = [])),
     request_body = NewCase,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response when the request is retried")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "1 to 255 visible ASCII characters, unique per request: a retry with the same key and body replays the first response (`Idempotent-Replayed: true`); the same key with another request is 422")),
     responses(
-        (status = 201, body = CaseView, headers(("ETag" = String), ("Location" = String))),
+        (status = 201, description = "The case was opened", body = CaseView, headers(("ETag" = String), ("Location" = String))),
         (status = 403, description = "Only investigators and supervisors open cases", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or an Idempotency-Key reused for another request", body = Problem, content_type = "application/problem+json"),
     )
@@ -316,7 +333,7 @@ async fn create_case(
     security(("bearer" = [])),
     params(CaseFilter, PageParams),
     responses(
-        (status = 200, body = Page<CaseView>),
+        (status = 200, description = "A page of the cases the caller's agency sees", body = Page<CaseView>),
         (status = 403, description = "The caller's roles give no access to case content", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -486,9 +503,9 @@ pub fn case_list_query(
 #[utoipa::path(
     tag = "cases",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Case id")),
+    params(("id" = String, Path, format = Uuid, description = "Case id")),
     responses(
-        (status = 200, body = CaseView, headers(("ETag" = String))),
+        (status = 200, description = "The case", body = CaseView, headers(("ETag" = String))),
         (status = 404, description = "No such case, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -528,12 +545,12 @@ fn if_match(req: &HttpRequest) -> ApiResult<String> {
     tag = "cases",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Case id"),
+        ("id" = String, Path, format = Uuid, description = "Case id"),
         ("If-Match" = String, Header, description = "ETag of the version the change is based on"),
     ),
     request_body = CasePatch,
     responses(
-        (status = 200, body = CaseView, headers(("ETag" = String))),
+        (status = 200, description = "The case as changed", body = CaseView, headers(("ETag" = String))),
         (status = 403, description = "The caller's role or agency may not make this change", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The workflow has no such step from the current status", body = Problem, content_type = "application/problem+json"),
@@ -754,9 +771,9 @@ fn participants(conn: &mut DbConn, case_id: &str) -> ApiResult<Vec<Participant>>
 #[utoipa::path(
     tag = "cases",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Case id")),
+    params(("id" = String, Path, format = Uuid, description = "Case id")),
     responses(
-        (status = 200, body = Vec<Participant>),
+        (status = 200, description = "The agencies the case is shared with", body = Vec<Participant>),
         (status = 404, description = "No such case, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -794,8 +811,8 @@ fn require_owner_supervisor(caller: &Principal, standing: Standing) -> ApiResult
     tag = "cases",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Case id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response when the request is retried"),
+        ("id" = String, Path, format = Uuid, description = "Case id"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "1 to 255 visible ASCII characters, unique per request: a retry with the same key and body replays the first response (`Idempotent-Replayed: true`); the same key with another request is 422"),
     ),
     request_body = NewParticipant,
     responses(
@@ -883,8 +900,8 @@ async fn add_participant(
     tag = "cases",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Case id"),
-        ("agency_id" = String, Path, description = "Participant agency id"),
+        ("id" = String, Path, format = Uuid, description = "Case id"),
+        ("agency_id" = String, Path, format = Uuid, description = "Participant agency id"),
     ),
     responses(
         (status = 204, description = "No longer shared"),
@@ -923,9 +940,9 @@ async fn remove_participant(
 #[utoipa::path(
     tag = "cases",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Case id")),
+    params(("id" = String, Path, format = Uuid, description = "Case id")),
     responses(
-        (status = 200, body = Vec<ExternalRef>),
+        (status = 200, description = "The case's references in national systems", body = Vec<ExternalRef>),
         (status = 404, description = "No such case, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -974,12 +991,12 @@ async fn list_external_refs(
     tag = "cases",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Case id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response when the request is retried"),
+        ("id" = String, Path, format = Uuid, description = "Case id"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "1 to 255 visible ASCII characters, unique per request: a retry with the same key and body replays the first response (`Idempotent-Replayed: true`); the same key with another request is 422"),
     ),
     request_body = NewExternalRef,
     responses(
-        (status = 201, body = ExternalRef),
+        (status = 201, description = "The reference was linked", body = ExternalRef),
         (status = 403, description = "Not an investigator or supervisor of the owning agency", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The reference is already linked to another case of the owning agency", body = Problem, content_type = "application/problem+json"),

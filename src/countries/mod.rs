@@ -82,10 +82,13 @@ impl From<CountryRow> for Country {
 #[serde(deny_unknown_fields)]
 pub struct NewCountry {
     #[schema(example = "US")]
+    #[schema(pattern = "^[A-Z]{2}$")]
     pub code: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub membership: Membership,
     #[schema(example = json!(["en"]))]
+    #[schema(min_items = 1)]
     pub official_languages: Vec<String>,
 }
 
@@ -99,7 +102,7 @@ pub fn exists(conn: &mut crate::db::DbConn, code: &str) -> ApiResult<bool> {
     security(("bearer" = [])),
     params(PageParams),
     responses(
-        (status = 200, body = Page<Country>),
+        (status = 200, description = "A page of countries", body = Page<Country>),
         (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -137,7 +140,7 @@ async fn list_countries(
     security(("bearer" = [])),
     request_body = NewCountry,
     responses(
-        (status = 201, body = Country),
+        (status = 201, description = "The country was added", body = Country),
         (status = 403, description = "Not a regional administrator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The country exists", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),

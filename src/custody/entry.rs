@@ -12,8 +12,10 @@ pub const FORMAT_VERSION: i64 = 1;
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Seal {
+    #[schema(min_length = 1, max_length = 200)]
     pub number: String,
     /// Such as `intact` or `broken`.
+    #[schema(min_length = 1, max_length = 200)]
     pub condition: String,
 }
 
@@ -21,7 +23,9 @@ pub struct Seal {
 #[serde(deny_unknown_fields)]
 pub struct ObservedHash {
     /// Such as `sha-256`.
+    #[schema(min_length = 1, max_length = 32)]
     pub algorithm: String,
+    #[schema(min_length = 1, max_length = 256)]
     pub value: String,
 }
 
@@ -33,18 +37,25 @@ pub struct NewEntry {
     pub event: EventType,
     /// The `entry_hash` the client last saw at the head of the chain: when the chain
     /// has moved on, the append is refused (409) instead of landing silently.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub prev: Option<String>,
     /// `transferred`: the receiving agency and custodian.
+    #[schema(format = Uuid)]
     pub to_agency_id: Option<String>,
+    #[schema(format = Uuid)]
     pub to_custodian_id: Option<String>,
+    #[schema(min_length = 1, max_length = 2000)]
     pub location: Option<String>,
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: Option<String>,
     /// The legal authority (warrant, order, MLA request) the event happens under.
+    #[schema(min_length = 1, max_length = 2000)]
     pub authority: Option<String>,
     pub seal: Option<Seal>,
     /// A hash observed now (`hash_verified`, `copied`).
     pub hash: Option<ObservedHash>,
     /// `correction`: the `seq` being corrected.
+    #[schema(minimum = 0)]
     pub corrects_seq: Option<i64>,
     /// Free JSON object; integers only, no fractional numbers.
     #[schema(value_type = Option<Object>)]
@@ -360,8 +371,11 @@ pub fn collected(
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FirstEntry {
+    #[schema(min_length = 1, max_length = 2000)]
     pub location: Option<String>,
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: Option<String>,
+    #[schema(min_length = 1, max_length = 2000)]
     pub authority: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub details: Option<Value>,

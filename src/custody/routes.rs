@@ -42,15 +42,20 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewEvidence {
+    #[schema(min_length = 1, max_length = 5000)]
     pub description: String,
     pub kind: EvidenceKind,
     /// Lowercase hex SHA-256 of the content; required for digital items.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub sha256: Option<String>,
     /// Other content hashes by algorithm.
     #[schema(value_type = Option<Object>)]
     pub other_hashes: Option<Value>,
+    #[schema(minimum = 0)]
     pub size_bytes: Option<i64>,
+    #[schema(min_length = 1, max_length = 200)]
     pub seal_number: Option<String>,
+    #[schema(min_length = 1, max_length = 500)]
     pub storage_location: Option<String>,
     /// Seized from whom and where, under which legal authority or warrant reference.
     #[schema(value_type = Option<Object>)]
@@ -59,6 +64,7 @@ pub struct NewEvidence {
     #[schema(value_type = Option<Object>)]
     pub acquisition: Option<Value>,
     /// The item this one was derived from, in the same case.
+    #[schema(format = Uuid)]
     pub parent_id: Option<String>,
     /// Where, why and under what authority it was collected (the first custody entry).
     #[serde(default)]
@@ -251,12 +257,12 @@ fn object_or_empty(field: &str, value: Option<Value>, errors: &mut Vec<FieldErro
     tag = "evidence",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Case id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response when the request is retried"),
+        ("id" = String, Path, format = Uuid, description = "Case id"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "1 to 255 visible ASCII characters, unique per request: a retry with the same key and body replays the first response (`Idempotent-Replayed: true`); the same key with another request is 422"),
     ),
     request_body = NewEvidence,
     responses(
-        (status = 201, body = Evidence),
+        (status = 201, description = "The item was registered with its first custody entry", body = Evidence),
         (status = 403, description = "Not an investigator or supervisor of an agency that owns or contributes to the case", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -395,9 +401,9 @@ async fn register_evidence(
 #[utoipa::path(
     tag = "evidence",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Evidence id")),
+    params(("id" = String, Path, format = Uuid, description = "Evidence id")),
     responses(
-        (status = 200, body = Evidence),
+        (status = 200, description = "The evidence item", body = Evidence),
         (status = 404, description = "No such item, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -422,9 +428,9 @@ async fn get_evidence(
 #[utoipa::path(
     tag = "evidence",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Evidence id")),
+    params(("id" = String, Path, format = Uuid, description = "Evidence id")),
     responses(
-        (status = 200, body = Vec<LoggedEntry>),
+        (status = 200, description = "The item's custody entries", body = Vec<LoggedEntry>),
         (status = 404, description = "No such item, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -460,12 +466,12 @@ async fn list_custody(
     tag = "evidence",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Evidence id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response when the request is retried"),
+        ("id" = String, Path, format = Uuid, description = "Evidence id"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "1 to 255 visible ASCII characters, unique per request: a retry with the same key and body replays the first response (`Idempotent-Replayed: true`); the same key with another request is 422"),
     ),
     request_body = NewEntry,
     responses(
-        (status = 201, body = LoggedEntry),
+        (status = 201, description = "The entry was committed to the log", body = LoggedEntry),
         (status = 403, description = "The caller may see the item but not record its custody", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A custody rule forbids the event, or the chain moved on since `prev`", body = Problem, content_type = "application/problem+json"),
@@ -530,9 +536,9 @@ fn item_proofs(
 #[utoipa::path(
     tag = "evidence",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Evidence id")),
+    params(("id" = String, Path, format = Uuid, description = "Evidence id")),
     responses(
-        (status = 200, body = Report),
+        (status = 200, description = "The verdict and what was checked", body = Report),
         (status = 404, description = "No such item, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -586,7 +592,7 @@ fn auditor_may_verify(caller: &Principal, event: &Event) -> bool {
 #[utoipa::path(
     tag = "evidence",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Evidence id")),
+    params(("id" = String, Path, format = Uuid, description = "Evidence id")),
     responses(
         (status = 200, description = "A custody bundle (custody log format §4)", body = Object),
         (status = 404, description = "No such item, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
@@ -683,7 +689,7 @@ fn checked_size(
     security(("bearer" = [])),
     params(InclusionQuery),
     responses(
-        (status = 200, body = InclusionProof),
+        (status = 200, description = "The inclusion proof", body = InclusionProof),
         (status = 422, description = "Index or size out of range", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -719,7 +725,7 @@ async fn inclusion(
     security(("bearer" = [])),
     params(ConsistencyQuery),
     responses(
-        (status = 200, body = ConsistencyProof),
+        (status = 200, description = "The consistency proof", body = ConsistencyProof),
         (status = 422, description = "Sizes out of range", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -29,11 +29,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
+    #[schema(pattern = "^[A-Za-z0-9._@-]{3,64}$")]
     pub username: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: String,
+    #[schema(format = Uuid)]
     pub agency_id: String,
+    #[schema(min_items = 1)]
     pub roles: Vec<Role>,
-    /// An initial password; the user must change it at first login.
+    /// An initial password; the user must change it at first login. It follows the
+    /// password policy (see `POST /api/v1/auth/password`).
     #[schema(format = Password)]
     pub password: String,
 }
@@ -41,7 +46,9 @@ pub struct NewUserRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
+    #[schema(min_items = 1)]
     pub roles: Option<Vec<Role>>,
     pub status: Option<UserStatus>,
 }
@@ -50,6 +57,7 @@ pub struct UserPatch {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UserFilter {
+    #[param(format = Uuid)]
     pub agency_id: Option<String>,
     /// Users of this country (ISO 3166-1 alpha-2). A country administrator sees only
     /// their own country's users, whatever this says.
@@ -93,7 +101,7 @@ fn check_role_grant(caller: &Principal, roles: &[Role]) -> ApiResult<()> {
     security(("bearer" = [])),
     params(UserFilter, PageParams),
     responses(
-        (status = 200, body = Page<User>),
+        (status = 200, description = "A page of users", body = Page<User>),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -153,7 +161,7 @@ async fn list_users(
     security(("bearer" = [])),
     request_body = NewUserRequest,
     responses(
-        (status = 201, body = User),
+        (status = 201, description = "The user was created", body = User),
         (status = 403, description = "Not an administrator of the agency's country", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -216,9 +224,9 @@ async fn create_user(
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "User id")),
+    params(("id" = String, Path, format = Uuid, description = "User id")),
     responses(
-        (status = 200, body = User),
+        (status = 200, description = "The user", body = User),
         (status = 404, description = "No such user, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -245,10 +253,10 @@ async fn get_user(
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "User id")),
+    params(("id" = String, Path, format = Uuid, description = "User id")),
     request_body = UserPatch,
     responses(
-        (status = 200, body = User),
+        (status = 200, description = "The user as changed", body = User),
         (status = 403, description = "Not allowed to make this change", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -333,7 +341,7 @@ async fn update_user(
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "User id")),
+    params(("id" = String, Path, format = Uuid, description = "User id")),
     responses(
         (status = 204, description = "Unlocked"),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),

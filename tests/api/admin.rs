@@ -291,10 +291,24 @@ async fn user_creation_validates_and_refuses_duplicates() {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        fields,
-        HashSet::from(["username", "display_name", "roles", "password", "agency_id"])
-    );
+    // The body's form first, every member at once...
+    assert_eq!(fields, HashSet::from(["username", "display_name", "roles"]));
+    // ...then, once it has the right form, every rule of the domain at once.
+    let res = app
+        .post(
+            "/api/v1/users",
+            &regional.token,
+            &json!({"username": "xx.someone", "display_name": "X", "agency_id": "01990000-0000-7000-8000-000000000000", "roles": ["auditor"], "password": "password"}),
+        )
+        .await;
+    res.assert_problem(422, "validation-failed");
+    let fields: HashSet<&str> = res.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, HashSet::from(["password", "agency_id"]));
 
     let res = app
         .post(

@@ -187,6 +187,7 @@ impl TestApp {
             _db: db,
             client: awc::Client::builder()
                 .timeout(std::time::Duration::from_secs(30))
+                .disable_redirects()
                 .finish(),
             _dir: dir,
         }

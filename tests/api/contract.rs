@@ -124,11 +124,29 @@ async fn bad_input_gets_problem_documents() {
     app.get("/api/v1/nowhere", &regional.token)
         .await
         .assert_problem(404, "not-found");
-    let res = app
-        .request("DELETE", "/api/v1/countries", t, None, None)
-        .await;
-    assert!(res.status == 404 || res.status == 405);
-    assert_eq!(res.content_type(), "application/problem+json");
+    // A documented path asked with another method is 405 naming the ones it answers.
+    for (method, path, allow) in [
+        ("DELETE", "/api/v1/countries".to_owned(), "GET, POST"),
+        ("PUT", "/api/v1/agencies".to_owned(), "GET, POST"),
+        (
+            "POST",
+            format!("/api/v1/cases/{}", uuid::Uuid::now_v7()),
+            "GET, PATCH",
+        ),
+        ("DELETE", "/openapi.json".to_owned(), "GET"),
+    ] {
+        let res = app.request(method, &path, t, None, None).await;
+        res.assert_problem(405, "method-not-allowed");
+        assert_eq!(res.headers.get("allow").unwrap(), allow, "{method} {path}");
+    }
+    // A person finds the documentation from the root and from /docs.
+    for path in ["/", "/docs"] {
+        let res = app.request("GET", path, None, None, None).await;
+        assert_eq!(res.status, 302, "{path}");
+        assert_eq!(res.headers.get("location").unwrap(), "/docs/");
+    }
+    let docs = app.request("GET", "/docs/", None, None, None).await;
+    assert_eq!(docs.status, 200);
 
     // Query strings.
     app.get("/api/v1/users?limit=0", &regional.token)
@@ -657,4 +675,74 @@ async fn cursors_belong_to_the_list_and_filters_that_issued_them() {
     app.get("/api/v1/users?country=", &regional.token)
         .await
         .assert_problem(422, "validation-failed");
+}
+
+/// Every `$ref` of the served document names something the document holds, and every
+/// response has a description: what OpenAPI 3.1 validators and client generators
+/// insist on.
+#[actix_web::test]
+async fn the_document_is_self_contained_and_every_response_is_described() {
+    let doc: Value =
+        serde_json::from_str(&caseledger::startup::openapi().to_json().unwrap()).unwrap();
+    fn walk(value: &Value, doc: &Value, at: &str) {
+        match value {
+            Value::Object(members) => {
+                if let Some(target) = members.get("$ref").and_then(Value::as_str) {
+                    let pointer = target.trim_start_matches('#');
+                    assert!(
+                        doc.pointer(pointer).is_some(),
+                        "{at}: {target} does not exist"
+                    );
+                }
+                for (name, member) in members {
+                    walk(member, doc, &format!("{at}/{name}"));
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, doc, &format!("{at}/{i}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&doc, &doc, "");
+    let mut responses = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                responses += 1;
+                let described = response.get("$ref").is_some()
+                    || response["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty());
+                assert!(described, "{method} {path} {status} has no description");
+            }
+            let secured = op.get("security").is_some();
+            for status in ["500", "503"]
+                .into_iter()
+                .filter(|_| path.starts_with("/api/"))
+            {
+                assert!(
+                    op["responses"].get(status).is_some(),
+                    "{method} {path} lacks {status}"
+                );
+            }
+            if secured {
+                assert!(
+                    op["responses"].get("401").is_some(),
+                    "{method} {path} lacks 401"
+                );
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(
+                        op["responses"].get(status).is_some(),
+                        "{method} {path} lacks {status}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(responses > 150, "{responses}");
 }

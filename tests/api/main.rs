@@ -8,5 +8,6 @@ mod cases;
 mod cli;
 mod common;
 mod contract;
+mod crash;
 mod custody;
 mod tokens;

@@ -1,0 +1,239 @@
+//! The OpenAPI document's frame (info, tags, security scheme) and what every
+//! operation answers besides its own responses, added after the routes are
+//! registered, so that the document lists every status the service can send.
+
+use utoipa::OpenApi;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "caseledger",
+        description = "Cross-border cybercrime cases, mutual legal assistance and verifiable evidence custody for the CARICOM member states.",
+        license(name = "Apache-2.0")
+    ),
+    // Schemas that only query parameters name (utoipa collects those of bodies).
+    components(schemas(crate::audit::Action)),
+    tags(
+        (name = "auth", description = "Login, tokens and the caller's identity"),
+        (name = "directory", description = "Countries and agencies"),
+        (name = "users", description = "User accounts"),
+        (name = "cases", description = "Cross-border cases and their sharing"),
+        (name = "audit", description = "The tamper-evident audit trail"),
+        (name = "evidence", description = "Evidence items and their custody"),
+        (name = "log", description = "The custody log: checkpoints and proofs"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Operations a caller who still owes a password change may use.
+pub const OPEN_DURING_PASSWORD_CHANGE: [&str; 3] =
+    ["/api/v1/me", "/api/v1/auth/password", "/api/v1/auth/logout"];
+
+/// A status most operations can answer, as a shared response of the document.
+struct Standard {
+    status: &'static str,
+    name: &'static str,
+    description: &'static str,
+}
+
+const BAD_REQUEST: Standard = Standard {
+    status: "400",
+    name: "MalformedRequest",
+    description: "The body is not JSON, or the query string cannot be decoded",
+};
+const UNAUTHENTICATED: Standard = Standard {
+    status: "401",
+    name: "Unauthenticated",
+    description: "No valid access token",
+};
+const PASSWORD_CHANGE_REQUIRED: Standard = Standard {
+    status: "403",
+    name: "PasswordChangeRequired",
+    description: "Forbidden: the caller must change their password first (`password-change-required`), or their roles or agency do not allow this",
+};
+const NOT_FOUND: Standard = Standard {
+    status: "404",
+    name: "NotFound",
+    description: "No such object, or not one the caller may see",
+};
+const TOO_LARGE: Standard = Standard {
+    status: "413",
+    name: "PayloadTooLarge",
+    description: "The body exceeds the configured limit",
+};
+const NOT_JSON: Standard = Standard {
+    status: "415",
+    name: "UnsupportedMediaType",
+    description: "The body is not `application/json`",
+};
+const INVALID: Standard = Standard {
+    status: "422",
+    name: "ValidationFailed",
+    description: "A member or parameter is missing, unknown, of the wrong type or out of range; `errors` names each",
+};
+const INTERNAL: Standard = Standard {
+    status: "500",
+    name: "InternalError",
+    description: "The service failed; the cause is logged, never sent",
+};
+const UNAVAILABLE: Standard = Standard {
+    status: "503",
+    name: "Unavailable",
+    description: "The database cannot be reached, or too many requests of one kind (password hashing) are being served at once: see `Retry-After`",
+};
+
+const STANDARD: [&Standard; 9] = [
+    &BAD_REQUEST,
+    &UNAUTHENTICATED,
+    &PASSWORD_CHANGE_REQUIRED,
+    &NOT_FOUND,
+    &TOO_LARGE,
+    &NOT_JSON,
+    &INVALID,
+    &INTERNAL,
+    &UNAVAILABLE,
+];
+
+fn problem_response(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            crate::error::PROBLEM_CONTENT_TYPE,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+    [
+        ("GET", item.get.as_mut()),
+        ("PUT", item.put.as_mut()),
+        ("POST", item.post.as_mut()),
+        ("DELETE", item.delete.as_mut()),
+        ("PATCH", item.patch.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(method, op)| op.map(|op| (method, op)))
+}
+
+/// Adds what the document needs beyond the routes' own declarations: the bearer
+/// scheme, the shared problem responses, each operation's standard statuses, and a
+/// description for every response.
+pub fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            Http::builder()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        ),
+    );
+    for standard in STANDARD {
+        components.responses.insert(
+            standard.name.to_owned(),
+            RefOr::T(problem_response(standard.description)),
+        );
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let api = path.starts_with("/api/");
+        let has_path_params = path.contains('{');
+        for (_, op) in operations(item) {
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let has_body = op.request_body.is_some();
+            let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let mut wanted: Vec<&Standard> = Vec::new();
+            if has_body || has_params {
+                wanted.push(&BAD_REQUEST);
+            }
+            if secured {
+                wanted.push(&UNAUTHENTICATED);
+                if !OPEN_DURING_PASSWORD_CHANGE.contains(&path.as_str()) {
+                    wanted.push(&PASSWORD_CHANGE_REQUIRED);
+                }
+            }
+            if has_path_params {
+                wanted.push(&NOT_FOUND);
+            }
+            if has_body {
+                wanted.extend([&TOO_LARGE, &NOT_JSON]);
+            }
+            if has_body || has_params {
+                wanted.push(&INVALID);
+            }
+            if api {
+                wanted.extend([&INTERNAL, &UNAVAILABLE]);
+            }
+            let responses = &mut op.responses.responses;
+            for standard in wanted {
+                responses
+                    .entry(standard.status.to_owned())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name(standard.name)));
+            }
+            for (status, response) in responses.iter_mut() {
+                if let RefOr::T(response) = response
+                    && response.description.is_empty()
+                {
+                    response.description = default_description(status).to_owned();
+                }
+            }
+        }
+    }
+    doc
+}
+
+fn default_description(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "Created",
+        "204" => "Done; nothing to return",
+        _ => "See the problem document",
+    }
+}
+
+/// The methods each documented path answers, for a 405 with `Allow` on any other.
+pub struct MethodTable(Vec<(Vec<String>, Vec<&'static str>)>);
+
+impl MethodTable {
+    pub fn new(doc: &utoipa::openapi::OpenApi, extra: &[(&str, &'static str)]) -> MethodTable {
+        let mut table: Vec<(Vec<String>, Vec<&'static str>)> = Vec::new();
+        let segments = |path: &str| path.split('/').map(str::to_owned).collect::<Vec<_>>();
+        for (path, item) in &doc.paths.paths {
+            let mut item = item.clone();
+            let methods = operations(&mut item).map(|(m, _)| m).collect();
+            table.push((segments(path), methods));
+        }
+        for (path, method) in extra {
+            match table.iter_mut().find(|(p, _)| *p == segments(path)) {
+                Some((_, methods)) => methods.push(method),
+                None => table.push((segments(path), vec![method])),
+            }
+        }
+        MethodTable(table)
+    }
+
+    /// The methods of the documented path `path` matches, if it matches one.
+    pub fn allowed(&self, path: &str) -> Option<&[&'static str]> {
+        let wanted: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .find(|(template, _)| {
+                template.len() == wanted.len()
+                    && template.iter().zip(&wanted).all(|(t, w)| {
+                        if t.starts_with('{') {
+                            !w.is_empty()
+                        } else {
+                            t == w
+                        }
+                    })
+            })
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
