@@ -186,7 +186,34 @@ pub fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             }
         }
     }
-    doc
+    bound_integers(doc)
+}
+
+/// Bounds every integer of the document to what a JSON number holds exactly, the
+/// I-JSON rule request bodies are read by (`input::ijson`): a larger one is refused.
+fn bound_integers(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    fn walk(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(members) => {
+                let integer = match members.get("type") {
+                    Some(serde_json::Value::String(t)) => t == "integer",
+                    Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "integer"),
+                    _ => false,
+                };
+                if integer {
+                    let safe = crate::input::ijson::MAX_SAFE_INTEGER;
+                    members.entry("minimum").or_insert((-safe).into());
+                    members.entry("maximum").or_insert(safe.into());
+                }
+                members.values_mut().for_each(walk);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(&doc).expect("the document serialises");
+    walk(&mut value);
+    serde_json::from_value(value).expect("the bounded document is still a document")
 }
 
 fn default_description(status: &str) -> &'static str {

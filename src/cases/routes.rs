@@ -13,15 +13,14 @@ use crate::db::schema::{
 };
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::idempotency::{self, IdempotencyKey};
-use crate::input::{Id, Json, Query};
+use crate::input::{Id, IfMatch, Json, Query};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, Paging};
 use crate::reply::Reply;
 use crate::state::AppState;
 use crate::time::UtcTimestamp;
 use actix_web::http::StatusCode;
-use actix_web::http::header::IF_MATCH;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -527,18 +526,6 @@ async fn get_case(
         .map(Reply::into_response)
 }
 
-/// The version a client read, from `If-Match`.
-fn if_match(req: &HttpRequest) -> ApiResult<String> {
-    let value = req
-        .headers()
-        .get(IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().trim_start_matches("W/").to_owned())
-        .filter(|v| v != "*" && !v.is_empty())
-        .ok_or(ApiError::PreconditionRequired)?;
-    Ok(value)
-}
-
 /// Change a case. Requires `If-Match` with the ETag last read (428 without, 412 when
 /// the case has changed since). Status changes follow the workflow and its roles.
 #[utoipa::path(
@@ -546,7 +533,7 @@ fn if_match(req: &HttpRequest) -> ApiResult<String> {
     security(("bearer" = [])),
     params(
         ("id" = String, Path, format = Uuid, description = "Case id"),
-        ("If-Match" = String, Header, description = "ETag of the version the change is based on"),
+        ("If-Match" = String, Header, min_length = 1, pattern = r#"^\s*(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*\s*$"#, description = "The ETag of the version the change is based on (an entity tag, not `*`; weak tags never match)"),
     ),
     request_body = CasePatch,
     responses(
@@ -561,15 +548,14 @@ fn if_match(req: &HttpRequest) -> ApiResult<String> {
 #[patch("/cases/{id}")]
 async fn update_case(
     state: web::Data<AppState>,
-    req: HttpRequest,
     caller: Principal,
+    expected: IfMatch,
     meta: RequestMeta,
     id: web::Path<Id>,
     body: Json<CasePatch>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().into_string();
     let patch = body.into_inner();
-    let expected = if_match(&req);
     let mut errors = Vec::new();
     if let Some(t) = &patch.title {
         check_text(&mut errors, "title", t, 300);
@@ -606,10 +592,7 @@ async fn update_case(
     state
         .audited(event, move |conn, event| {
             let Visible { case, standing } = visible(conn, &caller, &id, event)?;
-            let expected = expected?;
-            if expected != case.etag() {
-                return Err(ApiError::PreconditionFailed);
-            }
+            expected.require(&case.etag())?;
             apply_patch(conn, &caller, case, standing, patch, event)
         })
         .await

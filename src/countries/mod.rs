@@ -87,9 +87,22 @@ pub struct NewCountry {
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub membership: Membership,
-    #[schema(example = json!(["en"]))]
-    #[schema(min_items = 1)]
+    #[schema(schema_with = language_codes)]
     pub official_languages: Vec<String>,
+}
+
+/// One or more lower-case language codes (`en`, `fr`, `pap`, `nl-sr`).
+fn language_codes() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[a-z-]{2,8}$")),
+        )
+        .min_items(Some(1))
+        .examples([serde_json::json!(["en"])])
+        .build()
 }
 
 pub fn exists(conn: &mut crate::db::DbConn, code: &str) -> ApiResult<bool> {

@@ -33,7 +33,9 @@ pub struct ObservedHash {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewEntry {
+    /// Any event but `collected`, which registration records.
     #[serde(rename = "type")]
+    #[schema(schema_with = appendable_events)]
     pub event: EventType,
     /// The `entry_hash` the client last saw at the head of the chain: when the chain
     /// has moved on, the append is refused (409) instead of landing silently.
@@ -60,6 +62,19 @@ pub struct NewEntry {
     /// Free JSON object; integers only, no fractional numbers.
     #[schema(value_type = Option<Object>)]
     pub details: Option<Value>,
+}
+
+/// The schema of the events an append may record.
+fn appendable_events() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(
+            EventType::ALL
+                .iter()
+                .filter(|e| **e != EventType::Collected)
+                .map(|e| e.as_str()),
+        ))
+        .build()
 }
 
 /// What the rules need to know about an item: its custody state and chain head.

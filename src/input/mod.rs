@@ -288,6 +288,74 @@ impl<T: DeserializeOwned + utoipa::IntoParams> FromRequest for Query<T> {
     }
 }
 
+/// `If-Match` (RFC 9110 §13.1.1): the versions a change is based on. The service
+/// needs the version a client read, so `*` is not enough, and entity tags compare
+/// strongly (a weak tag never matches).
+pub struct IfMatch(Option<Vec<String>>);
+
+/// The entity tags of an `If-Match` value, if it is one: `"v3"`, `W/"x", "v4"`.
+fn entity_tags(value: &str) -> Option<Vec<(bool, String)>> {
+    let mut tags = Vec::new();
+    for part in value.split(',') {
+        let part = part.trim();
+        let (weak, tag) = match part.strip_prefix("W/") {
+            Some(rest) => (true, rest),
+            None => (false, part),
+        };
+        let opaque = tag.strip_prefix('"')?.strip_suffix('"')?;
+        let etagc = |b: u8| b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80;
+        if !opaque.bytes().all(etagc) {
+            return None;
+        }
+        tags.push((weak, tag.to_owned()));
+    }
+    Some(tags)
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<IfMatch, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(value) = req.headers().get(actix_web::http::header::IF_MATCH) else {
+            return std::future::ready(Ok(IfMatch(None)));
+        };
+        let text = value.to_str().unwrap_or_default().trim();
+        let parsed = if text.is_empty() || text == "*" {
+            Ok(IfMatch(None))
+        } else {
+            entity_tags(text)
+                .map(|tags| {
+                    IfMatch(Some(
+                        tags.into_iter()
+                            .filter(|(weak, _)| !weak)
+                            .map(|(_, tag)| tag)
+                            .collect(),
+                    ))
+                })
+                .ok_or_else(|| {
+                    ApiError::validation(
+                        "If-Match",
+                        "must be one or more entity tags, such as \"v3\"",
+                    )
+                })
+        };
+        std::future::ready(parsed)
+    }
+}
+
+impl IfMatch {
+    /// Whether a change based on these versions may apply to the `current` one:
+    /// 428 without a version, 412 when none is current.
+    pub fn require(&self, current: &str) -> Result<(), ApiError> {
+        match &self.0 {
+            None => Err(ApiError::PreconditionRequired),
+            Some(tags) if tags.iter().any(|t| t == current) => Ok(()),
+            Some(_) => Err(ApiError::PreconditionFailed),
+        }
+    }
+}
+
 /// True for a UUID in the form ids are stored in: lower-case, hyphenated.
 pub fn is_canonical_uuid(s: &str) -> bool {
     uuid::Uuid::try_parse(s).is_ok_and(|u| u.hyphenated().to_string() == s)
@@ -340,6 +408,34 @@ mod tests {
         ] {
             assert!(!is_canonical_uuid(not), "{not}");
         }
+    }
+
+    #[test]
+    fn if_match_compares_strong_entity_tags() {
+        assert_eq!(
+            entity_tags(r#""v3""#),
+            Some(vec![(false, r#""v3""#.to_owned())])
+        );
+        assert_eq!(
+            entity_tags(r#"W/"v2", "v3""#),
+            Some(vec![
+                (true, r#""v2""#.to_owned()),
+                (false, r#""v3""#.to_owned())
+            ])
+        );
+        for malformed in ["v3", r#""v3"#, r#""a"b""#, r#"W/"F%9&!@?"x"#, ","] {
+            assert_eq!(entity_tags(malformed), None, "{malformed}");
+        }
+        let strong = IfMatch(Some(vec![r#""v3""#.to_owned()]));
+        assert!(strong.require(r#""v3""#).is_ok());
+        assert!(matches!(
+            strong.require(r#""v4""#),
+            Err(ApiError::PreconditionFailed)
+        ));
+        assert!(matches!(
+            IfMatch(None).require(r#""v3""#),
+            Err(ApiError::PreconditionRequired)
+        ));
     }
 
     #[test]
