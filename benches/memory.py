@@ -115,16 +115,16 @@ def main():
         rows = []
         time.sleep(2)
         rss, _, threads = memory(server.pid)
-        rows.append(("started and seeded", "", "", rss, rss, threads))
+        rows.append(("started and seeded", "", rss, rss, threads))
         for connections in (16, 256):
             reset_peak(server.pid)
             rps, p99, errors = wrk(connections, inv)
             rss, peak, threads = memory(server.pid)
             rows.append((f"GET /cases?limit=20, {connections} connections, {SECONDS} s",
-                         f"{rps:.0f}/s, p99 {p99}" + (f", {errors} non-2xx" if errors else ""), "", rss, peak, threads))
+                         f"{rps:.0f}/s, p99 {p99}" + (f", {errors} non-2xx" if errors else ""), rss, peak, threads))
             time.sleep(IDLE)
             rss, _, threads = memory(server.pid)
-            rows.append((f"idle {IDLE} s after {connections} connections", "", "", rss, rss, threads))
+            rows.append((f"idle {IDLE} s after {connections} connections", "", rss, rss, threads))
         # The login flood: every request at once, each with the right password (the
         # argon2id work is the same for a wrong one).
         reset_peak(server.pid)
@@ -148,15 +148,15 @@ def main():
         took = time.time() - started
         rss, peak, threads = memory(server.pid)
         answered = ", ".join(f"{n}× {c}" for c, n in sorted(codes.items(), key=str))
-        rows.append((f"{FLOOD} simultaneous logins", f"{took:.1f} s: {answered}", "", rss, peak, threads))
+        rows.append((f"{FLOOD} simultaneous logins", f"{took:.1f} s: {answered}", rss, peak, threads))
         time.sleep(IDLE)
         rss, _, threads = memory(server.pid)
-        rows.append((f"idle {IDLE} s after the logins", "", "", rss, rss, threads))
+        rows.append((f"idle {IDLE} s after the logins", "", rss, rss, threads))
         print(f"backend: {'PostgreSQL' if url else 'SQLite'}")
-        print("| load | answered | | RSS after (MiB) | peak RSS (MiB) | threads |")
-        print("|---|---|---|---|---|---|")
-        for what, answered, _, rss, peak, threads in rows:
-            print(f"| {what} | {answered} | | {rss} | {peak} | {threads} |")
+        print("| load | answered | RSS after (MiB) | peak RSS (MiB) | threads |")
+        print("|---|---|---|---|---|")
+        for what, answered, rss, peak, threads in rows:
+            print(f"| {what} | {answered} | {rss} | {peak} | {threads} |")
     finally:
         server.terminate()
         server.wait()
