@@ -10,6 +10,7 @@ pub mod config;
 pub mod countries;
 pub mod custody;
 pub mod db;
+pub mod enums;
 pub mod error;
 pub mod health;
 pub mod idempotency;

@@ -59,6 +59,11 @@ pub fn app(
 > {
     let body_limit = state.settings.max_json_body_bytes;
     let cursors = web::Data::new(state.cursors.clone());
+    let authenticator = web::Data::new(crate::auth::Authenticator {
+        tokens: state.tokens.clone(),
+        pool: state.pool.clone(),
+    });
+    let metrics = web::Data::from(state.metrics.clone());
     let (app, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -74,7 +79,11 @@ pub fn app(
         &api,
         &[("/", "GET"), ("/docs", "GET"), ("/openapi.json", "GET")],
     ));
-    let app = app.app_data(contract).app_data(cursors);
+    let app = app
+        .app_data(contract)
+        .app_data(cursors)
+        .app_data(authenticator)
+        .app_data(metrics);
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .route("/docs", web::get().to(|| redirect("/docs/")))
         .route("/", web::get().to(|| redirect("/docs/")))

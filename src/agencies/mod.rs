@@ -5,7 +5,6 @@
 use crate::audit::{Action, Event, Subject};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
-use crate::auth::routes::require_any;
 use crate::db::DbConn;
 use crate::db::schema::agencies;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
@@ -216,7 +215,7 @@ async fn create_agency(
     ));
     let agency = state
         .audited(event, move |conn, event| {
-            require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
+            caller.require_any(&[Role::Admin, Role::RegionalAdmin])?;
             if !caller.has(Role::RegionalAdmin) && body.country != caller.country {
                 return Err(ApiError::forbidden(
                     "administrators manage the agencies of their own country",

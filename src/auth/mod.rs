@@ -11,7 +11,6 @@ pub mod tokens;
 use crate::db::DbConn;
 use crate::db::schema::{agencies, sessions, users};
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use diesel::prelude::*;
@@ -36,6 +35,31 @@ pub struct Principal {
 impl Principal {
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// Refuses (403) a caller who holds none of `roles`.
+    pub fn require_any(&self, roles: &[Role]) -> ApiResult<()> {
+        if roles.iter().any(|r| self.has(*r)) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("your roles do not allow this action"))
+        }
+    }
+}
+
+/// What the identity extractors need, registered as app data by the server: the
+/// token keys, and the pool to read a token's session and user from.
+#[derive(Clone)]
+pub struct Authenticator {
+    pub tokens: std::sync::Arc<tokens::TokenKeys>,
+    pub pool: crate::db::Pool,
+}
+
+impl Authenticator {
+    fn of(req: &HttpRequest) -> ApiResult<web::Data<Authenticator>> {
+        req.app_data::<web::Data<Authenticator>>()
+            .cloned()
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no authenticator")))
     }
 }
 
@@ -135,16 +159,16 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 }
 
 async fn authenticate(req: HttpRequest) -> ApiResult<Principal> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?
-        .clone();
+    let auth = Authenticator::of(&req)?;
     let token = bearer(&req).ok_or(ApiError::Unauthenticated)?;
-    let claims = state.tokens.verify(&token)?;
-    let principal = state
-        .db(move |conn| load_principal(conn, &claims.sub, &claims.sid))
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
+    let claims = auth.tokens.verify(&token)?;
+    let pool = auth.pool.clone();
+    let principal = web::block(move || {
+        let mut conn = pool.get()?;
+        load_principal(&mut conn, &claims.sub, &claims.sid)
+    })
+    .await??
+    .ok_or(ApiError::Unauthenticated)?;
     req.extensions_mut()
         .insert(CallerId(principal.user_id.clone()));
     Ok(principal)
@@ -176,13 +200,10 @@ impl FromRequest for TokenClaims {
     type Future = std::future::Ready<ApiResult<TokenClaims>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let verified = req
-            .app_data::<web::Data<AppState>>()
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))
-            .and_then(|state| {
-                let token = bearer(req).ok_or(ApiError::Unauthenticated)?;
-                state.tokens.verify(&token)
-            });
+        let verified = Authenticator::of(req).and_then(|auth| {
+            let token = bearer(req).ok_or(ApiError::Unauthenticated)?;
+            auth.tokens.verify(&token)
+        });
         if let Ok(claims) = &verified {
             req.extensions_mut().insert(CallerId(claims.sub.clone()));
         }

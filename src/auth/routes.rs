@@ -1,6 +1,6 @@
 use super::service::{self, AuthContext, TokenResponse};
 use super::tokens::Jwks;
-use super::{PendingPrincipal, Principal};
+use super::PendingPrincipal;
 use crate::audit::{Action, Event};
 use crate::auth::roles::Role;
 use crate::error::{ApiResult, Problem};
@@ -213,15 +213,4 @@ async fn me(caller: PendingPrincipal) -> web::Json<Me> {
         roles: p.roles,
         must_change_password: p.must_change_password,
     })
-}
-
-/// Rejects callers who hold none of `roles`.
-pub fn require_any(caller: &Principal, roles: &[Role]) -> ApiResult<()> {
-    if roles.iter().any(|r| caller.has(*r)) {
-        Ok(())
-    } else {
-        Err(crate::error::ApiError::forbidden(
-            "your roles do not allow this action",
-        ))
-    }
 }

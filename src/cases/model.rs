@@ -5,31 +5,10 @@ use crate::db::schema::cases;
 use crate::time::UtcTimestamp;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
-string_enum! {
+crate::string_enum! {
     /// Offence categories: the Budapest Convention's offences, then common cybercrime
     /// types. Extend by adding a variant.
     Offence {
@@ -53,7 +32,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+crate::string_enum! {
     Priority {
         Low => "low",
         Medium => "medium",
@@ -62,7 +41,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+crate::string_enum! {
     CaseStatus {
         Open => "open",
         UnderInvestigation => "under_investigation",
@@ -73,7 +52,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+crate::string_enum! {
     /// What a participant agency may do in a shared case.
     Access {
         /// See the case and its evidence.

@@ -6,7 +6,6 @@ use super::{Visible, has_case_role, visible};
 use crate::audit::{Action, Event, Subject, audited};
 use crate::auth::Principal;
 use crate::auth::roles::{Role, decode_roles};
-use crate::auth::routes::require_any;
 use crate::db::DbConn;
 use crate::db::schema::{
     agencies, case_external_refs, case_offences, case_participants, cases, users,
@@ -254,7 +253,7 @@ async fn create_case(
         .db(move |conn| {
             idempotency::run(conn, &caller.user_id, &keyed, |conn| {
                 audited(conn, event, |conn, event| {
-                    require_any(&caller, &[Role::Investigator, Role::Supervisor])?;
+                    caller.require_any(&[Role::Investigator, Role::Supervisor])?;
                     let lead = match body.lead_investigator_id {
                         Some(lead) => {
                             check_lead(conn, &lead, &caller.agency_id)?;

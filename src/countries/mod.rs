@@ -4,7 +4,6 @@
 use crate::audit::{Action, Event, Subject};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
-use crate::auth::routes::require_any;
 use crate::db::schema::countries;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::input::Json;
@@ -204,7 +203,7 @@ async fn create_country(
         .detail("name", row.name.clone());
     let created = state
         .audited(event, move |conn, _| {
-            require_any(&caller, &[Role::RegionalAdmin])?;
+            caller.require_any(&[Role::RegionalAdmin])?;
             if exists(conn, &row.code)? {
                 return Err(ApiError::Conflict(format!("country {} exists", row.code)));
             }

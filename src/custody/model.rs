@@ -8,28 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
-string_enum! {
+crate::string_enum! {
     EvidenceKind {
         Device => "device",
         StorageMedium => "storage_medium",
@@ -57,7 +36,7 @@ impl EvidenceKind {
     }
 }
 
-string_enum! {
+crate::string_enum! {
     /// Custody event types (ISO/IEC 27037 practice).
     EventType {
         Collected => "collected",
@@ -78,7 +57,7 @@ string_enum! {
     }
 }
 
-string_enum! {
+crate::string_enum! {
     /// Where an item stands, derived from its custody log.
     ItemStatus {
         InCustody => "in_custody",

@@ -3,7 +3,6 @@ use super::{CreateUser, find_with_country};
 use crate::audit::{Action, Event, Subject};
 use crate::auth::Principal;
 use crate::auth::roles::{Role, encode_roles};
-use crate::auth::routes::require_any;
 use crate::auth::service::revoke_user_sessions;
 use crate::db::schema::{agencies, users};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
@@ -124,7 +123,7 @@ async fn list_users(
     let event = Event::by(Action::UserList, &caller, &meta);
     let rows: Vec<(UserRow, String)> = state
         .audited(event, move |conn, _| {
-            require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
+            caller.require_any(&[Role::Admin, Role::RegionalAdmin])?;
             let mut query = users::table
                 .inner_join(agencies::table)
                 .select((UserRow::as_select(), agencies::country_code))
@@ -193,7 +192,7 @@ async fn create_user(
         .hashing(move |conn| {
             let prepared = super::prepare(conn, &hasher, input);
             crate::audit::audited(conn, event, |conn, event| {
-                require_any(&caller, &[Role::Admin, Role::RegionalAdmin])?;
+                caller.require_any(&[Role::Admin, Role::RegionalAdmin])?;
                 check_role_grant(&caller, &roles)?;
                 // An unknown agency is one more invalid field, among the others.
                 if let Some(agency) = crate::agencies::find(conn, &agency_id)? {
