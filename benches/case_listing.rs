@@ -9,8 +9,9 @@
 use caseledger::agencies::{self, AgencyKind};
 use caseledger::auth::password::Hasher;
 use caseledger::auth::roles::Role;
+use caseledger::cases::model::CaseFilter;
 use caseledger::cases::model::{CaseRow, CaseStatus, Offence};
-use caseledger::cases::routes::{CaseFilter, case_list_query};
+use caseledger::cases::queries::{SystemRef, case_list_query};
 use caseledger::config::Argon2Settings;
 use caseledger::db::{self, DbConn};
 use caseledger::users::{self, CreateUser};
@@ -186,7 +187,7 @@ fn seed(conn: &mut DbConn, n: usize) -> anyhow::Result<Agencies> {
         }
         if owner == &big && rng.below(10) == 0 {
             external_rows.push(format!(
-                "('jm-cms', 'CMS-{i}', '{id}', '{creator}', '{created}')"
+                "('{big}', 'jm-cms', 'CMS-{i}', '{id}', '{creator}', '{created}')"
             ));
         }
         if case_rows.len() == 500 {
@@ -206,7 +207,7 @@ fn seed(conn: &mut DbConn, n: usize) -> anyhow::Result<Agencies> {
             flush(
                 conn,
                 "case_external_refs",
-                "system, external_id, case_id, created_by, created_at",
+                "agency_id, system, external_id, case_id, created_by, created_at",
                 &mut external_rows,
             )?;
         }
@@ -227,7 +228,7 @@ fn seed(conn: &mut DbConn, n: usize) -> anyhow::Result<Agencies> {
     flush(
         conn,
         "case_external_refs",
-        "system, external_id, case_id, created_by, created_at",
+        "agency_id, system, external_id, case_id, created_by, created_at",
         &mut external_rows,
     )?;
     conn.batch_execute("COMMIT")?;
@@ -361,7 +362,7 @@ fn run_backend(label: &str, url: &str, n: usize, out: &mut String) -> anyhow::Re
         .select(caseledger::db::schema::case_external_refs::external_id)
         .order(caseledger::db::schema::case_external_refs::case_id)
         .first(&mut conn)?;
-    type Query = (&'static str, CaseFilter, Option<(String, String)>, bool);
+    type Query = (&'static str, CaseFilter, Option<SystemRef>, bool);
     let queries = || -> Vec<Query> {
         vec![
             ("first page", filter(), None, false),
@@ -406,7 +407,10 @@ fn run_backend(label: &str, url: &str, n: usize, out: &mut String) -> anyhow::Re
             (
                 "external ref lookup",
                 filter(),
-                Some(("jm-cms".to_owned(), known_ref.clone())),
+                Some(SystemRef {
+                    system: "jm-cms".to_owned(),
+                    external_id: known_ref.clone(),
+                }),
                 false,
             ),
         ]

@@ -9,16 +9,16 @@
 //! (BENCH_SECONDS=10, BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/caseledger_test?sslmode=disable)
 
 use caseledger::agencies::{self, AgencyKind};
-use caseledger::audit::{Actor, sha256_hex};
 use caseledger::auth::password::Hasher;
 use caseledger::auth::roles::Role;
 use caseledger::config::Argon2Settings;
 use caseledger::custody::entry::{self, NewEntry};
-use caseledger::custody::merkle::{self, MemoryTree};
 use caseledger::custody::model::EventType;
-use caseledger::custody::note;
 use caseledger::custody::verify::{self, EntrySource, EntryToCheck};
 use caseledger::db;
+use caseledger::ledger::merkle::{self, MemoryTree};
+use caseledger::ledger::note;
+use caseledger::ledger::{Actor, sha256_hex};
 use caseledger::users::{self, CreateUser};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -188,13 +188,13 @@ async fn writer_counters(client: &awc::Client, base: &str) -> Vec<(String, f64)>
         .filter_map(|line| {
             let (name, value) = line.rsplit_once(' ')?;
             let name = if let Some(phase) =
-                name.strip_prefix("caseledger_custody_batch_phase_seconds_total{phase=\"")
+                name.strip_prefix("caseledger_ledger_batch_phase_seconds_total{phase=\"")
             {
                 phase.trim_end_matches("\"}")
             } else {
                 match name {
-                    "caseledger_custody_batch_size_count" => "batches",
-                    "caseledger_custody_batch_size_sum" => "jobs",
+                    "caseledger_ledger_batch_size_count" => "batches",
+                    "caseledger_ledger_batch_size_sum" => "jobs",
                     _ => return None,
                 }
             };
@@ -726,7 +726,7 @@ fn main() -> anyhow::Result<()> {
     out.push_str(&pgbench_row(" (run after)", tps_after, busy_after));
     out.push_str(
         "\nWhere the writer's time goes, from its phase counters over the same timed runs \
-         (`caseledger_custody_batch_phase_seconds_total`), mean µs per batch. On PostgreSQL \
+         (`caseledger_ledger_batch_phase_seconds_total`), mean µs per batch. On PostgreSQL \
          the commit runs on its own thread while the next batch waits for the locks, so \
          `lock` contains most of the previous batch's `commit`:\n\n\
          | database | batches/s | appends per batch | lock | heads | checks | compute | write | commit |\n\

@@ -40,32 +40,33 @@ struct RouteLabels {
 
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
-/// A step of the custody writer's cycle, in the order a batch goes through them.
+/// A step of the ledger writer's cycle, in the order a batch goes through them.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
-pub enum CustodyPhase {
-    /// Waiting for the log's locks: the previous batch holds them until it commits.
+pub enum LedgerPhase {
+    /// Waiting for the ledger's locks: the previous batch holds them until it commits.
     Lock,
-    /// Reading the heads of the custody log and of the audit chain.
+    /// Reading the heads of the log and of the audit chain.
     Heads,
-    /// Waiting for what the batch's checks need (callers, cases, standing, items).
+    /// Reserving keys and waiting for what the batch's checks need (callers, cases,
+    /// standing, items).
     Checks,
-    /// Rules, entries, hashes, Merkle nodes, audit entries and the signed checkpoint.
+    /// The kinds' work: rules, entries, hashes, their own writes.
     Compute,
-    /// Sending the batch's writes.
+    /// The ledger's own writes: audit entries, Merkle nodes, the signed checkpoint.
     Write,
     /// COMMIT (on PostgreSQL on its own thread, while the next batch waits for the locks).
     Commit,
 }
 
-impl CustodyPhase {
+impl LedgerPhase {
     fn label(self) -> &'static str {
         match self {
-            CustodyPhase::Lock => "lock",
-            CustodyPhase::Heads => "heads",
-            CustodyPhase::Checks => "checks",
-            CustodyPhase::Compute => "compute",
-            CustodyPhase::Write => "write",
-            CustodyPhase::Commit => "commit",
+            LedgerPhase::Lock => "lock",
+            LedgerPhase::Heads => "heads",
+            LedgerPhase::Checks => "checks",
+            LedgerPhase::Compute => "compute",
+            LedgerPhase::Write => "write",
+            LedgerPhase::Commit => "commit",
         }
     }
 }
@@ -84,11 +85,11 @@ pub struct Metrics {
     pool_connections: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
-    /// Appends committed together by the custody log's writer.
-    pub custody_batch_size: Histogram,
+    /// Jobs committed together by the ledger's writer.
+    pub ledger_batch_size: Histogram,
     /// How long the writer takes to commit one batch.
-    pub custody_batch_seconds: Histogram,
-    custody_phases: Family<PhaseLabels, SecondsCounter>,
+    pub ledger_batch_seconds: Histogram,
+    ledger_phases: Family<PhaseLabels, SecondsCounter>,
     /// Logins and password changes answered 503 because no hashing turn came free.
     pub password_hashes_shed: Counter,
 }
@@ -127,24 +128,24 @@ impl Metrics {
             "Configured pool size",
             pool_max.clone(),
         );
-        let custody_batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 10));
-        let custody_batch_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
+        let ledger_batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 10));
+        let ledger_batch_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
         registry.register(
-            "custody_batch_size",
-            "Custody jobs committed in one transaction",
-            custody_batch_size.clone(),
+            "ledger_batch_size",
+            "Jobs the ledger committed in one transaction",
+            ledger_batch_size.clone(),
         );
         registry.register(
-            "custody_batch_duration_seconds",
-            "Time to commit one custody batch",
-            custody_batch_seconds.clone(),
+            "ledger_batch_duration_seconds",
+            "Time to commit one ledger batch",
+            ledger_batch_seconds.clone(),
         );
-        let custody_phases = Family::<PhaseLabels, SecondsCounter>::default();
+        let ledger_phases = Family::<PhaseLabels, SecondsCounter>::default();
         registry.register(
-            "custody_batch_phase_seconds",
-            "Time the custody writer spent in each step of its batches: lock, heads, \
+            "ledger_batch_phase_seconds",
+            "Time the ledger writer spent in each step of its batches: lock, heads, \
              checks, compute, write, commit",
-            custody_phases.clone(),
+            ledger_phases.clone(),
         );
         let password_hashes_shed = Counter::default();
         registry.register(
@@ -160,15 +161,15 @@ impl Metrics {
             pool_connections,
             pool_idle,
             pool_max,
-            custody_batch_size,
-            custody_batch_seconds,
-            custody_phases,
+            ledger_batch_size,
+            ledger_batch_seconds,
+            ledger_phases,
         }
     }
 
-    /// Adds time the custody writer spent in `phase`.
-    pub fn custody_phase(&self, phase: CustodyPhase, elapsed: std::time::Duration) {
-        self.custody_phases
+    /// Adds time the ledger writer spent in `phase`.
+    pub fn ledger_phase(&self, phase: LedgerPhase, elapsed: std::time::Duration) {
+        self.ledger_phases
             .get_or_create(&PhaseLabels {
                 phase: phase.label(),
             })

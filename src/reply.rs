@@ -40,6 +40,11 @@ impl Reply {
         }
     }
 
+    /// No body: for work whose answer the handler builds itself.
+    pub fn empty() -> Reply {
+        Reply::value(StatusCode::NO_CONTENT, Value::Null)
+    }
+
     pub fn etag(mut self, etag: String) -> Reply {
         self.etag = Some(etag);
         self

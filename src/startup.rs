@@ -5,9 +5,9 @@ use crate::auth::password::Hasher;
 use crate::auth::roles::Role;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
-use crate::custody::log::LogSigner;
-use crate::custody::writer::CustodyWriter;
 use crate::error::{ApiError, path_error};
+use crate::ledger::LedgerBuilder;
+use crate::ledger::log::LogSigner;
 use crate::observability::{Metrics, problem_for_framework_errors};
 use crate::openapi::{ApiDoc, MethodTable};
 use crate::state::AppState;
@@ -32,6 +32,7 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::cases::routes::routes(cfg);
     crate::audit::routes::routes(cfg);
     crate::custody::routes::routes(cfg);
+    crate::proofs::routes(cfg);
 }
 
 /// The OpenAPI document, built from the same route registrations the server uses.
@@ -139,12 +140,17 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     )?);
     check_log_key(&pool, &log)?;
     let metrics = Arc::new(Metrics::new());
-    let custody = Arc::new(CustodyWriter::start(
-        pool.clone(),
-        crate::db::Manager::new(&url)?,
-        log.clone(),
-        metrics.clone(),
-    ));
+    let ledger = Arc::new(
+        LedgerBuilder::new()
+            .kind(crate::custody::jobs::Custody::default())
+            .kind(crate::cases::jobs::CaseCreation)
+            .start(
+                pool.clone(),
+                crate::db::Manager::new(&url)?,
+                log.clone(),
+                metrics.clone(),
+            ),
+    );
     let password_turns = settings.password_hashes_at_once;
     let state = AppState {
         pool,
@@ -155,7 +161,7 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         cursors,
         password_turns: Arc::new(tokio::sync::Semaphore::new(password_turns)),
         log,
-        custody,
+        ledger,
     };
     bootstrap(&state)?;
     Ok(state)
@@ -165,9 +171,9 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
 /// verifiers holding the old key will reject everything this key signs.
 fn check_log_key(pool: &crate::db::Pool, log: &LogSigner) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
-    let latest = crate::custody::log::latest_checkpoint(&mut conn).map_err(api_to_anyhow)?;
+    let latest = crate::ledger::log::latest_checkpoint(&mut conn).map_err(api_to_anyhow)?;
     if let Some((size, note)) = latest
-        && let Err(problem) = crate::custody::note::verify_checkpoint(&note, &log.verifier)
+        && let Err(problem) = crate::ledger::note::verify_checkpoint(&note, &log.verifier)
     {
         tracing::error!(
             size,

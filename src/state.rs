@@ -1,10 +1,10 @@
 use crate::auth::password::Hasher;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
-use crate::custody::log::LogSigner;
-use crate::custody::writer::CustodyWriter;
 use crate::db::{DbConn, Pool};
 use crate::error::ApiResult;
+use crate::ledger::log::LogSigner;
+use crate::ledger::{Event, Ledger, Outcome};
 use crate::observability::Metrics;
 use actix_web::web;
 use std::sync::Arc;
@@ -18,10 +18,10 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub hasher: Arc<Hasher>,
     pub metrics: Arc<Metrics>,
-    /// Signs the custody log's checkpoints.
+    /// Signs the log's checkpoints.
     pub log: Arc<LogSigner>,
-    /// This instance's single writer of the custody log.
-    pub custody: Arc<CustodyWriter>,
+    /// This instance's writer of everything audited.
+    pub ledger: Arc<Ledger>,
     /// Signs list cursors (shared by instances, like the token key it comes from).
     pub cursors: crate::pagination::CursorKey,
     /// Turns for password hashing (see [`AppState::hashing`]).
@@ -67,14 +67,41 @@ impl AppState {
         result
     }
 
-    /// Runs `f` in a write transaction recorded in the audit trail: see
-    /// [`crate::audit::audited`].
-    pub async fn audited<T, F>(&self, event: crate::audit::Event, f: F) -> ApiResult<T>
+    /// Runs `f` in a write transaction recorded in the audit trail, on its own (not
+    /// batched): see [`crate::ledger::audited`].
+    pub async fn audited<T, F>(&self, event: Event, f: F) -> ApiResult<T>
     where
-        F: FnOnce(&mut DbConn, &mut crate::audit::Event) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConn, &mut Event) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.db(move |conn| crate::audit::audited(conn, event, f))
+        self.db(move |conn| crate::ledger::audited(conn, event, f))
             .await
+    }
+
+    /// An audited read: `f` reads (and fills in the event: subject, case, details),
+    /// then the event is committed by the ledger, as a success or, when `f` is
+    /// refused, as a denied attempt, and only then is the answer given. A read whose
+    /// audit entry is lost is never answered.
+    pub async fn read_audited<T, F>(&self, event: Event, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn, &mut Event) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (event, result) = self
+            .db(move |conn| {
+                let mut event = event;
+                let result = f(conn, &mut event);
+                Ok((event, result))
+            })
+            .await?;
+        match &result {
+            Ok(_) => self.ledger.record(event, Outcome::Success).await?,
+            Err(e) if crate::ledger::is_refusal(e) => {
+                let refused = event.detail("refused", e.kind().0);
+                self.ledger.record(refused, Outcome::Denied).await?
+            }
+            Err(_) => {}
+        }
+        result
     }
 }

@@ -2,13 +2,13 @@
 //! regional bodies, each in one country. The directory is readable by every user
 //! (sharing a case abroad starts with finding the agency); administrators manage it.
 
-use crate::audit::{Action, Event, Subject};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::db::DbConn;
 use crate::db::schema::agencies;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::input::{Id, Json, Query};
+use crate::ledger::{Action, Event, Subject};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;

@@ -1,42 +1,20 @@
-use super::{Action, AuditEntry, AuditRow, Event, Outcome, Verification};
+use super::queries::{self, AuditFilter};
+use super::verify::{self, Verification};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
-use crate::db::schema::audit_log;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::input::Query;
+use crate::ledger::{Action, AuditEntry, Event};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;
 use actix_web::{get, web};
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_audit).service(verify_audit);
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct AuditFilter {
-    /// Acting user id.
-    #[param(format = Uuid)]
-    pub actor: Option<String>,
-    /// Acting agency id.
-    #[param(format = Uuid)]
-    pub agency: Option<String>,
-    /// Case id.
-    #[param(format = Uuid)]
-    pub case: Option<String>,
-    pub action: Option<Action>,
-    pub outcome: Option<Outcome>,
-    /// Entries at or after this time (RFC 3339).
-    pub from: Option<DateTime<Utc>>,
-    /// Entries before this time (RFC 3339).
-    pub to: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -85,54 +63,22 @@ async fn list_audit(
         };
     let event = Event::by(Action::AuditQuery, &caller, &meta);
     let rows = state
-        .db(move |conn| {
-            super::audited(conn, event, |conn, event| {
-                let country = scope(&caller)?;
-                event.set_detail(
-                    "filter",
-                    serde_json::json!({
-                        "actor": filter.actor, "agency": filter.agency, "case": filter.case,
-                        "action": filter.action, "outcome": filter.outcome,
-                    }),
-                );
-                let mut query = audit_log::table
-                    .select(AuditRow::as_select())
-                    .order(audit_log::seq.desc())
-                    .limit(limit + 1)
-                    .into_boxed();
-                if let Some(c) = country {
-                    query = query.filter(
-                        audit_log::actor_country
-                            .eq(c.clone())
-                            .or(audit_log::subject_country.eq(c)),
-                    );
-                }
-                if let Some(v) = filter.actor {
-                    query = query.filter(audit_log::actor_user_id.eq(v));
-                }
-                if let Some(v) = filter.agency {
-                    query = query.filter(audit_log::actor_agency_id.eq(v));
-                }
-                if let Some(v) = filter.case {
-                    query = query.filter(audit_log::case_id.eq(v));
-                }
-                if let Some(v) = filter.action {
-                    query = query.filter(audit_log::action.eq(v.as_str()));
-                }
-                if let Some(v) = filter.outcome {
-                    query = query.filter(audit_log::outcome.eq(v.as_str()));
-                }
-                if let Some(v) = filter.from {
-                    query = query.filter(audit_log::at.ge(v.naive_utc()));
-                }
-                if let Some(v) = filter.to {
-                    query = query.filter(audit_log::at.lt(v.naive_utc()));
-                }
-                if let Some(v) = before {
-                    query = query.filter(audit_log::seq.lt(v));
-                }
-                Ok(query.load::<AuditRow>(conn)?)
-            })
+        .read_audited(event, move |conn, event| {
+            let country = scope(&caller)?;
+            event.set_detail(
+                "filter",
+                serde_json::json!({
+                    "actor": filter.actor, "agency": filter.agency, "case": filter.case,
+                    "action": filter.action, "outcome": filter.outcome,
+                }),
+            );
+            Ok(queries::entries(
+                conn,
+                country.as_deref(),
+                &filter,
+                before,
+                limit,
+            )?)
         })
         .await?;
     let mut records = Vec::with_capacity(rows.len());
@@ -173,18 +119,11 @@ async fn verify_audit(
 ) -> ApiResult<web::Json<Verification>> {
     let event = Event::by(Action::AuditVerify, &caller, &meta);
     let result = state
-        .db(move |conn| {
-            if let Err(refused) = scope(&caller) {
-                super::record(conn, &event.detail("refused", "forbidden"), Outcome::Denied)?;
-                return Err(refused);
-            }
-            // Read outside a write transaction (on SQLite a long verification would
-            // hold the write lock), then record what was found.
-            let v = super::verify(conn)?;
-            let event = event
-                .detail("intact", v.intact)
-                .detail("entries", v.entries);
-            super::record(conn, &event, Outcome::Success)?;
+        .read_audited(event, move |conn, event| {
+            scope(&caller)?;
+            let v = verify::verify(conn)?;
+            event.set_detail("intact", v.intact);
+            event.set_detail("entries", v.entries);
             Ok(v)
         })
         .await?;

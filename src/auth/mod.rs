@@ -224,3 +224,43 @@ impl FromRequest for PendingPrincipal {
         Box::pin(async move { authenticate(req).await.map(PendingPrincipal) })
     }
 }
+
+/// A verified access token and where the request came from, for work the ledger
+/// authenticates in batches: the session and user behind it are loaded for the whole
+/// batch (`load_principals`), with the same checks as every request.
+pub struct Credentials {
+    pub claims: tokens::Claims,
+    pub meta: crate::observability::RequestMeta,
+}
+
+/// The principals of a batch, by (user id, session id).
+pub type Principals = HashMap<(String, String), Principal>;
+
+impl Credentials {
+    /// The sessions of these credentials, for [`load_principals`].
+    pub fn sessions<'a>(all: impl Iterator<Item = &'a Credentials>) -> Vec<(String, String)> {
+        all.map(|c| (c.claims.sub.clone(), c.claims.sid.clone()))
+            .collect()
+    }
+
+    /// The live principal behind these credentials, as the extractor would find it:
+    /// 401 for an ended session or disabled user, 403 while a password change is owed.
+    pub fn principal<'p>(&self, principals: &'p Principals) -> ApiResult<&'p Principal> {
+        match principals.get(&(self.claims.sub.clone(), self.claims.sid.clone())) {
+            None => Err(ApiError::Unauthenticated),
+            Some(p) if p.must_change_password => Err(ApiError::PasswordChangeRequired),
+            Some(p) => Ok(p),
+        }
+    }
+}
+
+/// A principal as the actor of audit entries.
+impl From<&Principal> for crate::ledger::Actor {
+    fn from(p: &Principal) -> crate::ledger::Actor {
+        crate::ledger::Actor {
+            user_id: p.user_id.clone(),
+            agency_id: p.agency_id.clone(),
+            country: p.country.clone(),
+        }
+    }
+}

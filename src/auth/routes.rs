@@ -1,10 +1,10 @@
+use super::PendingPrincipal;
 use super::service::{self, AuthContext, TokenResponse};
 use super::tokens::Jwks;
-use super::PendingPrincipal;
-use crate::audit::{Action, Event};
 use crate::auth::roles::Role;
 use crate::error::{ApiResult, Problem};
 use crate::input::Json;
+use crate::ledger::{Action, Event};
 use crate::observability::RequestMeta;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};

@@ -3,11 +3,11 @@
 
 use super::password::{self, Hasher};
 use super::tokens::TokenKeys;
-use crate::audit::{self, Action, Actor, AuditTx, Event, Outcome};
 use crate::config::Settings;
 use crate::db::schema::{agencies, password_history, refresh_tokens, sessions, users};
 use crate::db::{DbConn, write_tx};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::ledger::{self, Action, Actor, AuditTx, Event, Outcome};
 use crate::observability::RequestMeta;
 use crate::users::model::{UserRow, normalize_username};
 use base64::Engine;
@@ -90,7 +90,7 @@ pub fn record_failed_password(
             .execute(&mut **tx)?;
         tracing::warn!(user_id, "account locked after failed logins");
         let event = Event::new(Action::AuthAccountLocked, Some(actor.clone()), meta)
-            .detail("until", audit::format_at(until));
+            .detail("until", ledger::format_at(until));
         tx.append(&event, Outcome::Success)?;
     }
     Ok(())
@@ -141,7 +141,7 @@ pub fn login(
         account,
         password_ok,
     };
-    audit::transaction(conn, |tx| decide_login(tx, ctx, meta, attempt))?
+    ledger::transaction(conn, |tx| decide_login(tx, ctx, meta, attempt))?
         .ok_or(ApiError::InvalidCredentials)
 }
 
@@ -277,7 +277,7 @@ fn reuse_detected(
         .select(UserRow::as_select())
         .first(conn)?;
     let actor = actor_of(conn, &user)?;
-    audit::transaction(conn, |tx| {
+    ledger::transaction(conn, |tx| {
         revoke_session(tx, session_id)?;
         let event = Event::new(Action::AuthRefreshTokenReused, Some(actor), meta)
             .detail("session_id", session_id);
@@ -450,7 +450,7 @@ pub fn change_password(
         .first(conn)?;
     let actor = actor_of(conn, &user)?;
     if !ctx.hasher.verify(current, &user.password_hash) {
-        audit::transaction(conn, |tx| {
+        ledger::transaction(conn, |tx| {
             wrong_current_password(tx, &actor, session_id, ctx, meta)
         })?;
         return Err(ApiError::validation("current_password", "is wrong"));
@@ -484,7 +484,7 @@ pub fn change_password(
         return Err(ApiError::Validation(errors));
     }
     let hash = ctx.hasher.hash(new)?;
-    audit::transaction(conn, |tx| {
+    ledger::transaction(conn, |tx| {
         let now = crate::db::now();
         diesel::update(users::table.find(user_id))
             .set((

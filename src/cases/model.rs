@@ -2,11 +2,14 @@
 
 use crate::auth::roles::Role;
 use crate::db::schema::cases;
+use crate::error::{ApiError, FieldError};
+use crate::reply::Reply;
 use crate::time::UtcTimestamp;
-use chrono::NaiveDateTime;
+use actix_web::http::StatusCode;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 crate::string_enum! {
     /// Offence categories: the Budapest Convention's offences, then common cybercrime
@@ -272,6 +275,276 @@ pub fn decode_offences(stored: &str) -> Vec<Offence> {
 
 pub fn reference(country: &str, year: i32, number: i32) -> String {
     format!("{country}-{year}-{number:06}")
+}
+
+/// A case as one caller sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    #[serde(flatten)]
+    pub case: Case,
+    /// The caller's agency's standing: the owner, or a participant with this access.
+    pub access: Standing,
+}
+
+impl CaseView {
+    pub fn new(row: CaseRow, standing: Standing) -> CaseView {
+        CaseView {
+            case: Case::from(row),
+            access: standing,
+        }
+    }
+
+    /// The reply that carries it, with its ETag (and Location when just created).
+    pub fn reply(&self, status: StatusCode) -> Reply {
+        let reply = Reply::json(status, self).etag(etag(self.case.version));
+        if status == StatusCode::CREATED {
+            reply.location(format!("/api/v1/cases/{}", self.case.id))
+        } else {
+            reply
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCase {
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: String,
+    #[schema(min_length = 1, max_length = 20000)]
+    pub summary: String,
+    #[schema(min_items = 1)]
+    pub offences: Vec<Offence>,
+    pub priority: Priority,
+    /// An investigator or supervisor of the caller's agency; defaults to the caller
+    /// when they are an investigator.
+    #[schema(format = Uuid)]
+    pub lead_investigator_id: Option<String>,
+}
+
+/// A text member that must hold 1 to `max` characters once trimmed.
+fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
+    let len = value.trim().chars().count();
+    if len == 0 || len > max {
+        errors.push(FieldError::new(
+            field,
+            format!("must be 1 to {max} characters"),
+        ));
+    }
+}
+
+impl NewCase {
+    /// Every problem of its fields at once.
+    pub fn check(&self) -> Result<(), ApiError> {
+        let mut errors = Vec::new();
+        check_text(&mut errors, "title", &self.title, 300);
+        check_text(&mut errors, "summary", &self.summary, 20_000);
+        if self.offences.is_empty() {
+            errors.push(FieldError::new(
+                "offences",
+                "must name at least one offence",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CasePatch {
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: Option<String>,
+    #[schema(min_length = 1, max_length = 20000)]
+    pub summary: Option<String>,
+    #[schema(min_items = 1)]
+    pub offences: Option<Vec<Offence>>,
+    pub priority: Option<Priority>,
+    #[schema(format = Uuid)]
+    pub lead_investigator_id: Option<String>,
+    /// Move the case along its workflow.
+    pub status: Option<CaseStatus>,
+    /// Required when referring to prosecution: that agency gets read access.
+    #[schema(format = Uuid)]
+    pub prosecution_agency_id: Option<String>,
+    /// Why the status changes (kept in the audit trail).
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: Option<String>,
+}
+
+impl CasePatch {
+    /// Every problem of its fields at once.
+    pub fn check(&self) -> Result<(), ApiError> {
+        let mut errors = Vec::new();
+        if let Some(t) = &self.title {
+            check_text(&mut errors, "title", t, 300);
+        }
+        if let Some(s) = &self.summary {
+            check_text(&mut errors, "summary", s, 20_000);
+        }
+        if self.offences.as_ref().is_some_and(Vec::is_empty) {
+            errors.push(FieldError::new(
+                "offences",
+                "must name at least one offence",
+            ));
+        }
+        let referral = self.status == Some(CaseStatus::ReferredToProsecution);
+        match (&self.prosecution_agency_id, referral) {
+            (Some(_), false) => errors.push(FieldError::new(
+                "prosecution_agency_id",
+                "is only for a referral to prosecution",
+            )),
+            (None, true) => errors.push(FieldError::new(
+                "prosecution_agency_id",
+                "is required for a referral",
+            )),
+            _ => {}
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+
+    /// Whether it changes the case's fields (not only its status).
+    pub fn edits_fields(&self) -> bool {
+        self.title.is_some()
+            || self.summary.is_some()
+            || self.offences.is_some()
+            || self.priority.is_some()
+            || self.lead_investigator_id.is_some()
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    /// Owning country (ISO 3166-1 alpha-2).
+    #[param(pattern = "^[A-Z]{2}$")]
+    pub owner_country: Option<String>,
+    pub offence: Option<Offence>,
+    pub priority: Option<Priority>,
+    /// Cases this agency participates in.
+    #[param(format = Uuid)]
+    pub participant_agency: Option<String>,
+    /// Created at or after (RFC 3339).
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before (RFC 3339).
+    pub created_to: Option<DateTime<Utc>>,
+    /// Text in the reference or title (case-insensitive).
+    #[param(min_length = 1, max_length = 200)]
+    pub q: Option<String>,
+    /// `SYSTEM:ID` of a national case system.
+    #[param(max_length = 265, pattern = "^[A-Za-z0-9._-]{1,64}:.+$")]
+    pub external_ref: Option<String>,
+}
+
+impl CaseFilter {
+    /// The national system's reference the filter names, if any.
+    pub fn system_ref(&self) -> Result<Option<super::queries::SystemRef>, ApiError> {
+        let Some(r) = &self.external_ref else {
+            return Ok(None);
+        };
+        let (system, id) = r
+            .split_once(':')
+            .ok_or_else(|| ApiError::validation("external_ref", "must be SYSTEM:ID"))?;
+        Ok(Some(super::queries::SystemRef {
+            system: system.to_owned(),
+            external_id: id.to_owned(),
+        }))
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewParticipant {
+    #[schema(format = Uuid)]
+    pub agency_id: String,
+    pub access: Access,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Participant {
+    pub agency_id: String,
+    pub agency_name: String,
+    pub country: String,
+    pub access: Access,
+    pub granted_by: String,
+    pub granted_at: UtcTimestamp,
+}
+
+impl From<super::queries::ParticipantRow> for Participant {
+    fn from(row: super::queries::ParticipantRow) -> Participant {
+        Participant {
+            access: Access::parse(&row.access).unwrap_or(Access::Read),
+            agency_id: row.agency_id,
+            agency_name: row.agency_name,
+            country: row.country,
+            granted_by: row.granted_by,
+            granted_at: row.granted_at.into(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewExternalRef {
+    /// The national case system, such as `jm-cms`.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
+    pub system: String,
+    #[schema(min_length = 1, max_length = 200)]
+    pub external_id: String,
+}
+
+impl NewExternalRef {
+    /// Every problem of its fields at once; the reference as it is stored.
+    pub fn check(&self) -> Result<super::queries::SystemRef, ApiError> {
+        let mut errors = Vec::new();
+        let system_ok = (1..=64).contains(&self.system.len())
+            && self
+                .system
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !system_ok {
+            errors.push(FieldError::new(
+                "system",
+                "must be 1 to 64 letters, digits, '-', '_' or '.'",
+            ));
+        }
+        check_text(&mut errors, "external_id", &self.external_id, 200);
+        if errors.is_empty() {
+            Ok(super::queries::SystemRef {
+                system: self.system.clone(),
+                external_id: self.external_id.trim().to_owned(),
+            })
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExternalRef {
+    pub system: String,
+    pub external_id: String,
+    pub created_by: String,
+    pub created_at: UtcTimestamp,
+}
+
+impl From<super::queries::ExternalRefRow> for ExternalRef {
+    fn from(row: super::queries::ExternalRefRow) -> ExternalRef {
+        ExternalRef {
+            system: row.system,
+            external_id: row.external_id,
+            created_by: row.created_by,
+            created_at: row.created_at.into(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,12 @@
 //! Countries: seeded with the CARICOM member and associate states; a regional
 //! administrator adds others (states where service providers keep data).
 
-use crate::audit::{Action, Event, Subject};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::db::schema::countries;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::input::Json;
+use crate::ledger::{Action, Event, Subject};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;

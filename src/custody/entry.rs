@@ -1,8 +1,8 @@
 //! Building custody entries (spec §1) and applying the rules of the chain of custody.
 
 use super::model::{Custodian, EventType, ItemStatus};
-use crate::audit::Actor;
 use crate::error::{ApiError, FieldError};
+use crate::ledger::Actor;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -117,13 +117,19 @@ fn required<'a, T>(value: &'a Option<T>, field: &str, event: EventType) -> Resul
     })
 }
 
-/// Field checks that need no state: lengths, hashes, integer-only details.
-pub fn validate(req: &NewEntry) -> Result<(), ApiError> {
+/// Checks of the circumstances an entry records: where, why, under what authority,
+/// and its free details.
+fn circumstances(
+    location: &Option<String>,
+    reason: &Option<String>,
+    authority: &Option<String>,
+    details: &Option<Value>,
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     for (field, value) in [
-        ("location", &req.location),
-        ("reason", &req.reason),
-        ("authority", &req.authority),
+        ("location", location),
+        ("reason", reason),
+        ("authority", authority),
     ] {
         if value
             .as_ref()
@@ -132,13 +138,29 @@ pub fn validate(req: &NewEntry) -> Result<(), ApiError> {
             errors.push(FieldError::new(field, "must be 1 to 2000 characters"));
         }
     }
-    if let Some(details) = &req.details {
+    if let Some(details) = details {
         if !details.is_object() {
             errors.push(FieldError::new("details", "must be a JSON object"));
         } else if details.to_string().len() > 64 * 1024 {
             errors.push(FieldError::new("details", "must be at most 64 KiB"));
         }
     }
+    errors
+}
+
+/// The checks of an item's first entry (`collected`).
+pub fn check_circumstances(first: &FirstEntry) -> Vec<FieldError> {
+    circumstances(
+        &first.location,
+        &first.reason,
+        &first.authority,
+        &first.details,
+    )
+}
+
+/// Field checks that need no state: lengths, hashes, details.
+pub fn validate(req: &NewEntry) -> Result<(), ApiError> {
+    let mut errors = circumstances(&req.location, &req.reason, &req.authority, &req.details);
     if let Some(h) = &req.hash {
         if h.algorithm == "sha-256" && !super::model::is_sha256_hex(&h.value) {
             errors.push(FieldError::new(

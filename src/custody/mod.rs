@@ -1,14 +1,15 @@
-//! Evidence items and the verifiable custody ledger (format: the custody log spec).
+//! Evidence items and their custody: the rules of the chain of custody, who may do
+//! what, the custody jobs the ledger commits, and offline verification of bundles
+//! (format: the custody log spec).
 
-mod batch_sql;
+pub mod access;
 pub mod entry;
-pub mod log;
-pub mod merkle;
+pub mod jobs;
 pub mod model;
-pub mod note;
+mod pg_write;
+pub mod queries;
 pub mod routes;
 pub mod verify;
-pub mod writer;
 
 #[cfg(test)]
 mod vectors;

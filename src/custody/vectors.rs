@@ -1,9 +1,9 @@
 //! The custody log spec's test vectors, reproduced byte for byte.
 
-use super::merkle::{MemoryTree, leaf_hash};
-use super::note;
 use super::verify::Verdict;
-use crate::audit::sha256_hex;
+use crate::ledger::merkle::{MemoryTree, leaf_hash};
+use crate::ledger::note;
+use crate::ledger::sha256_hex;
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
 
@@ -45,7 +45,7 @@ fn roots_for_every_size() {
     for (size, root) in roots {
         let size: u64 = size.parse().unwrap();
         let computed = if size == 0 {
-            super::merkle::empty_root()
+            crate::ledger::merkle::empty_root()
         } else {
             tree.root(size)
         };
@@ -69,8 +69,8 @@ fn inclusion_and_consistency_proofs() {
             .collect();
         let expected: Vec<String> = serde_json::from_value(p["path"].clone()).unwrap();
         assert_eq!(path, expected, "inclusion {index} in {size}");
-        let leaf = tree.nodes[&super::merkle::NodeId { level: 0, index }];
-        assert!(super::merkle::verify_inclusion(
+        let leaf = tree.nodes[&crate::ledger::merkle::NodeId { level: 0, index }];
+        assert!(crate::ledger::merkle::verify_inclusion(
             &leaf,
             index,
             size,
@@ -80,7 +80,7 @@ fn inclusion_and_consistency_proofs() {
         let wrong = tree.root(size.max(2) - 1);
         assert!(
             size == 1
-                || !super::merkle::verify_inclusion(
+                || !crate::ledger::merkle::verify_inclusion(
                     &leaf,
                     index,
                     size,
@@ -100,14 +100,14 @@ fn inclusion_and_consistency_proofs() {
         assert_eq!(path, expected, "consistency {first} to {second}");
         if first > 0 && first < second {
             let proof = tree.consistency(first, second);
-            assert!(super::merkle::verify_consistency(
+            assert!(crate::ledger::merkle::verify_consistency(
                 first,
                 second,
                 &tree.root(first),
                 &tree.root(second),
                 &proof
             ));
-            assert!(!super::merkle::verify_consistency(
+            assert!(!crate::ledger::merkle::verify_consistency(
                 first,
                 second,
                 &tree.root(second),
@@ -128,7 +128,7 @@ fn every_proof_of_a_larger_tree_verifies() {
         let root = tree.root(size);
         for index in 0..size {
             let leaf = leaf_hash(&index.to_be_bytes());
-            assert!(super::merkle::verify_inclusion(
+            assert!(crate::ledger::merkle::verify_inclusion(
                 &leaf,
                 index,
                 size,
@@ -138,7 +138,7 @@ fn every_proof_of_a_larger_tree_verifies() {
         }
         for first in 1..size {
             let proof = tree.consistency(first, size);
-            assert!(super::merkle::verify_consistency(
+            assert!(crate::ledger::merkle::verify_consistency(
                 first,
                 size,
                 &tree.root(first),

@@ -1,8 +1,8 @@
 //! Verification of an item's custody history (spec §4): the same checks whether the
 //! entries come from the database or from an exported bundle, offline.
 
-use super::merkle::{self, Hash};
-use super::note::{Checkpoint, NoteVerifier, verify_checkpoint};
+use crate::ledger::merkle::{self, Hash};
+use crate::ledger::note::{Checkpoint, NoteVerifier, verify_checkpoint};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -245,7 +245,7 @@ pub fn verify(
                 }
             },
         };
-        let computed = crate::audit::sha256_hex(bytes.as_bytes());
+        let computed = crate::ledger::sha256_hex(bytes.as_bytes());
         if computed != e.entry_hash {
             problems.push(format!(
                 "entry_hash does not match the entry (computed {computed})"
@@ -354,7 +354,7 @@ impl Report {
 
 /// Verifies a bundle (spec §4) with a trusted verifier key; no database, no network.
 pub fn verify_bundle(bundle: &Value, trusted_key: &str) -> Result<Report, String> {
-    let verifier = super::note::parse_verifier_key(trusted_key)?;
+    let verifier = crate::ledger::note::parse_verifier_key(trusted_key)?;
     let evidence_id = bundle["evidence_id"]
         .as_str()
         .ok_or("the bundle has no evidence_id")?;

@@ -206,27 +206,6 @@ pub fn begin_locked(conn: &mut DbConn, locks: &[i64]) -> QueryResult<()> {
     })
 }
 
-#[derive(diesel::QueryableByName)]
-struct CounterValue {
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    last_value: i32,
-}
-
-/// The next value of a gapless counter (case numbers per country and year). The
-/// upsert locks the counter row until the transaction ends, so a rolled-back
-/// transaction gives its number back and concurrent callers never share one.
-pub fn next_case_number(conn: &mut DbConn, country: &str, year: i32) -> QueryResult<i32> {
-    diesel::sql_query(
-        "INSERT INTO case_reference_counters (country, year, last_value) VALUES ($1, $2, 1) \
-         ON CONFLICT (country, year) DO UPDATE \
-         SET last_value = case_reference_counters.last_value + 1 RETURNING last_value",
-    )
-    .bind::<diesel::sql_types::Text, _>(country)
-    .bind::<diesel::sql_types::Integer, _>(year)
-    .get_result::<CounterValue>(conn)
-    .map(|c| c.last_value)
-}
-
 /// `EXPLAIN` of a query, with the query's own SQL and binds: benchmarks use it to
 /// check that the service's real queries use indexes.
 #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
@@ -306,63 +285,6 @@ where
                 .join("\n"))
         }
     }
-}
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
-
-/// A condition on the case list's rows (`case_participants` joined with `cases`).
-pub type CaseFilterExpr = Box<
-    dyn BoxableExpression<
-            diesel::helper_types::InnerJoinQuerySource<
-                schema::case_participants::table,
-                schema::cases::table,
-            >,
-            MultiBackend,
-            SqlType = diesel::sql_types::Bool,
-        >,
->;
-
-/// Cases whose reference or title contains `text`, case-insensitively, through each
-/// backend's substring index: pg_trgm on PostgreSQL, an FTS5 trigram table on SQLite.
-pub fn case_text_filter(backend: Backend, text: &str) -> CaseFilterExpr {
-    use schema::cases;
-    let lowered = text.to_lowercase();
-    let plain = !lowered.contains(['%', '_', '\\']);
-    if backend == Backend::Sqlite && plain && lowered.chars().count() >= 3 {
-        let pattern = format!("%{lowered}%");
-        return Box::new(
-            diesel::dsl::sql::<diesel::sql_types::Bool>(
-                "cases.rowid IN (SELECT rowid FROM cases_search WHERE title LIKE ",
-            )
-            .bind::<diesel::sql_types::Text, _>(pattern.clone())
-            .sql(" OR reference LIKE ")
-            .bind::<diesel::sql_types::Text, _>(pattern)
-            .sql(")"),
-        );
-    }
-    let escaped = lowered
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    let pattern = format!("%{escaped}%");
-    Box::new(
-        lower(cases::reference)
-            .like(pattern.clone())
-            .escape('\\')
-            .or(lower(cases::title).like(pattern).escape('\\')),
-    )
-}
-
-/// The next evidence number of a case (`.../E07`), gapless like case numbers.
-pub fn next_evidence_number(conn: &mut DbConn, case_id: &str) -> QueryResult<i32> {
-    diesel::sql_query(
-        "INSERT INTO evidence_counters (case_id, last_value) VALUES ($1, 1) \
-         ON CONFLICT (case_id) DO UPDATE \
-         SET last_value = evidence_counters.last_value + 1 RETURNING last_value",
-    )
-    .bind::<diesel::sql_types::Text, _>(case_id)
-    .get_result::<CounterValue>(conn)
-    .map(|c| c.last_value)
 }
 
 /// Inserts many rows in one statement. Diesel's `MultiConnection` cannot batch

@@ -356,6 +356,58 @@ impl IfMatch {
     }
 }
 
+/// The request's `Idempotency-Key`, when it sent one, with the method and path it
+/// came with: 1 to 255 visible ASCII characters.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    key: Option<String>,
+    target: String,
+}
+
+impl IdempotencyKey {
+    /// The key as `user_id`'s claim, with the request's fingerprint (method, path,
+    /// canonical JSON body), when the client sent a key.
+    pub fn claim(
+        self,
+        user_id: &str,
+        body: &impl serde::Serialize,
+    ) -> Option<crate::ledger::Claim> {
+        let key = self.key?;
+        let body = serde_json::to_value(body).unwrap_or_default();
+        let canonical = crate::jcs::to_string(&body).unwrap_or_default();
+        let request_hash =
+            crate::ledger::sha256_hex(format!("{}\n{canonical}", self.target).as_bytes());
+        Some(crate::ledger::Claim {
+            user_id: user_id.to_owned(),
+            key,
+            request_hash,
+        })
+    }
+}
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<IdempotencyKey, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = req.headers().get("idempotency-key").map(|v| {
+            let visible = |b: &u8| (0x21..=0x7e).contains(b);
+            Some(v.as_bytes())
+                .filter(|k| (1..=255).contains(&k.len()) && k.iter().all(visible))
+                .and_then(|k| std::str::from_utf8(k).ok())
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    ApiError::validation(
+                        "Idempotency-Key",
+                        "must be 1 to 255 visible ASCII characters",
+                    )
+                })
+        });
+        let target = format!("{} {}", req.method(), req.path());
+        std::future::ready(key.transpose().map(|key| IdempotencyKey { key, target }))
+    }
+}
+
 /// True for a UUID in the form ids are stored in: lower-case, hyphenated.
 pub fn is_canonical_uuid(s: &str) -> bool {
     uuid::Uuid::try_parse(s).is_ok_and(|u| u.hyphenated().to_string() == s)

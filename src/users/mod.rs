@@ -3,6 +3,7 @@
 //! does not exist.
 
 pub mod model;
+pub mod queries;
 pub mod routes;
 
 use crate::auth::password::{self, Hasher};

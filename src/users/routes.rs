@@ -1,12 +1,12 @@
 use super::model::{User, UserRow, UserStatus};
 use super::{CreateUser, find_with_country};
-use crate::audit::{Action, Event, Subject};
 use crate::auth::Principal;
 use crate::auth::roles::{Role, encode_roles};
 use crate::auth::service::revoke_user_sessions;
 use crate::db::schema::{agencies, users};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::input::{Id, Json, Query};
+use crate::ledger::{Action, Event, Subject};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;
@@ -191,7 +191,7 @@ async fn create_user(
     let user = state
         .hashing(move |conn| {
             let prepared = super::prepare(conn, &hasher, input);
-            crate::audit::audited(conn, event, |conn, event| {
+            crate::ledger::audited(conn, event, |conn, event| {
                 caller.require_any(&[Role::Admin, Role::RegionalAdmin])?;
                 check_role_grant(&caller, &roles)?;
                 // An unknown agency is one more invalid field, among the others.

@@ -400,7 +400,7 @@ async fn verify_names_a_rewritten_entry_whose_hash_was_recomputed() {
         .first(&mut conn)
         .unwrap();
     let forged = entry.replace("127.0.0.1", "10.9.9.9");
-    let hash = caseledger::audit::sha256_hex(forged.as_bytes());
+    let hash = caseledger::ledger::sha256_hex(forged.as_bytes());
     drop(conn);
     app.exec(&format!(
         "UPDATE audit_log SET entry = '{forged}', entry_hash = '{hash}' WHERE seq = {seq}"

@@ -223,7 +223,7 @@ async fn health_metrics_and_request_ids() {
     );
     assert!(text.contains("caseledger_db_pool_connections "), "{text}");
     assert!(
-        text.contains("caseledger_custody_batch_size_count 0"),
+        text.contains("caseledger_ledger_batch_size_count "),
         "{text}"
     );
 }

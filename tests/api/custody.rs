@@ -5,7 +5,7 @@
 use crate::common::{Caller, Response, TestApp};
 use caseledger::agencies::AgencyKind;
 use caseledger::auth::roles::Role;
-use caseledger::custody::{merkle, note};
+use caseledger::ledger::{merkle, note};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
@@ -363,7 +363,7 @@ async fn registration_and_the_rules_of_custody() {
         assert_eq!(e["entry"]["seq"], i);
         let canonical = serde_json_canonicalizer::to_string(&e["entry"]).unwrap();
         assert_eq!(
-            caseledger::audit::sha256_hex(canonical.as_bytes()),
+            caseledger::ledger::sha256_hex(canonical.as_bytes()),
             e["entry_hash"]
         );
         if i > 0 {
@@ -958,7 +958,7 @@ async fn concurrent_appends_never_fork_a_chain_or_the_log() {
         String::from_utf8(app.request("GET", "/metrics", None, None, None).await.raw).unwrap();
     let batches: u64 = metrics
         .lines()
-        .find_map(|l| l.strip_prefix("caseledger_custody_batch_size_count "))
+        .find_map(|l| l.strip_prefix("caseledger_ledger_batch_size_count "))
         .unwrap()
         .trim()
         .parse()
@@ -973,7 +973,7 @@ async fn concurrent_appends_never_fork_a_chain_or_the_log() {
             .lines()
             .find_map(|l| {
                 l.strip_prefix(&format!(
-                    "caseledger_custody_batch_phase_seconds_total{{phase=\"{phase}\"}} "
+                    "caseledger_ledger_batch_phase_seconds_total{{phase=\"{phase}\"}} "
                 ))
             })
             .unwrap_or_else(|| panic!("no {phase} time in {metrics}"))
@@ -1260,7 +1260,7 @@ fn completed_nodes(n: u64) -> Vec<Vec<(merkle::NodeId, merkle::Hash)>> {
 fn assert_runs_within_spans(conn: &mut caseledger::db::DbConn) {
     use caseledger::db::schema::log_node_runs;
     use diesel::prelude::*;
-    let span = caseledger::custody::log::RUN_SPAN as i64;
+    let span = caseledger::ledger::log::RUN_SPAN as i64;
     let runs: Vec<(i64, i32)> = log_node_runs::table
         .select((log_node_runs::first_leaf, log_node_runs::leaves))
         .load(conn)
@@ -1276,7 +1276,7 @@ fn assert_runs_within_spans(conn: &mut caseledger::db::DbConn) {
 
 /// Every node of the first `n` leaves, and proofs against an in-memory tree.
 fn assert_serves_tree(conn: &mut caseledger::db::DbConn, n: u64) {
-    use caseledger::custody::log;
+    use caseledger::ledger::log;
     let completed = completed_nodes(n);
     let expected: std::collections::HashMap<_, _> = completed.iter().flatten().copied().collect();
     let ids = expected.keys().copied().collect();
@@ -1312,7 +1312,7 @@ fn assert_serves_tree(conn: &mut caseledger::db::DbConn, n: u64) {
 
 #[test]
 fn node_runs_serve_every_node_and_proof() {
-    use caseledger::custody::log;
+    use caseledger::ledger::log;
     let dir = tempfile::tempdir().unwrap();
     let db = crate::common::TestDb::new(dir.path());
     let pool = caseledger::db::build_pool(&db.url, 1).unwrap();
@@ -1464,7 +1464,7 @@ async fn details_are_i_json_so_an_entry_hashes_to_its_own_entry_hash() {
     assert_eq!(res.body["entry"]["details"]["max"], 9007199254740991_i64);
     let canonical = serde_json_canonicalizer::to_string(&res.body["entry"]).unwrap();
     assert_eq!(
-        caseledger::audit::sha256_hex(canonical.as_bytes()),
+        caseledger::ledger::sha256_hex(canonical.as_bytes()),
         res.body["entry_hash"].as_str().unwrap()
     );
     let stored = app

@@ -1,4 +1,4 @@
-//! The custody log in the database: stored Merkle nodes, roots, proofs and signed
+//! The ledger's Merkle log in the database: stored Merkle nodes, roots, proofs and signed
 //! checkpoints. Every read is a bounded set of primary-key lookups.
 
 use super::merkle::{self, Hash, NodeId};
@@ -190,13 +190,19 @@ pub fn latest_checkpoint(conn: &mut DbConn) -> ApiResult<Option<(u64, String)>> 
     Ok(row.map(|(size, note)| (size as u64, note)))
 }
 
-pub fn store_checkpoint(conn: &mut DbConn, size: u64, root: &Hash, note: &str) -> ApiResult<()> {
+pub fn store_checkpoint(
+    conn: &mut DbConn,
+    size: u64,
+    root_hex: &str,
+    note: &str,
+    at: chrono::NaiveDateTime,
+) -> ApiResult<()> {
     diesel::insert_into(log_checkpoints::table)
         .values((
             log_checkpoints::tree_size.eq(size as i64),
-            log_checkpoints::root_hash.eq(hex::encode(root)),
+            log_checkpoints::root_hash.eq(root_hex),
             log_checkpoints::note.eq(note),
-            log_checkpoints::created_at.eq(crate::db::now()),
+            log_checkpoints::created_at.eq(at),
         ))
         .execute(conn)?;
     Ok(())

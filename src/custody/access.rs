@@ -1,0 +1,82 @@
+//! Who may do what with an evidence item: the one policy that reads, registration,
+//! appends and the ledger's batches all apply. What a caller may not see is answered
+//! 404, exactly like what does not exist.
+
+use crate::auth::Principal;
+use crate::auth::roles::Role;
+use crate::cases::access::has_case_role;
+use crate::cases::model::Standing;
+use crate::error::{ApiError, ApiResult};
+
+/// What the policy needs to know about the caller's agency and one item: its standing
+/// in the item's case, and whether the item was sent to it.
+#[derive(Debug, Clone, Copy)]
+pub struct Reach {
+    pub standing: Option<Standing>,
+    pub via_transfer: bool,
+}
+
+/// Roles that handle evidence (register it, record its custody, receive it): those
+/// who lead cases.
+pub const CUSTODIAN_ROLES: &[Role] = crate::cases::access::LEAD_ROLES;
+
+fn handles_evidence(caller: &Principal) -> bool {
+    CUSTODIAN_ROLES.iter().any(|r| caller.has(*r))
+}
+
+/// The item is visible through its case, or as an agency it was sent to.
+pub fn may_see(caller: &Principal, reach: Reach) -> ApiResult<()> {
+    if has_case_role(caller) && (reach.standing.is_some() || reach.via_transfer) {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// Custody is recorded by investigators and supervisors of an agency that holds the
+/// item: the owner or a contributor of its case, or the agency it was sent to.
+pub fn may_record(caller: &Principal, reach: Reach) -> ApiResult<()> {
+    may_see(caller, reach)?;
+    let holds = reach.via_transfer
+        || matches!(reach.standing, Some(Standing::Owner | Standing::Contribute));
+    if holds && handles_evidence(caller) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only investigators and supervisors of agencies that hold the item record its custody",
+        ))
+    }
+}
+
+/// Evidence is registered in a case the caller sees, by investigators and supervisors
+/// of an agency that owns or contributes to it.
+pub fn may_register(caller: &Principal, standing: Option<Standing>) -> ApiResult<()> {
+    if !has_case_role(caller) || standing.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    if matches!(standing, Some(Standing::Owner | Standing::Contribute)) && handles_evidence(caller)
+    {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only investigators and supervisors of agencies that own or contribute to the case register evidence",
+        ))
+    }
+}
+
+/// Auditors verify chains they may not read (a report holds hashes, positions and
+/// event types, no case content): those of their country's items, or any item when
+/// their agency is regional.
+pub fn auditor_may_verify(caller: &Principal, item_country: &str) -> bool {
+    caller.has(Role::Auditor)
+        && (caller.agency_kind == "regional" || caller.country == item_country)
+}
+
+/// A transfer to an agency outside the case (or only reading it) gives that agency
+/// access to this item, and nothing else of the case.
+pub fn transfer_grants_access(recipient_standing: Option<Standing>) -> bool {
+    !matches!(
+        recipient_standing,
+        Some(Standing::Owner | Standing::Contribute)
+    )
+}

@@ -1,0 +1,495 @@
+//! Custody as a kind of ledger work: registering an item (its first entry,
+//! `collected`) and appending an event. A batch's callers are authenticated and
+//! checked together, from what the ledger's helper loaded while the batch began, and
+//! the items the writer touched recently stay cached between batches.
+
+use super::access::{self, Reach};
+use super::entry::{self, FirstEntry, ItemState, NewEntry};
+use super::model::{Custodian, EventType, Evidence, EvidenceRow, ItemStatus};
+use super::queries::{self, NewEntryRow, Reaches};
+use crate::auth::{Credentials, Principal, Principals};
+use crate::error::{ApiError, ApiResult};
+use crate::ledger::{Action, Actor, Batch, Event, Kind, Loader, Outcome, Subject};
+use crate::reply::Reply;
+use actix_web::http::StatusCode;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+
+/// A new item for a case: its record, and where, why and under what authority it
+/// was collected. Its label and chain head are assigned in the batch.
+pub struct Registration {
+    pub credentials: Credentials,
+    pub item: EvidenceRow,
+    pub first: FirstEntry,
+}
+
+/// A custody event for an item.
+pub struct Append {
+    pub credentials: Credentials,
+    pub evidence_id: String,
+    pub request: NewEntry,
+}
+
+pub enum CustodyJob {
+    Register(Box<Registration>),
+    Append(Box<Append>),
+}
+
+impl CustodyJob {
+    fn credentials(&self) -> &Credentials {
+        match self {
+            CustodyJob::Register(r) => &r.credentials,
+            CustodyJob::Append(a) => &a.credentials,
+        }
+    }
+}
+
+/// What checking a batch's custody jobs needs: its callers and the items' and cases'
+/// reach for their agencies.
+#[derive(Default)]
+pub struct Loaded {
+    principals: Principals,
+    reaches: Reaches,
+}
+
+/// Items kept between batches at most (each a few hundred bytes).
+const CACHED_ITEMS: usize = 4096;
+
+/// The custody kind, with the items it touched recently. Only this kind changes an
+/// item's derived state, and every change appends a leaf, so the cache holds while
+/// the log has the size the ledger expects; the ledger calls `forget` otherwise.
+#[derive(Default)]
+pub struct Custody {
+    items: HashMap<String, EvidenceRow>,
+}
+
+impl Kind for Custody {
+    type Job = CustodyJob;
+    type Loaded = Loaded;
+
+    fn loader(&self, jobs: &[&CustodyJob]) -> Option<Loader<Loaded>> {
+        let sessions = Credentials::sessions(jobs.iter().map(|j| j.credentials()));
+        let mut item_ids = Vec::new();
+        let mut case_ids = Vec::new();
+        let mut parent_ids = Vec::new();
+        for job in jobs {
+            match job {
+                CustodyJob::Append(a) => item_ids.push(a.evidence_id.clone()),
+                CustodyJob::Register(r) => {
+                    case_ids.push(r.item.case_id.clone());
+                    parent_ids.extend(r.item.parent_id.clone());
+                }
+            }
+        }
+        Some(Box::new(move |conn| {
+            let principals = crate::auth::load_principals(conn, &sessions)?;
+            let mut agencies: Vec<String> =
+                principals.values().map(|p| p.agency_id.clone()).collect();
+            agencies.sort();
+            agencies.dedup();
+            let reaches = queries::reaches(conn, &item_ids, &case_ids, &parent_ids, &agencies)?;
+            Ok(Loaded {
+                principals,
+                reaches,
+            })
+        }))
+    }
+
+    fn apply(
+        &mut self,
+        batch: &mut Batch<'_>,
+        loaded: Loaded,
+        jobs: Vec<CustodyJob>,
+    ) -> ApiResult<Vec<ApiResult<Reply>>> {
+        let missing: Vec<&str> = jobs
+            .iter()
+            .filter_map(|j| match j {
+                CustodyJob::Append(a) if !self.items.contains_key(&a.evidence_id) => {
+                    Some(a.evidence_id.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        if !missing.is_empty() {
+            let rows = queries::items(batch.conn(), &missing)?;
+            self.items
+                .extend(rows.into_iter().map(|r| (r.id.clone(), r)));
+        }
+        let mut work = Work::default();
+        let mut results = Vec::with_capacity(jobs.len());
+        let mut registrations = Vec::new();
+        for job in jobs {
+            let position = results.len();
+            results.push(Ok(Reply::empty()));
+            let principal = match job.credentials().principal(&loaded.principals) {
+                Ok(p) => p,
+                Err(e) => {
+                    results[position] = Err(e);
+                    continue;
+                }
+            };
+            match job {
+                CustodyJob::Append(app) => {
+                    results[position] =
+                        self.append(batch, &mut work, &loaded.reaches, principal, *app);
+                }
+                CustodyJob::Register(reg) => {
+                    match check_registration(batch, &loaded.reaches, principal, &reg) {
+                        Ok(case) => registrations.push(Checked {
+                            position,
+                            registration: reg,
+                            case,
+                            principal,
+                        }),
+                        Err(e) => results[position] = Err(e),
+                    }
+                }
+            }
+        }
+        if !registrations.is_empty() {
+            self.register(batch, &mut work, registrations, &mut results)?;
+        }
+        work.store(batch, &self.items)?;
+        if self.items.len() > CACHED_ITEMS {
+            self.items.clear();
+        }
+        Ok(results)
+    }
+
+    fn forget(&mut self) {
+        self.items.clear();
+    }
+}
+
+/// The case a registration goes into: its reference (labels start with it) and
+/// country (its auditors see the entry).
+struct TargetCase {
+    reference: String,
+    country: String,
+}
+
+/// A registration that passed its checks, waiting for its number.
+struct Checked<'p> {
+    position: usize,
+    registration: Box<Registration>,
+    case: TargetCase,
+    principal: &'p Principal,
+}
+
+/// What a batch's custody jobs write, gathered before the writes.
+#[derive(Default)]
+struct Work {
+    entries: Vec<NewEntryRow>,
+    /// Items whose derived state changed, in the order first touched.
+    touched: Vec<String>,
+    new_items: Vec<String>,
+    grants: Vec<(String, String)>,
+}
+
+impl Work {
+    fn touch(&mut self, id: &str) {
+        if !self.touched.iter().any(|t| t == id) {
+            self.touched.push(id.to_owned());
+        }
+    }
+
+    fn store(self, batch: &mut Batch<'_>, items: &HashMap<String, EvidenceRow>) -> ApiResult<()> {
+        if self.entries.is_empty() {
+            return Ok(());
+        }
+        let now = crate::db::now();
+        let new: Vec<&EvidenceRow> = self.new_items.iter().map(|id| &items[id]).collect();
+        queries::insert_items(batch.conn(), &new)?;
+        let updated: Vec<&EvidenceRow> = self
+            .touched
+            .iter()
+            .filter(|id| !self.new_items.contains(id))
+            .map(|id| &items[id])
+            .collect();
+        queries::store_entries(batch.conn(), &updated, &self.entries, now)?;
+        let mut grants = self.grants;
+        grants.sort();
+        grants.dedup();
+        queries::grant_access(batch.conn(), &grants, now)?;
+        Ok(())
+    }
+}
+
+/// Names the item and its case in the audit event, so that a refused attempt on
+/// another country's item reaches that country's auditors.
+fn about(event: &mut Event, item_id: &str, case: &crate::cases::model::CaseRow) {
+    event.case_id = Some(case.id.clone());
+    event.subject = Some(Subject::new("evidence", item_id, Some(&case.owner_country)));
+}
+
+/// Records a refusal the audit trail keeps (403, or 404 for what the caller may not
+/// see), and returns it.
+fn refused(batch: &mut Batch<'_>, event: Event, e: ApiError) -> ApiError {
+    if crate::ledger::is_refusal(&e) {
+        batch.audit(event.detail("refused", e.kind().0), Outcome::Denied);
+    }
+    e
+}
+
+impl Custody {
+    fn append(
+        &mut self,
+        batch: &mut Batch<'_>,
+        work: &mut Work,
+        reaches: &Reaches,
+        principal: &Principal,
+        app: Append,
+    ) -> ApiResult<Reply> {
+        let mut event = Event::by(Action::CustodyAppend, principal, &app.credentials.meta);
+        let checked = (|| {
+            let item = self.items.get(&app.evidence_id).ok_or(ApiError::NotFound)?;
+            let case = reaches
+                .item_cases
+                .get(&item.id)
+                .and_then(|case| reaches.cases.get(case))
+                .ok_or(ApiError::NotFound)?;
+            about(&mut event, &item.id, case);
+            let agency = principal.agency_id.clone();
+            let reach = Reach {
+                standing: reaches
+                    .standing
+                    .get(&(case.id.clone(), agency.clone()))
+                    .copied(),
+                via_transfer: reaches.transferred.contains(&(item.id.clone(), agency)),
+            };
+            access::may_record(principal, reach)?;
+            let grant = match &app.request.to_agency_id {
+                Some(recipient) => check_recipient(
+                    batch,
+                    case,
+                    recipient,
+                    app.request.to_custodian_id.as_deref(),
+                )?,
+                None => None,
+            };
+            Ok(grant)
+        })();
+        let grant = checked.map_err(|e| refused(batch, event.clone(), e))?;
+        let actor = Actor::from(principal);
+        let row = self.items[&app.evidence_id].clone();
+        let (fields, state) = entry::apply(&state_of(&row), &app.request, &actor)?;
+        let (reply, row) = commit_entry(batch, work, row, fields, state, &mut event)?;
+        if let Some(agency) = grant {
+            work.grants.push((row.id.clone(), agency));
+        }
+        batch.audit(event, Outcome::Success);
+        self.items.insert(row.id.clone(), row);
+        Ok(reply)
+    }
+
+    /// Numbers the checked registrations of the batch (each case's next labels, in
+    /// one statement), then writes their first entries.
+    fn register(
+        &mut self,
+        batch: &mut Batch<'_>,
+        work: &mut Work,
+        registrations: Vec<Checked<'_>>,
+        results: &mut [ApiResult<Reply>],
+    ) -> ApiResult<()> {
+        let mut counts: Vec<(String, i32)> = Vec::new();
+        for checked in &registrations {
+            let case_id = &checked.registration.item.case_id;
+            match counts.iter_mut().find(|(case, _)| case == case_id) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((case_id.clone(), 1)),
+            }
+        }
+        let last = queries::reserve_evidence_numbers(batch.conn(), &counts)?;
+        let mut next: HashMap<String, i32> = counts
+            .iter()
+            .map(|(case, n)| (case.clone(), last.get(case).copied().unwrap_or(*n) - n + 1))
+            .collect();
+        for Checked {
+            position,
+            registration,
+            case,
+            principal,
+        } in registrations
+        {
+            let Registration {
+                credentials,
+                mut item,
+                first,
+            } = *registration;
+            let number = next.get_mut(&item.case_id).expect("counted above");
+            item.label = format!("{}/E{:02}", case.reference, *number);
+            *number += 1;
+            let mut event = Event::by(Action::EvidenceRegister, principal, &credentials.meta)
+                .subject(Subject::new("evidence", &item.id, Some(&case.country)));
+            event.case_id = Some(item.case_id.clone());
+            let actor = Actor::from(principal);
+            let (fields, state) =
+                entry::collected(record_of(&item), &actor, &first, item.sha256.clone());
+            item.status = ItemStatus::InCustody.as_str().to_owned();
+            work.new_items.push(item.id.clone());
+            let (_, row) = commit_entry(batch, work, item, fields, state, &mut event)?;
+            results[position] = Ok(
+                Reply::json(StatusCode::CREATED, &Evidence::from(row.clone()))
+                    .location(format!("/api/v1/evidence/{}", row.id)),
+            );
+            batch.audit(event, Outcome::Success);
+            self.items.insert(row.id.clone(), row);
+        }
+        Ok(())
+    }
+}
+
+/// A registration the caller may make: the case is visible with a standing that
+/// allows it, and a parent item belongs to the same case.
+fn check_registration(
+    batch: &mut Batch<'_>,
+    reaches: &Reaches,
+    principal: &Principal,
+    reg: &Registration,
+) -> ApiResult<TargetCase> {
+    let mut event = Event::by(Action::EvidenceRegister, principal, &reg.credentials.meta);
+    event.case_id = Some(reg.item.case_id.clone());
+    let case = reaches
+        .cases
+        .get(&reg.item.case_id)
+        .ok_or(ApiError::NotFound)
+        .map_err(|e| refused(batch, event.clone(), e))?;
+    event.subject = Some(Subject::new("case", &case.id, Some(&case.owner_country)));
+    let standing = reaches
+        .standing
+        .get(&(case.id.clone(), principal.agency_id.clone()))
+        .copied();
+    access::may_register(principal, standing).map_err(|e| refused(batch, event, e))?;
+    if let Some(parent) = &reg.item.parent_id
+        && reaches.parent_cases.get(parent) != Some(&case.id)
+    {
+        return Err(ApiError::validation(
+            "parent_id",
+            "must be an evidence item of the same case",
+        ));
+    }
+    Ok(TargetCase {
+        reference: case.reference.clone(),
+        country: case.owner_country.clone(),
+    })
+}
+
+/// Seals an entry into the item's chain and the log, and gathers its row.
+fn commit_entry(
+    batch: &mut Batch<'_>,
+    work: &mut Work,
+    mut row: EvidenceRow,
+    fields: Map<String, Value>,
+    mut state: ItemState,
+    event: &mut Event,
+) -> ApiResult<(Reply, EvidenceRow)> {
+    let at = crate::ledger::format_at(crate::db::now());
+    let seq = state.last_seq + 1;
+    let (value, canonical) =
+        entry::seal_entry(fields, &row.id, seq, state.last_hash.as_deref(), &at)?;
+    let entry_hash = crate::ledger::sha256_hex(canonical.as_bytes());
+    let index = batch.append_leaf(canonical.as_bytes());
+    let event_type = EventType::parse(value["type"].as_str().unwrap_or_default())
+        .map(EventType::as_str)
+        .unwrap_or("note");
+    work.entries.push(NewEntryRow {
+        log_index: index as i64,
+        evidence_id: row.id.clone(),
+        seq: seq as i32,
+        entry_type: event_type,
+        canonical,
+        entry_hash: entry_hash.clone(),
+    });
+    state.last_seq = seq;
+    state.last_hash = Some(entry_hash.clone());
+    set_state(&mut row, &state);
+    work.touch(&row.id);
+    event.set_detail("evidence_id", row.id.clone());
+    event.set_detail("seq", seq);
+    event.set_detail("log_index", index);
+    event.set_detail("type", event_type);
+    let mut body = Map::new();
+    body.insert("log_index".into(), Value::from(index));
+    body.insert("entry".into(), value);
+    body.insert("entry_hash".into(), Value::from(entry_hash));
+    Ok((Reply::value(StatusCode::CREATED, Value::Object(body)), row))
+}
+
+/// The evidence record the first entry commits to (its acquisition hash included).
+fn record_of(row: &EvidenceRow) -> Value {
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    json!({
+        "id": row.id,
+        "case_id": row.case_id,
+        "label": row.label,
+        "kind": row.kind,
+        "description": row.description,
+        "sha256": row.sha256,
+        "other_hashes": parse(&row.other_hashes),
+        "size_bytes": row.size_bytes,
+        "seal_number": row.seal_number,
+        "parent_id": row.parent_id,
+        "source": parse(&row.source),
+        "acquisition": parse(&row.acquisition),
+    })
+}
+
+/// A transfer names a real agency and one of its active investigators or
+/// supervisors. Returns the agency that gets access to the item through it, if any.
+fn check_recipient(
+    batch: &mut Batch<'_>,
+    case: &crate::cases::model::CaseRow,
+    agency_id: &str,
+    custodian_id: Option<&str>,
+) -> ApiResult<Option<String>> {
+    if crate::agencies::find(batch.conn(), agency_id)?.is_none() {
+        return Err(ApiError::validation(
+            "to_agency_id",
+            "is not a known agency",
+        ));
+    }
+    if let Some(custodian) = custodian_id
+        && !crate::users::queries::serves(
+            batch.conn(),
+            custodian,
+            agency_id,
+            access::CUSTODIAN_ROLES,
+        )?
+    {
+        return Err(ApiError::validation(
+            "to_custodian_id",
+            "must be an active investigator or supervisor of the receiving agency",
+        ));
+    }
+    let standing = crate::cases::queries::standing(batch.conn(), &case.id, agency_id)?;
+    Ok(access::transfer_grants_access(standing).then(|| agency_id.to_owned()))
+}
+
+fn state_of(row: &EvidenceRow) -> ItemState {
+    ItemState {
+        status: row.status(),
+        custodian: row.custodian(),
+        pending: match (&row.pending_agency_id, &row.pending_custodian_id) {
+            (Some(agency_id), Some(user_id)) => Some(Custodian {
+                user_id: user_id.clone(),
+                agency_id: agency_id.clone(),
+            }),
+            _ => None,
+        },
+        sha256: row.sha256.clone(),
+        integrity_alert: row.integrity_alert,
+        last_seq: i64::from(row.last_seq),
+        last_hash: (row.last_seq >= 0).then(|| row.last_hash.clone()),
+    }
+}
+
+fn set_state(row: &mut EvidenceRow, state: &ItemState) {
+    row.status = state.status.as_str().to_owned();
+    row.custodian_user_id = state.custodian.as_ref().map(|c| c.user_id.clone());
+    row.custodian_agency_id = state.custodian.as_ref().map(|c| c.agency_id.clone());
+    row.pending_agency_id = state.pending.as_ref().map(|c| c.agency_id.clone());
+    row.pending_custodian_id = state.pending.as_ref().map(|c| c.user_id.clone());
+    row.integrity_alert = state.integrity_alert;
+    row.last_seq = state.last_seq as i32;
+    row.last_hash = state.last_hash.clone().unwrap_or_default();
+}

@@ -1,0 +1,360 @@
+//! The SQL of evidence items and their custody entries, for both backends.
+
+use super::model::EvidenceRow;
+use crate::cases::model::{CaseRow, Standing};
+use crate::db::schema::{
+    case_participants, cases, custody_entries, evidence_access, evidence_items,
+};
+use crate::db::{DbConn, MultiBackend};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Integer, Nullable, Text};
+use std::collections::HashMap;
+
+/// An item with its case and the reach of one agency: its standing in the case, and
+/// whether the item was sent to it.
+pub struct ItemInCase {
+    pub item: EvidenceRow,
+    pub case: CaseRow,
+    pub standing: Option<Standing>,
+    pub via_transfer: bool,
+}
+
+/// One query: the item, its case and `agency`'s standing and transfer.
+pub fn item_for(conn: &mut DbConn, id: &str, agency: &str) -> QueryResult<Option<ItemInCase>> {
+    let found: Option<(EvidenceRow, CaseRow, Option<String>, Option<String>)> =
+        evidence_items::table
+            .inner_join(cases::table)
+            .left_join(
+                case_participants::table.on(case_participants::case_id
+                    .eq(cases::id)
+                    .and(case_participants::agency_id.eq(agency.to_owned()))),
+            )
+            .left_join(
+                evidence_access::table.on(evidence_access::evidence_id
+                    .eq(evidence_items::id)
+                    .and(evidence_access::agency_id.eq(agency.to_owned()))),
+            )
+            .filter(evidence_items::id.eq(id.to_owned()))
+            .select((
+                EvidenceRow::as_select(),
+                CaseRow::as_select(),
+                case_participants::access.nullable(),
+                evidence_access::agency_id.nullable(),
+            ))
+            .first(conn)
+            .optional()?;
+    Ok(found.map(|(item, case, access, sent_to)| ItemInCase {
+        item,
+        case,
+        standing: access.as_deref().and_then(Standing::from_stored),
+        via_transfer: sent_to.is_some(),
+    }))
+}
+
+/// An entry as stored: its place in the log, its canonical bytes and their hash.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = custody_entries)]
+pub struct StoredEntry {
+    pub log_index: i64,
+    pub canonical: String,
+    pub entry_hash: String,
+}
+
+pub fn entries_of(conn: &mut DbConn, evidence_id: &str) -> QueryResult<Vec<StoredEntry>> {
+    custody_entries::table
+        .filter(custody_entries::evidence_id.eq(evidence_id))
+        .order(custody_entries::seq)
+        .select(StoredEntry::as_select())
+        .load(conn)
+}
+
+/// A page of a case's items in registration (id) order, up to `limit + 1`.
+pub fn items_of_case(
+    conn: &mut DbConn,
+    case_id: &str,
+    after: Option<String>,
+    limit: i64,
+) -> QueryResult<Vec<EvidenceRow>> {
+    let mut query = evidence_items::table
+        .filter(evidence_items::case_id.eq(case_id.to_owned()))
+        .order(evidence_items::id)
+        .limit(limit + 1)
+        .select(EvidenceRow::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(evidence_items::id.gt(after));
+    }
+    query.load(conn)
+}
+
+pub fn items(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<EvidenceRow>> {
+    evidence_items::table
+        .filter(evidence_items::id.eq_any(ids))
+        .select(EvidenceRow::as_select())
+        .load(conn)
+}
+
+/// What checking a batch's custody jobs needs about items and cases, for the batch's
+/// agencies.
+#[derive(Default)]
+pub struct Reaches {
+    /// The case of each item.
+    pub item_cases: HashMap<String, String>,
+    pub cases: HashMap<String, CaseRow>,
+    /// (case, agency) → standing.
+    pub standing: HashMap<(String, String), Standing>,
+    /// (item, agency) sent to.
+    pub transferred: std::collections::HashSet<(String, String)>,
+    /// The case of each parent item a registration names.
+    pub parent_cases: HashMap<String, String>,
+}
+
+/// (item, its case, a batch agency's standing in the case, a batch agency the item
+/// was sent to): a row of the query below.
+type ItemReachRow = (String, CaseRow, Option<(String, String)>, Option<String>);
+
+/// Items with their cases, the batch agencies' standing and transfers; the cases that
+/// registrations name with those agencies' standing; and the cases of named parents.
+/// Three queries however large the batch.
+pub fn reaches(
+    conn: &mut DbConn,
+    item_ids: &[String],
+    case_ids: &[String],
+    parent_ids: &[String],
+    agencies: &[String],
+) -> QueryResult<Reaches> {
+    let mut out = Reaches::default();
+    if !item_ids.is_empty() {
+        // A row per item × participant × transfer among the batch's agencies.
+        let rows: Vec<ItemReachRow> = evidence_items::table
+            .inner_join(cases::table)
+            .left_join(
+                case_participants::table.on(case_participants::case_id
+                    .eq(cases::id)
+                    .and(case_participants::agency_id.eq_any(agencies.to_vec()))),
+            )
+            .left_join(
+                evidence_access::table.on(evidence_access::evidence_id
+                    .eq(evidence_items::id)
+                    .and(evidence_access::agency_id.eq_any(agencies.to_vec()))),
+            )
+            .filter(evidence_items::id.eq_any(item_ids))
+            .select((
+                evidence_items::id,
+                CaseRow::as_select(),
+                (case_participants::agency_id, case_participants::access).nullable(),
+                evidence_access::agency_id.nullable(),
+            ))
+            .load(conn)?;
+        for (item, case, participant, sent_to) in rows {
+            if let Some((agency, access)) = participant
+                && let Some(standing) = Standing::from_stored(&access)
+            {
+                out.standing.insert((case.id.clone(), agency), standing);
+            }
+            if let Some(agency) = sent_to {
+                out.transferred.insert((item.clone(), agency));
+            }
+            out.item_cases.insert(item, case.id.clone());
+            out.cases.insert(case.id.clone(), case);
+        }
+    }
+    if !case_ids.is_empty() {
+        let rows: Vec<(CaseRow, Option<(String, String)>)> = cases::table
+            .left_join(
+                case_participants::table.on(case_participants::case_id
+                    .eq(cases::id)
+                    .and(case_participants::agency_id.eq_any(agencies.to_vec()))),
+            )
+            .filter(cases::id.eq_any(case_ids))
+            .select((
+                CaseRow::as_select(),
+                (case_participants::agency_id, case_participants::access).nullable(),
+            ))
+            .load(conn)?;
+        for (case, participant) in rows {
+            if let Some((agency, access)) = participant
+                && let Some(standing) = Standing::from_stored(&access)
+            {
+                out.standing.insert((case.id.clone(), agency), standing);
+            }
+            out.cases.insert(case.id.clone(), case);
+        }
+    }
+    if !parent_ids.is_empty() {
+        out.parent_cases = evidence_items::table
+            .filter(evidence_items::id.eq_any(parent_ids))
+            .select((evidence_items::id, evidence_items::case_id))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect();
+    }
+    Ok(out)
+}
+
+/// Reserves the next `count` evidence numbers of each case (`.../E07`) in one
+/// statement; returns the last number reserved for each. Gapless: the counters are
+/// written in the batch's transaction, and only for registrations that will be made.
+pub fn reserve_evidence_numbers(
+    conn: &mut DbConn,
+    counts: &[(String, i32)],
+) -> QueryResult<HashMap<String, i32>> {
+    #[derive(QueryableByName)]
+    struct Last {
+        #[diesel(sql_type = Text)]
+        case_id: String,
+        #[diesel(sql_type = Integer)]
+        last_value: i32,
+    }
+    let mut last = HashMap::new();
+    for chunk in counts.chunks(200) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO evidence_counters (case_id, last_value) VALUES {} \
+             ON CONFLICT (case_id) DO UPDATE \
+             SET last_value = evidence_counters.last_value + excluded.last_value \
+             RETURNING case_id, last_value",
+            values.join(", ")
+        );
+        let mut query = diesel::sql_query(sql).into_boxed::<MultiBackend>();
+        for (case_id, count) in chunk {
+            query = query
+                .bind::<Text, _>(case_id.clone())
+                .bind::<Integer, _>(*count);
+        }
+        for row in query.load::<Last>(conn)? {
+            last.insert(row.case_id, row.last_value);
+        }
+    }
+    Ok(last)
+}
+
+pub fn insert_items(conn: &mut DbConn, rows: &[&EvidenceRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(50) {
+        let chunk: Vec<&EvidenceRow> = chunk.to_vec();
+        crate::insert_rows!(conn, evidence_items::table, chunk)?;
+    }
+    Ok(())
+}
+
+/// An entry to store.
+pub struct NewEntryRow {
+    pub log_index: i64,
+    pub evidence_id: String,
+    pub seq: i32,
+    pub entry_type: &'static str,
+    pub canonical: String,
+    pub entry_hash: String,
+}
+
+/// The items' derived custody state and the batch's entries: on PostgreSQL one
+/// statement of static text (see `pg_write`), on SQLite one statement a table.
+pub fn store_entries(
+    conn: &mut DbConn,
+    updated: &[&EvidenceRow],
+    entries: &[NewEntryRow],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    match conn {
+        DbConn::Postgresql(pg) => {
+            let changed = super::pg_write::ItemsAndEntries::new(updated, entries, now).run(pg)?;
+            if changed != updated.len() as i64 {
+                return Err(diesel::result::Error::QueryBuilderError(
+                    format!("updated {changed} of {} evidence items", updated.len()).into(),
+                ));
+            }
+            Ok(())
+        }
+        DbConn::Sqlite(_) => {
+            for chunk in updated.chunks(100) {
+                update_derived(conn, chunk)?;
+            }
+            for chunk in entries.chunks(200) {
+                let rows: Vec<_> = chunk
+                    .iter()
+                    .map(|e| {
+                        (
+                            custody_entries::log_index.eq(e.log_index),
+                            custody_entries::evidence_id.eq(&e.evidence_id),
+                            custody_entries::seq.eq(e.seq),
+                            custody_entries::entry_type.eq(e.entry_type),
+                            custody_entries::canonical.eq(&e.canonical),
+                            custody_entries::entry_hash.eq(&e.entry_hash),
+                            custody_entries::created_at.eq(now),
+                        )
+                    })
+                    .collect();
+                crate::insert_rows!(conn, custody_entries::table, rows)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The derived custody state of many items in one statement (`UPDATE ... FROM
+/// (VALUES ...)`).
+fn update_derived(conn: &mut DbConn, rows: &[&EvidenceRow]) -> QueryResult<()> {
+    const COLUMNS: usize = 9;
+    let values: Vec<String> = (0..rows.len())
+        .map(|r| {
+            let params: Vec<String> = (1..=COLUMNS)
+                .map(|c| format!("${}", r * COLUMNS + c))
+                .collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "UPDATE evidence_items SET status = v.column2, custodian_user_id = v.column3, \
+         custodian_agency_id = v.column4, pending_agency_id = v.column5, \
+         pending_custodian_id = v.column6, integrity_alert = v.column7, last_seq = v.column8, \
+         last_hash = v.column9 FROM (VALUES {}) AS v WHERE evidence_items.id = v.column1",
+        values.join(", ")
+    );
+    let mut query = diesel::sql_query(sql).into_boxed::<MultiBackend>();
+    for row in rows {
+        query = query
+            .bind::<Text, _>(row.id.clone())
+            .bind::<Text, _>(row.status.clone())
+            .bind::<Nullable<Text>, _>(row.custodian_user_id.clone())
+            .bind::<Nullable<Text>, _>(row.custodian_agency_id.clone())
+            .bind::<Nullable<Text>, _>(row.pending_agency_id.clone())
+            .bind::<Nullable<Text>, _>(row.pending_custodian_id.clone())
+            .bind::<Bool, _>(row.integrity_alert)
+            .bind::<Integer, _>(row.last_seq)
+            .bind::<Text, _>(row.last_hash.clone());
+    }
+    let changed = query.execute(conn)?;
+    if changed != rows.len() {
+        return Err(diesel::result::Error::QueryBuilderError(
+            format!("updated {changed} of {} evidence items", rows.len()).into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Gives agencies an item was sent to access to it (once each).
+pub fn grant_access(
+    conn: &mut DbConn,
+    grants: &[(String, String)],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for (evidence_id, agency_id) in grants {
+        let exists: bool = diesel::select(diesel::dsl::exists(
+            evidence_access::table.find((evidence_id, agency_id)),
+        ))
+        .get_result(conn)?;
+        if !exists {
+            diesel::insert_into(evidence_access::table)
+                .values((
+                    evidence_access::evidence_id.eq(evidence_id),
+                    evidence_access::agency_id.eq(agency_id),
+                    evidence_access::granted_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}

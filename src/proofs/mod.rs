@@ -1,0 +1,173 @@
+//! The signed log as a verifier reads it: the latest checkpoint, the verifier key, and
+//! RFC 9162 inclusion and consistency proofs. Every entry of the log (custody events
+//! today) is a leaf here; the proofs say nothing about what a leaf holds.
+
+use crate::auth::Principal;
+use crate::db::DbConn;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::input::Query;
+use crate::ledger::log;
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(checkpoint)
+        .service(log_key)
+        .service(inclusion)
+        .service(consistency);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct InclusionQuery {
+    pub index: u64,
+    /// Defaults to the latest checkpoint's size.
+    pub tree_size: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyQuery {
+    pub first: u64,
+    /// Defaults to the latest checkpoint's size.
+    pub second: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InclusionProof {
+    pub index: u64,
+    pub tree_size: u64,
+    pub leaf_hash: String,
+    /// RFC 9162 §2.1.3 audit path, lowercase hex.
+    pub path: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsistencyProof {
+    pub first: u64,
+    pub second: u64,
+    /// RFC 9162 §2.1.4 consistency path, lowercase hex.
+    pub path: Vec<String>,
+}
+
+/// The latest signed checkpoint (C2SP signed note).
+#[utoipa::path(
+    tag = "log",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Signed note", content_type = "text/plain", body = String))
+)]
+#[get("/log/checkpoint")]
+async fn checkpoint(state: web::Data<AppState>, _caller: Principal) -> ApiResult<HttpResponse> {
+    let st = state.clone();
+    let (_, note) = state
+        .db(move |conn| log::current_checkpoint(conn, &st.log))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(note))
+}
+
+/// The log's verifier key string (`<name>+<key id>+<key>`).
+#[utoipa::path(
+    tag = "log",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Verifier key", content_type = "text/plain", body = String))
+)]
+#[get("/log/key")]
+async fn log_key(state: web::Data<AppState>, _caller: Principal) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(format!("{}\n", state.log.verifier_key))
+}
+
+fn checked_size(
+    conn: &mut DbConn,
+    signer: &log::LogSigner,
+    wanted: Option<u64>,
+    field: &str,
+) -> ApiResult<u64> {
+    let (latest, _) = log::current_checkpoint(conn, signer)?;
+    match wanted {
+        None => Ok(latest),
+        Some(size) if size <= latest => Ok(size),
+        Some(_) => Err(ApiError::validation(
+            field,
+            format!("must not exceed the latest checkpoint size {latest}"),
+        )),
+    }
+}
+
+/// RFC 9162 inclusion proof of one leaf.
+#[utoipa::path(
+    tag = "log",
+    security(("bearer" = [])),
+    params(InclusionQuery),
+    responses(
+        (status = 200, description = "The inclusion proof", body = InclusionProof),
+        (status = 422, description = "Index or size out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/log/proofs/inclusion")]
+async fn inclusion(
+    state: web::Data<AppState>,
+    _caller: Principal,
+    query: Query<InclusionQuery>,
+) -> ApiResult<web::Json<InclusionProof>> {
+    let query = query.into_inner();
+    let st = state.clone();
+    let proof = state
+        .db(move |conn| {
+            let size = checked_size(conn, &st.log, query.tree_size, "tree_size")?;
+            if query.index >= size {
+                return Err(ApiError::validation("index", "must be less than tree_size"));
+            }
+            let leaf = log::leaf(conn, query.index)?.ok_or(ApiError::NotFound)?;
+            Ok(InclusionProof {
+                index: query.index,
+                tree_size: size,
+                leaf_hash: hex::encode(leaf),
+                path: log::hex_path(&log::inclusion_proof(conn, query.index, size)?),
+            })
+        })
+        .await?;
+    Ok(web::Json(proof))
+}
+
+/// RFC 9162 consistency proof between two tree sizes.
+#[utoipa::path(
+    tag = "log",
+    security(("bearer" = [])),
+    params(ConsistencyQuery),
+    responses(
+        (status = 200, description = "The consistency proof", body = ConsistencyProof),
+        (status = 422, description = "Sizes out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/log/proofs/consistency")]
+async fn consistency(
+    state: web::Data<AppState>,
+    _caller: Principal,
+    query: Query<ConsistencyQuery>,
+) -> ApiResult<web::Json<ConsistencyProof>> {
+    let query = query.into_inner();
+    let st = state.clone();
+    let proof = state
+        .db(move |conn| {
+            let second = checked_size(conn, &st.log, query.second, "second")?;
+            if query.first > second {
+                return Err(ApiError::validation("first", "must not exceed second"));
+            }
+            Ok(ConsistencyProof {
+                first: query.first,
+                second,
+                path: log::hex_path(&log::consistency_proof(conn, query.first, second)?),
+            })
+        })
+        .await?;
+    Ok(web::Json(proof))
+}
