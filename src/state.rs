@@ -1,10 +1,11 @@
 use crate::auth::password::Hasher;
 use crate::auth::tokens::TokenKeys;
+use crate::auth::{Credentials, Principal};
 use crate::config::Settings;
 use crate::db::{DbConn, Pool};
 use crate::error::ApiResult;
 use crate::ledger::log::LogSigner;
-use crate::ledger::{Event, Ledger, Outcome};
+use crate::ledger::{Action, Event, Ledger, Outcome};
 use crate::observability::Metrics;
 use actix_web::web;
 use std::sync::Arc;
@@ -78,19 +79,21 @@ impl AppState {
             .await
     }
 
-    /// An audited read: `f` reads (and fills in the event: subject, case, details),
-    /// then the event is committed by the ledger, as a success or, when `f` is
-    /// refused, as a denied attempt, and only then is the answer given. A read whose
-    /// audit entry is lost is never answered.
-    pub async fn read_audited<T, F>(&self, event: Event, f: F) -> ApiResult<T>
+    /// An audited read, in one trip to the pool: the caller's session and user are
+    /// read (as for every request), then `f` reads and fills in the event (subject,
+    /// case, details); then the ledger commits the event, as a success or, when `f`
+    /// is refused, as a denied attempt, and only then is the answer given. A read
+    /// whose audit entry is lost is never answered.
+    pub async fn read_as<T, F>(&self, caller: Credentials, action: Action, f: F) -> ApiResult<T>
     where
-        F: FnOnce(&mut DbConn, &mut Event) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConn, &Principal, &mut Event) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let (event, result) = self
             .db(move |conn| {
-                let mut event = event;
-                let result = f(conn, &mut event);
+                let principal = caller.load(conn)?;
+                let mut event = Event::by(action, &principal, &caller.meta);
+                let result = f(conn, &principal, &mut event);
                 Ok((event, result))
             })
             .await?;

@@ -1,11 +1,10 @@
 use super::queries::{self, AuditFilter};
 use super::verify::{self, Verification};
-use crate::auth::Principal;
 use crate::auth::roles::Role;
+use crate::auth::{Credentials, Principal};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::input::Query;
-use crate::ledger::{Action, AuditEntry, Event};
-use crate::observability::RequestMeta;
+use crate::ledger::{Action, AuditEntry};
 use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;
 use actix_web::{get, web};
@@ -47,8 +46,7 @@ fn scope(caller: &Principal) -> ApiResult<Option<String>> {
 #[get("/audit")]
 async fn list_audit(
     state: web::Data<AppState>,
-    caller: Principal,
-    meta: RequestMeta,
+    caller: Credentials,
     filter: Query<AuditFilter>,
     paging: Paging,
 ) -> ApiResult<web::Json<Page<AuditRecord>>> {
@@ -61,10 +59,9 @@ async fn list_audit(
             })?),
             None => None,
         };
-    let event = Event::by(Action::AuditQuery, &caller, &meta);
     let rows = state
-        .read_audited(event, move |conn, event| {
-            let country = scope(&caller)?;
+        .read_as(caller, Action::AuditQuery, move |conn, caller, event| {
+            let country = scope(caller)?;
             event.set_detail(
                 "filter",
                 serde_json::json!({
@@ -114,13 +111,11 @@ async fn list_audit(
 #[get("/audit/verify")]
 async fn verify_audit(
     state: web::Data<AppState>,
-    caller: Principal,
-    meta: RequestMeta,
+    caller: Credentials,
 ) -> ApiResult<web::Json<Verification>> {
-    let event = Event::by(Action::AuditVerify, &caller, &meta);
     let result = state
-        .read_audited(event, move |conn, event| {
-            scope(&caller)?;
+        .read_as(caller, Action::AuditVerify, move |conn, caller, event| {
+            scope(caller)?;
             let v = verify::verify(conn)?;
             event.set_detail("intact", v.intact);
             event.set_detail("entries", v.entries);

@@ -140,13 +140,35 @@ pub fn load_principals(
         .collect())
 }
 
+/// The live principal of one session (a query of static shape, prepared once per
+/// connection).
 fn load_principal(
     conn: &mut DbConn,
     user_id: &str,
     session_id: &str,
 ) -> ApiResult<Option<Principal>> {
-    let key = (user_id.to_owned(), session_id.to_owned());
-    Ok(load_principals(conn, std::slice::from_ref(&key))?.remove(&key))
+    let now = crate::db::now();
+    let row: Option<PrincipalRow> = sessions::table
+        .inner_join(users::table.inner_join(agencies::table))
+        .filter(sessions::id.eq(session_id))
+        .filter(users::id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .filter(users::status.eq("active"))
+        .select((
+            users::id,
+            users::username,
+            users::display_name,
+            users::agency_id,
+            agencies::kind,
+            agencies::country_code,
+            users::roles,
+            users::must_change_password,
+            sessions::id,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(principal_of))
 }
 
 fn bearer(req: &HttpRequest) -> Option<String> {
@@ -236,7 +258,37 @@ pub struct Credentials {
 /// The principals of a batch, by (user id, session id).
 pub type Principals = HashMap<(String, String), Principal>;
 
+impl FromRequest for Credentials {
+    type Error = ApiError;
+    type Future = std::future::Ready<ApiResult<Credentials>>;
+
+    /// A verified token (no database yet) and where the request came from.
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let claims = match TokenClaims::from_request(req, payload).into_inner() {
+            Ok(TokenClaims(claims)) => claims,
+            Err(e) => return std::future::ready(Err(e)),
+        };
+        let meta = match crate::observability::RequestMeta::from_request(req, payload).into_inner()
+        {
+            Ok(meta) => meta,
+            Err(never) => match never {},
+        };
+        std::future::ready(Ok(Credentials { claims, meta }))
+    }
+}
+
 impl Credentials {
+    /// The live principal behind these credentials, read from the database as the
+    /// `Principal` extractor would.
+    pub fn load(&self, conn: &mut DbConn) -> ApiResult<Principal> {
+        let principal = load_principal(conn, &self.claims.sub, &self.claims.sid)?
+            .ok_or(ApiError::Unauthenticated)?;
+        if principal.must_change_password {
+            return Err(ApiError::PasswordChangeRequired);
+        }
+        Ok(principal)
+    }
+
     /// The sessions of these credentials, for [`load_principals`].
     pub fn sessions<'a>(all: impl Iterator<Item = &'a Credentials>) -> Vec<(String, String)> {
         all.map(|c| (c.claims.sub.clone(), c.claims.sid.clone()))

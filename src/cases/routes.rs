@@ -83,18 +83,16 @@ async fn create_case(
 #[get("/cases")]
 async fn list_cases(
     state: web::Data<AppState>,
-    caller: Principal,
-    meta: RequestMeta,
+    caller: Credentials,
     filter: Query<CaseFilter>,
     paging: Paging,
 ) -> ApiResult<web::Json<Page<CaseView>>> {
     let filter = filter.into_inner();
     let (limit, after) = (paging.limit(), paging.after());
     let external = filter.system_ref()?;
-    let event = Event::by(Action::CaseList, &caller, &meta);
     let rows = state
-        .read_audited(event, move |conn, event| {
-            if !access::has_case_role(&caller) {
+        .read_as(caller, Action::CaseList, move |conn, caller, event| {
+            if !access::has_case_role(caller) {
                 return Err(ApiError::forbidden(
                     "your roles give no access to case content",
                 ));
@@ -129,14 +127,14 @@ async fn list_cases(
 #[get("/cases/{id}")]
 async fn get_case(
     state: web::Data<AppState>,
-    caller: Principal,
-    meta: RequestMeta,
+    caller: Credentials,
     id: web::Path<Id>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().into_string();
-    let event = Event::by(Action::CaseRead, &caller, &meta);
     let Visible { case, standing } = state
-        .read_audited(event, move |conn, event| visible(conn, &caller, &id, event))
+        .read_as(caller, Action::CaseRead, move |conn, caller, event| {
+            visible(conn, caller, &id, event)
+        })
         .await?;
     Ok(CaseView::new(case, standing)
         .reply(StatusCode::OK)
@@ -290,17 +288,19 @@ fn refer(conn: &mut DbConn, caller: &Principal, case: &CaseRow, agency_id: &str)
 #[get("/cases/{id}/participants")]
 async fn list_participants(
     state: web::Data<AppState>,
-    caller: Principal,
-    meta: RequestMeta,
+    caller: Credentials,
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<Vec<Participant>>> {
     let id = id.into_inner().into_string();
-    let event = Event::by(Action::CaseParticipantsRead, &caller, &meta);
     let rows = state
-        .read_audited(event, move |conn, event| {
-            let v = visible(conn, &caller, &id, event)?;
-            Ok(queries::participants(conn, &v.case.id)?)
-        })
+        .read_as(
+            caller,
+            Action::CaseParticipantsRead,
+            move |conn, caller, event| {
+                let v = visible(conn, caller, &id, event)?;
+                Ok(queries::participants(conn, &v.case.id)?)
+            },
+        )
         .await?;
     Ok(web::Json(rows.into_iter().map(Participant::from).collect()))
 }
@@ -430,17 +430,19 @@ async fn remove_participant(
 #[get("/cases/{id}/external-refs")]
 async fn list_external_refs(
     state: web::Data<AppState>,
-    caller: Principal,
-    meta: RequestMeta,
+    caller: Credentials,
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<Vec<ExternalRef>>> {
     let id = id.into_inner().into_string();
-    let event = Event::by(Action::CaseExternalRefsRead, &caller, &meta);
     let rows = state
-        .read_audited(event, move |conn, event| {
-            let v = visible(conn, &caller, &id, event)?;
-            Ok(queries::external_refs(conn, &v.case.id)?)
-        })
+        .read_as(
+            caller,
+            Action::CaseExternalRefsRead,
+            move |conn, caller, event| {
+                let v = visible(conn, caller, &id, event)?;
+                Ok(queries::external_refs(conn, &v.case.id)?)
+            },
+        )
         .await?;
     Ok(web::Json(rows.into_iter().map(ExternalRef::from).collect()))
 }

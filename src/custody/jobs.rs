@@ -81,6 +81,10 @@ impl Kind for Custody {
                 }
             }
         }
+        for ids in [&mut item_ids, &mut case_ids, &mut parent_ids] {
+            ids.sort();
+            ids.dedup();
+        }
         Some(Box::new(move |conn| {
             let principals = crate::auth::load_principals(conn, &sessions)?;
             let mut agencies: Vec<String> =

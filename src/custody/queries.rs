@@ -110,13 +110,11 @@ pub struct Reaches {
     pub parent_cases: HashMap<String, String>,
 }
 
-/// (item, its case, a batch agency's standing in the case, a batch agency the item
-/// was sent to): a row of the query below.
-type ItemReachRow = (String, CaseRow, Option<(String, String)>, Option<String>);
-
-/// Items with their cases, the batch agencies' standing and transfers; the cases that
-/// registrations name with those agencies' standing; and the cases of named parents.
-/// Three queries however large the batch.
+/// Items with their cases, the cases that registrations name, and for each the batch
+/// agencies' standing and the items sent to them, and the cases of named parents.
+/// Every lookup goes by primary key (standing and transfers by their (case, agency)
+/// and (item, agency) pairs), so its cost follows the batch, not the size of an
+/// agency's caseload, whatever the planner's statistics say.
 pub fn reaches(
     conn: &mut DbConn,
     item_ids: &[String],
@@ -126,61 +124,66 @@ pub fn reaches(
 ) -> QueryResult<Reaches> {
     let mut out = Reaches::default();
     if !item_ids.is_empty() {
-        // A row per item × participant × transfer among the batch's agencies.
-        let rows: Vec<ItemReachRow> = evidence_items::table
+        let rows: Vec<(String, CaseRow)> = evidence_items::table
             .inner_join(cases::table)
-            .left_join(
-                case_participants::table.on(case_participants::case_id
-                    .eq(cases::id)
-                    .and(case_participants::agency_id.eq_any(agencies.to_vec()))),
-            )
-            .left_join(
-                evidence_access::table.on(evidence_access::evidence_id
-                    .eq(evidence_items::id)
-                    .and(evidence_access::agency_id.eq_any(agencies.to_vec()))),
-            )
             .filter(evidence_items::id.eq_any(item_ids))
-            .select((
-                evidence_items::id,
-                CaseRow::as_select(),
-                (case_participants::agency_id, case_participants::access).nullable(),
-                evidence_access::agency_id.nullable(),
-            ))
+            .select((evidence_items::id, CaseRow::as_select()))
             .load(conn)?;
-        for (item, case, participant, sent_to) in rows {
-            if let Some((agency, access)) = participant
-                && let Some(standing) = Standing::from_stored(&access)
-            {
-                out.standing.insert((case.id.clone(), agency), standing);
-            }
-            if let Some(agency) = sent_to {
-                out.transferred.insert((item.clone(), agency));
-            }
+        for (item, case) in rows {
             out.item_cases.insert(item, case.id.clone());
             out.cases.insert(case.id.clone(), case);
         }
     }
-    if !case_ids.is_empty() {
-        let rows: Vec<(CaseRow, Option<(String, String)>)> = cases::table
-            .left_join(
-                case_participants::table.on(case_participants::case_id
-                    .eq(cases::id)
-                    .and(case_participants::agency_id.eq_any(agencies.to_vec()))),
-            )
-            .filter(cases::id.eq_any(case_ids))
-            .select((
-                CaseRow::as_select(),
-                (case_participants::agency_id, case_participants::access).nullable(),
-            ))
-            .load(conn)?;
-        for (case, participant) in rows {
-            if let Some((agency, access)) = participant
-                && let Some(standing) = Standing::from_stored(&access)
-            {
-                out.standing.insert((case.id.clone(), agency), standing);
-            }
+    let named: Vec<&String> = case_ids
+        .iter()
+        .filter(|id| !out.cases.contains_key(*id))
+        .collect();
+    if !named.is_empty() {
+        for case in cases::table
+            .filter(cases::id.eq_any(named))
+            .select(CaseRow::as_select())
+            .load::<CaseRow>(conn)?
+        {
             out.cases.insert(case.id.clone(), case);
         }
+    }
+    if !agencies.is_empty() && !out.cases.is_empty() {
+        let mut query = case_participants::table
+            .select((
+                case_participants::case_id,
+                case_participants::agency_id,
+                case_participants::access,
+            ))
+            .into_boxed();
+        for case in out.cases.keys() {
+            for agency in agencies {
+                query = query.or_filter(
+                    case_participants::case_id
+                        .eq(case.clone())
+                        .and(case_participants::agency_id.eq(agency.clone())),
+                );
+            }
+        }
+        for (case, agency, access) in query.load::<(String, String, String)>(conn)? {
+            if let Some(standing) = Standing::from_stored(&access) {
+                out.standing.insert((case, agency), standing);
+            }
+        }
+    }
+    if !agencies.is_empty() && !out.item_cases.is_empty() {
+        let mut query = evidence_access::table
+            .select((evidence_access::evidence_id, evidence_access::agency_id))
+            .into_boxed();
+        for item in out.item_cases.keys() {
+            for agency in agencies {
+                query = query.or_filter(
+                    evidence_access::evidence_id
+                        .eq(item.clone())
+                        .and(evidence_access::agency_id.eq(agency.clone())),
+                );
+            }
+        }
+        out.transferred = query.load::<(String, String)>(conn)?.into_iter().collect();
     }
     if !parent_ids.is_empty() {
         out.parent_cases = evidence_items::table

@@ -85,17 +85,15 @@ fn parse_entry(canonical: &str) -> ApiResult<Value> {
 #[get("/cases/{id}/evidence")]
 async fn list_evidence(
     state: web::Data<AppState>,
-    caller: Principal,
-    meta: RequestMeta,
+    caller: Credentials,
     id: web::Path<Id>,
     paging: Paging,
 ) -> ApiResult<web::Json<Page<Evidence>>> {
     let id = id.into_inner().into_string();
     let (limit, after) = (paging.limit(), paging.after());
-    let event = Event::by(Action::EvidenceList, &caller, &meta);
     let rows = state
-        .read_audited(event, move |conn, event| {
-            let v = visible(conn, &caller, &id, event)?;
+        .read_as(caller, Action::EvidenceList, move |conn, caller, event| {
+            let v = visible(conn, caller, &id, event)?;
             Ok(queries::items_of_case(conn, &v.case.id, after, limit)?)
         })
         .await?;
@@ -158,15 +156,13 @@ async fn register_evidence(
 #[get("/evidence/{id}")]
 async fn get_evidence(
     state: web::Data<AppState>,
-    caller: Principal,
-    meta: RequestMeta,
+    caller: Credentials,
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<Evidence>> {
     let id = id.into_inner().into_string();
-    let event = Event::by(Action::EvidenceRead, &caller, &meta);
     let item = state
-        .read_audited(event, move |conn, event| {
-            Ok(visible_item(conn, &caller, &id, event)?.item)
+        .read_as(caller, Action::EvidenceRead, move |conn, caller, event| {
+            Ok(visible_item(conn, caller, &id, event)?.item)
         })
         .await?;
     Ok(web::Json(Evidence::from(item)))
@@ -185,15 +181,13 @@ async fn get_evidence(
 #[get("/evidence/{id}/custody")]
 async fn list_custody(
     state: web::Data<AppState>,
-    caller: Principal,
-    meta: RequestMeta,
+    caller: Credentials,
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<Vec<LoggedEntry>>> {
     let id = id.into_inner().into_string();
-    let event = Event::by(Action::CustodyRead, &caller, &meta);
     let rows = state
-        .read_audited(event, move |conn, event| {
-            let found = visible_item(conn, &caller, &id, event)?;
+        .read_as(caller, Action::CustodyRead, move |conn, caller, event| {
+            let found = visible_item(conn, caller, &id, event)?;
             Ok(queries::entries_of(conn, &found.item.id)?)
         })
         .await?;
@@ -292,16 +286,14 @@ fn item_proofs(
 #[get("/evidence/{id}/custody/verify")]
 async fn verify_custody(
     state: web::Data<AppState>,
-    caller: Principal,
-    meta: RequestMeta,
+    caller: Credentials,
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<Report>> {
     let id = id.into_inner().into_string();
-    let event = Event::by(Action::CustodyVerify, &caller, &meta);
     let signer = state.log.clone();
     let report = state
-        .read_audited(event, move |conn, event| {
-            let evidence_id = match visible_item(conn, &caller, &id, event) {
+        .read_as(caller, Action::CustodyVerify, move |conn, caller, event| {
+            let evidence_id = match visible_item(conn, caller, &id, event) {
                 Ok(found) => found.item.id,
                 // The report holds hashes, positions and event types, no case content.
                 Err(ApiError::NotFound)
@@ -309,7 +301,7 @@ async fn verify_custody(
                         .subject
                         .as_ref()
                         .and_then(|s| s.country.as_deref())
-                        .is_some_and(|country| access::auditor_may_verify(&caller, country)) =>
+                        .is_some_and(|country| access::auditor_may_verify(caller, country)) =>
                 {
                     id.clone()
                 }
@@ -346,16 +338,14 @@ async fn verify_custody(
 #[get("/evidence/{id}/custody/bundle")]
 async fn custody_bundle(
     state: web::Data<AppState>,
-    caller: Principal,
-    meta: RequestMeta,
+    caller: Credentials,
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<Value>> {
     let id = id.into_inner().into_string();
-    let event = Event::by(Action::CustodyExport, &caller, &meta);
     let signer = state.log.clone();
     let bundle = state
-        .read_audited(event, move |conn, event| {
-            let found = visible_item(conn, &caller, &id, event)?;
+        .read_as(caller, Action::CustodyExport, move |conn, caller, event| {
+            let found = visible_item(conn, caller, &id, event)?;
             let (note, entries) = item_proofs(conn, &signer, &found.item.id)?;
             let entries = entries
                 .into_iter()

@@ -1,9 +1,12 @@
 //! The SQL of user accounts.
 
+use super::model::UserRow;
 use crate::auth::roles::{Role, decode_roles};
 use crate::db::DbConn;
-use crate::db::schema::users;
+use crate::db::schema::{agencies, users};
 use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 /// Where a user works and as what.
 #[derive(Debug, Queryable, Selectable)]
@@ -48,4 +51,75 @@ pub fn serves(
         .first(conn)
         .optional()?;
     Ok(found.is_some_and(|m| m.serves(agency_id, roles)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UserFilter {
+    #[param(format = Uuid)]
+    pub agency_id: Option<String>,
+    /// Users of this country (ISO 3166-1 alpha-2). A country administrator sees only
+    /// their own country's users, whatever this says.
+    #[param(pattern = r"^[A-Z]{2}$")]
+    pub country: Option<String>,
+}
+
+/// A page of users with their countries, in id order: those of `scope` (a country
+/// administrator's own country) when given, matching `filter`, up to `limit + 1`.
+pub fn list(
+    conn: &mut DbConn,
+    scope: Option<&str>,
+    filter: &UserFilter,
+    after: Option<String>,
+    limit: i64,
+) -> QueryResult<Vec<(UserRow, String)>> {
+    let mut query = users::table
+        .inner_join(agencies::table)
+        .select((UserRow::as_select(), agencies::country_code))
+        .order(users::id)
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(scope) = scope {
+        query = query.filter(agencies::country_code.eq(scope.to_owned()));
+    }
+    if let Some(country) = &filter.country {
+        query = query.filter(agencies::country_code.eq(country.clone()));
+    }
+    if let Some(agency_id) = &filter.agency_id {
+        query = query.filter(users::agency_id.eq(agency_id.clone()));
+    }
+    if let Some(after) = after {
+        query = query.filter(users::id.gt(after));
+    }
+    query.load(conn)
+}
+
+/// What an administrator changes of an account.
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+pub struct AccountChange<'a> {
+    pub display_name: &'a str,
+    pub roles: &'a str,
+    pub status: &'a str,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+pub fn change_account(conn: &mut DbConn, id: &str, change: &AccountChange) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set(change)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Lifts a lockout caused by failed logins.
+pub fn unlock(conn: &mut DbConn, id: &str, now: chrono::NaiveDateTime) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<chrono::NaiveDateTime>),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

@@ -1,9 +1,9 @@
 use super::model::{User, UserRow, UserStatus};
+use super::queries::{self, UserFilter};
 use super::{CreateUser, find_with_country};
-use crate::auth::Principal;
 use crate::auth::roles::{Role, encode_roles};
 use crate::auth::service::revoke_user_sessions;
-use crate::db::schema::{agencies, users};
+use crate::auth::{Credentials, Principal};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::input::{Id, Json, Query};
 use crate::ledger::{Action, Event, Subject};
@@ -11,10 +11,8 @@ use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -50,18 +48,6 @@ pub struct UserPatch {
     #[schema(min_items = 1)]
     pub roles: Option<Vec<Role>>,
     pub status: Option<UserStatus>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct UserFilter {
-    #[param(format = Uuid)]
-    pub agency_id: Option<String>,
-    /// Users of this country (ISO 3166-1 alpha-2). A country administrator sees only
-    /// their own country's users, whatever this says.
-    #[param(pattern = r"^[A-Z]{2}$")]
-    pub country: Option<String>,
 }
 
 /// Whether the caller administers accounts in `country`.
@@ -107,42 +93,19 @@ fn check_role_grant(caller: &Principal, roles: &[Role]) -> ApiResult<()> {
 #[get("/users")]
 async fn list_users(
     state: web::Data<AppState>,
-    caller: Principal,
-    meta: RequestMeta,
+    caller: Credentials,
     filter: Query<UserFilter>,
     paging: Paging,
 ) -> ApiResult<web::Json<Page<User>>> {
     let filter = filter.into_inner();
-    let limit = paging.limit();
-    let after = paging.after();
-    // A country administrator's list is their own country's: a filter on another
-    // country is applied too, and finds nobody.
-    let scope = (!caller.has(Role::RegionalAdmin)).then(|| caller.country.clone());
-    let country = filter.country;
-    let agency_id = filter.agency_id;
-    let event = Event::by(Action::UserList, &caller, &meta);
-    let rows: Vec<(UserRow, String)> = state
-        .audited(event, move |conn, _| {
+    let (limit, after) = (paging.limit(), paging.after());
+    let rows = state
+        .read_as(caller, Action::UserList, move |conn, caller, _| {
             caller.require_any(&[Role::Admin, Role::RegionalAdmin])?;
-            let mut query = users::table
-                .inner_join(agencies::table)
-                .select((UserRow::as_select(), agencies::country_code))
-                .order(users::id)
-                .limit(limit + 1)
-                .into_boxed();
-            if let Some(scope) = scope {
-                query = query.filter(agencies::country_code.eq(scope));
-            }
-            if let Some(country) = country {
-                query = query.filter(agencies::country_code.eq(country));
-            }
-            if let Some(agency_id) = agency_id {
-                query = query.filter(users::agency_id.eq(agency_id));
-            }
-            if let Some(after) = after {
-                query = query.filter(users::id.gt(after));
-            }
-            Ok(query.load(conn)?)
+            // A country administrator's list is their own country's: a filter on
+            // another country is applied too, and finds nobody.
+            let scope = (!caller.has(Role::RegionalAdmin)).then_some(caller.country.as_str());
+            Ok(queries::list(conn, scope, &filter, after, limit)?)
         })
         .await?;
     let now = crate::db::now();
@@ -232,15 +195,13 @@ async fn create_user(
 #[get("/users/{id}")]
 async fn get_user(
     state: web::Data<AppState>,
-    caller: Principal,
-    meta: RequestMeta,
+    caller: Credentials,
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<User>> {
     let id = id.into_inner().into_string();
-    let event = Event::by(Action::UserRead, &caller, &meta);
     let user = state
-        .audited(event, move |conn, event| {
-            let (row, country) = visible_user(conn, &caller, &id, event)?;
+        .read_as(caller, Action::UserRead, move |conn, caller, event| {
+            let (row, country) = visible_user(conn, caller, &id, event)?;
             Ok(User::from_row(row, country, crate::db::now()))
         })
         .await?;
@@ -314,18 +275,17 @@ async fn update_user(
                 check_role_grant(&caller, roles)?;
             }
             let now = crate::db::now();
-            diesel::update(users::table.find(&row.id))
-                .set((
-                    users::display_name.eq(display_name.as_deref().unwrap_or(&row.display_name)),
-                    users::roles.eq(patch
-                        .roles
-                        .as_deref()
-                        .map(encode_roles)
-                        .unwrap_or_else(|| row.roles.clone())),
-                    users::status.eq(patch.status.map(UserStatus::as_str).unwrap_or(&row.status)),
-                    users::updated_at.eq(now),
-                ))
-                .execute(conn)?;
+            let change = queries::AccountChange {
+                display_name: display_name.as_deref().unwrap_or(&row.display_name),
+                roles: &patch
+                    .roles
+                    .as_deref()
+                    .map(encode_roles)
+                    .unwrap_or_else(|| row.roles.clone()),
+                status: patch.status.map(UserStatus::as_str).unwrap_or(&row.status),
+                updated_at: now,
+            };
+            queries::change_account(conn, &row.id, &change)?;
             if patch.status == Some(UserStatus::Disabled) {
                 revoke_user_sessions(conn, &row.id, None)?;
             }
@@ -362,13 +322,7 @@ async fn unlock_user(
             if !manages(&caller, &country) {
                 return Err(ApiError::forbidden("only administrators unlock accounts"));
             }
-            diesel::update(users::table.find(&row.id))
-                .set((
-                    users::failed_logins.eq(0),
-                    users::locked_until.eq(None::<NaiveDateTime>),
-                    users::updated_at.eq(crate::db::now()),
-                ))
-                .execute(conn)?;
+            queries::unlock(conn, &row.id, crate::db::now())?;
             Ok(())
         })
         .await?;

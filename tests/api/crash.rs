@@ -19,6 +19,14 @@ struct Server {
     base: String,
 }
 
+impl Drop for Server {
+    /// A failed assertion must not leave the server running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn start(db: &TestDb, dir: &std::path::Path) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -229,6 +237,7 @@ async fn acknowledged_custody_entries_survive_kill_9() {
         actix_web::rt::time::sleep(Duration::from_millis(pause)).await;
         server.child.kill().unwrap();
         server.child.wait().unwrap();
+        drop(server);
         for worker in workers {
             worker.await.unwrap();
         }
@@ -296,6 +305,4 @@ async fn acknowledged_custody_entries_survive_kill_9() {
         .await
         .unwrap();
     assert_eq!(audit["intact"], true, "{audit}");
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
 }
