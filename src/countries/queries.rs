@@ -1,0 +1,30 @@
+//! The SQL of countries.
+
+use super::CountryRow;
+use crate::db::DbConn;
+use crate::db::schema::countries;
+use diesel::prelude::*;
+
+pub fn exists(conn: &mut DbConn, code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(countries::table.find(code))).get_result(conn)
+}
+
+/// A page of countries in code order, after `after`, up to `limit + 1`.
+pub fn list(conn: &mut DbConn, after: Option<String>, limit: i64) -> QueryResult<Vec<CountryRow>> {
+    let mut query = countries::table
+        .select(CountryRow::as_select())
+        .order(countries::code)
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(countries::code.gt(after));
+    }
+    query.load(conn)
+}
+
+pub fn insert(conn: &mut DbConn, row: &CountryRow) -> QueryResult<()> {
+    diesel::insert_into(countries::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
