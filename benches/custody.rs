@@ -6,7 +6,9 @@
 //! 4. verification rate (entries per second) next to raw SHA-256 over the same bytes.
 //!
 //! cargo bench --bench custody
-//! (BENCH_SECONDS=10, BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/caseledger_test?sslmode=disable)
+//! (BENCH_SECONDS=10, BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/caseledger_test?sslmode=disable;
+//! BENCH_BASELINE_BINARY=<another build's caseledger>: its appends too, in the same run,
+//! before this build's, on each backend)
 
 use caseledger::agencies::{self, AgencyKind};
 use caseledger::auth::password::Hasher;
@@ -79,9 +81,14 @@ impl Drop for Server {
     }
 }
 
+/// The server binary under test: this build's.
+fn this_build() -> String {
+    env!("CARGO_BIN_EXE_caseledger").to_owned()
+}
+
 /// Migrates, seeds users with cheap password hashes (logins are setup, not measured),
-/// and starts the release binary against the database.
-fn start(url: &str, dir: &std::path::Path) -> anyhow::Result<Server> {
+/// and starts `binary` against the database.
+fn start(url: &str, dir: &std::path::Path, binary: &str) -> anyhow::Result<Server> {
     let pool = db::build_pool(url, 2)?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
@@ -110,7 +117,7 @@ fn start(url: &str, dir: &std::path::Path) -> anyhow::Result<Server> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_caseledger"))
+    let child = Command::new(binary)
         .arg("serve")
         .env("DATABASE_URL", url)
         .env("CASELEDGER_BIND", format!("127.0.0.1:{port}"))
@@ -401,9 +408,9 @@ async fn load(base: String) -> LoadResult {
     }
 }
 
-fn http_appends(url: &str) -> anyhow::Result<LoadResult> {
+fn http_appends(url: &str, binary: &str) -> anyhow::Result<LoadResult> {
     let dir = tempfile::tempdir()?;
-    let server = start(url, dir.path())?;
+    let server = start(url, dir.path(), binary)?;
     let base = server.base.clone();
     let result = actix_web::rt::System::new().block_on(load(base));
     drop(server);
@@ -668,10 +675,10 @@ fn main() -> anyhow::Result<()> {
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     if only == "sqlite" {
         let dir = tempfile::tempdir()?;
-        let lite = http_appends(&format!(
-            "sqlite://{}",
-            dir.path().join("bench.db").display()
-        ))?;
+        let lite = http_appends(
+            &format!("sqlite://{}", dir.path().join("bench.db").display()),
+            &this_build(),
+        )?;
         println!("{}", row("SQLite", &lite));
         return Ok(());
     }
@@ -680,7 +687,14 @@ fn main() -> anyhow::Result<()> {
         let schema = format!("bench_custody_{}", uuid::Uuid::new_v4().simple());
         let mut pg = pg_connect(&admin)?;
         pg.batch_execute(&format!("CREATE SCHEMA {schema}"))?;
-        let r = http_appends(&pg_schema_url(&admin, &schema));
+        if let Ok(baseline) = std::env::var("BENCH_BASELINE_BINARY") {
+            let r = http_appends(&pg_schema_url(&admin, &schema), &baseline);
+            pg.batch_execute(&format!(
+                "DROP SCHEMA {schema} CASCADE; CREATE SCHEMA {schema}"
+            ))?;
+            println!("{}", row("PostgreSQL, baseline build", &r?));
+        }
+        let r = http_appends(&pg_schema_url(&admin, &schema), &this_build());
         pg.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))?;
         let r = r?;
         println!("{}", row("PostgreSQL", &r));
@@ -692,24 +706,35 @@ fn main() -> anyhow::Result<()> {
     let v = verification()?;
     eprintln!("verification measured");
     let admin = pg_admin();
-    let mut pg = pg_connect(&admin)?;
+    // Creates the database on a fresh machine.
+    pg_connect(&admin)?;
     // pgbench runs right before and right after the appends: this machine's speed
     // drifts between runs, and the two bracket the appends' run.
     let (tps_before, busy_before) = pgbench(&admin)?;
     eprintln!("pgbench measured");
-    let schema = format!("bench_custody_{}", uuid::Uuid::new_v4().simple());
-    pg.batch_execute(&format!("CREATE SCHEMA {schema}"))?;
-    let pg_result = http_appends(&pg_schema_url(&admin, &schema));
-    pg.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))?;
-    let pg_result = pg_result?;
+    let baseline = std::env::var("BENCH_BASELINE_BINARY").ok();
+    let pg_appends = |binary: &str| -> anyhow::Result<LoadResult> {
+        let schema = format!("bench_custody_{}", uuid::Uuid::new_v4().simple());
+        let mut pg = pg_connect(&admin)?;
+        pg.batch_execute(&format!("CREATE SCHEMA {schema}"))?;
+        let result = http_appends(&pg_schema_url(&admin, &schema), binary);
+        pg.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))?;
+        result
+    };
+    let lite_appends = |binary: &str| -> anyhow::Result<LoadResult> {
+        let dir = tempfile::tempdir()?;
+        http_appends(
+            &format!("sqlite://{}", dir.path().join("bench.db").display()),
+            binary,
+        )
+    };
+    let pg_baseline = baseline.as_deref().map(pg_appends).transpose()?;
+    let pg_result = pg_appends(&this_build())?;
     eprintln!("PostgreSQL appends measured");
     let (tps_after, busy_after) = pgbench(&admin)?;
     eprintln!("pgbench measured again");
-    let dir = tempfile::tempdir()?;
-    let lite = http_appends(&format!(
-        "sqlite://{}",
-        dir.path().join("bench.db").display()
-    ))?;
+    let lite_baseline = baseline.as_deref().map(lite_appends).transpose()?;
+    let lite = lite_appends(&this_build())?;
     eprintln!("SQLite appends measured");
 
     let mut out = String::new();
@@ -720,7 +745,13 @@ fn main() -> anyhow::Result<()> {
          |---|---|---|---|---|---|---|---|---|\n",
         seconds()
     ));
+    if let Some(b) = &pg_baseline {
+        out.push_str(&row("PostgreSQL (durable commits), baseline build", b));
+    }
     out.push_str(&row("PostgreSQL (durable commits)", &pg_result));
+    if let Some(b) = &lite_baseline {
+        out.push_str(&row("SQLite (WAL, synchronous=FULL), baseline build", b));
+    }
     out.push_str(&row("SQLite (WAL, synchronous=FULL)", &lite));
     out.push_str(&pgbench_row(" (run before)", tps_before, busy_before));
     out.push_str(&pgbench_row(" (run after)", tps_after, busy_after));
