@@ -3,18 +3,17 @@
 //! roles or logging out takes effect at once.
 
 pub mod password;
+pub mod queries;
 pub mod roles;
 pub mod routes;
 pub mod service;
 pub mod tokens;
 
 use crate::db::DbConn;
-use crate::db::schema::{agencies, sessions, users};
 use crate::error::{ApiError, ApiResult};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use diesel::prelude::*;
-use roles::{Role, decode_roles};
+use roles::Role;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -67,110 +66,6 @@ impl Authenticator {
 #[derive(Debug, Clone)]
 pub struct CallerId(pub String);
 
-type PrincipalRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    bool,
-    String,
-);
-
-fn principal_of(row: PrincipalRow) -> Principal {
-    let (
-        user_id,
-        username,
-        display_name,
-        agency_id,
-        agency_kind,
-        country,
-        roles,
-        must_change,
-        session_id,
-    ) = row;
-    Principal {
-        user_id,
-        username,
-        display_name,
-        agency_id,
-        agency_kind,
-        country,
-        roles: decode_roles(&roles),
-        session_id,
-        must_change_password: must_change,
-    }
-}
-
-/// The live principals of these sessions, keyed by (user id, session id): a session
-/// that is revoked or expired, or whose user is disabled, yields nothing.
-pub fn load_principals(
-    conn: &mut DbConn,
-    sessions_of: &[(String, String)],
-) -> ApiResult<HashMap<(String, String), Principal>> {
-    if sessions_of.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let now = crate::db::now();
-    let ids: Vec<&str> = sessions_of.iter().map(|(_, s)| s.as_str()).collect();
-    let rows: Vec<PrincipalRow> = sessions::table
-        .inner_join(users::table.inner_join(agencies::table))
-        .filter(sessions::id.eq_any(ids))
-        .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(now))
-        .filter(users::status.eq("active"))
-        .select((
-            users::id,
-            users::username,
-            users::display_name,
-            users::agency_id,
-            agencies::kind,
-            agencies::country_code,
-            users::roles,
-            users::must_change_password,
-            sessions::id,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(principal_of)
-        .map(|p| ((p.user_id.clone(), p.session_id.clone()), p))
-        .collect())
-}
-
-/// The live principal of one session (a query of static shape, prepared once per
-/// connection).
-fn load_principal(
-    conn: &mut DbConn,
-    user_id: &str,
-    session_id: &str,
-) -> ApiResult<Option<Principal>> {
-    let now = crate::db::now();
-    let row: Option<PrincipalRow> = sessions::table
-        .inner_join(users::table.inner_join(agencies::table))
-        .filter(sessions::id.eq(session_id))
-        .filter(users::id.eq(user_id))
-        .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(now))
-        .filter(users::status.eq("active"))
-        .select((
-            users::id,
-            users::username,
-            users::display_name,
-            users::agency_id,
-            agencies::kind,
-            agencies::country_code,
-            users::roles,
-            users::must_change_password,
-            sessions::id,
-        ))
-        .first(conn)
-        .optional()?;
-    Ok(row.map(principal_of))
-}
-
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?;
     let value = value.to_str().ok()?;
@@ -187,7 +82,7 @@ async fn authenticate(req: HttpRequest) -> ApiResult<Principal> {
     let pool = auth.pool.clone();
     let principal = web::block(move || {
         let mut conn = pool.get()?;
-        load_principal(&mut conn, &claims.sub, &claims.sid)
+        queries::load_principal(&mut conn, &claims.sub, &claims.sid)
     })
     .await??
     .ok_or(ApiError::Unauthenticated)?;
@@ -249,14 +144,21 @@ impl FromRequest for PendingPrincipal {
 
 /// A verified access token and where the request came from, for work the ledger
 /// authenticates in batches: the session and user behind it are loaded for the whole
-/// batch (`load_principals`), with the same checks as every request.
+/// batch (`queries::load_principals`), with the same checks as every request.
 pub struct Credentials {
     pub claims: tokens::Claims,
     pub meta: crate::observability::RequestMeta,
 }
 
-/// The principals of a batch, by (user id, session id).
-pub type Principals = HashMap<(String, String), Principal>;
+/// The principals of a batch, by their sessions.
+pub type Principals = HashMap<SessionKey, Principal>;
+
+/// A session as a token names it: its user and its id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SessionKey {
+    pub user_id: String,
+    pub session_id: String,
+}
 
 impl FromRequest for Credentials {
     type Error = ApiError;
@@ -281,7 +183,7 @@ impl Credentials {
     /// The live principal behind these credentials, read from the database as the
     /// `Principal` extractor would.
     pub fn load(&self, conn: &mut DbConn) -> ApiResult<Principal> {
-        let principal = load_principal(conn, &self.claims.sub, &self.claims.sid)?
+        let principal = queries::load_principal(conn, &self.claims.sub, &self.claims.sid)?
             .ok_or(ApiError::Unauthenticated)?;
         if principal.must_change_password {
             return Err(ApiError::PasswordChangeRequired);
@@ -289,16 +191,23 @@ impl Credentials {
         Ok(principal)
     }
 
-    /// The sessions of these credentials, for [`load_principals`].
-    pub fn sessions<'a>(all: impl Iterator<Item = &'a Credentials>) -> Vec<(String, String)> {
-        all.map(|c| (c.claims.sub.clone(), c.claims.sid.clone()))
-            .collect()
+    /// The session these credentials name.
+    pub fn session(&self) -> SessionKey {
+        SessionKey {
+            user_id: self.claims.sub.clone(),
+            session_id: self.claims.sid.clone(),
+        }
+    }
+
+    /// The sessions of these credentials, for [`queries::load_principals`].
+    pub fn sessions<'a>(all: impl Iterator<Item = &'a Credentials>) -> Vec<SessionKey> {
+        all.map(Credentials::session).collect()
     }
 
     /// The live principal behind these credentials, as the extractor would find it:
     /// 401 for an ended session or disabled user, 403 while a password change is owed.
     pub fn principal<'p>(&self, principals: &'p Principals) -> ApiResult<&'p Principal> {
-        match principals.get(&(self.claims.sub.clone(), self.claims.sid.clone())) {
+        match principals.get(&self.session()) {
             None => Err(ApiError::Unauthenticated),
             Some(p) if p.must_change_password => Err(ApiError::PasswordChangeRequired),
             Some(p) => Ok(p),

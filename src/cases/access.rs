@@ -1,18 +1,12 @@
 //! Who may see a case and do what in it. What a caller may not see answers 404,
 //! exactly like what does not exist.
 
-use super::model::{CASE_ROLES, CaseRow, Standing, Transition};
+use super::model::{CASE_ROLES, Standing, Transition, Visible};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::{Event, Subject};
-
-/// A case the caller may see, with their agency's standing in it.
-pub struct Visible {
-    pub case: CaseRow,
-    pub standing: Standing,
-}
 
 pub fn has_case_role(caller: &Principal) -> bool {
     CASE_ROLES.iter().any(|r| caller.has(*r))
@@ -29,13 +23,17 @@ pub fn visible(
 ) -> ApiResult<Visible> {
     event.case_id = Some(case_id.to_owned());
     let found = super::queries::case_for(conn, case_id, &caller.agency_id)?;
-    let (case, standing) = found.ok_or(ApiError::NotFound)?;
+    let found = found.ok_or(ApiError::NotFound)?;
+    let case = &found.case;
     event.subject = Some(Subject::new("case", &case.id, Some(&case.owner_country)));
     if !has_case_role(caller) {
         return Err(ApiError::NotFound);
     }
-    let standing = standing.ok_or(ApiError::NotFound)?;
-    Ok(Visible { case, standing })
+    let standing = found.standing.ok_or(ApiError::NotFound)?;
+    Ok(Visible {
+        case: found.case,
+        standing,
+    })
 }
 
 /// Investigators and supervisors open cases for their agency.

@@ -4,7 +4,7 @@
 
 use super::access;
 use super::model::{CaseRow, CaseStatus, CaseView, NewCase, Standing, encode_offences, reference};
-use super::queries;
+use super::queries::{self, CaseYear};
 use crate::auth::{Credentials, Principal, Principals};
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::{Action, Batch, Event, Kind, Loader, Outcome, Subject};
@@ -12,7 +12,7 @@ use crate::reply::Reply;
 use crate::users::queries::{Membership, memberships};
 use actix_web::http::StatusCode;
 use chrono::Datelike;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A case to open, its fields already checked.
 pub struct Opening {
@@ -49,7 +49,7 @@ impl Kind for CaseCreation {
             .filter_map(|j| j.case.lead_investigator_id.clone())
             .collect();
         Some(Box::new(move |conn| {
-            let principals = crate::auth::load_principals(conn, &sessions)?;
+            let principals = crate::auth::queries::load_principals(conn, &sessions)?;
             let leads = memberships(conn, &leads)?
                 .into_iter()
                 .map(|m| (m.id.clone(), m))
@@ -69,13 +69,8 @@ impl Kind for CaseCreation {
         for opening in jobs {
             let position = results.len();
             results.push(Ok(Reply::empty()));
-            match check(batch, &loaded, &opening) {
-                Ok((principal, lead)) => checked.push(Checked {
-                    position,
-                    opening,
-                    principal,
-                    lead,
-                }),
+            match check(batch, &loaded, position, opening) {
+                Ok(c) => checked.push(c),
                 Err(e) => results[position] = Err(e),
             }
         }
@@ -83,24 +78,16 @@ impl Kind for CaseCreation {
             return Ok(results);
         }
         let year = chrono::Utc::now().year();
-        let mut counts: Vec<((String, i32), i32)> = Vec::new();
+        let mut wanted: BTreeMap<CaseYear, i32> = BTreeMap::new();
         for c in &checked {
-            let key = (c.principal.country.clone(), year);
-            match counts.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((key, 1)),
-            }
+            *wanted.entry(CaseYear::of(c.principal, year)).or_default() += 1;
         }
-        let last = queries::reserve_case_numbers(batch.conn(), &counts)?;
-        let mut next: HashMap<(String, i32), i32> = counts
-            .iter()
-            .map(|(key, n)| (key.clone(), last.get(key).copied().unwrap_or(*n) - n + 1))
-            .collect();
+        let mut next = queries::reserve_case_numbers(batch.conn(), &wanted)?;
         let now = crate::db::now();
         let mut rows = Vec::with_capacity(checked.len());
         for c in checked {
             let number = next
-                .get_mut(&(c.principal.country.clone(), year))
+                .get_mut(&CaseYear::of(c.principal, year))
                 .expect("counted above");
             let case = &c.opening.case;
             let row = CaseRow {
@@ -135,13 +122,13 @@ impl Kind for CaseCreation {
 }
 
 /// The caller may open a case, and its lead is an active investigator or supervisor
-/// of the caller's agency (the caller, by default, when an investigator). Returns the
-/// principal and the lead.
+/// of the caller's agency (the caller, by default, when an investigator).
 fn check<'p>(
     batch: &mut Batch<'_>,
     loaded: &'p Loaded,
-    opening: &Opening,
-) -> ApiResult<(&'p Principal, Option<String>)> {
+    position: usize,
+    opening: Opening,
+) -> ApiResult<Checked<'p>> {
     let principal = opening.credentials.principal(&loaded.principals)?;
     if let Err(e) = access::may_open(principal) {
         let event = Event::by(Action::CaseCreate, principal, &opening.credentials.meta)
@@ -167,5 +154,10 @@ fn check<'p>(
             .has(crate::auth::roles::Role::Investigator)
             .then(|| principal.user_id.clone()),
     };
-    Ok((principal, lead))
+    Ok(Checked {
+        position,
+        opening,
+        principal,
+        lead,
+    })
 }

@@ -96,6 +96,14 @@ impl Standing {
     }
 }
 
+/// A case with an agency's standing in it: what a caller whose agency has that
+/// standing may see.
+#[derive(Debug, Clone)]
+pub struct Visible {
+    pub case: CaseRow,
+    pub standing: Standing,
+}
+
 /// Roles that work with case content at all. Auditors and administrators never see it.
 pub const CASE_ROLES: [Role; 4] = [
     Role::Investigator,

@@ -1,12 +1,12 @@
 //! The SQL of cases, their participants, offences and external references.
 
-use super::model::{CaseFilter, CaseRow, OWNER_ACCESS, Offence, Standing};
+use super::model::{CaseFilter, CaseRow, OWNER_ACCESS, Offence, Standing, Visible};
 use crate::db::schema::{agencies, case_external_refs, case_offences, case_participants, cases};
 use crate::db::{Backend, DbConn, MultiBackend};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// An agency's standing in a case, if any.
 pub fn standing(
@@ -22,12 +22,14 @@ pub fn standing(
     Ok(access.as_deref().and_then(Standing::from_stored))
 }
 
+/// A case and an agency's standing in it, if it has one.
+pub struct CaseFound {
+    pub case: CaseRow,
+    pub standing: Option<Standing>,
+}
+
 /// A case with `agency`'s standing in it, in one query.
-pub fn case_for(
-    conn: &mut DbConn,
-    case_id: &str,
-    agency: &str,
-) -> QueryResult<Option<(CaseRow, Option<Standing>)>> {
+pub fn case_for(conn: &mut DbConn, case_id: &str, agency: &str) -> QueryResult<Option<CaseFound>> {
     let found: Option<(CaseRow, Option<String>)> = cases::table
         .left_join(
             case_participants::table.on(case_participants::case_id
@@ -38,9 +40,9 @@ pub fn case_for(
         .select((CaseRow::as_select(), case_participants::access.nullable()))
         .first(conn)
         .optional()?;
-    Ok(found.map(|(case, access)| {
-        let standing = access.as_deref().and_then(Standing::from_stored);
-        (case, standing)
+    Ok(found.map(|(case, access)| CaseFound {
+        case,
+        standing: access.as_deref().and_then(Standing::from_stored),
     }))
 }
 
@@ -153,12 +155,15 @@ pub fn list(
     external: Option<SystemRef>,
     after: Option<String>,
     limit: i64,
-) -> QueryResult<Vec<(CaseRow, Standing)>> {
+) -> QueryResult<Vec<Visible>> {
     let rows: Vec<(CaseRow, String)> =
         case_list_query(conn.backend(), agency, filter, external, after, limit).load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(row, access)| Some((row, Standing::from_stored(&access)?)))
+        .filter_map(|(case, access)| {
+            let standing = Standing::from_stored(&access)?;
+            Some(Visible { case, standing })
+        })
         .collect())
 }
 
@@ -203,13 +208,30 @@ pub fn case_text_filter(backend: Backend, text: &str) -> CaseFilterExpr {
     )
 }
 
-/// Reserves the next `count` case numbers of each (country, year) in one statement;
-/// returns the last number reserved for each. Gapless: the counters are written in the
-/// transaction that creates the cases, and only for cases that will be created.
+/// A country's year, the scope of a gapless case number.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CaseYear {
+    pub country: String,
+    pub year: i32,
+}
+
+impl CaseYear {
+    pub fn of(principal: &crate::auth::Principal, year: i32) -> CaseYear {
+        CaseYear {
+            country: principal.country.clone(),
+            year,
+        }
+    }
+}
+
+/// Reserves the next `count` case numbers of each country's year in one statement
+/// (in key order, the same on every instance, so two never wait on each other) and
+/// returns the first number reserved for each. Gapless: the counters are written in
+/// the transaction that creates the cases, and only for cases that will be created.
 pub fn reserve_case_numbers(
     conn: &mut DbConn,
-    counts: &[((String, i32), i32)],
-) -> QueryResult<HashMap<(String, i32), i32>> {
+    wanted: &BTreeMap<CaseYear, i32>,
+) -> QueryResult<HashMap<CaseYear, i32>> {
     #[derive(QueryableByName)]
     struct Last {
         #[diesel(sql_type = Text)]
@@ -219,8 +241,9 @@ pub fn reserve_case_numbers(
         #[diesel(sql_type = Integer)]
         last_value: i32,
     }
-    let mut last = HashMap::new();
-    for chunk in counts.chunks(200) {
+    let entries: Vec<(&CaseYear, &i32)> = wanted.iter().collect();
+    let mut first = HashMap::new();
+    for chunk in entries.chunks(200) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
             .collect();
@@ -232,17 +255,22 @@ pub fn reserve_case_numbers(
             values.join(", ")
         );
         let mut query = diesel::sql_query(sql).into_boxed::<MultiBackend>();
-        for ((country, year), count) in chunk {
+        for (key, count) in chunk {
             query = query
-                .bind::<Text, _>(country.clone())
-                .bind::<Integer, _>(*year)
-                .bind::<Integer, _>(*count);
+                .bind::<Text, _>(key.country.clone())
+                .bind::<Integer, _>(key.year)
+                .bind::<Integer, _>(**count);
         }
         for row in query.load::<Last>(conn)? {
-            last.insert((row.country, row.year), row.last_value);
+            let key = CaseYear {
+                country: row.country,
+                year: row.year,
+            };
+            let count = wanted.get(&key).copied().unwrap_or(0);
+            first.insert(key, row.last_value - count + 1);
         }
     }
-    Ok(last)
+    Ok(first)
 }
 
 /// A case as stored, with its offences (one row each, for the offence filter).

@@ -2,11 +2,11 @@
 //! on the pool and answer once their audit entry is durable; the other changes are
 //! rare and commit on their own, with their audit entry.
 
-use super::access::{self, Visible, visible};
+use super::access::{self, visible};
 use super::jobs::{CaseCreation, Opening};
 use super::model::{
     Access, CaseFilter, CasePatch, CaseRow, CaseView, ExternalRef, NewCase, NewExternalRef,
-    NewParticipant, Participant, Standing, encode_offences, transition,
+    NewParticipant, Participant, Standing, Visible, encode_offences, transition,
 };
 use super::queries::{self, ExternalRefForm, ParticipantForm};
 use crate::auth::{Credentials, Principal, TokenClaims};
@@ -101,7 +101,7 @@ async fn list_cases(
             let ids: Vec<&str> = rows
                 .iter()
                 .take(limit as usize)
-                .map(|(r, _)| r.id.as_str())
+                .map(|v| v.case.id.as_str())
                 .collect();
             event.set_detail("case_ids", ids);
             Ok(rows)
@@ -109,8 +109,8 @@ async fn list_cases(
         .await?;
     Ok(web::Json(paging.page(
         rows,
-        |(r, _)| r.id.clone(),
-        |(r, s)| CaseView::new(r, s),
+        |v| v.case.id.clone(),
+        |v| CaseView::new(v.case, v.standing),
     )))
 }
 

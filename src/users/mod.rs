@@ -9,10 +9,8 @@ pub mod routes;
 use crate::auth::password::{self, Hasher};
 use crate::auth::roles::{Role, encode_roles};
 use crate::db::DbConn;
-use crate::db::schema::{agencies, users};
 use crate::error::{ApiError, ApiResult, FieldError};
-use diesel::prelude::*;
-use model::{NewUser, User, UserRow, UserStatus, normalize_username};
+use model::{NewUser, User, UserStatus, normalize_username};
 
 pub struct CreateUser {
     pub username: String,
@@ -82,19 +80,14 @@ fn check_namespace(username: &str, country: &str) -> ApiResult<()> {
 /// of creating a user, done before any transaction.
 pub struct PreparedUser {
     username: String,
-    country: String,
     input: CreateUser,
     password_hash: String,
 }
 
 /// Checks every field of a new account and hashes its password.
 pub fn prepare(conn: &mut DbConn, hasher: &Hasher, input: CreateUser) -> ApiResult<PreparedUser> {
-    let agency: Option<(String, String)> = agencies::table
-        .find(&input.agency_id)
-        .select((agencies::country_code, agencies::name))
-        .first(conn)
-        .optional()?;
-    let Some((country, agency_name)) = agency else {
+    let agency = crate::agencies::find(conn, &input.agency_id)?;
+    let Some(agency) = agency else {
         let mut errors = match validate_new(&input, "") {
             Err(ApiError::Validation(errors)) => errors,
             _ => Vec::new(),
@@ -102,12 +95,11 @@ pub fn prepare(conn: &mut DbConn, hasher: &Hasher, input: CreateUser) -> ApiResu
         errors.push(FieldError::new("agency_id", "is not a known agency"));
         return Err(ApiError::Validation(errors));
     };
-    let username = validate_new(&input, &agency_name)?;
-    check_namespace(&username, &country)?;
+    let username = validate_new(&input, &agency.name)?;
+    check_namespace(&username, &agency.country_code)?;
     let password_hash = hasher.hash(&input.password)?;
     Ok(PreparedUser {
         username,
-        country,
         input,
         password_hash,
     })
@@ -117,41 +109,35 @@ pub fn prepare(conn: &mut DbConn, hasher: &Hasher, input: CreateUser) -> ApiResu
 pub fn insert(conn: &mut DbConn, user: PreparedUser) -> ApiResult<User> {
     let PreparedUser {
         username,
-        country,
         input,
         password_hash: hash,
     } = user;
     let now = crate::db::now();
     let id = uuid::Uuid::now_v7().to_string();
     let roles = encode_roles(&input.roles);
-    diesel::insert_into(users::table)
-        .values(NewUser {
-            id: &id,
-            username: &username,
-            display_name: input.display_name.trim(),
-            agency_id: &input.agency_id,
-            roles: &roles,
-            status: UserStatus::Active.as_str(),
-            password_hash: &hash,
-            must_change_password: input.must_change_password,
-            failed_logins: 0,
-            created_at: now,
-            updated_at: now,
-        })
-        .execute(conn)
-        .map_err(|e| {
-            if crate::db::is_unique_violation(&e) {
-                ApiError::Conflict(format!("the username {username} is taken"))
-            } else {
-                e.into()
-            }
-        })?;
+    let user = NewUser {
+        id: &id,
+        username: &username,
+        display_name: input.display_name.trim(),
+        agency_id: &input.agency_id,
+        roles: &roles,
+        status: UserStatus::Active.as_str(),
+        password_hash: &hash,
+        must_change_password: input.must_change_password,
+        failed_logins: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    queries::insert(conn, &user).map_err(|e| {
+        if crate::db::is_unique_violation(&e) {
+            ApiError::Conflict(format!("the username {username} is taken"))
+        } else {
+            e.into()
+        }
+    })?;
     crate::auth::service::remember_password(conn, &id, &hash, now)?;
-    let row = users::table
-        .find(&id)
-        .select(UserRow::as_select())
-        .first(conn)?;
-    Ok(User::from_row(row, country, now))
+    let found = queries::find(conn, &id)?.ok_or(ApiError::NotFound)?;
+    Ok(User::new(found, now))
 }
 
 /// Creates a user outside the API (the command line, the first start): the caller
@@ -161,16 +147,6 @@ pub fn create(conn: &mut DbConn, hasher: &Hasher, input: CreateUser) -> ApiResul
     insert(conn, prepared)
 }
 
-/// A user with their agency's country.
-pub fn find_with_country(conn: &mut DbConn, id: &str) -> ApiResult<Option<(UserRow, String)>> {
-    Ok(users::table
-        .inner_join(agencies::table)
-        .filter(users::id.eq(id))
-        .select((UserRow::as_select(), agencies::country_code))
-        .first(conn)
-        .optional()?)
-}
-
 pub fn count(conn: &mut DbConn) -> ApiResult<i64> {
-    Ok(users::table.count().get_result(conn)?)
+    Ok(queries::count(conn)?)
 }

@@ -1,5 +1,5 @@
 use crate::auth::roles::{Role, decode_roles};
-use crate::db::schema::users;
+use crate::db::schema::{agencies, users};
 use crate::time::UtcTimestamp;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -53,6 +53,17 @@ impl UserRow {
     }
 }
 
+/// An account with its agency's country (users joined with agencies).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserInCountry {
+    #[diesel(embed)]
+    pub user: UserRow,
+    #[diesel(select_expression = agencies::country_code)]
+    #[diesel(select_expression_type = agencies::country_code)]
+    pub country: String,
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
@@ -87,7 +98,8 @@ pub struct User {
 }
 
 impl User {
-    pub fn from_row(row: UserRow, country: String, now: NaiveDateTime) -> User {
+    pub fn new(found: UserInCountry, now: NaiveDateTime) -> User {
+        let UserInCountry { user: row, country } = found;
         User {
             locked: row.is_locked(now),
             roles: row.roles(),

@@ -1,6 +1,6 @@
 //! The SQL of user accounts.
 
-use super::model::UserRow;
+use super::model::{NewUser, UserInCountry};
 use crate::auth::roles::{Role, decode_roles};
 use crate::db::DbConn;
 use crate::db::schema::{agencies, users};
@@ -73,10 +73,10 @@ pub fn list(
     filter: &UserFilter,
     after: Option<String>,
     limit: i64,
-) -> QueryResult<Vec<(UserRow, String)>> {
+) -> QueryResult<Vec<UserInCountry>> {
     let mut query = users::table
         .inner_join(agencies::table)
-        .select((UserRow::as_select(), agencies::country_code))
+        .select(UserInCountry::as_select())
         .order(users::id)
         .limit(limit + 1)
         .into_boxed();
@@ -122,4 +122,25 @@ pub fn unlock(conn: &mut DbConn, id: &str, now: chrono::NaiveDateTime) -> QueryR
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// A user with their agency's country.
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserInCountry>> {
+    users::table
+        .inner_join(agencies::table)
+        .filter(users::id.eq(id))
+        .select(UserInCountry::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConn, user: &NewUser) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
 }

@@ -1,6 +1,6 @@
-use super::model::{User, UserRow, UserStatus};
+use super::CreateUser;
+use super::model::{User, UserInCountry, UserStatus};
 use super::queries::{self, UserFilter};
-use super::{CreateUser, find_with_country};
 use crate::auth::roles::{Role, encode_roles};
 use crate::auth::service::revoke_user_sessions;
 use crate::auth::{Credentials, Principal};
@@ -61,13 +61,13 @@ fn visible_user(
     caller: &Principal,
     id: &str,
     event: &mut Event,
-) -> ApiResult<(UserRow, String)> {
-    let (row, country) = find_with_country(conn, id)?.ok_or(ApiError::NotFound)?;
-    event.subject = Some(Subject::new("user", &row.id, Some(&country)));
-    if row.id != caller.user_id && !manages(caller, &country) {
+) -> ApiResult<UserInCountry> {
+    let found = queries::find(conn, id)?.ok_or(ApiError::NotFound)?;
+    event.subject = Some(Subject::new("user", &found.user.id, Some(&found.country)));
+    if found.user.id != caller.user_id && !manages(caller, &found.country) {
         return Err(ApiError::NotFound);
     }
-    Ok((row, country))
+    Ok(found)
 }
 
 /// Country administrators can neither grant nor touch regional administration.
@@ -111,8 +111,8 @@ async fn list_users(
     let now = crate::db::now();
     Ok(web::Json(paging.page(
         rows,
-        |(u, _)| u.id.clone(),
-        |(u, c)| User::from_row(u, c, now),
+        |u| u.user.id.clone(),
+        |u| User::new(u, now),
     )))
 }
 
@@ -201,8 +201,8 @@ async fn get_user(
     let id = id.into_inner().into_string();
     let user = state
         .read_as(caller, Action::UserRead, move |conn, caller, event| {
-            let (row, country) = visible_user(conn, caller, &id, event)?;
-            Ok(User::from_row(row, country, crate::db::now()))
+            let found = visible_user(conn, caller, &id, event)?;
+            Ok(User::new(found, crate::db::now()))
         })
         .await?;
     Ok(web::Json(user))
@@ -252,7 +252,7 @@ async fn update_user(
     let event = Event::by(Action::UserUpdate, &caller, &meta);
     let updated = state
         .audited(event, move |conn, event| {
-            let (row, country) = visible_user(conn, &caller, &id, event)?;
+            let UserInCountry { user: row, country } = visible_user(conn, &caller, &id, event)?;
             let is_self = row.id == caller.user_id;
             event.set_detail(
                 "changed",
@@ -289,8 +289,8 @@ async fn update_user(
             if patch.status == Some(UserStatus::Disabled) {
                 revoke_user_sessions(conn, &row.id, None)?;
             }
-            let (row, country) = find_with_country(conn, &row.id)?.ok_or(ApiError::NotFound)?;
-            Ok(User::from_row(row, country, now))
+            let found = queries::find(conn, &row.id)?.ok_or(ApiError::NotFound)?;
+            Ok(User::new(found, now))
         })
         .await?;
     Ok(web::Json(updated))
@@ -318,11 +318,11 @@ async fn unlock_user(
     let event = Event::by(Action::UserUnlock, &caller, &meta);
     state
         .audited(event, move |conn, event| {
-            let (row, country) = visible_user(conn, &caller, &id, event)?;
-            if !manages(&caller, &country) {
+            let found = visible_user(conn, &caller, &id, event)?;
+            if !manages(&caller, &found.country) {
                 return Err(ApiError::forbidden("only administrators unlock accounts"));
             }
-            queries::unlock(conn, &row.id, crate::db::now())?;
+            queries::unlock(conn, &found.user.id, crate::db::now())?;
             Ok(())
         })
         .await?;
