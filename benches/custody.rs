@@ -533,12 +533,13 @@ fn verification() -> anyhow::Result<VerifyResult> {
                 corrects_seq: None,
                 details: Some(json!({"round": round, "shelf": "B-12"})),
             };
-            let (fields, _) = entry::apply(&entry::ItemState::new(None), &req, &actor)
+            let applied = entry::apply(&entry::ItemState::new(None), &req, &actor)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let at = "2026-11-29T03:00:00.000000Z";
-            let (_, canonical) =
-                entry::seal_entry(fields, id, round as i64, heads[i].as_deref(), at)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let canonical =
+                entry::seal_entry(applied.entry, id, round as i64, heads[i].as_deref(), at)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .canonical;
             let hash = sha256_hex(canonical.as_bytes());
             tree.push(merkle::leaf_hash(canonical.as_bytes()));
             stored[i].push((tree.size - 1, canonical, hash.clone()));

@@ -172,11 +172,11 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
 fn check_log_key(pool: &crate::db::Pool, log: &LogSigner) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
     let latest = crate::ledger::log::latest_checkpoint(&mut conn).map_err(api_to_anyhow)?;
-    if let Some((size, note)) = latest
-        && let Err(problem) = crate::ledger::note::verify_checkpoint(&note, &log.verifier)
+    if let Some(latest) = latest
+        && let Err(problem) = crate::ledger::note::verify_checkpoint(&latest.note, &log.verifier)
     {
         tracing::error!(
-            size,
+            size = latest.size,
             problem,
             "the custody log key does not match the latest checkpoint"
         );

@@ -192,13 +192,25 @@ fn custodian_value(c: &Option<Custodian>) -> Value {
     }
 }
 
-/// Applies one event to an item: checks the rules and returns the entry (without
-/// `seq`, `prev` and `at`, which the log assigns) and the item's next state.
-pub fn apply(
-    state: &ItemState,
-    req: &NewEntry,
-    actor: &Actor,
-) -> Result<(Map<String, Value>, ItemState), ApiError> {
+/// An event applied to an item: its entry, without `seq`, `prev` and `at` (which the
+/// log assigns), and the item's state after it.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub entry: Map<String, Value>,
+    pub next: ItemState,
+}
+
+/// An entry completed with its place in the item's chain, and its canonical (JCS)
+/// bytes: what the log commits to.
+#[derive(Debug, Clone)]
+pub struct SealedEntry {
+    pub value: Value,
+    pub canonical: String,
+}
+
+/// Applies one event to an item: checks the rules and returns the entry and the
+/// item's next state.
+pub fn apply(state: &ItemState, req: &NewEntry, actor: &Actor) -> Result<Applied, ApiError> {
     use EventType::*;
     let event = req.event;
     let mut next = state.clone();
@@ -343,18 +355,17 @@ pub fn apply(
     if let Some(mismatch) = hash_mismatch {
         entry.insert("hash_mismatch".into(), json!(mismatch));
     }
-    Ok((entry, next))
+    Ok(Applied { entry, next })
 }
 
-/// Completes an entry with its place in the item's chain and the time, and returns
-/// it with its canonical (JCS) bytes.
+/// Completes an entry with its place in the item's chain and the time.
 pub fn seal_entry(
     mut entry: Map<String, Value>,
     evidence_id: &str,
     seq: i64,
     prev: Option<&str>,
     at: &str,
-) -> Result<(Value, String), ApiError> {
+) -> Result<SealedEntry, ApiError> {
     entry.insert("evidence_id".into(), json!(evidence_id));
     entry.insert("seq".into(), json!(seq));
     entry.insert("prev".into(), json!(prev));
@@ -362,7 +373,7 @@ pub fn seal_entry(
     let value = Value::Object(entry);
     let canonical = crate::jcs::to_string(&value)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("canonicalising an entry: {e}")))?;
-    Ok((value, canonical))
+    Ok(SealedEntry { value, canonical })
 }
 
 /// The first entry of an item, written when it is registered: `collected`, with the
@@ -372,7 +383,7 @@ pub fn collected(
     actor: &Actor,
     first: &FirstEntry,
     sha256: Option<String>,
-) -> (Map<String, Value>, ItemState) {
+) -> Applied {
     let me = Custodian {
         user_id: actor.user_id.clone(),
         agency_id: actor.agency_id.clone(),
@@ -401,7 +412,7 @@ pub fn collected(
         entry.insert("details".into(), details.clone());
     }
     state.custodian = Some(me);
-    (entry, state)
+    Applied { entry, next: state }
 }
 
 /// Where, why and under what authority an item was collected.

@@ -4,16 +4,16 @@
 //! the items the writer touched recently stay cached between batches.
 
 use super::access::{self, Reach};
-use super::entry::{self, FirstEntry, ItemState, NewEntry};
+use super::entry::{self, Applied, FirstEntry, ItemState, NewEntry, SealedEntry};
 use super::model::{Custodian, EventType, Evidence, EvidenceRow, ItemStatus};
-use super::queries::{self, NewEntryRow, Reaches};
+use super::queries::{self, Grant, NewEntryRow, Reaches};
 use crate::auth::{Credentials, Principal, Principals};
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::{Action, Actor, Batch, Event, Kind, Loader, Outcome, Subject};
 use crate::reply::Reply;
 use actix_web::http::StatusCode;
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A new item for a case: its record, and where, why and under what authority it
 /// was collected. Its label and chain head are assigned in the batch.
@@ -86,7 +86,7 @@ impl Kind for Custody {
             ids.dedup();
         }
         Some(Box::new(move |conn| {
-            let principals = crate::auth::load_principals(conn, &sessions)?;
+            let principals = crate::auth::queries::load_principals(conn, &sessions)?;
             let mut agencies: Vec<String> =
                 principals.values().map(|p| p.agency_id.clone()).collect();
             agencies.sort();
@@ -187,7 +187,7 @@ struct Work {
     /// Items whose derived state changed, in the order first touched.
     touched: Vec<String>,
     new_items: Vec<String>,
-    grants: Vec<(String, String)>,
+    grants: Vec<Grant>,
 }
 
 impl Work {
@@ -276,14 +276,18 @@ impl Custody {
         let grant = checked.map_err(|e| refused(batch, event.clone(), e))?;
         let actor = Actor::from(principal);
         let row = self.items[&app.evidence_id].clone();
-        let (fields, state) = entry::apply(&state_of(&row), &app.request, &actor)?;
-        let (reply, row) = commit_entry(batch, work, row, fields, state, &mut event)?;
-        if let Some(agency) = grant {
-            work.grants.push((row.id.clone(), agency));
+        let applied = entry::apply(&state_of(&row), &app.request, &actor)?;
+        let committed = commit_entry(batch, work, row, applied, &mut event)?;
+        let row = committed.row;
+        if let Some(agency_id) = grant {
+            work.grants.push(Grant {
+                evidence_id: row.id.clone(),
+                agency_id,
+            });
         }
         batch.audit(event, Outcome::Success);
         self.items.insert(row.id.clone(), row);
-        Ok(reply)
+        Ok(committed.reply)
     }
 
     /// Numbers the checked registrations of the batch (each case's next labels, in
@@ -295,19 +299,12 @@ impl Custody {
         registrations: Vec<Checked<'_>>,
         results: &mut [ApiResult<Reply>],
     ) -> ApiResult<()> {
-        let mut counts: Vec<(String, i32)> = Vec::new();
+        let mut wanted: BTreeMap<String, i32> = BTreeMap::new();
         for checked in &registrations {
             let case_id = &checked.registration.item.case_id;
-            match counts.iter_mut().find(|(case, _)| case == case_id) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((case_id.clone(), 1)),
-            }
+            *wanted.entry(case_id.clone()).or_default() += 1;
         }
-        let last = queries::reserve_evidence_numbers(batch.conn(), &counts)?;
-        let mut next: HashMap<String, i32> = counts
-            .iter()
-            .map(|(case, n)| (case.clone(), last.get(case).copied().unwrap_or(*n) - n + 1))
-            .collect();
+        let mut next = queries::reserve_evidence_numbers(batch.conn(), &wanted)?;
         for Checked {
             position,
             registration,
@@ -327,11 +324,10 @@ impl Custody {
                 .subject(Subject::new("evidence", &item.id, Some(&case.country)));
             event.case_id = Some(item.case_id.clone());
             let actor = Actor::from(principal);
-            let (fields, state) =
-                entry::collected(record_of(&item), &actor, &first, item.sha256.clone());
+            let applied = entry::collected(record_of(&item), &actor, &first, item.sha256.clone());
             item.status = ItemStatus::InCustody.as_str().to_owned();
             work.new_items.push(item.id.clone());
-            let (_, row) = commit_entry(batch, work, item, fields, state, &mut event)?;
+            let row = commit_entry(batch, work, item, applied, &mut event)?.row;
             results[position] = Ok(
                 Reply::json(StatusCode::CREATED, &Evidence::from(row.clone()))
                     .location(format!("/api/v1/evidence/{}", row.id)),
@@ -378,18 +374,28 @@ fn check_registration(
     })
 }
 
+/// An entry sealed into its item's chain and the log: the answer to its request and
+/// the item as it now stands.
+struct CommittedEntry {
+    reply: Reply,
+    row: EvidenceRow,
+}
+
 /// Seals an entry into the item's chain and the log, and gathers its row.
 fn commit_entry(
     batch: &mut Batch<'_>,
     work: &mut Work,
     mut row: EvidenceRow,
-    fields: Map<String, Value>,
-    mut state: ItemState,
+    applied: Applied,
     event: &mut Event,
-) -> ApiResult<(Reply, EvidenceRow)> {
+) -> ApiResult<CommittedEntry> {
     let at = crate::ledger::format_at(crate::db::now());
+    let Applied {
+        entry: fields,
+        next: mut state,
+    } = applied;
     let seq = state.last_seq + 1;
-    let (value, canonical) =
+    let SealedEntry { value, canonical } =
         entry::seal_entry(fields, &row.id, seq, state.last_hash.as_deref(), &at)?;
     let entry_hash = crate::ledger::sha256_hex(canonical.as_bytes());
     let index = batch.append_leaf(canonical.as_bytes());
@@ -416,7 +422,10 @@ fn commit_entry(
     body.insert("log_index".into(), Value::from(index));
     body.insert("entry".into(), value);
     body.insert("entry_hash".into(), Value::from(entry_hash));
-    Ok((Reply::value(StatusCode::CREATED, Value::Object(body)), row))
+    Ok(CommittedEntry {
+        reply: Reply::value(StatusCode::CREATED, Value::Object(body)),
+        row,
+    })
 }
 
 /// The evidence record the first entry commits to (its acquisition hash included).

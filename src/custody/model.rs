@@ -257,15 +257,21 @@ fn object_or_empty(field: &str, value: Option<Value>, errors: &mut Vec<FieldErro
     }
 }
 
+/// An item ready to register: its row (labelled when it is committed) and the
+/// circumstances of its first entry.
+pub struct ItemToRegister {
+    pub item: EvidenceRow,
+    pub first: super::entry::FirstEntry,
+}
+
 impl NewEvidence {
     /// The item to register in `case_id`, checked field by field (every problem at
-    /// once), and its first entry's circumstances. Its label is given when it is
-    /// committed.
+    /// once).
     pub fn into_item(
         self,
         case_id: String,
         created_by: String,
-    ) -> Result<(EvidenceRow, super::entry::FirstEntry), ApiError> {
+    ) -> Result<ItemToRegister, ApiError> {
         let mut errors = Vec::new();
         let description = self.description.trim().to_owned();
         if description.is_empty() || description.chars().count() > 5000 {
@@ -323,6 +329,9 @@ impl NewEvidence {
             last_seq: -1,
             last_hash: String::new(),
         };
-        Ok((row, self.collected))
+        Ok(ItemToRegister {
+            item: row,
+            first: self.collected,
+        })
     }
 }

@@ -9,7 +9,7 @@ use crate::db::{DbConn, MultiBackend};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Nullable, Text};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// An item with its case and the reach of one agency: its standing in the case, and
 /// whether the item was sent to it.
@@ -197,11 +197,12 @@ pub fn reaches(
 }
 
 /// Reserves the next `count` evidence numbers of each case (`.../E07`) in one
-/// statement; returns the last number reserved for each. Gapless: the counters are
-/// written in the batch's transaction, and only for registrations that will be made.
+/// statement (in case order, the same on every instance) and returns the first number
+/// reserved for each. Gapless: the counters are written in the batch's transaction,
+/// and only for registrations that will be made.
 pub fn reserve_evidence_numbers(
     conn: &mut DbConn,
-    counts: &[(String, i32)],
+    wanted: &BTreeMap<String, i32>,
 ) -> QueryResult<HashMap<String, i32>> {
     #[derive(QueryableByName)]
     struct Last {
@@ -210,8 +211,9 @@ pub fn reserve_evidence_numbers(
         #[diesel(sql_type = Integer)]
         last_value: i32,
     }
-    let mut last = HashMap::new();
-    for chunk in counts.chunks(200) {
+    let entries: Vec<(&String, &i32)> = wanted.iter().collect();
+    let mut first = HashMap::new();
+    for chunk in entries.chunks(200) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
             .collect();
@@ -225,14 +227,15 @@ pub fn reserve_evidence_numbers(
         let mut query = diesel::sql_query(sql).into_boxed::<MultiBackend>();
         for (case_id, count) in chunk {
             query = query
-                .bind::<Text, _>(case_id.clone())
-                .bind::<Integer, _>(*count);
+                .bind::<Text, _>((*case_id).clone())
+                .bind::<Integer, _>(**count);
         }
         for row in query.load::<Last>(conn)? {
-            last.insert(row.case_id, row.last_value);
+            let count = wanted.get(&row.case_id).copied().unwrap_or(0);
+            first.insert(row.case_id, row.last_value - count + 1);
         }
     }
-    Ok(last)
+    Ok(first)
 }
 
 pub fn insert_items(conn: &mut DbConn, rows: &[&EvidenceRow]) -> QueryResult<()> {
@@ -339,12 +342,19 @@ fn update_derived(conn: &mut DbConn, rows: &[&EvidenceRow]) -> QueryResult<()> {
 }
 
 /// Gives agencies an item was sent to access to it (once each).
-pub fn grant_access(
-    conn: &mut DbConn,
-    grants: &[(String, String)],
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    for (evidence_id, agency_id) in grants {
+/// Access to an item that came with its transfer to another agency.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Grant {
+    pub evidence_id: String,
+    pub agency_id: String,
+}
+
+pub fn grant_access(conn: &mut DbConn, grants: &[Grant], now: NaiveDateTime) -> QueryResult<()> {
+    for Grant {
+        evidence_id,
+        agency_id,
+    } in grants
+    {
         let exists: bool = diesel::select(diesel::dsl::exists(
             evidence_access::table.find((evidence_id, agency_id)),
         ))

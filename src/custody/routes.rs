@@ -4,7 +4,7 @@
 use super::access::{self, Reach};
 use super::entry::{self, NewEntry};
 use super::jobs::{Append, Custody, CustodyJob, Registration};
-use super::model::{Evidence, NewEvidence};
+use super::model::{Evidence, ItemToRegister, NewEvidence};
 use super::queries::{self, ItemInCase};
 use super::verify::{self, EntrySource, EntryToCheck, Report};
 use crate::auth::{Credentials, Principal, TokenClaims};
@@ -132,7 +132,8 @@ async fn register_evidence(
     let body = body.into_inner();
     let claims = claims.0;
     let claim = key.claim(&claims.sub, &body);
-    let (item, first) = body.into_item(id.into_inner().into_string(), claims.sub.clone())?;
+    let ItemToRegister { item, first } =
+        body.into_item(id.into_inner().into_string(), claims.sub.clone())?;
     // The ledger authenticates and checks the batch's callers at once.
     let job = CustodyJob::Register(Box::new(Registration {
         credentials: Credentials { claims, meta },
@@ -251,14 +252,15 @@ struct ProvenEntry {
     proof: Vec<Hash>,
 }
 
-/// What verifying an item needs: its entries with inclusion proofs against the latest
-/// checkpoint, and that checkpoint.
-fn item_proofs(
-    conn: &mut DbConn,
-    signer: &LogSigner,
-    evidence_id: &str,
-) -> ApiResult<(String, Vec<ProvenEntry>)> {
-    let (size, note) = log::current_checkpoint(conn, signer)?;
+/// What verifying an item needs: the latest checkpoint, and the item's entries with
+/// their inclusion proofs against it.
+struct ItemProofs {
+    note: String,
+    entries: Vec<ProvenEntry>,
+}
+
+fn item_proofs(conn: &mut DbConn, signer: &LogSigner, evidence_id: &str) -> ApiResult<ItemProofs> {
+    let log::SignedCheckpoint { size, note } = log::current_checkpoint(conn, signer)?;
     let mut out = Vec::new();
     for stored in queries::entries_of(conn, evidence_id)? {
         let index = stored.log_index as u64;
@@ -269,7 +271,7 @@ fn item_proofs(
         };
         out.push(ProvenEntry { stored, proof });
     }
-    Ok((note, out))
+    Ok(ItemProofs { note, entries: out })
 }
 
 /// Recompute the item's chain and the inclusion of every entry in the latest signed
@@ -307,7 +309,7 @@ async fn verify_custody(
                 }
                 Err(e) => return Err(e),
             };
-            let (note, entries) = item_proofs(conn, &signer, &evidence_id)?;
+            let ItemProofs { note, entries } = item_proofs(conn, &signer, &evidence_id)?;
             let checks: Vec<EntryToCheck> = entries
                 .iter()
                 .map(|e| EntryToCheck {
@@ -346,7 +348,7 @@ async fn custody_bundle(
     let bundle = state
         .read_as(caller, Action::CustodyExport, move |conn, caller, event| {
             let found = visible_item(conn, caller, &id, event)?;
-            let (note, entries) = item_proofs(conn, &signer, &found.item.id)?;
+            let ItemProofs { note, entries } = item_proofs(conn, &signer, &found.item.id)?;
             let entries = entries
                 .into_iter()
                 .map(|e| {

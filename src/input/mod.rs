@@ -293,8 +293,15 @@ impl<T: DeserializeOwned + utoipa::IntoParams> FromRequest for Query<T> {
 /// strongly (a weak tag never matches).
 pub struct IfMatch(Option<Vec<String>>);
 
+/// An entity tag as sent, quotes included, and whether it is weak (`W/"x"`).
+#[derive(Debug, PartialEq)]
+struct EntityTag {
+    weak: bool,
+    tag: String,
+}
+
 /// The entity tags of an `If-Match` value, if it is one: `"v3"`, `W/"x", "v4"`.
-fn entity_tags(value: &str) -> Option<Vec<(bool, String)>> {
+fn entity_tags(value: &str) -> Option<Vec<EntityTag>> {
     let mut tags = Vec::new();
     for part in value.split(',') {
         let part = part.trim();
@@ -307,7 +314,10 @@ fn entity_tags(value: &str) -> Option<Vec<(bool, String)>> {
         if !opaque.bytes().all(etagc) {
             return None;
         }
-        tags.push((weak, tag.to_owned()));
+        tags.push(EntityTag {
+            weak,
+            tag: tag.to_owned(),
+        });
     }
     Some(tags)
 }
@@ -328,8 +338,8 @@ impl FromRequest for IfMatch {
                 .map(|tags| {
                     IfMatch(Some(
                         tags.into_iter()
-                            .filter(|(weak, _)| !weak)
-                            .map(|(_, tag)| tag)
+                            .filter(|t| !t.weak)
+                            .map(|t| t.tag)
                             .collect(),
                     ))
                 })
@@ -464,16 +474,14 @@ mod tests {
 
     #[test]
     fn if_match_compares_strong_entity_tags() {
-        assert_eq!(
-            entity_tags(r#""v3""#),
-            Some(vec![(false, r#""v3""#.to_owned())])
-        );
+        let tag = |weak: bool, tag: &str| EntityTag {
+            weak,
+            tag: tag.to_owned(),
+        };
+        assert_eq!(entity_tags(r#""v3""#), Some(vec![tag(false, r#""v3""#)]));
         assert_eq!(
             entity_tags(r#"W/"v2", "v3""#),
-            Some(vec![
-                (true, r#""v2""#.to_owned()),
-                (false, r#""v3""#.to_owned())
-            ])
+            Some(vec![tag(true, r#""v2""#), tag(false, r#""v3""#)])
         );
         for malformed in ["v3", r#""v3"#, r#""a"b""#, r#"W/"F%9&!@?"x"#, ","] {
             assert_eq!(entity_tags(malformed), None, "{malformed}");

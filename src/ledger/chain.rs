@@ -183,13 +183,15 @@ impl AuditTx<'_> {
     /// Appends one entry after the chain's head, read under the transaction's lock, so
     /// concurrent appends never fork the chain or leave a gap.
     pub fn append(&mut self, event: &Event, outcome: Outcome) -> ApiResult<i64> {
-        let head: Option<(i64, String)> = audit_log::table
+        let last: Option<(i64, String)> = audit_log::table
             .select((audit_log::seq, audit_log::entry_hash))
             .order(audit_log::seq.desc())
             .first(self.conn)
             .optional()?;
-        let (seq, prev) = next_after(head);
-        let row = build_row(event, outcome, seq, prev)?;
+        let (last_seq, last_hash) = last.unzip();
+        let head = ChainHead::after(last_seq, last_hash);
+        let seq = head.next_seq;
+        let row = build_row(event, outcome, seq, head.prev)?;
         crate::insert_rows!(self.conn, audit_log::table, vec![row.values()])?;
         Ok(seq)
     }
@@ -206,18 +208,44 @@ pub fn transaction<T>(
     })
 }
 
-/// The entries that extend the chain whose next `seq` and head hash are given; for
-/// writers that already hold the chain's lock and read its head.
-pub(crate) fn build_rows(
-    mut seq: i64,
-    mut prev: Option<String>,
-    events: &[(Event, Outcome)],
-) -> ApiResult<Vec<AuditInsert>> {
-    let mut rows = Vec::with_capacity(events.len());
-    for (event, outcome) in events {
+/// An audit entry to append: what was done or attempted, and how it ended.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub event: Event,
+    pub outcome: Outcome,
+}
+
+/// Where the audit chain goes on: the next entry's `seq` and the hash it links to.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ChainHead {
+    pub next_seq: i64,
+    pub prev: Option<String>,
+}
+
+impl ChainHead {
+    /// The head after the chain's last entry, if any.
+    pub(crate) fn after(last_seq: Option<i64>, last_hash: Option<String>) -> ChainHead {
+        match (last_seq, last_hash) {
+            (Some(seq), Some(hash)) => ChainHead {
+                next_seq: seq + 1,
+                prev: Some(hash),
+            },
+            _ => ChainHead {
+                next_seq: 0,
+                prev: None,
+            },
+        }
+    }
+}
+
+/// The entries that extend the chain from `head`; for writers that already hold the
+/// chain's lock and read its head.
+pub(crate) fn build_rows(head: &ChainHead, records: &[AuditRecord]) -> ApiResult<Vec<AuditInsert>> {
+    let mut rows = Vec::with_capacity(records.len());
+    let mut prev = head.prev.clone();
+    for (seq, AuditRecord { event, outcome }) in (head.next_seq..).zip(records) {
         let row = build_row(event, *outcome, seq, prev)?;
         prev = Some(row.entry_hash.clone());
-        seq += 1;
         rows.push(row);
     }
     Ok(rows)
@@ -229,14 +257,6 @@ pub(crate) fn insert_all(conn: &mut DbConn, rows: &[AuditInsert]) -> ApiResult<(
         crate::insert_rows!(conn, audit_log::table, values)?;
     }
     Ok(())
-}
-
-/// The next `seq` of the chain and its head hash, from the last entry (if any).
-pub(crate) fn next_after(last: Option<(i64, String)>) -> (i64, Option<String>) {
-    match last {
-        Some((seq, hash)) => (seq + 1, Some(hash)),
-        None => (0, None),
-    }
 }
 
 /// One entry as stored: the canonical text, its hash and the searchable columns.

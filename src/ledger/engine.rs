@@ -1,10 +1,9 @@
 //! The writer, its helper and its committer, and the interface job kinds implement.
 
-use super::chain::{AUDIT_SEQUENCE_LOCK, Event, Outcome};
+use super::chain::{AUDIT_SEQUENCE_LOCK, AuditRecord, Event, Outcome};
 use super::idempotency::{self, Claim, Reservation};
 use super::log::LogSigner;
-use super::merkle::{Hash, NodeId};
-use super::write::{self, Leaves};
+use super::write::{self, Frontier, Leaves};
 use crate::db::{Backend, DbConn, Pool, PooledConn};
 use crate::error::{ApiError, ApiResult};
 use crate::observability::{LedgerPhase, Metrics};
@@ -55,7 +54,7 @@ pub trait Kind: Send + 'static {
 pub struct Batch<'a> {
     conn: &'a mut DbConn,
     leaves: &'a mut Leaves,
-    audit: Vec<(Event, Outcome)>,
+    audit: Vec<AuditRecord>,
 }
 
 impl Batch<'_> {
@@ -70,7 +69,7 @@ impl Batch<'_> {
 
     /// Records an audit entry, committed with the batch.
     pub fn audit(&mut self, event: Event, outcome: Outcome) {
-        self.audit.push((event, outcome));
+        self.audit.push(AuditRecord { event, outcome });
     }
 
     /// Appends a leaf (an entry's canonical bytes) to the log; returns its index. The
@@ -84,7 +83,7 @@ impl Batch<'_> {
 pub struct Recorded;
 
 impl Kind for Recorded {
-    type Job = (Event, Outcome);
+    type Job = AuditRecord;
     type Loaded = ();
 
     fn loader(&self, _: &[&Self::Job]) -> Option<Loader<()>> {
@@ -99,7 +98,7 @@ impl Kind for Recorded {
     ) -> ApiResult<Vec<ApiResult<Reply>>> {
         Ok(jobs
             .into_iter()
-            .map(|(event, outcome)| {
+            .map(|AuditRecord { event, outcome }| {
                 batch.audit(event, outcome);
                 Ok(Reply::empty())
             })
@@ -251,7 +250,7 @@ impl Ledger {
 
     /// Records the audit entry of work done elsewhere; returns once it is durable.
     pub async fn record(&self, event: Event, outcome: Outcome) -> ApiResult<()> {
-        self.submit::<Recorded>((event, outcome), None)
+        self.submit::<Recorded>(AuditRecord { event, outcome }, None)
             .await
             .map(|_| ())
     }
@@ -324,20 +323,22 @@ struct KindInBatch {
     loads: bool,
 }
 
-/// What the writer knows of the committed log: its size and the frontier of its
-/// Merkle tree. Valid while the log in the database still has `size` leaves.
-struct Frontier {
-    size: u64,
-    nodes: HashMap<NodeId, Hash>,
+/// The kinds a batch holds jobs of, and the loaders that read for them.
+struct BatchLoads {
+    kinds: Vec<KindInBatch>,
+    loaders: Vec<AnyLoader>,
+}
+
+/// A job's result, and where to send it once the batch has committed.
+struct Answer {
+    to: tokio::sync::oneshot::Sender<ApiResult<Reply>>,
+    result: ApiResult<Reply>,
 }
 
 /// A batch whose writes are done, on its way to COMMIT and to its replies.
 struct Finishing {
     conn: PooledConn,
-    replies: Vec<(
-        tokio::sync::oneshot::Sender<ApiResult<Reply>>,
-        ApiResult<Reply>,
-    )>,
+    replies: Vec<Answer>,
     started: std::time::Instant,
 }
 
@@ -371,7 +372,7 @@ fn finish(mut batch: Finishing, metrics: &Metrics, committed: impl FnOnce(bool))
     metrics
         .ledger_batch_seconds
         .observe(batch.started.elapsed().as_secs_f64());
-    for (reply, result) in batch.replies {
+    for Answer { to, result } in batch.replies {
         let result = if ok {
             result
         } else {
@@ -379,7 +380,7 @@ fn finish(mut batch: Finishing, metrics: &Metrics, committed: impl FnOnce(bool))
                 "the ledger batch did not commit"
             )))
         };
-        let _ = reply.send(result);
+        let _ = to.send(result);
     }
 }
 
@@ -447,7 +448,10 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            let (kinds_used, loaders) = self.loaders(&submissions);
+            let BatchLoads {
+                kinds: kinds_used,
+                loaders,
+            } = self.loaders(&submissions);
             let loaded = self.helper.load(loaders);
             let started = std::time::Instant::now();
             let metrics = self.metrics.clone();
@@ -487,8 +491,11 @@ impl Writer {
                     self.frontier = Some(done.frontier);
                     let replies = submissions
                         .into_iter()
-                        .map(|s| s.reply)
                         .zip(done.results)
+                        .map(|(s, result)| Answer {
+                            to: s.reply,
+                            result,
+                        })
                         .collect();
                     let batch = Finishing {
                         conn,
@@ -502,8 +509,8 @@ impl Writer {
                         continue;
                     }
                     if let Err(mpsc::SendError(batch)) = to_committer.send(batch) {
-                        for (reply, _) in batch.replies {
-                            let _ = reply.send(Err(ApiError::Internal(anyhow::anyhow!(
+                        for answer in batch.replies {
+                            let _ = answer.to.send(Err(ApiError::Internal(anyhow::anyhow!(
                                 "the ledger's committer has stopped"
                             ))));
                         }
@@ -536,7 +543,7 @@ impl Writer {
 
     /// The kinds of this batch in the order their first job came, each with whether
     /// it loads; and the loaders, in that order.
-    fn loaders(&self, submissions: &[Submission]) -> (Vec<KindInBatch>, Vec<AnyLoader>) {
+    fn loaders(&self, submissions: &[Submission]) -> BatchLoads {
         let mut order: Vec<usize> = Vec::new();
         for s in submissions {
             if !order.contains(&s.kind) {
@@ -558,7 +565,7 @@ impl Writer {
             });
             loaders.extend(loader);
         }
-        (kinds, loaders)
+        BatchLoads { kinds, loaders }
     }
 
     fn apply(
@@ -629,8 +636,8 @@ impl Writer {
         }
         let audit = std::mem::take(&mut batch.audit);
         laps.lap(LedgerPhase::Compute);
-        for (i, claim) in &keys.reserved {
-            match &results[*i] {
+        for ReservedKey { position, claim } in &keys.reserved {
+            match &results[*position] {
                 Some(Ok(reply)) => idempotency::fill(conn, &claim.user_id, &claim.key, reply)?,
                 _ => idempotency::release(conn, &claim.user_id, &claim.key)?,
             }
@@ -638,7 +645,6 @@ impl Writer {
         keys.answer_twins(&mut results);
         write::commit_batch(conn, &self.signer, &heads, &mut leaves, &audit)?;
         laps.lap(LedgerPhase::Write);
-        let (size, nodes) = leaves.into_frontier();
         Ok(Done {
             results: results
                 .into_iter()
@@ -650,7 +656,7 @@ impl Writer {
                     })
                 })
                 .collect(),
-            frontier: Frontier { size, nodes },
+            frontier: leaves.into_frontier(),
         })
     }
 
@@ -668,22 +674,28 @@ impl Writer {
         let mut keys = Keys::default();
         for (i, s) in submissions.iter().enumerate() {
             let Some(claim) = &s.claim else { continue };
-            if let Some((first, first_claim)) = keys
+            if let Some(first) = keys
                 .reserved
                 .iter()
-                .find(|(_, c)| c.user_id == claim.user_id && c.key == claim.key)
+                .find(|r| r.claim.user_id == claim.user_id && r.claim.key == claim.key)
             {
-                if first_claim.request_hash != claim.request_hash {
+                if first.claim.request_hash != claim.request_hash {
                     results[i] = Some(Err(ApiError::IdempotencyKeyReused));
                 } else {
                     // Answered after the batch, with the first one's reply.
                     results[i] = Some(Err(ApiError::Conflict(String::new())));
-                    keys.twins.push((i, *first));
+                    keys.twins.push(Twin {
+                        position: i,
+                        first: first.position,
+                    });
                 }
                 continue;
             }
             match idempotency::reserve(conn, claim)? {
-                Reservation::Reserved => keys.reserved.push((i, claim.clone())),
+                Reservation::Reserved => keys.reserved.push(ReservedKey {
+                    position: i,
+                    claim: claim.clone(),
+                }),
                 Reservation::Replay(reply) => results[i] = Some(Ok(reply)),
                 Reservation::Refused(e) => results[i] = Some(Err(e)),
             }
@@ -693,18 +705,30 @@ impl Writer {
 }
 
 /// The Idempotency-Keys of a batch: those it reserved, and requests that came twice
-/// with one key (position, position of the first).
+/// with one key.
 #[derive(Default)]
 struct Keys {
-    reserved: Vec<(usize, Claim)>,
-    twins: Vec<(usize, usize)>,
+    reserved: Vec<ReservedKey>,
+    twins: Vec<Twin>,
+}
+
+/// A key the batch reserved, for the job at `position`.
+struct ReservedKey {
+    position: usize,
+    claim: Claim,
+}
+
+/// A job that came with the key of an earlier job of the batch, and gets its reply.
+struct Twin {
+    position: usize,
+    first: usize,
 }
 
 impl Keys {
     /// Gives each twin the reply of its first request, as a replay.
     fn answer_twins(&self, results: &mut [Option<ApiResult<Reply>>]) {
-        for &(twin, first) in &self.twins {
-            results[twin] = Some(match &results[first] {
+        for &Twin { position, first } in &self.twins {
+            results[position] = Some(match &results[first] {
                 Some(Ok(reply)) => Ok(Reply {
                     replayed: true,
                     ..reply.clone()

@@ -180,14 +180,24 @@ pub fn leaf(conn: &mut DbConn, index: u64) -> ApiResult<Option<Hash>> {
     Ok(load_nodes(conn, &BTreeSet::from([id]))?.get(&id).copied())
 }
 
-/// The latest signed checkpoint: its size and note text.
-pub fn latest_checkpoint(conn: &mut DbConn) -> ApiResult<Option<(u64, String)>> {
+/// A checkpoint as served: the log's size and the signed note over its root.
+#[derive(Debug, Clone)]
+pub struct SignedCheckpoint {
+    pub size: u64,
+    pub note: String,
+}
+
+/// The latest signed checkpoint.
+pub fn latest_checkpoint(conn: &mut DbConn) -> ApiResult<Option<SignedCheckpoint>> {
     let row: Option<(i64, String)> = log_checkpoints::table
         .order(log_checkpoints::tree_size.desc())
         .select((log_checkpoints::tree_size, log_checkpoints::note))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(size, note)| (size as u64, note)))
+    Ok(row.map(|(size, note)| SignedCheckpoint {
+        size: size as u64,
+        note,
+    }))
 }
 
 pub fn store_checkpoint(
@@ -209,9 +219,13 @@ pub fn store_checkpoint(
 }
 
 /// The current checkpoint, signed now for an empty log (signatures are deterministic).
-pub fn current_checkpoint(conn: &mut DbConn, signer: &LogSigner) -> ApiResult<(u64, String)> {
-    Ok(latest_checkpoint(conn)?
-        .unwrap_or_else(|| (0, signer.sign_checkpoint(0, &merkle::empty_root()))))
+pub fn current_checkpoint(conn: &mut DbConn, signer: &LogSigner) -> ApiResult<SignedCheckpoint> {
+    Ok(
+        latest_checkpoint(conn)?.unwrap_or_else(|| SignedCheckpoint {
+            size: 0,
+            note: signer.sign_checkpoint(0, &merkle::empty_root()),
+        }),
+    )
 }
 
 pub fn hex_path(path: &[Hash]) -> Vec<String> {

@@ -45,8 +45,8 @@ mod write;
 
 pub use action::Action;
 pub use chain::{
-    Actor, AuditEntry, AuditTx, Event, FORMAT_VERSION, Outcome, Subject, audited, canonical,
-    format_at, is_refusal, record, sha256_hex, transaction,
+    Actor, AuditEntry, AuditRecord, AuditTx, Event, FORMAT_VERSION, Outcome, Subject, audited,
+    canonical, format_at, is_refusal, record, sha256_hex, transaction,
 };
 pub use engine::{Batch, Kind, Ledger, LedgerBuilder, Loader, Recorded};
 pub use idempotency::Claim;

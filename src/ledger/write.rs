@@ -4,7 +4,7 @@
 //! change with the batch's size, so it is prepared once per connection and a batch
 //! costs one round trip here.
 
-use super::chain::{self, AuditInsert, Event, Outcome};
+use super::chain::{self, AuditInsert, AuditRecord, ChainHead};
 use super::log::{self, LogSigner, Runs};
 use super::merkle::{self, Hash, NodeId};
 use crate::db::DbConn;
@@ -17,12 +17,18 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Binary, Nullable, Text, Timestamp};
 use std::collections::HashMap;
 
+/// What the writer knows of the committed log: its size and the frontier of its
+/// Merkle tree (the nodes it needs to grow). Valid while the log in the database
+/// still has `size` leaves.
+pub struct Frontier {
+    pub size: u64,
+    pub nodes: HashMap<NodeId, Hash>,
+}
+
 /// The heads of the log and of the audit chain, read once the batch holds their locks.
 pub struct Heads {
     pub log_size: u64,
-    /// The chain's next `seq` and the hash of its last entry.
-    pub audit_seq: i64,
-    pub audit_prev: Option<String>,
+    pub audit: ChainHead,
 }
 
 /// One round trip, a query of static shape (prepared once per connection).
@@ -44,11 +50,9 @@ pub fn read_heads(conn: &mut DbConn) -> ApiResult<Heads> {
                 .single_value(),
         ))
         .get_result(conn)?;
-    let (audit_seq, audit_prev) = chain::next_after(audit_seq.zip(audit_hash));
     Ok(Heads {
         log_size: log_max.map(|m| m as u64 + 1).unwrap_or(0),
-        audit_seq,
-        audit_prev,
+        audit: ChainHead::after(audit_seq, audit_hash),
     })
 }
 
@@ -88,10 +92,13 @@ impl Leaves {
     }
 
     /// The log's size after the batch and the frontier a next batch needs.
-    pub fn into_frontier(mut self) -> (u64, HashMap<NodeId, Hash>) {
+    pub fn into_frontier(mut self) -> Frontier {
         let keep = merkle::nodes_for(&[(0, self.size)]);
         self.nodes.retain(|id, _| keep.contains(id));
-        (self.size, self.nodes)
+        Frontier {
+            size: self.size,
+            nodes: self.nodes,
+        }
     }
 }
 
@@ -109,9 +116,9 @@ pub fn commit_batch(
     signer: &LogSigner,
     heads: &Heads,
     leaves: &mut Leaves,
-    audit: &[(Event, Outcome)],
+    audit: &[AuditRecord],
 ) -> ApiResult<()> {
-    let rows = chain::build_rows(heads.audit_seq, heads.audit_prev.clone(), audit)?;
+    let rows = chain::build_rows(&heads.audit, audit)?;
     let checkpoint = if leaves.size > leaves.start {
         let root = merkle::range_hash(0, leaves.size, &leaves.nodes)
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the log frontier is incomplete")))?;

@@ -64,9 +64,10 @@ pub struct ConsistencyProof {
 #[get("/log/checkpoint")]
 async fn checkpoint(state: web::Data<AppState>, _caller: Principal) -> ApiResult<HttpResponse> {
     let st = state.clone();
-    let (_, note) = state
+    let note = state
         .db(move |conn| log::current_checkpoint(conn, &st.log))
-        .await?;
+        .await?
+        .note;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(note))
@@ -91,7 +92,7 @@ fn checked_size(
     wanted: Option<u64>,
     field: &str,
 ) -> ApiResult<u64> {
-    let (latest, _) = log::current_checkpoint(conn, signer)?;
+    let latest = log::current_checkpoint(conn, signer)?.size;
     match wanted {
         None => Ok(latest),
         Some(size) if size <= latest => Ok(size),
