@@ -48,6 +48,12 @@ pub trait Kind: Send + 'static {
     /// Forgets what the kind cached of the database: a batch failed, or another
     /// instance wrote to the ledger since this one's last batch.
     fn forget(&mut self) {}
+
+    /// Whether `apply` sends SQL. A kind that does not (the audit entries of reads)
+    /// needs no savepoint to be undone when it fails.
+    fn writes(&self) -> bool {
+        true
+    }
 }
 
 /// A batch in progress, as a kind sees it.
@@ -86,6 +92,10 @@ impl Kind for Recorded {
     type Job = AuditRecord;
     type Loaded = ();
 
+    fn writes(&self) -> bool {
+        false
+    }
+
     fn loader(&self, _: &[&Self::Job]) -> Option<Loader<()>> {
         None
     }
@@ -120,6 +130,7 @@ trait AnyKind: Send {
         jobs: Vec<AnyJob>,
     ) -> ApiResult<Vec<ApiResult<Reply>>>;
     fn forget(&mut self);
+    fn writes(&self) -> bool;
 }
 
 impl<K: Kind> AnyKind for K {
@@ -153,6 +164,10 @@ impl<K: Kind> AnyKind for K {
 
     fn forget(&mut self) {
         Kind::forget(self)
+    }
+
+    fn writes(&self) -> bool {
+        Kind::writes(self)
     }
 }
 
@@ -422,6 +437,13 @@ struct Writer {
     frontier: Option<Frontier>,
 }
 
+/// Where a batch stood before a kind's jobs, to go back to if they fail.
+struct Undo {
+    audit: usize,
+    leaves: Leaves,
+    savepoint: bool,
+}
+
 /// The outcome of one batch's work, before its commit.
 struct Done {
     results: Vec<ApiResult<Reply>>,
@@ -610,10 +632,22 @@ impl Writer {
             leaves: &mut leaves,
             audit: Vec::new(),
         };
+        let kinds_of: Vec<usize> = submissions.iter().map(|s| s.kind).collect();
+        let positions_of = |kind: usize, results: &[Option<ApiResult<Reply>>]| -> Vec<usize> {
+            (0..kinds_of.len())
+                .filter(|&i| kinds_of[i] == kind && results[i].is_none())
+                .collect()
+        };
+        // With jobs of several kinds, a kind that fails (a database error, a panic, a
+        // job left unanswered) is undone alone, back to a savepoint, and fails only its
+        // own jobs; the others' still commit.
+        let several = kinds_used
+            .iter()
+            .filter(|k| !positions_of(k.kind, &results).is_empty())
+            .count()
+            > 1;
         for &KindInBatch { kind, loads } in kinds_used {
-            let positions: Vec<usize> = (0..submissions.len())
-                .filter(|&i| submissions[i].kind == kind && results[i].is_none())
-                .collect();
+            let positions = positions_of(kind, &results);
             let this_loaded = if loads { loaded.next() } else { None };
             if positions.is_empty() {
                 continue;
@@ -622,14 +656,50 @@ impl Writer {
                 .iter()
                 .map(|&i| std::mem::replace(&mut submissions[i].job, Box::new(())))
                 .collect();
-            let outcomes = self.kinds[kind].apply(&mut batch, this_loaded, jobs)?;
-            if outcomes.len() != positions.len() {
-                return Err(ApiError::Internal(anyhow::anyhow!(
+            let undo = several.then(|| Undo {
+                audit: batch.audit.len(),
+                leaves: batch.leaves.clone(),
+                savepoint: self.kinds[kind].writes(),
+            });
+            if undo.as_ref().is_some_and(|u| u.savepoint) {
+                batch.conn.batch_execute("SAVEPOINT ledger_kind")?;
+            }
+            let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.kinds[kind].apply(&mut batch, this_loaded, jobs)
+            }));
+            let outcomes = match applied {
+                Ok(Ok(outcomes)) if outcomes.len() == positions.len() => Ok(outcomes),
+                Ok(Ok(outcomes)) => Err(ApiError::Internal(anyhow::anyhow!(
                     "a kind answered {} of {} jobs",
                     outcomes.len(),
                     positions.len()
-                )));
-            }
+                ))),
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err(ApiError::Internal(anyhow::anyhow!("a kind panicked"))),
+            };
+            let outcomes = match (outcomes, undo) {
+                (Ok(outcomes), _) => outcomes,
+                (Err(e), Some(undo)) => {
+                    if undo.savepoint {
+                        batch
+                            .conn
+                            .batch_execute("ROLLBACK TO SAVEPOINT ledger_kind")?;
+                    }
+                    batch.audit.truncate(undo.audit);
+                    *batch.leaves = undo.leaves;
+                    self.kinds[kind].forget();
+                    tracing::error!(error = %e, jobs = positions.len(), "a ledger kind failed; its jobs alone are undone");
+                    positions
+                        .iter()
+                        .map(|_| {
+                            Err(ApiError::Internal(anyhow::anyhow!(
+                                "the ledger could not carry out this job"
+                            )))
+                        })
+                        .collect()
+                }
+                (Err(e), None) => return Err(e),
+            };
             for (i, outcome) in positions.into_iter().zip(outcomes) {
                 results[i] = Some(outcome);
             }

@@ -57,11 +57,12 @@ fn owner(id: &NodeId) -> u64 {
 
 /// Stored nodes: for each run of consecutive leaves, the nodes each leaf completed,
 /// in leaf order and level 0 first (what [`merkle::add_leaf`] returns).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Runs {
     pub runs: Vec<Run>,
 }
 
+#[derive(Clone)]
 pub struct Run {
     pub first_leaf: u64,
     pub leaves: u32,

@@ -17,6 +17,16 @@
 //! locks are granted the moment the previous batch commits. Nothing is acknowledged
 //! before its COMMIT returns: a read whose audit entry is lost is never answered.
 //!
+//! # Failures
+//! A kind's jobs of one batch are applied together. When a kind fails (a database
+//! error, a panic, a job it left unanswered) in a batch that holds other kinds' jobs,
+//! the batch goes back to a savepoint taken before that kind (its rows, audit entries
+//! and leaves undone), its jobs are answered 500, it forgets its cache, and the other
+//! kinds' jobs commit: a failing custody append never costs a read its answer. A
+//! failure of the batch as a whole (its locks, the heads, the commit) fails all its
+//! jobs, and every kind forgets. A job refused by its kind's checks wrote nothing but
+//! the audit entry of the refusal, and commits with the batch.
+//!
 //! # Lock order
 //! The ledger's lock, then the audit chain's lock, then rows. Instances sharing
 //! PostgreSQL serialise their batches on the ledger's advisory lock; work that

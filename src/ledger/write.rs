@@ -65,6 +65,7 @@ pub fn load_frontier(conn: &mut DbConn, size: u64) -> ApiResult<HashMap<NodeId, 
 }
 
 /// The leaves a batch appends, and the nodes they complete.
+#[derive(Clone)]
 pub struct Leaves {
     start: u64,
     size: u64,

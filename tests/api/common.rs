@@ -166,6 +166,11 @@ impl TestApp {
         Self::spawn_on(db, dir, adjust).await
     }
 
+    /// The database this instance serves.
+    pub fn database_url(&self) -> &str {
+        &self._db.url
+    }
+
     pub fn data_dir(&self) -> &std::path::Path {
         self._dir.path()
     }

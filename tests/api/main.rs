@@ -10,4 +10,5 @@ mod common;
 mod contract;
 mod crash;
 mod custody;
+mod ledger;
 mod tokens;
