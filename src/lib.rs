@@ -22,6 +22,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod proofs;
 pub mod reply;
+pub mod sessions;
 pub mod startup;
 pub mod state;
 pub mod time;

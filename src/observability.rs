@@ -2,7 +2,6 @@
 //! route, status, latency, request id and caller id: never a body, header value,
 //! password or token.
 
-use crate::auth::CallerId;
 use crate::config::LogFormat;
 use crate::db::Pool;
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
@@ -308,6 +307,11 @@ pub fn init_logging(format: LogFormat) {
         LogFormat::Text => builder.try_init(),
     };
 }
+
+/// The caller's id, put in the request's extensions once a token is verified, for
+/// the access log.
+#[derive(Debug, Clone)]
+pub struct CallerId(pub String);
 
 /// Who and where a request came from, for the audit trail.
 #[derive(Debug, Clone, Default)]

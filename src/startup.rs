@@ -25,7 +25,7 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    crate::auth::routes::routes(cfg);
+    crate::sessions::routes::routes(cfg);
     crate::countries::routes(cfg);
     crate::agencies::routes(cfg);
     crate::users::routes::routes(cfg);

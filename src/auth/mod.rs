@@ -2,15 +2,16 @@
 //! re-read from the database on every request, so that disabling a user, changing
 //! roles or logging out takes effect at once.
 
+pub mod account;
 pub mod password;
 pub mod queries;
 pub mod roles;
-pub mod routes;
 pub mod service;
 pub mod tokens;
 
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
+use crate::observability::CallerId;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use roles::Role;
@@ -61,10 +62,6 @@ impl Authenticator {
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no authenticator")))
     }
 }
-
-/// The caller's id, kept in the request's extensions for the access log.
-#[derive(Debug, Clone)]
-pub struct CallerId(pub String);
 
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?;

@@ -1,7 +1,8 @@
-use super::PendingPrincipal;
-use super::service::{self, AuthContext, TokenResponse};
-use super::tokens::Jwks;
+use crate::auth::PendingPrincipal;
+use crate::auth::queries;
 use crate::auth::roles::Role;
+use crate::auth::service::{self, AuthContext, TokenResponse};
+use crate::auth::tokens::Jwks;
 use crate::error::{ApiResult, Problem};
 use crate::input::Json;
 use crate::ledger::{Action, Event};
@@ -142,7 +143,7 @@ async fn logout(
         .detail("session_id", caller.session_id.as_str());
     state
         .audited(event, move |conn, _| {
-            service::revoke_session(conn, &caller.session_id)
+            Ok(queries::revoke_session(conn, &caller.session_id)?)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
