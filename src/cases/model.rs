@@ -1,7 +1,7 @@
 //! Case vocabulary: offences, priorities, the status workflow and sharing levels.
 
 use crate::auth::roles::Role;
-use crate::db::schema::cases;
+use crate::db::schema::{agencies, case_external_refs, case_participants, cases};
 use crate::error::{ApiError, FieldError};
 use crate::reply::Reply;
 use crate::time::UtcTimestamp;
@@ -454,14 +454,14 @@ pub struct CaseFilter {
 
 impl CaseFilter {
     /// The national system's reference the filter names, if any.
-    pub fn system_ref(&self) -> Result<Option<super::queries::SystemRef>, ApiError> {
+    pub fn system_ref(&self) -> Result<Option<SystemRef>, ApiError> {
         let Some(r) = &self.external_ref else {
             return Ok(None);
         };
         let (system, id) = r
             .split_once(':')
             .ok_or_else(|| ApiError::validation("external_ref", "must be SYSTEM:ID"))?;
-        Ok(Some(super::queries::SystemRef {
+        Ok(Some(SystemRef {
             system: system.to_owned(),
             external_id: id.to_owned(),
         }))
@@ -486,8 +486,8 @@ pub struct Participant {
     pub granted_at: UtcTimestamp,
 }
 
-impl From<super::queries::ParticipantRow> for Participant {
-    fn from(row: super::queries::ParticipantRow) -> Participant {
+impl From<ParticipantRow> for Participant {
+    fn from(row: ParticipantRow) -> Participant {
         Participant {
             access: Access::parse(&row.access).unwrap_or(Access::Read),
             agency_id: row.agency_id,
@@ -511,7 +511,7 @@ pub struct NewExternalRef {
 
 impl NewExternalRef {
     /// Every problem of its fields at once; the reference as it is stored.
-    pub fn check(&self) -> Result<super::queries::SystemRef, ApiError> {
+    pub fn check(&self) -> Result<SystemRef, ApiError> {
         let mut errors = Vec::new();
         let system_ok = (1..=64).contains(&self.system.len())
             && self
@@ -526,7 +526,7 @@ impl NewExternalRef {
         }
         check_text(&mut errors, "external_id", &self.external_id, 200);
         if errors.is_empty() {
-            Ok(super::queries::SystemRef {
+            Ok(SystemRef {
                 system: self.system.clone(),
                 external_id: self.external_id.trim().to_owned(),
             })
@@ -544,8 +544,8 @@ pub struct ExternalRef {
     pub created_at: UtcTimestamp,
 }
 
-impl From<super::queries::ExternalRefRow> for ExternalRef {
-    fn from(row: super::queries::ExternalRefRow) -> ExternalRef {
+impl From<ExternalRefRow> for ExternalRef {
+    fn from(row: ExternalRefRow) -> ExternalRef {
         ExternalRef {
             system: row.system,
             external_id: row.external_id,
@@ -592,4 +592,35 @@ mod tests {
             vec![Offence::IllegalAccess, Offence::Ransomware]
         );
     }
+}
+
+/// A national system's reference: `SYSTEM:ID`.
+#[derive(Debug, Clone)]
+pub struct SystemRef {
+    pub system: String,
+    pub external_id: String,
+}
+
+/// A participant with its agency, as listed.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = case_participants)]
+pub struct ParticipantRow {
+    pub agency_id: String,
+    #[diesel(select_expression = agencies::name)]
+    pub agency_name: String,
+    #[diesel(select_expression = agencies::country_code)]
+    pub country: String,
+    pub access: String,
+    pub granted_by: String,
+    pub granted_at: NaiveDateTime,
+}
+
+/// A reference of a case in a national system.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = case_external_refs)]
+pub struct ExternalRefRow {
+    pub system: String,
+    pub external_id: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
 }

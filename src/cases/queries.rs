@@ -1,6 +1,9 @@
 //! The SQL of cases, their participants, offences and external references.
 
-use super::model::{CaseFilter, CaseRow, OWNER_ACCESS, Offence, Standing, Visible};
+use super::model::{
+    CaseFilter, CaseRow, ExternalRefRow, OWNER_ACCESS, Offence, ParticipantRow, Standing,
+    SystemRef, Visible,
+};
 use crate::db::schema::{agencies, case_external_refs, case_offences, case_participants, cases};
 use crate::db::{Backend, DbConn, MultiBackend};
 use chrono::NaiveDateTime;
@@ -61,13 +64,6 @@ pub type CaseListQuery = diesel::helper_types::IntoBoxed<
     >,
     MultiBackend,
 >;
-
-/// A national system's reference: `SYSTEM:ID`.
-#[derive(Debug, Clone)]
-pub struct SystemRef {
-    pub system: String,
-    pub external_id: String,
-}
 
 pub fn case_list_query(
     backend: Backend,
@@ -419,20 +415,6 @@ pub fn remove_participant(conn: &mut DbConn, case_id: &str, agency_id: &str) -> 
     Ok(removed == 1)
 }
 
-/// A participant with its agency, as listed.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = case_participants)]
-pub struct ParticipantRow {
-    pub agency_id: String,
-    #[diesel(select_expression = agencies::name)]
-    pub agency_name: String,
-    #[diesel(select_expression = agencies::country_code)]
-    pub country: String,
-    pub access: String,
-    pub granted_by: String,
-    pub granted_at: NaiveDateTime,
-}
-
 /// The agencies a case is shared with (not its owner).
 pub fn participants(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<ParticipantRow>> {
     case_participants::table
@@ -442,16 +424,6 @@ pub fn participants(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<Partici
         .order(case_participants::agency_id)
         .select(ParticipantRow::as_select())
         .load(conn)
-}
-
-/// A reference of a case in a national system.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = case_external_refs)]
-pub struct ExternalRefRow {
-    pub system: String,
-    pub external_id: String,
-    pub created_by: String,
-    pub created_at: NaiveDateTime,
 }
 
 pub fn external_refs(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<ExternalRefRow>> {

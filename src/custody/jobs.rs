@@ -5,8 +5,8 @@
 
 use super::access::{self, Reach};
 use super::entry::{self, Applied, FirstEntry, ItemState, NewEntry, SealedEntry};
-use super::model::{Custodian, EventType, Evidence, EvidenceRow, ItemStatus};
-use super::queries::{self, Grant, NewEntryRow, Reaches};
+use super::model::{Custodian, EventType, Evidence, EvidenceRow, ItemStatus, NewEntryRow};
+use super::queries::{self, Grant, Reaches};
 use crate::auth::{Credentials, Principal, Principals};
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::{Action, Actor, Batch, Event, Kind, Loader, Outcome, Subject};

@@ -4,8 +4,7 @@
 //! connection and costs one round trip. (The ledger sends the audit entries, Merkle
 //! nodes and checkpoint in a statement of its own.)
 
-use super::model::EvidenceRow;
-use super::queries::NewEntryRow;
+use super::model::{EvidenceRow, NewEntryRow};
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};

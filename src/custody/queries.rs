@@ -1,6 +1,6 @@
 //! The SQL of evidence items and their custody entries, for both backends.
 
-use super::model::EvidenceRow;
+use super::model::{EvidenceRow, NewEntryRow};
 use crate::cases::model::{CaseRow, Standing};
 use crate::db::schema::{
     case_participants, cases, custody_entries, evidence_access, evidence_items,
@@ -244,16 +244,6 @@ pub fn insert_items(conn: &mut DbConn, rows: &[&EvidenceRow]) -> QueryResult<()>
         crate::insert_rows!(conn, evidence_items::table, chunk)?;
     }
     Ok(())
-}
-
-/// An entry to store.
-pub struct NewEntryRow {
-    pub log_index: i64,
-    pub evidence_id: String,
-    pub seq: i32,
-    pub entry_type: &'static str,
-    pub canonical: String,
-    pub entry_hash: String,
 }
 
 /// The items' derived custody state and the batch's entries: on PostgreSQL one

@@ -4,8 +4,9 @@
 use super::access::{self, Reach};
 use super::entry::{self, NewEntry};
 use super::jobs::{Append, Custody, CustodyJob, Registration};
-use super::model::{Evidence, ItemToRegister, NewEvidence};
+use super::model::Evidence;
 use super::queries::{self, ItemInCase};
+use super::registration::{ItemToRegister, NewEvidence};
 use super::verify::{self, EntrySource, EntryToCheck, Report};
 use crate::auth::{Credentials, Principal, TokenClaims};
 use crate::cases::access::visible;

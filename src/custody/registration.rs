@@ -1,0 +1,136 @@
+//! Registering an evidence item: what the request carries, checked field by field,
+//! and the item it becomes, with the circumstances of its first custody entry.
+
+use super::entry::{FirstEntry, check_circumstances};
+use super::model::{EvidenceKind, EvidenceRow, ItemStatus, is_sha256_hex};
+use crate::error::{ApiError, FieldError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// A new evidence item as a request describes it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEvidence {
+    #[schema(min_length = 1, max_length = 5000)]
+    pub description: String,
+    pub kind: EvidenceKind,
+    /// Lowercase hex SHA-256 of the content; required for digital items.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    pub sha256: Option<String>,
+    /// Other content hashes by algorithm.
+    #[schema(value_type = Option<Object>)]
+    pub other_hashes: Option<Value>,
+    #[schema(minimum = 0)]
+    pub size_bytes: Option<i64>,
+    #[schema(min_length = 1, max_length = 200)]
+    pub seal_number: Option<String>,
+    #[schema(min_length = 1, max_length = 500)]
+    pub storage_location: Option<String>,
+    /// Seized from whom and where, under which legal authority or warrant reference.
+    #[schema(value_type = Option<Object>)]
+    pub source: Option<Value>,
+    /// Method, tool and version, by whom, started and ended.
+    #[schema(value_type = Option<Object>)]
+    pub acquisition: Option<Value>,
+    /// The item this one was derived from, in the same case.
+    #[schema(format = Uuid)]
+    pub parent_id: Option<String>,
+    /// Where, why and under what authority it was collected (the first custody entry).
+    #[serde(default)]
+    pub collected: FirstEntry,
+}
+
+/// A free JSON member of an item's record: an object of at most 16 KiB, stored as text.
+fn object_or_empty(field: &str, value: Option<Value>, errors: &mut Vec<FieldError>) -> String {
+    match value {
+        None => "{}".into(),
+        Some(v) if v.is_object() && v.to_string().len() <= 16 * 1024 => v.to_string(),
+        Some(_) => {
+            errors.push(FieldError::new(
+                field,
+                "must be a JSON object of at most 16 KiB",
+            ));
+            "{}".into()
+        }
+    }
+}
+
+/// An item ready to register: its row (labelled when it is committed) and the
+/// circumstances of its first entry.
+pub struct ItemToRegister {
+    pub item: EvidenceRow,
+    pub first: FirstEntry,
+}
+
+impl NewEvidence {
+    /// The item to register in `case_id`, checked field by field (every problem at
+    /// once).
+    pub fn into_item(
+        self,
+        case_id: String,
+        created_by: String,
+    ) -> Result<ItemToRegister, ApiError> {
+        let mut errors = Vec::new();
+        let description = self.description.trim().to_owned();
+        if description.is_empty() || description.chars().count() > 5000 {
+            errors.push(FieldError::new(
+                "description",
+                "must be 1 to 5000 characters",
+            ));
+        }
+        match &self.sha256 {
+            Some(h) if !is_sha256_hex(h) => {
+                errors.push(FieldError::new("sha256", "must be 64 lowercase hex digits"))
+            }
+            None if self.kind.is_digital() => errors.push(FieldError::new(
+                "sha256",
+                "is required for digital evidence",
+            )),
+            _ => {}
+        }
+        if self.size_bytes.is_some_and(|s| s < 0) {
+            errors.push(FieldError::new("size_bytes", "must not be negative"));
+        }
+        let source = object_or_empty("source", self.source, &mut errors);
+        let acquisition = object_or_empty("acquisition", self.acquisition, &mut errors);
+        let other_hashes = object_or_empty("other_hashes", self.other_hashes, &mut errors);
+        errors.extend(
+            check_circumstances(&self.collected)
+                .into_iter()
+                .map(|e| FieldError::new(format!("collected.{}", e.field), e.message)),
+        );
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        let row = EvidenceRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            case_id,
+            label: String::new(),
+            description,
+            kind: self.kind.as_str().to_owned(),
+            source,
+            acquisition,
+            sha256: self.sha256,
+            other_hashes,
+            size_bytes: self.size_bytes,
+            seal_number: self.seal_number,
+            storage_location: self.storage_location,
+            parent_id: self.parent_id,
+            created_by,
+            created_at: crate::db::now(),
+            status: ItemStatus::InCustody.as_str().to_owned(),
+            custodian_user_id: None,
+            custodian_agency_id: None,
+            pending_agency_id: None,
+            pending_custodian_id: None,
+            integrity_alert: false,
+            last_seq: -1,
+            last_hash: String::new(),
+        };
+        Ok(ItemToRegister {
+            item: row,
+            first: self.collected,
+        })
+    }
+}
