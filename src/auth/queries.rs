@@ -1,10 +1,13 @@
-//! The SQL of identity: the live principal behind a session.
+//! The SQL of identity: the live principal behind a session, accounts as login reads
+//! them, sessions, refresh tokens and the password history.
 
+use super::account::UserRow;
 use super::roles::decode_roles;
 use super::{Principal, Principals, SessionKey};
 use crate::db::DbConn;
-use crate::db::schema::{agencies, sessions, users};
+use crate::db::schema::{agencies, password_history, refresh_tokens, sessions, users};
 use crate::error::ApiResult;
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 /// A principal as read: a live session, its user and the user's agency.
@@ -93,4 +96,253 @@ pub fn load_principal(
         .first(conn)
         .optional()?;
     Ok(row.map(Principal::from))
+}
+
+/// The account a (normalized) username names.
+pub fn account_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn account(conn: &mut DbConn, user_id: &str) -> QueryResult<UserRow> {
+    users::table
+        .find(user_id)
+        .select(UserRow::as_select())
+        .first(conn)
+}
+
+/// An account with its agency's name (the password policy refuses passwords that
+/// contain it).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct AccountWithAgency {
+    #[diesel(embed)]
+    pub user: UserRow,
+    #[diesel(select_expression = agencies::name)]
+    #[diesel(select_expression_type = agencies::name)]
+    pub agency_name: String,
+}
+
+pub fn account_with_agency(conn: &mut DbConn, user_id: &str) -> QueryResult<AccountWithAgency> {
+    users::table
+        .inner_join(agencies::table)
+        .filter(users::id.eq(user_id))
+        .select(AccountWithAgency::as_select())
+        .first(conn)
+}
+
+pub fn agency_country(conn: &mut DbConn, agency_id: &str) -> QueryResult<String> {
+    agencies::table
+        .find(agency_id)
+        .select(agencies::country_code)
+        .first(conn)
+}
+
+/// Counts one more failed password; returns the count.
+pub fn count_failed_login(conn: &mut DbConn, user_id: &str) -> QueryResult<i32> {
+    diesel::update(users::table.find(user_id))
+        .set(users::failed_logins.eq(users::failed_logins + 1))
+        .returning(users::failed_logins)
+        .get_result(conn)
+}
+
+/// Locks an account until `until`, starting the count of failures afresh.
+pub fn lock_account(conn: &mut DbConn, user_id: &str, until: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::locked_until.eq(Some(until)),
+            users::failed_logins.eq(0),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A successful login forgets earlier failures and any lock.
+pub fn clear_failed_logins(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = sessions)]
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn insert_session(conn: &mut DbConn, session: &NewSession) -> QueryResult<()> {
+    diesel::insert_into(sessions::table)
+        .values(session)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn revoke_session(conn: &mut DbConn, session_id: &str) -> QueryResult<()> {
+    diesel::update(sessions::table.find(session_id))
+        .filter(sessions::revoked_at.is_null())
+        .set(sessions::revoked_at.eq(Some(crate::db::now())))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Ends every live session of a user, but `except`.
+pub fn revoke_user_sessions(
+    conn: &mut DbConn,
+    user_id: &str,
+    except: Option<&str>,
+) -> QueryResult<()> {
+    let mut query = diesel::update(sessions::table)
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .into_boxed();
+    if let Some(keep) = except {
+        query = query.filter(sessions::id.ne(keep));
+    }
+    query
+        .set(sessions::revoked_at.eq(Some(crate::db::now())))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Counts one more wrong current password given in a session; returns the count.
+pub fn count_wrong_password_check(conn: &mut DbConn, session_id: &str) -> QueryResult<i32> {
+    diesel::update(sessions::table.find(session_id))
+        .set(sessions::failed_password_checks.eq(sessions::failed_password_checks + 1))
+        .returning(sessions::failed_password_checks)
+        .get_result(conn)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct NewRefreshToken<'a> {
+    /// SHA-256 of the token: the token itself is never stored.
+    pub token_hash: &'a str,
+    pub session_id: &'a str,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn insert_refresh_token(conn: &mut DbConn, token: &NewRefreshToken) -> QueryResult<()> {
+    diesel::insert_into(refresh_tokens::table)
+        .values(token)
+        .execute(conn)
+        .map(drop)
+}
+
+/// A refresh token with its session and user.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshLookup {
+    pub session_id: String,
+    pub used_at: Option<NaiveDateTime>,
+    pub expires_at: NaiveDateTime,
+    #[diesel(select_expression = sessions::user_id)]
+    pub user_id: String,
+    #[diesel(select_expression = sessions::revoked_at)]
+    pub revoked_at: Option<NaiveDateTime>,
+    #[diesel(select_expression = sessions::expires_at)]
+    pub session_expires: NaiveDateTime,
+    #[diesel(select_expression = users::status)]
+    pub status: String,
+    #[diesel(select_expression = users::must_change_password)]
+    pub must_change: bool,
+}
+
+pub fn find_refresh_token(
+    conn: &mut DbConn,
+    token_hash: &str,
+) -> QueryResult<Option<RefreshLookup>> {
+    refresh_tokens::table
+        .inner_join(sessions::table.inner_join(users::table))
+        .filter(refresh_tokens::token_hash.eq(token_hash))
+        .select(RefreshLookup::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Spends a refresh token if it is unspent: one row when this call spent it, none
+/// when another use got there first.
+pub fn spend_refresh_token(
+    conn: &mut DbConn,
+    token_hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(refresh_tokens::table.find(token_hash))
+        .filter(refresh_tokens::used_at.is_null())
+        .set(refresh_tokens::used_at.eq(Some(at)))
+        .execute(conn)
+}
+
+/// Sets a user's password (no longer one to change).
+pub fn set_password(
+    conn: &mut DbConn,
+    user_id: &str,
+    hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::password_hash.eq(hash),
+            users::must_change_password.eq(false),
+            users::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// How many earlier passwords a change may not go back to (the current one included).
+pub const REMEMBERED_PASSWORDS: i64 = 5;
+
+/// The hashes of a user's last passwords, newest first.
+pub fn earlier_password_hashes(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<String>> {
+    password_history::table
+        .filter(password_history::user_id.eq(user_id))
+        .order(password_history::set_at.desc())
+        .limit(REMEMBERED_PASSWORDS)
+        .select(password_history::password_hash)
+        .load(conn)
+}
+
+/// Records a password just set, and forgets all but the last few.
+pub fn remember_password(
+    conn: &mut DbConn,
+    user_id: &str,
+    hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(password_history::table)
+        .values((
+            password_history::user_id.eq(user_id),
+            password_history::set_at.eq(at),
+            password_history::password_hash.eq(hash),
+        ))
+        .execute(conn)?;
+    let kept: Vec<NaiveDateTime> = password_history::table
+        .filter(password_history::user_id.eq(user_id))
+        .order(password_history::set_at.desc())
+        .limit(REMEMBERED_PASSWORDS)
+        .select(password_history::set_at)
+        .load(conn)?;
+    if let Some(oldest) = kept
+        .last()
+        .filter(|_| kept.len() as i64 == REMEMBERED_PASSWORDS)
+    {
+        diesel::delete(
+            password_history::table
+                .filter(password_history::user_id.eq(user_id))
+                .filter(password_history::set_at.lt(oldest)),
+        )
+        .execute(conn)?;
+    }
+    Ok(())
 }

@@ -1,19 +1,20 @@
 //! Login, refresh-token rotation, logout and password changes. Blocking code: call
 //! it from `AppState::db`, never on the async executor (argon2 is CPU-heavy).
 
+use super::account::{UserRow, normalize_username};
 use super::password::{self, Hasher};
+use super::queries::{
+    self, AccountWithAgency, NewRefreshToken, NewSession, REMEMBERED_PASSWORDS, RefreshLookup,
+};
 use super::tokens::TokenKeys;
 use crate::config::Settings;
-use crate::db::schema::{agencies, password_history, refresh_tokens, sessions, users};
 use crate::db::{DbConn, write_tx};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ledger::{self, Action, Actor, AuditTx, Event, Outcome};
 use crate::observability::RequestMeta;
-use crate::users::model::{UserRow, normalize_username};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, NaiveDateTime};
-use diesel::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -54,15 +55,13 @@ fn insert_refresh_token(
     ctx: &AuthContext,
 ) -> ApiResult<String> {
     let token = new_refresh_token();
-    diesel::insert_into(refresh_tokens::table)
-        .values((
-            refresh_tokens::token_hash.eq(hash_refresh_token(&token)),
-            refresh_tokens::session_id.eq(session_id),
-            refresh_tokens::created_at.eq(now),
-            refresh_tokens::expires_at
-                .eq(now + Duration::seconds(ctx.settings.refresh_token_ttl_secs)),
-        ))
-        .execute(conn)?;
+    let stored = NewRefreshToken {
+        token_hash: &hash_refresh_token(&token),
+        session_id,
+        created_at: now,
+        expires_at: now + Duration::seconds(ctx.settings.refresh_token_ttl_secs),
+    };
+    queries::insert_refresh_token(conn, &stored)?;
     Ok(token)
 }
 
@@ -76,18 +75,10 @@ pub fn record_failed_password(
     meta: &RequestMeta,
 ) -> ApiResult<()> {
     let user_id = actor.user_id.as_str();
-    let failures: i32 = diesel::update(users::table.find(user_id))
-        .set(users::failed_logins.eq(users::failed_logins + 1))
-        .returning(users::failed_logins)
-        .get_result(&mut **tx)?;
+    let failures = queries::count_failed_login(tx, user_id)?;
     if failures >= settings.max_failed_logins {
         let until = crate::db::now() + Duration::seconds(settings.lockout_secs);
-        diesel::update(users::table.find(user_id))
-            .set((
-                users::locked_until.eq(Some(until)),
-                users::failed_logins.eq(0),
-            ))
-            .execute(&mut **tx)?;
+        queries::lock_account(tx, user_id, until)?;
         tracing::warn!(user_id, "account locked after failed logins");
         let event = Event::new(Action::AuthAccountLocked, Some(actor.clone()), meta)
             .detail("until", ledger::format_at(until));
@@ -122,11 +113,7 @@ pub fn login(
     password: &str,
 ) -> ApiResult<TokenResponse> {
     let account: Option<UserRow> = match normalize_username(username) {
-        Ok(name) => users::table
-            .filter(users::username.eq(&name))
-            .select(UserRow::as_select())
-            .first(conn)
-            .optional()?,
+        Ok(name) => queries::account_by_username(conn, &name)?,
         Err(_) => None,
     };
     let password_ok = match &account {
@@ -167,10 +154,7 @@ fn decide_login(
         tx.append(&failed(None, "unknown user"), Outcome::Failed)?;
         return Ok(None);
     };
-    let user: UserRow = users::table
-        .find(&checked.id)
-        .select(UserRow::as_select())
-        .first(&mut **tx)?;
+    let user = queries::account(tx, &checked.id)?;
     let actor = actor_of(tx, &user)?;
     let now = crate::db::now();
     let refusal = if !user.is_active() {
@@ -192,20 +176,14 @@ fn decide_login(
         return Ok(None);
     }
     let session_id = uuid::Uuid::now_v7().to_string();
-    diesel::update(users::table.find(&user.id))
-        .set((
-            users::failed_logins.eq(0),
-            users::locked_until.eq(None::<NaiveDateTime>),
-        ))
-        .execute(&mut **tx)?;
-    diesel::insert_into(sessions::table)
-        .values((
-            sessions::id.eq(&session_id),
-            sessions::user_id.eq(&user.id),
-            sessions::created_at.eq(now),
-            sessions::expires_at.eq(now + Duration::seconds(ctx.settings.session_max_secs)),
-        ))
-        .execute(&mut **tx)?;
+    queries::clear_failed_logins(tx, &user.id)?;
+    let session = NewSession {
+        id: &session_id,
+        user_id: &user.id,
+        created_at: now,
+        expires_at: now + Duration::seconds(ctx.settings.session_max_secs),
+    };
+    queries::insert_session(tx, &session)?;
     let event =
         Event::new(Action::AuthLogin, Some(actor), meta).detail("session_id", session_id.as_str());
     tx.append(&event, Outcome::Success)?;
@@ -219,51 +197,6 @@ fn decide_login(
     }))
 }
 
-pub fn revoke_session(conn: &mut DbConn, session_id: &str) -> ApiResult<()> {
-    diesel::update(sessions::table.find(session_id))
-        .filter(sessions::revoked_at.is_null())
-        .set(sessions::revoked_at.eq(Some(crate::db::now())))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn revoke_user_sessions(
-    conn: &mut DbConn,
-    user_id: &str,
-    except: Option<&str>,
-) -> ApiResult<()> {
-    let mut query = diesel::update(sessions::table)
-        .filter(sessions::user_id.eq(user_id))
-        .filter(sessions::revoked_at.is_null())
-        .into_boxed();
-    if let Some(keep) = except {
-        query = query.filter(sessions::id.ne(keep));
-    }
-    query
-        .set(sessions::revoked_at.eq(Some(crate::db::now())))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// A refresh token with its session and user.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = refresh_tokens)]
-struct RefreshLookup {
-    session_id: String,
-    used_at: Option<NaiveDateTime>,
-    expires_at: NaiveDateTime,
-    #[diesel(select_expression = sessions::user_id)]
-    user_id: String,
-    #[diesel(select_expression = sessions::revoked_at)]
-    revoked_at: Option<NaiveDateTime>,
-    #[diesel(select_expression = sessions::expires_at)]
-    session_expires: NaiveDateTime,
-    #[diesel(select_expression = users::status)]
-    status: String,
-    #[diesel(select_expression = users::must_change_password)]
-    must_change: bool,
-}
-
 /// A spent refresh token came back: someone holds a copy. The session ends.
 fn reuse_detected(
     conn: &mut DbConn,
@@ -272,13 +205,10 @@ fn reuse_detected(
     meta: &RequestMeta,
 ) -> ApiResult<()> {
     tracing::warn!(session_id, "refresh token reused; session revoked");
-    let user: UserRow = users::table
-        .find(user_id)
-        .select(UserRow::as_select())
-        .first(conn)?;
+    let user = queries::account(conn, user_id)?;
     let actor = actor_of(conn, &user)?;
     ledger::transaction(conn, |tx| {
-        revoke_session(tx, session_id)?;
+        queries::revoke_session(tx, session_id)?;
         let event = Event::new(Action::AuthRefreshTokenReused, Some(actor), meta)
             .detail("session_id", session_id);
         tx.append(&event, Outcome::Failed)?;
@@ -288,10 +218,7 @@ fn reuse_detected(
 
 /// The audit actor for a user.
 pub fn actor_of(conn: &mut DbConn, user: &UserRow) -> ApiResult<Actor> {
-    let country: String = agencies::table
-        .find(&user.agency_id)
-        .select(agencies::country_code)
-        .first(conn)?;
+    let country = queries::agency_country(conn, &user.agency_id)?;
     Ok(Actor {
         user_id: user.id.clone(),
         agency_id: user.agency_id.clone(),
@@ -315,12 +242,7 @@ pub fn refresh(
 ) -> ApiResult<TokenResponse> {
     let now = crate::db::now();
     let hash = hash_refresh_token(token);
-    let found: Option<RefreshLookup> = refresh_tokens::table
-        .inner_join(sessions::table.inner_join(users::table))
-        .filter(refresh_tokens::token_hash.eq(&hash))
-        .select(RefreshLookup::as_select())
-        .first(conn)
-        .optional()?;
+    let found = queries::find_refresh_token(conn, &hash)?;
     let Some(RefreshLookup {
         session_id,
         used_at,
@@ -342,10 +264,7 @@ pub fn refresh(
         return Err(ApiError::InvalidRefreshToken);
     }
     let outcome = write_tx(conn, |conn| -> ApiResult<RefreshOutcome> {
-        let spent = diesel::update(refresh_tokens::table.find(&hash))
-            .filter(refresh_tokens::used_at.is_null())
-            .set(refresh_tokens::used_at.eq(Some(now)))
-            .execute(conn)?;
+        let spent = queries::spend_refresh_token(conn, &hash, now)?;
         if spent == 0 {
             return Ok(RefreshOutcome::Reused);
         }
@@ -366,43 +285,6 @@ pub fn refresh(
     }
 }
 
-/// How many earlier passwords a change may not go back to (the current one included).
-pub const REMEMBERED_PASSWORDS: i64 = 5;
-
-/// Records a password just set, and forgets all but the last few.
-pub fn remember_password(
-    conn: &mut DbConn,
-    user_id: &str,
-    hash: &str,
-    at: NaiveDateTime,
-) -> ApiResult<()> {
-    diesel::insert_into(password_history::table)
-        .values((
-            password_history::user_id.eq(user_id),
-            password_history::set_at.eq(at),
-            password_history::password_hash.eq(hash),
-        ))
-        .execute(conn)?;
-    let kept: Vec<NaiveDateTime> = password_history::table
-        .filter(password_history::user_id.eq(user_id))
-        .order(password_history::set_at.desc())
-        .limit(REMEMBERED_PASSWORDS)
-        .select(password_history::set_at)
-        .load(conn)?;
-    if let Some(oldest) = kept
-        .last()
-        .filter(|_| kept.len() as i64 == REMEMBERED_PASSWORDS)
-    {
-        diesel::delete(
-            password_history::table
-                .filter(password_history::user_id.eq(user_id))
-                .filter(password_history::set_at.lt(oldest)),
-        )
-        .execute(conn)?;
-    }
-    Ok(())
-}
-
 /// A wrong current password given in a password change. It counts against the
 /// session, not the account: whoever holds a stolen access token cannot lock the
 /// owner out by guessing, and after as many wrong guesses as a login allows, the
@@ -417,12 +299,9 @@ fn wrong_current_password(
     let event = Event::new(Action::AuthPasswordChange, Some(actor.clone()), meta)
         .detail("reason", "wrong current password");
     tx.append(&event, Outcome::Failed)?;
-    let failures: i32 = diesel::update(sessions::table.find(session_id))
-        .set(sessions::failed_password_checks.eq(sessions::failed_password_checks + 1))
-        .returning(sessions::failed_password_checks)
-        .get_result(&mut **tx)?;
+    let failures = queries::count_wrong_password_check(tx, session_id)?;
     if failures >= ctx.settings.max_failed_logins {
-        revoke_session(tx, session_id)?;
+        queries::revoke_session(tx, session_id)?;
         tracing::warn!(session_id, "session ended after wrong current passwords");
         let event = Event::new(Action::AuthSessionRevoked, Some(actor.clone()), meta)
             .detail("session_id", session_id)
@@ -443,11 +322,7 @@ pub fn change_password(
     current: &str,
     new: &str,
 ) -> ApiResult<()> {
-    let (user, agency_name): (UserRow, String) = users::table
-        .inner_join(agencies::table)
-        .filter(users::id.eq(user_id))
-        .select((UserRow::as_select(), agencies::name))
-        .first(conn)?;
+    let AccountWithAgency { user, agency_name } = queries::account_with_agency(conn, user_id)?;
     let actor = actor_of(conn, &user)?;
     if !ctx.hasher.verify(current, &user.password_hash) {
         ledger::transaction(conn, |tx| {
@@ -461,12 +336,7 @@ pub fn change_password(
         agency_name: &agency_name,
     };
     let mut errors = password::check_policy("new_password", new, &context);
-    let earlier: Vec<String> = password_history::table
-        .filter(password_history::user_id.eq(user_id))
-        .order(password_history::set_at.desc())
-        .limit(REMEMBERED_PASSWORDS)
-        .select(password_history::password_hash)
-        .load(conn)?;
+    let earlier = queries::earlier_password_hashes(conn, user_id)?;
     let reused = new == current
         || std::iter::once(&user.password_hash)
             .chain(&earlier)
@@ -486,15 +356,9 @@ pub fn change_password(
     let hash = ctx.hasher.hash(new)?;
     ledger::transaction(conn, |tx| {
         let now = crate::db::now();
-        diesel::update(users::table.find(user_id))
-            .set((
-                users::password_hash.eq(&hash),
-                users::must_change_password.eq(false),
-                users::updated_at.eq(now),
-            ))
-            .execute(&mut **tx)?;
-        remember_password(tx, user_id, &hash, now)?;
-        revoke_user_sessions(tx, user_id, Some(session_id))?;
+        queries::set_password(tx, user_id, &hash, now)?;
+        queries::remember_password(tx, user_id, &hash, now)?;
+        queries::revoke_user_sessions(tx, user_id, Some(session_id))?;
         let event = Event::new(Action::AuthPasswordChange, Some(actor), meta);
         tx.append(&event, Outcome::Success)?;
         Ok(())

@@ -135,7 +135,7 @@ pub fn insert(conn: &mut DbConn, user: PreparedUser) -> ApiResult<User> {
             e.into()
         }
     })?;
-    crate::auth::service::remember_password(conn, &id, &hash, now)?;
+    crate::auth::queries::remember_password(conn, &id, &hash, now)?;
     let found = queries::find(conn, &id)?.ok_or(ApiError::NotFound)?;
     Ok(User::new(found, now))
 }

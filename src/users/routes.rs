@@ -1,8 +1,8 @@
 use super::CreateUser;
 use super::model::{User, UserInCountry, UserStatus};
 use super::queries::{self, UserFilter};
+use crate::auth::queries::revoke_user_sessions;
 use crate::auth::roles::{Role, encode_roles};
-use crate::auth::service::revoke_user_sessions;
 use crate::auth::{Credentials, Principal};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::input::{Id, Json, Query};
