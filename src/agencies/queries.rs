@@ -10,7 +10,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> ApiResult<Option<Agency>> {
     Ok(agencies::table
         .find(id)
         .select(Agency::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

@@ -93,7 +93,7 @@ pub fn load_principal(
         .filter(sessions::expires_at.gt(now))
         .filter(users::status.eq("active"))
         .select(PrincipalRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     Ok(row.map(Principal::from))
 }
@@ -103,7 +103,7 @@ pub fn account_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Opt
     users::table
         .filter(users::username.eq(username))
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -111,7 +111,7 @@ pub fn account(conn: &mut DbConn, user_id: &str) -> QueryResult<UserRow> {
     users::table
         .find(user_id)
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 /// An account with its agency's name (the password policy refuses passwords that
@@ -131,14 +131,14 @@ pub fn account_with_agency(conn: &mut DbConn, user_id: &str) -> QueryResult<Acco
         .inner_join(agencies::table)
         .filter(users::id.eq(user_id))
         .select(AccountWithAgency::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 pub fn agency_country(conn: &mut DbConn, agency_id: &str) -> QueryResult<String> {
     agencies::table
         .find(agency_id)
         .select(agencies::country_code)
-        .first(conn)
+        .get_result(conn)
 }
 
 /// Counts one more failed password; returns the count.
@@ -266,7 +266,7 @@ pub fn find_refresh_token(
         .inner_join(sessions::table.inner_join(users::table))
         .filter(refresh_tokens::token_hash.eq(token_hash))
         .select(RefreshLookup::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

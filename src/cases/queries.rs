@@ -20,7 +20,7 @@ pub fn standing(
     let access: Option<String> = case_participants::table
         .find((case_id, agency_id))
         .select(case_participants::access)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     Ok(access.as_deref().and_then(Standing::from_stored))
 }
@@ -41,7 +41,7 @@ pub fn case_for(conn: &mut DbConn, case_id: &str, agency: &str) -> QueryResult<O
         )
         .filter(cases::id.eq(case_id.to_owned()))
         .select((CaseRow::as_select(), case_participants::access.nullable()))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     Ok(found.map(|(case, access)| CaseFound {
         case,
@@ -446,7 +446,7 @@ pub fn holder_of(
         .filter(case_external_refs::system.eq(&reference.system))
         .filter(case_external_refs::external_id.eq(&reference.external_id))
         .select(cases::reference)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

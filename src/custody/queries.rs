@@ -42,7 +42,7 @@ pub fn item_for(conn: &mut DbConn, id: &str, agency: &str) -> QueryResult<Option
                 case_participants::access.nullable(),
                 evidence_access::agency_id.nullable(),
             ))
-            .first(conn)
+            .get_result(conn)
             .optional()?;
     Ok(found.map(|(item, case, access, sent_to)| ItemInCase {
         item,

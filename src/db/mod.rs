@@ -3,6 +3,12 @@
 //! The backend is chosen from the URL scheme here, never by trial: diesel's
 //! `MultiConnection` would otherwise fall back to SQLite and silently create a file
 //! named after a mistyped PostgreSQL URL.
+//!
+//! Look rows up by a unique key with `get_result`, not `first`: `first` adds
+//! `LIMIT ?`, and SQLite marks a statement with a bound `LIMIT` to be compiled again
+//! at every new binding, so a cached statement is parsed anew on each use, with its
+//! memory taken under SQLite's global allocator mutex (measured: `GET /me` at half
+//! its rate, docs/BENCHMARKS.md).
 
 pub mod schema;
 

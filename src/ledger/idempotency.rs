@@ -24,7 +24,7 @@ pub fn replay(conn: &mut DbConn, claim: &Claim) -> ApiResult<Option<Reply>> {
     let found: Option<(String, String)> = idempotency_keys::table
         .find((&claim.user_id, &claim.key))
         .select((idempotency_keys::request_hash, idempotency_keys::response))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     match found {
         None => Ok(None),

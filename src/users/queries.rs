@@ -48,7 +48,7 @@ pub fn serves(
     let found: Option<Membership> = users::table
         .find(user_id)
         .select(Membership::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     Ok(found.is_some_and(|m| m.serves(agency_id, roles)))
 }
@@ -130,7 +130,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserInCountry>> {
         .inner_join(agencies::table)
         .filter(users::id.eq(id))
         .select(UserInCountry::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
