@@ -17,6 +17,7 @@ pub mod input;
 pub mod jcs;
 pub mod keys;
 pub mod ledger;
+pub mod mla;
 pub mod observability;
 pub mod openapi;
 pub mod pagination;

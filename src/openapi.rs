@@ -24,6 +24,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "evidence", description = "Evidence items and their custody"),
         (name = "log", description = "The custody log: checkpoints and proofs"),
+        (name = "mla", description = "Mutual legal assistance and preservation between states"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

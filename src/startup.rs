@@ -33,6 +33,7 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::audit::routes::routes(cfg);
     crate::custody::routes::routes(cfg);
     crate::proofs::routes(cfg);
+    crate::mla::routes(cfg);
 }
 
 /// The OpenAPI document, built from the same route registrations the server uses.

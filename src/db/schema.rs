@@ -66,6 +66,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    legal_bases (code) {
+        code -> Text,
+        name -> Text,
+        request_types -> Text,
+        required_fields -> Text,
+        dual_criminality_required -> Bool,
+        acknowledge_days -> Nullable<Integer>,
+        decide_days -> Nullable<Integer>,
+        decide_extension_days -> Nullable<Integer>,
+        execute_days -> Nullable<Integer>,
+        preservation_days -> Nullable<Integer>,
+        preservation_extension_days -> Nullable<Integer>,
+        emergency_acknowledge_hours -> Nullable<Integer>,
+        emergency_decide_hours -> Nullable<Integer>,
+        emergency_execute_hours -> Nullable<Integer>,
+        notes -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(agencies -> countries (country_code));
 diesel::joinable!(password_history -> users (user_id));
 diesel::joinable!(users -> agencies (agency_id));

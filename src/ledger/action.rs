@@ -45,6 +45,7 @@ actions! {
     AuthSessionRevoked => "auth.session_revoked",
     CountryCreate => "country.create",
     AgencyCreate => "agency.create",
+    LegalBasisDefine => "legal_basis.define",
     UserList => "user.list",
     UserCreate => "user.create",
     UserRead => "user.read",

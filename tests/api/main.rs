@@ -11,4 +11,5 @@ mod contract;
 mod crash;
 mod custody;
 mod ledger;
+mod mla;
 mod tokens;
