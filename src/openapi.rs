@@ -15,7 +15,11 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         license(name = "Apache-2.0")
     ),
     // Schemas that only query parameters name (utoipa collects those of bodies).
-    components(schemas(crate::ledger::Action)),
+    components(schemas(
+        crate::ledger::Action,
+        crate::mla::request::Direction,
+        crate::mla::request::RequestStatus
+    )),
     tags(
         (name = "auth", description = "Login, tokens and the caller's identity"),
         (name = "directory", description = "Countries and agencies"),

@@ -88,6 +88,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mla_requests (id) {
+        id -> Text,
+        reference -> Text,
+        case_id -> Text,
+        requesting_agency_id -> Text,
+        requesting_country -> Text,
+        requested_country -> Text,
+        legal_basis -> Text,
+        urgency -> Text,
+        wanted_by -> Nullable<Text>,
+        content -> Text,
+        status -> Text,
+        their_reference -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        version -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mla_request_counters (country, year) {
+        country -> Text,
+        year -> Integer,
+        last_value -> Integer,
+    }
+}
+
 diesel::joinable!(agencies -> countries (country_code));
 diesel::joinable!(password_history -> users (user_id));
 diesel::joinable!(users -> agencies (agency_id));
@@ -182,6 +212,7 @@ diesel::joinable!(case_participants -> cases (case_id));
 diesel::joinable!(case_participants -> agencies (agency_id));
 diesel::joinable!(case_external_refs -> cases (case_id));
 diesel::joinable!(cases -> agencies (owner_agency_id));
+diesel::joinable!(mla_requests -> legal_bases (legal_basis));
 
 diesel::table! {
     evidence_items (id) {
@@ -279,4 +310,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     custody_entries,
     log_node_runs,
     log_checkpoints,
+    legal_bases,
+    mla_requests,
 );

@@ -1,8 +1,11 @@
 //! Mutual legal assistance and preservation between states. So far: the legal bases
-//! requests rest on, with the fields each requires and the deadlines it sets.
+//! requests rest on, with the fields each requires and the deadlines it sets; and
+//! the drafting of requests, with who may see and edit them.
 
+pub mod access;
 pub mod basis;
 pub mod queries;
+pub mod request;
 pub mod routes;
 
 pub use routes::routes;

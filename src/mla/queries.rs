@@ -1,9 +1,12 @@
-//! The SQL of mutual legal assistance: legal bases.
+//! The SQL of mutual legal assistance: legal bases and requests.
 
+use super::access::Scope;
 use super::basis::LegalBasisRow;
-use crate::db::DbConn;
-use crate::db::schema::legal_bases;
+use super::request::{Direction, MlaRequestRow, RequestFilter};
+use crate::db::schema::{legal_bases, mla_requests};
+use crate::db::{DbConn, MultiBackend};
 use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text};
 
 pub fn legal_basis(conn: &mut DbConn, code: &str) -> QueryResult<Option<LegalBasisRow>> {
     legal_bases::table
@@ -42,4 +45,116 @@ pub fn replace_legal_basis(conn: &mut DbConn, row: &LegalBasisRow) -> QueryResul
         .set(row)
         .execute(conn)
         .map(drop)
+}
+
+/// The next request number of a country and year. The upsert locks the counter row
+/// until the transaction ends, so a rolled-back draft gives its number back and
+/// concurrent drafts never share one.
+pub fn next_request_number(conn: &mut DbConn, country: &str, year: i32) -> QueryResult<i32> {
+    #[derive(QueryableByName)]
+    struct Last {
+        #[diesel(sql_type = Integer)]
+        last_value: i32,
+    }
+    diesel::sql_query(
+        "INSERT INTO mla_request_counters (country, year, last_value) VALUES ($1, $2, 1) \
+         ON CONFLICT (country, year) DO UPDATE \
+         SET last_value = mla_request_counters.last_value + 1 RETURNING last_value",
+    )
+    .bind::<Text, _>(country)
+    .bind::<Integer, _>(year)
+    .get_result::<Last>(conn)
+    .map(|l| l.last_value)
+}
+
+pub fn insert_request(conn: &mut DbConn, row: &MlaRequestRow) -> QueryResult<()> {
+    diesel::insert_into(mla_requests::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn request(conn: &mut DbConn, id: &str) -> QueryResult<Option<MlaRequestRow>> {
+    mla_requests::table
+        .find(id)
+        .select(MlaRequestRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+/// Stores a changed request if it is still at the version it was read at; false when
+/// another change came first.
+pub fn update_request(conn: &mut DbConn, row: &MlaRequestRow, read_at: i32) -> QueryResult<bool> {
+    diesel::update(mla_requests::table.find(&row.id))
+        .filter(mla_requests::version.eq(read_at))
+        .set(row)
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// A page of the requests `scope` covers, newest first, after `after`, up to
+/// `limit + 1`.
+pub fn requests(
+    conn: &mut DbConn,
+    scope: &Scope,
+    filter: &RequestFilter,
+    after: Option<String>,
+    limit: i64,
+) -> QueryResult<Vec<MlaRequestRow>> {
+    type Condition = Box<
+        dyn BoxableExpression<mla_requests::table, MultiBackend, SqlType = diesel::sql_types::Bool>,
+    >;
+    let none = || -> Condition { Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0")) };
+    let mine = |agency: &Option<String>| -> Condition {
+        match agency {
+            Some(a) => Box::new(mla_requests::requesting_agency_id.eq(a.clone())),
+            None => none(),
+        }
+    };
+    let of_country = |country: &Option<String>| -> Condition {
+        match country {
+            Some(c) => Box::new(mla_requests::requesting_country.eq(c.clone())),
+            None => none(),
+        }
+    };
+    let to_country = |country: &Option<String>| -> Condition {
+        match country {
+            Some(c) => Box::new(
+                mla_requests::requested_country
+                    .eq(c.clone())
+                    .and(mla_requests::submitted_at.is_not_null()),
+            ),
+            None => none(),
+        }
+    };
+    let visible: Condition = match filter.direction {
+        Some(Direction::Outgoing) => {
+            Box::new(mine(&scope.requesting_agency).or(of_country(&scope.requesting_country)))
+        }
+        Some(Direction::Incoming) => to_country(&scope.requested_country),
+        None => Box::new(
+            mine(&scope.requesting_agency)
+                .or(of_country(&scope.requesting_country))
+                .or(to_country(&scope.requested_country)),
+        ),
+    };
+    let mut query = mla_requests::table
+        .select(MlaRequestRow::as_select())
+        .filter(visible)
+        .order(mla_requests::id.desc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(mla_requests::status.eq(status.as_str()));
+    }
+    if let Some(case) = &filter.case_id {
+        query = query.filter(mla_requests::case_id.eq(case.clone()));
+    }
+    if let Some(country) = &filter.requested_country {
+        query = query.filter(mla_requests::requested_country.eq(country.clone()));
+    }
+    if let Some(after) = after {
+        query = query.filter(mla_requests::id.lt(after));
+    }
+    query.load(conn)
 }

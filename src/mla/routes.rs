@@ -1,23 +1,37 @@
 //! The endpoints of mutual legal assistance: legal bases, readable by every user and
-//! defined by regional administrators.
+//! defined by regional administrators; and requests, drafted by the case team of the
+//! requesting agency. Drafts are rare and commit on their own, with their audit
+//! entry; reads answer once their audit entry is durable.
 
-use super::basis::{LegalBasis, LegalBasisDefinition, check_code};
+use super::access::{self, Scope, visible};
+use super::basis::{LegalBasis, LegalBasisDefinition, LegalBasisRow, RequestType, check_code};
 use super::queries;
-use crate::auth::Principal;
+use super::request::{
+    MlaRequest, MlaRequestPatch, MlaRequestRow, NewMlaRequest, RequestFilter, RequestStatus,
+    reference,
+};
 use crate::auth::roles::Role;
+use crate::auth::{Credentials, Principal};
+use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::input::Json;
+use crate::input::{Id, IfMatch, Json, Query};
 use crate::ledger::{Action, Event, Subject};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, put, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, patch, post, put, web};
+use chrono::Datelike;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_legal_bases)
         .service(get_legal_basis)
-        .service(put_legal_basis);
+        .service(put_legal_basis)
+        .service(list_requests)
+        .service(create_request)
+        .service(get_request)
+        .service(update_request);
 }
 
 /// List the legal bases requests may rest on, ordered by code.
@@ -127,4 +141,266 @@ async fn put_legal_basis(
     } else {
         HttpResponse::Ok().json(basis)
     })
+}
+
+/// The legal basis a draft names, if it exists and covers mutual legal assistance.
+fn mla_basis(conn: &mut DbConn, code: &str) -> ApiResult<LegalBasis> {
+    let basis = queries::legal_basis(conn, code)?
+        .map(LegalBasis::from)
+        .ok_or_else(|| ApiError::validation("legal_basis", "is not a known legal basis"))?;
+    if !basis.request_types.contains(&RequestType::Mla) {
+        return Err(ApiError::validation(
+            "legal_basis",
+            "does not cover mutual legal assistance requests",
+        ));
+    }
+    Ok(basis)
+}
+
+/// The requested state: a known country other than the requesting one.
+fn check_requested(conn: &mut DbConn, requested: &str, requesting: &str) -> ApiResult<()> {
+    if requested == requesting {
+        return Err(ApiError::validation(
+            "requested_country",
+            "must be another state than the requesting one",
+        ));
+    }
+    if !crate::countries::queries::exists(conn, requested)? {
+        return Err(ApiError::validation(
+            "requested_country",
+            "is not a known country",
+        ));
+    }
+    Ok(())
+}
+
+/// The view of a request, with what its legal basis still misses.
+fn view(conn: &mut DbConn, row: MlaRequestRow) -> ApiResult<MlaRequest> {
+    Ok(views(conn, vec![row])?.remove(0))
+}
+
+/// The views of requests, each basis read once.
+fn views(conn: &mut DbConn, rows: Vec<MlaRequestRow>) -> ApiResult<Vec<MlaRequest>> {
+    let mut bases: std::collections::HashMap<String, Vec<super::basis::RequestField>> =
+        std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        if !bases.contains_key(&row.legal_basis) {
+            let required = queries::legal_basis(conn, &row.legal_basis)?
+                .map(|b: LegalBasisRow| LegalBasis::from(b).required_fields)
+                .unwrap_or_default();
+            bases.insert(row.legal_basis.clone(), required);
+        }
+        let required = &bases[&row.legal_basis];
+        out.push(MlaRequest::new(row, required));
+    }
+    Ok(out)
+}
+
+/// Mutual legal assistance requests the caller may see, newest first: those of the
+/// cases their agency owns, all of their state's (for its central authority), and
+/// those submitted to their state (for its central authority).
+#[utoipa::path(
+    tag = "mla",
+    security(("bearer" = [])),
+    params(RequestFilter, PageParams),
+    responses(
+        (status = 200, description = "A page of the requests the caller may see", body = Page<MlaRequest>),
+        (status = 403, description = "The caller's roles give no access to requests", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/mla/requests")]
+async fn list_requests(
+    state: web::Data<AppState>,
+    caller: Credentials,
+    filter: Query<RequestFilter>,
+    paging: Paging,
+) -> ApiResult<web::Json<Page<MlaRequest>>> {
+    let filter = filter.into_inner();
+    let (limit, after) = (paging.limit(), paging.after());
+    let requests = state
+        .read_as(
+            caller,
+            Action::MlaRequestList,
+            move |conn, caller, event| {
+                let scope = Scope::of(caller);
+                if scope.is_empty() {
+                    return Err(ApiError::forbidden("your roles give no access to requests"));
+                }
+                let rows = queries::requests(conn, &scope, &filter, after, limit)?;
+                let ids: Vec<&str> = rows
+                    .iter()
+                    .take(limit as usize)
+                    .map(|r| r.id.as_str())
+                    .collect();
+                event.set_detail("request_ids", ids);
+                views(conn, rows)
+            },
+        )
+        .await?;
+    Ok(web::Json(paging.page(requests, |r| r.id.clone(), |r| r)))
+}
+
+/// Draft a mutual legal assistance request for a case of the caller's agency. Its
+/// reference is the next number of the caller's country and the current year. A
+/// draft may be incomplete: `missing_fields` lists what its legal basis still needs.
+#[utoipa::path(
+    tag = "mla",
+    security(("bearer" = [])),
+    request_body = NewMlaRequest,
+    responses(
+        (status = 201, description = "The draft", body = MlaRequest, headers(("ETag" = String), ("Location" = String))),
+        (status = 403, description = "Not an investigator, supervisor or prosecutor of the agency that owns the case", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields: an unknown legal basis or one that does not cover these requests, the requesting state itself, another agency", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/mla/requests")]
+async fn create_request(
+    state: web::Data<AppState>,
+    caller: Principal,
+    meta: RequestMeta,
+    body: Json<NewMlaRequest>,
+) -> ApiResult<HttpResponse> {
+    let mut draft = body.into_inner();
+    draft.check()?;
+    let event = Event::by(Action::MlaRequestCreate, &caller, &meta);
+    state
+        .audited(event, move |conn, event| {
+            let case = crate::cases::access::visible(conn, &caller, &draft.case_id, event)?;
+            access::may_draft(&caller, case.standing)?;
+            if draft
+                .requesting_agency_id
+                .as_ref()
+                .is_some_and(|a| *a != caller.agency_id)
+            {
+                return Err(ApiError::validation(
+                    "requesting_agency_id",
+                    "must be the caller's agency, which owns the case",
+                ));
+            }
+            mla_basis(conn, &draft.legal_basis)?;
+            check_requested(conn, &draft.requested_country, &caller.country)?;
+            let year = chrono::Utc::now().year();
+            let number = queries::next_request_number(conn, &caller.country, year)?;
+            let now = crate::db::now();
+            let content = draft.take_content();
+            let row = MlaRequestRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                reference: reference(&caller.country, year, number),
+                case_id: case.case.id,
+                requesting_agency_id: caller.agency_id.clone(),
+                requesting_country: caller.country.clone(),
+                requested_country: draft.requested_country,
+                legal_basis: draft.legal_basis,
+                urgency: draft.urgency.as_str().to_owned(),
+                wanted_by: draft.wanted_by,
+                content: serde_json::to_string(&content).expect("content serialises"),
+                status: RequestStatus::Draft.as_str().to_owned(),
+                their_reference: None,
+                submitted_at: None,
+                version: 1,
+                created_by: caller.user_id.clone(),
+                created_at: now,
+                updated_at: now,
+            };
+            queries::insert_request(conn, &row)?;
+            event.subject = Some(Subject::new(
+                "mla_request",
+                &row.id,
+                Some(&row.requesting_country),
+            ));
+            event.set_detail("reference", row.reference.clone());
+            event.set_detail("requested_country", row.requested_country.clone());
+            event.set_detail("legal_basis", row.legal_basis.clone());
+            Ok(view(conn, row)?.reply(StatusCode::CREATED))
+        })
+        .await
+        .map(|r| r.into_response())
+}
+
+/// One mutual legal assistance request.
+#[utoipa::path(
+    tag = "mla",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "Request id")),
+    responses(
+        (status = 200, description = "The request", body = MlaRequest, headers(("ETag" = String))),
+        (status = 404, description = "No such request, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/mla/requests/{id}")]
+async fn get_request(
+    state: web::Data<AppState>,
+    caller: Credentials,
+    id: web::Path<Id>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner().into_string();
+    let request = state
+        .read_as(
+            caller,
+            Action::MlaRequestRead,
+            move |conn, caller, event| {
+                let row = visible(conn, caller, &id, event)?;
+                view(conn, row)
+            },
+        )
+        .await?;
+    Ok(request.reply(StatusCode::OK).into_response())
+}
+
+/// Change a draft. Requires `If-Match` with the ETag last read (428 without, 412 when
+/// it has changed since). The fields sent replace the draft's; once approved, a
+/// request's content is frozen (409).
+#[utoipa::path(
+    tag = "mla",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, format = Uuid, description = "Request id"),
+        ("If-Match" = String, Header, min_length = 1, pattern = r#"^\s*(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*\s*$"#, description = "The ETag of the version the change is based on (an entity tag, not `*`; weak tags never match)"),
+    ),
+    request_body = MlaRequestPatch,
+    responses(
+        (status = 200, description = "The draft as changed", body = MlaRequest, headers(("ETag" = String))),
+        (status = 403, description = "Not an investigator, supervisor or prosecutor of the requesting agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request is no longer a draft", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The draft changed since the ETag given", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is required", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/mla/requests/{id}")]
+async fn update_request(
+    state: web::Data<AppState>,
+    caller: Principal,
+    expected: IfMatch,
+    meta: RequestMeta,
+    id: web::Path<Id>,
+    body: Json<MlaRequestPatch>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner().into_string();
+    let mut patch = body.into_inner();
+    patch.check()?;
+    let event = Event::by(Action::MlaRequestUpdate, &caller, &meta);
+    state
+        .audited(event, move |conn, event| {
+            let row = visible(conn, &caller, &id, event)?;
+            expected.require(&row.etag())?;
+            access::may_edit(&caller, &row)?;
+            if let Some(code) = &patch.legal_basis {
+                mla_basis(conn, code)?;
+            }
+            if let Some(country) = &patch.requested_country {
+                check_requested(conn, country, &row.requesting_country)?;
+            }
+            event.set_detail("fields", patch.fields());
+            let next = row.patched(patch, crate::db::now());
+            if !queries::update_request(conn, &next, row.version)? {
+                return Err(ApiError::PreconditionFailed);
+            }
+            Ok(view(conn, next)?.reply(StatusCode::OK))
+        })
+        .await
+        .map(|r| r.into_response())
 }

@@ -252,3 +252,424 @@ async fn regional_administrators_define_and_change_legal_bases() {
         assert_eq!(e["subject"]["type"], "legal_basis", "{e}");
     }
 }
+
+/// The people of a request's world: the requesting case team in Jamaica, its
+/// central authority, and others who must not see the request.
+struct World {
+    investigator: crate::common::Caller,
+    jm_authority: crate::common::Caller,
+    tt_authority: crate::common::Caller,
+    tt_supervisor: crate::common::Caller,
+    jm_other_police: crate::common::Caller,
+    jm_prosecutor: crate::common::Caller,
+    jm_admin: crate::common::Caller,
+    jm_auditor: crate::common::Caller,
+    police: String,
+}
+
+async fn world(app: &TestApp) -> World {
+    let police = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let other_police = app.agency("JM", "JCF Fraud Squad", AgencyKind::Police);
+    let dpp = app.agency("JM", "Office of the DPP", AgencyKind::Prosecution);
+    let jm_ca = app.agency("JM", "Ministry of Justice", AgencyKind::CentralAuthority);
+    let tt_ca = app.agency(
+        "TT",
+        "Office of the Attorney General",
+        AgencyKind::CentralAuthority,
+    );
+    let tt_police = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    World {
+        investigator: app
+            .user_caller(
+                "jm.detective",
+                &police,
+                &[Role::Investigator, Role::Supervisor],
+            )
+            .await,
+        jm_authority: app
+            .user_caller("jm.authority", &jm_ca, &[Role::CentralAuthority])
+            .await,
+        tt_authority: app
+            .user_caller("tt.authority", &tt_ca, &[Role::CentralAuthority])
+            .await,
+        tt_supervisor: app
+            .user_caller(
+                "tt.supervisor",
+                &tt_police,
+                &[Role::Investigator, Role::Supervisor],
+            )
+            .await,
+        jm_other_police: app
+            .user_caller(
+                "jm.fraud",
+                &other_police,
+                &[Role::Investigator, Role::Supervisor],
+            )
+            .await,
+        jm_prosecutor: app
+            .user_caller("jm.prosecutor", &dpp, &[Role::Prosecutor])
+            .await,
+        jm_admin: app.user_caller("jm.admin", &police, &[Role::Admin]).await,
+        jm_auditor: app
+            .user_caller("jm.auditor", &police, &[Role::Auditor])
+            .await,
+        police,
+    }
+}
+
+fn draft(case_id: &str) -> Value {
+    json!({
+        "case_id": case_id,
+        "requested_country": "TT",
+        "legal_basis": "harare",
+        "urgency": "urgent",
+        "wanted_by": "2027-01-15",
+        "summary_of_facts": "SMS phishing against customers of a Jamaican bank; the sending numbers belong to a Trinidadian carrier.",
+        "offences": [{"offence": "Computer-related fraud (Cybercrimes Act 2015, s. 10)", "penalty": "up to 10 years"}],
+        "data_sought": [{"provider": "TT Mobile Ltd", "identifier": "+1 868 555 0101",
+                         "from": "2026-10-01T00:00:00-04:00", "to": "2026-10-31T23:59:59-04:00",
+                         "time_zone": "America/Port_of_Spain"}]
+    })
+}
+
+fn missing(body: &Value) -> Vec<&str> {
+    body["missing_fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect()
+}
+
+#[actix_web::test]
+async fn drafts_are_numbered_checked_for_their_basis_and_edited_with_if_match() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let t = w.investigator.token.as_str();
+    let case = app.create_case(t, "Bank SMS phishing").await;
+    let case_id = case["id"].as_str().unwrap();
+
+    let res = app.post("/api/v1/mla/requests", t, &draft(case_id)).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert_eq!(res.body["reference"], format!("JM-MLA-{year}-000001"));
+    assert_eq!(res.body["status"], "draft");
+    assert_eq!(res.body["requesting_country"], "JM");
+    assert_eq!(res.body["requesting_agency_id"], w.police);
+    assert_eq!(res.body["urgency"], "urgent");
+    assert_eq!(res.headers.get("etag").unwrap(), "\"v1\"");
+    let id = res.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        res.headers.get("location").unwrap(),
+        &format!("/api/v1/mla/requests/{id}")
+    );
+    // The Harare Scheme's essentials that the draft leaves empty.
+    assert_eq!(
+        missing(&res.body),
+        [
+            "proceedings",
+            "assistance_types",
+            "subjects",
+            "confidentiality",
+            "contacts"
+        ]
+    );
+
+    let second = app.post("/api/v1/mla/requests", t, &draft(case_id)).await;
+    assert_eq!(second.body["reference"], format!("JM-MLA-{year}-000002"));
+
+    // Refused drafts take no number and store nothing.
+    let mut bad = Vec::new();
+    let mut with = |key: &str, value: Value| {
+        let mut body = draft(case_id);
+        body[key] = value;
+        bad.push((key.to_owned(), body));
+    };
+    with("legal_basis", json!("budapest-29"));
+    with("legal_basis", json!("no-such-basis"));
+    with("requested_country", json!("JM"));
+    with("requested_country", json!("ZZ"));
+    with("wanted_by", json!("2027-02-30"));
+    with(
+        "requesting_agency_id",
+        json!(uuid::Uuid::now_v7().to_string()),
+    );
+    with(
+        "data_sought",
+        json!([{"provider": "TT Mobile", "identifier": "x", "from": "2026-10-31T00:00:00Z", "to": "2026-10-01T00:00:00Z"}]),
+    );
+    with(
+        "contacts",
+        json!([{"name": "Det. Brown", "email": "not-an-address"}]),
+    );
+    for (key, body) in &bad {
+        let res = app.post("/api/v1/mla/requests", t, body).await;
+        res.assert_problem(422, "validation-failed");
+        let fields: Vec<&str> = res.body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert!(
+            fields.iter().any(|f| f.starts_with(key.as_str())),
+            "{key}: {}",
+            res.body
+        );
+    }
+    let third = app.post("/api/v1/mla/requests", t, &draft(case_id)).await;
+    assert_eq!(third.body["reference"], format!("JM-MLA-{year}-000003"));
+
+    // Editing needs the version last read.
+    let path = format!("/api/v1/mla/requests/{id}");
+    let fill = json!({
+        "proceedings": "Criminal investigation by the JCF Cybercrime Unit",
+        "assistance_types": ["subscriber_information", "traffic_data"],
+        "subjects": [{"name": "Unknown holder of +1 868 555 0101", "identifiers": ["+1 868 555 0101"]}],
+        "confidentiality": "Do not notify the subscriber.",
+        "contacts": [{"name": "Det. Sgt. Brown", "email": "brown@jcf.example", "office_hours": "Mon-Fri 08:30-16:30", "time_zone": "America/Jamaica"}]
+    });
+    app.patch(&path, t, &fill)
+        .await
+        .assert_problem(428, "precondition-required");
+    app.request_with_headers("PATCH", &path, t, &[("If-Match", "\"v7\"")], Some(&fill))
+        .await
+        .assert_problem(412, "precondition-failed");
+    let res = app
+        .request_with_headers("PATCH", &path, t, &[("If-Match", "\"v1\"")], Some(&fill))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.headers.get("etag").unwrap(), "\"v2\"");
+    assert!(missing(&res.body).is_empty(), "{}", res.body);
+    // Fields not sent are kept.
+    assert_eq!(res.body["urgency"], "urgent");
+    assert_eq!(res.body["wanted_by"], "2027-01-15");
+    assert_eq!(
+        res.body["data_sought"][0]["time_zone"],
+        "America/Port_of_Spain"
+    );
+
+    // Another basis asks for more: reciprocity needs a dual criminality statement.
+    let res = app
+        .request_with_headers(
+            "PATCH",
+            &path,
+            t,
+            &[("If-Match", "\"v2\"")],
+            Some(&json!({"legal_basis": "reciprocity"})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(missing(&res.body), ["dual_criminality"]);
+    app.request_with_headers(
+        "PATCH",
+        &path,
+        t,
+        &[("If-Match", "\"v3\"")],
+        Some(&json!({"legal_basis": "budapest-29"})),
+    )
+    .await
+    .assert_problem(422, "validation-failed");
+    let read = app.get(&path, t).await;
+    assert_eq!(read.body["version"], 3);
+    assert_eq!(read.body["legal_basis"], "reciprocity");
+
+    // Audited: the draft, the changes, the reads.
+    let entries = app.audit_entries();
+    let of = |action: &str| {
+        entries
+            .iter()
+            .filter(|e| e["action"] == action && e["subject"]["id"] == id.as_str())
+            .count()
+    };
+    assert_eq!(of("mla_request.create"), 1);
+    // Two changes; a missing or stale version and invalid fields change nothing.
+    assert_eq!(of("mla_request.update"), 2);
+    assert_eq!(of("mla_request.read"), 1);
+    let change = entries
+        .iter()
+        .find(|e| e["action"] == "mla_request.update" && e["outcome"] == "success")
+        .unwrap();
+    assert_eq!(
+        change["details"]["fields"],
+        json!([
+            "proceedings",
+            "assistance_types",
+            "subjects",
+            "confidentiality",
+            "contacts"
+        ])
+    );
+}
+
+#[actix_web::test]
+async fn a_request_is_seen_by_its_case_team_and_central_authorities_only() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let t = w.investigator.token.as_str();
+    let case = app.create_case(t, "Bank SMS phishing").await;
+    let created = app
+        .post(
+            "/api/v1/mla/requests",
+            t,
+            &draft(case["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/mla/requests/{id}");
+    let missing_path = format!("/api/v1/mla/requests/{}", uuid::Uuid::now_v7());
+
+    let count = |page: &Value| page["items"].as_array().unwrap().len();
+    let sees = [
+        ("the case team", &w.investigator),
+        ("JM's central authority", &w.jm_authority),
+    ];
+    for (who, caller) in sees {
+        let res = app.get(&path, &caller.token).await;
+        assert_eq!(res.status, 200, "{who}: {}", res.body);
+        let list = app.get("/api/v1/mla/requests", &caller.token).await;
+        assert_eq!(count(&list.body), 1, "{who}");
+        let outgoing = app
+            .get("/api/v1/mla/requests?direction=outgoing", &caller.token)
+            .await;
+        assert_eq!(count(&outgoing.body), 1, "{who}");
+    }
+    let blind = [
+        ("TT's central authority before submission", &w.tt_authority),
+        ("a TT investigator", &w.tt_supervisor),
+        ("another JM police agency", &w.jm_other_police),
+        ("a JM prosecutor not yet asked to approve", &w.jm_prosecutor),
+        ("JM's administrator", &w.jm_admin),
+        ("an auditor", &w.jm_auditor),
+    ];
+    for (who, caller) in blind {
+        let res = app.get(&path, &caller.token).await;
+        let nothing = app.get(&missing_path, &caller.token).await;
+        res.assert_problem(404, "not-found");
+        assert_eq!(res.body, nothing.body, "{who}: same as a missing request");
+        app.request_with_headers(
+            "PATCH",
+            &path,
+            &caller.token,
+            &[("If-Match", "\"v1\"")],
+            Some(&json!({"urgency": "normal"})),
+        )
+        .await
+        .assert_problem(404, "not-found");
+        let list = app.get("/api/v1/mla/requests", &caller.token).await;
+        if list.status == 200 {
+            assert_eq!(count(&list.body), 0, "{who}");
+        } else {
+            list.assert_problem(403, "forbidden");
+        }
+        let filtered = app
+            .get(
+                &format!(
+                    "/api/v1/mla/requests?case_id={}",
+                    case["id"].as_str().unwrap()
+                ),
+                &caller.token,
+            )
+            .await;
+        if filtered.status == 200 {
+            assert_eq!(count(&filtered.body), 0, "{who}");
+        }
+    }
+    // Administrators and auditors have no access to requests at all.
+    app.get("/api/v1/mla/requests", &w.jm_admin.token)
+        .await
+        .assert_problem(403, "forbidden");
+
+    // JM's central authority sees the draft but does not edit it.
+    app.request_with_headers(
+        "PATCH",
+        &path,
+        &w.jm_authority.token,
+        &[("If-Match", "\"v1\"")],
+        Some(&json!({"urgency": "normal"})),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+
+    // Drafting needs a case the caller's agency owns: another state's case is not
+    // found; a case shared with the caller's agency is refused.
+    let tt_case = app
+        .create_case(&w.tt_supervisor.token, "Carrier fraud")
+        .await;
+    let tt_case_id = tt_case["id"].as_str().unwrap();
+    let mut body = draft(tt_case_id);
+    body["requested_country"] = json!("BB");
+    app.post("/api/v1/mla/requests", t, &body)
+        .await
+        .assert_problem(404, "not-found");
+    let shared = app
+        .post(
+            &format!("/api/v1/cases/{tt_case_id}/participants"),
+            &w.tt_supervisor.token,
+            &json!({"agency_id": w.police, "access": "contribute"}),
+        )
+        .await;
+    assert_eq!(shared.status, 201, "{}", shared.body);
+    app.post("/api/v1/mla/requests", t, &body)
+        .await
+        .assert_problem(403, "forbidden");
+
+    // Once submitted, the requested state's central authority sees it, and the
+    // draft's content is frozen.
+    let now = if app.is_postgres() {
+        "now()"
+    } else {
+        "CURRENT_TIMESTAMP"
+    };
+    app.exec(&format!(
+        "UPDATE mla_requests SET status = 'submitted', submitted_at = {now} WHERE id = '{id}'"
+    ))
+    .unwrap();
+    let res = app.get(&path, &w.tt_authority.token).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let incoming = app
+        .get(
+            "/api/v1/mla/requests?direction=incoming",
+            &w.tt_authority.token,
+        )
+        .await;
+    assert_eq!(count(&incoming.body), 1);
+    let outgoing = app
+        .get(
+            "/api/v1/mla/requests?direction=outgoing",
+            &w.tt_authority.token,
+        )
+        .await;
+    assert_eq!(count(&outgoing.body), 0);
+    app.get(&path, &w.tt_supervisor.token)
+        .await
+        .assert_problem(404, "not-found");
+    let res = app
+        .request_with_headers(
+            "PATCH",
+            &path,
+            t,
+            &[("If-Match", "\"v1\"")],
+            Some(&json!({"urgency": "normal"})),
+        )
+        .await;
+    res.assert_problem(409, "conflict");
+    assert!(
+        res.body["detail"].as_str().unwrap().contains("submitted"),
+        "{}",
+        res.body
+    );
+
+    // Refused reads are recorded against the request, for its state's auditors.
+    let denied = app
+        .audit_entries()
+        .into_iter()
+        .filter(|e| {
+            e["action"] == "mla_request.read"
+                && e["outcome"] == "denied"
+                && e["subject"]["id"] == id.as_str()
+        })
+        .count();
+    assert_eq!(denied, 7);
+}

@@ -1,0 +1,2 @@
+DROP TABLE mla_requests;
+DROP TABLE mla_request_counters;

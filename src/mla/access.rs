@@ -1,0 +1,108 @@
+//! Who may see a mutual legal assistance request and do what with it. A request is
+//! visible to the agency that owns the requesting case, to the requesting state's
+//! central authority, and, once submitted, to the requested state's central
+//! authority. Everyone else gets 404, exactly as for a request that does not exist.
+
+use super::request::{MlaRequestRow, RequestStatus};
+use crate::auth::Principal;
+use crate::auth::roles::Role;
+use crate::cases::access::has_case_role;
+use crate::cases::model::Standing;
+use crate::db::DbConn;
+use crate::error::{ApiError, ApiResult};
+use crate::ledger::{Event, Subject};
+
+/// Who drafts and edits a request: the case team of the agency that owns the case.
+pub const DRAFTING_ROLES: &[Role] = &[Role::Investigator, Role::Supervisor, Role::Prosecutor];
+
+fn drafts(caller: &Principal) -> bool {
+    DRAFTING_ROLES.iter().any(|r| caller.has(*r))
+}
+
+/// A request is drafted for a case by its owner's investigators, supervisors and
+/// prosecutors.
+pub fn may_draft(caller: &Principal, standing: Standing) -> ApiResult<()> {
+    if standing == Standing::Owner && drafts(caller) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only investigators, supervisors and prosecutors of the agency that owns the case draft its requests",
+        ))
+    }
+}
+
+/// What of the requests the caller may see: the list's filter and the single
+/// request's check say the same.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Requests of cases this agency owns (for its case team).
+    pub requesting_agency: Option<String>,
+    /// Every request of this state (for its central authority).
+    pub requesting_country: Option<String>,
+    /// Submitted requests to this state (for its central authority).
+    pub requested_country: Option<String>,
+}
+
+impl Scope {
+    pub fn of(caller: &Principal) -> Scope {
+        let authority = caller.has(Role::CentralAuthority);
+        Scope {
+            requesting_agency: has_case_role(caller).then(|| caller.agency_id.clone()),
+            requesting_country: authority.then(|| caller.country.clone()),
+            requested_country: authority.then(|| caller.country.clone()),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.requesting_agency.is_none()
+            && self.requesting_country.is_none()
+            && self.requested_country.is_none()
+    }
+
+    pub fn covers(&self, row: &MlaRequestRow) -> bool {
+        self.requesting_agency.as_deref() == Some(row.requesting_agency_id.as_str())
+            || self.requesting_country.as_deref() == Some(row.requesting_country.as_str())
+            || (row.submitted_at.is_some()
+                && self.requested_country.as_deref() == Some(row.requested_country.as_str()))
+    }
+}
+
+/// Loads a request for the caller, or answers 404. Names the request in the audit
+/// event either way, so that a refused attempt reaches the requesting state's
+/// auditors.
+pub fn visible(
+    conn: &mut DbConn,
+    caller: &Principal,
+    id: &str,
+    event: &mut Event,
+) -> ApiResult<MlaRequestRow> {
+    let row = super::queries::request(conn, id)?.ok_or(ApiError::NotFound)?;
+    event.subject = Some(Subject::new(
+        "mla_request",
+        &row.id,
+        Some(&row.requesting_country),
+    ));
+    event.case_id = Some(row.case_id.clone());
+    if Scope::of(caller).covers(&row) {
+        Ok(row)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// A draft is edited by the case team of the requesting agency; after approval its
+/// content is frozen and changes arrive only as events.
+pub fn may_edit(caller: &Principal, row: &MlaRequestRow) -> ApiResult<()> {
+    if caller.agency_id != row.requesting_agency_id || !drafts(caller) {
+        return Err(ApiError::forbidden(
+            "only investigators, supervisors and prosecutors of the requesting agency edit a draft",
+        ));
+    }
+    match row.status() {
+        RequestStatus::Draft => Ok(()),
+        status => Err(ApiError::Conflict(format!(
+            "the request is {}: only a draft is edited, and changes arrive as events",
+            status.as_str()
+        ))),
+    }
+}
