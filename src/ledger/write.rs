@@ -8,7 +8,7 @@ use super::chain::{self, AuditInsert, AuditRecord, ChainHead};
 use super::log::{self, LogSigner, Runs};
 use super::merkle::{self, Hash, NodeId};
 use crate::db::DbConn;
-use crate::db::schema::{audit_log, custody_entries};
+use crate::db::schema::{audit_log, log_checkpoints};
 use crate::error::{ApiError, ApiResult};
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
@@ -31,12 +31,14 @@ pub struct Heads {
     pub audit: ChainHead,
 }
 
-/// One round trip, a query of static shape (prepared once per connection).
+/// One round trip, a query of static shape (prepared once per connection). The log's
+/// size is its latest checkpoint's: every batch that adds leaves signs one in the
+/// same transaction, whichever kinds the leaves belong to.
 pub fn read_heads(conn: &mut DbConn) -> ApiResult<Heads> {
-    let (log_max, audit_seq, audit_hash): (Option<i64>, Option<i64>, Option<String>) =
+    let (log_size, audit_seq, audit_hash): (Option<i64>, Option<i64>, Option<String>) =
         diesel::select((
-            custody_entries::table
-                .select(diesel::dsl::max(custody_entries::log_index))
+            log_checkpoints::table
+                .select(diesel::dsl::max(log_checkpoints::tree_size))
                 .single_value(),
             audit_log::table
                 .select(audit_log::seq)
@@ -51,7 +53,7 @@ pub fn read_heads(conn: &mut DbConn) -> ApiResult<Heads> {
         ))
         .get_result(conn)?;
     Ok(Heads {
-        log_size: log_max.map(|m| m as u64 + 1).unwrap_or(0),
+        log_size: log_size.unwrap_or(0) as u64,
         audit: ChainHead::after(audit_seq, audit_hash),
     })
 }
