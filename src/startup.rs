@@ -145,6 +145,7 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         LedgerBuilder::new()
             .kind(crate::custody::jobs::Custody::default())
             .kind(crate::cases::jobs::CaseCreation)
+            .kind(crate::mla::jobs::RequestEvents)
             .start(
                 pool.clone(),
                 crate::db::Manager::new(&url)?,

@@ -107,6 +107,20 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        last_seq -> Integer,
+        last_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    request_entries (log_index) {
+        log_index -> BigInt,
+        request_id -> Text,
+        seq -> Integer,
+        entry_type -> Text,
+        canonical -> Text,
+        entry_hash -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -213,6 +227,7 @@ diesel::joinable!(case_participants -> agencies (agency_id));
 diesel::joinable!(case_external_refs -> cases (case_id));
 diesel::joinable!(cases -> agencies (owner_agency_id));
 diesel::joinable!(mla_requests -> legal_bases (legal_basis));
+diesel::joinable!(request_entries -> mla_requests (request_id));
 
 diesel::table! {
     evidence_items (id) {
@@ -312,4 +327,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     log_checkpoints,
     legal_bases,
     mla_requests,
+    request_entries,
 );

@@ -50,6 +50,8 @@ actions! {
     MlaRequestCreate => "mla_request.create",
     MlaRequestRead => "mla_request.read",
     MlaRequestUpdate => "mla_request.update",
+    MlaRequestEvent => "mla_request.event",
+    MlaRequestHistory => "mla_request.history",
     UserList => "user.list",
     UserCreate => "user.create",
     UserRead => "user.read",

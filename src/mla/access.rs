@@ -1,8 +1,11 @@
 //! Who may see a mutual legal assistance request and do what with it. A request is
 //! visible to the agency that owns the requesting case, to the requesting state's
-//! central authority, and, once submitted, to the requested state's central
-//! authority. Everyone else gets 404, exactly as for a request that does not exist.
+//! central authority, to the requesting state's prosecutors whose agency takes part
+//! in the case (the case was referred to them: they approve), and, once submitted,
+//! to the requested state's central authority. Everyone else gets 404, exactly as
+//! for a request that does not exist.
 
+use super::events::RequestEventType;
 use super::request::{MlaRequestRow, RequestStatus};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
@@ -41,6 +44,15 @@ pub struct Scope {
     pub requesting_country: Option<String>,
     /// Submitted requests to this state (for its central authority).
     pub requested_country: Option<String>,
+    /// Requests of this state about cases this agency takes part in (for prosecutors).
+    pub prosecuting: Option<Prosecuting>,
+}
+
+/// A prosecutor's reach: their agency, in their state.
+#[derive(Debug, Clone)]
+pub struct Prosecuting {
+    pub agency_id: String,
+    pub country: String,
 }
 
 impl Scope {
@@ -50,6 +62,10 @@ impl Scope {
             requesting_agency: has_case_role(caller).then(|| caller.agency_id.clone()),
             requesting_country: authority.then(|| caller.country.clone()),
             requested_country: authority.then(|| caller.country.clone()),
+            prosecuting: caller.has(Role::Prosecutor).then(|| Prosecuting {
+                agency_id: caller.agency_id.clone(),
+                country: caller.country.clone(),
+            }),
         }
     }
 
@@ -57,8 +73,11 @@ impl Scope {
         self.requesting_agency.is_none()
             && self.requesting_country.is_none()
             && self.requested_country.is_none()
+            && self.prosecuting.is_none()
     }
 
+    /// Whether the scope covers `row` without asking which cases the agency takes
+    /// part in.
     pub fn covers(&self, row: &MlaRequestRow) -> bool {
         self.requesting_agency.as_deref() == Some(row.requesting_agency_id.as_str())
             || self.requesting_country.as_deref() == Some(row.requesting_country.as_str())
@@ -83,10 +102,47 @@ pub fn visible(
         Some(&row.requesting_country),
     ));
     event.case_id = Some(row.case_id.clone());
-    if Scope::of(caller).covers(&row) {
+    let scope = Scope::of(caller);
+    if scope.covers(&row) {
+        return Ok(row);
+    }
+    let prosecutes = match &scope.prosecuting {
+        Some(p) if p.country == row.requesting_country => {
+            crate::cases::queries::standing(conn, &row.case_id, &p.agency_id)?.is_some()
+        }
+        _ => false,
+    };
+    if prosecutes {
         Ok(row)
     } else {
         Err(ApiError::NotFound)
+    }
+}
+
+/// Who records which event: a prosecutor of the requesting state approves; its
+/// central authority submits; the case team or the central authority withdraws.
+/// (That the caller sees the request is checked first.)
+pub fn may_record(
+    caller: &Principal,
+    row: &MlaRequestRow,
+    event: RequestEventType,
+) -> ApiResult<()> {
+    let home = caller.country == row.requesting_country;
+    let authority = home && caller.has(Role::CentralAuthority);
+    let allowed = match event {
+        RequestEventType::Approved => home && caller.has(Role::Prosecutor),
+        RequestEventType::Submitted => authority,
+        RequestEventType::Withdrawn => {
+            authority || (caller.agency_id == row.requesting_agency_id && drafts(caller))
+        }
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!(
+            "your role or agency may not record `{}` for this request",
+            event.as_str()
+        )))
     }
 }
 

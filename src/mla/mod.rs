@@ -4,6 +4,8 @@
 
 pub mod access;
 pub mod basis;
+pub mod events;
+pub mod jobs;
 pub mod queries;
 pub mod request;
 pub mod routes;

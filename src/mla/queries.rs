@@ -2,8 +2,9 @@
 
 use super::access::Scope;
 use super::basis::LegalBasisRow;
+use super::events::RequestEntryRow;
 use super::request::{Direction, MlaRequestRow, RequestFilter};
-use crate::db::schema::{legal_bases, mla_requests};
+use crate::db::schema::{case_participants, legal_bases, mla_requests, request_entries};
 use crate::db::{DbConn, MultiBackend};
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
@@ -127,16 +128,31 @@ pub fn requests(
             None => none(),
         }
     };
-    let visible: Condition = match filter.direction {
-        Some(Direction::Outgoing) => {
-            Box::new(mine(&scope.requesting_agency).or(of_country(&scope.requesting_country)))
+    let prosecuted = || -> Condition {
+        match &scope.prosecuting {
+            Some(p) => Box::new(
+                mla_requests::requesting_country.eq(p.country.clone()).and(
+                    mla_requests::case_id.eq_any(
+                        case_participants::table
+                            .filter(case_participants::agency_id.eq(p.agency_id.clone()))
+                            .select(case_participants::case_id),
+                    ),
+                ),
+            ),
+            None => none(),
         }
-        Some(Direction::Incoming) => to_country(&scope.requested_country),
-        None => Box::new(
+    };
+    let outgoing = || -> Condition {
+        Box::new(
             mine(&scope.requesting_agency)
                 .or(of_country(&scope.requesting_country))
-                .or(to_country(&scope.requested_country)),
-        ),
+                .or(prosecuted()),
+        )
+    };
+    let visible: Condition = match filter.direction {
+        Some(Direction::Outgoing) => outgoing(),
+        Some(Direction::Incoming) => to_country(&scope.requested_country),
+        None => Box::new(outgoing().or(to_country(&scope.requested_country))),
     };
     let mut query = mla_requests::table
         .select(MlaRequestRow::as_select())
@@ -157,4 +173,22 @@ pub fn requests(
         query = query.filter(mla_requests::id.lt(after));
     }
     query.load(conn)
+}
+
+pub fn insert_entries(conn: &mut DbConn, rows: &[RequestEntryRow]) -> QueryResult<()> {
+    for row in rows {
+        diesel::insert_into(request_entries::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A request's history, oldest first.
+pub fn entries(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<RequestEntryRow>> {
+    request_entries::table
+        .filter(request_entries::request_id.eq(request_id))
+        .order(request_entries::seq)
+        .select(RequestEntryRow::as_select())
+        .load(conn)
 }

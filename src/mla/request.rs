@@ -551,6 +551,10 @@ pub struct MlaRequestRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The `seq` of the request's last history entry (-1 before any).
+    pub last_seq: i32,
+    /// The `entry_hash` of that entry.
+    pub last_hash: Option<String>,
 }
 
 impl MlaRequestRow {

@@ -5,13 +5,15 @@
 
 use super::access::{self, Scope, visible};
 use super::basis::{LegalBasis, LegalBasisDefinition, LegalBasisRow, RequestType, check_code};
+use super::events::{NewRequestEvent, RequestEvent};
+use super::jobs::{Recording, RequestEvents};
 use super::queries;
 use super::request::{
     MlaRequest, MlaRequestPatch, MlaRequestRow, NewMlaRequest, RequestFilter, RequestStatus,
     reference,
 };
 use crate::auth::roles::Role;
-use crate::auth::{Credentials, Principal};
+use crate::auth::{Credentials, Principal, TokenClaims};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::input::{Id, IfMatch, Json, Query};
@@ -31,7 +33,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_requests)
         .service(create_request)
         .service(get_request)
-        .service(update_request);
+        .service(update_request)
+        .service(record_event)
+        .service(list_events);
 }
 
 /// List the legal bases requests may rest on, ordered by code.
@@ -303,6 +307,8 @@ async fn create_request(
                 created_by: caller.user_id.clone(),
                 created_at: now,
                 updated_at: now,
+                last_seq: -1,
+                last_hash: None,
             };
             queries::insert_request(conn, &row)?;
             event.subject = Some(Subject::new(
@@ -403,4 +409,80 @@ async fn update_request(
         })
         .await
         .map(|r| r.into_response())
+}
+
+/// Record an event of a request's lifecycle. Each event is an entry of the signed log,
+/// chained to the request's previous one: `approved` (a prosecutor of the requesting
+/// state; refused with 422 listing every field its legal basis still needs),
+/// `submitted` (the requesting state's central authority; the entry commits to the
+/// content's SHA-256), `withdrawn` (the case team or the central authority, with a
+/// reason). An event that cannot follow the request's state is 409.
+#[utoipa::path(
+    tag = "mla",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "Request id")),
+    request_body = NewRequestEvent,
+    responses(
+        (status = 201, description = "The event, as committed to the log", body = RequestEvent),
+        (status = 403, description = "The caller's role or agency may not record this event", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The event cannot follow the request's current state, which the problem names", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or (approval) fields the legal basis requires are empty", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/mla/requests/{id}/events")]
+async fn record_event(
+    state: web::Data<AppState>,
+    claims: TokenClaims,
+    meta: RequestMeta,
+    id: web::Path<Id>,
+    body: Json<NewRequestEvent>,
+) -> ApiResult<HttpResponse> {
+    let event = body.into_inner();
+    event.check()?;
+    let recording = Recording {
+        credentials: Credentials {
+            claims: claims.0,
+            meta,
+        },
+        request_id: id.into_inner().into_string(),
+        event,
+    };
+    let reply = state
+        .ledger
+        .submit::<RequestEvents>(recording, None)
+        .await?;
+    Ok(reply.into_response())
+}
+
+/// A request's history, oldest first: each event with its log entry.
+#[utoipa::path(
+    tag = "mla",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "Request id")),
+    responses(
+        (status = 200, description = "The request's events", body = Vec<RequestEvent>),
+        (status = 404, description = "No such request, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/mla/requests/{id}/events")]
+async fn list_events(
+    state: web::Data<AppState>,
+    caller: Credentials,
+    id: web::Path<Id>,
+) -> ApiResult<web::Json<Vec<RequestEvent>>> {
+    let id = id.into_inner().into_string();
+    let entries = state
+        .read_as(
+            caller,
+            Action::MlaRequestHistory,
+            move |conn, caller, event| {
+                let row = visible(conn, caller, &id, event)?;
+                Ok(queries::entries(conn, &row.id)?)
+            },
+        )
+        .await?;
+    Ok(web::Json(
+        entries.into_iter().map(RequestEvent::from).collect(),
+    ))
 }

@@ -673,3 +673,245 @@ async fn a_request_is_seen_by_its_case_team_and_central_authorities_only() {
         .count();
     assert_eq!(denied, 7);
 }
+
+fn complete(case_id: &str) -> Value {
+    let mut body = draft(case_id);
+    for (key, value) in [
+        (
+            "proceedings",
+            json!("Criminal investigation by the JCF Cybercrime Unit"),
+        ),
+        ("assistance_types", json!(["subscriber_information"])),
+        (
+            "subjects",
+            json!([{"name": "Unknown subscriber", "identifiers": ["+1 868 555 0101"]}]),
+        ),
+        ("confidentiality", json!("Do not notify the subscriber.")),
+        (
+            "contacts",
+            json!([{"name": "Det. Sgt. Brown", "email": "brown@jcf.example"}]),
+        ),
+    ] {
+        body[key] = value;
+    }
+    body
+}
+
+#[actix_web::test]
+async fn approval_submission_and_withdrawal_are_chained_entries_of_the_log() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let t = w.investigator.token.as_str();
+    let case = app.create_case(t, "Bank SMS phishing").await;
+    let case_id = case["id"].as_str().unwrap();
+    let created = app.post("/api/v1/mla/requests", t, &draft(case_id)).await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let events = format!("/api/v1/mla/requests/{id}/events");
+    let path = format!("/api/v1/mla/requests/{id}");
+    let approve = json!({"type": "approved", "note": "Reviewed against the Harare Scheme"});
+
+    // The DPP sees nothing until the case is referred to it (shared with its agency).
+    app.post(&events, &w.jm_prosecutor.token, &approve)
+        .await
+        .assert_problem(404, "not-found");
+    let dpp = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["agency_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shared = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/participants"),
+            t,
+            &json!({"agency_id": dpp, "access": "read"}),
+        )
+        .await;
+    assert_eq!(shared.status, 201, "{}", shared.body);
+    assert_eq!(app.get(&path, &w.jm_prosecutor.token).await.status, 200);
+    let listed = app
+        .get("/api/v1/mla/requests", &w.jm_prosecutor.token)
+        .await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+
+    // Out of order, or by the wrong role: nothing is recorded.
+    app.post(
+        &events,
+        &w.jm_authority.token,
+        &json!({"type": "submitted"}),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    app.post(&events, &w.jm_authority.token, &approve)
+        .await
+        .assert_problem(403, "forbidden");
+    app.post(&events, &w.tt_authority.token, &approve)
+        .await
+        .assert_problem(404, "not-found");
+
+    // An incomplete draft is not approved: every missing essential is named.
+    let res = app.post(&events, &w.jm_prosecutor.token, &approve).await;
+    res.assert_problem(422, "validation-failed");
+    let named: Vec<&str> = res.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        named,
+        [
+            "proceedings",
+            "assistance_types",
+            "subjects",
+            "confidentiality",
+            "contacts"
+        ]
+    );
+    let mut fill = complete(case_id);
+    for key in ["case_id", "requested_country", "legal_basis"] {
+        fill.as_object_mut().unwrap().remove(key);
+    }
+    let res = app
+        .request_with_headers("PATCH", &path, t, &[("If-Match", "\"v1\"")], Some(&fill))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+
+    let approved = app.post(&events, &w.jm_prosecutor.token, &approve).await;
+    assert_eq!(approved.status, 201, "{}", approved.body);
+    assert_eq!(approved.body["seq"], 0);
+    assert_eq!(approved.body["type"], "approved");
+    let entry = &approved.body["entry"];
+    assert_eq!(entry["request_id"], id.as_str());
+    assert!(entry["prev"].is_null());
+    assert_eq!(entry["status_before"], "draft");
+    assert_eq!(entry["actor"]["country"], "JM");
+    assert!(entry.get("evidence_id").is_none());
+
+    // Frozen once approved.
+    app.request_with_headers(
+        "PATCH",
+        &path,
+        t,
+        &[("If-Match", "\"v3\"")],
+        Some(&json!({"urgency": "normal"})),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    app.get(&path, &w.tt_authority.token)
+        .await
+        .assert_problem(404, "not-found");
+
+    let submitted = app
+        .post(
+            &events,
+            &w.jm_authority.token,
+            &json!({"type": "submitted"}),
+        )
+        .await;
+    assert_eq!(submitted.status, 201, "{}", submitted.body);
+    assert_eq!(submitted.body["seq"], 1);
+    assert_eq!(submitted.body["entry"]["prev"], approved.body["entry_hash"]);
+    assert_eq!(submitted.body["entry"]["requested_country"], "TT");
+    let sha = submitted.body["entry"]["content_sha256"].as_str().unwrap();
+    assert_eq!(sha.len(), 64);
+
+    // Now the requested state's central authority sees it and its history.
+    let res = app.get(&path, &w.tt_authority.token).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["status"], "submitted");
+    let history = app.get(&events, &w.tt_authority.token).await;
+    assert_eq!(history.status, 200, "{}", history.body);
+    let types: Vec<&str> = history
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["approved", "submitted"]);
+    app.get(&events, &w.tt_supervisor.token)
+        .await
+        .assert_problem(404, "not-found");
+
+    // Each entry is a leaf of the signed log, hashed as stored, and covered by the
+    // published checkpoint.
+    for e in history.body.as_array().unwrap() {
+        let canonical = caseledger::jcs::to_string(&e["entry"]).unwrap();
+        assert_eq!(
+            caseledger::ledger::sha256_hex(canonical.as_bytes()),
+            e["entry_hash"]
+        );
+        let index = e["log_index"].as_i64().unwrap();
+        let checkpoint = app.get("/api/v1/log/checkpoint", t).await;
+        let size: i64 = String::from_utf8(checkpoint.raw.clone())
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(index < size);
+        let proof = app
+            .get(
+                &format!("/api/v1/log/proofs/inclusion?index={index}&tree_size={size}"),
+                t,
+            )
+            .await;
+        assert_eq!(proof.status, 200, "{}", proof.body);
+    }
+
+    // Withdrawal needs a reason; the case team may withdraw; then nothing follows.
+    app.post(&events, t, &json!({"type": "withdrawn"}))
+        .await
+        .assert_problem(422, "validation-failed");
+    let withdrawn = app
+        .post(
+            &events,
+            t,
+            &json!({"type": "withdrawn", "reason": "The subscriber was identified locally"}),
+        )
+        .await;
+    assert_eq!(withdrawn.status, 201, "{}", withdrawn.body);
+    assert_eq!(withdrawn.body["seq"], 2);
+    let res = app
+        .post(
+            &events,
+            &w.jm_authority.token,
+            &json!({"type": "withdrawn", "reason": "again"}),
+        )
+        .await;
+    res.assert_problem(409, "conflict");
+    assert!(
+        res.body["detail"].as_str().unwrap().contains("withdrawn"),
+        "{}",
+        res.body
+    );
+
+    // The history cannot be rewritten behind the service's back.
+    assert!(
+        app.exec(&format!(
+            "UPDATE request_entries SET entry_type = 'x' WHERE request_id = '{id}'"
+        ))
+        .is_err()
+    );
+    assert!(
+        app.exec(&format!(
+            "DELETE FROM request_entries WHERE request_id = '{id}'"
+        ))
+        .is_err()
+    );
+
+    // Audited: three events recorded, the refusals of those who may not act.
+    let entries = app.audit_entries();
+    let recorded: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["action"] == "mla_request.event" && e["subject"]["id"] == id.as_str())
+        .collect();
+    assert_eq!(
+        recorded
+            .iter()
+            .filter(|e| e["outcome"] == "success")
+            .count(),
+        3
+    );
+    assert!(recorded.iter().any(|e| e["outcome"] == "denied"));
+}

@@ -1,0 +1,3 @@
+DROP TABLE request_entries;
+ALTER TABLE mla_requests DROP COLUMN last_hash;
+ALTER TABLE mla_requests DROP COLUMN last_seq;

@@ -1,0 +1,24 @@
+-- The history of each request: entries of the one signed log (custody log spec §5),
+-- hash-chained per request, never changed.
+ALTER TABLE mla_requests ADD COLUMN last_seq INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE mla_requests ADD COLUMN last_hash TEXT;
+
+CREATE TABLE request_entries (
+    log_index BIGINT PRIMARY KEY NOT NULL,
+    request_id TEXT NOT NULL REFERENCES mla_requests (id),
+    seq INTEGER NOT NULL,
+    entry_type TEXT NOT NULL,
+    canonical TEXT NOT NULL,
+    entry_hash TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (request_id, seq)
+);
+
+CREATE TRIGGER request_entries_no_update BEFORE UPDATE ON request_entries
+BEGIN
+    SELECT RAISE(ABORT, 'request_entries is append-only');
+END;
+CREATE TRIGGER request_entries_no_delete BEFORE DELETE ON request_entries
+BEGIN
+    SELECT RAISE(ABORT, 'request_entries is append-only');
+END;

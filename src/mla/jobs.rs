@@ -1,0 +1,184 @@
+//! Recording a request's events as a kind of ledger work: each event is an entry of
+//! the signed log, chained to the request's previous one, committed with its audit
+//! entry and covered by the batch's checkpoint.
+
+use super::access;
+use super::basis::RequestField;
+use super::events::{NewRequestEvent, RequestEntryRow, RequestEvent, entry_members};
+use super::queries;
+use super::request::MlaRequestRow;
+use crate::auth::{Credentials, Principals};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::ledger::{Action, Batch, Event, Kind, Loader, Outcome};
+use crate::reply::Reply;
+use actix_web::http::StatusCode;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// An event to record for a request.
+pub struct Recording {
+    pub credentials: Credentials,
+    pub request_id: String,
+    pub event: NewRequestEvent,
+}
+
+/// The kind of request events.
+#[derive(Default)]
+pub struct RequestEvents;
+
+impl Kind for RequestEvents {
+    type Job = Recording;
+    type Loaded = Principals;
+
+    fn loader(&self, jobs: &[&Recording]) -> Option<Loader<Principals>> {
+        let sessions = Credentials::sessions(jobs.iter().map(|j| &j.credentials));
+        Some(Box::new(move |conn| {
+            crate::auth::queries::load_principals(conn, &sessions)
+        }))
+    }
+
+    fn apply(
+        &mut self,
+        batch: &mut Batch<'_>,
+        principals: Principals,
+        jobs: Vec<Recording>,
+    ) -> ApiResult<Vec<ApiResult<Reply>>> {
+        // Requests as this batch leaves them: two events of one request in a batch
+        // chain one after the other.
+        let mut touched: HashMap<String, MlaRequestRow> = HashMap::new();
+        let mut entries = Vec::new();
+        let mut results = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            results.push(record(batch, &principals, &mut touched, &mut entries, job));
+        }
+        queries::insert_entries(batch.conn(), &entries)?;
+        for row in touched.values() {
+            if !queries::update_request(batch.conn(), row, row.version - 1)? {
+                return Err(ApiError::Internal(anyhow::anyhow!(
+                    "request {} changed under the ledger's lock",
+                    row.id
+                )));
+            }
+        }
+        Ok(results)
+    }
+}
+
+/// One event: checked, appended to the log, its request's state moved on. A refusal
+/// writes nothing but, for a request the caller may not see or act on, its audit
+/// entry.
+fn record(
+    batch: &mut Batch<'_>,
+    principals: &Principals,
+    touched: &mut HashMap<String, MlaRequestRow>,
+    entries: &mut Vec<RequestEntryRow>,
+    job: Recording,
+) -> ApiResult<Reply> {
+    let caller = job.credentials.principal(principals)?;
+    let kind = job.event.event_type;
+    let mut event = Event::by(Action::MlaRequestEvent, caller, &job.credentials.meta)
+        .detail("type", kind.as_str());
+    let found = access::visible(batch.conn(), caller, &job.request_id, &mut event)
+        .map(|stored| touched.get(&stored.id).cloned().unwrap_or(stored));
+    let row = match found.and_then(|row| {
+        access::may_record(caller, &row, kind)?;
+        Ok(row)
+    }) {
+        Ok(row) => row,
+        Err(e) => {
+            let refused = event.detail("refused", e.kind().0);
+            batch.audit(refused, Outcome::Denied);
+            return Err(e);
+        }
+    };
+    let status = row.status();
+    if !kind.may_follow(status) {
+        return Err(ApiError::Conflict(format!(
+            "the request is {}: `{}` cannot follow",
+            status.as_str(),
+            kind.as_str()
+        )));
+    }
+    if kind == super::events::RequestEventType::Approved {
+        let missing = missing_fields(batch, &row)?;
+        if !missing.is_empty() {
+            return Err(ApiError::Validation(
+                missing
+                    .into_iter()
+                    .map(|f| {
+                        FieldError::new(
+                            f.as_str(),
+                            format!("is required by the legal basis {}", row.legal_basis),
+                        )
+                    })
+                    .collect(),
+            ));
+        }
+    }
+    let actor = crate::ledger::Actor::from(caller);
+    let members = entry_members(&row, &job.event, &actor);
+    let now = crate::db::now();
+    let seq = row.last_seq + 1;
+    let sealed = seal(members, &row.id, seq, row.last_hash.as_deref(), now)?;
+    let entry_hash = crate::ledger::sha256_hex(sealed.as_bytes());
+    let log_index = batch.append_leaf(sealed.as_bytes()) as i64;
+    let stored = RequestEntryRow {
+        log_index,
+        request_id: row.id.clone(),
+        seq,
+        entry_type: kind.as_str().to_owned(),
+        canonical: sealed,
+        entry_hash: entry_hash.clone(),
+        created_at: now,
+    };
+    let mut next = row.clone();
+    next.status = kind.leads_to().as_str().to_owned();
+    next.last_seq = seq;
+    next.last_hash = Some(entry_hash.clone());
+    next.updated_at = now;
+    if kind == super::events::RequestEventType::Submitted {
+        next.submitted_at = Some(now);
+    }
+    // One version step per batch: the stored row is compared with the version read.
+    if !touched.contains_key(&row.id) {
+        next.version += 1;
+    }
+    touched.insert(next.id.clone(), next);
+    let event = event
+        .detail("seq", seq)
+        .detail("log_index", log_index)
+        .detail("entry_hash", entry_hash);
+    batch.audit(event, Outcome::Success);
+    let view = RequestEvent::from(stored.clone());
+    entries.push(stored);
+    Ok(Reply::json(StatusCode::CREATED, &view))
+}
+
+/// The fields the request's legal basis requires that it leaves empty.
+fn missing_fields(batch: &mut Batch<'_>, row: &MlaRequestRow) -> ApiResult<Vec<RequestField>> {
+    let required = queries::legal_basis(batch.conn(), &row.legal_basis)?
+        .map(|b| super::basis::LegalBasis::from(b).required_fields)
+        .unwrap_or_default();
+    let content = row.content();
+    Ok(required
+        .into_iter()
+        .filter(|f| !content.has(*f, row.wanted_by.as_deref()))
+        .collect())
+}
+
+/// Completes an entry with its place in the request's chain and the time; its
+/// canonical text (JCS).
+fn seal(
+    mut members: serde_json::Map<String, serde_json::Value>,
+    request_id: &str,
+    seq: i32,
+    prev: Option<&str>,
+    at: chrono::NaiveDateTime,
+) -> ApiResult<String> {
+    members.insert("request_id".into(), json!(request_id));
+    members.insert("seq".into(), json!(seq));
+    members.insert("prev".into(), json!(prev));
+    members.insert("at".into(), json!(crate::ledger::format_at(at)));
+    crate::jcs::to_string(&serde_json::Value::Object(members))
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("canonicalising an entry: {e}")))
+}
