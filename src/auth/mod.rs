@@ -142,6 +142,7 @@ impl FromRequest for PendingPrincipal {
 /// A verified access token and where the request came from, for work the ledger
 /// authenticates in batches: the session and user behind it are loaded for the whole
 /// batch (`queries::load_principals`), with the same checks as every request.
+#[derive(Clone)]
 pub struct Credentials {
     pub claims: tokens::Claims,
     pub meta: crate::observability::RequestMeta,

@@ -109,6 +109,7 @@ diesel::table! {
         updated_at -> Timestamp,
         last_seq -> Integer,
         last_hash -> Nullable<Text>,
+        executing_agency_id -> Nullable<Text>,
     }
 }
 

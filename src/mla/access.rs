@@ -1,8 +1,8 @@
 //! Who may see a mutual legal assistance request and do what with it. A request is
 //! visible to the agency that owns the requesting case, to the requesting state's
 //! central authority, to the requesting state's prosecutors whose agency takes part
-//! in the case (the case was referred to them: they approve), and, once submitted,
-//! to the requested state's central authority. Everyone else gets 404, exactly as
+//! in the case (the case was referred to them: they approve), once submitted, to the
+//! requested state's central authority, and once assigned, to the executing agency. Everyone else gets 404, exactly as
 //! for a request that does not exist.
 
 use super::events::RequestEventType;
@@ -46,6 +46,8 @@ pub struct Scope {
     pub requested_country: Option<String>,
     /// Requests of this state about cases this agency takes part in (for prosecutors).
     pub prosecuting: Option<Prosecuting>,
+    /// Requests assigned to this agency for execution (the request, not its case).
+    pub executing_agency: Option<String>,
 }
 
 /// A prosecutor's reach: their agency, in their state.
@@ -66,6 +68,7 @@ impl Scope {
                 agency_id: caller.agency_id.clone(),
                 country: caller.country.clone(),
             }),
+            executing_agency: has_case_role(caller).then(|| caller.agency_id.clone()),
         }
     }
 
@@ -74,12 +77,14 @@ impl Scope {
             && self.requesting_country.is_none()
             && self.requested_country.is_none()
             && self.prosecuting.is_none()
+            && self.executing_agency.is_none()
     }
 
     /// Whether the scope covers `row` without asking which cases the agency takes
     /// part in.
     pub fn covers(&self, row: &MlaRequestRow) -> bool {
-        self.requesting_agency.as_deref() == Some(row.requesting_agency_id.as_str())
+        self.executing_agency.is_some() && self.executing_agency == row.executing_agency_id
+            || self.requesting_agency.as_deref() == Some(row.requesting_agency_id.as_str())
             || self.requesting_country.as_deref() == Some(row.requesting_country.as_str())
             || (row.submitted_at.is_some()
                 && self.requested_country.as_deref() == Some(row.requested_country.as_str()))
@@ -120,24 +125,39 @@ pub fn visible(
 }
 
 /// Who records which event: a prosecutor of the requesting state approves; its
-/// central authority submits; the case team or the central authority withdraws.
-/// (That the caller sees the request is checked first.)
+/// central authority submits, supplies information and closes; the requested state's
+/// central authority acknowledges, decides, assigns and closes; the executing agency
+/// (or that central authority) reports execution; the case team or the requesting
+/// central authority withdraws. `delivered` is recorded by the service alone. (That
+/// the caller sees the request is checked first.)
 pub fn may_record(
     caller: &Principal,
     row: &MlaRequestRow,
     event: RequestEventType,
 ) -> ApiResult<()> {
+    use RequestEventType as E;
     let home = caller.country == row.requesting_country;
     let authority = home && caller.has(Role::CentralAuthority);
+    let requested = caller.country == row.requested_country && caller.has(Role::CentralAuthority);
+    let executing = row.executing_agency_id.as_deref() == Some(caller.agency_id.as_str())
+        && has_case_role(caller);
     let allowed = match event {
-        RequestEventType::Approved => home && caller.has(Role::Prosecutor),
-        RequestEventType::Submitted => authority,
-        RequestEventType::Withdrawn => {
+        E::Approved => home && caller.has(Role::Prosecutor),
+        E::Submitted | E::InformationSupplied => authority,
+        E::Delivered => false,
+        E::PartiallyExecuted | E::Executed => requested || executing,
+        E::Closed => authority || requested,
+        E::Withdrawn => {
             authority || (caller.agency_id == row.requesting_agency_id && drafts(caller))
         }
+        _ => requested,
     };
     if allowed {
         Ok(())
+    } else if event == E::Delivered {
+        Err(ApiError::forbidden(
+            "`delivered` is recorded by the service when the requested central authority first opens the request",
+        ))
     } else {
         Err(ApiError::forbidden(format!(
             "your role or agency may not record `{}` for this request",

@@ -13,12 +13,35 @@ use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
 crate::string_enum! {
-    /// The events a request's history records so far.
+    /// The events of a request's history.
     RequestEventType {
         /// A prosecutor of the requesting state approves the complete draft.
         Approved => "approved",
         /// The requesting state's central authority sends it; its content is frozen.
         Submitted => "submitted",
+        /// Recorded by the service the first time the requested state's central
+        /// authority opens the request.
+        Delivered => "delivered",
+        /// The requested state's central authority confirms receipt, with its own
+        /// reference.
+        Acknowledged => "acknowledged",
+        /// The requested state asks for more information before it decides.
+        InformationRequested => "information_requested",
+        /// The requesting state supplies it.
+        InformationSupplied => "information_supplied",
+        Accepted => "accepted",
+        /// Refused, with the grounds.
+        Refused => "refused",
+        /// Postponed, with the reason and until when.
+        Postponed => "postponed",
+        /// The decision's deadline is extended once, with reasons, where the legal
+        /// basis allows an extension.
+        DecisionExtended => "decision_extended",
+        /// Assigned to an executing agency of the requested state.
+        Assigned => "assigned",
+        PartiallyExecuted => "partially_executed",
+        Executed => "executed",
+        Closed => "closed",
         /// The requester withdraws it, at any time before it is closed.
         Withdrawn => "withdrawn",
     }
@@ -27,22 +50,62 @@ crate::string_enum! {
 impl RequestEventType {
     /// The state the event leads to.
     pub fn leads_to(self) -> RequestStatus {
+        use RequestEventType as E;
+        use RequestStatus as S;
         match self {
-            RequestEventType::Approved => RequestStatus::Approved,
-            RequestEventType::Submitted => RequestStatus::Submitted,
-            RequestEventType::Withdrawn => RequestStatus::Withdrawn,
+            E::Approved => S::Approved,
+            E::Submitted => S::Submitted,
+            E::Delivered => S::Delivered,
+            E::Acknowledged | E::InformationSupplied | E::DecisionExtended => S::Acknowledged,
+            E::InformationRequested => S::InformationRequested,
+            E::Accepted => S::Accepted,
+            E::Refused => S::Refused,
+            E::Postponed => S::Postponed,
+            E::Assigned => S::InExecution,
+            E::PartiallyExecuted => S::PartiallyExecuted,
+            E::Executed => S::Executed,
+            E::Closed => S::Closed,
+            E::Withdrawn => S::Withdrawn,
         }
     }
 
     /// Whether the event may follow a request in `status`.
     pub fn may_follow(self, status: RequestStatus) -> bool {
+        use RequestEventType as E;
+        use RequestStatus as S;
         match self {
-            RequestEventType::Approved => status == RequestStatus::Draft,
-            RequestEventType::Submitted => status == RequestStatus::Approved,
-            RequestEventType::Withdrawn => {
-                !matches!(status, RequestStatus::Closed | RequestStatus::Withdrawn)
-            }
+            E::Approved => status == S::Draft,
+            E::Submitted => status == S::Approved,
+            E::Delivered => status == S::Submitted,
+            E::Acknowledged => matches!(status, S::Submitted | S::Delivered),
+            E::InformationRequested | E::DecisionExtended => status == S::Acknowledged,
+            E::InformationSupplied => status == S::InformationRequested,
+            E::Accepted | E::Refused => matches!(status, S::Acknowledged | S::Postponed),
+            E::Postponed => status == S::Acknowledged,
+            E::Assigned => status == S::Accepted,
+            E::PartiallyExecuted => status == S::InExecution,
+            E::Executed => matches!(status, S::InExecution | S::PartiallyExecuted),
+            E::Closed => matches!(status, S::Executed | S::Refused),
+            E::Withdrawn => !matches!(status, S::Closed | S::Withdrawn),
         }
+    }
+
+    /// Whether the requested state records it (its central authority, or the
+    /// executing agency for execution).
+    pub fn by_requested_state(self) -> bool {
+        use RequestEventType as E;
+        matches!(
+            self,
+            E::Acknowledged
+                | E::InformationRequested
+                | E::Accepted
+                | E::Refused
+                | E::Postponed
+                | E::DecisionExtended
+                | E::Assigned
+                | E::PartiallyExecuted
+                | E::Executed
+        )
     }
 }
 
@@ -52,17 +115,49 @@ impl RequestEventType {
 pub struct NewRequestEvent {
     #[serde(rename = "type")]
     pub event_type: RequestEventType,
-    /// Why: required to withdraw.
+    /// Why: required to withdraw, postpone, extend a decision, or to ask for or supply
+    /// information.
     #[schema(min_length = 1, max_length = 5000)]
     pub reason: Option<String>,
+    /// The grounds of a refusal (required to refuse).
+    #[schema(min_length = 1, max_length = 5000)]
+    pub grounds: Option<String>,
+    /// Until when a decision is postponed, `YYYY-MM-DD` (required to postpone).
+    #[schema(format = Date)]
+    pub until: Option<String>,
+    /// The requested state's own reference (with `acknowledged`).
+    #[schema(min_length = 1, max_length = 100)]
+    pub their_reference: Option<String>,
+    /// The agency of the requested state that executes the request (required to
+    /// assign).
+    #[schema(format = Uuid)]
+    pub executing_agency_id: Option<String>,
     #[schema(min_length = 1, max_length = 5000)]
     pub note: Option<String>,
 }
 
 impl NewRequestEvent {
+    /// An event with no further members.
+    pub fn of(event_type: RequestEventType) -> NewRequestEvent {
+        NewRequestEvent {
+            event_type,
+            reason: None,
+            grounds: None,
+            until: None,
+            their_reference: None,
+            executing_agency_id: None,
+            note: None,
+        }
+    }
+
     pub fn check(&self) -> Result<(), ApiError> {
+        use RequestEventType as E;
         let mut errors = Vec::new();
-        for (field, value) in [("reason", &self.reason), ("note", &self.note)] {
+        for (field, value) in [
+            ("reason", &self.reason),
+            ("grounds", &self.grounds),
+            ("note", &self.note),
+        ] {
             if value
                 .as_deref()
                 .is_some_and(|v| v.trim().is_empty() || v.chars().count() > 5000)
@@ -70,11 +165,47 @@ impl NewRequestEvent {
                 errors.push(FieldError::new(field, "must be 1 to 5000 characters"));
             }
         }
-        if self.event_type == RequestEventType::Withdrawn && self.reason.is_none() {
+        if self
+            .their_reference
+            .as_deref()
+            .is_some_and(|v| v.trim().is_empty() || v.chars().count() > 100)
+        {
             errors.push(FieldError::new(
-                "reason",
-                "is required to withdraw a request",
+                "their_reference",
+                "must be 1 to 100 characters",
             ));
+        }
+        if self
+            .until
+            .as_deref()
+            .is_some_and(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err())
+        {
+            errors.push(FieldError::new("until", "must be a date, YYYY-MM-DD"));
+        }
+        let needs = |field: &str, value: bool, errors: &mut Vec<FieldError>| {
+            if !value {
+                errors.push(FieldError::new(
+                    field,
+                    format!("is required for `{}`", self.event_type.as_str()),
+                ));
+            }
+        };
+        match self.event_type {
+            E::Withdrawn
+            | E::Postponed
+            | E::DecisionExtended
+            | E::InformationRequested
+            | E::InformationSupplied => needs("reason", self.reason.is_some(), &mut errors),
+            E::Refused => needs("grounds", self.grounds.is_some(), &mut errors),
+            E::Assigned => needs(
+                "executing_agency_id",
+                self.executing_agency_id.is_some(),
+                &mut errors,
+            ),
+            _ => {}
+        }
+        if self.event_type == E::Postponed {
+            needs("until", self.until.is_some(), &mut errors);
         }
         if errors.is_empty() {
             Ok(())
@@ -129,7 +260,14 @@ pub fn entry_members(
             json!(content_sha256(row, &row.content())),
         );
     }
-    for (key, value) in [("reason", &event.reason), ("note", &event.note)] {
+    for (key, value) in [
+        ("reason", &event.reason),
+        ("grounds", &event.grounds),
+        ("until", &event.until),
+        ("their_reference", &event.their_reference),
+        ("executing_agency_id", &event.executing_agency_id),
+        ("note", &event.note),
+    ] {
         if let Some(v) = value {
             entry.insert(key.into(), json!(v.trim()));
         }

@@ -4,7 +4,9 @@
 
 use super::access;
 use super::basis::RequestField;
-use super::events::{NewRequestEvent, RequestEntryRow, RequestEvent, entry_members};
+use super::events::{
+    NewRequestEvent, RequestEntryRow, RequestEvent, RequestEventType, entry_members,
+};
 use super::queries;
 use super::request::MlaRequestRow;
 use crate::auth::{Credentials, Principals};
@@ -20,6 +22,9 @@ pub struct Recording {
     pub credentials: Credentials,
     pub request_id: String,
     pub event: NewRequestEvent,
+    /// For an event the service records by itself (a delivery): the log's origin,
+    /// which stands as its actor; the caller is who caused it.
+    pub by_service: Option<String>,
 }
 
 /// The kind of request events.
@@ -81,7 +86,9 @@ fn record(
     let found = access::visible(batch.conn(), caller, &job.request_id, &mut event)
         .map(|stored| touched.get(&stored.id).cloned().unwrap_or(stored));
     let row = match found.and_then(|row| {
-        access::may_record(caller, &row, kind)?;
+        if job.by_service.is_none() {
+            access::may_record(caller, &row, kind)?;
+        }
         Ok(row)
     }) {
         Ok(row) => row,
@@ -99,7 +106,7 @@ fn record(
             kind.as_str()
         )));
     }
-    if kind == super::events::RequestEventType::Approved {
+    if kind == RequestEventType::Approved {
         let missing = missing_fields(batch, &row)?;
         if !missing.is_empty() {
             return Err(ApiError::Validation(
@@ -115,8 +122,55 @@ fn record(
             ));
         }
     }
+    let mut next = row.clone();
+    match kind {
+        RequestEventType::DecisionExtended => {
+            let allowed = queries::legal_basis(batch.conn(), &row.legal_basis)?
+                .is_some_and(|b| b.decide_extension_days.is_some());
+            if !allowed {
+                return Err(ApiError::Conflict(format!(
+                    "the legal basis {} allows no extension of the decision",
+                    row.legal_basis
+                )));
+            }
+            let again = queries::has_event(batch.conn(), &row.id, kind.as_str())?
+                || entries
+                    .iter()
+                    .any(|e| e.request_id == row.id && e.entry_type == kind.as_str());
+            if again {
+                return Err(ApiError::Conflict(
+                    "the decision was extended once already".into(),
+                ));
+            }
+        }
+        RequestEventType::Assigned => {
+            let agency = job.event.executing_agency_id.as_deref().unwrap_or_default();
+            let fits = crate::agencies::find(batch.conn(), agency)?
+                .is_some_and(|a| a.country_code == row.requested_country);
+            if !fits {
+                return Err(ApiError::validation(
+                    "executing_agency_id",
+                    "must be an agency of the requested state",
+                ));
+            }
+            next.executing_agency_id = Some(agency.to_owned());
+        }
+        RequestEventType::Acknowledged => {
+            if let Some(theirs) = &job.event.their_reference {
+                next.their_reference = Some(theirs.trim().to_owned());
+            }
+        }
+        _ => {}
+    }
     let actor = crate::ledger::Actor::from(caller);
-    let members = entry_members(&row, &job.event, &actor);
+    let mut members = entry_members(&row, &job.event, &actor);
+    if let Some(origin) = &job.by_service {
+        let opened_by = members.remove("actor");
+        members.insert("actor".into(), json!({"system": origin}));
+        if let Some(by) = opened_by {
+            members.insert("opened_by".into(), by);
+        }
+    }
     let now = crate::db::now();
     let seq = row.last_seq + 1;
     let sealed = seal(members, &row.id, seq, row.last_hash.as_deref(), now)?;
@@ -131,12 +185,11 @@ fn record(
         entry_hash: entry_hash.clone(),
         created_at: now,
     };
-    let mut next = row.clone();
     next.status = kind.leads_to().as_str().to_owned();
     next.last_seq = seq;
     next.last_hash = Some(entry_hash.clone());
     next.updated_at = now;
-    if kind == super::events::RequestEventType::Submitted {
+    if kind == RequestEventType::Submitted {
         next.submitted_at = Some(now);
     }
     // One version step per batch: the stored row is compared with the version read.

@@ -149,10 +149,21 @@ pub fn requests(
                 .or(prosecuted()),
         )
     };
+    let incoming = || -> Condition {
+        let executing: Condition = match &scope.executing_agency {
+            Some(a) => Box::new(
+                mla_requests::executing_agency_id
+                    .assume_not_null()
+                    .eq(a.clone()),
+            ),
+            None => none(),
+        };
+        Box::new(to_country(&scope.requested_country).or(executing))
+    };
     let visible: Condition = match filter.direction {
         Some(Direction::Outgoing) => outgoing(),
-        Some(Direction::Incoming) => to_country(&scope.requested_country),
-        None => Box::new(outgoing().or(to_country(&scope.requested_country))),
+        Some(Direction::Incoming) => incoming(),
+        None => Box::new(outgoing().or(incoming())),
     };
     let mut query = mla_requests::table
         .select(MlaRequestRow::as_select())
@@ -191,4 +202,14 @@ pub fn entries(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<RequestEn
         .order(request_entries::seq)
         .select(RequestEntryRow::as_select())
         .load(conn)
+}
+
+/// Whether a request's history already holds an event of this type.
+pub fn has_event(conn: &mut DbConn, request_id: &str, entry_type: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        request_entries::table
+            .filter(request_entries::request_id.eq(request_id))
+            .filter(request_entries::entry_type.eq(entry_type)),
+    ))
+    .get_result(conn)
 }

@@ -555,6 +555,8 @@ pub struct MlaRequestRow {
     pub last_seq: i32,
     /// The `entry_hash` of that entry.
     pub last_hash: Option<String>,
+    /// The agency of the requested state that executes it, once assigned.
+    pub executing_agency_id: Option<String>,
 }
 
 impl MlaRequestRow {
@@ -614,6 +616,8 @@ with_content! {
         pub requesting_country: String,
         pub requested_country: String,
         pub legal_basis: String,
+        /// The agency of the requested state that executes it, once assigned.
+        pub executing_agency_id: Option<String>,
         pub urgency: Urgency,
         #[schema(format = Date)]
         pub wanted_by: Option<String>,
@@ -645,6 +649,7 @@ impl MlaRequest {
             row.requesting_country,
             row.requested_country,
             row.legal_basis,
+            row.executing_agency_id,
             Urgency::parse(&row.urgency).unwrap_or(Urgency::Normal),
             row.wanted_by,
             missing_fields,

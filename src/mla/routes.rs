@@ -309,6 +309,7 @@ async fn create_request(
                 updated_at: now,
                 last_seq: -1,
                 last_hash: None,
+                executing_agency_id: None,
             };
             queries::insert_request(conn, &row)?;
             event.subject = Some(Subject::new(
@@ -342,16 +343,38 @@ async fn get_request(
     id: web::Path<Id>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().into_string();
-    let request = state
+    let credentials = caller.clone();
+    let (mut request, first_opened) = state
         .read_as(
             caller,
             Action::MlaRequestRead,
             move |conn, caller, event| {
                 let row = visible(conn, caller, &id, event)?;
-                view(conn, row)
+                let first_opened = row.status() == RequestStatus::Submitted
+                    && caller.has(Role::CentralAuthority)
+                    && caller.country == row.requested_country;
+                Ok((view(conn, row)?, first_opened))
             },
         )
         .await?;
+    if first_opened {
+        // The requested central authority opened it: the service records the
+        // delivery (once; a concurrent first opening finds it delivered already).
+        let delivery = Recording {
+            credentials,
+            request_id: request.id.clone(),
+            event: NewRequestEvent::of(super::events::RequestEventType::Delivered),
+            by_service: Some(state.log.origin.clone()),
+        };
+        match state.ledger.submit::<RequestEvents>(delivery, None).await {
+            Ok(_) => {
+                request.status = RequestStatus::Delivered;
+                request.version += 1;
+            }
+            Err(ApiError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
     Ok(request.reply(StatusCode::OK).into_response())
 }
 
@@ -447,6 +470,7 @@ async fn record_event(
         },
         request_id: id.into_inner().into_string(),
         event,
+        by_service: None,
     };
     let reply = state
         .ledger

@@ -650,13 +650,14 @@ async fn a_request_is_seen_by_its_case_team_and_central_authorities_only() {
             "PATCH",
             &path,
             t,
-            &[("If-Match", "\"v1\"")],
+            &[("If-Match", "\"v2\"")],
             Some(&json!({"urgency": "normal"})),
         )
         .await;
     res.assert_problem(409, "conflict");
+    // Opened by the requested central authority, it was delivered.
     assert!(
-        res.body["detail"].as_str().unwrap().contains("submitted"),
+        res.body["detail"].as_str().unwrap().contains("delivered"),
         "{}",
         res.body
     );
@@ -817,7 +818,13 @@ async fn approval_submission_and_withdrawal_are_chained_entries_of_the_log() {
     // Now the requested state's central authority sees it and its history.
     let res = app.get(&path, &w.tt_authority.token).await;
     assert_eq!(res.status, 200, "{}", res.body);
-    assert_eq!(res.body["status"], "submitted");
+    // Its first opening there is recorded by the service as the delivery.
+    assert_eq!(res.body["status"], "delivered");
+    assert_eq!(app.get(&path, t).await.body["status"], "delivered");
+    assert_eq!(
+        app.get(&path, &w.tt_authority.token).await.body["status"],
+        "delivered"
+    );
     let history = app.get(&events, &w.tt_authority.token).await;
     assert_eq!(history.status, 200, "{}", history.body);
     let types: Vec<&str> = history
@@ -827,7 +834,17 @@ async fn approval_submission_and_withdrawal_are_chained_entries_of_the_log() {
         .iter()
         .map(|e| e["type"].as_str().unwrap())
         .collect();
-    assert_eq!(types, ["approved", "submitted"]);
+    assert_eq!(types, ["approved", "submitted", "delivered"]);
+    let delivered = &history.body[2]["entry"];
+    assert_eq!(delivered["actor"], json!({"system": "caseledger/custody"}));
+    assert_eq!(delivered["opened_by"]["country"], "TT");
+    app.post(
+        &events,
+        &w.tt_authority.token,
+        &json!({"type": "delivered"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
     app.get(&events, &w.tt_supervisor.token)
         .await
         .assert_problem(404, "not-found");
@@ -871,7 +888,7 @@ async fn approval_submission_and_withdrawal_are_chained_entries_of_the_log() {
         )
         .await;
     assert_eq!(withdrawn.status, 201, "{}", withdrawn.body);
-    assert_eq!(withdrawn.body["seq"], 2);
+    assert_eq!(withdrawn.body["seq"], 3);
     let res = app
         .post(
             &events,
@@ -900,7 +917,8 @@ async fn approval_submission_and_withdrawal_are_chained_entries_of_the_log() {
         .is_err()
     );
 
-    // Audited: three events recorded, the refusals of those who may not act.
+    // Audited: four events recorded (the delivery too), and the refusals of those who
+    // may not act.
     let entries = app.audit_entries();
     let recorded: Vec<&Value> = entries
         .iter()
@@ -911,7 +929,199 @@ async fn approval_submission_and_withdrawal_are_chained_entries_of_the_log() {
             .iter()
             .filter(|e| e["outcome"] == "success")
             .count(),
-        3
+        4
     );
     assert!(recorded.iter().any(|e| e["outcome"] == "denied"));
+}
+
+#[actix_web::test]
+async fn the_requested_state_decides_assigns_and_executes() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let t = w.investigator.token.as_str();
+    let tt_police = app.get("/api/v1/me", &w.tt_supervisor.token).await.body["agency_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let case = app.create_case(t, "Bank SMS phishing").await;
+    let case_id = case["id"].as_str().unwrap();
+    let created = app
+        .post("/api/v1/mla/requests", t, &complete(case_id))
+        .await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let events = format!("/api/v1/mla/requests/{id}/events");
+    let path = format!("/api/v1/mla/requests/{id}");
+    let tt = w.tt_authority.token.as_str();
+    let jm = w.jm_authority.token.as_str();
+
+    // Referred to the DPP, whose prosecutor approves.
+    let dpp = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["agency_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(
+        &format!("/api/v1/cases/{case_id}/participants"),
+        t,
+        &json!({"agency_id": dpp, "access": "read"}),
+    )
+    .await;
+    let step = |token: &str, body: Value| {
+        let app = &app;
+        let events = events.clone();
+        let token = token.to_owned();
+        async move { app.post(&events, &token, &body).await }
+    };
+    assert_eq!(
+        step(&w.jm_prosecutor.token, json!({"type": "approved"}))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(step(jm, json!({"type": "submitted"})).await.status, 201);
+    // Acknowledged straight from submitted (before anyone opened it), with TT's own
+    // reference.
+    let res = step(
+        tt,
+        json!({"type": "acknowledged", "their_reference": "AG-TT-2026-0413"}),
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(
+        app.get(&path, t).await.body["their_reference"],
+        "AG-TT-2026-0413"
+    );
+
+    // Only the requested state decides; the requesting state answers questions.
+    step(jm, json!({"type": "accepted"}))
+        .await
+        .assert_problem(403, "forbidden");
+    step(tt, json!({"type": "information_requested"}))
+        .await
+        .assert_problem(422, "validation-failed");
+    let asked = step(tt, json!({"type": "information_requested", "reason": "Which bank accounts received the funds?"})).await;
+    assert_eq!(asked.status, 201, "{}", asked.body);
+    step(tt, json!({"type": "accepted"}))
+        .await
+        .assert_problem(409, "conflict");
+    step(
+        tt,
+        json!({"type": "information_supplied", "reason": "here"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    assert_eq!(
+        step(jm, json!({"type": "information_supplied", "reason": "Accounts 1001 and 1002 at First Bank"})).await.status,
+        201
+    );
+    assert_eq!(app.get(&path, tt).await.body["status"], "acknowledged");
+    // The Harare Scheme sets no decision deadline to extend.
+    step(
+        tt,
+        json!({"type": "decision_extended", "reason": "workload"}),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    step(
+        tt,
+        json!({"type": "postponed", "reason": "Parallel domestic investigation"}),
+    )
+    .await
+    .assert_problem(422, "validation-failed");
+    assert_eq!(
+        step(tt, json!({"type": "postponed", "reason": "Parallel domestic investigation", "until": "2027-02-01"})).await.status,
+        201
+    );
+    assert_eq!(step(tt, json!({"type": "accepted"})).await.status, 201);
+
+    // Assigned to an agency of the requested state, which then sees the request
+    // (not the case) and reports execution.
+    step(
+        tt,
+        json!({"type": "assigned", "executing_agency_id": w.police}),
+    )
+    .await
+    .assert_problem(422, "validation-failed");
+    app.get(&path, &w.tt_supervisor.token)
+        .await
+        .assert_problem(404, "not-found");
+    let res = step(
+        tt,
+        json!({"type": "assigned", "executing_agency_id": tt_police}),
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let seen = app.get(&path, &w.tt_supervisor.token).await;
+    assert_eq!(seen.status, 200, "{}", seen.body);
+    assert_eq!(seen.body["status"], "in_execution");
+    assert_eq!(seen.body["executing_agency_id"], tt_police);
+    let incoming = app
+        .get(
+            "/api/v1/mla/requests?direction=incoming",
+            &w.tt_supervisor.token,
+        )
+        .await;
+    assert_eq!(incoming.body["items"].as_array().unwrap().len(), 1);
+    app.get(&format!("/api/v1/cases/{case_id}"), &w.tt_supervisor.token)
+        .await
+        .assert_problem(404, "not-found");
+    assert_eq!(
+        step(
+            &w.tt_supervisor.token,
+            json!({"type": "partially_executed", "note": "Subscriber data produced"})
+        )
+        .await
+        .status,
+        201
+    );
+    assert_eq!(
+        step(&w.tt_supervisor.token, json!({"type": "executed"}))
+            .await
+            .status,
+        201
+    );
+    step(&w.tt_supervisor.token, json!({"type": "closed"}))
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(step(jm, json!({"type": "closed"})).await.status, 201);
+    step(t, json!({"type": "withdrawn", "reason": "too late"}))
+        .await
+        .assert_problem(409, "conflict");
+
+    // The whole history, chained.
+    let history = app.get(&events, t).await.body;
+    let types: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "approved",
+            "submitted",
+            "acknowledged",
+            "information_requested",
+            "information_supplied",
+            "postponed",
+            "accepted",
+            "assigned",
+            "partially_executed",
+            "executed",
+            "closed"
+        ]
+    );
+    for pair in history.as_array().unwrap().windows(2) {
+        assert_eq!(pair[1]["entry"]["prev"], pair[0]["entry_hash"]);
+        assert_eq!(
+            pair[1]["seq"].as_i64().unwrap(),
+            pair[0]["seq"].as_i64().unwrap() + 1
+        );
+    }
+    assert_eq!(history[2]["entry"]["their_reference"], "AG-TT-2026-0413");
+    assert_eq!(history[5]["entry"]["until"], "2027-02-01");
+    assert_eq!(
+        history[7]["entry"]["executing_agency_id"],
+        tt_police.as_str()
+    );
 }

@@ -2,6 +2,7 @@
 -- hash-chained per request, never changed.
 ALTER TABLE mla_requests ADD COLUMN last_seq INTEGER NOT NULL DEFAULT -1;
 ALTER TABLE mla_requests ADD COLUMN last_hash TEXT;
+ALTER TABLE mla_requests ADD COLUMN executing_agency_id TEXT REFERENCES agencies (id);
 
 CREATE TABLE request_entries (
     log_index BIGINT PRIMARY KEY NOT NULL,

@@ -1,3 +1,4 @@
 DROP TABLE request_entries;
+ALTER TABLE mla_requests DROP COLUMN executing_agency_id;
 ALTER TABLE mla_requests DROP COLUMN last_hash;
 ALTER TABLE mla_requests DROP COLUMN last_seq;
