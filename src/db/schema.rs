@@ -110,6 +110,9 @@ diesel::table! {
         last_seq -> Integer,
         last_hash -> Nullable<Text>,
         executing_agency_id -> Nullable<Text>,
+        acknowledge_by -> Nullable<Timestamp>,
+        decide_by -> Nullable<Timestamp>,
+        execute_by -> Nullable<Timestamp>,
     }
 }
 

@@ -52,6 +52,7 @@ actions! {
     MlaRequestUpdate => "mla_request.update",
     MlaRequestEvent => "mla_request.event",
     MlaRequestHistory => "mla_request.history",
+    MlaDeadlineList => "mla_deadline.list",
     UserList => "user.list",
     UserCreate => "user.create",
     UserRead => "user.read",

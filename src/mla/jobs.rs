@@ -4,6 +4,7 @@
 
 use super::access;
 use super::basis::RequestField;
+use super::deadlines::{DueDates, due_dates};
 use super::events::{
     NewRequestEvent, RequestEntryRow, RequestEvent, RequestEventType, entry_members,
 };
@@ -186,6 +187,10 @@ fn record(
         created_at: now,
     };
     next.status = kind.leads_to().as_str().to_owned();
+    let due = due_after(batch, entries, &row, kind, now)?;
+    next.acknowledge_by = due.acknowledge_by;
+    next.decide_by = due.decide_by;
+    next.execute_by = due.execute_by;
     next.last_seq = seq;
     next.last_hash = Some(entry_hash.clone());
     next.updated_at = now;
@@ -234,4 +239,28 @@ fn seal(
     members.insert("at".into(), json!(crate::ledger::format_at(at)));
     crate::jcs::to_string(&serde_json::Value::Object(members))
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("canonicalising an entry: {e}")))
+}
+
+/// The deadlines running once `kind` is recorded at `now`: the request's history so
+/// far (stored, and earlier in this batch) and this event, under its legal basis.
+fn due_after(
+    batch: &mut Batch<'_>,
+    pending: &[RequestEntryRow],
+    row: &MlaRequestRow,
+    kind: RequestEventType,
+    now: chrono::NaiveDateTime,
+) -> ApiResult<DueDates> {
+    let basis = queries::legal_basis(batch.conn(), &row.legal_basis)?
+        .map(|b| super::basis::LegalBasis::from(b).deadlines)
+        .unwrap_or_default();
+    let stored = queries::entries(batch.conn(), &row.id)?;
+    let mut history: Vec<(RequestEventType, chrono::NaiveDateTime)> = stored
+        .iter()
+        .chain(pending.iter().filter(|e| e.request_id == row.id))
+        .filter_map(|e| Some((RequestEventType::parse(&e.entry_type)?, e.created_at)))
+        .collect();
+    history.push((kind, now));
+    let urgency =
+        super::request::Urgency::parse(&row.urgency).unwrap_or(super::request::Urgency::Normal);
+    Ok(due_dates(&basis, urgency, &history))
 }

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod basis;
+pub mod deadlines;
 pub mod events;
 pub mod jobs;
 pub mod queries;

@@ -93,18 +93,14 @@ pub fn update_request(conn: &mut DbConn, row: &MlaRequestRow, read_at: i32) -> Q
         .map(|n| n == 1)
 }
 
-/// A page of the requests `scope` covers, newest first, after `after`, up to
-/// `limit + 1`.
-pub fn requests(
-    conn: &mut DbConn,
-    scope: &Scope,
-    filter: &RequestFilter,
-    after: Option<String>,
-    limit: i64,
-) -> QueryResult<Vec<MlaRequestRow>> {
-    type Condition = Box<
-        dyn BoxableExpression<mla_requests::table, MultiBackend, SqlType = diesel::sql_types::Bool>,
-    >;
+/// A condition on requests.
+type Condition = Box<
+    dyn BoxableExpression<mla_requests::table, MultiBackend, SqlType = diesel::sql_types::Bool>,
+>;
+
+/// The requests `scope` covers, in one direction or both: the list, the deadlines
+/// and the single request's check (`access::visible`) say the same.
+fn visible_to(scope: &Scope, direction: Option<Direction>) -> Condition {
     let none = || -> Condition { Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0")) };
     let mine = |agency: &Option<String>| -> Condition {
         match agency {
@@ -160,11 +156,23 @@ pub fn requests(
         };
         Box::new(to_country(&scope.requested_country).or(executing))
     };
-    let visible: Condition = match filter.direction {
+    match direction {
         Some(Direction::Outgoing) => outgoing(),
         Some(Direction::Incoming) => incoming(),
         None => Box::new(outgoing().or(incoming())),
-    };
+    }
+}
+
+/// A page of the requests `scope` covers, newest first, after `after`, up to
+/// `limit + 1`.
+pub fn requests(
+    conn: &mut DbConn,
+    scope: &Scope,
+    filter: &RequestFilter,
+    after: Option<String>,
+    limit: i64,
+) -> QueryResult<Vec<MlaRequestRow>> {
+    let visible = visible_to(scope, filter.direction);
     let mut query = mla_requests::table
         .select(MlaRequestRow::as_select())
         .filter(visible)
@@ -212,4 +220,29 @@ pub fn has_event(conn: &mut DbConn, request_id: &str, entry_type: &str) -> Query
             .filter(request_entries::entry_type.eq(entry_type)),
     ))
     .get_result(conn)
+}
+
+/// The requests `scope` covers with a deadline running until `until` (or before):
+/// a legal deadline, or a wanted-by date up to `until_date`.
+pub fn requests_due(
+    conn: &mut DbConn,
+    scope: &Scope,
+    direction: Option<Direction>,
+    until: chrono::NaiveDateTime,
+    until_date: String,
+) -> QueryResult<Vec<MlaRequestRow>> {
+    let open = ["executed", "closed", "refused", "withdrawn"];
+    mla_requests::table
+        .select(MlaRequestRow::as_select())
+        .filter(visible_to(scope, direction))
+        .filter(
+            mla_requests::acknowledge_by
+                .le(until)
+                .or(mla_requests::decide_by.le(until))
+                .or(mla_requests::execute_by.le(until))
+                .or(mla_requests::wanted_by
+                    .le(until_date)
+                    .and(mla_requests::status.ne_all(open))),
+        )
+        .load(conn)
 }

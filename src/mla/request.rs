@@ -557,6 +557,10 @@ pub struct MlaRequestRow {
     pub last_hash: Option<String>,
     /// The agency of the requested state that executes it, once assigned.
     pub executing_agency_id: Option<String>,
+    /// The deadlines now running (see [`super::deadlines`]).
+    pub acknowledge_by: Option<NaiveDateTime>,
+    pub decide_by: Option<NaiveDateTime>,
+    pub execute_by: Option<NaiveDateTime>,
 }
 
 impl MlaRequestRow {
@@ -621,6 +625,14 @@ with_content! {
         pub urgency: Urgency,
         #[schema(format = Date)]
         pub wanted_by: Option<String>,
+        /// When the requested state must acknowledge it, by its legal basis (absent
+        /// when none is set, not yet running, or met).
+        pub acknowledge_by: Option<UtcTimestamp>,
+        /// When the requested state must decide (paused while information is asked
+        /// for or the decision is postponed).
+        pub decide_by: Option<UtcTimestamp>,
+        /// When the requested state must have executed it.
+        pub execute_by: Option<UtcTimestamp>,
         /// The fields its legal basis requires that are still empty: approval is
         /// refused until there are none.
         pub missing_fields: Vec<RequestField>,
@@ -652,6 +664,9 @@ impl MlaRequest {
             row.executing_agency_id,
             Urgency::parse(&row.urgency).unwrap_or(Urgency::Normal),
             row.wanted_by,
+            row.acknowledge_by.map(Into::into),
+            row.decide_by.map(Into::into),
+            row.execute_by.map(Into::into),
             missing_fields,
             row.version,
             row.created_by,

@@ -5,12 +5,13 @@
 
 use super::access::{self, Scope, visible};
 use super::basis::{LegalBasis, LegalBasisDefinition, LegalBasisRow, RequestType, check_code};
+use super::deadlines::{Deadline, DeadlineFilter, parse_within};
 use super::events::{NewRequestEvent, RequestEvent};
 use super::jobs::{Recording, RequestEvents};
 use super::queries;
 use super::request::{
-    MlaRequest, MlaRequestPatch, MlaRequestRow, NewMlaRequest, RequestFilter, RequestStatus,
-    reference,
+    Direction, MlaRequest, MlaRequestPatch, MlaRequestRow, NewMlaRequest, RequestFilter,
+    RequestStatus, reference,
 };
 use crate::auth::roles::Role;
 use crate::auth::{Credentials, Principal, TokenClaims};
@@ -35,7 +36,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_request)
         .service(update_request)
         .service(record_event)
-        .service(list_events);
+        .service(list_events)
+        .service(list_deadlines);
 }
 
 /// List the legal bases requests may rest on, ordered by code.
@@ -310,6 +312,9 @@ async fn create_request(
                 last_seq: -1,
                 last_hash: None,
                 executing_agency_id: None,
+                acknowledge_by: None,
+                decide_by: None,
+                execute_by: None,
             };
             queries::insert_request(conn, &row)?;
             event.subject = Some(Subject::new(
@@ -509,4 +514,110 @@ async fn list_events(
     Ok(web::Json(
         entries.into_iter().map(RequestEvent::from).collect(),
     ))
+}
+
+/// What falls due within a window (default a week), or is overdue, on the requests
+/// the caller may see: soonest first. Legal deadlines come from each request's basis
+/// and history; a wanted-by date falls due at the end of its day (UTC).
+#[utoipa::path(
+    tag = "mla",
+    security(("bearer" = [])),
+    params(DeadlineFilter, PageParams),
+    responses(
+        (status = 200, description = "A page of deadlines, soonest first", body = Page<Deadline>),
+        (status = 403, description = "The caller's roles give no access to requests", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid window", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/deadlines")]
+async fn list_deadlines(
+    state: web::Data<AppState>,
+    caller: Credentials,
+    filter: Query<DeadlineFilter>,
+    paging: Paging,
+) -> ApiResult<web::Json<Page<Deadline>>> {
+    let filter = filter.into_inner();
+    let within = match &filter.within {
+        Some(text) => parse_within(text).ok_or_else(|| {
+            ApiError::validation("within", "must be P<n>D, P<n>W or PT<n>H, at most a year")
+        })?,
+        None => chrono::Duration::days(7),
+    };
+    let (limit, after) = (paging.limit() as usize, paging.after());
+    let now = crate::db::now();
+    let until = now + within;
+    let keyed = state
+        .read_as(
+            caller,
+            Action::MlaDeadlineList,
+            move |conn, caller, event| {
+                let scope = Scope::of(caller);
+                if scope.is_empty() {
+                    return Err(ApiError::forbidden("your roles give no access to requests"));
+                }
+                let until_date = (until.date() - chrono::Duration::days(1))
+                    .format("%Y-%m-%d")
+                    .to_string();
+                let rows =
+                    queries::requests_due(conn, &scope, filter.direction, until, until_date)?;
+                let mut keyed: Vec<(String, Deadline)> = Vec::new();
+                for row in rows.iter().filter(|r| {
+                    filter.status.is_none_or(|s| r.status() == s)
+                        && filter.country.as_deref().is_none_or(|c| {
+                            (r.requesting_country == c || r.requested_country == c)
+                                && c != caller.country
+                        })
+                }) {
+                    for (kind, due) in super::deadlines::of_request(row) {
+                        let overdue = due < now;
+                        if due > until || (filter.overdue == Some(true) && !overdue) {
+                            continue;
+                        }
+                        let direction = if row.requesting_country == caller.country {
+                            Direction::Outgoing
+                        } else {
+                            Direction::Incoming
+                        };
+                        let key = format!(
+                            "{}|{}|{}",
+                            due.format("%Y%m%d%H%M%S%6f"),
+                            row.id,
+                            kind.as_str()
+                        );
+                        keyed.push((
+                            key,
+                            Deadline {
+                                request_id: row.id.clone(),
+                                reference: row.reference.clone(),
+                                deadline: kind,
+                                due_at: due.into(),
+                                overdue,
+                                status: row.status(),
+                                direction,
+                                requesting_country: row.requesting_country.clone(),
+                                requested_country: row.requested_country.clone(),
+                                urgency: super::request::Urgency::parse(&row.urgency)
+                                    .unwrap_or(super::request::Urgency::Normal),
+                            },
+                        ));
+                    }
+                }
+                keyed.sort_by(|a, b| a.0.cmp(&b.0));
+                keyed.retain(|(k, _)| after.as_ref().is_none_or(|a| k > a));
+                keyed.truncate(limit + 1);
+                let ids: Vec<&str> = keyed
+                    .iter()
+                    .take(limit)
+                    .map(|(_, d)| d.request_id.as_str())
+                    .collect();
+                event.set_detail("request_ids", ids);
+                Ok(keyed)
+            },
+        )
+        .await?;
+    Ok(web::Json(paging.page(
+        keyed,
+        |(k, _)| k.clone(),
+        |(_, d)| d,
+    )))
 }

@@ -1125,3 +1125,174 @@ async fn the_requested_state_decides_assigns_and_executes() {
         tt_police.as_str()
     );
 }
+
+#[actix_web::test]
+async fn deadlines_follow_the_basis_and_the_history_for_those_who_see_the_request() {
+    let app = TestApp::spawn().await;
+    let regional = app.regional_admin().await;
+    let w = world(&app).await;
+    let t = w.investigator.token.as_str();
+    let basis = json!({
+        "name": "Treaty with deadlines",
+        "request_types": ["mla"],
+        "required_fields": ["summary_of_facts"],
+        "deadlines": {"acknowledge_days": 7, "decide_days": 30, "execute_days": 90}
+    });
+    let res = app
+        .send_json(
+            "PUT",
+            "/api/v1/legal-bases/treaty-x",
+            Some(&regional.token),
+            &basis,
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    let case = app.create_case(t, "Bank SMS phishing").await;
+    let case_id = case["id"].as_str().unwrap();
+    let mut body = draft(case_id);
+    body["legal_basis"] = json!("treaty-x");
+    body["wanted_by"] = json!("2099-01-01");
+    let id = app.post("/api/v1/mla/requests", t, &body).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/mla/requests/{id}");
+    let events = format!("/api/v1/mla/requests/{id}/events");
+    let dpp = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["agency_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(
+        &format!("/api/v1/cases/{case_id}/participants"),
+        t,
+        &json!({"agency_id": dpp, "access": "read"}),
+    )
+    .await;
+    assert_eq!(
+        app.post(
+            &events,
+            &w.jm_prosecutor.token,
+            &json!({"type": "approved"})
+        )
+        .await
+        .status,
+        201
+    );
+    let submitted = app
+        .post(
+            &events,
+            &w.jm_authority.token,
+            &json!({"type": "submitted"}),
+        )
+        .await;
+    assert_eq!(submitted.status, 201);
+    let at = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    let submitted_at = at(&submitted.body["at"]);
+
+    // A week to acknowledge, from submission.
+    let read = app.get(&path, t).await;
+    assert_eq!(
+        at(&read.body["acknowledge_by"]),
+        submitted_at + chrono::Duration::days(7)
+    );
+    assert!(read.body["decide_by"].is_null());
+
+    let list = |token: String, query: &'static str| {
+        let app = &app;
+        async move {
+            let res = app.get(&format!("/api/v1/deadlines{query}"), &token).await;
+            assert_eq!(res.status, 200, "{query}: {}", res.body);
+            res.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| {
+                    (
+                        d["deadline"].as_str().unwrap().to_owned(),
+                        d["direction"].as_str().unwrap().to_owned(),
+                        d["overdue"].as_bool().unwrap(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let jm = w.jm_authority.token.clone();
+    let ack = ("acknowledge".to_owned(), "outgoing".to_owned(), false);
+    assert_eq!(list(jm.clone(), "?within=P8D").await, std::slice::from_ref(&ack));
+    // The default window is a week from now, and the week began at submission.
+    assert_eq!(list(jm.clone(), "").await, std::slice::from_ref(&ack));
+    assert!(list(jm.clone(), "?within=P1D").await.is_empty());
+    assert!(
+        list(jm.clone(), "?within=P8D&overdue=true")
+            .await
+            .is_empty()
+    );
+    assert!(
+        list(jm.clone(), "?within=P8D&direction=incoming")
+            .await
+            .is_empty()
+    );
+    // The wanted-by date far ahead falls outside any window up to a year.
+    assert_eq!(list(jm.clone(), "?within=P52W").await.len(), 1);
+    // Not for those who do not see the request.
+    assert!(
+        list(w.tt_supervisor.token.clone(), "?within=P8D")
+            .await
+            .is_empty()
+    );
+    assert!(
+        list(w.jm_other_police.token.clone(), "?within=P8D")
+            .await
+            .is_empty()
+    );
+    app.get("/api/v1/deadlines", &w.jm_admin.token)
+        .await
+        .assert_problem(403, "forbidden");
+    app.get("/api/v1/deadlines?within=P1M", &jm)
+        .await
+        .assert_problem(422, "validation-failed");
+
+    // The requested state sees it as incoming once it reached it.
+    app.get(&path, &w.tt_authority.token).await;
+    let tt = w.tt_authority.token.clone();
+    assert_eq!(
+        list(tt.clone(), "?within=P8D").await,
+        [("acknowledge".to_owned(), "incoming".to_owned(), false)]
+    );
+
+    // Acknowledged: the decision's 30 days run instead.
+    let acked = app
+        .post(&events, &tt, &json!({"type": "acknowledged"}))
+        .await;
+    assert_eq!(acked.status, 201);
+    let read = app.get(&path, t).await;
+    assert!(read.body["acknowledge_by"].is_null());
+    assert_eq!(
+        at(&read.body["decide_by"]),
+        at(&acked.body["at"]) + chrono::Duration::days(30)
+    );
+    assert!(list(tt.clone(), "?within=P8D").await.is_empty());
+    assert_eq!(
+        list(tt.clone(), "?within=P31D").await,
+        [("decide".to_owned(), "incoming".to_owned(), false)]
+    );
+    // Asking for information pauses the decision's clock.
+    app.post(
+        &events,
+        &tt,
+        &json!({"type": "information_requested", "reason": "Which accounts?"}),
+    )
+    .await;
+    assert!(app.get(&path, t).await.body["decide_by"].is_null());
+    assert!(list(tt.clone(), "?within=P31D").await.is_empty());
+
+    // Overdue: what is past due comes first and says so.
+    app.exec(&format!(
+        "UPDATE mla_requests SET decide_by = '2026-01-01 00:00:00' WHERE id = '{id}'"
+    ))
+    .unwrap();
+    assert_eq!(
+        list(tt.clone(), "?overdue=true").await,
+        [("decide".to_owned(), "incoming".to_owned(), true)]
+    );
+}

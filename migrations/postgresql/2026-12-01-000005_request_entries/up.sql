@@ -3,6 +3,11 @@
 ALTER TABLE mla_requests ADD COLUMN last_seq INTEGER NOT NULL DEFAULT -1;
 ALTER TABLE mla_requests ADD COLUMN last_hash TEXT;
 ALTER TABLE mla_requests ADD COLUMN executing_agency_id TEXT REFERENCES agencies (id);
+-- The deadlines now running, computed from the legal basis and the history at each
+-- event (NULL: none set, not yet started, met, or paused).
+ALTER TABLE mla_requests ADD COLUMN acknowledge_by TIMESTAMP;
+ALTER TABLE mla_requests ADD COLUMN decide_by TIMESTAMP;
+ALTER TABLE mla_requests ADD COLUMN execute_by TIMESTAMP;
 
 CREATE TABLE request_entries (
     log_index BIGINT PRIMARY KEY NOT NULL,
