@@ -580,7 +580,12 @@ fn verification() -> anyhow::Result<VerifyResult> {
                 proof,
             })
             .collect();
-        let report = verify::verify(&evidence[i], &note_text, &verifier, &checks);
+        let report = verify::verify(
+            verify::History::Evidence(&evidence[i]),
+            &note_text,
+            &verifier,
+            &checks,
+        );
         assert_eq!(
             report.verdict,
             caseledger::custody::verify::Verdict::Verified

@@ -170,9 +170,16 @@ fn verify_bundle(path: &std::path::Path, key: &str) -> anyhow::Result<Verdict> {
     };
     println!("{headline}: {}", report.summary);
     println!();
-    println!("Evidence {}", report.evidence_id);
-    if let Some(reference) = bundle["case_reference"].as_str() {
-        println!("Case {reference}");
+    if let Some(id) = &report.evidence_id {
+        println!("Evidence {id}");
+    }
+    if let Some(id) = &report.request_id {
+        println!("Request {id}");
+    }
+    for (member, label) in [("case_reference", "Case"), ("reference", "Reference")] {
+        if let Some(reference) = bundle[member].as_str() {
+            println!("{label} {reference}");
+        }
     }
     match report.checkpoint_size {
         Some(size) => println!("Checkpoint: signature verified with {key}; tree size {size}"),

@@ -320,7 +320,12 @@ async fn verify_custody(
                     proof: &e.proof,
                 })
                 .collect();
-            let report = verify::verify(&evidence_id, &note, &signer.verifier, &checks);
+            let report = verify::verify(
+                verify::History::Evidence(&evidence_id),
+                &note,
+                &signer.verifier,
+                &checks,
+            );
             event.set_detail("verdict", report.verdict.as_str());
             Ok(report)
         })

@@ -27,6 +27,8 @@ pub struct EntryToCheck<'a> {
 struct Head<'a> {
     #[serde(borrow)]
     evidence_id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    request_id: Option<std::borrow::Cow<'a, str>>,
     seq: Option<i64>,
     #[serde(borrow)]
     prev: Option<std::borrow::Cow<'a, str>>,
@@ -86,7 +88,12 @@ pub struct Report {
     pub verdict: Verdict,
     /// The verdict in plain words, first for the reader; the detail follows.
     pub summary: String,
-    pub evidence_id: String,
+    /// The evidence item whose custody was checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_id: Option<String>,
+    /// The request whose history was checked (spec §5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
     pub checkpoint_size: Option<u64>,
     /// Problems with the checkpoint itself (signature, origin, format).
     pub checkpoint_problems: Vec<String>,
@@ -169,15 +176,22 @@ fn integrity_alert(
 
 /// The verdict in a sentence a judge understands.
 fn summary(
+    history: History<'_>,
     verdict: Verdict,
     entries: usize,
     size: Option<u64>,
     alerts: &[IntegrityAlert],
     first_problem: Option<&str>,
 ) -> String {
+    let record = history.record();
     match verdict {
+        Verdict::Verified if matches!(history, History::Request(_)) => format!(
+            "{record} is complete and unaltered: its {entries} entries are covered by the \
+             log's signed checkpoint of {} entries.",
+            size.unwrap_or_default()
+        ),
         Verdict::Verified => format!(
-            "The custody record is complete and unaltered: its {entries} entries are covered by \
+            "{record} is complete and unaltered: its {entries} entries are covered by \
              the log's signed checkpoint of {} entries, and every hash check of the item \
              matched the hash taken at acquisition.",
             size.unwrap_or_default()
@@ -200,9 +214,27 @@ fn summary(
             )
         }
         Verdict::NotVerified => format!(
-            "The custody record does not verify and must not be relied on as it stands: {}.",
+            "{record} does not verify and must not be relied on as it stands: {}.",
             first_problem.unwrap_or("it could not be checked")
         ),
+    }
+}
+
+/// Whose history a chain of entries is: an evidence item's custody (spec §1) or a
+/// request's (spec §5). The member that names it stays the same throughout, and an
+/// entry carries exactly one of the two.
+#[derive(Debug, Clone, Copy)]
+pub enum History<'a> {
+    Evidence(&'a str),
+    Request(&'a str),
+}
+
+impl History<'_> {
+    fn record(self) -> &'static str {
+        match self {
+            History::Evidence(_) => "The custody record",
+            History::Request(_) => "The request's history",
+        }
     }
 }
 
@@ -210,7 +242,7 @@ fn summary(
 /// (`seq`, `prev`, `evidence_id`) and its inclusion in the checkpoint's tree; then
 /// what the record says about the item's hash checks.
 pub fn verify(
-    evidence_id: &str,
+    history: History<'_>,
     note: &str,
     verifier: &NoteVerifier,
     entries: &[EntryToCheck],
@@ -253,12 +285,22 @@ pub fn verify(
         }
         let head: Head = serde_json::from_str(bytes).unwrap_or(Head {
             evidence_id: None,
+            request_id: None,
             seq: None,
             prev: None,
             kind: None,
         });
-        if head.evidence_id.as_deref() != Some(evidence_id) {
-            problems.push("the entry belongs to another evidence item".into());
+        match history {
+            History::Evidence(id) => {
+                if head.evidence_id.as_deref() != Some(id) || head.request_id.is_some() {
+                    problems.push("the entry belongs to another evidence item".into());
+                }
+            }
+            History::Request(id) => {
+                if head.request_id.as_deref() != Some(id) || head.evidence_id.is_some() {
+                    problems.push("the entry belongs to another request".into());
+                }
+            }
         }
         if head.seq != Some(position as i64) {
             problems.push(format!(
@@ -292,7 +334,8 @@ pub fn verify(
             }
         }
         // Only the kinds of entry that bear on the item's hash are read in full.
-        if matches!(head.kind.as_deref(), Some("collected" | "hash_verified"))
+        if matches!(history, History::Evidence(_))
+            && matches!(head.kind.as_deref(), Some("collected" | "hash_verified"))
             && let Ok(entry) = serde_json::from_str::<Value>(bytes)
         {
             if position == 0 {
@@ -317,7 +360,14 @@ pub fn verify(
     let mut report = Report {
         verdict: Verdict::NotVerified,
         summary: String::new(),
-        evidence_id: evidence_id.to_owned(),
+        evidence_id: match history {
+            History::Evidence(id) => Some(id.to_owned()),
+            History::Request(_) => None,
+        },
+        request_id: match history {
+            History::Request(id) => Some(id.to_owned()),
+            History::Evidence(_) => None,
+        },
         checkpoint_size: checkpoint.map(|c| c.size),
         checkpoint_problems,
         integrity_alerts: alerts,
@@ -342,7 +392,12 @@ impl Report {
             .first()
             .map(String::as_str)
             .or(self.entries.is_empty().then_some("it holds no entries"));
+        let history = match &self.request_id {
+            Some(id) => History::Request(id),
+            None => History::Evidence(self.evidence_id.as_deref().unwrap_or_default()),
+        };
         self.summary = summary(
+            history,
             self.verdict,
             self.entries.len(),
             self.checkpoint_size,
@@ -355,9 +410,14 @@ impl Report {
 /// Verifies a bundle (spec §4) with a trusted verifier key; no database, no network.
 pub fn verify_bundle(bundle: &Value, trusted_key: &str) -> Result<Report, String> {
     let verifier = crate::ledger::note::parse_verifier_key(trusted_key)?;
-    let evidence_id = bundle["evidence_id"]
-        .as_str()
-        .ok_or("the bundle has no evidence_id")?;
+    let history = match (
+        bundle["evidence_id"].as_str(),
+        bundle["request_id"].as_str(),
+    ) {
+        (Some(id), None) => History::Evidence(id),
+        (None, Some(id)) => History::Request(id),
+        _ => return Err("the bundle must name exactly one of evidence_id and request_id".into()),
+    };
     let note = bundle["checkpoint"]
         .as_str()
         .ok_or("the bundle has no checkpoint")?;
@@ -392,7 +452,7 @@ pub fn verify_bundle(bundle: &Value, trusted_key: &str) -> Result<Report, String
             proof: &proofs[i],
         });
     }
-    let mut report = verify(evidence_id, note, &verifier, &entries);
+    let mut report = verify(history, note, &verifier, &entries);
     if bundle["public_key"]
         .as_str()
         .is_some_and(|k| k.trim() != trusted_key.trim())

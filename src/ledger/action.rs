@@ -53,6 +53,7 @@ actions! {
     MlaRequestEvent => "mla_request.event",
     MlaRequestHistory => "mla_request.history",
     MlaDeadlineList => "mla_deadline.list",
+    MlaRequestExport => "mla_request.export",
     UserList => "user.list",
     UserCreate => "user.create",
     UserRead => "user.read",

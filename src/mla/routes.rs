@@ -37,6 +37,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(update_request)
         .service(record_event)
         .service(list_events)
+        .service(request_bundle)
         .service(list_deadlines);
 }
 
@@ -620,4 +621,62 @@ async fn list_deadlines(
         |(k, _)| k.clone(),
         |(_, d)| d,
     )))
+}
+
+/// The request's history as a bundle a court can verify offline (custody log spec §4
+/// with `request_id`, §5): every entry with its inclusion proof against the latest
+/// signed checkpoint, and the log's public key. `caseledger verify-bundle` checks it.
+#[utoipa::path(
+    tag = "mla",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "Request id")),
+    responses(
+        (status = 200, description = "A request bundle (custody log format §4 and §5)", body = Object),
+        (status = 404, description = "No such request, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/mla/requests/{id}/bundle")]
+async fn request_bundle(
+    state: web::Data<AppState>,
+    caller: Credentials,
+    id: web::Path<Id>,
+) -> ApiResult<web::Json<serde_json::Value>> {
+    use crate::ledger::log;
+    let id = id.into_inner().into_string();
+    let signer = state.log.clone();
+    let bundle = state
+        .read_as(
+            caller,
+            Action::MlaRequestExport,
+            move |conn, caller, event| {
+                let row = visible(conn, caller, &id, event)?;
+                let log::SignedCheckpoint { size, note } = log::current_checkpoint(conn, &signer)?;
+                let mut entries = Vec::new();
+                for stored in queries::entries(conn, &row.id)? {
+                    let index = stored.log_index as u64;
+                    let proof = if index < size {
+                        log::inclusion_proof(conn, index, size)?
+                    } else {
+                        Vec::new()
+                    };
+                    let entry: serde_json::Value = serde_json::from_str(&stored.canonical)
+                        .map_err(|e| ApiError::Internal(anyhow::anyhow!("a stored entry: {e}")))?;
+                    entries.push(serde_json::json!({
+                        "log_index": stored.log_index,
+                        "entry": entry,
+                        "entry_hash": stored.entry_hash,
+                        "inclusion_proof": log::hex_path(&proof),
+                    }));
+                }
+                Ok(serde_json::json!({
+                    "request_id": row.id,
+                    "reference": row.reference,
+                    "entries": entries,
+                    "checkpoint": note,
+                    "public_key": signer.verifier_key,
+                }))
+            },
+        )
+        .await?;
+    Ok(web::Json(bundle))
 }

@@ -1119,6 +1119,33 @@ async fn the_requested_state_decides_assigns_and_executes() {
         );
     }
     assert_eq!(history[2]["entry"]["their_reference"], "AG-TT-2026-0413");
+
+    // The history as a bundle: the offline verifier accepts it with the log's key,
+    // and names what was altered in a copy that was.
+    let bundle = app.get(&format!("{path}/bundle"), t).await;
+    assert_eq!(bundle.status, 200, "{}", bundle.body);
+    assert_eq!(bundle.body["request_id"], id.as_str());
+    assert_eq!(bundle.body["entries"].as_array().unwrap().len(), 11);
+    let key = crate::custody::log_key(&app, t).await;
+    let (code, out) = crate::custody::verify_offline(&app, &bundle.body, &key).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("VERIFIED: The request's history is complete and unaltered"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("Request {id}")), "{out}");
+    let mut altered = bundle.body.clone();
+    altered["entries"][6]["entry"]["status_after"] = json!("refused");
+    let (code, out) = crate::custody::verify_offline(&app, &altered, &key).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("NOT VERIFIED"), "{out}");
+    let mut dropped = bundle.body.clone();
+    dropped["entries"].as_array_mut().unwrap().remove(3);
+    let (code, _) = crate::custody::verify_offline(&app, &dropped, &key).await;
+    assert_eq!(code, 1);
+    app.get(&format!("{path}/bundle"), &w.jm_other_police.token)
+        .await
+        .assert_problem(404, "not-found");
     assert_eq!(history[5]["entry"]["until"], "2027-02-01");
     assert_eq!(
         history[7]["entry"]["executing_agency_id"],
@@ -1218,7 +1245,10 @@ async fn deadlines_follow_the_basis_and_the_history_for_those_who_see_the_reques
     };
     let jm = w.jm_authority.token.clone();
     let ack = ("acknowledge".to_owned(), "outgoing".to_owned(), false);
-    assert_eq!(list(jm.clone(), "?within=P8D").await, std::slice::from_ref(&ack));
+    assert_eq!(
+        list(jm.clone(), "?within=P8D").await,
+        std::slice::from_ref(&ack)
+    );
     // The default window is a week from now, and the week began at submission.
     assert_eq!(list(jm.clone(), "").await, std::slice::from_ref(&ack));
     assert!(list(jm.clone(), "?within=P1D").await.is_empty());

@@ -76,7 +76,7 @@ async fn append(app: &TestApp, token: &str, id: &str, body: Value) -> Response {
 }
 
 /// The offline verifier's exit status and what it printed.
-async fn verify_offline(app: &TestApp, bundle: &Value, key: &str) -> (i32, String) {
+pub(crate) async fn verify_offline(app: &TestApp, bundle: &Value, key: &str) -> (i32, String) {
     let path = app
         .data_dir()
         .join(format!("bundle-{}.json", uuid::Uuid::new_v4()));
@@ -91,7 +91,7 @@ async fn verify_offline(app: &TestApp, bundle: &Value, key: &str) -> (i32, Strin
     )
 }
 
-async fn log_key(app: &TestApp, token: &str) -> String {
+pub(crate) async fn log_key(app: &TestApp, token: &str) -> String {
     let res = app.get("/api/v1/log/key", token).await;
     assert_eq!(res.status, 200);
     String::from_utf8(res.raw).unwrap().trim().to_owned()
