@@ -18,7 +18,9 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
     components(schemas(
         crate::ledger::Action,
         crate::mla::request::Direction,
-        crate::mla::request::RequestStatus
+        crate::mla::request::RequestStatus,
+        crate::custody::routes::TransferDirection,
+        crate::custody::routes::TransferStatus
     )),
     tags(
         (name = "auth", description = "Login, tokens and the caller's identity"),

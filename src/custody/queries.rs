@@ -361,3 +361,73 @@ pub fn grant_access(conn: &mut DbConn, grants: &[Grant], now: NaiveDateTime) -> 
     }
     Ok(())
 }
+
+/// A person who can receive evidence, as the directory shows them: no more than who.
+#[derive(Debug, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
+#[diesel(table_name = crate::db::schema::users)]
+pub struct Receiver {
+    pub id: String,
+    pub display_name: String,
+    #[serde(skip)]
+    pub roles: String,
+}
+
+/// The active users of an agency in id order, after `after`, up to `limit + 1` of
+/// those who hold one of `roles`.
+pub fn receivers(
+    conn: &mut DbConn,
+    agency_id: &str,
+    roles: &[crate::auth::roles::Role],
+    after: Option<String>,
+    limit: i64,
+) -> QueryResult<Vec<Receiver>> {
+    use crate::db::schema::users;
+    let mut query = users::table
+        .filter(users::agency_id.eq(agency_id.to_owned()))
+        .filter(users::status.eq("active"))
+        .select(Receiver::as_select())
+        .order(users::id)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(users::id.gt(after));
+    }
+    let mut found = Vec::new();
+    for user in query.load(conn)? {
+        if crate::auth::roles::decode_roles(&user.roles)
+            .iter()
+            .any(|r| roles.contains(r))
+        {
+            found.push(user);
+            if found.len() as i64 > limit {
+                break;
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Items in transfer, in id order, after `after`, up to `limit + 1`: sent to
+/// `agency` (`incoming`) or by it, as their custodian (`outgoing`).
+pub fn pending_transfers(
+    conn: &mut DbConn,
+    agency: &str,
+    incoming: bool,
+    after: Option<String>,
+    limit: i64,
+) -> QueryResult<Vec<EvidenceRow>> {
+    let mut query = evidence_items::table
+        .filter(evidence_items::pending_agency_id.is_not_null())
+        .order(evidence_items::id)
+        .limit(limit + 1)
+        .select(EvidenceRow::as_select())
+        .into_boxed();
+    query = if incoming {
+        query.filter(evidence_items::pending_agency_id.eq(agency.to_owned()))
+    } else {
+        query.filter(evidence_items::custodian_agency_id.eq(agency.to_owned()))
+    };
+    if let Some(after) = after {
+        query = query.filter(evidence_items::id.gt(after));
+    }
+    query.load(conn)
+}

@@ -32,7 +32,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_custody)
         .service(append_custody)
         .service(verify_custody)
-        .service(custody_bundle);
+        .service(custody_bundle)
+        .service(list_custodians)
+        .service(list_transfers);
 }
 
 /// A custody entry as stored in the log.
@@ -377,4 +379,117 @@ async fn custody_bundle(
         })
         .await?;
     Ok(web::Json(bundle))
+}
+
+/// Who at an agency can receive evidence (its active investigators and supervisors):
+/// ids and display names, no more, so that a sender abroad can name the custodian of
+/// a transfer. For users who handle case content.
+#[utoipa::path(
+    tag = "evidence",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "Agency id"), PageParams),
+    responses(
+        (status = 200, description = "A page of the people who can receive evidence", body = Page<queries::Receiver>),
+        (status = 403, description = "The caller's roles give no access to case content", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such agency", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/agencies/{id}/custodians")]
+async fn list_custodians(
+    state: web::Data<AppState>,
+    caller: Principal,
+    id: web::Path<Id>,
+    paging: Paging,
+) -> ApiResult<web::Json<Page<queries::Receiver>>> {
+    if !crate::cases::access::has_case_role(&caller) {
+        return Err(ApiError::forbidden(
+            "your roles give no access to case content",
+        ));
+    }
+    let id = id.into_inner().into_string();
+    let (limit, after) = (paging.limit(), paging.after());
+    let rows = state
+        .db(move |conn| {
+            crate::agencies::find(conn, &id)?.ok_or(ApiError::NotFound)?;
+            Ok(queries::receivers(
+                conn,
+                &id,
+                access::CUSTODIAN_ROLES,
+                after,
+                limit,
+            )?)
+        })
+        .await?;
+    Ok(web::Json(paging.page(rows, |r| r.id.clone(), |r| r)))
+}
+
+crate::string_enum! {
+    /// Transfers to the caller's agency (`incoming`) or from it (`outgoing`).
+    TransferDirection {
+        Incoming => "incoming",
+        Outgoing => "outgoing",
+    }
+}
+
+crate::string_enum! {
+    /// Transfers awaiting `received`.
+    TransferStatus {
+        Pending => "pending",
+    }
+}
+
+/// The filters of the transfer list.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TransferFilter {
+    /// Default `incoming`.
+    pub direction: Option<TransferDirection>,
+    /// Default `pending`.
+    pub status: Option<TransferStatus>,
+}
+
+/// Items in transfer to the caller's agency (to record `received`) or from it. An
+/// agency an item was sent to sees that item, not the rest of its case.
+#[utoipa::path(
+    tag = "evidence",
+    security(("bearer" = [])),
+    params(TransferFilter, PageParams),
+    responses(
+        (status = 200, description = "A page of items in transfer", body = Page<Evidence>),
+        (status = 403, description = "The caller's roles do not handle evidence", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/transfers")]
+async fn list_transfers(
+    state: web::Data<AppState>,
+    caller: Credentials,
+    filter: crate::input::Query<TransferFilter>,
+    paging: Paging,
+) -> ApiResult<web::Json<Page<Evidence>>> {
+    let incoming = filter.direction != Some(TransferDirection::Outgoing);
+    let (limit, after) = (paging.limit(), paging.after());
+    let rows = state
+        .read_as(caller, Action::TransferList, move |conn, caller, event| {
+            if !access::CUSTODIAN_ROLES.iter().any(|r| caller.has(*r)) {
+                return Err(ApiError::forbidden(
+                    "only investigators and supervisors handle evidence",
+                ));
+            }
+            let rows = queries::pending_transfers(conn, &caller.agency_id, incoming, after, limit)?;
+            let ids: Vec<&str> = rows
+                .iter()
+                .take(limit as usize)
+                .map(|r| r.id.as_str())
+                .collect();
+            event.set_detail("evidence_ids", ids);
+            event.set_detail("direction", if incoming { "incoming" } else { "outgoing" });
+            Ok(rows)
+        })
+        .await?;
+    Ok(web::Json(paging.page(
+        rows,
+        |r| r.id.clone(),
+        Evidence::from,
+    )))
 }

@@ -54,6 +54,7 @@ actions! {
     MlaRequestHistory => "mla_request.history",
     MlaDeadlineList => "mla_deadline.list",
     MlaRequestExport => "mla_request.export",
+    TransferList => "transfer.list",
     UserList => "user.list",
     UserCreate => "user.create",
     UserRead => "user.read",

@@ -120,3 +120,137 @@ async fn evidence_endpoints_by_role_and_agency() {
         }
     }
 }
+
+#[actix_web::test]
+async fn the_custodian_directory_names_who_can_receive_and_nothing_more() {
+    let app = TestApp::spawn().await;
+    let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let tt = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    let sender = app
+        .user_caller("jm.sender", &jm, &[Role::Investigator])
+        .await;
+    let receiver = app.user("tt.receiver", &tt, &[Role::Investigator]);
+    let supervisor = app.user("tt.chief", &tt, &[Role::Supervisor, Role::Prosecutor]);
+    app.user("tt.auditor", &tt, &[Role::Auditor]);
+    app.user("tt.prosecutor", &tt, &[Role::Prosecutor]);
+    let admin = app.user_caller("jm.admin", &jm, &[Role::Admin]).await;
+
+    let res = app
+        .get(&format!("/api/v1/agencies/{tt}/custodians"), &sender.token)
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let mut expected = vec![receiver.clone(), supervisor.clone()];
+    expected.sort();
+    let items = res.body["items"].as_array().unwrap();
+    let ids: Vec<&str> = items.iter().map(|u| u["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, expected);
+    for item in items {
+        let keys: Vec<&String> = item.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["display_name", "id"], "{item}");
+    }
+    // Paged like every list.
+    let first = app
+        .get(
+            &format!("/api/v1/agencies/{tt}/custodians?limit=1"),
+            &sender.token,
+        )
+        .await;
+    assert_eq!(first.body["items"].as_array().unwrap().len(), 1);
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let second = app
+        .get(
+            &format!("/api/v1/agencies/{tt}/custodians?limit=1&cursor={cursor}"),
+            &sender.token,
+        )
+        .await;
+    assert_eq!(second.body["items"][0]["id"], expected[1].as_str());
+    assert!(second.body["next_cursor"].is_null());
+
+    app.get(&format!("/api/v1/agencies/{tt}/custodians"), &admin.token)
+        .await
+        .assert_problem(403, "forbidden");
+    app.get(
+        &format!("/api/v1/agencies/{}/custodians", uuid::Uuid::now_v7()),
+        &sender.token,
+    )
+    .await
+    .assert_problem(404, "not-found");
+}
+
+#[actix_web::test]
+async fn each_side_finds_its_pending_transfers() {
+    let w = world().await;
+    let app = &w.app;
+    let item = register(app, &w.inv.token, &w.case_id, disk()).await;
+    assert_eq!(item.status, 201, "{}", item.body);
+    let id = item.body["id"].as_str().unwrap().to_owned();
+    let other = register(app, &w.inv.token, &w.case_id, disk()).await;
+    assert_eq!(other.status, 201);
+    let gy = app.agency("GY", "Guyana Police Force", AgencyKind::Police);
+    let stranger = app.user_caller("gy.inv", &gy, &[Role::Investigator]).await;
+    let ids = |res: &Response| -> Vec<String> {
+        assert_eq!(res.status, 200, "{}", res.body);
+        res.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(ids(&app.get("/api/v1/transfers", &w.bb_inv.token).await).is_empty());
+
+    let transfer = json!({"type": "transferred", "to_agency_id": w.bb, "to_custodian_id": w.bb_inv.id, "authority": "MLA JM-BB-2026-07"});
+    assert_eq!(append(app, &w.inv.token, &id, transfer).await.status, 201);
+    // The receiver finds it without being told its id; the sender sees it leaving.
+    let incoming = app
+        .get(
+            "/api/v1/transfers?direction=incoming&status=pending",
+            &w.bb_inv.token,
+        )
+        .await;
+    assert_eq!(ids(&incoming), std::slice::from_ref(&id));
+    assert_eq!(
+        incoming.body["items"][0]["pending_transfer"]["agency_id"],
+        w.bb.as_str()
+    );
+    assert!(
+        ids(&app
+            .get("/api/v1/transfers?direction=outgoing", &w.bb_inv.token)
+            .await)
+        .is_empty()
+    );
+    assert_eq!(
+        ids(&app
+            .get("/api/v1/transfers?direction=outgoing", &w.sup.token)
+            .await),
+        std::slice::from_ref(&id)
+    );
+    assert!(ids(&app.get("/api/v1/transfers", &w.sup.token).await).is_empty());
+    assert!(ids(&app.get("/api/v1/transfers", &stranger.token).await).is_empty());
+    assert!(
+        ids(&app
+            .get("/api/v1/transfers?direction=outgoing", &stranger.token)
+            .await)
+        .is_empty()
+    );
+
+    // Received: no longer pending on either side.
+    assert_eq!(
+        append(app, &w.bb_inv.token, &id, json!({"type": "received"}))
+            .await
+            .status,
+        201
+    );
+    assert!(ids(&app.get("/api/v1/transfers", &w.bb_inv.token).await).is_empty());
+    assert!(
+        ids(&app
+            .get("/api/v1/transfers?direction=outgoing", &w.sup.token)
+            .await)
+        .is_empty()
+    );
+
+    let auditor = app.user_caller("jm.auditor", &w.jm, &[Role::Auditor]).await;
+    app.get("/api/v1/transfers", &auditor.token)
+        .await
+        .assert_problem(403, "forbidden");
+}
