@@ -10,5 +10,6 @@ pub mod jobs;
 pub mod queries;
 pub mod request;
 pub mod routes;
+pub mod scope;
 
 pub use routes::routes;

@@ -1,9 +1,9 @@
 //! The SQL of mutual legal assistance: legal bases and requests.
 
-use super::access::Scope;
 use super::basis::LegalBasisRow;
 use super::events::RequestEntryRow;
 use super::request::{Direction, MlaRequestRow, RequestFilter};
+use super::scope::Scope;
 use crate::db::schema::{case_participants, legal_bases, mla_requests, request_entries};
 use crate::db::{DbConn, MultiBackend};
 use diesel::prelude::*;

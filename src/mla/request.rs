@@ -230,45 +230,12 @@ macro_rules! with_content {
     };
 }
 
-/// What a request says: every field may be left empty in a draft; its legal basis
-/// names those that must be filled before it can be approved.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RequestContent {
-    /// The nature of the proceedings (investigation, prosecution, trial) and the
-    /// authority conducting them.
-    #[schema(max_length = 20000)]
-    pub proceedings: Option<String>,
-    #[schema(max_length = 20000)]
-    pub summary_of_facts: Option<String>,
-    #[schema(max_items = 50)]
-    pub offences: Option<Vec<ChargedOffence>>,
-    /// Why the conduct is also an offence in the requested state.
-    #[schema(max_length = 5000)]
-    pub dual_criminality: Option<String>,
-    #[schema(max_items = 8)]
-    pub assistance_types: Option<Vec<AssistanceType>>,
-    #[schema(max_items = 100)]
-    pub subjects: Option<Vec<RequestSubject>>,
-    #[schema(max_items = 100)]
-    pub data_sought: Option<Vec<DataSought>>,
-    /// Why the data or evidence is in the requested state.
-    #[schema(max_length = 5000)]
-    pub why_requested_state: Option<String>,
-    #[schema(max_length = 5000)]
-    pub special_procedures: Option<String>,
-    #[schema(max_length = 5000)]
-    pub confidentiality: Option<String>,
-    #[schema(max_length = 5000)]
-    pub use_limitation: Option<String>,
-    #[schema(max_length = 5000)]
-    pub urgency_reasons: Option<String>,
-    /// The language the request is written in (ISO 639-1), such as `en`.
-    #[schema(pattern = "^[a-z]{2,3}$")]
-    pub language: Option<String>,
-    pub translation_attached: Option<bool>,
-    #[schema(max_items = 20)]
-    pub contacts: Option<Vec<Contact>>,
+with_content! {
+    /// What a request says: every field may be left empty in a draft; its legal basis
+    /// names those that must be filled before it can be approved.
+    #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct RequestContent {}
 }
 
 fn blank(text: &Option<String>) -> bool {
@@ -285,6 +252,23 @@ fn check_len(field: &str, value: &Option<String>, max: usize, errors: &mut Vec<F
             field,
             format!("must be at most {max} characters"),
         ));
+    }
+}
+
+/// Every item of a list names someone.
+fn names_given<T>(
+    field: &str,
+    items: &Option<Vec<T>>,
+    name: fn(&T) -> &String,
+    errors: &mut Vec<FieldError>,
+) {
+    for (i, item) in items.iter().flatten().enumerate() {
+        if name(item).trim().is_empty() {
+            errors.push(FieldError::new(
+                format!("{field}[{i}].name"),
+                "must not be empty",
+            ));
+        }
     }
 }
 
@@ -319,14 +303,7 @@ impl RequestContent {
                 ));
             }
         }
-        for (i, s) in self.subjects.iter().flatten().enumerate() {
-            if s.name.trim().is_empty() {
-                errors.push(FieldError::new(
-                    format!("subjects[{i}].name"),
-                    "must not be empty",
-                ));
-            }
-        }
+        names_given("subjects", &self.subjects, |s| &s.name, errors);
         for (i, d) in self.data_sought.iter().flatten().enumerate() {
             let instant = |v: &Option<String>| {
                 v.as_deref()
@@ -356,13 +333,8 @@ impl RequestContent {
                 ));
             }
         }
+        names_given("contacts", &self.contacts, |c| &c.name, errors);
         for (i, c) in self.contacts.iter().flatten().enumerate() {
-            if c.name.trim().is_empty() {
-                errors.push(FieldError::new(
-                    format!("contacts[{i}].name"),
-                    "must not be empty",
-                ));
-            }
             if c.email.as_deref().is_some_and(|e| {
                 let (user, host) = e.split_once('@').unwrap_or_default();
                 user.is_empty() || !host.contains('.')
