@@ -96,7 +96,9 @@ async fn get_legal_basis(
 
 /// Define a legal basis, or replace its definition (regional administrators).
 ///
-/// A changed definition applies to requests approved after the change.
+/// Requests already under way keep their running deadlines; a changed definition
+/// applies to each from its next event on, and to the completeness check of every
+/// draft.
 #[utoipa::path(
     tag = "mla",
     security(("bearer" = [])),
