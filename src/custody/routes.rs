@@ -263,18 +263,18 @@ struct ItemProofs {
 }
 
 fn item_proofs(conn: &mut DbConn, signer: &LogSigner, evidence_id: &str) -> ApiResult<ItemProofs> {
-    let log::SignedCheckpoint { size, note } = log::current_checkpoint(conn, signer)?;
-    let mut out = Vec::new();
-    for stored in queries::entries_of(conn, evidence_id)? {
-        let index = stored.log_index as u64;
-        let proof = if index < size {
-            log::inclusion_proof(conn, index, size)?
-        } else {
-            Vec::new()
-        };
-        out.push(ProvenEntry { stored, proof });
-    }
-    Ok(ItemProofs { note, entries: out })
+    let stored = queries::entries_of(conn, evidence_id)?;
+    let indices: Vec<u64> = stored.iter().map(|e| e.log_index as u64).collect();
+    let (checkpoint, proofs) = log::proofs_at(conn, signer, &indices)?;
+    let entries = stored
+        .into_iter()
+        .zip(proofs)
+        .map(|(stored, proof)| ProvenEntry { stored, proof })
+        .collect();
+    Ok(ItemProofs {
+        note: checkpoint.note,
+        entries,
+    })
 }
 
 /// Recompute the item's chain and the inclusion of every entry in the latest signed

@@ -229,6 +229,26 @@ pub fn current_checkpoint(conn: &mut DbConn, signer: &LogSigner) -> ApiResult<Si
     )
 }
 
+/// The current checkpoint and, for each leaf index, its inclusion proof against it
+/// (empty for a leaf the checkpoint does not cover yet): what a bundle of any
+/// history carries.
+pub fn proofs_at(
+    conn: &mut DbConn,
+    signer: &LogSigner,
+    indices: &[u64],
+) -> ApiResult<(SignedCheckpoint, Vec<Vec<Hash>>)> {
+    let checkpoint = current_checkpoint(conn, signer)?;
+    let mut proofs = Vec::with_capacity(indices.len());
+    for &index in indices {
+        proofs.push(if index < checkpoint.size {
+            inclusion_proof(conn, index, checkpoint.size)?
+        } else {
+            Vec::new()
+        });
+    }
+    Ok((checkpoint, proofs))
+}
+
 pub fn hex_path(path: &[Hash]) -> Vec<String> {
     path.iter().map(hex::encode).collect()
 }

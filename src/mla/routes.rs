@@ -652,15 +652,11 @@ async fn request_bundle(
             Action::MlaRequestExport,
             move |conn, caller, event| {
                 let row = visible(conn, caller, &id, event)?;
-                let log::SignedCheckpoint { size, note } = log::current_checkpoint(conn, &signer)?;
-                let mut entries = Vec::new();
-                for stored in queries::entries(conn, &row.id)? {
-                    let index = stored.log_index as u64;
-                    let proof = if index < size {
-                        log::inclusion_proof(conn, index, size)?
-                    } else {
-                        Vec::new()
-                    };
+                let stored = queries::entries(conn, &row.id)?;
+                let indices: Vec<u64> = stored.iter().map(|e| e.log_index as u64).collect();
+                let (checkpoint, proofs) = log::proofs_at(conn, &signer, &indices)?;
+                let mut entries = Vec::with_capacity(stored.len());
+                for (stored, proof) in stored.into_iter().zip(proofs) {
                     let entry: serde_json::Value = serde_json::from_str(&stored.canonical)
                         .map_err(|e| ApiError::Internal(anyhow::anyhow!("a stored entry: {e}")))?;
                     entries.push(serde_json::json!({
@@ -674,7 +670,7 @@ async fn request_bundle(
                     "request_id": row.id,
                     "reference": row.reference,
                     "entries": entries,
-                    "checkpoint": note,
+                    "checkpoint": checkpoint.note,
                     "public_key": signer.verifier_key,
                 }))
             },
