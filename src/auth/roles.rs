@@ -12,6 +12,9 @@ pub enum Role {
     Supervisor,
     Prosecutor,
     CentralAuthority,
+    /// The 24/7 point of contact (Budapest Convention art. 35): sends and receives
+    /// preservation requests directly, day and night.
+    ContactPoint,
     Auditor,
     /// Manages the users and agencies of its own country; sees no case content.
     Admin,
@@ -20,11 +23,12 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Investigator,
         Role::Supervisor,
         Role::Prosecutor,
         Role::CentralAuthority,
+        Role::ContactPoint,
         Role::Auditor,
         Role::Admin,
         Role::RegionalAdmin,
@@ -36,6 +40,7 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::Prosecutor => "prosecutor",
             Role::CentralAuthority => "central_authority",
+            Role::ContactPoint => "contact_point",
             Role::Auditor => "auditor",
             Role::Admin => "admin",
             Role::RegionalAdmin => "regional_admin",
