@@ -64,6 +64,9 @@ pub struct Settings {
     pub password_hashes_at_once: usize,
     /// How long a request waits for its turn before it is answered 503.
     pub password_hash_wait_ms: u64,
+    /// How often each instance looks for preservations that have run out and records
+    /// their expiry.
+    pub expiry_sweep_ms: u64,
     pub bootstrap_password: Option<SecretString>,
     /// Country of the regional administration agency created with the first user.
     pub bootstrap_country: String,
@@ -93,6 +96,7 @@ impl Default for Settings {
                 .map(|n| n.get())
                 .unwrap_or(2),
             password_hash_wait_ms: 2000,
+            expiry_sweep_ms: 60_000,
             bootstrap_password: None,
             bootstrap_country: "TT".into(),
         }
@@ -180,6 +184,9 @@ impl Settings {
         }
         if let Some(v) = var("CASELEDGER_PASSWORD_HASH_WAIT_MS") {
             self.password_hash_wait_ms = parse("CASELEDGER_PASSWORD_HASH_WAIT_MS", v)?;
+        }
+        if let Some(v) = var("CASELEDGER_EXPIRY_SWEEP_MS") {
+            self.expiry_sweep_ms = parse("CASELEDGER_EXPIRY_SWEEP_MS", v)?;
         }
         if let Some(v) = var("CASELEDGER_BOOTSTRAP_PASSWORD") {
             self.bootstrap_password = Some(SecretString::from(v));

@@ -19,6 +19,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         crate::ledger::Action,
         crate::mla::request::Direction,
         crate::mla::request::RequestStatus,
+        crate::mla::preservations::model::PreservationStatus,
+        crate::mla::deadlines::AnyStatus,
         crate::custody::routes::TransferDirection,
         crate::custody::routes::TransferStatus
     )),
@@ -30,7 +32,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "evidence", description = "Evidence items and their custody"),
         (name = "log", description = "The custody log: checkpoints and proofs"),
-        (name = "mla", description = "Mutual legal assistance and preservation between states"),
+        (name = "mla", description = "Mutual legal assistance between states, and their deadlines"),
+        (name = "preservations", description = "Expedited preservation requests between 24/7 points of contact"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -34,6 +34,7 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::custody::routes::routes(cfg);
     crate::proofs::routes(cfg);
     crate::mla::routes(cfg);
+    crate::mla::preservations::routes(cfg);
 }
 
 /// The OpenAPI document, built from the same route registrations the server uses.
@@ -146,6 +147,7 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
             .kind(crate::custody::jobs::Custody::default())
             .kind(crate::cases::jobs::CaseCreation)
             .kind(crate::mla::jobs::RequestEvents)
+            .kind(crate::mla::preservations::jobs::Preservations)
             .start(
                 pool.clone(),
                 crate::db::Manager::new(&url)?,
@@ -287,6 +289,11 @@ impl Application {
         // 100 MB to nearly 500 MB, kept when idle. Queued tasks wait without a thread.
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let blocking = (state.settings.pool_size as usize).div_ceil(workers).max(1);
+        // Preservations run out whether or not anyone is looking.
+        actix_web::rt::spawn(crate::mla::preservations::sweeper::run(
+            state.clone(),
+            std::time::Duration::from_millis(state.settings.expiry_sweep_ms.max(1)),
+        ));
         let server = HttpServer::new(move || app(state.clone()))
             .workers(workers)
             .worker_max_blocking_threads(blocking)

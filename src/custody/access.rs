@@ -64,6 +64,28 @@ pub fn may_register(caller: &Principal, standing: Option<Standing>) -> ApiResult
     }
 }
 
+/// What executing an MLA request produced is registered into the requesting case by
+/// the investigators and supervisors of the executing agency, while the request is
+/// in execution. (That the caller sees the request is checked before.)
+pub fn may_register_under_request(
+    caller: &Principal,
+    executing_agency_id: Option<&str>,
+    request_status: &str,
+) -> ApiResult<()> {
+    if executing_agency_id != Some(caller.agency_id.as_str()) || !handles_evidence(caller) {
+        return Err(ApiError::forbidden(
+            "only investigators and supervisors of the executing agency register what execution produced",
+        ));
+    }
+    if matches!(request_status, "in_execution" | "partially_executed") {
+        Ok(())
+    } else {
+        Err(ApiError::Conflict(format!(
+            "the request is {request_status}: evidence is registered under it while it is in execution"
+        )))
+    }
+}
+
 /// Auditors verify chains they may not read (a report holds hashes, positions and
 /// event types, no case content): those of their country's items, or any item when
 /// their agency is regional.

@@ -72,16 +72,25 @@ impl Kind for Custody {
         let mut item_ids = Vec::new();
         let mut case_ids = Vec::new();
         let mut parent_ids = Vec::new();
+        let mut request_ids = Vec::new();
         for job in jobs {
             match job {
                 CustodyJob::Append(a) => item_ids.push(a.evidence_id.clone()),
                 CustodyJob::Register(r) => {
-                    case_ids.push(r.item.case_id.clone());
+                    match &r.item.mla_request_id {
+                        Some(request) => request_ids.push(request.clone()),
+                        None => case_ids.push(r.item.case_id.clone()),
+                    }
                     parent_ids.extend(r.item.parent_id.clone());
                 }
             }
         }
-        for ids in [&mut item_ids, &mut case_ids, &mut parent_ids] {
+        for ids in [
+            &mut item_ids,
+            &mut case_ids,
+            &mut parent_ids,
+            &mut request_ids,
+        ] {
             ids.sort();
             ids.dedup();
         }
@@ -91,7 +100,14 @@ impl Kind for Custody {
                 principals.values().map(|p| p.agency_id.clone()).collect();
             agencies.sort();
             agencies.dedup();
-            let reaches = queries::reaches(conn, &item_ids, &case_ids, &parent_ids, &agencies)?;
+            // An item produced under a request goes into the case the request serves.
+            let requests = queries::executed_requests(conn, &request_ids)?;
+            let mut case_ids = case_ids;
+            case_ids.extend(requests.values().map(|r| r.case_id.clone()));
+            case_ids.sort();
+            case_ids.dedup();
+            let mut reaches = queries::reaches(conn, &item_ids, &case_ids, &parent_ids, &agencies)?;
+            reaches.requests = requests;
             Ok(Loaded {
                 principals,
                 reaches,
@@ -137,7 +153,15 @@ impl Kind for Custody {
                     results[position] =
                         self.append(batch, &mut work, &loaded.reaches, principal, *app);
                 }
-                CustodyJob::Register(reg) => {
+                CustodyJob::Register(mut reg) => {
+                    if let Some(request) = reg
+                        .item
+                        .mla_request_id
+                        .as_ref()
+                        .and_then(|id| loaded.reaches.requests.get(id))
+                    {
+                        reg.item.case_id = request.case_id.clone();
+                    }
                     match check_registration(batch, &loaded.reaches, principal, &reg) {
                         Ok(case) => registrations.push(Checked {
                             position,
@@ -324,9 +348,25 @@ impl Custody {
                 .subject(Subject::new("evidence", &item.id, Some(&case.country)));
             event.case_id = Some(item.case_id.clone());
             let actor = Actor::from(principal);
-            let applied = entry::collected(record_of(&item), &actor, &first, item.sha256.clone());
+            let mut applied =
+                entry::collected(record_of(&item), &actor, &first, item.sha256.clone());
+            if let Some(request) = &item.mla_request_id {
+                // The entry names the request whose execution produced the item.
+                applied
+                    .entry
+                    .insert("mla_request_id".into(), json!(request));
+            }
             item.status = ItemStatus::InCustody.as_str().to_owned();
             work.new_items.push(item.id.clone());
+            if item.mla_request_id.is_some() {
+                // The executing agency sees what it produced, through the request:
+                // the item and its custody, nothing else of the case.
+                work.grants.push(Grant {
+                    evidence_id: item.id.clone(),
+                    agency_id: principal.agency_id.clone(),
+                });
+                event.set_detail("mla_request_id", item.mla_request_id.clone());
+            }
             let row = commit_entry(batch, work, item, applied, &mut event)?.row;
             results[position] = Ok(
                 Reply::json(StatusCode::CREATED, &Evidence::from(row.clone()))
@@ -355,11 +395,28 @@ fn check_registration(
         .ok_or(ApiError::NotFound)
         .map_err(|e| refused(batch, event.clone(), e))?;
     event.subject = Some(Subject::new("case", &case.id, Some(&case.owner_country)));
-    let standing = reaches
-        .standing
-        .get(&(case.id.clone(), principal.agency_id.clone()))
-        .copied();
-    access::may_register(principal, standing).map_err(|e| refused(batch, event, e))?;
+    match &reg.item.mla_request_id {
+        Some(request) => {
+            event.set_detail("mla_request_id", request.clone());
+            let request = reaches.requests.get(request).ok_or(ApiError::NotFound);
+            request
+                .and_then(|r| {
+                    access::may_register_under_request(
+                        principal,
+                        r.executing_agency_id.as_deref(),
+                        &r.status,
+                    )
+                })
+                .map_err(|e| refused(batch, event, e))?;
+        }
+        None => {
+            let standing = reaches
+                .standing
+                .get(&(case.id.clone(), principal.agency_id.clone()))
+                .copied();
+            access::may_register(principal, standing).map_err(|e| refused(batch, event, e))?;
+        }
+    }
     if let Some(parent) = &reg.item.parent_id
         && reaches.parent_cases.get(parent) != Some(&case.id)
     {

@@ -112,6 +112,8 @@ pub struct EvidenceRow {
     pub integrity_alert: bool,
     pub last_seq: i32,
     pub last_hash: String,
+    /// The MLA request whose execution produced the item.
+    pub mla_request_id: Option<String>,
 }
 
 impl EvidenceRow {

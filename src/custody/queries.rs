@@ -3,7 +3,7 @@
 use super::model::{EvidenceRow, NewEntryRow};
 use crate::cases::model::{CaseRow, Standing};
 use crate::db::schema::{
-    case_participants, cases, custody_entries, evidence_access, evidence_items,
+    case_participants, cases, custody_entries, evidence_access, evidence_items, mla_requests,
 };
 use crate::db::{DbConn, MultiBackend};
 use chrono::NaiveDateTime;
@@ -108,6 +108,36 @@ pub struct Reaches {
     pub transferred: std::collections::HashSet<(String, String)>,
     /// The case of each parent item a registration names.
     pub parent_cases: HashMap<String, String>,
+    /// The MLA requests registrations say they execute.
+    pub requests: HashMap<String, ExecutedRequest>,
+}
+
+/// An MLA request as registering what its execution produced needs it: the case it
+/// serves, who executes it, and where it stands.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = mla_requests)]
+pub struct ExecutedRequest {
+    pub id: String,
+    pub case_id: String,
+    pub executing_agency_id: Option<String>,
+    pub status: String,
+}
+
+/// The MLA requests of `ids`, by id.
+pub fn executed_requests(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> QueryResult<HashMap<String, ExecutedRequest>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(mla_requests::table
+        .filter(mla_requests::id.eq_any(ids))
+        .select(ExecutedRequest::as_select())
+        .load::<ExecutedRequest>(conn)?
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect())
 }
 
 /// Items with their cases, the cases that registrations name, and for each the batch

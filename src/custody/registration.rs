@@ -127,6 +127,7 @@ impl NewEvidence {
             integrity_alert: false,
             last_seq: -1,
             last_hash: String::new(),
+            mla_request_id: None,
         };
         Ok(ItemToRegister {
             item: row,

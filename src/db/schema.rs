@@ -129,6 +129,38 @@ diesel::table! {
 }
 
 diesel::table! {
+    preservations (id) {
+        id -> Text,
+        reference -> Text,
+        requesting_agency_id -> Text,
+        requesting_country -> Text,
+        requested_country -> Text,
+        legal_basis -> Text,
+        content -> Text,
+        status -> Text,
+        their_reference -> Nullable<Text>,
+        mla_request_id -> Nullable<Text>,
+        third_country -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+        suspended_seconds -> Nullable<BigInt>,
+        version -> Integer,
+        last_seq -> Integer,
+        last_hash -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    preservation_counters (country, year) {
+        country -> Text,
+        year -> Integer,
+        last_value -> Integer,
+    }
+}
+
+diesel::table! {
     mla_request_counters (country, year) {
         country -> Text,
         year -> Integer,
@@ -231,7 +263,6 @@ diesel::joinable!(case_participants -> agencies (agency_id));
 diesel::joinable!(case_external_refs -> cases (case_id));
 diesel::joinable!(cases -> agencies (owner_agency_id));
 diesel::joinable!(mla_requests -> legal_bases (legal_basis));
-diesel::joinable!(request_entries -> mla_requests (request_id));
 
 diesel::table! {
     evidence_items (id) {
@@ -258,6 +289,7 @@ diesel::table! {
         integrity_alert -> Bool,
         last_seq -> Integer,
         last_hash -> Text,
+        mla_request_id -> Nullable<Text>,
     }
 }
 
@@ -332,4 +364,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     legal_bases,
     mla_requests,
     request_entries,
+    preservations,
+    preservation_counters,
 );

@@ -104,24 +104,40 @@ crate::string_enum! {
         Execute => "execute",
         /// The requester's wanted-by date (due at the end of that day, UTC).
         WantedBy => "wanted_by",
+        /// When a preservation runs out.
+        ExpiresAt => "expires_at",
     }
+}
+
+/// The status of an MLA request or of a preservation.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(untagged)]
+pub enum AnyStatus {
+    Request(super::request::RequestStatus),
+    Preservation(super::preservations::model::PreservationStatus),
 }
 
 /// A deadline the caller may see: what falls due, or is overdue, on which request.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Deadline {
+    /// The MLA request's or the preservation's id.
     pub request_id: String,
+    /// Whether it is an MLA request or a preservation.
+    pub request_type: super::basis::RequestType,
     #[schema(example = "JM-MLA-2026-000007")]
     pub reference: String,
     pub deadline: DeadlineKind,
     pub due_at: crate::time::UtcTimestamp,
     pub overdue: bool,
-    pub status: super::request::RequestStatus,
+    pub status: AnyStatus,
     /// Seen from the caller's state.
     pub direction: super::request::Direction,
     pub requesting_country: String,
     pub requested_country: String,
-    pub urgency: Urgency,
+    /// An MLA request's urgency (absent for preservations, expedited by nature).
+    pub urgency: Option<Urgency>,
 }
 
 /// The filters of the deadline list.
@@ -134,7 +150,8 @@ pub struct DeadlineFilter {
     #[param(pattern = "^P(([0-9]{1,3}[DW])|(T[0-9]{1,4}H))$")]
     pub within: Option<String>,
     pub direction: Option<super::request::Direction>,
-    pub status: Option<super::request::RequestStatus>,
+    /// Only requests or preservations in this state.
+    pub status: Option<AnyStatus>,
     /// Requests between the caller's state and this one.
     #[param(pattern = "^[A-Z]{2}$")]
     pub country: Option<String>,

@@ -3,7 +3,7 @@
 
 use super::request::{MlaRequestRow, RequestContent, RequestStatus};
 use crate::db::schema::request_entries;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ledger::Actor;
 use crate::time::UtcTimestamp;
 use chrono::NaiveDateTime;
@@ -315,4 +315,21 @@ impl From<RequestEntryRow> for RequestEvent {
             entry: serde_json::from_str(&row.canonical).unwrap_or(Value::Null),
         }
     }
+}
+
+/// Completes an entry with its place in the request's chain and the time; its
+/// canonical text (JCS).
+pub fn seal(
+    mut members: serde_json::Map<String, serde_json::Value>,
+    request_id: &str,
+    seq: i32,
+    prev: Option<&str>,
+    at: chrono::NaiveDateTime,
+) -> ApiResult<String> {
+    members.insert("request_id".into(), json!(request_id));
+    members.insert("seq".into(), json!(seq));
+    members.insert("prev".into(), json!(prev));
+    members.insert("at".into(), json!(crate::ledger::format_at(at)));
+    crate::jcs::to_string(&serde_json::Value::Object(members))
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("canonicalising an entry: {e}")))
 }

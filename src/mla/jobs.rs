@@ -174,7 +174,7 @@ fn record(
     }
     let now = crate::db::now();
     let seq = row.last_seq + 1;
-    let sealed = seal(members, &row.id, seq, row.last_hash.as_deref(), now)?;
+    let sealed = super::events::seal(members, &row.id, seq, row.last_hash.as_deref(), now)?;
     let entry_hash = crate::ledger::sha256_hex(sealed.as_bytes());
     let log_index = batch.append_leaf(sealed.as_bytes()) as i64;
     let stored = RequestEntryRow {
@@ -187,6 +187,13 @@ fn record(
         created_at: now,
     };
     next.status = kind.leads_to().as_str().to_owned();
+    if matches!(
+        kind,
+        RequestEventType::Accepted | RequestEventType::Refused | RequestEventType::Withdrawn
+    ) {
+        // Decided: preservations kept while it was decided run out again.
+        super::preservations::queries::resume_expiry(batch.conn(), &row.id, now)?;
+    }
     let due = due_after(batch, entries, &row, kind, now)?;
     next.acknowledge_by = due.acknowledge_by;
     next.decide_by = due.decide_by;
@@ -222,23 +229,6 @@ fn missing_fields(batch: &mut Batch<'_>, row: &MlaRequestRow) -> ApiResult<Vec<R
         .into_iter()
         .filter(|f| !content.has(*f, row.wanted_by.as_deref()))
         .collect())
-}
-
-/// Completes an entry with its place in the request's chain and the time; its
-/// canonical text (JCS).
-fn seal(
-    mut members: serde_json::Map<String, serde_json::Value>,
-    request_id: &str,
-    seq: i32,
-    prev: Option<&str>,
-    at: chrono::NaiveDateTime,
-) -> ApiResult<String> {
-    members.insert("request_id".into(), json!(request_id));
-    members.insert("seq".into(), json!(seq));
-    members.insert("prev".into(), json!(prev));
-    members.insert("at".into(), json!(crate::ledger::format_at(at)));
-    crate::jcs::to_string(&serde_json::Value::Object(members))
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("canonicalising an entry: {e}")))
 }
 
 /// The deadlines running once `kind` is recorded at `now`: the request's history so

@@ -1,12 +1,16 @@
-//! Mutual legal assistance and preservation between states. So far: the legal bases
-//! requests rest on, with the fields each requires and the deadlines it sets; and
-//! the drafting of requests, with who may see and edit them.
+//! Mutual legal assistance and preservation between states: the legal bases requests
+//! rest on, with the fields each requires and the deadlines it sets; MLA requests,
+//! from draft to closing, with who may see them and record what; preservation
+//! requests (`preservations`); the deadlines both run under; and what executing a
+//! request produced, registered into the requesting case.
 
 pub mod access;
 pub mod basis;
+pub mod bundle;
 pub mod deadlines;
 pub mod events;
 pub mod jobs;
+pub mod preservations;
 pub mod queries;
 pub mod request;
 pub mod routes;

@@ -573,6 +573,27 @@ impl MlaRequestRow {
 }
 
 /// `JM-MLA-2026-000007`: gapless per requesting country and year.
+/// The requested state: a known country other than the requesting one.
+pub fn check_requested(
+    conn: &mut crate::db::DbConn,
+    requested: &str,
+    requesting: &str,
+) -> crate::error::ApiResult<()> {
+    if requested == requesting {
+        return Err(ApiError::validation(
+            "requested_country",
+            "must be another state than the requesting one",
+        ));
+    }
+    if !crate::countries::queries::exists(conn, requested)? {
+        return Err(ApiError::validation(
+            "requested_country",
+            "is not a known country",
+        ));
+    }
+    Ok(())
+}
+
 pub fn reference(country: &str, year: i32, number: i32) -> String {
     format!("{country}-MLA-{year}-{number:06}")
 }

@@ -11,13 +11,13 @@ use super::jobs::{Recording, RequestEvents};
 use super::queries;
 use super::request::{
     Direction, MlaRequest, MlaRequestPatch, MlaRequestRow, NewMlaRequest, RequestFilter,
-    RequestStatus, reference,
+    RequestStatus, check_requested, reference,
 };
 use crate::auth::roles::Role;
 use crate::auth::{Credentials, Principal, TokenClaims};
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::input::{Id, IfMatch, Json, Query};
+use crate::input::{Id, IdempotencyKey, IfMatch, Json, Query};
 use crate::ledger::{Action, Event, Subject};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, Paging};
@@ -38,6 +38,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(record_event)
         .service(list_events)
         .service(request_bundle)
+        .service(register_produced)
         .service(list_deadlines);
 }
 
@@ -164,23 +165,6 @@ fn mla_basis(conn: &mut DbConn, code: &str) -> ApiResult<LegalBasis> {
         ));
     }
     Ok(basis)
-}
-
-/// The requested state: a known country other than the requesting one.
-fn check_requested(conn: &mut DbConn, requested: &str, requesting: &str) -> ApiResult<()> {
-    if requested == requesting {
-        return Err(ApiError::validation(
-            "requested_country",
-            "must be another state than the requesting one",
-        ));
-    }
-    if !crate::countries::queries::exists(conn, requested)? {
-        return Err(ApiError::validation(
-            "requested_country",
-            "is not a known country",
-        ));
-    }
-    Ok(())
 }
 
 /// The view of a request, with what its legal basis still misses.
@@ -554,56 +538,101 @@ async fn list_deadlines(
             caller,
             Action::MlaDeadlineList,
             move |conn, caller, event| {
+                use super::deadlines::{AnyStatus, DeadlineKind};
+                use super::preservations::access::PreservationScope;
                 let scope = Scope::of(caller);
-                if scope.is_empty() {
+                let preserving = PreservationScope::of(caller);
+                if scope.is_empty() && preserving.is_empty() {
                     return Err(ApiError::forbidden("your roles give no access to requests"));
                 }
                 let until_date = (until.date() - chrono::Duration::days(1))
                     .format("%Y-%m-%d")
                     .to_string();
-                let rows =
-                    queries::requests_due(conn, &scope, filter.direction, until, until_date)?;
-                let mut keyed: Vec<(String, Deadline)> = Vec::new();
-                for row in rows.iter().filter(|r| {
-                    filter.status.is_none_or(|s| r.status() == s)
-                        && filter.country.as_deref().is_none_or(|c| {
-                            (r.requesting_country == c || r.requested_country == c)
-                                && c != caller.country
-                        })
-                }) {
-                    for (kind, due) in super::deadlines::of_request(row) {
-                        let overdue = due < now;
-                        if due > until || (filter.overdue == Some(true) && !overdue) {
-                            continue;
-                        }
-                        let direction = if row.requesting_country == caller.country {
-                            Direction::Outgoing
-                        } else {
-                            Direction::Incoming
-                        };
-                        let key = format!(
-                            "{}|{}|{}",
-                            due.format("%Y%m%d%H%M%S%6f"),
-                            row.id,
-                            kind.as_str()
-                        );
-                        keyed.push((
-                            key,
-                            Deadline {
-                                request_id: row.id.clone(),
-                                reference: row.reference.clone(),
-                                deadline: kind,
-                                due_at: due.into(),
-                                overdue,
-                                status: row.status(),
-                                direction,
-                                requesting_country: row.requesting_country.clone(),
-                                requested_country: row.requested_country.clone(),
-                                urgency: super::request::Urgency::parse(&row.urgency)
-                                    .unwrap_or(super::request::Urgency::Normal),
-                            },
-                        ));
+                let rows = if scope.is_empty() {
+                    Vec::new()
+                } else {
+                    queries::requests_due(conn, &scope, filter.direction, until, until_date)?
+                };
+                let preservations = if preserving.is_empty() {
+                    Vec::new()
+                } else {
+                    super::preservations::queries::expiring(
+                        conn,
+                        &preserving,
+                        filter.direction,
+                        until,
+                    )?
+                };
+                let between = |requesting: &str, requested: &str| {
+                    filter
+                        .country
+                        .as_deref()
+                        .is_none_or(|c| (requesting == c || requested == c) && c != caller.country)
+                };
+                let direction_of = |requesting: &str| {
+                    if requesting == caller.country {
+                        Direction::Outgoing
+                    } else {
+                        Direction::Incoming
                     }
+                };
+                let mut keyed: Vec<(String, Deadline)> = Vec::new();
+                let mut keep = |deadline: Deadline| {
+                    if deadline.due_at.naive() > until
+                        || (filter.overdue == Some(true) && !deadline.overdue)
+                        || filter.status.is_some_and(|s| s != deadline.status)
+                    {
+                        return;
+                    }
+                    let key = format!(
+                        "{}|{}|{}",
+                        deadline.due_at.naive().format("%Y%m%d%H%M%S%6f"),
+                        deadline.request_id,
+                        deadline.deadline.as_str()
+                    );
+                    keyed.push((key, deadline));
+                };
+                for row in rows
+                    .iter()
+                    .filter(|r| between(&r.requesting_country, &r.requested_country))
+                {
+                    for (kind, due) in super::deadlines::of_request(row) {
+                        keep(Deadline {
+                            request_id: row.id.clone(),
+                            request_type: RequestType::Mla,
+                            reference: row.reference.clone(),
+                            deadline: kind,
+                            due_at: due.into(),
+                            overdue: due < now,
+                            status: AnyStatus::Request(row.status()),
+                            direction: direction_of(&row.requesting_country),
+                            requesting_country: row.requesting_country.clone(),
+                            requested_country: row.requested_country.clone(),
+                            urgency: Some(
+                                super::request::Urgency::parse(&row.urgency)
+                                    .unwrap_or(super::request::Urgency::Normal),
+                            ),
+                        });
+                    }
+                }
+                for row in preservations
+                    .iter()
+                    .filter(|r| between(&r.requesting_country, &r.requested_country))
+                {
+                    let Some(due) = row.expires_at else { continue };
+                    keep(Deadline {
+                        request_id: row.id.clone(),
+                        request_type: RequestType::Preservation,
+                        reference: row.reference.clone(),
+                        deadline: DeadlineKind::ExpiresAt,
+                        due_at: due.into(),
+                        overdue: due < now,
+                        status: AnyStatus::Preservation(row.status()),
+                        direction: direction_of(&row.requesting_country),
+                        requesting_country: row.requesting_country.clone(),
+                        requested_country: row.requested_country.clone(),
+                        urgency: None,
+                    });
                 }
                 keyed.sort_by(|a, b| a.0.cmp(&b.0));
                 keyed.retain(|(k, _)| after.as_ref().is_none_or(|a| k > a));
@@ -643,7 +672,6 @@ async fn request_bundle(
     caller: Credentials,
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<serde_json::Value>> {
-    use crate::ledger::log;
     let id = id.into_inner().into_string();
     let signer = state.log.clone();
     let bundle = state
@@ -653,28 +681,69 @@ async fn request_bundle(
             move |conn, caller, event| {
                 let row = visible(conn, caller, &id, event)?;
                 let stored = queries::entries(conn, &row.id)?;
-                let indices: Vec<u64> = stored.iter().map(|e| e.log_index as u64).collect();
-                let (checkpoint, proofs) = log::proofs_at(conn, &signer, &indices)?;
-                let mut entries = Vec::with_capacity(stored.len());
-                for (stored, proof) in stored.into_iter().zip(proofs) {
-                    let entry: serde_json::Value = serde_json::from_str(&stored.canonical)
-                        .map_err(|e| ApiError::Internal(anyhow::anyhow!("a stored entry: {e}")))?;
-                    entries.push(serde_json::json!({
-                        "log_index": stored.log_index,
-                        "entry": entry,
-                        "entry_hash": stored.entry_hash,
-                        "inclusion_proof": log::hex_path(&proof),
-                    }));
-                }
-                Ok(serde_json::json!({
-                    "request_id": row.id,
-                    "reference": row.reference,
-                    "entries": entries,
-                    "checkpoint": checkpoint.note,
-                    "public_key": signer.verifier_key,
-                }))
+                super::bundle::of_history(conn, &signer, &row.id, &row.reference, stored)
             },
         )
         .await?;
     Ok(web::Json(bundle))
+}
+
+/// Register what executing the request produced: the executing agency's
+/// investigators and supervisors put the item into the requesting case, with
+/// `mla_request_id` in its first custody entry, while the request is in execution.
+/// The executing agency then sees the item and its custody (nothing else of the
+/// case) and transfers it to the requesting agency, which records `received`.
+#[utoipa::path(
+    tag = "mla",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, format = Uuid, description = "Request id"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "1 to 255 visible ASCII characters, unique per request: a retry with the same key and body replays the first response (`Idempotent-Replayed: true`); the same key with another request is 422"),
+    ),
+    request_body = crate::custody::registration::NewEvidence,
+    responses(
+        (status = 201, description = "The item was registered in the requesting case with its first custody entry", body = crate::custody::model::Evidence),
+        (status = 403, description = "Not an investigator or supervisor of the executing agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request is not in execution", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/mla/requests/{id}/evidence")]
+async fn register_produced(
+    state: web::Data<AppState>,
+    claims: TokenClaims,
+    meta: RequestMeta,
+    key: IdempotencyKey,
+    id: web::Path<Id>,
+    body: Json<crate::custody::registration::NewEvidence>,
+) -> ApiResult<HttpResponse> {
+    use crate::custody::jobs::{Custody, CustodyJob, Registration};
+    use crate::custody::registration::ItemToRegister;
+    let body = body.into_inner();
+    let claims = claims.0;
+    let claim = key.claim(&claims.sub, &body);
+    let credentials = Credentials { claims, meta };
+    let request_id = id.into_inner().into_string();
+    // The request as the caller may see it (404 otherwise); the ledger then checks,
+    // under its lock, that the caller's agency executes it and that it is in
+    // execution, and files the item in the case the request serves.
+    let lookup = request_id.clone();
+    state
+        .read_as(
+            credentials.clone(),
+            Action::MlaRequestRead,
+            move |conn, caller, event| Ok(visible(conn, caller, &lookup, event)?.id),
+        )
+        .await?;
+    let ItemToRegister { mut item, first } =
+        body.into_item(String::new(), credentials.claims.sub.clone())?;
+    item.mla_request_id = Some(request_id);
+    let job = CustodyJob::Register(Box::new(Registration {
+        credentials,
+        item,
+        first,
+    }));
+    let reply = state.ledger.submit::<Custody>(job, claim).await?;
+    Ok(reply.into_response())
 }

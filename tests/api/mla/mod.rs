@@ -1,4 +1,10 @@
-//! Mutual legal assistance: the legal bases requests rest on.
+//! Mutual legal assistance: the legal bases requests rest on, requests from draft to
+//! closing, their deadlines; preservations; what execution produced; and who sees
+//! what.
+
+mod end_to_end;
+mod matrix;
+mod preservations;
 
 use crate::common::TestApp;
 use caseledger::agencies::AgencyKind;

@@ -1,0 +1,2 @@
+DROP TABLE preservation_counters;
+DROP TABLE preservations;

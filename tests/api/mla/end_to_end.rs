@@ -1,0 +1,228 @@
+//! A request from Jamaica to Trinidad and Tobago from draft to closing, with the item
+//! its execution produced handed across the border, both histories verified offline.
+
+use super::preservations::{desks, submitted_request};
+use crate::common::TestApp;
+use crate::custody::{log_key, verify_offline};
+use serde_json::{Value, json};
+
+const RECORDS_SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+fn produced() -> Value {
+    json!({
+        "description": "Subscriber and call-detail records of +1 868 555 0101, October 2026",
+        "kind": "cloud_account_data",
+        "sha256": RECORDS_SHA,
+        "size_bytes": 48_213,
+        "source": {"produced_by": "TT Mobile Ltd", "legal_authority": "Production order PoS-2026-311"},
+        "collected": {"location": "Port of Spain", "reason": "produced by the provider under the order", "authority": "Production order PoS-2026-311"}
+    })
+}
+
+#[actix_web::test]
+async fn a_jm_request_executed_in_tt_delivers_its_evidence_to_jm_with_both_histories_verified() {
+    let app = TestApp::spawn().await;
+    let d = desks(&app).await;
+    let jm_inv = d.jm_investigator.token.as_str();
+    let tt_ca = d.tt_authority.token.as_str();
+    let tt_police = d.tt_police.token.as_str();
+    let tt_police_agency = app.get("/api/v1/me", tt_police).await.body["agency_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Drafted by the JM investigator, approved by the DPP's prosecutor, submitted by
+    // the JM central authority.
+    let id = submitted_request(&app, &d).await;
+    let path = format!("/api/v1/mla/requests/{id}");
+    let events = format!("{path}/events");
+    let evidence = format!("{path}/evidence");
+    let request = app.get(&path, jm_inv).await.body;
+    let case_id = request["case_id"].as_str().unwrap().to_owned();
+
+    // Nobody registers under a request that is not in execution, and TT police
+    // cannot even see it before it is assigned to them.
+    app.post(&evidence, tt_police, &produced())
+        .await
+        .assert_problem(404, "not-found");
+
+    // The TT central authority opens it (delivered), acknowledges, accepts and
+    // assigns it to TT police.
+    assert_eq!(app.get(&path, tt_ca).await.body["status"], "delivered");
+    for body in [
+        json!({"type": "acknowledged", "their_reference": "AG-TT-2026-0413"}),
+        json!({"type": "accepted"}),
+    ] {
+        let res = app.post(&events, tt_ca, &body).await;
+        assert_eq!(res.status, 201, "{}", res.body);
+    }
+    app.post(&evidence, tt_police, &produced())
+        .await
+        .assert_problem(404, "not-found");
+    let assigned = app
+        .post(
+            &events,
+            tt_ca,
+            &json!({"type": "assigned", "executing_agency_id": tt_police_agency}),
+        )
+        .await;
+    assert_eq!(assigned.status, 201, "{}", assigned.body);
+
+    // Only the executing agency's case roles register what execution produced: the
+    // requesting team and the requested central authority see the request but are
+    // refused; other agencies do not see it.
+    for token in [jm_inv, tt_ca] {
+        app.post(&evidence, token, &produced())
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    for caller in [&d.bb_point, &d.jm_other_police] {
+        app.post(&evidence, &caller.token, &produced())
+            .await
+            .assert_problem(404, "not-found");
+    }
+    let mut bad = produced();
+    bad["sha256"] = json!("not-a-hash");
+    app.post(&evidence, tt_police, &bad)
+        .await
+        .assert_problem(422, "validation-failed");
+
+    let registered = app.post(&evidence, tt_police, &produced()).await;
+    assert_eq!(registered.status, 201, "{}", registered.body);
+    let item = registered.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(registered.body["case_id"], case_id.as_str());
+    let case_reference = app
+        .get(&format!("/api/v1/cases/{case_id}"), jm_inv)
+        .await
+        .body["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(registered.body["label"], format!("{case_reference}/E01"));
+    let custody = format!("/api/v1/evidence/{item}/custody");
+    let first = app.get(&custody, tt_police).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let first_entry = &first.body[0]["entry"];
+    assert_eq!(first_entry["type"], "collected");
+    assert_eq!(first_entry["mla_request_id"], id.as_str());
+    assert_eq!(first_entry["actor"]["country"], "TT");
+
+    // TT police sees the item and its custody, nothing else of the case.
+    assert_eq!(
+        app.get(&format!("/api/v1/evidence/{item}"), tt_police)
+            .await
+            .status,
+        200
+    );
+    app.get(&format!("/api/v1/cases/{case_id}"), tt_police)
+        .await
+        .assert_problem(404, "not-found");
+    app.get(&format!("/api/v1/cases/{case_id}/evidence"), tt_police)
+        .await
+        .assert_problem(404, "not-found");
+    // The JM case team sees it in its case.
+    let listed = app
+        .get(&format!("/api/v1/cases/{case_id}/evidence"), jm_inv)
+        .await;
+    assert_eq!(listed.body["items"][0]["id"], item.as_str());
+
+    // TT police hands it to JM police (to the investigator the custodian directory
+    // names); JM finds the incoming transfer and records its receipt.
+    let custodians = app
+        .get(
+            &format!("/api/v1/agencies/{}/custodians", d.jm_police),
+            tt_police,
+        )
+        .await;
+    assert_eq!(custodians.status, 200, "{}", custodians.body);
+    let jm_custodian = custodians.body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(jm_custodian, d.jm_investigator.id);
+    let sent = app
+        .post(
+            &custody,
+            tt_police,
+            &json!({"type": "transferred", "to_agency_id": d.jm_police,
+                    "to_custodian_id": jm_custodian, "authority": "MLA request"}),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let incoming = app
+        .get("/api/v1/transfers?direction=incoming", jm_inv)
+        .await;
+    assert_eq!(
+        incoming.body["items"][0]["id"],
+        item.as_str(),
+        "{}",
+        incoming.body
+    );
+    let received = app
+        .post(&custody, jm_inv, &json!({"type": "received"}))
+        .await;
+    assert_eq!(received.status, 201, "{}", received.body);
+    let held = app
+        .get(&format!("/api/v1/evidence/{item}"), jm_inv)
+        .await
+        .body;
+    assert_eq!(held["custodian"]["agency_id"], d.jm_police.as_str());
+
+    // Executed and closed.
+    for (token, body) in [
+        (tt_police, json!({"type": "executed"})),
+        (tt_ca, json!({"type": "closed"})),
+    ] {
+        let res = app.post(&events, token, &body).await;
+        assert_eq!(res.status, 201, "{}", res.body);
+    }
+    app.post(&evidence, tt_police, &produced())
+        .await
+        .assert_problem(409, "conflict");
+
+    // The request's history and the item's, both verified offline.
+    let history: Vec<String> = app
+        .get(&events, jm_inv)
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        history,
+        [
+            "approved",
+            "submitted",
+            "delivered",
+            "acknowledged",
+            "accepted",
+            "assigned",
+            "executed",
+            "closed"
+        ]
+    );
+    let key = log_key(&app, jm_inv).await;
+    for bundle in [
+        format!("{path}/bundle"),
+        format!("/api/v1/evidence/{item}/custody/bundle"),
+    ] {
+        let res = app.get(&bundle, jm_inv).await;
+        assert_eq!(res.status, 200, "{bundle}: {}", res.body);
+        let (code, out) = verify_offline(&app, &res.body, &key).await;
+        assert_eq!(code, 0, "{bundle}: {out}");
+        assert!(out.starts_with("VERIFIED"), "{out}");
+    }
+    let item_bundle = app
+        .get(&format!("/api/v1/evidence/{item}/custody/bundle"), jm_inv)
+        .await
+        .body;
+    let types: Vec<&str> = item_bundle["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["entry"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["collected", "transferred", "received"]);
+}
