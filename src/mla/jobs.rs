@@ -224,11 +224,7 @@ fn missing_fields(batch: &mut Batch<'_>, row: &MlaRequestRow) -> ApiResult<Vec<R
     let required = queries::legal_basis(batch.conn(), &row.legal_basis)?
         .map(|b| super::basis::LegalBasis::from(b).required_fields)
         .unwrap_or_default();
-    let content = row.content();
-    Ok(required
-        .into_iter()
-        .filter(|f| !content.has(*f, row.wanted_by.as_deref()))
-        .collect())
+    Ok(row.missing(&row.content(), &required))
 }
 
 /// The deadlines running once `kind` is recorded at `now`: the request's history so

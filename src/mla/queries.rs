@@ -48,20 +48,43 @@ pub fn replace_legal_basis(conn: &mut DbConn, row: &LegalBasisRow) -> QueryResul
         .map(drop)
 }
 
-/// The next request number of a country and year. The upsert locks the counter row
-/// until the transaction ends, so a rolled-back draft gives its number back and
-/// concurrent drafts never share one.
-pub fn next_request_number(conn: &mut DbConn, country: &str, year: i32) -> QueryResult<i32> {
+/// The gapless numbering of requests, per requesting country and year: one table of
+/// counters for each kind of request.
+#[derive(Debug, Clone, Copy)]
+pub enum Numbering {
+    MlaRequests,
+    Preservations,
+}
+
+impl Numbering {
+    fn table(self) -> &'static str {
+        match self {
+            Numbering::MlaRequests => "mla_request_counters",
+            Numbering::Preservations => "preservation_counters",
+        }
+    }
+}
+
+/// The next number of a country and year. The upsert locks the counter row until the
+/// transaction ends, so a rolled-back request gives its number back and concurrent
+/// ones never share one.
+pub fn next_number(
+    conn: &mut DbConn,
+    numbering: Numbering,
+    country: &str,
+    year: i32,
+) -> QueryResult<i32> {
     #[derive(QueryableByName)]
     struct Last {
         #[diesel(sql_type = Integer)]
         last_value: i32,
     }
-    diesel::sql_query(
-        "INSERT INTO mla_request_counters (country, year, last_value) VALUES ($1, $2, 1) \
+    let table = numbering.table();
+    diesel::sql_query(format!(
+        "INSERT INTO {table} (country, year, last_value) VALUES ($1, $2, 1) \
          ON CONFLICT (country, year) DO UPDATE \
-         SET last_value = mla_request_counters.last_value + 1 RETURNING last_value",
-    )
+         SET last_value = {table}.last_value + 1 RETURNING last_value"
+    ))
     .bind::<Text, _>(country)
     .bind::<Integer, _>(year)
     .get_result::<Last>(conn)

@@ -540,6 +540,19 @@ impl MlaRequestRow {
         serde_json::from_str(&self.content).unwrap_or_default()
     }
 
+    /// The fields of `required` (its legal basis's) that the request leaves empty.
+    pub fn missing(
+        &self,
+        content: &RequestContent,
+        required: &[RequestField],
+    ) -> Vec<RequestField> {
+        required
+            .iter()
+            .copied()
+            .filter(|f| !content.has(*f, self.wanted_by.as_deref()))
+            .collect()
+    }
+
     pub fn status(&self) -> RequestStatus {
         RequestStatus::parse(&self.status).unwrap_or(RequestStatus::Draft)
     }
@@ -639,11 +652,7 @@ with_content! {
 impl MlaRequest {
     pub fn new(row: MlaRequestRow, required: &[RequestField]) -> MlaRequest {
         let content = row.content();
-        let missing_fields = required
-            .iter()
-            .copied()
-            .filter(|f| !content.has(*f, row.wanted_by.as_deref()))
-            .collect();
+        let missing_fields = row.missing(&content, required);
         MlaRequest::assemble(
             row.id,
             row.reference,

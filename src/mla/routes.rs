@@ -275,7 +275,8 @@ async fn create_request(
             mla_basis(conn, &draft.legal_basis)?;
             check_requested(conn, &draft.requested_country, &caller.country)?;
             let year = chrono::Utc::now().year();
-            let number = queries::next_request_number(conn, &caller.country, year)?;
+            let number =
+                queries::next_number(conn, queries::Numbering::MlaRequests, &caller.country, year)?;
             let now = crate::db::now();
             let content = draft.take_content();
             let row = MlaRequestRow {

@@ -198,7 +198,12 @@ fn send(
     let content = request.content();
     content.check(&basis.required_fields, &basis.code)?;
     let year = chrono::Utc::now().year();
-    let number = queries::next_number(batch.conn(), &caller.country, year)?;
+    let number = crate::mla::queries::next_number(
+        batch.conn(),
+        crate::mla::queries::Numbering::Preservations,
+        &caller.country,
+        year,
+    )?;
     let now = crate::db::now();
     let mut row = PreservationRow {
         id: uuid::Uuid::now_v7().to_string(),

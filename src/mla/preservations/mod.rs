@@ -7,6 +7,7 @@ pub mod jobs;
 pub mod model;
 pub mod queries;
 pub mod routes;
+pub mod scope;
 pub mod sweeper;
 
 pub use routes::routes;

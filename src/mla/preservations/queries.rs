@@ -1,13 +1,12 @@
 //! The SQL of preservation requests, for both backends.
 
-use super::access::PreservationScope;
 use super::model::{PreservationFilter, PreservationRow, PreservationStatus};
+use super::scope::PreservationScope;
 use crate::db::schema::{mla_requests, preservations};
 use crate::db::{DbConn, MultiBackend};
 use crate::mla::request::Direction;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text};
 
 pub fn preservation(conn: &mut DbConn, id: &str) -> QueryResult<Option<PreservationRow>> {
     preservations::table
@@ -31,24 +30,6 @@ pub fn update(conn: &mut DbConn, row: &PreservationRow, read_at: i32) -> QueryRe
         .set(row)
         .execute(conn)
         .map(|n| n == 1)
-}
-
-/// The next preservation number of a country and year (gapless, as for MLA requests).
-pub fn next_number(conn: &mut DbConn, country: &str, year: i32) -> QueryResult<i32> {
-    #[derive(QueryableByName)]
-    struct Last {
-        #[diesel(sql_type = Integer)]
-        last_value: i32,
-    }
-    diesel::sql_query(
-        "INSERT INTO preservation_counters (country, year, last_value) VALUES ($1, $2, 1) \
-         ON CONFLICT (country, year) DO UPDATE \
-         SET last_value = preservation_counters.last_value + 1 RETURNING last_value",
-    )
-    .bind::<Text, _>(country)
-    .bind::<Integer, _>(year)
-    .get_result::<Last>(conn)
-    .map(|l| l.last_value)
 }
 
 type Condition = Box<
