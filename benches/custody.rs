@@ -511,6 +511,7 @@ fn verification() -> anyhow::Result<VerifyResult> {
         user_id: uuid::Uuid::now_v7().to_string(),
         agency_id: uuid::Uuid::now_v7().to_string(),
         country: "JM".into(),
+        machine: false,
     };
     let evidence: Vec<String> = (0..items)
         .map(|_| uuid::Uuid::now_v7().to_string())

@@ -67,6 +67,9 @@ pub struct Settings {
     /// How often each instance looks for preservations that have run out and records
     /// their expiry.
     pub expiry_sweep_ms: u64,
+    /// The service's public base URL, as national systems reach it: client
+    /// assertions must name `<public_url>/api/v1/oauth/token` as their audience.
+    pub public_url: String,
     pub bootstrap_password: Option<SecretString>,
     /// Country of the regional administration agency created with the first user.
     pub bootstrap_country: String,
@@ -97,6 +100,7 @@ impl Default for Settings {
                 .unwrap_or(2),
             password_hash_wait_ms: 2000,
             expiry_sweep_ms: 60_000,
+            public_url: "http://127.0.0.1:8080".into(),
             bootstrap_password: None,
             bootstrap_country: "TT".into(),
         }
@@ -184,6 +188,9 @@ impl Settings {
         }
         if let Some(v) = var("CASELEDGER_PASSWORD_HASH_WAIT_MS") {
             self.password_hash_wait_ms = parse("CASELEDGER_PASSWORD_HASH_WAIT_MS", v)?;
+        }
+        if let Some(v) = var("CASELEDGER_PUBLIC_URL") {
+            self.public_url = v;
         }
         if let Some(v) = var("CASELEDGER_EXPIRY_SWEEP_MS") {
             self.expiry_sweep_ms = parse("CASELEDGER_EXPIRY_SWEEP_MS", v)?;

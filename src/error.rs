@@ -26,6 +26,10 @@ pub struct Problem {
     /// Field-level validation failures.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The OAuth 2.0 error code (RFC 6749 §5.2), on the token endpoint's problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "invalid_client")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -87,6 +91,13 @@ pub enum ApiError {
     /// Too much work of one kind at once (password hashing): try again shortly.
     #[error("server busy")]
     Busy { retry_after_secs: u32 },
+    /// A refusal of the OAuth token endpoint, with its RFC 6749 §5.2 error code:
+    /// `invalid_client` (401), `invalid_request`, `unsupported_grant_type` (400).
+    #[error("oauth: {error}")]
+    OAuth {
+        error: &'static str,
+        description: String,
+    },
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
@@ -124,6 +135,11 @@ impl ApiError {
             ApiError::StaleChain => ("custody-chain-moved", "Custody chain moved on"),
             ApiError::Unavailable => ("service-unavailable", "Service unavailable"),
             ApiError::Busy { .. } => ("server-busy", "Server busy"),
+            ApiError::OAuth { error, .. } => match *error {
+                "invalid_client" => ("invalid-client", "Client authentication failed"),
+                "unsupported_grant_type" => ("unsupported-grant-type", "Unsupported grant type"),
+                _ => ("invalid-token-request", "Invalid token request"),
+            },
             ApiError::Internal(_) => ("internal-error", "Internal server error"),
         }
     }
@@ -148,6 +164,7 @@ impl ApiError {
                 Some("change your password with POST /api/v1/auth/password first".into())
             }
             ApiError::Validation(_) => Some("one or more fields are invalid".into()),
+            ApiError::OAuth { description, .. } => Some(description.clone()),
             ApiError::PreconditionFailed => {
                 Some("the resource has changed since you read it: read it again".into())
             }
@@ -178,6 +195,10 @@ impl ApiError {
                 ApiError::Validation(errors) => errors.clone(),
                 _ => Vec::new(),
             },
+            error: match self {
+                ApiError::OAuth { error, .. } => Some((*error).to_owned()),
+                _ => None,
+            },
         }
     }
 }
@@ -201,6 +222,8 @@ impl ResponseError for ApiError {
             ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::CustodyRule(_) | ApiError::StaleChain => StatusCode::CONFLICT,
             ApiError::Unavailable | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::OAuth { error, .. } if *error == "invalid_client" => StatusCode::UNAUTHORIZED,
+            ApiError::OAuth { .. } => StatusCode::BAD_REQUEST,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -215,6 +238,12 @@ impl ResponseError for ApiError {
         ));
         if matches!(self, ApiError::Unauthenticated) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let ApiError::OAuth { error, .. } = self {
+            response.insert_header(("Cache-Control", "no-store"));
+            if *error == "invalid_client" {
+                response.insert_header(("WWW-Authenticate", "Basic realm=\"caseledger\""));
+            }
         }
         if let ApiError::MethodNotAllowed(allowed) = self
             && !allowed.is_empty()

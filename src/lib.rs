@@ -14,6 +14,7 @@ pub mod enums;
 pub mod error;
 pub mod health;
 pub mod input;
+pub mod integration;
 pub mod jcs;
 pub mod keys;
 pub mod ledger;

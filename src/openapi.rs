@@ -34,6 +34,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         (name = "log", description = "The custody log: checkpoints and proofs"),
         (name = "mla", description = "Mutual legal assistance between states, and their deadlines"),
         (name = "preservations", description = "Expedited preservation requests between 24/7 points of contact"),
+        (name = "integration", description = "National case systems: service accounts and client credentials"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -35,6 +35,7 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::proofs::routes(cfg);
     crate::mla::routes(cfg);
     crate::mla::preservations::routes(cfg);
+    crate::integration::routes(cfg);
 }
 
 /// The OpenAPI document, built from the same route registrations the server uses.

@@ -39,9 +39,22 @@ pub struct UserRow {
     pub locked_until: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `person`, or `service` for a national system's service account.
+    pub kind: String,
 }
 
+/// The kind of account a service account is.
+pub const SERVICE_KIND: &str = "service";
+
+/// Roles a service account may never hold: it administers nothing.
+pub const SERVICE_REFUSED_ROLES: &[Role] = &[Role::Admin, Role::RegionalAdmin];
+
 impl UserRow {
+    /// A national system's account: it signs in with client credentials only.
+    pub fn is_service(&self) -> bool {
+        self.kind == SERVICE_KIND
+    }
+
     pub fn roles(&self) -> Vec<Role> {
         decode_roles(&self.roles)
     }

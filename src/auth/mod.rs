@@ -30,6 +30,8 @@ pub struct Principal {
     pub roles: Vec<Role>,
     pub session_id: String,
     pub must_change_password: bool,
+    /// A national system's service account, not a person.
+    pub machine: bool,
 }
 
 impl Principal {
@@ -220,6 +222,7 @@ impl From<&Principal> for crate::ledger::Actor {
             user_id: p.user_id.clone(),
             agency_id: p.agency_id.clone(),
             country: p.country.clone(),
+            machine: p.machine,
         }
     }
 }

@@ -30,6 +30,7 @@ struct PrincipalRow {
     #[diesel(select_expression = sessions::id)]
     #[diesel(select_expression_type = sessions::id)]
     session_id: String,
+    kind: String,
 }
 
 impl From<PrincipalRow> for Principal {
@@ -44,6 +45,7 @@ impl From<PrincipalRow> for Principal {
             roles: decode_roles(&row.roles),
             session_id: row.session_id,
             must_change_password: row.must_change_password,
+            machine: row.kind == super::account::SERVICE_KIND,
         }
     }
 }

@@ -157,7 +157,9 @@ fn decide_login(
     let user = queries::account(tx, &checked.id)?;
     let actor = actor_of(tx, &user)?;
     let now = crate::db::now();
-    let refusal = if !user.is_active() {
+    let refusal = if user.is_service() {
+        Some("a service account signs in with client credentials")
+    } else if !user.is_active() {
         Some("disabled")
     } else if user.is_locked(now) {
         Some("locked")
@@ -223,6 +225,7 @@ pub fn actor_of(conn: &mut DbConn, user: &UserRow) -> ApiResult<Actor> {
         user_id: user.id.clone(),
         agency_id: user.agency_id.clone(),
         country,
+        machine: user.is_service(),
     })
 }
 

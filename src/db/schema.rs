@@ -34,6 +34,28 @@ diesel::table! {
         locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    service_credentials (user_id) {
+        user_id -> Text,
+        auth_method -> Text,
+        secret_hash -> Nullable<Text>,
+        previous_secret_hash -> Nullable<Text>,
+        previous_valid_until -> Nullable<Timestamp>,
+        jwks -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    client_assertions (client_id, jti) {
+        client_id -> Text,
+        jti -> Text,
+        expires_at -> Timestamp,
     }
 }
 
@@ -171,6 +193,7 @@ diesel::table! {
 diesel::joinable!(agencies -> countries (country_code));
 diesel::joinable!(password_history -> users (user_id));
 diesel::joinable!(users -> agencies (agency_id));
+diesel::joinable!(service_credentials -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 
@@ -366,4 +389,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_entries,
     preservations,
     preservation_counters,
+    service_credentials,
+    client_assertions,
 );

@@ -25,6 +25,10 @@ pub struct Actor {
     pub agency_id: String,
     /// ISO 3166-1 alpha-2.
     pub country: String,
+    /// True when the actor is a national system's service account (absent for
+    /// people).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub machine: bool,
 }
 
 /// What an entry is about.

@@ -47,6 +47,10 @@ pub struct User {
     pub must_change_password: bool,
     /// True while failed logins keep the account locked.
     pub locked: bool,
+    /// `person`, or `service` for a national system's service account (which signs
+    /// in with client credentials only).
+    #[schema(example = "person")]
+    pub kind: String,
     pub created_at: UtcTimestamp,
     pub updated_at: UtcTimestamp,
 }
@@ -68,6 +72,7 @@ impl User {
             agency_id: row.agency_id,
             country,
             must_change_password: row.must_change_password,
+            kind: row.kind,
             created_at: row.created_at.into(),
             updated_at: row.updated_at.into(),
         }

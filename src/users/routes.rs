@@ -273,6 +273,16 @@ async fn update_user(
             check_role_grant(&caller, &row.roles())?;
             if let Some(roles) = &patch.roles {
                 check_role_grant(&caller, roles)?;
+                if row.is_service()
+                    && roles
+                        .iter()
+                        .any(|r| crate::auth::account::SERVICE_REFUSED_ROLES.contains(r))
+                {
+                    return Err(ApiError::validation(
+                        "roles",
+                        "a service account may not hold admin or regional_admin",
+                    ));
+                }
             }
             let now = crate::db::now();
             let change = queries::AccountChange {

@@ -236,6 +236,20 @@ impl TestApp {
         Response::read(res).await
     }
 
+    /// A form-encoded POST with extra headers and no bearer token (the OAuth token
+    /// endpoint).
+    pub async fn post_form(&self, path: &str, headers: &[(&str, &str)], form: &str) -> Response {
+        let mut req = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"));
+        for (name, value) in headers {
+            req = req.insert_header((*name, *value));
+        }
+        let res = req.send_body(form.to_owned()).await.expect("request sent");
+        Response::read(res).await
+    }
+
     /// A request with extra headers and an optional JSON body.
     pub async fn request_with_headers(
         &self,

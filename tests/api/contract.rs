@@ -278,6 +278,13 @@ async fn served_openapi_matches_the_committed_document() {
     );
     // Every route the issue names is documented.
     let paths = served.body["paths"].as_object().unwrap();
+    // Operation ids name one operation each (clients generate methods from them).
+    let mut ids = BTreeSet::new();
+    for operation in paths.values().flat_map(|p| p.as_object().unwrap().values()) {
+        if let Some(id) = operation["operationId"].as_str() {
+            assert!(ids.insert(id.to_owned()), "operationId {id} is not unique");
+        }
+    }
     for path in [
         "/api/v1/auth/login",
         "/api/v1/auth/refresh",

@@ -10,6 +10,7 @@ mod common;
 mod contract;
 mod crash;
 mod custody;
+mod integration;
 mod ledger;
 mod mla;
 mod tokens;

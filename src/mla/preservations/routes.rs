@@ -20,8 +20,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_preservations)
         .service(send_preservation)
         .service(get_preservation)
-        .service(record_event)
-        .service(list_events)
+        .service(record_preservation_event)
+        .service(list_preservation_events)
         .service(preservation_bundle);
 }
 
@@ -156,7 +156,7 @@ async fn get_preservation(
     )
 )]
 #[post("/preservations/{id}/events")]
-async fn record_event(
+async fn record_preservation_event(
     state: web::Data<AppState>,
     claims: TokenClaims,
     meta: RequestMeta,
@@ -188,7 +188,7 @@ async fn record_event(
     )
 )]
 #[get("/preservations/{id}/events")]
-async fn list_events(
+async fn list_preservation_events(
     state: web::Data<AppState>,
     caller: Credentials,
     id: web::Path<Id>,

@@ -1,0 +1,12 @@
+//! National case systems: service accounts that authenticate with OAuth 2.0 client
+//! credentials (a client secret, or a signed client assertion, RFC 7523) and act
+//! with the same need-to-know as their agency's people.
+
+pub mod access;
+pub mod assertion;
+pub mod oauth;
+pub mod queries;
+pub mod routes;
+pub mod service_account;
+
+pub use routes::routes;

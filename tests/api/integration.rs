@@ -1,0 +1,466 @@
+//! National systems connect as service accounts: client credentials with a secret
+//! or a signed assertion, lockout and audit like logins, and the same need-to-know
+//! as the agency's people.
+
+use crate::common::{Response, TestApp};
+use caseledger::agencies::AgencyKind;
+use caseledger::auth::roles::Role;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+/// Test keys (generated for these tests only).
+const EC_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgxyvybvxDBetYB0v6\n+OkkDIvRhq7NGkdFfRHERsLq3lOhRANCAASlSM/7KqycJntBOmtkLlIFXqaOZ4Fw\nEVmDF3jkwntk/Xdf68OWLdKjPLEhIkX7bm0dZfmTATO1kZDZWkLeHVTZ\n-----END PRIVATE KEY-----\n";
+const EC_JWK: &str = r#"{"kty": "EC", "crv": "P-256", "kid": "ec-1", "x": "pUjP-yqsnCZ7QTprZC5SBV6mjmeBcBFZgxd45MJ7ZP0", "y": "d1_rw5Yt0qM8sSEiRftubR1l-ZMBM7WRkNlaQt4dVNk"}"#;
+/// A P-256 key that is not registered.
+const OTHER_EC_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgLxddRTWI6iTpOIkQ\n9bDKXhydUTBtS+NNW/jV7jsOlJuhRANCAAQQoujq6lM7yI2TKobjqrVI8iFSnpRX\nu90CpNSjlY9dqzQjqt/HAbahykt2CqiHT2Lh108EP7r55n8J3Wc2c1IS\n-----END PRIVATE KEY-----\n";
+const ED_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIF5aah0rHt/8P6L9TZAMUUwP0XshRc1/eQ5MwAC0Ql2l\n-----END PRIVATE KEY-----\n";
+const ED_JWK: &str = r#"{"kty": "OKP", "crv": "Ed25519", "kid": "ed-1", "x": "2J49SdzXm7bK1kKdPin-D1IkFAIFTI0oakqrU8wSqZU"}"#;
+
+const TOKEN: &str = "/api/v1/oauth/token";
+
+fn token_endpoint(app: &TestApp) -> String {
+    format!("{}{TOKEN}", app.state.settings.public_url)
+}
+
+fn encode(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap()
+}
+
+async fn with_secret(app: &TestApp, client_id: &str, secret: &str) -> Response {
+    let form = encode(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", client_id),
+        ("client_secret", secret),
+    ]);
+    app.post_form(TOKEN, &[], &form).await
+}
+
+/// A client assertion as RFC 7523 has it, with `claims` changed as given.
+fn assertion(app: &TestApp, client_id: &str, alg: Algorithm, key: &str, change: Value) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let mut claims = json!({
+        "iss": client_id,
+        "sub": client_id,
+        "aud": token_endpoint(app),
+        "exp": now + 120,
+        "iat": now,
+        "jti": uuid::Uuid::new_v4().to_string(),
+    });
+    for (k, v) in change.as_object().unwrap() {
+        claims[k] = v.clone();
+    }
+    let key = match alg {
+        Algorithm::ES256 => EncodingKey::from_ec_pem(key.as_bytes()).unwrap(),
+        _ => EncodingKey::from_ed_pem(key.as_bytes()).unwrap(),
+    };
+    jsonwebtoken::encode(&Header::new(alg), &claims, &key).unwrap()
+}
+
+async fn with_assertion(app: &TestApp, jwt: &str) -> Response {
+    let form = encode(&[
+        ("grant_type", "client_credentials"),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
+        ("client_assertion", jwt),
+    ]);
+    app.post_form(TOKEN, &[], &form).await
+}
+
+fn granted(res: &Response) -> String {
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["token_type"], "Bearer");
+    assert!(res.body["expires_in"].as_i64().unwrap() > 0);
+    assert!(res.body.get("refresh_token").is_none());
+    assert_eq!(res.headers.get("cache-control").unwrap(), "no-store");
+    res.body["access_token"].as_str().unwrap().to_owned()
+}
+
+fn refused(res: &Response) {
+    res.assert_problem(401, "invalid-client");
+    assert_eq!(res.body["error"], "invalid_client");
+}
+
+#[actix_web::test]
+async fn administrators_register_service_accounts_that_get_tokens_with_their_secret() {
+    let app = TestApp::spawn().await;
+    let regional = app.regional_admin().await;
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let ministry = app.agency("JM", "Ministry of National Security", AgencyKind::Other);
+    let jm_admin = app.user_caller("jm.admin", &ministry, &[Role::Admin]).await;
+    let bb_ministry = app.agency("BB", "BB Home Affairs", AgencyKind::Other);
+    let bb_admin = app
+        .user_caller("bb.admin", &bb_ministry, &[Role::Admin])
+        .await;
+    let detective = app
+        .user_caller(
+            "jm.detective",
+            &jcf,
+            &[Role::Investigator, Role::Supervisor],
+        )
+        .await;
+    let body = json!({"agency_id": jcf, "name": "JCF case management mirror",
+                      "roles": ["investigator"], "auth_method": "client_secret"});
+
+    // Only administrators of the agency's country; never with administrative roles.
+    for token in [&detective.token, &bb_admin.token] {
+        app.post("/api/v1/service-accounts", token, &body)
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    let mut admin_roles = body.clone();
+    admin_roles["roles"] = json!(["investigator", "admin"]);
+    app.post("/api/v1/service-accounts", &jm_admin.token, &admin_roles)
+        .await
+        .assert_problem(422, "validation-failed");
+    let mut with_keys = body.clone();
+    with_keys["jwks"] = json!({"keys": []});
+    app.post("/api/v1/service-accounts", &jm_admin.token, &with_keys)
+        .await
+        .assert_problem(422, "validation-failed");
+
+    let created = app
+        .post("/api/v1/service-accounts", &jm_admin.token, &body)
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let account = created.body["id"].as_str().unwrap().to_owned();
+    let client_id = created.body["client_id"].as_str().unwrap().to_owned();
+    let secret = created.body["client_secret"].as_str().unwrap().to_owned();
+    assert!(secret.len() >= 40, "{secret}");
+    assert_eq!(created.body["country"], "JM");
+    // The secret is shown once and stored only as an argon2id hash.
+    let shown = app
+        .get(
+            &format!("/api/v1/service-accounts/{account}"),
+            &jm_admin.token,
+        )
+        .await;
+    assert_eq!(shown.status, 200);
+    assert!(shown.body.get("client_secret").is_none());
+    let stored: String = {
+        use caseledger::db::schema::service_credentials::dsl;
+        use diesel::prelude::*;
+        let mut conn = app.state.pool.get().unwrap();
+        dsl::service_credentials
+            .find(&account)
+            .select(dsl::secret_hash)
+            .get_result::<Option<String>>(&mut conn)
+            .unwrap()
+            .unwrap()
+    };
+    assert!(stored.starts_with("$argon2id$"), "{stored}");
+    assert!(!stored.contains(&secret));
+    app.get(
+        &format!("/api/v1/service-accounts/{account}"),
+        &bb_admin.token,
+    )
+    .await
+    .assert_problem(404, "not-found");
+    let listed = app.get("/api/v1/service-accounts", &regional.token).await;
+    assert_eq!(listed.body["items"][0]["client_id"], client_id.as_str());
+    assert!(
+        app.get("/api/v1/service-accounts", &bb_admin.token)
+            .await
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // The token: with the form's client_secret, or with HTTP Basic.
+    let token = granted(&with_secret(&app, &client_id, &secret).await);
+    let basic = base64_basic(&client_id, &secret);
+    let form = encode(&[("grant_type", "client_credentials")]);
+    granted(
+        &app.post_form(TOKEN, &[("Authorization", basic.as_str())], &form)
+            .await,
+    );
+    // It acts as the agency's investigator would: it sees what the agency's people
+    // see, and is marked a machine in the audit trail.
+    let me = app.get("/api/v1/me", &token).await;
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(me.body["agency_id"], jcf.as_str());
+    let case = app.create_case(&detective.token, "Mirrored case").await;
+    let case_id = case["id"].as_str().unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/cases/{case_id}"), &token)
+            .await
+            .status,
+        200
+    );
+    let other = app.agency("JM", "JCF Fraud Squad", AgencyKind::Police);
+    let fraud = app
+        .user_caller("jm.fraud", &other, &[Role::Investigator])
+        .await;
+    let hidden = app.create_case(&fraud.token, "Another agency's case").await;
+    app.get(
+        &format!("/api/v1/cases/{}", hidden["id"].as_str().unwrap()),
+        &token,
+    )
+    .await
+    .assert_problem(404, "not-found");
+    let entries = app.audit_entries();
+    let read = entries
+        .iter()
+        .rev()
+        .find(|e| e["action"] == "case.read" && e["actor"]["user_id"] == account.as_str())
+        .expect("the machine's read is audited");
+    assert_eq!(read["actor"]["machine"], true);
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e["actor"]["user_id"] == detective.id.as_str())
+            .all(|e| e["actor"].get("machine").is_none()),
+        "people are not marked"
+    );
+    let grant = entries
+        .iter()
+        .find(|e| e["action"] == "auth.client_token")
+        .unwrap();
+    assert_eq!(grant["details"]["auth_method"], "client_secret");
+
+    // A service account never signs in with a password, nor refreshes.
+    let login = app.login(&client_id, "!service-account").await;
+    login.assert_problem(401, "invalid-credentials");
+
+    // Rotation: the new secret works at once, the old one during the overlap only.
+    let rotated = app
+        .post(
+            &format!("/api/v1/service-accounts/{account}/secret"),
+            &jm_admin.token,
+            &json!({"overlap_secs": 3600}),
+        )
+        .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let second = rotated.body["client_secret"].as_str().unwrap().to_owned();
+    assert!(rotated.body["previous_secret_valid_until"].is_string());
+    granted(&with_secret(&app, &client_id, &second).await);
+    granted(&with_secret(&app, &client_id, &secret).await);
+    let again = app
+        .post(
+            &format!("/api/v1/service-accounts/{account}/secret"),
+            &jm_admin.token,
+            &json!({"overlap_secs": 0}),
+        )
+        .await;
+    let third = again.body["client_secret"].as_str().unwrap().to_owned();
+    refused(&with_secret(&app, &client_id, &secret).await);
+    refused(&with_secret(&app, &client_id, &second).await);
+    granted(&with_secret(&app, &client_id, &third).await);
+
+    // Bad requests are told apart from bad credentials.
+    let res = app
+        .post_form(TOKEN, &[], &encode(&[("grant_type", "password")]))
+        .await;
+    res.assert_problem(400, "unsupported-grant-type");
+    assert_eq!(res.body["error"], "unsupported_grant_type");
+    let res = app.post_form(TOKEN, &[], "client_id=a").await;
+    res.assert_problem(400, "invalid-token-request");
+    assert_eq!(res.body["error"], "invalid_request");
+    let twice = "grant_type=client_credentials&grant_type=client_credentials";
+    app.post_form(TOKEN, &[], twice)
+        .await
+        .assert_problem(400, "invalid-token-request");
+    refused(
+        &app.post_form(TOKEN, &[], &encode(&[("grant_type", "client_credentials")]))
+            .await,
+    );
+    let json_body = app
+        .request(
+            "POST",
+            TOKEN,
+            None,
+            Some(br#"{"grant_type":"client_credentials"}"#.to_vec()),
+            Some("application/json"),
+        )
+        .await;
+    json_body.assert_problem(415, "unsupported-media-type");
+    refused(&with_secret(&app, "svc-unknown", &third).await);
+
+    // Lockout: five wrong secrets lock the client, even the right one is refused,
+    // and an administrator's unlock lets it in again.
+    for _ in 0..5 {
+        refused(&with_secret(&app, &client_id, "cls_wrong").await);
+    }
+    refused(&with_secret(&app, &client_id, &third).await);
+    let entries = app.audit_entries();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["action"] == "auth.account_locked"
+                && e["actor"]["user_id"] == account.as_str())
+    );
+    let reasons: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["action"] == "auth.client_failed")
+        .map(|e| e["details"]["reason"].as_str().unwrap())
+        .collect();
+    assert!(reasons.contains(&"wrong secret"), "{reasons:?}");
+    assert!(reasons.contains(&"locked"), "{reasons:?}");
+    assert!(reasons.contains(&"unknown client"), "{reasons:?}");
+    // No secret is ever written to the trail.
+    let trail = serde_json::to_string(&entries).unwrap();
+    for s in [&secret, &second, &third] {
+        assert!(!trail.contains(s.as_str()));
+    }
+    let unlocked = app
+        .post(
+            &format!("/api/v1/users/{account}/unlock"),
+            &jm_admin.token,
+            &json!({}),
+        )
+        .await;
+    assert!(unlocked.status.is_success(), "{}", unlocked.body);
+    granted(&with_secret(&app, &client_id, &third).await);
+
+    // Never given administrative roles afterwards either.
+    app.patch(
+        &format!("/api/v1/users/{account}"),
+        &jm_admin.token,
+        &json!({"roles": ["investigator", "admin"]}),
+    )
+    .await
+    .assert_problem(422, "validation-failed");
+
+    // Disabled through the users API like a person: no more tokens.
+    let disabled = app
+        .patch(
+            &format!("/api/v1/users/{account}"),
+            &jm_admin.token,
+            &json!({"status": "disabled"}),
+        )
+        .await;
+    assert!(disabled.status.is_success(), "{}", disabled.body);
+    refused(&with_secret(&app, &client_id, &third).await);
+    app.get("/api/v1/me", &token)
+        .await
+        .assert_problem(401, "unauthenticated");
+}
+
+fn base64_basic(id: &str, secret: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+    )
+}
+
+#[actix_web::test]
+async fn client_assertions_signed_with_registered_keys_are_single_use_and_checked() {
+    let app = TestApp::spawn().await;
+    let ministry = app.agency("TT", "Ministry of National Security", AgencyKind::Other);
+    let admin = app
+        .user_caller("tt.sec.admin", &ministry, &[Role::Admin])
+        .await;
+    let ttps = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    let keys: Value = serde_json::from_str(&format!("{{\"keys\": [{EC_JWK}, {ED_JWK}]}}")).unwrap();
+
+    let mut private = keys.clone();
+    private["keys"][0]["d"] = json!("xyvybvxDBetYB0v6-OkkDIvRhq7NGkdFfRHERsLq3lM");
+    for jwks in [
+        None,
+        Some(json!({"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB"}]})),
+        Some(private),
+        Some(json!([EC_JWK])),
+    ] {
+        let mut body = json!({"agency_id": ttps, "name": "TTPS RMS", "roles": ["investigator"],
+                              "auth_method": "private_key_jwt"});
+        if let Some(jwks) = jwks {
+            body["jwks"] = jwks;
+        }
+        app.post("/api/v1/service-accounts", &admin.token, &body)
+            .await
+            .assert_problem(422, "validation-failed");
+    }
+    let created = app
+        .post(
+            "/api/v1/service-accounts",
+            &admin.token,
+            &json!({"agency_id": ttps, "name": "TTPS RMS", "roles": ["investigator", "supervisor"],
+                    "auth_method": "private_key_jwt", "jwks": keys}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert!(created.body.get("client_secret").is_none());
+    let client_id = created.body["client_id"].as_str().unwrap().to_owned();
+    let account = created.body["id"].as_str().unwrap().to_owned();
+
+    // ES256 and EdDSA assertions both work; the token is the caller's.
+    for (alg, key) in [(Algorithm::ES256, EC_KEY), (Algorithm::EdDSA, ED_KEY)] {
+        let jwt = assertion(&app, &client_id, alg, key, json!({}));
+        let token = granted(&with_assertion(&app, &jwt).await);
+        let me = app.get("/api/v1/me", &token).await;
+        assert_eq!(me.body["id"], account.as_str());
+        // Each assertion works once.
+        refused(&with_assertion(&app, &jwt).await);
+    }
+    // With the client id in the form too.
+    let jwt = assertion(&app, &client_id, Algorithm::ES256, EC_KEY, json!({}));
+    let form = encode(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", &client_id),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
+        ("client_assertion", &jwt),
+    ]);
+    granted(&app.post_form(TOKEN, &[], &form).await);
+
+    let now = chrono::Utc::now().timestamp();
+    let cases = [
+        ("expired", json!({"exp": now - 120})),
+        (
+            "wrong audience",
+            json!({"aud": "https://elsewhere.example/token"}),
+        ),
+        ("wrong issuer", json!({"iss": "svc-someone-else"})),
+        (
+            "expires more than an hour ahead",
+            json!({"exp": now + 7200}),
+        ),
+        ("no jti", json!({"jti": ""})),
+    ];
+    for (reason, change) in cases {
+        let jwt = assertion(&app, &client_id, Algorithm::ES256, EC_KEY, change);
+        refused(&with_assertion(&app, &jwt).await);
+        let recorded = app
+            .audit_entries()
+            .into_iter()
+            .any(|e| e["action"] == "auth.client_failed" && e["details"]["reason"] == reason);
+        assert!(recorded, "{reason} is audited");
+    }
+    // Signed with a key that is not registered, or naming another client.
+    let jwt = assertion(&app, &client_id, Algorithm::ES256, OTHER_EC_KEY, json!({}));
+    refused(&with_assertion(&app, &jwt).await);
+    let jwt = assertion(&app, "svc-nobody", Algorithm::ES256, EC_KEY, json!({}));
+    refused(&with_assertion(&app, &jwt).await);
+    // The wrong assertion type, and a secret for a key-based client.
+    let jwt = assertion(&app, &client_id, Algorithm::ES256, EC_KEY, json!({}));
+    let form = encode(&[
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", "urn:example:saml"),
+        ("client_assertion", &jwt),
+    ]);
+    app.post_form(TOKEN, &[], &form)
+        .await
+        .assert_problem(400, "invalid-token-request");
+    refused(&with_secret(&app, &client_id, "cls_anything").await);
+    // A key-based client has no secret to rotate.
+    app.post(
+        &format!("/api/v1/service-accounts/{account}/secret"),
+        &admin.token,
+        &json!({}),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    let grants = app
+        .audit_entries()
+        .into_iter()
+        .filter(|e| {
+            e["action"] == "auth.client_token" && e["details"]["auth_method"] == "private_key_jwt"
+        })
+        .count();
+    assert_eq!(grants, 3);
+}
