@@ -112,6 +112,7 @@ impl Kind for CaseCreation {
                 .case(&row.id)
                 .detail("reference", row.reference.clone());
             batch.audit(event, Outcome::Success);
+            batch.emit(crate::cases::model::case_event("created", &row.id));
             results[c.position] =
                 Ok(CaseView::new(row.clone(), Standing::Owner).reply(StatusCode::CREATED));
             rows.push(row);

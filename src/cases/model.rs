@@ -624,3 +624,13 @@ pub struct ExternalRefRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
 }
+
+/// The event national systems hear of a change to a case (`case.<what>`).
+pub fn case_event(what: &str, case_id: &str) -> crate::ledger::Emit {
+    crate::ledger::Emit::new(
+        format!("case.{what}"),
+        "case",
+        case_id,
+        format!("/api/v1/cases/{case_id}"),
+    )
+}

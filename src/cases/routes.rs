@@ -6,7 +6,7 @@ use super::access::{self, visible};
 use super::jobs::{CaseCreation, Opening};
 use super::model::{
     Access, CaseFilter, CasePatch, CaseRow, CaseView, ExternalRef, NewCase, NewExternalRef,
-    NewParticipant, Participant, Standing, Visible, encode_offences, transition,
+    NewParticipant, Participant, Standing, Visible, case_event, encode_offences, transition,
 };
 use super::queries::{self, ExternalRefForm, ParticipantForm};
 use crate::auth::{Credentials, Principal, TokenClaims};
@@ -252,6 +252,11 @@ fn apply_patch(
     if let Some(offences) = &patch.offences {
         queries::write_offences(conn, &case.id, offences)?;
     }
+    let mut announced = vec![case_event("updated", &case.id)];
+    if patch.prosecution_agency_id.is_some() {
+        announced.push(case_event("referred", &case.id));
+    }
+    crate::ledger::outbox::write(conn, &announced, next.updated_at)?;
     Ok(CaseView::new(next, standing).reply(StatusCode::OK))
 }
 
@@ -356,6 +361,7 @@ async fn add_participant(
                     granted_at: now,
                 };
                 queries::set_participant(conn, &form, exists)?;
+                crate::ledger::outbox::write(conn, &[case_event("shared", &v.case.id)], now)?;
                 event.set_detail("agency_id", agency.id.clone());
                 event.set_detail("agency_country", agency.country_code.clone());
                 event.set_detail("access", body.access.as_str());
@@ -411,6 +417,11 @@ async fn remove_participant(
             if !queries::remove_participant(conn, &v.case.id, &agency_id)? {
                 return Err(ApiError::NotFound);
             }
+            crate::ledger::outbox::write(
+                conn,
+                &[case_event("unshared", &v.case.id)],
+                crate::db::now(),
+            )?;
             Ok(())
         })
         .await?;

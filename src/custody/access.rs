@@ -2,11 +2,14 @@
 //! appends and the ledger's batches all apply. What a caller may not see is answered
 //! 404, exactly like what does not exist.
 
+use super::queries::ItemInCase;
 use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::cases::access::has_case_role;
 use crate::cases::model::Standing;
+use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult};
+use crate::ledger::{Event, Subject};
 
 /// What the policy needs to know about the caller's agency and one item: its standing
 /// in the item's case, and whether the item was sent to it.
@@ -22,6 +25,30 @@ pub const CUSTODIAN_ROLES: &[Role] = crate::cases::access::LEAD_ROLES;
 
 fn handles_evidence(caller: &Principal) -> bool {
     CUSTODIAN_ROLES.iter().any(|r| caller.has(*r))
+}
+
+/// An item the caller may see, or 404. Names the item and its case in the audit event
+/// either way, so that a refused attempt on another country's item reaches that
+/// country's auditors.
+pub fn visible(
+    conn: &mut DbConn,
+    caller: &Principal,
+    id: &str,
+    event: &mut Event,
+) -> ApiResult<ItemInCase> {
+    let found = super::queries::item_for(conn, id, &caller.agency_id)?.ok_or(ApiError::NotFound)?;
+    event.case_id = Some(found.case.id.clone());
+    event.subject = Some(Subject::new(
+        "evidence",
+        &found.item.id,
+        Some(&found.case.owner_country),
+    ));
+    let reach = Reach {
+        standing: found.standing,
+        via_transfer: found.via_transfer,
+    };
+    may_see(caller, reach)?;
+    Ok(found)
 }
 
 /// The item is visible through its case, or as an agency it was sent to.

@@ -303,6 +303,10 @@ impl Custody {
         let applied = entry::apply(&state_of(&row), &app.request, &actor)?;
         let committed = commit_entry(batch, work, row, applied, &mut event)?;
         let row = committed.row;
+        batch.emit(item_event("custody.appended", &row.id));
+        if row.pending_agency_id.is_some() && app.request.to_agency_id.is_some() {
+            batch.emit(item_event("transfer.pending", &row.id));
+        }
         if let Some(agency_id) = grant {
             work.grants.push(Grant {
                 evidence_id: row.id.clone(),
@@ -368,6 +372,7 @@ impl Custody {
                 event.set_detail("mla_request_id", item.mla_request_id.clone());
             }
             let row = commit_entry(batch, work, item, applied, &mut event)?.row;
+            batch.emit(item_event("evidence.registered", &row.id));
             results[position] = Ok(
                 Reply::json(StatusCode::CREATED, &Evidence::from(row.clone()))
                     .location(format!("/api/v1/evidence/{}", row.id)),
@@ -562,4 +567,15 @@ fn set_state(row: &mut EvidenceRow, state: &ItemState) {
     row.integrity_alert = state.integrity_alert;
     row.last_seq = state.last_seq as i32;
     row.last_hash = state.last_hash.clone().unwrap_or_default();
+}
+
+/// The event national systems hear of an item (`evidence.registered`,
+/// `custody.appended`, `transfer.pending`).
+fn item_event(event_type: &str, item_id: &str) -> crate::ledger::Emit {
+    crate::ledger::Emit::new(
+        event_type,
+        "evidence",
+        item_id,
+        format!("/api/v1/evidence/{item_id}"),
+    )
 }

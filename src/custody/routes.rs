@@ -1,11 +1,11 @@
 //! The evidence endpoints: registration and appends go to the ledger as custody
 //! jobs; reads run on the pool and answer once their audit entry is durable.
 
-use super::access::{self, Reach};
+use super::access;
 use super::entry::{self, NewEntry};
 use super::jobs::{Append, Custody, CustodyJob, Registration};
 use super::model::Evidence;
-use super::queries::{self, ItemInCase};
+use super::queries;
 use super::registration::{ItemToRegister, NewEvidence};
 use super::verify::{self, EntrySource, EntryToCheck, Report};
 use crate::auth::{Credentials, Principal, TokenClaims};
@@ -13,9 +13,9 @@ use crate::cases::access::visible;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::input::{Id, IdempotencyKey, Json};
+use crate::ledger::Action;
 use crate::ledger::log::{self, LogSigner};
 use crate::ledger::merkle::Hash;
-use crate::ledger::{Action, Event, Subject};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;
@@ -44,30 +44,6 @@ pub struct LoggedEntry {
     #[schema(value_type = Object)]
     pub entry: Value,
     pub entry_hash: String,
-}
-
-/// An item the caller may see, or 404. Names the item and its case in the audit event
-/// either way, so that a refused attempt on another country's item reaches that
-/// country's auditors.
-fn visible_item(
-    conn: &mut DbConn,
-    caller: &Principal,
-    id: &str,
-    event: &mut Event,
-) -> ApiResult<ItemInCase> {
-    let found = queries::item_for(conn, id, &caller.agency_id)?.ok_or(ApiError::NotFound)?;
-    event.case_id = Some(found.case.id.clone());
-    event.subject = Some(Subject::new(
-        "evidence",
-        &found.item.id,
-        Some(&found.case.owner_country),
-    ));
-    let reach = Reach {
-        standing: found.standing,
-        via_transfer: found.via_transfer,
-    };
-    access::may_see(caller, reach)?;
-    Ok(found)
 }
 
 fn parse_entry(canonical: &str) -> ApiResult<Value> {
@@ -166,7 +142,7 @@ async fn get_evidence(
     let id = id.into_inner().into_string();
     let item = state
         .read_as(caller, Action::EvidenceRead, move |conn, caller, event| {
-            Ok(visible_item(conn, caller, &id, event)?.item)
+            Ok(access::visible(conn, caller, &id, event)?.item)
         })
         .await?;
     Ok(web::Json(Evidence::from(item)))
@@ -191,7 +167,7 @@ async fn list_custody(
     let id = id.into_inner().into_string();
     let rows = state
         .read_as(caller, Action::CustodyRead, move |conn, caller, event| {
-            let found = visible_item(conn, caller, &id, event)?;
+            let found = access::visible(conn, caller, &id, event)?;
             Ok(queries::entries_of(conn, &found.item.id)?)
         })
         .await?;
@@ -298,7 +274,7 @@ async fn verify_custody(
     let signer = state.log.clone();
     let report = state
         .read_as(caller, Action::CustodyVerify, move |conn, caller, event| {
-            let evidence_id = match visible_item(conn, caller, &id, event) {
+            let evidence_id = match access::visible(conn, caller, &id, event) {
                 Ok(found) => found.item.id,
                 // The report holds hashes, positions and event types, no case content.
                 Err(ApiError::NotFound)
@@ -355,7 +331,7 @@ async fn custody_bundle(
     let signer = state.log.clone();
     let bundle = state
         .read_as(caller, Action::CustodyExport, move |conn, caller, event| {
-            let found = visible_item(conn, caller, &id, event)?;
+            let found = access::visible(conn, caller, &id, event)?;
             let ItemProofs { note, entries } = item_proofs(conn, &signer, &found.item.id)?;
             let entries = entries
                 .into_iter()

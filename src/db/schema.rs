@@ -52,6 +52,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        event_type -> Text,
+        at -> Timestamp,
+        subject_kind -> Text,
+        subject_id -> Text,
+        href -> Text,
+    }
+}
+
+diesel::table! {
     client_assertions (client_id, jti) {
         client_id -> Text,
         jti -> Text,
@@ -391,4 +403,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     preservation_counters,
     service_credentials,
     client_assertions,
+    events,
 );

@@ -1,9 +1,11 @@
 //! National case systems: service accounts that authenticate with OAuth 2.0 client
 //! credentials (a client secret, or a signed client assertion, RFC 7523) and act
-//! with the same need-to-know as their agency's people.
+//! with the same need-to-know as their agency's people; and the pull feed of the
+//! outbox's events.
 
 pub mod access;
 pub mod assertion;
+pub mod feed;
 pub mod oauth;
 pub mod queries;
 pub mod routes;

@@ -30,7 +30,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_service_accounts)
         .service(create_service_account)
         .service(get_service_account)
-        .service(rotate_secret);
+        .service(rotate_secret)
+        .service(event_feed);
 }
 
 fn view(row: ServiceAccountRow, secret: Option<String>) -> ServiceAccount {
@@ -465,4 +466,67 @@ async fn oauth_token(
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(("Pragma", "no-cache"))
         .json(granted))
+}
+
+/// The events the caller may see, in commit order, after `after`: what happened to
+/// which case, item, request or preservation, never its content (fetch the object at
+/// `subject.href` with your token). An event is listed only while the caller may see
+/// its object. With `wait`, an answer that would be empty waits up to that many
+/// seconds for the next event. `next_cursor` resumes exactly after the last event read,
+/// on any instance.
+#[utoipa::path(
+    tag = "integration",
+    security(("bearer" = [])),
+    params(super::feed::FeedParams),
+    responses(
+        (status = 200, description = "Events in commit order", body = super::feed::EventFeed),
+        (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/events")]
+async fn event_feed(
+    state: web::Data<AppState>,
+    caller: Credentials,
+    params: crate::input::Query<super::feed::FeedParams>,
+) -> ApiResult<web::Json<super::feed::EventFeed>> {
+    use super::feed::{self, EventFeed, Types};
+    let params = params.into_inner();
+    let mut after: i64 = match &params.after {
+        Some(text) => text
+            .parse()
+            .map_err(|_| ApiError::validation("after", "must be a cursor from this feed"))?,
+        None => 0,
+    };
+    let wait = std::time::Duration::from_secs(params.wait.unwrap_or(0).min(feed::MAX_WAIT_SECS));
+    let limit = params.limit.unwrap_or(feed::DEFAULT_LIMIT).clamp(1, 500);
+    let types = std::sync::Arc::new(Types::parse(params.types.as_deref()));
+    let meta = caller.meta.clone();
+    let principal = {
+        let caller = caller.clone();
+        state.db(move |conn| caller.load(conn)).await?
+    };
+    let deadline = std::time::Instant::now() + wait;
+    let events = loop {
+        let (p, t) = (principal.clone(), types.clone());
+        let scanned = state
+            .db(move |conn| feed::scan(conn, &p, after, &t, limit))
+            .await?;
+        after = scanned.next;
+        if !scanned.events.is_empty() || std::time::Instant::now() >= deadline {
+            break scanned.events;
+        }
+        actix_web::rt::time::sleep(feed::POLL).await;
+    };
+    let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    let event = Event::by(Action::EventFeedRead, &principal, &meta)
+        .detail("event_ids", ids)
+        .detail("next_cursor", after.to_string());
+    state
+        .ledger
+        .record(event, crate::ledger::Outcome::Success)
+        .await?;
+    Ok(web::Json(EventFeed {
+        items: events,
+        next_cursor: after.to_string(),
+    }))
 }

@@ -49,6 +49,7 @@ actions! {
     ServiceAccountCreate => "service_account.create",
     ServiceAccountRead => "service_account.read",
     ServiceAccountRotate => "service_account.rotate_secret",
+    EventFeedRead => "event.feed",
     CountryCreate => "country.create",
     AgencyCreate => "agency.create",
     LegalBasisDefine => "legal_basis.define",

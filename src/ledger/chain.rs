@@ -184,6 +184,13 @@ impl std::ops::DerefMut for AuditTx<'_> {
 }
 
 impl AuditTx<'_> {
+    /// Announces an event to national systems, in this transaction: it commits with
+    /// the change or not at all.
+    pub fn emit(&mut self, event: &super::outbox::Emit) -> ApiResult<()> {
+        super::outbox::write(self.conn, std::slice::from_ref(event), crate::db::now())?;
+        Ok(())
+    }
+
     /// Appends one entry after the chain's head, read under the transaction's lock, so
     /// concurrent appends never fork the chain or leave a gap.
     pub fn append(&mut self, event: &Event, outcome: Outcome) -> ApiResult<i64> {

@@ -54,6 +54,7 @@ pub mod idempotency;
 pub mod log;
 pub mod merkle;
 pub mod note;
+pub mod outbox;
 mod write;
 
 pub use action::Action;
@@ -63,3 +64,4 @@ pub use chain::{
 };
 pub use engine::{Batch, Kind, Ledger, LedgerBuilder, Loader, Recorded};
 pub use idempotency::Claim;
+pub use outbox::Emit;

@@ -214,6 +214,12 @@ fn record(
         .detail("log_index", log_index)
         .detail("entry_hash", entry_hash);
     batch.audit(event, Outcome::Success);
+    batch.emit(crate::ledger::Emit::new(
+        format!("mla.{}", kind.as_str()),
+        "mla_request",
+        &row.id,
+        format!("/api/v1/mla/requests/{}", row.id),
+    ));
     let view = RequestEvent::from(stored.clone());
     entries.push(stored);
     Ok(Reply::json(StatusCode::CREATED, &view))

@@ -464,3 +464,242 @@ async fn client_assertions_signed_with_registered_keys_are_single_use_and_checke
         .count();
     assert_eq!(grants, 3);
 }
+
+/// The feed as `token` reads it from `after`: its events' types and subjects, and the
+/// cursor.
+async fn feed(app: &TestApp, token: &str, query: &str) -> (Vec<(String, String)>, String) {
+    let res = app.get(&format!("/api/v1/events?{query}"), token).await;
+    assert_eq!(res.status, 200, "{query}: {}", res.body);
+    let items = res.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap().to_owned(),
+                e["subject"]["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (items, res.body["next_cursor"].as_str().unwrap().to_owned())
+}
+
+fn outbox_size(app: &TestApp) -> i64 {
+    use caseledger::db::schema::events::dsl;
+    use diesel::prelude::*;
+    let mut conn = app.state.pool.get().unwrap();
+    dsl::events.count().get_result(&mut conn).unwrap()
+}
+
+#[actix_web::test]
+async fn the_feed_lists_what_the_agency_may_see_in_commit_order_and_waits_for_more() {
+    let app = TestApp::spawn().await;
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let fraud = app.agency("JM", "JCF Fraud Squad", AgencyKind::Police);
+    let rbpf = app.agency("BB", "RBPF Cyber Unit", AgencyKind::Police);
+    let ministry = app.agency("JM", "Ministry of National Security", AgencyKind::Other);
+    let admin = app.user_caller("jm.admin", &ministry, &[Role::Admin]).await;
+    let roles = [Role::Investigator, Role::Supervisor];
+    let jm = app.user_caller("jm.inv", &jcf, &roles).await;
+    let other = app.user_caller("jm.fraud", &fraud, &roles).await;
+    let bb = app.user_caller("bb.inv", &rbpf, &roles).await;
+    let created = app
+        .post(
+            "/api/v1/service-accounts",
+            &admin.token,
+            &json!({"agency_id": jcf, "name": "JCF mirror", "roles": ["investigator"],
+                    "auth_method": "client_secret"}),
+        )
+        .await;
+    let mirror = granted(
+        &with_secret(
+            &app,
+            created.body["client_id"].as_str().unwrap(),
+            created.body["client_secret"].as_str().unwrap(),
+        )
+        .await,
+    );
+
+    let (items, start) = feed(&app, &mirror, "").await;
+    assert!(items.is_empty());
+    assert_eq!(start, "0");
+
+    // The JCF's case, its item and a custody entry; and another agency's case.
+    let case = app.create_case(&jm.token, "Mirrored case").await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let hidden = app.create_case(&other.token, "Fraud squad case").await;
+    let item = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/evidence"),
+            &jm.token,
+            &json!({"description": "Phone", "kind": "device",
+                    "collected": {"location": "Kingston", "reason": "seized", "authority": "Warrant 7"}}),
+        )
+        .await;
+    assert_eq!(item.status, 201, "{}", item.body);
+    let item_id = item.body["id"].as_str().unwrap().to_owned();
+    let custody = format!("/api/v1/evidence/{item_id}/custody");
+    let noted = app
+        .post(&custody, &jm.token, &json!({"type": "note"}))
+        .await;
+    assert_eq!(noted.status, 201, "{}", noted.body);
+
+    // In commit order, the other agency's case left out, for the mirror as for the
+    // agency's people.
+    let expected = vec![
+        ("case.created".to_owned(), case_id.clone()),
+        ("evidence.registered".to_owned(), item_id.clone()),
+        ("custody.appended".to_owned(), item_id.clone()),
+    ];
+    let (items, cursor) = feed(&app, &mirror, "").await;
+    assert_eq!(items, expected);
+    assert_eq!(feed(&app, &jm.token, "").await.0, expected);
+    assert_eq!(
+        feed(&app, &other.token, "").await.0,
+        [(
+            "case.created".to_owned(),
+            hidden["id"].as_str().unwrap().to_owned()
+        )]
+    );
+    // Paged one at a time: the same events, none skipped or repeated.
+    let mut paged = Vec::new();
+    let mut after = "0".to_owned();
+    loop {
+        let (items, next) = feed(&app, &mirror, &format!("after={after}&limit=1")).await;
+        if items.is_empty() {
+            assert_eq!(next, after, "an empty page stays where it was");
+            break;
+        }
+        paged.extend(items);
+        after = next;
+    }
+    assert_eq!(paged, expected);
+    assert_eq!(after, cursor);
+    // Filtered by type, exactly or by prefix.
+    assert_eq!(
+        feed(&app, &mirror, "types=case.*").await.0,
+        expected[..1].to_vec()
+    );
+    assert_eq!(
+        feed(&app, &mirror, "types=custody.appended,evidence.registered")
+            .await
+            .0,
+        expected[1..].to_vec()
+    );
+    for bad in [
+        "types=Case",
+        "after=-1",
+        "after=abc",
+        "wait=31",
+        "limit=0",
+        "since=1",
+    ] {
+        app.get(&format!("/api/v1/events?{bad}"), &mirror)
+            .await
+            .assert_problem(422, "validation-failed");
+    }
+
+    // Barbados hears of the case only while it is shared with it.
+    assert!(feed(&app, &bb.token, "").await.0.is_empty());
+    let share = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/participants"),
+            &jm.token,
+            &json!({"agency_id": rbpf, "access": "contribute"}),
+        )
+        .await;
+    assert!(share.status.is_success(), "{}", share.body);
+    let (bb_items, _) = feed(&app, &bb.token, "").await;
+    assert!(bb_items.contains(&("case.shared".to_owned(), case_id.clone())));
+    assert!(bb_items.contains(&("custody.appended".to_owned(), item_id.clone())));
+    let unshared = app
+        .request(
+            "DELETE",
+            &format!("/api/v1/cases/{case_id}/participants/{rbpf}"),
+            Some(&jm.token),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(unshared.status, 204, "{}", unshared.body);
+    assert!(
+        feed(&app, &bb.token, "").await.0.is_empty(),
+        "nothing after removal"
+    );
+    let (mine, cursor) = feed(&app, &mirror, &format!("after={cursor}")).await;
+    assert_eq!(
+        mine,
+        [
+            ("case.shared".to_owned(), case_id.clone()),
+            ("case.unshared".to_owned(), case_id.clone())
+        ]
+    );
+
+    // A refused change writes no event; a committed one exactly one.
+    let before = outbox_size(&app);
+    app.post(&custody, &bb.token, &json!({"type": "note"}))
+        .await
+        .assert_problem(404, "not-found");
+    app.post(&custody, &jm.token, &json!({"type": "received"}))
+        .await
+        .assert_problem(409, "custody-rule-violated");
+    app.patch(
+        &format!("/api/v1/cases/{case_id}"),
+        &jm.token,
+        &json!({"title": "no If-Match"}),
+    )
+    .await
+    .assert_problem(428, "precondition-required");
+    assert_eq!(outbox_size(&app), before);
+    assert_eq!(
+        app.post(&custody, &jm.token, &json!({"type": "note"}))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(outbox_size(&app), before + 1);
+    let (latest, cursor) = feed(&app, &mirror, &format!("after={cursor}")).await;
+    assert_eq!(latest, [("custody.appended".to_owned(), item_id.clone())]);
+
+    // Long-polling: an empty wait ends after it, and a commit during a wait answers
+    // it within a second.
+    let started = std::time::Instant::now();
+    let (items, same) = feed(&app, &mirror, &format!("after={cursor}&wait=1")).await;
+    assert!(items.is_empty());
+    assert_eq!(same, cursor);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900));
+    let long_poll = format!("after={cursor}&wait=20");
+    let waiting = feed(&app, &mirror, &long_poll);
+    let commit = async {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(500)).await;
+        let at = std::time::Instant::now();
+        assert_eq!(
+            app.post(&custody, &jm.token, &json!({"type": "note"}))
+                .await
+                .status,
+            201
+        );
+        at
+    };
+    let started = std::time::Instant::now();
+    let ((items, _), committed_at) = futures_util::future::join(waiting, commit).await;
+    assert_eq!(items, [("custody.appended".to_owned(), item_id.clone())]);
+    let heard = started.elapsed();
+    assert!(heard < std::time::Duration::from_secs(5), "{heard:?}");
+    assert!(
+        committed_at.elapsed() < std::time::Duration::from_secs(1),
+        "heard {:?} after the commit",
+        committed_at.elapsed()
+    );
+
+    // Every read of the feed is audited, with the events it answered.
+    let reads = app
+        .audit_entries()
+        .into_iter()
+        .filter(|e| e["action"] == "event.feed" && e["actor"]["machine"] == true)
+        .count();
+    assert!(reads >= 8, "{reads}");
+    // The outbox is append-only in the database.
+    assert!(app.exec("UPDATE events SET event_type = 'x'").is_err());
+    assert!(app.exec("DELETE FROM events").is_err());
+}

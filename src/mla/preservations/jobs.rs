@@ -248,6 +248,7 @@ fn send(
         .detail("requested_country", row.requested_country.clone())
         .detail("log_index", entry.log_index);
     batch.audit(event, Outcome::Success);
+    batch.emit(preservation_event("requested", &row.id));
     let view = Preservation::from(row.clone());
     work.new.push(row.id.clone());
     work.keep(row, 1);
@@ -453,6 +454,7 @@ fn record(
     audit.set_detail("log_index", entry.log_index);
     audit.set_detail("entry_hash", entry.entry_hash.clone());
     batch.audit(audit, Outcome::Success);
+    batch.emit(preservation_event(kind.as_str(), &next.id));
     work.keep(next, read_at);
     Ok(Reply::json(
         StatusCode::CREATED,
@@ -521,4 +523,14 @@ fn append(
     };
     work.entries.push(entry.clone());
     Ok(entry)
+}
+
+/// The event national systems hear of a preservation (`preservation.<event>`).
+fn preservation_event(kind: &str, id: &str) -> crate::ledger::Emit {
+    crate::ledger::Emit::new(
+        format!("preservation.{kind}"),
+        "preservation",
+        id,
+        format!("/api/v1/preservations/{id}"),
+    )
 }
