@@ -290,8 +290,8 @@ impl Application {
         // 100 MB to nearly 500 MB, kept when idle. Queued tasks wait without a thread.
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let blocking = (state.settings.pool_size as usize).div_ceil(workers).max(1);
-        // Preservations run out whether or not anyone is looking.
-        actix_web::rt::spawn(crate::mla::preservations::sweeper::run(
+        // Preservations run out, and deadlines pass, whether or not anyone is looking.
+        actix_web::rt::spawn(crate::mla::clock::run(
             state.clone(),
             std::time::Duration::from_millis(state.settings.expiry_sweep_ms.max(1)),
         ));

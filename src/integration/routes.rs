@@ -289,16 +289,31 @@ async fn rotate_secret(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenForm {
     /// `client_credentials`.
-    #[schema(example = "client_credentials")]
+    #[schema(pattern = "^client_credentials$", example = "client_credentials")]
     pub grant_type: String,
+    #[schema(min_length = 1, max_length = 64)]
     pub client_id: Option<String>,
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 1, max_length = 8192)]
     pub client_secret: Option<String>,
     /// `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`.
+    #[schema(pattern = "^urn:ietf:params:oauth:client-assertion-type:jwt-bearer$")]
     pub client_assertion_type: Option<String>,
+    /// A compact JWT.
+    #[schema(
+        pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+        max_length = 8192
+    )]
     pub client_assertion: Option<String>,
     /// Ignored: a service account acts in the roles it was registered with.
     pub scope: Option<String>,
+}
+
+/// Client authentication failed, or was not attempted in a way that can succeed.
+fn unauthenticated_client(why: &str) -> ApiError {
+    ApiError::OAuth {
+        error: "invalid_client",
+        description: why.to_owned(),
+    }
 }
 
 fn invalid_request(why: &str) -> ApiError {
@@ -358,22 +373,18 @@ fn basic_credentials(req: &HttpRequest) -> ApiResult<Option<(String, String)>> {
     let Some(value) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let text = value
-        .to_str()
-        .map_err(|_| invalid_request("unreadable Authorization"))?;
-    let Some(encoded) = text.strip_prefix("Basic ") else {
-        return Err(invalid_request(
-            "the token endpoint takes Basic client authentication only",
-        ));
+    // Other schemes (a bearer token) authenticate no client here: they are ignored.
+    let Some(encoded) = value.to_str().ok().and_then(|t| t.strip_prefix("Basic ")) else {
+        return Ok(None);
     };
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| invalid_request("unreadable Basic credentials"))?;
+        .ok_or_else(|| unauthenticated_client("unreadable Basic credentials"))?;
     let (id, secret) = decoded
         .split_once(':')
-        .ok_or_else(|| invalid_request("unreadable Basic credentials"))?;
+        .ok_or_else(|| unauthenticated_client("unreadable Basic credentials"))?;
     let unescape = |s: &str| {
         serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={s}"))
             .ok()
@@ -418,15 +429,15 @@ async fn oauth_token(
     let basic = basic_credentials(&req)?;
     let auth = match (basic, form.client_secret, form.client_assertion) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) | (None, Some(_), Some(_)) => {
-            return Err(invalid_request(
+            return Err(unauthenticated_client(
                 "use exactly one client authentication method",
             ));
         }
         (Some((client_id, secret)), None, None) => ClientAuth::Secret { client_id, secret },
         (None, Some(secret), None) => ClientAuth::Secret {
-            client_id: form
-                .client_id
-                .ok_or_else(|| invalid_request("`client_id` is required with `client_secret`"))?,
+            client_id: form.client_id.ok_or_else(|| {
+                unauthenticated_client("`client_id` is required with `client_secret`")
+            })?,
             secret,
         },
         (None, None, Some(jwt)) => {
@@ -441,10 +452,7 @@ async fn oauth_token(
             }
         }
         (None, None, None) => {
-            return Err(ApiError::OAuth {
-                error: "invalid_client",
-                description: "client authentication is required".into(),
-            });
+            return Err(unauthenticated_client("client authentication is required"));
         }
     };
     let audience = format!(

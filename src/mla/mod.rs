@@ -5,8 +5,10 @@
 //! request produced, registered into the requesting case.
 
 pub mod access;
+pub mod alerts;
 pub mod basis;
 pub mod bundle;
+pub mod clock;
 pub mod deadlines;
 pub mod events;
 pub mod jobs;

@@ -269,3 +269,47 @@ pub fn requests_due(
         )
         .load(conn)
 }
+
+/// Open requests with a legal deadline or a wanted-by date passed by `now`.
+pub fn requests_past_due(
+    conn: &mut DbConn,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<Vec<MlaRequestRow>> {
+    let finished = ["executed", "closed", "refused", "withdrawn"];
+    let yesterday = (now.date() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    mla_requests::table
+        .select(MlaRequestRow::as_select())
+        .filter(mla_requests::status.ne_all(finished))
+        .filter(
+            mla_requests::acknowledge_by
+                .le(now)
+                .or(mla_requests::decide_by.le(now))
+                .or(mla_requests::execute_by.le(now))
+                .or(mla_requests::wanted_by.le(yesterday)),
+        )
+        .load(conn)
+}
+
+/// Notes that a deadline was announced; false when it was already.
+pub fn note_alert(
+    conn: &mut DbConn,
+    subject_kind: &str,
+    subject_id: &str,
+    deadline: &str,
+    due_at: chrono::NaiveDateTime,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::sql_query(
+        "INSERT INTO deadline_alerts (subject_kind, subject_id, deadline, due_at, alerted_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+    )
+    .bind::<Text, _>(subject_kind)
+    .bind::<Text, _>(subject_id)
+    .bind::<Text, _>(deadline)
+    .bind::<diesel::sql_types::Timestamp, _>(due_at)
+    .bind::<diesel::sql_types::Timestamp, _>(now)
+    .execute(conn)
+    .map(|n| n == 1)
+}

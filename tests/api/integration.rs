@@ -176,6 +176,16 @@ async fn administrators_register_service_accounts_that_get_tokens_with_their_sec
         &app.post_form(TOKEN, &[("Authorization", basic.as_str())], &form)
             .await,
     );
+    // A bearer token alongside authenticates no client: it is ignored.
+    let form = encode(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", &client_id),
+        ("client_secret", &secret),
+    ]);
+    granted(
+        &app.post_form(TOKEN, &[("Authorization", "Bearer whatever")], &form)
+            .await,
+    );
     // It acts as the agency's investigator would: it sees what the agency's people
     // see, and is marked a machine in the audit trail.
     let me = app.get("/api/v1/me", &token).await;
@@ -702,4 +712,93 @@ async fn the_feed_lists_what_the_agency_may_see_in_commit_order_and_waits_for_mo
     // The outbox is append-only in the database.
     assert!(app.exec("UPDATE events SET event_type = 'x'").is_err());
     assert!(app.exec("DELETE FROM events").is_err());
+}
+
+#[actix_web::test]
+async fn deadlines_reached_and_expiries_near_are_announced_once_to_those_who_see_them() {
+    use crate::mla::preservations::{desks, preservation, submitted_request};
+    let app = TestApp::spawn_with(|s| s.expiry_sweep_ms = 100).await;
+    let d = desks(&app).await;
+    let request = submitted_request(&app, &d).await;
+    let sent = app
+        .post(
+            "/api/v1/preservations",
+            &d.jm_point.token,
+            &preservation(&d.jm_police),
+        )
+        .await;
+    let kept = sent.body["id"].as_str().unwrap().to_owned();
+    let preserved = app
+        .post(
+            &format!("/api/v1/preservations/{kept}/events"),
+            &d.tt_point.token,
+            &json!({"type": "preserved"}),
+        )
+        .await;
+    assert_eq!(preserved.status, 201, "{}", preserved.body);
+    // Time passes: the acknowledgement falls due, and the preservation comes within
+    // a week of its end (set in the database, as the clock would).
+    app.exec(&format!(
+        "UPDATE mla_requests SET acknowledge_by = created_at WHERE id = '{request}'"
+    ))
+    .unwrap();
+    let soon = if app.is_postgres() {
+        "now() + interval '2 days'"
+    } else {
+        "datetime('now', '+2 days')"
+    };
+    app.exec(&format!(
+        "UPDATE preservations SET expires_at = {soon} WHERE id = '{kept}'"
+    ))
+    .unwrap();
+    let due = ("deadline.due".to_owned(), request.clone());
+    let expiring = ("preservation.expiring".to_owned(), kept.clone());
+    let mut waited = 0;
+    let heard = loop {
+        let (items, _) = feed(
+            &app,
+            &d.jm_authority.token,
+            "types=deadline.due,preservation.expiring",
+        )
+        .await;
+        if items.len() >= 2 {
+            break items;
+        }
+        waited += 1;
+        assert!(waited < 100, "nothing was announced: {items:?}");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(
+        heard.contains(&due) && heard.contains(&expiring),
+        "{heard:?}"
+    );
+    // Announced once, however many sweeps pass.
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (again, _) = feed(
+        &app,
+        &d.jm_authority.token,
+        "types=deadline.due,preservation.expiring",
+    )
+    .await;
+    assert_eq!(again.len(), 2, "{again:?}");
+    // Only those who see the request and the preservation hear of them.
+    let (tt, _) = feed(
+        &app,
+        &d.tt_point.token,
+        "types=deadline.due,preservation.expiring",
+    )
+    .await;
+    assert_eq!(tt, std::slice::from_ref(&expiring));
+    let (tt_ca, _) = feed(
+        &app,
+        &d.tt_authority.token,
+        "types=deadline.due,preservation.expiring",
+    )
+    .await;
+    assert!(tt_ca.contains(&due) && tt_ca.contains(&expiring));
+    assert!(
+        feed(&app, &d.bb_point.token, "").await.0.is_empty(),
+        "a third state hears nothing"
+    );
+    assert!(feed(&app, &d.jm_other_police.token, "").await.0.is_empty());
 }

@@ -167,3 +167,11 @@ pub fn resume_expiry(
     }
     Ok(())
 }
+
+/// Preservations that run out by `until` (whoever may see them).
+pub fn expiring_by(conn: &mut DbConn, until: NaiveDateTime) -> QueryResult<Vec<PreservationRow>> {
+    preservations::table
+        .select(PreservationRow::as_select())
+        .filter(preservations::expires_at.le(until))
+        .load(conn)
+}

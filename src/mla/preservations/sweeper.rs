@@ -34,16 +34,3 @@ pub async fn sweep(state: &AppState) -> ApiResult<usize> {
     }
     Ok(recorded)
 }
-
-/// Sweeps every `every` for as long as the service runs.
-pub async fn run(state: AppState, every: std::time::Duration) {
-    let mut ticks = actix_web::rt::time::interval(every);
-    loop {
-        ticks.tick().await;
-        match sweep(&state).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(expired = n, "preservations expired"),
-            Err(e) => tracing::warn!(error = %e, "the expiry sweep failed; it runs again"),
-        }
-    }
-}

@@ -4,7 +4,7 @@
 
 mod end_to_end;
 mod matrix;
-mod preservations;
+pub(crate) mod preservations;
 
 use crate::common::TestApp;
 use caseledger::agencies::AgencyKind;

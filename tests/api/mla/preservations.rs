@@ -9,7 +9,7 @@ use caseledger::auth::roles::Role;
 use serde_json::{Value, json};
 
 /// The people around a preservation from Jamaica to Trinidad and Tobago.
-pub(super) struct Desks {
+pub(crate) struct Desks {
     pub jm_point: Caller,
     pub jm_authority: Caller,
     pub jm_investigator: Caller,
@@ -24,7 +24,7 @@ pub(super) struct Desks {
     pub dpp: String,
 }
 
-pub(super) async fn desks(app: &TestApp) -> Desks {
+pub(crate) async fn desks(app: &TestApp) -> Desks {
     let jm_police = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
     let jm_desk = app.agency("JM", "JCF 24/7 Desk", AgencyKind::Police);
     let jm_ca = app.agency("JM", "Ministry of Justice", AgencyKind::CentralAuthority);
@@ -63,7 +63,7 @@ pub(super) async fn desks(app: &TestApp) -> Desks {
     }
 }
 
-pub(super) fn preservation(agency: &str) -> Value {
+pub(crate) fn preservation(agency: &str) -> Value {
     json!({
         "requested_country": "TT",
         "legal_basis": "budapest-29",
@@ -97,7 +97,7 @@ fn at(value: &Value) -> chrono::DateTime<chrono::Utc> {
 /// A JM→TT MLA request taken to `submitted`: drafted by the case team, approved by
 /// the DPP's prosecutor (the case is referred to the DPP), sent by the JM central
 /// authority. Returns its id.
-pub(super) async fn submitted_request(app: &TestApp, d: &Desks) -> String {
+pub(crate) async fn submitted_request(app: &TestApp, d: &Desks) -> String {
     let t = d.jm_investigator.token.as_str();
     let case = app.create_case(t, "Bank SMS phishing").await;
     let case_id = case["id"].as_str().unwrap();
