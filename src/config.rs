@@ -70,6 +70,13 @@ pub struct Settings {
     /// The service's public base URL, as national systems reach it: client
     /// assertions must name `<public_url>/api/v1/oauth/token` as their audience.
     pub public_url: String,
+    /// Hosts and networks exempt from the webhook address guard (comma-separated),
+    /// where plain http is allowed too.
+    pub webhook_allow_hosts: String,
+    /// How often each instance looks for webhook deliveries to make.
+    pub webhook_poll_ms: u64,
+    /// Multiplies the retry schedule's delays (1 in production; tests shorten it).
+    pub webhook_retry_scale: f64,
     pub bootstrap_password: Option<SecretString>,
     /// Country of the regional administration agency created with the first user.
     pub bootstrap_country: String,
@@ -101,6 +108,9 @@ impl Default for Settings {
             password_hash_wait_ms: 2000,
             expiry_sweep_ms: 60_000,
             public_url: "http://127.0.0.1:8080".into(),
+            webhook_allow_hosts: String::new(),
+            webhook_poll_ms: 1000,
+            webhook_retry_scale: 1.0,
             bootstrap_password: None,
             bootstrap_country: "TT".into(),
         }
@@ -188,6 +198,12 @@ impl Settings {
         }
         if let Some(v) = var("CASELEDGER_PASSWORD_HASH_WAIT_MS") {
             self.password_hash_wait_ms = parse("CASELEDGER_PASSWORD_HASH_WAIT_MS", v)?;
+        }
+        if let Some(v) = var("CASELEDGER_WEBHOOK_ALLOW_HOSTS") {
+            self.webhook_allow_hosts = v;
+        }
+        if let Some(v) = var("CASELEDGER_WEBHOOK_POLL_MS") {
+            self.webhook_poll_ms = parse("CASELEDGER_WEBHOOK_POLL_MS", v)?;
         }
         if let Some(v) = var("CASELEDGER_PUBLIC_URL") {
             self.public_url = v;

@@ -36,6 +36,7 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::mla::routes(cfg);
     crate::mla::preservations::routes(cfg);
     crate::integration::routes(cfg);
+    crate::integration::webhook_routes::routes(cfg);
 }
 
 /// The OpenAPI document, built from the same route registrations the server uses.
@@ -119,6 +120,8 @@ async fn redirect(to: &'static str) -> HttpResponse {
 /// Opens the database, migrates it, loads or creates keys, and creates the first
 /// administrator on an empty database.
 pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
+    crate::integration::egress::Exemptions::parse(&settings.webhook_allow_hosts)
+        .map_err(|e| anyhow::anyhow!("CASELEDGER_WEBHOOK_ALLOW_HOSTS: {e}"))?;
     let url = settings.database_url();
     let pool = crate::db::build_pool(&url, settings.pool_size)?;
     {
@@ -132,6 +135,13 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     let signing_key = crate::keys::load_or_generate(&key_path)?;
     let tokens = TokenKeys::new(&signing_key, &settings)?;
     let cursors = crate::pagination::CursorKey::derive(&signing_key.to_bytes());
+    let webhook_key: [u8; 32] = {
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        hash.update(b"caseledger webhook secrets\n");
+        hash.update(signing_key.to_bytes());
+        hash.finalize().into()
+    };
     let hasher = Hasher::new(&settings.argon2)?;
     let log_key_path = settings
         .log_key_file
@@ -164,6 +174,7 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         hasher: Arc::new(hasher),
         metrics,
         cursors,
+        webhook_key,
         password_turns: Arc::new(tokio::sync::Semaphore::new(password_turns)),
         log,
         ledger,
@@ -295,6 +306,8 @@ impl Application {
             state.clone(),
             std::time::Duration::from_millis(state.settings.expiry_sweep_ms.max(1)),
         ));
+        // Webhook deliveries, from every instance.
+        actix_web::rt::spawn(crate::integration::delivery::run(state.clone()));
         let server = HttpServer::new(move || app(state.clone()))
             .workers(workers)
             .worker_max_blocking_threads(blocking)

@@ -25,6 +25,9 @@ pub struct AppState {
     pub ledger: Arc<Ledger>,
     /// Signs list cursors (shared by instances, like the token key it comes from).
     pub cursors: crate::pagination::CursorKey,
+    /// Webhook secrets are derived from this key (shared by instances, like the token
+    /// key it comes from), never stored.
+    pub webhook_key: [u8; 32],
     /// Turns for password hashing (see [`AppState::hashing`]).
     pub password_turns: Arc<tokio::sync::Semaphore>,
 }

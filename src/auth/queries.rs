@@ -79,6 +79,34 @@ pub fn load_principals(conn: &mut DbConn, of: &[SessionKey]) -> ApiResult<Princi
         .collect())
 }
 
+/// The principal an active account acts as outside any session: a service account's
+/// view, for what is delivered on its behalf.
+pub fn account_principal(conn: &mut DbConn, user_id: &str) -> ApiResult<Option<Principal>> {
+    let row: Option<(super::account::UserRow, String, String)> = users::table
+        .inner_join(agencies::table)
+        .filter(users::id.eq(user_id))
+        .filter(users::status.eq("active"))
+        .select((
+            super::account::UserRow::as_select(),
+            agencies::kind,
+            agencies::country_code,
+        ))
+        .get_result(conn)
+        .optional()?;
+    Ok(row.map(|(user, agency_kind, country)| Principal {
+        roles: user.roles(),
+        machine: user.is_service(),
+        user_id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        agency_id: user.agency_id,
+        agency_kind,
+        country,
+        session_id: String::new(),
+        must_change_password: false,
+    }))
+}
+
 /// The live principal of one session (a query of static shape, prepared once per
 /// connection).
 pub fn load_principal(

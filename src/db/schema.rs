@@ -64,6 +64,44 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        agency_id -> Text,
+        service_account_id -> Text,
+        url -> Text,
+        event_types -> Text,
+        secret_generation -> Integer,
+        previous_generation_until -> Nullable<Timestamp>,
+        status -> Text,
+        disabled_reason -> Nullable<Text>,
+        cursor -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (webhook_id, event_seq) {
+        webhook_id -> Text,
+        event_seq -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        lease_until -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        last_latency_ms -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhooks -> agencies (agency_id));
+diesel::joinable!(webhook_deliveries -> events (event_seq));
+
+diesel::table! {
     client_assertions (client_id, jti) {
         client_id -> Text,
         jti -> Text,
@@ -404,4 +442,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_credentials,
     client_assertions,
     events,
+    webhooks,
+    webhook_deliveries,
 );

@@ -7,3 +7,9 @@ use crate::auth::roles::Role;
 pub fn manages(caller: &Principal, country: &str) -> bool {
     caller.has(Role::RegionalAdmin) || (caller.has(Role::Admin) && caller.country == country)
 }
+
+/// Who manages an agency's webhook endpoints: its service accounts, and the
+/// administrators of its country.
+pub fn manages_webhooks(caller: &Principal, agency_id: &str, country: &str) -> bool {
+    (caller.machine && caller.agency_id == agency_id) || manages(caller, country)
+}

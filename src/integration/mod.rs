@@ -5,10 +5,14 @@
 
 pub mod access;
 pub mod assertion;
+pub mod delivery;
+pub mod egress;
 pub mod feed;
 pub mod oauth;
 pub mod queries;
 pub mod routes;
 pub mod service_account;
+pub mod webhook;
+pub mod webhook_routes;
 
 pub use routes::routes;

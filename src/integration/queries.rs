@@ -128,3 +128,227 @@ pub fn spend_assertion(
     .execute(conn)?;
     Ok(inserted == 1)
 }
+
+use super::webhook::{DeliveryRow, WebhookRow};
+use crate::db::schema::{events, webhook_deliveries, webhooks};
+use crate::ledger::outbox::EventRow;
+
+pub fn insert_webhook(conn: &mut DbConn, row: &WebhookRow) -> QueryResult<()> {
+    diesel::insert_into(webhooks::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn webhook(conn: &mut DbConn, id: &str) -> QueryResult<Option<WebhookRow>> {
+    webhooks::table
+        .find(id)
+        .select(WebhookRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+pub fn update_webhook(conn: &mut DbConn, row: &WebhookRow) -> QueryResult<()> {
+    diesel::update(webhooks::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// The endpoints of an agency, or of every agency of a country, by id.
+pub fn webhooks_of(
+    conn: &mut DbConn,
+    agency: Option<&str>,
+    country: Option<&str>,
+    after: Option<String>,
+    limit: i64,
+) -> QueryResult<Vec<WebhookRow>> {
+    let mut query = webhooks::table
+        .inner_join(agencies::table)
+        .select(WebhookRow::as_select())
+        .order(webhooks::id)
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(agency) = agency {
+        query = query.filter(webhooks::agency_id.eq(agency.to_owned()));
+    }
+    if let Some(country) = country {
+        query = query.filter(agencies::country_code.eq(country.to_owned()));
+    }
+    if let Some(after) = after {
+        query = query.filter(webhooks::id.gt(after));
+    }
+    query.load(conn)
+}
+
+pub fn active_webhooks(conn: &mut DbConn) -> QueryResult<Vec<WebhookRow>> {
+    webhooks::table
+        .filter(webhooks::status.eq("active"))
+        .select(WebhookRow::as_select())
+        .load(conn)
+}
+
+/// Moves an endpoint's cursor from `from` to `to`; false when another instance moved
+/// it first.
+pub fn advance_cursor(conn: &mut DbConn, id: &str, from: i64, to: i64) -> QueryResult<bool> {
+    diesel::update(
+        webhooks::table
+            .filter(webhooks::id.eq(id))
+            .filter(webhooks::cursor.eq(from)),
+    )
+    .set(webhooks::cursor.eq(to))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Queues an event for an endpoint (once).
+pub fn queue_delivery(
+    conn: &mut DbConn,
+    webhook_id: &str,
+    event_seq: i64,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO webhook_deliveries (webhook_id, event_seq, status, attempts, next_attempt_at, \
+         created_at, updated_at) VALUES ($1, $2, 'pending', 0, $3, $3, $3) \
+         ON CONFLICT (webhook_id, event_seq) DO NOTHING",
+    )
+    .bind::<diesel::sql_types::Text, _>(webhook_id)
+    .bind::<diesel::sql_types::BigInt, _>(event_seq)
+    .bind::<diesel::sql_types::Timestamp, _>(now)
+    .execute(conn)
+    .map(drop)
+}
+
+/// A delivery to make: the endpoint, the delivery and its event.
+pub struct Due {
+    pub webhook: WebhookRow,
+    pub delivery: DeliveryRow,
+    pub event: EventRow,
+}
+
+/// Takes up to `limit` deliveries that are due, each leased to this instance until
+/// `lease_until`: an instance sends only what it leased, so no event goes to an
+/// endpoint twice at the same time.
+pub fn lease_due(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Due>> {
+    let candidates: Vec<(DeliveryRow, WebhookRow, EventRow)> = webhook_deliveries::table
+        .inner_join(webhooks::table)
+        .inner_join(events::table)
+        .filter(webhook_deliveries::status.eq("pending"))
+        .filter(webhook_deliveries::next_attempt_at.le(now))
+        .filter(
+            webhook_deliveries::lease_until
+                .is_null()
+                .or(webhook_deliveries::lease_until.lt(now)),
+        )
+        .filter(webhooks::status.eq("active"))
+        .order(webhook_deliveries::next_attempt_at)
+        .limit(limit)
+        .select((
+            DeliveryRow::as_select(),
+            WebhookRow::as_select(),
+            EventRow::as_select(),
+        ))
+        .load(conn)?;
+    let mut leased = Vec::new();
+    for (mut delivery, webhook, event) in candidates {
+        let taken = diesel::update(
+            webhook_deliveries::table
+                .filter(webhook_deliveries::webhook_id.eq(&delivery.webhook_id))
+                .filter(webhook_deliveries::event_seq.eq(delivery.event_seq))
+                .filter(webhook_deliveries::status.eq("pending"))
+                .filter(
+                    webhook_deliveries::lease_until
+                        .is_null()
+                        .or(webhook_deliveries::lease_until.lt(now)),
+                ),
+        )
+        .set(webhook_deliveries::lease_until.eq(lease_until))
+        .execute(conn)?;
+        if taken == 1 {
+            delivery.lease_until = Some(lease_until);
+            leased.push(Due {
+                webhook,
+                delivery,
+                event,
+            });
+        }
+    }
+    Ok(leased)
+}
+
+pub fn update_delivery(conn: &mut DbConn, row: &DeliveryRow) -> QueryResult<()> {
+    diesel::update(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::webhook_id.eq(&row.webhook_id))
+            .filter(webhook_deliveries::event_seq.eq(row.event_seq)),
+    )
+    .set(row)
+    .execute(conn)
+    .map(drop)
+}
+
+/// A page of an endpoint's deliveries, newest event first, with their events.
+pub fn deliveries(
+    conn: &mut DbConn,
+    webhook_id: &str,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<(DeliveryRow, EventRow)>> {
+    let mut query = webhook_deliveries::table
+        .inner_join(events::table)
+        .filter(webhook_deliveries::webhook_id.eq(webhook_id.to_owned()))
+        .order(webhook_deliveries::event_seq.desc())
+        .limit(limit + 1)
+        .select((DeliveryRow::as_select(), EventRow::as_select()))
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(webhook_deliveries::event_seq.lt(before));
+    }
+    query.load(conn)
+}
+
+/// Sends again: the delivery of one event, or of every event since a time; how many.
+pub fn requeue(
+    conn: &mut DbConn,
+    webhook_id: &str,
+    event_id: Option<&str>,
+    since: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let seqs: Vec<i64> = {
+        let mut query = webhook_deliveries::table
+            .inner_join(events::table)
+            .filter(webhook_deliveries::webhook_id.eq(webhook_id.to_owned()))
+            .select(webhook_deliveries::event_seq)
+            .into_boxed();
+        if let Some(id) = event_id {
+            query = query.filter(events::id.eq(id.to_owned()));
+        }
+        if let Some(since) = since {
+            query = query.filter(events::at.ge(since));
+        }
+        query.load(conn)?
+    };
+    if seqs.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::webhook_id.eq(webhook_id))
+            .filter(webhook_deliveries::event_seq.eq_any(&seqs)),
+    )
+    .set((
+        webhook_deliveries::status.eq("pending"),
+        webhook_deliveries::attempts.eq(0),
+        webhook_deliveries::next_attempt_at.eq(Some(now)),
+        webhook_deliveries::lease_until.eq(None::<NaiveDateTime>),
+        webhook_deliveries::updated_at.eq(now),
+    ))
+    .execute(conn)
+}

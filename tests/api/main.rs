@@ -14,3 +14,4 @@ mod integration;
 mod ledger;
 mod mla;
 mod tokens;
+mod webhooks;

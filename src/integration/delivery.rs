@@ -1,0 +1,306 @@
+//! Webhook delivery, from a task on every instance: new events are queued for each
+//! endpoint whose service account may see their object (at that moment), and due
+//! deliveries are leased, signed, sent and recorded. The queue is in the database, so
+//! it survives restarts; a lease keeps two instances from sending one delivery at
+//! once, and the event id (`webhook-id`) lets the receiver drop a repeat.
+
+use super::egress::{self, Exemptions};
+use super::feed::{OutboxEvent, Types, may_see};
+use super::queries::{self, Due};
+use super::webhook::{
+    self, DeliveryRow, MAX_RETRY_AFTER_SECS, RETRY_DELAYS_SECS, TIMEOUT, WebhookRow,
+};
+use crate::db::DbConn;
+use crate::error::ApiResult;
+use crate::ledger::outbox;
+use crate::state::AppState;
+use chrono::{Duration, NaiveDateTime};
+
+/// Events one endpoint is considered for per pass.
+const QUEUE_PER_PASS: i64 = 500;
+/// Deliveries one instance takes per pass.
+const LEASE_PER_PASS: i64 = 64;
+/// How long a lease holds: longer than an attempt may take.
+const LEASE_SECS: i64 = 60;
+
+/// Queues the events each active endpoint has not considered yet; how many.
+pub fn queue(conn: &mut DbConn) -> ApiResult<usize> {
+    let mut queued = 0;
+    for hook in queries::active_webhooks(conn)? {
+        let Some(account) =
+            crate::auth::queries::account_principal(conn, &hook.service_account_id)?
+        else {
+            continue;
+        };
+        let rows = outbox::after(conn, hook.cursor, QUEUE_PER_PASS)?;
+        let Some(last) = rows.last().map(|r| r.seq) else {
+            continue;
+        };
+        let joined = hook.types().join(",");
+        let types = Types::parse(Some(joined.as_str()).filter(|t| !t.is_empty()));
+        let mut wanted = Vec::new();
+        for row in &rows {
+            if types.admits(&row.event_type) && may_see(conn, &account, row)? {
+                wanted.push(row.seq);
+            }
+        }
+        let now = crate::db::now();
+        let moved = crate::db::write_tx(conn, |conn| -> ApiResult<bool> {
+            if !queries::advance_cursor(conn, &hook.id, hook.cursor, last)? {
+                return Ok(false);
+            }
+            for seq in &wanted {
+                queries::queue_delivery(conn, &hook.id, *seq, now)?;
+            }
+            Ok(true)
+        })?;
+        if moved {
+            queued += wanted.len();
+        }
+    }
+    Ok(queued)
+}
+
+/// What an attempt came to.
+#[derive(Debug)]
+pub enum Outcome {
+    Delivered {
+        status: u16,
+    },
+    /// `410 Gone`: the receiver wants no more; the endpoint is disabled.
+    Gone,
+    /// `429` or `503` with `Retry-After`.
+    RetryAfter {
+        status: u16,
+        secs: i64,
+    },
+    Failed {
+        status: Option<u16>,
+        error: String,
+    },
+}
+
+/// The signatures of one delivery: the current secret's, and the previous one's
+/// while a rotation overlaps.
+pub fn signatures(
+    key: &[u8; 32],
+    hook: &WebhookRow,
+    id: &str,
+    ts: i64,
+    body: &str,
+    now: NaiveDateTime,
+) -> String {
+    let mut out = vec![webhook::sign(
+        &webhook::secret(key, &hook.id, hook.secret_generation),
+        id,
+        ts,
+        body,
+    )];
+    if hook.previous_generation_until.is_some_and(|t| t > now) {
+        out.push(webhook::sign(
+            &webhook::secret(key, &hook.id, hook.secret_generation - 1),
+            id,
+            ts,
+            body,
+        ));
+    }
+    out.join(" ")
+}
+
+/// Sends one delivery.
+async fn attempt(state: &AppState, client: &awc::Client, due: &Due) -> (Outcome, i64) {
+    let started = std::time::Instant::now();
+    let url = due.webhook.url.clone();
+    let exemptions = Exemptions::parse(&state.settings.webhook_allow_hosts).unwrap_or_default();
+    // The address is checked again at each attempt: DNS may point elsewhere now.
+    let guard = actix_web::web::block(move || egress::check(&url, &exemptions)).await;
+    match guard {
+        Ok(Ok(())) => {}
+        Ok(Err(refusal)) => {
+            return (
+                Outcome::Failed {
+                    status: None,
+                    error: format!("the URL {}", refusal.message()),
+                },
+                0,
+            );
+        }
+        Err(_) => {
+            return (
+                Outcome::Failed {
+                    status: None,
+                    error: "the address check did not finish".into(),
+                },
+                0,
+            );
+        }
+    }
+    let event = OutboxEvent::new(due.event.clone(), &due.webhook.agency_id);
+    let body = serde_json::to_string(&event).expect("an event serialises");
+    let now = crate::db::now();
+    let ts = now.and_utc().timestamp();
+    let signature = signatures(&state.webhook_key, &due.webhook, &event.id, ts, &body, now);
+    let sent = client
+        .post(&due.webhook.url)
+        .timeout(TIMEOUT)
+        .insert_header(("content-type", "application/json"))
+        .insert_header(("webhook-id", event.id.as_str()))
+        .insert_header(("webhook-timestamp", ts.to_string()))
+        .insert_header(("webhook-signature", signature))
+        .insert_header(("user-agent", "caseledger-webhooks/1"))
+        .send_body(body)
+        .await;
+    let latency = started.elapsed().as_millis() as i64;
+    let outcome = match sent {
+        Ok(res) => {
+            let status = res.status().as_u16();
+            let retry_after = res
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<i64>().ok());
+            match status {
+                200..=299 => Outcome::Delivered { status },
+                410 => Outcome::Gone,
+                429 | 503 if retry_after.is_some() => Outcome::RetryAfter {
+                    status,
+                    secs: retry_after.unwrap_or(0).clamp(0, MAX_RETRY_AFTER_SECS),
+                },
+                _ => Outcome::Failed {
+                    status: Some(status),
+                    error: format!("the endpoint answered {status}"),
+                },
+            }
+        }
+        Err(e) => Outcome::Failed {
+            status: None,
+            error: match e {
+                awc::error::SendRequestError::Timeout => "no answer within 15 s".into(),
+                awc::error::SendRequestError::Connect(_) => "the connection failed".into(),
+                _ => "the request failed".into(),
+            },
+        },
+    };
+    (outcome, latency)
+}
+
+/// Records an attempt: the delivery's next state, and the endpoint's when it is done
+/// with (410, or a delivery that exhausted the schedule).
+pub fn record(
+    conn: &mut DbConn,
+    scale: f64,
+    due: &Due,
+    outcome: &Outcome,
+    latency_ms: i64,
+) -> ApiResult<()> {
+    let now = crate::db::now();
+    let mut row: DeliveryRow = due.delivery.clone();
+    row.attempts += 1;
+    row.lease_until = None;
+    row.last_latency_ms = Some(latency_ms);
+    row.updated_at = now;
+    let mut disable: Option<String> = None;
+    let retry_in = |attempts: i32| -> Option<Duration> {
+        RETRY_DELAYS_SECS
+            .get((attempts - 1) as usize)
+            .map(|secs| Duration::milliseconds((*secs as f64 * 1000.0 * scale) as i64))
+    };
+    match outcome {
+        Outcome::Delivered { status } => {
+            row.status = "delivered".into();
+            row.next_attempt_at = None;
+            row.last_status = Some(*status as i32);
+            row.last_error = None;
+        }
+        Outcome::Gone => {
+            row.status = "failed".into();
+            row.next_attempt_at = None;
+            row.last_status = Some(410);
+            row.last_error = Some("the endpoint answered 410 Gone".into());
+            disable = Some("the endpoint answered 410 Gone".into());
+        }
+        Outcome::RetryAfter { status, secs } => {
+            row.last_status = Some(*status as i32);
+            row.last_error = Some(format!(
+                "the endpoint answered {status}, retry after {secs} s"
+            ));
+            if (row.attempts as usize) <= RETRY_DELAYS_SECS.len() {
+                row.next_attempt_at = Some(now + Duration::seconds(*secs));
+            } else {
+                row.status = "failed".into();
+                row.next_attempt_at = None;
+                disable = Some(format!(
+                    "deliveries keep failing: the endpoint answered {status}"
+                ));
+            }
+        }
+        Outcome::Failed { status, error } => {
+            row.last_status = status.map(i32::from);
+            row.last_error = Some(error.clone());
+            match retry_in(row.attempts) {
+                Some(delay) => row.next_attempt_at = Some(now + delay),
+                None => {
+                    row.status = "failed".into();
+                    row.next_attempt_at = None;
+                    disable = Some(format!("deliveries keep failing: {error}"));
+                }
+            }
+        }
+    }
+    crate::db::write_tx(conn, |conn| -> ApiResult<()> {
+        queries::update_delivery(conn, &row)?;
+        if let Some(reason) = disable
+            && let Some(mut hook) = queries::webhook(conn, &due.webhook.id)?
+        {
+            hook.status = "disabled".into();
+            hook.disabled_reason = Some(reason);
+            hook.updated_at = now;
+            queries::update_webhook(conn, &hook)?;
+        }
+        Ok(())
+    })
+}
+
+/// One pass: queue, lease, send, record.
+pub async fn pass(state: &AppState, client: &awc::Client) -> ApiResult<usize> {
+    state.db(queue).await?;
+    let now = crate::db::now();
+    let leased = state
+        .db(move |conn| {
+            Ok(queries::lease_due(
+                conn,
+                now,
+                now + Duration::seconds(LEASE_SECS),
+                LEASE_PER_PASS,
+            )?)
+        })
+        .await?;
+    let count = leased.len();
+    let attempts = leased.iter().map(|due| attempt(state, client, due));
+    let outcomes = futures_util::future::join_all(attempts).await;
+    let scale = state.settings.webhook_retry_scale;
+    for (due, (outcome, latency)) in leased.into_iter().zip(outcomes) {
+        state
+            .db(move |conn| record(conn, scale, &due, &outcome, latency))
+            .await?;
+    }
+    Ok(count)
+}
+
+/// Delivers for as long as the service runs.
+pub async fn run(state: AppState) {
+    let client = awc::Client::builder()
+        .timeout(TIMEOUT)
+        .disable_redirects()
+        .finish();
+    let every = std::time::Duration::from_millis(state.settings.webhook_poll_ms.max(10));
+    loop {
+        match pass(&state, &client).await {
+            // More may be due at once: go on without waiting.
+            Ok(n) if n as i64 == LEASE_PER_PASS => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "a webhook delivery pass failed; it runs again"),
+        }
+        actix_web::rt::time::sleep(every).await;
+    }
+}

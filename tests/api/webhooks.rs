@@ -1,0 +1,528 @@
+//! Webhooks against a receiver on loopback (the only address these tests send to):
+//! signed deliveries checked by a second implementation of Standard Webhooks, what an
+//! agency may hear, retries, 410 and 429/503, disabling, replay, rotation, and two
+//! instances that never send one delivery twice.
+
+use crate::common::{Response, TestApp};
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use caseledger::agencies::AgencyKind;
+use caseledger::auth::roles::Role;
+use hmac::{KeyInit, Mac};
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+/// A request the receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: String,
+    at: std::time::Instant,
+}
+
+/// An answer the receiver gives: a status, and a `Retry-After` when it has one.
+type Answer = (u16, Option<&'static str>);
+
+/// A webhook receiver on 127.0.0.1: records what it gets, and answers with the
+/// statuses queued (200 when none is).
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<Received>>>,
+    answers: Arc<Mutex<VecDeque<Answer>>>,
+    in_flight: Arc<Mutex<Vec<String>>>,
+    overlapped: Arc<Mutex<bool>>,
+}
+
+async fn receive(req: HttpRequest, body: String, r: web::Data<Receiver>) -> HttpResponse {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let id = header("webhook-id");
+    {
+        let mut flying = r.in_flight.lock().unwrap();
+        if flying.contains(&id) {
+            *r.overlapped.lock().unwrap() = true;
+        }
+        flying.push(id.clone());
+    }
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    r.got.lock().unwrap().push(Received {
+        id: id.clone(),
+        timestamp: header("webhook-timestamp"),
+        signature: header("webhook-signature"),
+        body,
+        at: std::time::Instant::now(),
+    });
+    r.in_flight.lock().unwrap().retain(|f| *f != id);
+    let (status, retry_after) = r.answers.lock().unwrap().pop_front().unwrap_or((200, None));
+    let mut res = HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap());
+    if let Some(secs) = retry_after {
+        res.insert_header(("Retry-After", secs));
+    }
+    res.finish()
+}
+
+impl Receiver {
+    /// Starts it; its URL.
+    fn start(&self) -> String {
+        let data = web::Data::new(self.clone());
+        let server = actix_web::HttpServer::new(move || {
+            actix_web::App::new()
+                .app_data(data.clone())
+                .route("/hook", web::post().to(receive))
+        })
+        .workers(1)
+        .bind("127.0.0.1:0")
+        .unwrap();
+        let port = server.addrs()[0].port();
+        actix_web::rt::spawn(server.run());
+        format!("http://127.0.0.1:{port}/hook")
+    }
+
+    fn got(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+
+    /// Waits until `done` holds of what it got (at most 20 s).
+    async fn until(&self, what: &str, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+        for _ in 0..400 {
+            let got = self.got();
+            if done(&got) {
+                return got;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the receiver never got {what}: {:?}", self.got());
+    }
+}
+
+/// A second implementation of Standard Webhooks verification, from the
+/// specification: the secret is the base64 after `whsec_`; a `v1` signature is the
+/// base64 HMAC-SHA256 of `id.timestamp.body`; the header holds one or more,
+/// space-separated.
+fn verifies(secret: &str, r: &Received) -> bool {
+    let key = STANDARD
+        .decode(secret.strip_prefix("whsec_").unwrap())
+        .unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{}.{}.{}", r.id, r.timestamp, r.body).as_bytes());
+    let expected = STANDARD.encode(mac.finalize().into_bytes());
+    r.signature
+        .split(' ')
+        .filter_map(|s| s.strip_prefix("v1,"))
+        .any(|s| s == expected)
+}
+
+fn body(r: &Received) -> Value {
+    serde_json::from_str(&r.body).unwrap()
+}
+
+/// An agency with a service account; its token.
+struct System {
+    token: String,
+    account: String,
+}
+
+async fn system(app: &TestApp, admin: &str, agency: &str) -> System {
+    let created = app
+        .post(
+            "/api/v1/service-accounts",
+            admin,
+            &json!({"agency_id": agency, "name": "case system", "roles": ["investigator", "supervisor"],
+                    "auth_method": "client_secret"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let form = serde_urlencoded::to_string([
+        ("grant_type", "client_credentials"),
+        ("client_id", created.body["client_id"].as_str().unwrap()),
+        (
+            "client_secret",
+            created.body["client_secret"].as_str().unwrap(),
+        ),
+    ])
+    .unwrap();
+    let res = app.post_form("/api/v1/oauth/token", &[], &form).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    System {
+        token: res.body["access_token"].as_str().unwrap().to_owned(),
+        account: created.body["id"].as_str().unwrap().to_owned(),
+    }
+}
+
+fn fast(s: &mut caseledger::config::Settings) {
+    s.webhook_allow_hosts = "127.0.0.1".into();
+    s.webhook_poll_ms = 50;
+    s.webhook_retry_scale = 0.001;
+}
+
+fn register(hook: &Response) -> (String, String) {
+    assert_eq!(hook.status, 201, "{}", hook.body);
+    (
+        hook.body["id"].as_str().unwrap().to_owned(),
+        hook.body["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[actix_web::test]
+async fn deliveries_are_signed_carry_only_what_the_agency_sees_and_can_be_replayed() {
+    let app = TestApp::spawn_with(fast).await;
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let fraud = app.agency("JM", "JCF Fraud Squad", AgencyKind::Police);
+    let ministry = app.agency("JM", "Ministry of National Security", AgencyKind::Other);
+    let admin = app.user_caller("jm.admin", &ministry, &[Role::Admin]).await;
+    let roles = [Role::Investigator, Role::Supervisor];
+    let jm = app.user_caller("jm.inv", &jcf, &roles).await;
+    let other = app.user_caller("jm.fraud", &fraud, &roles).await;
+    let mirror = system(&app, &admin.token, &jcf).await;
+    let fraud_system = system(&app, &admin.token, &fraud).await;
+    let receiver = Receiver::default();
+    let url = receiver.start();
+
+    // The address guard refuses, at registration, what is not https to a public
+    // address (only the loopback receiver is exempt here). No connection is opened.
+    for refused in [
+        "http://10.0.0.1/hook",
+        "https://10.0.0.1/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://[fd00::1]/hook",
+        "https://192.168.1.10/hook",
+        "ftp://127.0.0.1/hook",
+        "https://user:pw@127.0.0.1/hook",
+        "not a url",
+    ] {
+        let res = app
+            .post("/api/v1/webhooks", &mirror.token, &json!({"url": refused}))
+            .await;
+        res.assert_problem(422, "validation-failed");
+        assert_eq!(res.body["errors"][0]["field"], "url", "{refused}");
+    }
+    // Only the agency's systems and its country's administrators register its hooks.
+    app.post(
+        "/api/v1/webhooks",
+        &jm.token,
+        &json!({"url": url, "agency_id": jcf, "service_account_id": mirror.account}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.post(
+        "/api/v1/webhooks",
+        &fraud_system.token,
+        &json!({"url": url, "agency_id": jcf}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    app.post(
+        "/api/v1/webhooks",
+        &admin.token,
+        &json!({"url": url, "agency_id": jcf, "service_account_id": fraud_system.account}),
+    )
+    .await
+    .assert_problem(422, "validation-failed");
+
+    let (hook, secret) = register(
+        &app.post("/api/v1/webhooks", &mirror.token, &json!({"url": url}))
+            .await,
+    );
+    assert!(secret.starts_with("whsec_"));
+    let path = format!("/api/v1/webhooks/{hook}");
+    assert!(
+        app.get(&path, &mirror.token)
+            .await
+            .body
+            .get("secret")
+            .is_none()
+    );
+    assert_eq!(app.get(&path, &admin.token).await.status, 200);
+    app.get(&path, &fraud_system.token)
+        .await
+        .assert_problem(404, "not-found");
+    app.get(&path, &jm.token)
+        .await
+        .assert_problem(404, "not-found");
+
+    // Another agency's case, then the JCF's: only the JCF's arrives.
+    let hidden = app.create_case(&other.token, "Fraud squad case").await;
+    let case = app.create_case(&jm.token, "Mirrored case").await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let got = receiver.until("case.created", |g| !g.is_empty()).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    let first = &got[0];
+    assert!(verifies(&secret, first), "{first:?}");
+    let event = body(first);
+    assert_eq!(event["type"], "case.created");
+    assert_eq!(event["id"], first.id.as_str(), "webhook-id is the event id");
+    assert_eq!(event["agency_id"], jcf.as_str());
+    assert_eq!(event["subject"]["id"], case_id.as_str());
+    assert_eq!(event["subject"]["href"], format!("/api/v1/cases/{case_id}"));
+    assert!(event.get("title").is_none() && !first.body.contains("Mirrored case"));
+    assert!(!first.body.contains(hidden["id"].as_str().unwrap()));
+    let ts: i64 = first.timestamp.parse().unwrap();
+    assert!((chrono::Utc::now().timestamp() - ts).abs() < 60);
+    // A tampered body does not verify.
+    let mut forged = first.clone();
+    forged.body = forged.body.replace("case.created", "case.updated");
+    assert!(!verifies(&secret, &forged));
+
+    // The delivery log says what happened.
+    let log = app.get(&format!("{path}/deliveries"), &mirror.token).await;
+    assert_eq!(log.status, 200, "{}", log.body);
+    assert_eq!(log.body["items"][0]["status"], "delivered");
+    assert_eq!(log.body["items"][0]["attempts"], 1);
+    assert_eq!(log.body["items"][0]["last_status"], 200);
+    assert!(log.body["items"][0]["last_latency_ms"].is_i64());
+
+    // Rotation: both signatures during the overlap.
+    let rotated = app
+        .post(
+            &format!("{path}/secret"),
+            &mirror.token,
+            &json!({"overlap_secs": 3600}),
+        )
+        .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let second = rotated.body["secret"].as_str().unwrap().to_owned();
+    assert_ne!(second, secret);
+    let patched = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/evidence"),
+            &jm.token,
+            &json!({"description": "Phone", "kind": "device",
+                    "collected": {"location": "Kingston", "reason": "seized", "authority": "Warrant 7"}}),
+        )
+        .await;
+    assert_eq!(patched.status, 201, "{}", patched.body);
+    let got = receiver
+        .until("evidence.registered", |g| g.len() >= 2)
+        .await;
+    let registered = &got[1];
+    assert_eq!(body(registered)["type"], "evidence.registered");
+    assert!(verifies(&second, registered) && verifies(&secret, registered));
+    assert_eq!(registered.signature.split(' ').count(), 2);
+
+    // Replay: the same event again, with the same webhook-id.
+    let res = app
+        .post(
+            &format!("{path}/replay"),
+            &mirror.token,
+            &json!({"event_id": first.id}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["queued"], 1);
+    let got = receiver.until("the replay", |g| g.len() >= 3).await;
+    assert_eq!(got[2].id, first.id);
+    app.post(&format!("{path}/replay"), &mirror.token, &json!({}))
+        .await
+        .assert_problem(422, "validation-failed");
+    let since = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let res = app
+        .post(
+            &format!("{path}/replay"),
+            &admin.token,
+            &json!({"since": since}),
+        )
+        .await;
+    assert_eq!(res.body["queued"], 2, "{}", res.body);
+    receiver.until("both again", |g| g.len() >= 5).await;
+}
+
+#[actix_web::test]
+async fn failures_are_retried_on_schedule_and_an_endpoint_that_refuses_is_disabled() {
+    let app = TestApp::spawn_with(fast).await;
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let ministry = app.agency("JM", "Ministry of National Security", AgencyKind::Other);
+    let admin = app.user_caller("jm.admin", &ministry, &[Role::Admin]).await;
+    let jm = app
+        .user_caller("jm.inv", &jcf, &[Role::Investigator, Role::Supervisor])
+        .await;
+    let mirror = system(&app, &admin.token, &jcf).await;
+    let receiver = Receiver::default();
+    let url = receiver.start();
+    let (hook, _) = register(
+        &app.post(
+            "/api/v1/webhooks",
+            &mirror.token,
+            &json!({"url": url, "event_types": ["case.*"]}),
+        )
+        .await,
+    );
+    let path = format!("/api/v1/webhooks/{hook}");
+
+    // A 500, then a 503 asking for a second: tried again after the schedule's first
+    // delay, then after the Retry-After, then delivered.
+    receiver
+        .answers
+        .lock()
+        .unwrap()
+        .extend([(500, None), (503, Some("1"))]);
+    app.create_case(&jm.token, "Retried").await;
+    let got = receiver.until("three attempts", |g| g.len() >= 3).await;
+    assert!(
+        got.iter().all(|r| r.id == got[0].id),
+        "one event, three attempts"
+    );
+    let waited = got[2].at - got[1].at;
+    assert!(
+        waited >= std::time::Duration::from_millis(950),
+        "{waited:?}"
+    );
+    let log = app.get(&format!("{path}/deliveries"), &mirror.token).await;
+    let delivery = &log.body["items"][0];
+    assert_eq!(delivery["status"], "delivered", "{}", log.body);
+    assert_eq!(delivery["attempts"], 3);
+
+    // Types not subscribed to are not sent.
+    let item = app
+        .post(
+            &format!(
+                "/api/v1/cases/{}/evidence",
+                body(&got[0])["subject"]["id"].as_str().unwrap()
+            ),
+            &jm.token,
+            &json!({"description": "Phone", "kind": "device",
+                    "collected": {"location": "Kingston", "reason": "seized", "authority": "W"}}),
+        )
+        .await;
+    assert_eq!(item.status, 201);
+
+    // 410 Gone: disabled at once, with the reason; nothing more is sent.
+    receiver.answers.lock().unwrap().push_back((410, None));
+    app.create_case(&jm.token, "Gone").await;
+    receiver.until("the 410 attempt", |g| g.len() >= 4).await;
+    let mut disabled = Value::Null;
+    for _ in 0..100 {
+        disabled = app.get(&path, &mirror.token).await.body;
+        if disabled["status"] == "disabled" {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(disabled["status"], "disabled");
+    assert!(
+        disabled["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("410")
+    );
+    app.create_case(&jm.token, "After").await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        receiver.got().len(),
+        4,
+        "nothing after the endpoint is disabled"
+    );
+    assert!(
+        receiver
+            .got()
+            .iter()
+            .all(|r| body(r)["type"].as_str().unwrap().starts_with("case.")),
+        "only the types asked for"
+    );
+}
+
+#[actix_web::test]
+async fn an_endpoint_that_keeps_failing_is_disabled_after_the_last_retry() {
+    let app = TestApp::spawn_with(|s| {
+        fast(s);
+        s.webhook_retry_scale = 0.00001;
+    })
+    .await;
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let ministry = app.agency("JM", "Ministry of National Security", AgencyKind::Other);
+    let admin = app.user_caller("jm.admin", &ministry, &[Role::Admin]).await;
+    let jm = app.user_caller("jm.inv", &jcf, &[Role::Investigator]).await;
+    let mirror = system(&app, &admin.token, &jcf).await;
+    let receiver = Receiver::default();
+    let url = receiver.start();
+    receiver
+        .answers
+        .lock()
+        .unwrap()
+        .extend(std::iter::repeat_n((500, None), 20));
+    let (hook, _) = register(
+        &app.post("/api/v1/webhooks", &mirror.token, &json!({"url": url}))
+            .await,
+    );
+    app.create_case(&jm.token, "Never delivered").await;
+    // Ten attempts: immediately, then the nine delays of the schedule.
+    receiver.until("ten attempts", |g| g.len() >= 10).await;
+    let path = format!("/api/v1/webhooks/{hook}");
+    let mut view = Value::Null;
+    for _ in 0..100 {
+        view = app.get(&path, &admin.token).await.body;
+        if view["status"] == "disabled" {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(view["status"], "disabled", "{view}");
+    assert!(
+        view["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("keep failing"),
+        "{view}"
+    );
+    let log = app.get(&format!("{path}/deliveries"), &admin.token).await;
+    assert_eq!(log.body["items"][0]["status"], "failed");
+    assert_eq!(log.body["items"][0]["attempts"], 10);
+    assert_eq!(log.body["items"][0]["last_status"], 500);
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(receiver.got().len(), 10, "no eleventh attempt");
+}
+
+#[actix_web::test]
+async fn deliveries_survive_a_stopped_instance_and_two_instances_never_send_one_twice() {
+    // The first instance's worker sleeps after its first pass: it will not deliver.
+    let app = TestApp::spawn_with(|s| {
+        fast(s);
+        s.webhook_poll_ms = 3_600_000;
+    })
+    .await;
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let ministry = app.agency("JM", "Ministry of National Security", AgencyKind::Other);
+    let admin = app.user_caller("jm.admin", &ministry, &[Role::Admin]).await;
+    let jm = app.user_caller("jm.inv", &jcf, &[Role::Investigator]).await;
+    let mirror = system(&app, &admin.token, &jcf).await;
+    let receiver = Receiver::default();
+    let url = receiver.start();
+    register(
+        &app.post("/api/v1/webhooks", &mirror.token, &json!({"url": url}))
+            .await,
+    );
+    for i in 0..12 {
+        app.create_case(&jm.token, &format!("Case {i}")).await;
+    }
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(receiver.got().is_empty(), "nobody delivers yet");
+    // Two fresh instances on the same database (sharing the key secrets derive from)
+    // deliver what was committed, each event once.
+    let key = app.data_dir().join("jwt-signing-key.pem");
+    let log_key = app.data_dir().join("log-signing-key.pem");
+    let share = |s: &mut caseledger::config::Settings| {
+        fast(s);
+        s.jwt_key_file = Some(key.clone());
+        s.log_key_file = Some(log_key.clone());
+    };
+    let _b = app.sibling(share).await;
+    let _c = app.sibling(share).await;
+    let got = receiver.until("every case", |g| g.len() >= 12).await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(500)).await;
+    let got_now = receiver.got();
+    assert_eq!(got_now.len(), 12, "each event once: {got:?}");
+    let mut ids: Vec<&str> = got_now.iter().map(|r| r.id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 12);
+    assert!(!*receiver.overlapped.lock().unwrap());
+}
