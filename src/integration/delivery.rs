@@ -261,6 +261,18 @@ pub fn record(
     })
 }
 
+/// Records that a delivery is not made: its endpoint's account may no longer see the
+/// object (or is disabled).
+fn withhold(conn: &mut DbConn, due: &Due) -> ApiResult<()> {
+    let mut row = due.delivery.clone();
+    row.status = "withheld".into();
+    row.lease_until = None;
+    row.next_attempt_at = None;
+    row.last_error = Some("the endpoint's service account may no longer see this object".into());
+    row.updated_at = crate::db::now();
+    Ok(queries::update_delivery(conn, &row)?)
+}
+
 /// One pass: queue, lease, send, record.
 pub async fn pass(state: &AppState, client: &awc::Client) -> ApiResult<usize> {
     state.db(queue).await?;
@@ -276,6 +288,26 @@ pub async fn pass(state: &AppState, client: &awc::Client) -> ApiResult<usize> {
         })
         .await?;
     let count = leased.len();
+    // Seen at delivery time: an agency removed from a case since the event was queued
+    // hears no more of it.
+    let (leased, withheld) = state
+        .db(move |conn| {
+            let mut sendable = Vec::new();
+            let mut withheld = Vec::new();
+            for due in leased {
+                let account =
+                    crate::auth::queries::account_principal(conn, &due.webhook.service_account_id)?;
+                match account {
+                    Some(a) if may_see(conn, &a, &due.event)? => sendable.push(due),
+                    _ => withheld.push(due),
+                }
+            }
+            Ok((sendable, withheld))
+        })
+        .await?;
+    for due in withheld {
+        state.db(move |conn| withhold(conn, &due)).await?;
+    }
     let attempts = leased.iter().map(|due| attempt(state, client, due));
     let outcomes = futures_util::future::join_all(attempts).await;
     let scale = state.settings.webhook_retry_scale;

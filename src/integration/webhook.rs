@@ -176,7 +176,8 @@ pub struct Delivery {
     pub event_id: String,
     #[schema(example = "custody.appended")]
     pub event_type: String,
-    /// `pending`, `delivered` or `failed`.
+    /// `pending`, `delivered`, `failed`, or `withheld` (the endpoint's service account
+    /// could no longer see the object when it was due).
     pub status: String,
     pub attempts: i32,
     /// The receiver's last HTTP status.

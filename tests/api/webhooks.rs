@@ -526,3 +526,80 @@ async fn deliveries_survive_a_stopped_instance_and_two_instances_never_send_one_
     assert_eq!(ids.len(), 12);
     assert!(!*receiver.overlapped.lock().unwrap());
 }
+
+#[actix_web::test]
+async fn an_agency_removed_from_a_case_hears_no_more_of_it_even_on_a_retry() {
+    let app = TestApp::spawn_with(fast).await;
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let rbpf = app.agency("BB", "RBPF Cyber Unit", AgencyKind::Police);
+    let bb_ministry = app.agency("BB", "BB Home Affairs", AgencyKind::Other);
+    let bb_admin = app
+        .user_caller("bb.admin", &bb_ministry, &[Role::Admin])
+        .await;
+    let jm = app
+        .user_caller("jm.inv", &jcf, &[Role::Investigator, Role::Supervisor])
+        .await;
+    let barbados = system(&app, &bb_admin.token, &rbpf).await;
+    let receiver = Receiver::default();
+    let url = receiver.start();
+    let (hook, _) = register(
+        &app.post("/api/v1/webhooks", &barbados.token, &json!({"url": url}))
+            .await,
+    );
+    let case = app.create_case(&jm.token, "Shared for a while").await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    // Barbados hears nothing of a case it may not see.
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(receiver.got().is_empty());
+    // Shared: it hears of that. Its receiver asks for the next event a second later.
+    receiver
+        .answers
+        .lock()
+        .unwrap()
+        .extend([(200, None), (503, Some("1"))]);
+    let share = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/participants"),
+            &jm.token,
+            &json!({"agency_id": rbpf, "access": "contribute"}),
+        )
+        .await;
+    assert!(share.status.is_success(), "{}", share.body);
+    receiver.until("case.shared", |g| !g.is_empty()).await;
+    let registered = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/evidence"),
+            &jm.token,
+            &json!({"description": "Laptop", "kind": "device",
+                    "collected": {"location": "Kingston", "reason": "seized", "authority": "W"}}),
+        )
+        .await;
+    assert_eq!(registered.status, 201);
+    receiver.until("the first attempt", |g| g.len() >= 2).await;
+    // Removed from the case before the retry: the retry is withheld.
+    let removed = app
+        .request(
+            "DELETE",
+            &format!("/api/v1/cases/{case_id}/participants/{rbpf}"),
+            Some(&jm.token),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, 204);
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1800)).await;
+    assert_eq!(receiver.got().len(), 2, "nothing after the removal");
+    let log = app
+        .get(
+            &format!("/api/v1/webhooks/{hook}/deliveries"),
+            &barbados.token,
+        )
+        .await;
+    let statuses: Vec<&str> = log.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["withheld", "delivered"], "{}", log.body);
+}
