@@ -25,7 +25,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_webhook)
         .service(list_deliveries)
         .service(replay)
-        .service(rotate_webhook_secret);
+        .service(rotate_webhook_secret)
+        .service(enable_webhook);
 }
 
 /// An endpoint the caller manages, or 404.
@@ -353,4 +354,43 @@ async fn rotate_webhook_secret(
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(Webhook::new(row, Some(secret))))
+}
+
+/// Enable a disabled endpoint again (once its receiver is fixed). Deliveries that
+/// failed stay failed (replay them); new events are sent from now on, and events
+/// committed while it was disabled are queued as usual.
+#[utoipa::path(
+    tag = "integration",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "Webhook id")),
+    responses(
+        (status = 200, description = "The endpoint, active", body = Webhook),
+        (status = 404, description = "No such endpoint, or not one the caller manages", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Its URL is no longer allowed by the address guard", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/webhooks/{id}/enable")]
+async fn enable_webhook(
+    state: web::Data<AppState>,
+    caller: Principal,
+    meta: RequestMeta,
+    id: web::Path<Id>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner().into_string();
+    let exemptions = Exemptions::parse(&state.settings.webhook_allow_hosts).unwrap_or_default();
+    let event = Event::by(Action::WebhookEnable, &caller, &meta);
+    let row = state
+        .audited(event, move |conn, event| {
+            let mut hook = managed(conn, &caller, &id, event)?;
+            egress::check(&hook.url, &exemptions)
+                .map_err(|refusal| ApiError::validation("url", refusal.message()))?;
+            event.set_detail("was", hook.disabled_reason.clone());
+            hook.status = "active".into();
+            hook.disabled_reason = None;
+            hook.updated_at = crate::db::now();
+            queries::update_webhook(conn, &hook)?;
+            Ok(hook)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Webhook::new(row, None)))
 }

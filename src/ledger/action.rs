@@ -55,6 +55,7 @@ actions! {
     WebhookRead => "webhook.read",
     WebhookReplay => "webhook.replay",
     WebhookRotate => "webhook.rotate_secret",
+    WebhookEnable => "webhook.enable",
     CountryCreate => "country.create",
     AgencyCreate => "agency.create",
     LegalBasisDefine => "legal_basis.define",

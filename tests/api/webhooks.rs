@@ -428,6 +428,17 @@ async fn failures_are_retried_on_schedule_and_an_endpoint_that_refuses_is_disabl
             .all(|r| body(r)["type"].as_str().unwrap().starts_with("case.")),
         "only the types asked for"
     );
+    // Enabled again by its manager: what was committed meanwhile follows.
+    let enabled = app
+        .post(&format!("{path}/enable"), &admin.token, &json!({}))
+        .await;
+    assert_eq!(enabled.status, 200, "{}", enabled.body);
+    assert_eq!(enabled.body["status"], "active");
+    assert!(enabled.body["disabled_reason"].is_null());
+    let got = receiver
+        .until("the case made while disabled", |g| g.len() >= 5)
+        .await;
+    assert_eq!(body(&got[4])["type"], "case.created");
 }
 
 #[actix_web::test]
