@@ -181,3 +181,17 @@ pub struct SecretRotation {
     #[schema(minimum = 0, maximum = 2592000)]
     pub overlap_secs: Option<i64>,
 }
+
+/// How long an old secret keeps working after a rotation, in seconds: default a day,
+/// at most 30 days.
+pub fn overlap(secs: Option<i64>) -> Result<i64, ApiError> {
+    let secs = secs.unwrap_or(86_400);
+    if (0..=30 * 86_400).contains(&secs) {
+        Ok(secs)
+    } else {
+        Err(ApiError::validation(
+            "overlap_secs",
+            "must be 0 to 2592000 seconds",
+        ))
+    }
+}

@@ -329,13 +329,7 @@ async fn rotate_webhook_secret(
     body: Json<WebhookRotation>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().into_string();
-    let overlap = body.into_inner().overlap_secs.unwrap_or(86_400);
-    if !(0..=30 * 86_400).contains(&overlap) {
-        return Err(ApiError::validation(
-            "overlap_secs",
-            "must be 0 to 2592000 seconds",
-        ));
-    }
+    let overlap = super::service_account::overlap(body.into_inner().overlap_secs)?;
     let key = state.webhook_key;
     let event = Event::by(Action::WebhookRotate, &caller, &meta);
     let (row, secret) = state
