@@ -436,7 +436,7 @@ async fn oauth_token(
         },
         (None, None, Some(jwt)) => {
             if form.client_assertion_type.as_deref() != Some(super::assertion::ASSERTION_TYPE) {
-                return Err(invalid_request(
+                return Err(unauthenticated_client(
                     "`client_assertion_type` must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
                 ));
             }
