@@ -5,7 +5,8 @@
     python3 benches/webhooks.py                                   # SQLite
     BENCH_DATABASE_URL='postgres://postgres@127.0.0.1:5432/caseledger_bench_webhooks?sslmode=disable' \
         python3 benches/webhooks.py                               # PostgreSQL
-    # BENCH_SECONDS=10 per load; BENCH_WEBHOOK_POLL_MS=100 (the worker's idle poll)
+    # BENCH_SECONDS=10 per load; BENCH_WEBHOOK_POLL_MS=100 (the worker's idle poll);
+    # BENCH_CATCHUP_SECONDS=600 (how long to wait for the last delivery)
 
 A fresh database is seeded as for benches/throughput.py (a case with 64 items). wrk
 then drives custody appends at 16 connections for BENCH_SECONDS with no webhook: the
@@ -26,6 +27,7 @@ import threading
 import time
 import shutil
 import urllib.parse
+import urllib.request
 from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -37,6 +39,9 @@ lock = threading.Lock()
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
+    # Keep-alive, so that the worker reuses its connections.
+    protocol_version = "HTTP/1.1"
+
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         now = time.time()
@@ -74,6 +79,9 @@ def pct(values, p):
 def main():
     url = os.environ.get("BENCH_DATABASE_URL")
     binary = os.path.join(t.ROOT, "target", "release", "caseledger")
+    # A listen backlog for the worker's 64 concurrent sends (the default of 5 drops
+    # connections, and TCP retries them seconds later).
+    http.server.ThreadingHTTPServer.request_queue_size = 1024
     receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     hook_url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
@@ -106,7 +114,6 @@ def main():
         form = urllib.parse.urlencode({"grant_type": "client_credentials",
                                        "client_id": account["client_id"],
                                        "client_secret": account["client_secret"]}).encode()
-        import urllib.request
         req = urllib.request.Request(t.BASE + "/api/v1/oauth/token", data=form, method="POST")
         req.add_header("Content-Type", "application/x-www-form-urlencoded")
         with urllib.request.urlopen(req) as res:
@@ -117,7 +124,7 @@ def main():
         started = time.time()
         hook_rps, committed = appends(token, items, data)
         ended = time.time()
-        deadline = time.time() + 600
+        deadline = time.time() + int(os.environ.get("BENCH_CATCHUP_SECONDS", "600"))
         while time.time() < deadline:
             with lock:
                 if len({a[2] for a in arrivals}) >= committed:
