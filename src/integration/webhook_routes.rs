@@ -70,6 +70,12 @@ async fn create_webhook(
     body: Json<NewWebhook>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
+    // Only those who could register one get the URL looked up.
+    if !caller.machine && !caller.has(Role::Admin) && !caller.has(Role::RegionalAdmin) {
+        return Err(ApiError::forbidden(
+            "only the agency's service accounts and its country's administrators register its webhooks",
+        ));
+    }
     body.check()?;
     let url = body.url.trim().to_owned();
     let exemptions = Exemptions::parse(&state.settings.webhook_allow_hosts).unwrap_or_default();
