@@ -334,8 +334,17 @@ fn parse_form(req: &HttpRequest, body: &[u8]) -> ApiResult<TokenForm> {
     }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|_| invalid_request("the form cannot be decoded"))?;
+    // Unknown parameters are ignored (RFC 6749 §3.1); the known ones come once each.
+    const KNOWN: [&str; 6] = [
+        "grant_type",
+        "client_id",
+        "client_secret",
+        "client_assertion_type",
+        "client_assertion",
+        "scope",
+    ];
     let mut seen = std::collections::HashSet::new();
-    for (name, value) in &pairs {
+    for (name, value) in pairs.iter().filter(|(n, _)| KNOWN.contains(&n.as_str())) {
         if !seen.insert(name.as_str()) {
             return Err(invalid_request(&format!(
                 "`{name}` is given more than once"

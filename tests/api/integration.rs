@@ -268,6 +268,11 @@ async fn administrators_register_service_accounts_that_get_tokens_with_their_sec
     let res = app.post_form(TOKEN, &[], "client_id=a").await;
     res.assert_problem(400, "invalid-token-request");
     assert_eq!(res.body["error"], "invalid_request");
+    // Unknown parameters are ignored, even repeated; a known one twice is refused.
+    refused(
+        &app.post_form(TOKEN, &[], "grant_type=client_credentials&x=1&x=2")
+            .await,
+    );
     let twice = "grant_type=client_credentials&grant_type=client_credentials";
     app.post_form(TOKEN, &[], twice)
         .await
