@@ -110,9 +110,9 @@ impl Kind for CaseCreation {
             let event = Event::by(Action::CaseCreate, c.principal, &c.opening.credentials.meta)
                 .subject(Subject::new("case", &row.id, Some(&row.owner_country)))
                 .case(&row.id)
-                .detail("reference", row.reference.clone());
+                .detail("reference", row.reference.clone())
+                .announcing(crate::cases::model::case_event("created", &row.id));
             batch.audit(event, Outcome::Success);
-            batch.emit(crate::cases::model::case_event("created", &row.id));
             results[c.position] =
                 Ok(CaseView::new(row.clone(), Standing::Owner).reply(StatusCode::CREATED));
             rows.push(row);

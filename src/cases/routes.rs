@@ -252,11 +252,10 @@ fn apply_patch(
     if let Some(offences) = &patch.offences {
         queries::write_offences(conn, &case.id, offences)?;
     }
-    let mut announced = vec![case_event("updated", &case.id)];
+    event.announce(case_event("updated", &case.id));
     if patch.prosecution_agency_id.is_some() {
-        announced.push(case_event("referred", &case.id));
+        event.announce(case_event("referred", &case.id));
     }
-    crate::ledger::outbox::write(conn, &announced, next.updated_at)?;
     Ok(CaseView::new(next, standing).reply(StatusCode::OK))
 }
 
@@ -361,7 +360,7 @@ async fn add_participant(
                     granted_at: now,
                 };
                 queries::set_participant(conn, &form, exists)?;
-                crate::ledger::outbox::write(conn, &[case_event("shared", &v.case.id)], now)?;
+                event.announce(case_event("shared", &v.case.id));
                 event.set_detail("agency_id", agency.id.clone());
                 event.set_detail("agency_country", agency.country_code.clone());
                 event.set_detail("access", body.access.as_str());
@@ -417,11 +416,7 @@ async fn remove_participant(
             if !queries::remove_participant(conn, &v.case.id, &agency_id)? {
                 return Err(ApiError::NotFound);
             }
-            crate::ledger::outbox::write(
-                conn,
-                &[case_event("unshared", &v.case.id)],
-                crate::db::now(),
-            )?;
+            event.announce(case_event("unshared", &v.case.id));
             Ok(())
         })
         .await?;

@@ -303,9 +303,9 @@ impl Custody {
         let applied = entry::apply(&state_of(&row), &app.request, &actor)?;
         let committed = commit_entry(batch, work, row, applied, &mut event)?;
         let row = committed.row;
-        batch.emit(item_event("custody.appended", &row.id));
+        event.announce(item_event("custody.appended", &row.id));
         if row.pending_agency_id.is_some() && app.request.to_agency_id.is_some() {
-            batch.emit(item_event("transfer.pending", &row.id));
+            event.announce(item_event("transfer.pending", &row.id));
         }
         if let Some(agency_id) = grant {
             work.grants.push(Grant {
@@ -372,7 +372,7 @@ impl Custody {
                 event.set_detail("mla_request_id", item.mla_request_id.clone());
             }
             let row = commit_entry(batch, work, item, applied, &mut event)?.row;
-            batch.emit(item_event("evidence.registered", &row.id));
+            event.announce(item_event("evidence.registered", &row.id));
             results[position] = Ok(
                 Reply::json(StatusCode::CREATED, &Evidence::from(row.clone()))
                     .location(format!("/api/v1/evidence/{}", row.id)),

@@ -102,6 +102,9 @@ pub struct Event {
     pub case_id: Option<String>,
     pub details: Value,
     pub meta: RequestMeta,
+    /// The events national systems hear of the change this entry records: written to
+    /// the outbox with the entry, in its commit, when it records a success.
+    pub announces: Vec<super::outbox::Emit>,
 }
 
 impl Event {
@@ -113,7 +116,18 @@ impl Event {
             case_id: None,
             details: Value::Object(Default::default()),
             meta: meta.clone(),
+            announces: Vec::new(),
         }
+    }
+
+    /// Announces an event to national systems with this entry.
+    pub fn announce(&mut self, emit: super::outbox::Emit) {
+        self.announces.push(emit);
+    }
+
+    pub fn announcing(mut self, emit: super::outbox::Emit) -> Event {
+        self.announce(emit);
+        self
     }
 
     /// An event whose actor is `who` (a principal, for one).
@@ -184,13 +198,6 @@ impl std::ops::DerefMut for AuditTx<'_> {
 }
 
 impl AuditTx<'_> {
-    /// Announces an event to national systems, in this transaction: it commits with
-    /// the change or not at all.
-    pub fn emit(&mut self, event: &super::outbox::Emit) -> ApiResult<()> {
-        super::outbox::write(self.conn, std::slice::from_ref(event), crate::db::now())?;
-        Ok(())
-    }
-
     /// Appends one entry after the chain's head, read under the transaction's lock, so
     /// concurrent appends never fork the chain or leave a gap.
     pub fn append(&mut self, event: &Event, outcome: Outcome) -> ApiResult<i64> {
@@ -204,6 +211,9 @@ impl AuditTx<'_> {
         let seq = head.next_seq;
         let row = build_row(event, outcome, seq, head.prev)?;
         crate::insert_rows!(self.conn, audit_log::table, vec![row.values()])?;
+        if outcome == Outcome::Success {
+            super::outbox::write(self.conn, &event.announces, row.at)?;
+        }
         Ok(seq)
     }
 }

@@ -61,7 +61,6 @@ pub struct Batch<'a> {
     conn: &'a mut DbConn,
     leaves: &'a mut Leaves,
     audit: Vec<AuditRecord>,
-    events: Vec<super::outbox::Emit>,
 }
 
 impl Batch<'_> {
@@ -77,12 +76,6 @@ impl Batch<'_> {
     /// Records an audit entry, committed with the batch.
     pub fn audit(&mut self, event: Event, outcome: Outcome) {
         self.audit.push(AuditRecord { event, outcome });
-    }
-
-    /// Announces an event to national systems, committed with the batch (and undone
-    /// with the kind that emitted it).
-    pub fn emit(&mut self, event: super::outbox::Emit) {
-        self.events.push(event);
     }
 
     /// Appends a leaf (an entry's canonical bytes) to the log; returns its index. The
@@ -447,7 +440,6 @@ struct Writer {
 /// Where a batch stood before a kind's jobs, to go back to if they fail.
 struct Undo {
     audit: usize,
-    events: usize,
     leaves: Leaves,
     savepoint: bool,
 }
@@ -639,7 +631,6 @@ impl Writer {
             conn,
             leaves: &mut leaves,
             audit: Vec::new(),
-            events: Vec::new(),
         };
         let kinds_of: Vec<usize> = submissions.iter().map(|s| s.kind).collect();
         let positions_of = |kind: usize, results: &[Option<ApiResult<Reply>>]| -> Vec<usize> {
@@ -667,7 +658,6 @@ impl Writer {
                 .collect();
             let undo = several.then(|| Undo {
                 audit: batch.audit.len(),
-                events: batch.events.len(),
                 leaves: batch.leaves.clone(),
                 savepoint: self.kinds[kind].writes(),
             });
@@ -696,7 +686,6 @@ impl Writer {
                             .batch_execute("ROLLBACK TO SAVEPOINT ledger_kind")?;
                     }
                     batch.audit.truncate(undo.audit);
-                    batch.events.truncate(undo.events);
                     *batch.leaves = undo.leaves;
                     self.kinds[kind].forget();
                     tracing::error!(error = %e, jobs = positions.len(), "a ledger kind failed; its jobs alone are undone");
@@ -716,7 +705,6 @@ impl Writer {
             }
         }
         let audit = std::mem::take(&mut batch.audit);
-        let events = std::mem::take(&mut batch.events);
         laps.lap(LedgerPhase::Compute);
         for ReservedKey { position, claim } in &keys.reserved {
             match &results[*position] {
@@ -726,7 +714,13 @@ impl Writer {
         }
         keys.answer_twins(&mut results);
         write::commit_batch(conn, &self.signer, &heads, &mut leaves, &audit)?;
-        super::outbox::write(conn, &events, crate::db::now())?;
+        // The events the batch's successes announce, in their order, with them.
+        let announced: Vec<super::outbox::Emit> = audit
+            .iter()
+            .filter(|r| r.outcome == Outcome::Success)
+            .flat_map(|r| r.event.announces.iter().cloned())
+            .collect();
+        super::outbox::write(conn, &announced, crate::db::now())?;
         laps.lap(LedgerPhase::Write);
         Ok(Done {
             results: results

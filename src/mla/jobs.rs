@@ -212,14 +212,14 @@ fn record(
     let event = event
         .detail("seq", seq)
         .detail("log_index", log_index)
-        .detail("entry_hash", entry_hash);
+        .detail("entry_hash", entry_hash)
+        .announcing(crate::ledger::Emit::new(
+            format!("mla.{}", kind.as_str()),
+            "mla_request",
+            &row.id,
+            format!("/api/v1/mla/requests/{}", row.id),
+        ));
     batch.audit(event, Outcome::Success);
-    batch.emit(crate::ledger::Emit::new(
-        format!("mla.{}", kind.as_str()),
-        "mla_request",
-        &row.id,
-        format!("/api/v1/mla/requests/{}", row.id),
-    ));
     let view = RequestEvent::from(stored.clone());
     entries.push(stored);
     Ok(Reply::json(StatusCode::CREATED, &view))

@@ -246,9 +246,9 @@ fn send(
         ))
         .detail("reference", row.reference.clone())
         .detail("requested_country", row.requested_country.clone())
-        .detail("log_index", entry.log_index);
+        .detail("log_index", entry.log_index)
+        .announcing(preservation_event("requested", &row.id));
     batch.audit(event, Outcome::Success);
-    batch.emit(preservation_event("requested", &row.id));
     let view = Preservation::from(row.clone());
     work.new.push(row.id.clone());
     work.keep(row, 1);
@@ -453,8 +453,8 @@ fn record(
     audit.set_detail("seq", entry.seq);
     audit.set_detail("log_index", entry.log_index);
     audit.set_detail("entry_hash", entry.entry_hash.clone());
+    audit.announce(preservation_event(kind.as_str(), &next.id));
     batch.audit(audit, Outcome::Success);
-    batch.emit(preservation_event(kind.as_str(), &next.id));
     work.keep(next, read_at);
     Ok(Reply::json(
         StatusCode::CREATED,
