@@ -133,9 +133,12 @@ use super::webhook::{DeliveryRow, WebhookRow};
 use crate::db::schema::{events, webhook_deliveries, webhooks};
 use crate::ledger::outbox::EventRow;
 
-pub fn insert_webhook(conn: &mut DbConn, row: &WebhookRow) -> QueryResult<()> {
+/// Stores a new endpoint, to hear of the events committed from now on: its cursor is
+/// the outbox's last event.
+pub fn insert_webhook(conn: &mut DbConn, row: &mut WebhookRow) -> QueryResult<()> {
+    row.cursor = crate::ledger::outbox::last_seq(conn)?;
     diesel::insert_into(webhooks::table)
-        .values(row)
+        .values(&*row)
         .execute(conn)
         .map(drop)
 }

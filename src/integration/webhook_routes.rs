@@ -118,7 +118,7 @@ async fn create_webhook(
                 ));
             }
             let now = crate::db::now();
-            let row = WebhookRow {
+            let mut row = WebhookRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 agency_id: agency.id.clone(),
                 service_account_id: account,
@@ -128,12 +128,12 @@ async fn create_webhook(
                 previous_generation_until: None,
                 status: "active".into(),
                 disabled_reason: None,
-                cursor: crate::ledger::outbox::last_seq(conn)?,
+                cursor: 0,
                 created_by: caller.user_id.clone(),
                 created_at: now,
                 updated_at: now,
             };
-            queries::insert_webhook(conn, &row)?;
+            queries::insert_webhook(conn, &mut row)?;
             event.subject = Some(Subject::new("webhook", &row.id, Some(&agency.country_code)));
             event.set_detail("agency_id", agency.id);
             event.set_detail("url", row.url.clone());
