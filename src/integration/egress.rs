@@ -95,9 +95,8 @@ impl Refusal {
             Refusal::NotAUrl => "must be an absolute http(s) URL".into(),
             Refusal::Scheme => "must use https".into(),
             Refusal::Unresolved => "names a host that does not resolve".into(),
-            Refusal::NotPublic(ip) => format!(
-                "resolves to {ip}, which is not a public address (the operator can exempt it with CASELEDGER_WEBHOOK_ALLOW_HOSTS)"
-            ),
+            // The address itself is not told: it would map the service's own network.
+            Refusal::NotPublic(_) => "resolves to an address that is not public (the operator can exempt the host with CASELEDGER_WEBHOOK_ALLOW_HOSTS)".into(),
             Refusal::UserInfo => "must not carry a user name or password".into(),
         }
     }

@@ -205,6 +205,11 @@ async fn deliveries_are_signed_carry_only_what_the_agency_sees_and_can_be_replay
             .await;
         res.assert_problem(422, "validation-failed");
         assert_eq!(res.body["errors"][0]["field"], "url", "{refused}");
+        let message = res.body["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            !message.contains("10.0.0.1") && !message.contains("169.254"),
+            "the address is not told back: {message}"
+        );
     }
     // Only the agency's systems and its country's administrators register its hooks.
     app.post(
