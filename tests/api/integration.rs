@@ -673,6 +673,29 @@ async fn the_feed_lists_what_the_agency_may_see_in_commit_order_and_waits_for_mo
     assert_eq!(outbox_size(&app), before + 1);
     let (latest, cursor) = feed(&app, &mirror, &format!("after={cursor}")).await;
     assert_eq!(latest, [("custody.appended".to_owned(), item_id.clone())]);
+    // A change through a single audited transaction announces itself the same way.
+    let current = app
+        .get(&format!("/api/v1/cases/{case_id}"), &jm.token)
+        .await;
+    let etag = current
+        .headers
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let renamed = app
+        .request_with_headers(
+            "PATCH",
+            &format!("/api/v1/cases/{case_id}"),
+            &jm.token,
+            &[("If-Match", etag.as_str())],
+            Some(&json!({"title": "Mirrored case, renamed"})),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    let (latest, cursor) = feed(&app, &mirror, &format!("after={cursor}")).await;
+    assert_eq!(latest, [("case.updated".to_owned(), case_id.clone())]);
 
     // Long-polling: an empty wait ends after it, and a commit during a wait answers
     // it within a second.

@@ -180,6 +180,53 @@ async fn a_jm_request_executed_in_tt_delivers_its_evidence_to_jm_with_both_histo
         .await
         .assert_problem(409, "conflict");
 
+    // Each side's feed heard of its part, and a third state of nothing.
+    let heard = |token: &str| {
+        let app = &app;
+        let token = token.to_owned();
+        async move {
+            let res = app.get("/api/v1/events?limit=500", &token).await;
+            assert_eq!(res.status, 200, "{}", res.body);
+            res.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} {}",
+                        e["type"].as_str().unwrap(),
+                        e["subject"]["id"].as_str().unwrap()
+                    )
+                })
+                .collect::<Vec<String>>()
+        }
+    };
+    let jm_heard = heard(jm_inv).await;
+    for expected in [
+        format!("mla.approved {id}"),
+        format!("mla.submitted {id}"),
+        format!("evidence.registered {item}"),
+        format!("transfer.pending {item}"),
+        format!("custody.appended {item}"),
+        format!("mla.executed {id}"),
+    ] {
+        assert!(jm_heard.contains(&expected), "{expected} in {jm_heard:?}");
+    }
+    let tt_heard = heard(tt_police).await;
+    assert!(
+        tt_heard.contains(&format!("mla.assigned {id}")),
+        "{tt_heard:?}"
+    );
+    assert!(
+        tt_heard.contains(&format!("transfer.pending {item}")),
+        "{tt_heard:?}"
+    );
+    assert!(
+        !tt_heard.iter().any(|e| e.contains(&case_id)),
+        "TT police hears nothing of the case itself"
+    );
+    assert!(heard(&d.bb_point.token).await.is_empty());
+
     // The request's history and the item's, both verified offline.
     let history: Vec<String> = app
         .get(&events, jm_inv)
