@@ -5,7 +5,7 @@
 //! once, and the event id (`webhook-id`) lets the receiver drop a repeat.
 
 use super::egress::{self, Exemptions};
-use super::feed::{OutboxEvent, Types, may_see};
+use super::feed::{OutboxEvent, Sight, Types};
 use super::queries::{self, Due};
 use super::webhook::{
     self, DeliveryRow, MAX_RETRY_AFTER_SECS, RETRY_DELAYS_SECS, TIMEOUT, WebhookRow,
@@ -19,7 +19,7 @@ use chrono::{Duration, NaiveDateTime};
 /// Events one endpoint is considered for per pass.
 const QUEUE_PER_PASS: i64 = 500;
 /// Deliveries one instance takes per pass.
-const LEASE_PER_PASS: i64 = 64;
+const LEASE_PER_PASS: i64 = 256;
 /// How long a lease holds: longer than an attempt may take.
 const LEASE_SECS: i64 = 60;
 
@@ -39,8 +39,9 @@ pub fn queue(conn: &mut DbConn) -> ApiResult<usize> {
         let joined = hook.types().join(",");
         let types = Types::parse(Some(joined.as_str()).filter(|t| !t.is_empty()));
         let mut wanted = Vec::new();
+        let mut sight = Sight::of(&account);
         for row in &rows {
-            if types.admits(&row.event_type) && may_see(conn, &account, row)? {
+            if types.admits(&row.event_type) && sight.may_see(conn, row)? {
                 wanted.push(row.seq);
             }
         }
@@ -49,9 +50,7 @@ pub fn queue(conn: &mut DbConn) -> ApiResult<usize> {
             if !queries::advance_cursor(conn, &hook.id, hook.cursor, last)? {
                 return Ok(false);
             }
-            for seq in &wanted {
-                queries::queue_delivery(conn, &hook.id, *seq, now)?;
-            }
+            queries::queue_deliveries(conn, &hook.id, &wanted, now)?;
             Ok(true)
         })?;
         if moved {
@@ -107,34 +106,43 @@ pub fn signatures(
     out.join(" ")
 }
 
-/// Sends one delivery.
+/// Checks each distinct endpoint URL of a pass against the address guard, once: DNS
+/// may point elsewhere since the last pass, so it is asked again each time. The
+/// refusal, as the delivery log puts it, for a URL that may not be sent to.
+async fn guard(
+    state: &AppState,
+    dues: &[Due],
+) -> std::collections::HashMap<String, Option<String>> {
+    let mut urls: Vec<String> = dues.iter().map(|d| d.webhook.url.clone()).collect();
+    urls.sort();
+    urls.dedup();
+    let exemptions = Exemptions::parse(&state.settings.webhook_allow_hosts).unwrap_or_default();
+    let checked = actix_web::web::block(move || {
+        urls.into_iter()
+            .map(|url| {
+                let refusal = egress::check(&url, &exemptions)
+                    .err()
+                    .map(|refusal| format!("the URL {}", refusal.message()));
+                (url, refusal)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    match checked {
+        Ok(checked) => checked.into_iter().collect(),
+        Err(_) => dues
+            .iter()
+            .map(|d| {
+                let refusal = "the address check did not finish".to_owned();
+                (d.webhook.url.clone(), Some(refusal))
+            })
+            .collect(),
+    }
+}
+
+/// Sends one delivery whose URL passed the address guard.
 async fn attempt(state: &AppState, client: &awc::Client, due: &Due) -> (Outcome, i64) {
     let started = std::time::Instant::now();
-    let url = due.webhook.url.clone();
-    let exemptions = Exemptions::parse(&state.settings.webhook_allow_hosts).unwrap_or_default();
-    // The address is checked again at each attempt: DNS may point elsewhere now.
-    let guard = actix_web::web::block(move || egress::check(&url, &exemptions)).await;
-    match guard {
-        Ok(Ok(())) => {}
-        Ok(Err(refusal)) => {
-            return (
-                Outcome::Failed {
-                    status: None,
-                    error: format!("the URL {}", refusal.message()),
-                },
-                0,
-            );
-        }
-        Err(_) => {
-            return (
-                Outcome::Failed {
-                    status: None,
-                    error: "the address check did not finish".into(),
-                },
-                0,
-            );
-        }
-    }
     let event = OutboxEvent::new(due.event.clone(), &due.webhook.agency_id);
     let body = serde_json::to_string(&event).expect("an event serialises");
     let now = crate::db::now();
@@ -184,15 +192,14 @@ async fn attempt(state: &AppState, client: &awc::Client, due: &Due) -> (Outcome,
     (outcome, latency)
 }
 
-/// Records an attempt: the delivery's next state, and the endpoint's when it is done
-/// with (410, or a delivery that exhausted the schedule).
-pub fn record(
-    conn: &mut DbConn,
-    scale: f64,
-    due: &Due,
-    outcome: &Outcome,
-    latency_ms: i64,
-) -> ApiResult<()> {
+/// An attempt's consequences: the delivery's next state, and the reason to disable
+/// its endpoint when it is done with (410, or a delivery that exhausted the schedule).
+pub struct Settled {
+    pub delivery: DeliveryRow,
+    pub disable: Option<String>,
+}
+
+pub fn settle(scale: f64, due: &Due, outcome: &Outcome, latency_ms: i64) -> Settled {
     let now = crate::db::now();
     let mut row: DeliveryRow = due.delivery.clone();
     row.attempts += 1;
@@ -247,35 +254,106 @@ pub fn record(
             }
         }
     }
+    Settled {
+        delivery: row,
+        disable,
+    }
+}
+
+/// Records a pass's attempts in one transaction: each delivery's next state, and the
+/// endpoints to disable.
+pub fn record(conn: &mut DbConn, settled: &[Settled]) -> ApiResult<()> {
+    if settled.is_empty() {
+        return Ok(());
+    }
+    let now = crate::db::now();
+    // Most attempts arrive: those go in one statement, the rest row by row.
+    let arrivals: Vec<queries::Arrival<'_>> = settled
+        .iter()
+        .filter(|done| done.delivery.status == "delivered")
+        .map(|done| queries::Arrival {
+            webhook_id: &done.delivery.webhook_id,
+            event_seq: done.delivery.event_seq,
+            status: done.delivery.last_status.unwrap_or_default(),
+            latency_ms: done.delivery.last_latency_ms.unwrap_or_default(),
+        })
+        .collect();
     crate::db::write_tx(conn, |conn| -> ApiResult<()> {
-        queries::update_delivery(conn, &row)?;
-        if let Some(reason) = disable
-            && let Some(mut hook) = queries::webhook(conn, &due.webhook.id)?
-        {
-            hook.status = "disabled".into();
-            hook.disabled_reason = Some(reason);
-            hook.updated_at = now;
-            queries::update_webhook(conn, &hook)?;
+        queries::mark_delivered(conn, &arrivals, now)?;
+        for done in settled.iter().filter(|d| d.delivery.status != "delivered") {
+            queries::update_delivery(conn, &done.delivery)?;
+            if let Some(reason) = &done.disable
+                && let Some(mut hook) = queries::webhook(conn, &done.delivery.webhook_id)?
+                && hook.status != "disabled"
+            {
+                hook.status = "disabled".into();
+                hook.disabled_reason = Some(reason.clone());
+                hook.updated_at = now;
+                queries::update_webhook(conn, &hook)?;
+            }
         }
         Ok(())
     })
 }
 
-/// Records that a delivery is not made: its endpoint's account may no longer see the
-/// object (or is disabled).
-fn withhold(conn: &mut DbConn, due: &Due) -> ApiResult<()> {
-    let mut row = due.delivery.clone();
-    row.status = "withheld".into();
-    row.lease_until = None;
-    row.next_attempt_at = None;
-    row.last_error = Some("the endpoint's service account may no longer see this object".into());
-    row.updated_at = crate::db::now();
-    Ok(queries::update_delivery(conn, &row)?)
+/// Records, in one transaction, that deliveries are not made: their endpoint's
+/// account may no longer see the object (or is disabled).
+fn withhold(conn: &mut DbConn, dues: &[Due]) -> ApiResult<()> {
+    if dues.is_empty() {
+        return Ok(());
+    }
+    let now = crate::db::now();
+    crate::db::write_tx(conn, |conn| -> ApiResult<()> {
+        for due in dues {
+            let mut row = due.delivery.clone();
+            row.status = "withheld".into();
+            row.lease_until = None;
+            row.next_attempt_at = None;
+            row.last_error =
+                Some("the endpoint's service account may no longer see this object".into());
+            row.updated_at = now;
+            queries::update_delivery(conn, &row)?;
+        }
+        Ok(())
+    })
+}
+
+/// Splits leased deliveries into those to send and those to withhold, by what each
+/// endpoint's service account may see now: one check per account and object.
+fn sendable(conn: &mut DbConn, leased: Vec<Due>) -> ApiResult<(Vec<Due>, Vec<Due>)> {
+    let mut accounts = std::collections::HashMap::new();
+    for due in &leased {
+        let id = &due.webhook.service_account_id;
+        if !accounts.contains_key(id) {
+            let account = crate::auth::queries::account_principal(conn, id)?;
+            accounts.insert(id.clone(), account);
+        }
+    }
+    let mut sights: std::collections::HashMap<&str, Sight<'_>> = accounts
+        .iter()
+        .filter_map(|(id, account)| Some((id.as_str(), Sight::of(account.as_ref()?))))
+        .collect();
+    let mut send = Vec::new();
+    let mut withheld = Vec::new();
+    for due in leased {
+        let seen = match sights.get_mut(due.webhook.service_account_id.as_str()) {
+            Some(sight) => sight.may_see(conn, &due.event)?,
+            None => false,
+        };
+        if seen {
+            send.push(due);
+        } else {
+            withheld.push(due);
+        }
+    }
+    Ok((send, withheld))
 }
 
 /// One pass: queue, lease, send, record.
 pub async fn pass(state: &AppState, client: &awc::Client) -> ApiResult<usize> {
-    state.db(queue).await?;
+    let started = std::time::Instant::now();
+    let queued = state.db(queue).await?;
+    let t_queue = started.elapsed();
     let now = crate::db::now();
     let leased = state
         .db(move |conn| {
@@ -288,34 +366,50 @@ pub async fn pass(state: &AppState, client: &awc::Client) -> ApiResult<usize> {
         })
         .await?;
     let count = leased.len();
+    let t_lease = started.elapsed();
     // Seen at delivery time: an agency removed from a case since the event was queued
     // hears no more of it.
-    let (leased, withheld) = state
-        .db(move |conn| {
-            let mut sendable = Vec::new();
-            let mut withheld = Vec::new();
-            for due in leased {
-                let account =
-                    crate::auth::queries::account_principal(conn, &due.webhook.service_account_id)?;
-                match account {
-                    Some(a) if may_see(conn, &a, &due.event)? => sendable.push(due),
-                    _ => withheld.push(due),
-                }
-            }
-            Ok((sendable, withheld))
-        })
-        .await?;
-    for due in withheld {
-        state.db(move |conn| withhold(conn, &due)).await?;
-    }
-    let attempts = leased.iter().map(|due| attempt(state, client, due));
+    let (leased, withheld) = state.db(move |conn| sendable(conn, leased)).await?;
+    state.db(move |conn| withhold(conn, &withheld)).await?;
+    let refused = guard(state, &leased).await;
+    let attempts = leased.iter().map(|due| async {
+        // Sent only when the guard passed this URL in this pass.
+        match refused.get(&due.webhook.url) {
+            Some(None) => attempt(state, client, due).await,
+            Some(Some(error)) => (
+                Outcome::Failed {
+                    status: None,
+                    error: error.clone(),
+                },
+                0,
+            ),
+            None => (
+                Outcome::Failed {
+                    status: None,
+                    error: "the address check did not finish".into(),
+                },
+                0,
+            ),
+        }
+    });
     let outcomes = futures_util::future::join_all(attempts).await;
+    let t_send = started.elapsed();
     let scale = state.settings.webhook_retry_scale;
-    for (due, (outcome, latency)) in leased.into_iter().zip(outcomes) {
-        state
-            .db(move |conn| record(conn, scale, &due, &outcome, latency))
-            .await?;
-    }
+    let settled: Vec<Settled> = leased
+        .iter()
+        .zip(&outcomes)
+        .map(|(due, (outcome, latency))| settle(scale, due, outcome, *latency))
+        .collect();
+    state.db(move |conn| record(conn, &settled)).await?;
+    tracing::debug!(
+        queued,
+        leased = count,
+        queue_ms = t_queue.as_millis() as u64,
+        lease_ms = t_lease.as_millis() as u64,
+        send_ms = t_send.as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        "webhook delivery pass"
+    );
     Ok(count)
 }
 

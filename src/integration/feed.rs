@@ -120,7 +120,7 @@ impl Types {
 
 /// Whether `caller` may see the object of `row` now: the feature's own check, the
 /// one its endpoints apply.
-pub fn may_see(conn: &mut DbConn, caller: &Principal, row: &EventRow) -> ApiResult<bool> {
+fn may_see(conn: &mut DbConn, caller: &Principal, row: &EventRow) -> ApiResult<bool> {
     let mut scratch = Event::by(Action::EventFeedRead, caller, &RequestMeta::default());
     let id = row.subject_id.as_str();
     let seen = match row.subject_kind.as_str() {
@@ -136,6 +136,33 @@ pub fn may_see(conn: &mut DbConn, caller: &Principal, row: &EventRow) -> ApiResu
         Ok(()) => Ok(true),
         Err(ApiError::NotFound | ApiError::Forbidden(_)) => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+/// What one caller may see, asked once per object: a run of events about one
+/// evidence item (every custody append) costs one check, not one per event. Kept for
+/// one look at the outbox only, so that a change of sharing counts from the next.
+pub struct Sight<'a> {
+    caller: &'a Principal,
+    seen: std::collections::HashMap<(String, String), bool>,
+}
+
+impl<'a> Sight<'a> {
+    pub fn of(caller: &'a Principal) -> Sight<'a> {
+        Sight {
+            caller,
+            seen: std::collections::HashMap::new(),
+        }
+    }
+
+    pub fn may_see(&mut self, conn: &mut DbConn, row: &EventRow) -> ApiResult<bool> {
+        let key = (row.subject_kind.clone(), row.subject_id.clone());
+        if let Some(seen) = self.seen.get(&key) {
+            return Ok(*seen);
+        }
+        let seen = may_see(conn, self.caller, row)?;
+        self.seen.insert(key, seen);
+        Ok(seen)
     }
 }
 
@@ -156,12 +183,13 @@ pub fn scan(
     let rows = outbox::after(conn, after, SCAN)?;
     let mut next = after;
     let mut events = Vec::new();
+    let mut sight = Sight::of(caller);
     for row in rows {
         if events.len() as i64 >= limit {
             break;
         }
         next = row.seq;
-        if types.admits(&row.event_type) && may_see(conn, caller, &row)? {
+        if types.admits(&row.event_type) && sight.may_see(conn, &row)? {
             events.push(OutboxEvent::new(row, &caller.agency_id));
         }
     }

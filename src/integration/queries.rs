@@ -204,23 +204,114 @@ pub fn advance_cursor(conn: &mut DbConn, id: &str, from: i64, to: i64) -> QueryR
     .map(|n| n == 1)
 }
 
-/// Queues an event for an endpoint (once).
-pub fn queue_delivery(
+/// A delivery as queued.
+#[derive(Insertable)]
+#[diesel(table_name = webhook_deliveries, treat_none_as_default_value = false)]
+struct NewDelivery<'a> {
+    webhook_id: &'a str,
+    event_seq: i64,
+    status: &'static str,
+    attempts: i32,
+    next_attempt_at: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// Queues events for an endpoint, each once, in as few statements as the backends
+/// allow; how many were new.
+pub fn queue_deliveries(
     conn: &mut DbConn,
     webhook_id: &str,
-    event_seq: i64,
+    event_seqs: &[i64],
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::sql_query(
-        "INSERT INTO webhook_deliveries (webhook_id, event_seq, status, attempts, next_attempt_at, \
-         created_at, updated_at) VALUES ($1, $2, 'pending', 0, $3, $3, $3) \
-         ON CONFLICT (webhook_id, event_seq) DO NOTHING",
-    )
-    .bind::<diesel::sql_types::Text, _>(webhook_id)
-    .bind::<diesel::sql_types::BigInt, _>(event_seq)
-    .bind::<diesel::sql_types::Timestamp, _>(now)
-    .execute(conn)
-    .map(drop)
+) -> QueryResult<usize> {
+    let mut queued = 0;
+    for chunk in event_seqs.chunks(500) {
+        let rows: Vec<NewDelivery<'_>> = chunk
+            .iter()
+            .map(|seq| NewDelivery {
+                webhook_id,
+                event_seq: *seq,
+                status: "pending",
+                attempts: 0,
+                next_attempt_at: Some(now),
+                created_at: now,
+                updated_at: now,
+            })
+            .collect();
+        queued += match conn {
+            DbConn::Postgresql(c) => diesel::insert_into(webhook_deliveries::table)
+                .values(&rows)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(webhook_deliveries::table)
+                .values(&rows)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+        };
+    }
+    Ok(queued)
+}
+
+/// A delivery that reached its endpoint: the answer's status and how long it took.
+pub struct Arrival<'a> {
+    pub webhook_id: &'a str,
+    pub event_seq: i64,
+    pub status: i32,
+    pub latency_ms: i64,
+}
+
+/// Marks deliveries as delivered, one statement for a whole pass; how many.
+pub fn mark_delivered(
+    conn: &mut DbConn,
+    arrivals: &[Arrival<'_>],
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+    let mut marked = 0;
+    for chunk in arrivals.chunks(500) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                format!(
+                    "(${}, ${}, ${}, ${})",
+                    4 * i + 1,
+                    4 * i + 2,
+                    4 * i + 3,
+                    4 * i + 4
+                )
+            })
+            .collect();
+        let sql = format!(
+            "WITH done (webhook_id, event_seq, status, latency) AS (VALUES {}) \
+             UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, \
+             lease_until = NULL, next_attempt_at = NULL, last_status = done.status, \
+             last_error = NULL, last_latency_ms = done.latency, updated_at = ${} \
+             FROM done WHERE webhook_deliveries.webhook_id = done.webhook_id \
+             AND webhook_deliveries.event_seq = done.event_seq",
+            values.join(", "),
+            4 * chunk.len() + 1
+        );
+        macro_rules! bound {
+            ($c:expr, $backend:ty) => {{
+                // Bound in the order the placeholders appear: SQLite numbers `$n`
+                // by first appearance, PostgreSQL by n; both agree this way.
+                let mut query = diesel::sql_query(&sql).into_boxed::<$backend>();
+                for a in chunk {
+                    query = query
+                        .bind::<Text, _>(a.webhook_id)
+                        .bind::<BigInt, _>(a.event_seq)
+                        .bind::<Integer, _>(a.status)
+                        .bind::<BigInt, _>(a.latency_ms);
+                }
+                query.bind::<Timestamp, _>(now).execute($c)?
+            }};
+        }
+        marked += match conn {
+            DbConn::Postgresql(c) => bound!(c, diesel::pg::Pg),
+            DbConn::Sqlite(c) => bound!(c, diesel::sqlite::Sqlite),
+        };
+    }
+    Ok(marked)
 }
 
 /// A delivery to make: the endpoint, the delivery and its event.
@@ -230,59 +321,73 @@ pub struct Due {
     pub event: EventRow,
 }
 
+/// The key of a delivery that one lease took.
+#[derive(QueryableByName)]
+struct LeasedKey {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    webhook_id: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    event_seq: i64,
+}
+
 /// Takes up to `limit` deliveries that are due, each leased to this instance until
-/// `lease_until`: an instance sends only what it leased, so no event goes to an
-/// endpoint twice at the same time.
+/// `lease_until`, in one statement: an instance sends only what it leased, so no
+/// event goes to an endpoint twice at the same time. On PostgreSQL, rows another
+/// instance is leasing at this moment are skipped rather than waited for; SQLite
+/// runs one write at a time.
 pub fn lease_due(
     conn: &mut DbConn,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Due>> {
-    let candidates: Vec<(DeliveryRow, WebhookRow, EventRow)> = webhook_deliveries::table
+    let skip_locked = match conn.backend() {
+        crate::db::Backend::Postgres => " FOR UPDATE OF d SKIP LOCKED",
+        crate::db::Backend::Sqlite => "",
+    };
+    let keys: Vec<LeasedKey> = diesel::sql_query(format!(
+        "UPDATE webhook_deliveries SET lease_until = $1 \
+         WHERE (webhook_id, event_seq) IN ( \
+           SELECT d.webhook_id, d.event_seq FROM webhook_deliveries d \
+           JOIN webhooks w ON w.id = d.webhook_id \
+           WHERE d.status = 'pending' AND d.next_attempt_at <= $2 \
+             AND (d.lease_until IS NULL OR d.lease_until < $2) AND w.status = 'active' \
+           ORDER BY d.next_attempt_at LIMIT $3{skip_locked}) \
+         AND status = 'pending' AND (lease_until IS NULL OR lease_until < $2) \
+         RETURNING webhook_id, event_seq"
+    ))
+    .bind::<diesel::sql_types::Timestamp, _>(lease_until)
+    .bind::<diesel::sql_types::Timestamp, _>(now)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)?;
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let taken: std::collections::HashSet<(String, i64)> = keys
+        .into_iter()
+        .map(|k| (k.webhook_id, k.event_seq))
+        .collect();
+    let seqs: Vec<i64> = taken.iter().map(|(_, seq)| *seq).collect();
+    let rows: Vec<(DeliveryRow, WebhookRow, EventRow)> = webhook_deliveries::table
         .inner_join(webhooks::table)
         .inner_join(events::table)
-        .filter(webhook_deliveries::status.eq("pending"))
-        .filter(webhook_deliveries::next_attempt_at.le(now))
-        .filter(
-            webhook_deliveries::lease_until
-                .is_null()
-                .or(webhook_deliveries::lease_until.lt(now)),
-        )
-        .filter(webhooks::status.eq("active"))
+        .filter(webhook_deliveries::event_seq.eq_any(&seqs))
         .order(webhook_deliveries::next_attempt_at)
-        .limit(limit)
         .select((
             DeliveryRow::as_select(),
             WebhookRow::as_select(),
             EventRow::as_select(),
         ))
         .load(conn)?;
-    let mut leased = Vec::new();
-    for (mut delivery, webhook, event) in candidates {
-        let taken = diesel::update(
-            webhook_deliveries::table
-                .filter(webhook_deliveries::webhook_id.eq(&delivery.webhook_id))
-                .filter(webhook_deliveries::event_seq.eq(delivery.event_seq))
-                .filter(webhook_deliveries::status.eq("pending"))
-                .filter(
-                    webhook_deliveries::lease_until
-                        .is_null()
-                        .or(webhook_deliveries::lease_until.lt(now)),
-                ),
-        )
-        .set(webhook_deliveries::lease_until.eq(lease_until))
-        .execute(conn)?;
-        if taken == 1 {
-            delivery.lease_until = Some(lease_until);
-            leased.push(Due {
-                webhook,
-                delivery,
-                event,
-            });
-        }
-    }
-    Ok(leased)
+    Ok(rows
+        .into_iter()
+        .filter(|(d, _, _)| taken.contains(&(d.webhook_id.clone(), d.event_seq)))
+        .map(|(delivery, webhook, event)| Due {
+            webhook,
+            delivery,
+            event,
+        })
+        .collect())
 }
 
 pub fn update_delivery(conn: &mut DbConn, row: &DeliveryRow) -> QueryResult<()> {

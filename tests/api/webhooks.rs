@@ -158,6 +158,25 @@ async fn system(app: &TestApp, admin: &str, agency: &str) -> System {
     }
 }
 
+/// An endpoint's delivery log once the worker has written down every attempt: a
+/// receiver has a delivery a moment before the worker records how it went.
+async fn settled_log(app: &TestApp, path: &str, token: &str) -> Value {
+    for _ in 0..100 {
+        let log = app.get(&format!("{path}/deliveries"), token).await;
+        assert_eq!(log.status, 200, "{}", log.body);
+        let pending = log.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["status"] == "pending");
+        if !pending {
+            return log.body;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("deliveries of {path} still pending after 5 s");
+}
+
 fn fast(s: &mut caseledger::config::Settings) {
     s.webhook_allow_hosts = "127.0.0.1".into();
     s.webhook_poll_ms = 50;
@@ -279,12 +298,11 @@ async fn deliveries_are_signed_carry_only_what_the_agency_sees_and_can_be_replay
     assert!(!verifies(&secret, &forged));
 
     // The delivery log says what happened.
-    let log = app.get(&format!("{path}/deliveries"), &mirror.token).await;
-    assert_eq!(log.status, 200, "{}", log.body);
-    assert_eq!(log.body["items"][0]["status"], "delivered");
-    assert_eq!(log.body["items"][0]["attempts"], 1);
-    assert_eq!(log.body["items"][0]["last_status"], 200);
-    assert!(log.body["items"][0]["last_latency_ms"].is_i64());
+    let log = settled_log(&app, &path, &mirror.token).await;
+    assert_eq!(log["items"][0]["status"], "delivered");
+    assert_eq!(log["items"][0]["attempts"], 1);
+    assert_eq!(log["items"][0]["last_status"], 200);
+    assert!(log["items"][0]["last_latency_ms"].is_i64());
 
     // Rotation: both signatures during the overlap.
     let rotated = app
@@ -381,9 +399,9 @@ async fn failures_are_retried_on_schedule_and_an_endpoint_that_refuses_is_disabl
         waited >= std::time::Duration::from_millis(950),
         "{waited:?}"
     );
-    let log = app.get(&format!("{path}/deliveries"), &mirror.token).await;
-    let delivery = &log.body["items"][0];
-    assert_eq!(delivery["status"], "delivered", "{}", log.body);
+    let log = settled_log(&app, &path, &mirror.token).await;
+    let delivery = &log["items"][0];
+    assert_eq!(delivery["status"], "delivered", "{log}");
     assert_eq!(delivery["attempts"], 3);
 
     // Types not subscribed to are not sent.
