@@ -77,6 +77,9 @@ pub struct Settings {
     pub webhook_poll_ms: u64,
     /// Multiplies the retry schedule's delays (1 in production; tests shorten it).
     pub webhook_retry_scale: f64,
+    /// The least time between two reads of a service account's published keys
+    /// (`jwks_uri`) prompted by an assertion naming a key not in the cache.
+    pub jwks_reread_secs: u64,
     pub bootstrap_password: Option<SecretString>,
     /// Country of the regional administration agency created with the first user.
     pub bootstrap_country: String,
@@ -109,8 +112,9 @@ impl Default for Settings {
             expiry_sweep_ms: 60_000,
             public_url: "http://127.0.0.1:8080".into(),
             webhook_allow_hosts: String::new(),
-            webhook_poll_ms: 1000,
+            webhook_poll_ms: 250,
             webhook_retry_scale: 1.0,
+            jwks_reread_secs: 30,
             bootstrap_password: None,
             bootstrap_country: "TT".into(),
         }
@@ -204,6 +208,9 @@ impl Settings {
         }
         if let Some(v) = var("CASELEDGER_WEBHOOK_POLL_MS") {
             self.webhook_poll_ms = parse("CASELEDGER_WEBHOOK_POLL_MS", v)?;
+        }
+        if let Some(v) = var("CASELEDGER_JWKS_REREAD_SECS") {
+            self.jwks_reread_secs = parse("CASELEDGER_JWKS_REREAD_SECS", v)?;
         }
         if let Some(v) = var("CASELEDGER_PUBLIC_URL") {
             self.public_url = v;

@@ -48,6 +48,7 @@ diesel::table! {
         jwks -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        jwks_uri -> Nullable<Text>,
     }
 }
 
@@ -78,6 +79,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        signature_schemes -> Text,
     }
 }
 

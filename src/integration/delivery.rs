@@ -8,7 +8,8 @@ use super::egress::{self, Exemptions};
 use super::feed::{OutboxEvent, Sight, Types};
 use super::queries::{self, Due};
 use super::webhook::{
-    self, DeliveryRow, MAX_RETRY_AFTER_SECS, RETRY_DELAYS_SECS, TIMEOUT, WebhookRow,
+    self, DeliveryRow, MAX_RETRY_AFTER_SECS, RETRY_DELAYS_SECS, SignatureScheme, TIMEOUT,
+    WebhookRow,
 };
 use crate::db::DbConn;
 use crate::error::ApiResult;
@@ -79,8 +80,8 @@ pub enum Outcome {
     },
 }
 
-/// The signatures of one delivery: the current secret's, and the previous one's
-/// while a rotation overlaps.
+/// The signatures of one delivery, in each scheme the endpoint asked for: the
+/// current generation's, and the previous one's while a rotation overlaps.
 pub fn signatures(
     key: &[u8; 32],
     hook: &WebhookRow,
@@ -89,19 +90,25 @@ pub fn signatures(
     body: &str,
     now: NaiveDateTime,
 ) -> String {
-    let mut out = vec![webhook::sign(
-        &webhook::secret(key, &hook.id, hook.secret_generation),
-        id,
-        ts,
-        body,
-    )];
+    let mut generations = vec![hook.secret_generation];
     if hook.previous_generation_until.is_some_and(|t| t > now) {
-        out.push(webhook::sign(
-            &webhook::secret(key, &hook.id, hook.secret_generation - 1),
-            id,
-            ts,
-            body,
-        ));
+        generations.push(hook.secret_generation - 1);
+    }
+    let mut out = Vec::new();
+    for scheme in hook.schemes() {
+        for generation in &generations {
+            out.push(match scheme {
+                SignatureScheme::V1 => {
+                    webhook::sign(&webhook::secret(key, &hook.id, *generation), id, ts, body)
+                }
+                SignatureScheme::V1a => webhook::sign_v1a(
+                    &webhook::signing_key(key, &hook.id, *generation),
+                    id,
+                    ts,
+                    body,
+                ),
+            });
+        }
     }
     out.join(" ")
 }

@@ -8,6 +8,7 @@ pub mod assertion;
 pub mod delivery;
 pub mod egress;
 pub mod feed;
+pub mod jwks;
 pub mod oauth;
 pub mod queries;
 pub mod routes;

@@ -68,6 +68,7 @@ pub fn grant(
     meta: &RequestMeta,
     auth: ClientAuth,
     audience: &str,
+    published: Option<super::jwks::Published>,
 ) -> ApiResult<ClientTokenResponse> {
     let now = crate::db::now();
     let checked = match auth {
@@ -118,13 +119,24 @@ pub fn grant(
                     Some("the client authenticates with a secret")
                 }
                 Some(a) => {
-                    let keys = a.credential.jwks.as_deref().unwrap_or("{\"keys\":[]}");
-                    match assertion::verify(&jwt, &client_id, keys, audience, now) {
-                        Ok(v) => {
-                            verified = Some(v);
-                            None
+                    // Keys published at a URL were read before this transaction,
+                    // for this account's URL.
+                    let keys = match (&a.credential.jwks_uri, &published) {
+                        (Some(uri), Some(p)) if p.uri == *uri => p.keys.as_deref(),
+                        (Some(_), _) => None,
+                        (None, _) => Some(a.credential.jwks.as_deref().unwrap_or("{\"keys\":[]}")),
+                    };
+                    match keys {
+                        None => Some("its published keys could not be read"),
+                        Some(keys) => {
+                            match assertion::verify(&jwt, &client_id, keys, audience, now) {
+                                Ok(v) => {
+                                    verified = Some(v);
+                                    None
+                                }
+                                Err(reason) => Some(reason),
+                            }
                         }
-                        Err(reason) => Some(reason),
                     }
                 }
             };

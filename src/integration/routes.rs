@@ -45,6 +45,7 @@ fn view(row: ServiceAccountRow, secret: Option<String>) -> ServiceAccount {
         agency_id: row.user.agency_id,
         country: row.country,
         auth_method: method,
+        jwks_uri: row.credential.jwks_uri,
         client_secret: secret,
         previous_secret_valid_until: row
             .credential
@@ -131,6 +132,18 @@ async fn create_service_account(
     let body = body.into_inner();
     caller.require_any(&[Role::Admin, Role::RegionalAdmin])?;
     body.check()?;
+    // Published keys are read now: a URL that cannot be read, or holds no usable
+    // key, is refused here rather than at the system's first token request.
+    let jwks_uri = match &body.jwks_uri {
+        Some(uri) => {
+            let uri = uri.trim().to_owned();
+            super::jwks::fetch(&state, &uri)
+                .await
+                .map_err(|reason| ApiError::validation("jwks_uri", reason))?;
+            Some(uri)
+        }
+        None => None,
+    };
     let secret = (body.auth_method == AuthMethod::ClientSecret).then(new_secret);
     let hash = match &secret {
         Some(s) => {
@@ -179,6 +192,7 @@ async fn create_service_account(
                     jwks: body.jwks.as_ref().map(|j| j.to_string()),
                     created_at: now,
                     updated_at: now,
+                    jwks_uri,
                 },
             )?;
             event.subject = Some(Subject::new("user", &id, Some(&agency.country_code)));
@@ -462,6 +476,7 @@ async fn oauth_token(
         "{}/api/v1/oauth/token",
         state.settings.public_url.trim_end_matches('/')
     );
+    let published = super::jwks::for_assertion(&state, &auth).await?;
     let st = state.clone();
     let granted = state
         .hashing(move |conn| {
@@ -470,7 +485,7 @@ async fn oauth_token(
                 tokens: &st.tokens,
                 settings: &st.settings,
             };
-            oauth::grant(conn, &ctx, &meta, auth, &audience)
+            oauth::grant(conn, &ctx, &meta, auth, &audience, published)
         })
         .await?;
     Ok(HttpResponse::build(StatusCode::OK)

@@ -44,6 +44,13 @@ pub struct NewServiceAccount {
     /// (`OKP`) keys: required for `private_key_jwt`, refused otherwise.
     #[schema(value_type = Option<Object>)]
     pub jwks: Option<serde_json::Value>,
+    /// Or where the system publishes that JWK Set (`https`, a public address unless
+    /// the operator exempts the host): read at registration, then cached for five
+    /// minutes and read again when an assertion names a key it does not hold, so the
+    /// system rotates its keys itself. One of `jwks` and `jwks_uri` for
+    /// `private_key_jwt`.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub jwks_uri: Option<String>,
 }
 
 impl NewServiceAccount {
@@ -63,19 +70,33 @@ impl NewServiceAccount {
                 "a service account may not hold admin or regional_admin",
             ));
         }
-        match (&self.auth_method, &self.jwks) {
-            (AuthMethod::PrivateKeyJwt, None) => {
-                errors.push(FieldError::new("jwks", "is required for private_key_jwt"))
-            }
-            (AuthMethod::PrivateKeyJwt, Some(jwks)) => {
+        match (&self.auth_method, &self.jwks, &self.jwks_uri) {
+            (AuthMethod::PrivateKeyJwt, None, None) => errors.push(FieldError::new(
+                "jwks",
+                "is required for private_key_jwt (or jwks_uri)",
+            )),
+            (AuthMethod::PrivateKeyJwt, Some(_), Some(_)) => errors.push(FieldError::new(
+                "jwks_uri",
+                "give the keys or their URL, not both",
+            )),
+            (AuthMethod::PrivateKeyJwt, Some(jwks), None) => {
                 if let Err(message) = check_jwks(jwks) {
                     errors.push(FieldError::new("jwks", message));
                 }
             }
-            (AuthMethod::ClientSecret, Some(_)) => {
-                errors.push(FieldError::new("jwks", "is only for private_key_jwt"))
+            (AuthMethod::PrivateKeyJwt, None, Some(uri)) => {
+                if uri.trim().is_empty() || uri.len() > 2000 {
+                    errors.push(FieldError::new("jwks_uri", "must be 1 to 2000 characters"));
+                }
             }
-            (AuthMethod::ClientSecret, None) => {}
+            (AuthMethod::ClientSecret, jwks, uri) => {
+                if jwks.is_some() {
+                    errors.push(FieldError::new("jwks", "is only for private_key_jwt"));
+                }
+                if uri.is_some() {
+                    errors.push(FieldError::new("jwks_uri", "is only for private_key_jwt"));
+                }
+            }
         }
         if errors.is_empty() {
             Ok(())
@@ -147,6 +168,7 @@ pub struct CredentialRow {
     pub jwks: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub jwks_uri: Option<String>,
 }
 
 /// A service account.
@@ -163,6 +185,9 @@ pub struct ServiceAccount {
     pub country: String,
     pub roles: Vec<Role>,
     pub auth_method: AuthMethod,
+    /// Where its public keys are read from, when it publishes them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
     pub active: bool,
     /// The secret: shown once, when the account is created or its secret rotated.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -54,13 +54,52 @@ pub struct NewWebhook {
     /// an administrator registers it; a service account registers for itself).
     #[schema(format = Uuid)]
     pub service_account_id: Option<String>,
+    /// How deliveries are signed: `v1` (HMAC-SHA256 with the `whsec_` secret), `v1a`
+    /// (Ed25519, verified with the endpoint's published `whpk_` key), or both; `v1`
+    /// when absent.
+    #[schema(min_items = 1, max_items = 2)]
+    pub signature_schemes: Option<Vec<SignatureScheme>>,
+}
+
+/// A Standard Webhooks signature scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum SignatureScheme {
+    #[serde(rename = "v1")]
+    V1,
+    #[serde(rename = "v1a")]
+    V1a,
 }
 
 impl NewWebhook {
+    /// The schemes to sign with, as asked (once each), `v1` by default.
+    pub fn schemes(&self) -> Vec<SignatureScheme> {
+        let mut out = Vec::new();
+        for s in self
+            .signature_schemes
+            .as_deref()
+            .unwrap_or(&[SignatureScheme::V1])
+        {
+            if !out.contains(s) {
+                out.push(*s);
+            }
+        }
+        out
+    }
+
     pub fn check(&self) -> Result<(), ApiError> {
         let mut errors = Vec::new();
         if self.url.len() > 2000 {
             errors.push(FieldError::new("url", "must be at most 2000 characters"));
+        }
+        if self
+            .signature_schemes
+            .as_ref()
+            .is_some_and(|s| s.is_empty() || s.len() > 2)
+        {
+            errors.push(FieldError::new(
+                "signature_schemes",
+                "must name v1, v1a or both",
+            ));
         }
         if self.event_types.len() > 50 {
             errors.push(FieldError::new("event_types", "must list at most 50 types"));
@@ -105,11 +144,24 @@ pub struct WebhookRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub signature_schemes: String,
 }
 
 impl WebhookRow {
     pub fn types(&self) -> Vec<String> {
         serde_json::from_str(&self.event_types).unwrap_or_default()
+    }
+
+    pub fn schemes(&self) -> Vec<SignatureScheme> {
+        serde_json::from_str(&self.signature_schemes).unwrap_or_else(|_| vec![SignatureScheme::V1])
+    }
+
+    /// The `whpk_` key that verifies this endpoint's current `v1a` signatures, when it
+    /// asked for them.
+    pub fn public_key(&self, key: &[u8; 32]) -> Option<String> {
+        self.schemes()
+            .contains(&SignatureScheme::V1a)
+            .then(|| public_key_text(&signing_key(key, &self.id, self.secret_generation)))
     }
 
     pub fn is_active(&self) -> bool {
@@ -133,12 +185,20 @@ pub struct Webhook {
     /// The signing secret (`whsec_...`): shown once, at registration and rotation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+    /// How deliveries are signed.
+    pub signature_schemes: Vec<SignatureScheme>,
+    /// The Ed25519 public key (`whpk_...`) that verifies `v1a` signatures, when the
+    /// endpoint asked for them: not a secret, shown at every read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
     pub created_at: UtcTimestamp,
 }
 
 impl Webhook {
-    pub fn new(row: WebhookRow, secret: Option<String>) -> Webhook {
+    pub fn new(row: WebhookRow, secret: Option<String>, key: &[u8; 32]) -> Webhook {
         Webhook {
+            public_key: row.public_key(key),
+            signature_schemes: row.schemes(),
             event_types: row.types(),
             id: row.id,
             url: row.url,
@@ -226,6 +286,27 @@ pub fn sign(secret: &[u8], id: &str, timestamp: i64, body: &str) -> String {
     format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
 }
 
+/// An endpoint's Ed25519 signing key of one generation, derived from the service's
+/// key like its secret, never stored.
+pub fn signing_key(key: &[u8; 32], webhook_id: &str, generation: i32) -> ed25519_dalek::SigningKey {
+    let mut mac = HmacSha256::new_from_slice(key).expect("any key length");
+    mac.update(format!("webhook signing key\n{webhook_id}\n{generation}").as_bytes());
+    let seed: [u8; 32] = mac.finalize().into_bytes().into();
+    ed25519_dalek::SigningKey::from_bytes(&seed)
+}
+
+/// A public key as Standard Webhooks writes it.
+pub fn public_key_text(key: &ed25519_dalek::SigningKey) -> String {
+    format!("whpk_{}", STANDARD.encode(key.verifying_key().as_bytes()))
+}
+
+/// A `v1a` signature: Ed25519 over `id.timestamp.body`, base64.
+pub fn sign_v1a(key: &ed25519_dalek::SigningKey, id: &str, timestamp: i64, body: &str) -> String {
+    use ed25519_dalek::Signer;
+    let signature = key.sign(format!("{id}.{timestamp}.{body}").as_bytes());
+    format!("v1a,{}", STANDARD.encode(signature.to_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,5 +328,26 @@ mod tests {
         assert_ne!(secret(&key, "a", 1), secret(&key, "a", 2));
         assert_ne!(secret(&key, "a", 1), secret(&key, "b", 1));
         assert!(secret_text(&secret(&key, "a", 1)).starts_with("whsec_"));
+    }
+
+    #[test]
+    fn v1a_signatures_verify_with_the_published_key_only() {
+        use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+        let key = [9u8; 32];
+        let signing = signing_key(&key, "hook", 1);
+        let text = sign_v1a(&signing, "msg_1", 1614265330, "{}");
+        let raw = STANDARD.decode(text.strip_prefix("v1a,").unwrap()).unwrap();
+        let published = public_key_text(&signing);
+        let public: [u8; 32] = STANDARD
+            .decode(published.strip_prefix("whpk_").unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let public = VerifyingKey::from_bytes(&public).unwrap();
+        let signature = Signature::from_slice(&raw).unwrap();
+        assert!(public.verify(b"msg_1.1614265330.{}", &signature).is_ok());
+        assert!(public.verify(b"msg_1.1614265331.{}", &signature).is_err());
+        let other = signing_key(&key, "hook", 2).verifying_key();
+        assert!(other.verify(b"msg_1.1614265330.{}", &signature).is_err());
     }
 }

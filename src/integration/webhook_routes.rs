@@ -132,6 +132,8 @@ async fn create_webhook(
                 created_by: caller.user_id.clone(),
                 created_at: now,
                 updated_at: now,
+                signature_schemes: serde_json::to_string(&body.schemes())
+                    .expect("schemes serialise"),
             };
             queries::insert_webhook(conn, &mut row)?;
             event.subject = Some(Subject::new("webhook", &row.id, Some(&agency.country_code)));
@@ -144,7 +146,7 @@ async fn create_webhook(
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/webhooks/{}", row.id)))
         .insert_header(("Cache-Control", "no-store"))
-        .json(Webhook::new(row, Some(secret))))
+        .json(Webhook::new(row, Some(secret), &state.webhook_key)))
 }
 
 /// The endpoints the caller manages: its agency's, for a service account; its
@@ -185,7 +187,7 @@ async fn list_webhooks(
     Ok(web::Json(paging.page(
         rows,
         |r| r.id.clone(),
-        |r| Webhook::new(r, None),
+        |r| Webhook::new(r, None, &state.webhook_key),
     )))
 }
 
@@ -211,7 +213,7 @@ async fn get_webhook(
             managed(conn, caller, &id, event)
         })
         .await?;
-    Ok(web::Json(Webhook::new(row, None)))
+    Ok(web::Json(Webhook::new(row, None, &state.webhook_key)))
 }
 
 /// The endpoint's delivery log, newest event first: each delivery's status, attempts,
@@ -353,7 +355,7 @@ async fn rotate_webhook_secret(
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(Webhook::new(row, Some(secret))))
+        .json(Webhook::new(row, Some(secret), &state.webhook_key)))
 }
 
 /// Enable a disabled endpoint again (once its receiver is fixed). Deliveries that
@@ -392,5 +394,5 @@ async fn enable_webhook(
             Ok(hook)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Webhook::new(row, None)))
+    Ok(HttpResponse::Ok().json(Webhook::new(row, None, &state.webhook_key)))
 }

@@ -828,3 +828,176 @@ async fn deadlines_reached_and_expiries_near_are_announced_once_to_those_who_see
     );
     assert!(feed(&app, &d.jm_other_police.token, "").await.0.is_empty());
 }
+
+/// A system's key server on 127.0.0.1: serves whatever JWK Set (or body) it holds,
+/// and counts its reads.
+#[derive(Clone, Default)]
+struct KeyServer {
+    body: std::sync::Arc<std::sync::Mutex<(u16, String)>>,
+    reads: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl KeyServer {
+    fn start(&self) -> String {
+        use actix_web::{HttpResponse, web};
+        let me = self.clone();
+        let server = actix_web::HttpServer::new(move || {
+            let me = me.clone();
+            actix_web::App::new().route(
+                "/jwks.json",
+                web::get().to(move || {
+                    let me = me.clone();
+                    async move {
+                        me.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let (status, body) = me.body.lock().unwrap().clone();
+                        HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+                            .content_type("application/json")
+                            .body(body)
+                    }
+                }),
+            )
+        })
+        .workers(1)
+        .bind("127.0.0.1:0")
+        .unwrap();
+        let port = server.addrs()[0].port();
+        actix_web::rt::spawn(server.run());
+        format!("http://127.0.0.1:{port}/jwks.json")
+    }
+
+    fn serve(&self, status: u16, body: &str) {
+        *self.body.lock().unwrap() = (status, body.to_owned());
+    }
+
+    fn reads(&self) -> usize {
+        self.reads.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// An assertion with a `kid` in its header.
+fn assertion_with_kid(
+    app: &TestApp,
+    client_id: &str,
+    alg: Algorithm,
+    key: &str,
+    kid: &str,
+) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({"iss": client_id, "sub": client_id, "aud": token_endpoint(app),
+                        "exp": now + 120, "jti": uuid::Uuid::new_v4().to_string()});
+    let key = match alg {
+        Algorithm::ES256 => EncodingKey::from_ec_pem(key.as_bytes()).unwrap(),
+        _ => EncodingKey::from_ed_pem(key.as_bytes()).unwrap(),
+    };
+    let mut header = Header::new(alg);
+    header.kid = Some(kid.to_owned());
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
+}
+
+#[actix_web::test]
+async fn keys_published_at_a_jwks_url_are_read_through_the_guard_cached_and_reread_on_rotation() {
+    let app = TestApp::spawn_with(|s| {
+        s.webhook_allow_hosts = "127.0.0.1".into();
+        s.jwks_reread_secs = 0;
+    })
+    .await;
+    let ministry = app.agency("TT", "Ministry of National Security", AgencyKind::Other);
+    let admin = app
+        .user_caller("tt.sec.admin", &ministry, &[Role::Admin])
+        .await;
+    let ttps = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    let server = KeyServer::default();
+    let url = server.start();
+    let register = |jwks_uri: Value, extra: Value| {
+        let mut body = json!({"agency_id": ttps, "name": "TTPS RMS", "roles": ["investigator"],
+                              "auth_method": "private_key_jwt", "jwks_uri": jwks_uri});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+
+    // Refused at registration: a URL the guard refuses (decided before any
+    // connection), one that answers 404, one that holds no usable key, and keys
+    // given twice.
+    let refusals = [
+        (json!("http://10.1.2.3/jwks.json"), "must use https", None),
+        (
+            json!("https://10.1.2.3/jwks.json"),
+            "not public",
+            None,
+        ),
+        (json!(url), "answered 404", Some((404, "{}"))),
+        (json!(url), "JSON JWK Set", Some((200, "<html>"))),
+        (
+            json!(url),
+            "JWK Set that",
+            Some((
+                200,
+                r#"{"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB"}]}"#,
+            )),
+        ),
+    ];
+    for (uri, says, serving) in refusals {
+        if let Some((status, body)) = serving {
+            server.serve(status, body);
+        }
+        let res = app
+            .post(
+                "/api/v1/service-accounts",
+                &admin.token,
+                &register(uri.clone(), json!({})),
+            )
+            .await;
+        res.assert_problem(422, "validation-failed");
+        assert!(res.body.to_string().contains(says), "{uri}: {}", res.body);
+    }
+    let guarded_reads = server.reads();
+    assert_eq!(guarded_reads, 3, "only the loopback URL was ever read");
+    let both = register(
+        json!(url),
+        json!({"jwks": {"keys": [serde_json::from_str::<Value>(EC_JWK).unwrap()]}}),
+    );
+    app.post("/api/v1/service-accounts", &admin.token, &both)
+        .await
+        .assert_problem(422, "validation-failed");
+
+    // Published: one P-256 key.
+    server.serve(200, &format!("{{\"keys\": [{EC_JWK}]}}"));
+    let created = app
+        .post(
+            "/api/v1/service-accounts",
+            &admin.token,
+            &register(json!(url), json!({})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["jwks_uri"], url.as_str());
+    let client_id = created.body["client_id"].as_str().unwrap().to_owned();
+    let read_at_registration = server.reads();
+
+    // Assertions with the published key work, from the cache.
+    for _ in 0..2 {
+        let jwt = assertion_with_kid(&app, &client_id, Algorithm::ES256, EC_KEY, "ec-1");
+        granted(&with_assertion(&app, &jwt).await);
+    }
+    assert_eq!(
+        server.reads(),
+        read_at_registration,
+        "cached, not read per token"
+    );
+
+    // The system rotates to an Ed25519 key: an assertion naming it makes the
+    // service read the URL again; the retired key no longer works.
+    server.serve(200, &format!("{{\"keys\": [{ED_JWK}]}}"));
+    let jwt = assertion_with_kid(&app, &client_id, Algorithm::EdDSA, ED_KEY, "ed-1");
+    granted(&with_assertion(&app, &jwt).await);
+    assert_eq!(server.reads(), read_at_registration + 1);
+    let jwt = assertion_with_kid(&app, &client_id, Algorithm::ES256, EC_KEY, "ec-1");
+    refused(&with_assertion(&app, &jwt).await);
+
+    // The URL goes down: keys still fresh in the cache keep working.
+    server.serve(500, "");
+    let jwt = assertion_with_kid(&app, &client_id, Algorithm::EdDSA, ED_KEY, "ed-1");
+    granted(&with_assertion(&app, &jwt).await);
+}

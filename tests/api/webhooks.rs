@@ -637,3 +637,110 @@ async fn an_agency_removed_from_a_case_hears_no_more_of_it_even_on_a_retry() {
         .collect();
     assert_eq!(statuses, ["withheld", "delivered"], "{}", log.body);
 }
+
+/// `v1a` verification, from the specification: the key is the base64 after
+/// `whpk_`; a signature is the base64 Ed25519 signature of `id.timestamp.body`.
+fn verifies_v1a(public_key: &str, r: &Received) -> bool {
+    use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+    let raw: [u8; 32] = STANDARD
+        .decode(public_key.strip_prefix("whpk_").unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let key = VerifyingKey::from_bytes(&raw).unwrap();
+    let signed = format!("{}.{}.{}", r.id, r.timestamp, r.body);
+    r.signature
+        .split(' ')
+        .filter_map(|s| s.strip_prefix("v1a,"))
+        .filter_map(|s| STANDARD.decode(s).ok())
+        .filter_map(|s| Signature::from_slice(&s).ok())
+        .any(|s| key.verify(signed.as_bytes(), &s).is_ok())
+}
+
+#[actix_web::test]
+async fn an_endpoint_that_asks_for_v1a_gets_ed25519_signatures_it_verifies_with_its_public_key() {
+    let app = TestApp::spawn_with(fast).await;
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let ministry = app.agency("JM", "Ministry of National Security", AgencyKind::Other);
+    let admin = app.user_caller("jm.admin", &ministry, &[Role::Admin]).await;
+    let jm = app.user_caller("jm.inv", &jcf, &[Role::Investigator]).await;
+    let mirror = system(&app, &admin.token, &jcf).await;
+    let receiver = Receiver::default();
+    let url = receiver.start();
+
+    // Neither scheme, or three of them, is refused; v1 alone is the default.
+    for bad in [json!([]), json!(["v1", "v1a", "v1"]), json!(["v2"])] {
+        let res = app
+            .post(
+                "/api/v1/webhooks",
+                &mirror.token,
+                &json!({"url": url, "event_types": ["case.*"], "signature_schemes": bad}),
+            )
+            .await;
+        assert!(
+            res.status == 422 || res.status == 400,
+            "{bad}: {}",
+            res.body
+        );
+    }
+    let plain = app
+        .post(
+            "/api/v1/webhooks",
+            &mirror.token,
+            &json!({"url": url, "event_types": ["mla.*"]}),
+        )
+        .await;
+    assert_eq!(plain.status, 201, "{}", plain.body);
+    assert_eq!(plain.body["signature_schemes"], json!(["v1"]));
+    assert!(plain.body.get("public_key").is_none());
+
+    let hook = app
+        .post(
+            "/api/v1/webhooks",
+            &mirror.token,
+            &json!({"url": url, "event_types": ["case.*"], "signature_schemes": ["v1a"]}),
+        )
+        .await;
+    let (id, _secret) = register(&hook);
+    let public = hook.body["public_key"].as_str().unwrap().to_owned();
+    assert!(public.starts_with("whpk_"));
+    // The public key is shown at every read; the secret only once.
+    let read = app
+        .get(&format!("/api/v1/webhooks/{id}"), &mirror.token)
+        .await;
+    assert_eq!(read.body["public_key"], public.as_str());
+    assert!(read.body.get("secret").is_none());
+
+    app.create_case(&jm.token, "Signed case").await;
+    let got = receiver.until("a case event", |g| !g.is_empty()).await;
+    assert!(verifies_v1a(&public, &got[0]), "{:?}", got[0]);
+    assert!(
+        !got[0].signature.contains("v1,"),
+        "v1a only: {}",
+        got[0].signature
+    );
+    let mut forged = got[0].clone();
+    forged.body = forged.body.replace("case.created", "case.updated");
+    assert!(!verifies_v1a(&public, &forged));
+
+    // Rotation: a new key, and both generations sign during the overlap.
+    let rotated = app
+        .post(
+            &format!("/api/v1/webhooks/{id}/secret"),
+            &mirror.token,
+            &json!({"overlap_secs": 3600}),
+        )
+        .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let next = rotated.body["public_key"].as_str().unwrap().to_owned();
+    assert_ne!(next, public);
+    app.create_case(&jm.token, "Second signed case").await;
+    let got = receiver
+        .until("a second case event", |g| g.len() >= 2)
+        .await;
+    assert!(verifies_v1a(&next, &got[1]) && verifies_v1a(&public, &got[1]));
+    assert!(
+        !verifies_v1a(&next, &got[0]),
+        "the old delivery is not the new key's"
+    );
+}

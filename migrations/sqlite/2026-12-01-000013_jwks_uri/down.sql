@@ -1,0 +1,1 @@
+ALTER TABLE service_credentials DROP COLUMN jwks_uri;
