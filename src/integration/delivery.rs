@@ -422,10 +422,8 @@ pub async fn pass(state: &AppState, client: &awc::Client) -> ApiResult<usize> {
 
 /// Delivers for as long as the service runs.
 pub async fn run(state: AppState) {
-    let client = awc::Client::builder()
-        .timeout(TIMEOUT)
-        .disable_redirects()
-        .finish();
+    let exemptions = Exemptions::parse(&state.settings.webhook_allow_hosts).unwrap_or_default();
+    let client = egress::client(exemptions, TIMEOUT);
     let every = std::time::Duration::from_millis(state.settings.webhook_poll_ms.max(10));
     loop {
         match pass(&state, &client).await {

@@ -198,6 +198,60 @@ pub fn check(url: &str, exemptions: &Exemptions) -> Result<(), Refusal> {
     decide(&parsed, &addresses, exemptions)
 }
 
+/// Resolves hosts for outgoing connections and hands the connector only addresses
+/// the guard allows: the addresses checked are the addresses connected to, so a name
+/// that resolves elsewhere between the check and the connection (DNS rebinding)
+/// reaches nothing. (An address literal is not resolved: `check` has decided it.)
+pub struct GuardedResolver {
+    exemptions: Exemptions,
+}
+
+impl actix_tls::connect::Resolve for GuardedResolver {
+    fn lookup<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> futures_util::future::LocalBoxFuture<
+        'a,
+        Result<Vec<std::net::SocketAddr>, Box<dyn std::error::Error>>,
+    > {
+        Box::pin(async move {
+            let found: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host, port)).await?.collect();
+            Ok(pinned(host, found, &self.exemptions)?)
+        })
+    }
+}
+
+/// The addresses a connection to `host` may use of those it resolved to: all of
+/// them for an exempt host, else all of them only when every one is public.
+fn pinned(
+    host: &str,
+    found: Vec<std::net::SocketAddr>,
+    exemptions: &Exemptions,
+) -> Result<Vec<std::net::SocketAddr>, String> {
+    let ips: Vec<IpAddr> = found.iter().map(|a| a.ip()).collect();
+    if exemptions.exempt(host, &ips) || (!ips.is_empty() && ips.iter().all(|ip| is_public(*ip))) {
+        Ok(found)
+    } else {
+        Err(format!("{host} does not resolve to public addresses only"))
+    }
+}
+
+/// An HTTP client for calls out of the service (webhook deliveries, published keys):
+/// no redirects, the given timeout, and connections only to addresses the guard
+/// allows.
+pub fn client(exemptions: Exemptions, timeout: std::time::Duration) -> awc::Client {
+    let resolver = actix_tls::connect::Resolver::custom(GuardedResolver { exemptions });
+    let connector =
+        awc::Connector::new().connector(actix_tls::connect::Connector::new(resolver).service());
+    awc::Client::builder()
+        .connector(connector)
+        .timeout(timeout)
+        .disable_redirects()
+        .finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +262,49 @@ mod tests {
 
     fn url(s: &str) -> url::Url {
         url::Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn connections_use_only_the_addresses_the_guard_allows() {
+        let at = |s: &str| std::net::SocketAddr::new(ip(s), 443);
+        let none = Exemptions::default();
+        assert_eq!(
+            pinned("example.org", vec![at("93.184.216.34")], &none).unwrap(),
+            vec![at("93.184.216.34")]
+        );
+        // A name that now resolves to a private address, even beside a public one,
+        // gives the connector nothing.
+        assert!(pinned("example.org", vec![at("10.0.0.5")], &none).is_err());
+        assert!(
+            pinned(
+                "example.org",
+                vec![at("93.184.216.34"), at("127.0.0.1")],
+                &none
+            )
+            .is_err()
+        );
+        assert!(pinned("example.org", vec![], &none).is_err());
+        let exempt = Exemptions::parse("receiver.internal, 127.0.0.0/8").unwrap();
+        assert!(pinned("receiver.internal", vec![at("10.0.0.5")], &exempt).is_ok());
+        assert!(pinned("other.internal", vec![at("127.0.0.1")], &exempt).is_ok());
+        assert!(pinned("other.internal", vec![at("10.0.0.5")], &exempt).is_err());
+    }
+
+    #[test]
+    fn the_resolver_refuses_a_name_of_this_machine_unless_exempt() {
+        use actix_tls::connect::Resolve;
+        // `localhost` is answered from the hosts file: no packet leaves the machine.
+        actix_web::rt::System::new().block_on(async {
+            let guarded = GuardedResolver {
+                exemptions: Exemptions::default(),
+            };
+            assert!(guarded.lookup("localhost", 443).await.is_err());
+            let exempt = GuardedResolver {
+                exemptions: Exemptions::parse("localhost").unwrap(),
+            };
+            let found = exempt.lookup("localhost", 443).await.unwrap();
+            assert!(found.iter().all(|a| a.ip().is_loopback()), "{found:?}");
+        });
     }
 
     #[test]

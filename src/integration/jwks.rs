@@ -40,15 +40,13 @@ pub struct Published {
 pub async fn fetch(state: &AppState, uri: &str) -> Result<String, String> {
     let exemptions = Exemptions::parse(&state.settings.webhook_allow_hosts).unwrap_or_default();
     let checked = uri.to_owned();
-    match actix_web::web::block(move || egress::check(&checked, &exemptions)).await {
+    let guard = exemptions.clone();
+    match actix_web::web::block(move || egress::check(&checked, &guard)).await {
         Ok(Ok(())) => {}
         Ok(Err(refusal)) => return Err(refusal.message()),
         Err(_) => return Err("could not be checked".into()),
     }
-    let client = awc::Client::builder()
-        .timeout(TIMEOUT)
-        .disable_redirects()
-        .finish();
+    let client = egress::client(exemptions, TIMEOUT);
     let mut res = client
         .get(uri)
         .insert_header(("accept", "application/jwk-set+json, application/json"))

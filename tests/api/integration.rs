@@ -922,11 +922,7 @@ async fn keys_published_at_a_jwks_url_are_read_through_the_guard_cached_and_rere
     // given twice.
     let refusals = [
         (json!("http://10.1.2.3/jwks.json"), "must use https", None),
-        (
-            json!("https://10.1.2.3/jwks.json"),
-            "not public",
-            None,
-        ),
+        (json!("https://10.1.2.3/jwks.json"), "not public", None),
         (json!(url), "answered 404", Some((404, "{}"))),
         (json!(url), "JSON JWK Set", Some((200, "<html>"))),
         (
