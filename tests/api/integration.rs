@@ -997,3 +997,73 @@ async fn keys_published_at_a_jwks_url_are_read_through_the_guard_cached_and_rere
     let jwt = assertion_with_kid(&app, &client_id, Algorithm::EdDSA, ED_KEY, "ed-1");
     granted(&with_assertion(&app, &jwt).await);
 }
+
+#[actix_web::test]
+async fn a_referral_is_announced_to_the_prosecution_service_it_reaches_and_to_no_one_else() {
+    let app = TestApp::spawn().await;
+    let police = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    let dpp = app.agency("TT", "Office of the DPP", AgencyKind::Prosecution);
+    let fraud = app.agency("TT", "TTPS Fraud Squad", AgencyKind::Police);
+    let inv = app
+        .user_caller("tt.inv", &police, &[Role::Investigator])
+        .await;
+    let sup = app
+        .user_caller("tt.sup", &police, &[Role::Supervisor])
+        .await;
+    let pros = app.user_caller("tt.pros", &dpp, &[Role::Prosecutor]).await;
+    let other = app
+        .user_caller("tt.fraud", &fraud, &[Role::Investigator])
+        .await;
+    let case = app.create_case(&inv.token, "Ransomware at the port").await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let patch = |token: String, body: Value| {
+        let (app, id) = (&app, id.clone());
+        async move {
+            let read = app.get(&format!("/api/v1/cases/{id}"), &token).await;
+            let etag = read
+                .headers
+                .get("etag")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let res = app
+                .request_with_headers(
+                    "PATCH",
+                    &format!("/api/v1/cases/{id}"),
+                    &token,
+                    &[("If-Match", &etag)],
+                    Some(&body),
+                )
+                .await;
+            assert_eq!(res.status, 200, "{}", res.body);
+        }
+    };
+    patch(inv.token.clone(), json!({"status": "under_investigation"})).await;
+    let (before, _) = feed(&app, &pros.token, "").await;
+    assert!(
+        before.is_empty(),
+        "the DPP hears nothing before the referral: {before:?}"
+    );
+
+    patch(
+        sup.token.clone(),
+        json!({"status": "referred_to_prosecution", "prosecution_agency_id": dpp}),
+    )
+    .await;
+    let (heard, _) = feed(&app, &pros.token, "types=case.referred").await;
+    assert_eq!(heard, [("case.referred".to_owned(), id.clone())]);
+    let (police_heard, _) = feed(&app, &inv.token, "types=case.*").await;
+    let types: Vec<&str> = police_heard.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "case.created",
+            "case.updated",
+            "case.updated",
+            "case.referred"
+        ]
+    );
+    let (elsewhere, _) = feed(&app, &other.token, "").await;
+    assert!(elsewhere.is_empty(), "{elsewhere:?}");
+}
