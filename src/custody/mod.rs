@@ -9,6 +9,7 @@ pub mod model;
 mod pg_write;
 pub mod queries;
 pub mod registration;
+pub mod report;
 pub mod routes;
 pub mod verify;
 

@@ -461,3 +461,35 @@ pub fn pending_transfers(
     }
     query.load(conn)
 }
+
+/// The names of the people and agencies a custody record names, for a report.
+pub fn directory(
+    conn: &mut DbConn,
+    people: &[String],
+    agencies: &[String],
+) -> QueryResult<super::report::Directory> {
+    use crate::db::schema::{agencies as agency_table, users};
+    let mut out = super::report::Directory::default();
+    for chunk in people.chunks(500) {
+        let rows: Vec<(String, String)> = users::table
+            .filter(users::id.eq_any(chunk))
+            .select((users::id, users::display_name))
+            .load(conn)?;
+        out.people.extend(rows);
+    }
+    for chunk in agencies.chunks(500) {
+        let rows: Vec<(String, String, String)> = agency_table::table
+            .filter(agency_table::id.eq_any(chunk))
+            .select((
+                agency_table::id,
+                agency_table::name,
+                agency_table::country_code,
+            ))
+            .load(conn)?;
+        out.agencies.extend(
+            rows.into_iter()
+                .map(|(id, name, country)| (id, super::report::AgencyName { name, country })),
+        );
+    }
+    Ok(out)
+}

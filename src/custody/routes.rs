@@ -33,6 +33,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(append_custody)
         .service(verify_custody)
         .service(custody_bundle)
+        .service(custody_report)
         .service(list_custodians)
         .service(list_transfers);
 }
@@ -235,6 +236,8 @@ struct ProvenEntry {
 /// their inclusion proofs against it.
 struct ItemProofs {
     note: String,
+    size: u64,
+    signed_at: Option<chrono::NaiveDateTime>,
     entries: Vec<ProvenEntry>,
 }
 
@@ -248,6 +251,8 @@ fn item_proofs(conn: &mut DbConn, signer: &LogSigner, evidence_id: &str) -> ApiR
         .map(|(stored, proof)| ProvenEntry { stored, proof })
         .collect();
     Ok(ItemProofs {
+        size: checkpoint.size,
+        signed_at: checkpoint.signed_at,
         note: checkpoint.note,
         entries,
     })
@@ -288,7 +293,7 @@ async fn verify_custody(
                 }
                 Err(e) => return Err(e),
             };
-            let ItemProofs { note, entries } = item_proofs(conn, &signer, &evidence_id)?;
+            let ItemProofs { note, entries, .. } = item_proofs(conn, &signer, &evidence_id)?;
             let checks: Vec<EntryToCheck> = entries
                 .iter()
                 .map(|e| EntryToCheck {
@@ -332,29 +337,134 @@ async fn custody_bundle(
     let bundle = state
         .read_as(caller, Action::CustodyExport, move |conn, caller, event| {
             let found = access::visible(conn, caller, &id, event)?;
-            let ItemProofs { note, entries } = item_proofs(conn, &signer, &found.item.id)?;
-            let entries = entries
-                .into_iter()
-                .map(|e| {
-                    Ok(json!({
-                        "log_index": e.stored.log_index,
-                        "entry": parse_entry(&e.stored.canonical)?,
-                        "entry_hash": e.stored.entry_hash,
-                        "inclusion_proof": log::hex_path(&e.proof),
-                    }))
-                })
-                .collect::<ApiResult<Vec<Value>>>()?;
-            Ok(json!({
-                "evidence_id": found.item.id,
-                "entries": entries,
-                "checkpoint": note,
-                "public_key": signer.verifier_key,
-                "case_reference": found.case.reference,
-                "evidence": Evidence::from(found.item),
-            }))
+            let proofs = item_proofs(conn, &signer, &found.item.id)?;
+            bundle_of(&found, &proofs, &signer)
         })
         .await?;
     Ok(web::Json(bundle))
+}
+
+/// A PDF document.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct PdfDocument(#[allow(dead_code)] Vec<u8>);
+
+/// The spec's bundle of one item (§4), with the evidence record and case reference.
+fn bundle_of(
+    found: &queries::ItemInCase,
+    proofs: &ItemProofs,
+    signer: &LogSigner,
+) -> ApiResult<Value> {
+    let entries = proofs
+        .entries
+        .iter()
+        .map(|e| {
+            Ok(json!({
+                "log_index": e.stored.log_index,
+                "entry": parse_entry(&e.stored.canonical)?,
+                "entry_hash": e.stored.entry_hash,
+                "inclusion_proof": log::hex_path(&e.proof),
+            }))
+        })
+        .collect::<ApiResult<Vec<Value>>>()?;
+    Ok(json!({
+        "evidence_id": found.item.id,
+        "entries": entries,
+        "checkpoint": proofs.note,
+        "public_key": signer.verifier_key,
+        "case_reference": found.case.reference,
+        "evidence": Evidence::from(found.item.clone()),
+    }))
+}
+
+/// The custody report for a court, as a PDF: the verdict in plain words on page one
+/// (with the case reference, the item, and the signed checkpoint's size, time and
+/// key fingerprint), then every entry of the record with the people and agencies
+/// named, and how to verify it independently. The item's bundle is attached to the
+/// PDF as a file, its SHA-256 printed, so that whoever holds the paper holds the
+/// proof. Open to those who see the item.
+#[utoipa::path(
+    tag = "evidence",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "Evidence id")),
+    responses(
+        (status = 200, description = "The custody report, with the bundle attached", content_type = "application/pdf", body = PdfDocument, headers(("Content-Disposition" = String))),
+        (status = 404, description = "No such item, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/evidence/{id}/custody/report.pdf")]
+async fn custody_report(
+    state: web::Data<AppState>,
+    caller: Credentials,
+    id: web::Path<Id>,
+) -> ApiResult<HttpResponse> {
+    use super::report::{self, CheckpointFacts, CustodyReport, ReportEntry};
+    let id = id.into_inner().into_string();
+    let signer = state.log.clone();
+    let (evidence_id, pdf) = state
+        .read_as(caller, Action::CustodyReport, move |conn, caller, event| {
+            let found = access::visible(conn, caller, &id, event)?;
+            let proofs = item_proofs(conn, &signer, &found.item.id)?;
+            let checks: Vec<EntryToCheck> = proofs
+                .entries
+                .iter()
+                .map(|e| EntryToCheck {
+                    log_index: e.stored.log_index as u64,
+                    entry: EntrySource::Stored(&e.stored.canonical),
+                    entry_hash: &e.stored.entry_hash,
+                    proof: &e.proof,
+                })
+                .collect();
+            let verification = verify::verify(
+                verify::History::Evidence(&found.item.id),
+                &proofs.note,
+                &signer.verifier,
+                &checks,
+            );
+            let bundle = serde_json::to_vec_pretty(&bundle_of(&found, &proofs, &signer)?)
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            let entries = proofs
+                .entries
+                .iter()
+                .map(|e| {
+                    Ok(ReportEntry {
+                        entry: parse_entry(&e.stored.canonical)?,
+                        entry_hash: e.stored.entry_hash.clone(),
+                        log_index: e.stored.log_index as u64,
+                    })
+                })
+                .collect::<ApiResult<Vec<ReportEntry>>>()?;
+            let parsed: Vec<Value> = entries.iter().map(|e| e.entry.clone()).collect();
+            let (people, agencies) = report::named_in(&parsed);
+            let directory = queries::directory(conn, &people, &agencies)?;
+            let item = Evidence::from(found.item.clone());
+            event.set_detail("verdict", verification.verdict.as_str());
+            let pdf = report::render(&CustodyReport {
+                words: &crate::catalogue::ENGLISH,
+                case_reference: &found.case.reference,
+                item: &item,
+                verification: &verification,
+                entries: &entries,
+                checkpoint: &CheckpointFacts {
+                    size: proofs.size,
+                    signed_at: proofs.signed_at,
+                    verifier_key: signer.verifier_key.clone(),
+                },
+                directory: &directory,
+                bundle: &bundle,
+                generated_at: chrono::Utc::now(),
+            });
+            Ok((found.item.id, pdf))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"custody-report-{evidence_id}.pdf\""),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(pdf))
 }
 
 /// Who at an agency can receive evidence (its active investigators and supervisors):

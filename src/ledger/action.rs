@@ -95,6 +95,7 @@ actions! {
     CustodyAppend => "custody.append",
     CustodyVerify => "custody.verify",
     CustodyExport => "custody.export",
+    CustodyReport => "custody.report",
     AuditQuery => "audit.query",
     AuditVerify => "audit.verify",
 }

@@ -186,18 +186,25 @@ pub fn leaf(conn: &mut DbConn, index: u64) -> ApiResult<Option<Hash>> {
 pub struct SignedCheckpoint {
     pub size: u64,
     pub note: String,
+    /// When it was signed (none for the empty log's, signed on demand).
+    pub signed_at: Option<chrono::NaiveDateTime>,
 }
 
 /// The latest signed checkpoint.
 pub fn latest_checkpoint(conn: &mut DbConn) -> ApiResult<Option<SignedCheckpoint>> {
-    let row: Option<(i64, String)> = log_checkpoints::table
+    let row: Option<(i64, String, chrono::NaiveDateTime)> = log_checkpoints::table
         .order(log_checkpoints::tree_size.desc())
-        .select((log_checkpoints::tree_size, log_checkpoints::note))
+        .select((
+            log_checkpoints::tree_size,
+            log_checkpoints::note,
+            log_checkpoints::created_at,
+        ))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(size, note)| SignedCheckpoint {
+    Ok(row.map(|(size, note, at)| SignedCheckpoint {
         size: size as u64,
         note,
+        signed_at: Some(at),
     }))
 }
 
@@ -225,6 +232,7 @@ pub fn current_checkpoint(conn: &mut DbConn, signer: &LogSigner) -> ApiResult<Si
         latest_checkpoint(conn)?.unwrap_or_else(|| SignedCheckpoint {
             size: 0,
             note: signer.sign_checkpoint(0, &merkle::empty_root()),
+            signed_at: None,
         }),
     )
 }

@@ -7,6 +7,7 @@
 mod access;
 mod concurrency;
 mod proofs;
+mod report;
 mod retries;
 mod rules;
 mod storage;

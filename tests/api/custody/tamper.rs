@@ -3,7 +3,7 @@
 
 use super::*;
 
-async fn tamper_setup(w: &World) -> (String, Vec<Value>) {
+pub(super) async fn tamper_setup(w: &World) -> (String, Vec<Value>) {
     let app = &w.app;
     let id = register(app, &w.inv.token, &w.case_id, disk()).await.body["id"]
         .as_str()
@@ -32,7 +32,7 @@ async fn tamper_setup(w: &World) -> (String, Vec<Value>) {
     (id, custody.as_array().unwrap().clone())
 }
 
-fn drop_custody_triggers(app: &TestApp) {
+pub(super) fn drop_custody_triggers(app: &TestApp) {
     for trigger in ["custody_entries_no_update", "custody_entries_no_delete"] {
         let sql = if app.is_postgres() {
             format!("DROP TRIGGER {trigger} ON custody_entries")

@@ -1,0 +1,390 @@
+//! The custody report a prosecutor hands a court: the verdict in plain words first,
+//! then every entry of the record with the people and agencies named, and how to
+//! verify it independently. The bundle it describes is attached to the PDF, with its
+//! SHA-256 printed, so that the paper and the proof travel together.
+
+use super::model::Evidence;
+use super::verify::{Report, Verdict};
+use crate::catalogue::Words;
+use crate::pdf::{ALERT, Attachment, Colour, Document, Field, Font, OK};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// Who the ids in the entries are: people's names, and agencies' names and countries.
+#[derive(Debug, Default)]
+pub struct Directory {
+    pub people: HashMap<String, String>,
+    pub agencies: HashMap<String, AgencyName>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AgencyName {
+    pub name: String,
+    pub country: String,
+}
+
+impl Directory {
+    /// "Name, Agency (JM)" for a user of an agency; what is unknown, said so.
+    fn person(&self, words: &Words, user_id: Option<&str>, agency_id: Option<&str>) -> String {
+        let name = user_id
+            .and_then(|id| self.people.get(id).cloned())
+            .unwrap_or_else(|| words.unknown_person.to_owned());
+        match agency_id.and_then(|id| self.agencies.get(id)) {
+            Some(a) => format!("{name}, {} ({})", a.name, a.country),
+            None => name,
+        }
+    }
+
+    fn agency(&self, id: &str) -> String {
+        match self.agencies.get(id) {
+            Some(a) => format!("{} ({})", a.name, a.country),
+            None => id.to_owned(),
+        }
+    }
+}
+
+/// The ids of people and agencies a set of entries names.
+pub fn named_in(entries: &[Value]) -> (Vec<String>, Vec<String>) {
+    let mut people = Vec::new();
+    let mut agencies = Vec::new();
+    for entry in entries {
+        for member in ["actor", "custodian_before", "custodian_after"] {
+            let v = &entry[member];
+            people.extend(v.get("user_id").and_then(Value::as_str).map(str::to_owned));
+            agencies.extend(
+                v.get("agency_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            );
+        }
+        agencies.extend(
+            entry
+                .get("to_agency_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        );
+        people.extend(
+            entry
+                .get("to_custodian_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        );
+    }
+    people.sort();
+    people.dedup();
+    agencies.sort();
+    agencies.dedup();
+    (people, agencies)
+}
+
+/// The signed checkpoint the report rests on, and the key that signs the log.
+pub struct CheckpointFacts {
+    pub size: u64,
+    pub signed_at: Option<chrono::NaiveDateTime>,
+    /// The verifier key string (`<name>+<key ID>+<base64 key>`).
+    pub verifier_key: String,
+}
+
+impl CheckpointFacts {
+    /// The key's name and ID, and the SHA-256 of its public key in groups of four.
+    fn fingerprint(&self) -> (String, String) {
+        use base64::Engine;
+        let mut parts = self.verifier_key.splitn(3, '+');
+        let name = parts.next().unwrap_or_default();
+        let id = parts.next().unwrap_or_default();
+        let key = parts
+            .next()
+            .and_then(|k| base64::engine::general_purpose::STANDARD.decode(k).ok())
+            .unwrap_or_default();
+        // The verifier key holds the algorithm byte (0x01) before the 32-byte key.
+        let public = key.get(1..).unwrap_or_default();
+        let digest = hex::encode(Sha256::digest(public));
+        // Groups of four hex digits, eight to a line, as key fingerprints are read aloud.
+        let groups: Vec<&str> = digest
+            .as_bytes()
+            .chunks(4)
+            .map(|c| std::str::from_utf8(c).unwrap_or_default())
+            .collect();
+        let grouped = groups
+            .chunks(8)
+            .map(|line| line.join(" "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        (format!("{name}, key ID {id}"), grouped)
+    }
+}
+
+/// Everything the report shows.
+pub struct CustodyReport<'a> {
+    pub words: &'a Words,
+    pub case_reference: &'a str,
+    pub item: &'a Evidence,
+    pub verification: &'a Report,
+    /// The entries, parsed, in `seq` order, with their hashes and positions in the log.
+    pub entries: &'a [ReportEntry],
+    pub checkpoint: &'a CheckpointFacts,
+    pub directory: &'a Directory,
+    /// The bundle as attached, byte for byte.
+    pub bundle: &'a [u8],
+    pub generated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// One entry of the record, as the report prints it.
+pub struct ReportEntry {
+    pub entry: Value,
+    pub entry_hash: String,
+    pub log_index: u64,
+}
+
+/// The attachment's file name.
+pub fn bundle_file_name(item: &Evidence) -> String {
+    let safe: String = item
+        .label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("custody-bundle-{safe}.json")
+}
+
+fn utc(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string()
+        })
+        .unwrap_or_else(|_| at.to_owned())
+}
+
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// The PDF.
+pub fn render(report: &CustodyReport<'_>) -> Vec<u8> {
+    let w = report.words;
+    let item = report.item;
+    let title = format!(
+        "{} {} ({})",
+        w.custody_report, item.label, report.case_reference
+    );
+    let mut doc = Document::new(
+        title.clone(),
+        format!("{} {} / {}", w.page_head, item.label, report.case_reference),
+        report.generated_at,
+    );
+    doc.heading(&title, 17.0);
+
+    // The verdict first, in plain words.
+    let (verdict, colour): (&str, Colour) = match report.verification.verdict {
+        Verdict::Verified => (w.verdict_verified, OK),
+        Verdict::IntegrityAlert => (w.verdict_integrity_alert, ALERT),
+        Verdict::NotVerified => (w.verdict_not_verified, ALERT),
+    };
+    doc.paragraph(
+        &format!("{}: {verdict}", w.verdict),
+        Font::Bold,
+        13.0,
+        Some(colour),
+    );
+    doc.paragraph(&report.verification.summary, Font::Regular, 11.0, None);
+    doc.space(6.0);
+
+    let facts = [
+        Field::new(w.case_reference, report.case_reference),
+        Field::new(w.evidence_item, item.label.clone()),
+        Field::new(w.description, item.description.clone()),
+        Field::new(w.kind, item.kind.as_str()),
+        Field::mono(
+            w.acquisition_hash,
+            item.sha256
+                .clone()
+                .unwrap_or_else(|| w.not_recorded.to_owned()),
+        ),
+    ];
+    doc.fields(&facts);
+    let (key_name, fingerprint) = report.checkpoint.fingerprint();
+    let checkpoint = [
+        Field::new(w.tree_size, report.checkpoint.size.to_string()),
+        Field::new(
+            w.signed_at,
+            report
+                .checkpoint
+                .signed_at
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                .unwrap_or_else(|| w.not_recorded.to_owned()),
+        ),
+        Field::new(w.log_key, key_name),
+        Field::mono(w.key_fingerprint, fingerprint),
+        Field::mono(w.bundle_sha256, hex::encode(Sha256::digest(report.bundle))),
+        Field::new(
+            w.generated_at,
+            report
+                .generated_at
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string(),
+        ),
+    ];
+    doc.heading(w.checkpoint, 12.0);
+    doc.fields(&checkpoint);
+
+    // Every entry, as the timeline has it.
+    doc.heading(w.entries_heading, 13.0);
+    let problems: HashMap<usize, &Vec<String>> = report
+        .verification
+        .entries
+        .iter()
+        .filter(|f| !f.problems.is_empty())
+        .map(|f| (f.position, &f.problems))
+        .collect();
+    let alerts: Vec<usize> = report
+        .verification
+        .integrity_alerts
+        .iter()
+        .map(|a| a.position)
+        .collect();
+    for (position, shown) in report.entries.iter().enumerate() {
+        let e = &shown.entry;
+        let code = e["type"].as_str().unwrap_or_default();
+        let when = e["at"].as_str().map(utc).unwrap_or_default();
+        let heading = format!(
+            "{} {} - {} - {when}",
+            w.entry,
+            e["seq"].as_i64().unwrap_or(position as i64),
+            w.event_type(code)
+        );
+        let actor = &e["actor"];
+        let custodian = |v: &Value| {
+            if v.is_null() {
+                w.none.to_owned()
+            } else {
+                report.directory.person(
+                    w,
+                    v.get("user_id").and_then(Value::as_str),
+                    v.get("agency_id").and_then(Value::as_str),
+                )
+            }
+        };
+        // Members are at the top of an entry; a registration's circumstances may sit in
+        // its details.
+        let member = |name: &str| {
+            e.get(name)
+                .filter(|v| !v.is_null())
+                .or_else(|| e["details"].get(name).filter(|v| !v.is_null()))
+        };
+        let mut fields = vec![
+            Field::new(
+                w.who,
+                report.directory.person(
+                    w,
+                    actor.get("user_id").and_then(Value::as_str),
+                    actor.get("agency_id").and_then(Value::as_str),
+                ),
+            ),
+            Field::new(w.when, when.clone()),
+        ];
+        for (label, key) in [
+            (w.place, "location"),
+            (w.reason, "reason"),
+            (w.authority, "authority"),
+        ] {
+            if let Some(v) = member(key).and_then(text_of) {
+                fields.push(Field::new(label, v));
+            }
+        }
+        fields.push(Field::new(
+            w.custodian_before,
+            custodian(&e["custodian_before"]),
+        ));
+        fields.push(Field::new(
+            w.custodian_after,
+            custodian(&e["custodian_after"]),
+        ));
+        if let Some(agency) = member("to_agency_id").and_then(Value::as_str) {
+            let to = match member("to_custodian_id").and_then(Value::as_str) {
+                Some(person) => report.directory.person(w, Some(person), Some(agency)),
+                None => report.directory.agency(agency),
+            };
+            fields.push(Field::new(w.transferred_to, to));
+        }
+        if let Some(seal) = member("seal") {
+            fields.push(Field::new(
+                w.seal,
+                format!(
+                    "{} ({})",
+                    seal["number"].as_str().unwrap_or_default(),
+                    seal["condition"].as_str().unwrap_or_default()
+                ),
+            ));
+        }
+        if let Some(hash) = member("hash") {
+            fields.push(Field::mono(
+                w.hash_observed,
+                format!(
+                    "{} {}",
+                    hash["algorithm"].as_str().unwrap_or_default(),
+                    hash["value"].as_str().unwrap_or_default()
+                ),
+            ));
+        }
+        if let Some(seq) = member("corrects_seq").and_then(Value::as_i64) {
+            fields.push(Field::new(w.corrects, seq.to_string()));
+        }
+        if let Some(details) = e.get("details").filter(|v| v.is_object()) {
+            fields.push(Field::new(w.details, details.to_string()));
+        }
+        fields.push(Field::mono(w.entry_hash, shown.entry_hash.clone()));
+        fields.push(Field::new(w.log_index, shown.log_index.to_string()));
+        let note = if let Some(found) = problems.get(&position) {
+            Some((format!("{}: {}", w.problem_mark, found.join("; ")), ALERT))
+        } else if alerts.contains(&position) {
+            Some((w.alert_mark.to_owned(), ALERT))
+        } else {
+            None
+        };
+        doc.block(
+            &heading,
+            note.as_ref().map(|(text, colour)| (text.as_str(), *colour)),
+            &fields,
+        );
+    }
+
+    // How to verify, without the service.
+    let file = bundle_file_name(item);
+    doc.heading(w.verify_heading, 13.0);
+    let steps = w
+        .verify_steps
+        .replace("{file}", &file)
+        .replace("{key}", &report.checkpoint.verifier_key)
+        .replace(
+            "{spec}",
+            "the caseledger custody log format, version 1: JCS entries, an RFC 9162 Merkle log, \
+             C2SP signed checkpoints",
+        );
+    doc.paragraph(&steps, Font::Regular, BODY, None);
+    doc.fields(&[
+        Field::new(w.attached_bundle, file.clone()),
+        Field::mono(w.bundle_sha256, hex::encode(Sha256::digest(report.bundle))),
+        Field::mono(w.log_key, report.checkpoint.verifier_key.clone()),
+    ]);
+    doc.attach(Attachment {
+        name: file,
+        description: w.bundle_description.to_owned(),
+        mime: "application/json".into(),
+        bytes: report.bundle.to_vec(),
+    });
+    doc.finish()
+}
+
+const BODY: f32 = 9.5;
