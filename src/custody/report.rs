@@ -9,16 +9,17 @@ use crate::catalogue::Words;
 use crate::pdf::{ALERT, Attachment, Colour, Document, Field, Font, OK};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Who the ids in the entries are: people's names, and agencies' names and countries.
-#[derive(Debug, Default)]
+/// Bundles carry it as `names` (outside the signed entries, for the reader).
+#[derive(Debug, Default, serde::Serialize)]
 pub struct Directory {
-    pub people: HashMap<String, String>,
-    pub agencies: HashMap<String, AgencyName>,
+    pub people: BTreeMap<String, String>,
+    pub agencies: BTreeMap<String, AgencyName>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct AgencyName {
     pub name: String,
     pub country: String,

@@ -338,7 +338,7 @@ async fn custody_bundle(
         .read_as(caller, Action::CustodyExport, move |conn, caller, event| {
             let found = access::visible(conn, caller, &id, event)?;
             let proofs = item_proofs(conn, &signer, &found.item.id)?;
-            bundle_of(&found, &proofs, &signer)
+            Ok(bundle_of(conn, &found, &proofs, &signer)?.json)
         })
         .await?;
     Ok(web::Json(bundle))
@@ -349,32 +349,54 @@ async fn custody_bundle(
 #[schema(value_type = String, format = Binary)]
 pub struct PdfDocument(#[allow(dead_code)] Vec<u8>);
 
-/// The spec's bundle of one item (§4), with the evidence record and case reference.
+/// A bundle and who its entries name.
+struct Bundle {
+    json: Value,
+    entries: Vec<Value>,
+    directory: super::report::Directory,
+}
+
+/// The spec's bundle of one item (§4), with the evidence record, the case reference,
+/// and the names of the people and agencies its entries name by id.
 fn bundle_of(
+    conn: &mut DbConn,
     found: &queries::ItemInCase,
     proofs: &ItemProofs,
     signer: &LogSigner,
-) -> ApiResult<Value> {
-    let entries = proofs
+) -> ApiResult<Bundle> {
+    let parsed = proofs
         .entries
         .iter()
-        .map(|e| {
-            Ok(json!({
+        .map(|e| parse_entry(&e.stored.canonical))
+        .collect::<ApiResult<Vec<Value>>>()?;
+    let entries: Vec<Value> = proofs
+        .entries
+        .iter()
+        .zip(&parsed)
+        .map(|(e, entry)| {
+            json!({
                 "log_index": e.stored.log_index,
-                "entry": parse_entry(&e.stored.canonical)?,
+                "entry": entry,
                 "entry_hash": e.stored.entry_hash,
                 "inclusion_proof": log::hex_path(&e.proof),
-            }))
+            })
         })
-        .collect::<ApiResult<Vec<Value>>>()?;
-    Ok(json!({
-        "evidence_id": found.item.id,
-        "entries": entries,
-        "checkpoint": proofs.note,
-        "public_key": signer.verifier_key,
-        "case_reference": found.case.reference,
-        "evidence": Evidence::from(found.item.clone()),
-    }))
+        .collect();
+    let (people, agencies) = super::report::named_in(&parsed);
+    let directory = queries::directory(conn, &people, &agencies)?;
+    Ok(Bundle {
+        json: json!({
+            "evidence_id": found.item.id,
+            "entries": entries,
+            "checkpoint": proofs.note,
+            "public_key": signer.verifier_key,
+            "case_reference": found.case.reference,
+            "evidence": Evidence::from(found.item.clone()),
+            "names": directory,
+        }),
+        entries: parsed,
+        directory,
+    })
 }
 
 /// The custody report for a court, as a PDF: the verdict in plain words on page one
@@ -421,22 +443,23 @@ async fn custody_report(
                 &signer.verifier,
                 &checks,
             );
-            let bundle = serde_json::to_vec_pretty(&bundle_of(&found, &proofs, &signer)?)
-                .map_err(|e| ApiError::Internal(e.into()))?;
-            let entries = proofs
+            let Bundle {
+                json,
+                entries: parsed,
+                directory,
+            } = bundle_of(conn, &found, &proofs, &signer)?;
+            let bundle =
+                serde_json::to_vec_pretty(&json).map_err(|e| ApiError::Internal(e.into()))?;
+            let entries: Vec<ReportEntry> = proofs
                 .entries
                 .iter()
-                .map(|e| {
-                    Ok(ReportEntry {
-                        entry: parse_entry(&e.stored.canonical)?,
-                        entry_hash: e.stored.entry_hash.clone(),
-                        log_index: e.stored.log_index as u64,
-                    })
+                .zip(parsed)
+                .map(|(e, entry)| ReportEntry {
+                    entry,
+                    entry_hash: e.stored.entry_hash.clone(),
+                    log_index: e.stored.log_index as u64,
                 })
-                .collect::<ApiResult<Vec<ReportEntry>>>()?;
-            let parsed: Vec<Value> = entries.iter().map(|e| e.entry.clone()).collect();
-            let (people, agencies) = report::named_in(&parsed);
-            let directory = queries::directory(conn, &people, &agencies)?;
+                .collect();
             let item = Evidence::from(found.item.clone());
             event.set_detail("verdict", verification.verdict.as_str());
             let pdf = report::render(&CustodyReport {

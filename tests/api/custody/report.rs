@@ -208,6 +208,17 @@ async fn the_report_states_the_verdict_names_every_entry_and_carries_a_bundle_th
     );
     let bundle: Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(bundle["entries"].as_array().unwrap().len(), 6);
+    // The bundle names, beside the signed entries, whom their ids are.
+    assert_eq!(
+        bundle["names"]["people"][&w.inv.id], "User jm.inv",
+        "{}",
+        bundle["names"]
+    );
+    assert_eq!(
+        bundle["names"]["agencies"][&w.jm]["name"],
+        "JCF Cybercrime Unit"
+    );
+    assert_eq!(bundle["names"]["agencies"][&w.jm]["country"], "JM");
     let (code, output) = verify_offline(app, &bundle, &key).await;
     assert_eq!(code, 0, "{output}");
 
