@@ -4,7 +4,6 @@
 
 use super::assertion;
 use super::egress::{self, Exemptions};
-use super::oauth::ClientAuth;
 use super::queries;
 use super::service_account::check_jwks;
 use crate::error::ApiResult;
@@ -93,14 +92,19 @@ fn holds(keys: &str, kid: &str) -> bool {
         })
 }
 
-/// The published keys an assertion is checked against, when its account publishes
-/// them: from the cache while fresh and holding the assertion's `kid`, else read
-/// again (a failed read falls back to fresh cached keys).
-pub async fn for_assertion(state: &AppState, auth: &ClientAuth) -> ApiResult<Option<Published>> {
-    let ClientAuth::Assertion { client_id, jwt } = auth else {
-        return Ok(None);
-    };
-    let Some(client) = client_id.clone().or_else(|| assertion::claimed_client(jwt)) else {
+/// The published keys an assertion (`jwt`, from `client_id` when the form names
+/// it) is checked against, when its account publishes them: from the cache while
+/// fresh and holding the assertion's `kid`, else read again (a failed read falls
+/// back to fresh cached keys).
+pub async fn for_assertion(
+    state: &AppState,
+    client_id: Option<&str>,
+    jwt: &str,
+) -> ApiResult<Option<Published>> {
+    let Some(client) = client_id
+        .map(str::to_owned)
+        .or_else(|| assertion::claimed_client(jwt))
+    else {
         return Ok(None);
     };
     let uri = state

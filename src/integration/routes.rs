@@ -476,7 +476,12 @@ async fn oauth_token(
         "{}/api/v1/oauth/token",
         state.settings.public_url.trim_end_matches('/')
     );
-    let published = super::jwks::for_assertion(&state, &auth).await?;
+    let published = match &auth {
+        ClientAuth::Assertion { client_id, jwt } => {
+            super::jwks::for_assertion(&state, client_id.as_deref(), jwt).await?
+        }
+        ClientAuth::Secret { .. } => None,
+    };
     let st = state.clone();
     let granted = state
         .hashing(move |conn| {
