@@ -80,6 +80,8 @@ pub struct Settings {
     /// The least time between two reads of a service account's published keys
     /// (`jwks_uri`) prompted by an assertion naming a key not in the cache.
     pub jwks_reread_secs: u64,
+    /// How long a review-page sign-in lasts without use.
+    pub web_idle_secs: i64,
     pub bootstrap_password: Option<SecretString>,
     /// Country of the regional administration agency created with the first user.
     pub bootstrap_country: String,
@@ -115,6 +117,7 @@ impl Default for Settings {
             webhook_poll_ms: 250,
             webhook_retry_scale: 1.0,
             jwks_reread_secs: 30,
+            web_idle_secs: 30 * 60,
             bootstrap_password: None,
             bootstrap_country: "TT".into(),
         }
@@ -208,6 +211,9 @@ impl Settings {
         }
         if let Some(v) = var("CASELEDGER_WEBHOOK_POLL_MS") {
             self.webhook_poll_ms = parse("CASELEDGER_WEBHOOK_POLL_MS", v)?;
+        }
+        if let Some(v) = var("CASELEDGER_WEB_IDLE_SECS") {
+            self.web_idle_secs = parse("CASELEDGER_WEB_IDLE_SECS", v)?;
         }
         if let Some(v) = var("CASELEDGER_JWKS_REREAD_SECS") {
             self.jwks_reread_secs = parse("CASELEDGER_JWKS_REREAD_SECS", v)?;

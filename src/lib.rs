@@ -31,3 +31,4 @@ pub mod startup;
 pub mod state;
 pub mod time;
 pub mod users;
+pub mod web;

@@ -90,6 +90,7 @@ pub fn app(
         .app_data(authenticator)
         .app_data(metrics);
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .configure(crate::web::routes)
         .route("/docs", web::get().to(|| redirect("/docs/")))
         .route("/", web::get().to(|| redirect("/docs/")))
         .default_service(web::to(move |req: HttpRequest| {

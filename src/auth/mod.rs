@@ -182,6 +182,28 @@ impl FromRequest for Credentials {
 impl Credentials {
     /// The live principal behind these credentials, read from the database as the
     /// `Principal` extractor would.
+    /// The credentials of a session a review-page sign-in opened: its cookie names the
+    /// session as a token's claims would, and the same checks follow.
+    pub fn of_session(
+        user_id: &str,
+        session_id: &str,
+        meta: crate::observability::RequestMeta,
+    ) -> Credentials {
+        Credentials {
+            claims: tokens::Claims {
+                iss: String::new(),
+                aud: String::new(),
+                sub: user_id.to_owned(),
+                sid: session_id.to_owned(),
+                iat: 0,
+                nbf: 0,
+                exp: 0,
+                jti: String::new(),
+            },
+            meta,
+        }
+    }
+
     pub fn load(&self, conn: &mut DbConn) -> ApiResult<Principal> {
         let principal = queries::load_principal(conn, &self.claims.sub, &self.claims.sid)?
             .ok_or(ApiError::Unauthenticated)?;

@@ -2,6 +2,7 @@
 //! as participants. Everything a caller may not see answers 404, like nothing at all.
 
 pub mod access;
+pub mod desk;
 pub mod jobs;
 pub mod model;
 pub mod queries;

@@ -138,3 +138,48 @@ pub static ENGLISH: Words = Words {
         ("correction", "Correction"),
     ],
 };
+
+/// Every word of the review pages.
+pub struct PageWords {
+    pub service: &'static str,
+    pub sign_in: &'static str,
+    pub sign_out: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+    pub sign_in_failed: &'static str,
+    pub signed_in_as: &'static str,
+    pub desk: &'static str,
+    pub referred_cases: &'static str,
+    pub no_referred_cases: &'static str,
+    pub reference: &'static str,
+    pub title: &'static str,
+    pub status: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_text: &'static str,
+    pub refused_title: &'static str,
+    pub refused_text: &'static str,
+    pub password_change_required: &'static str,
+    pub skip_to_content: &'static str,
+}
+
+pub static ENGLISH_PAGES: PageWords = PageWords {
+    service: "caseledger",
+    sign_in: "Sign in",
+    sign_out: "Sign out",
+    username: "Username",
+    password: "Password",
+    sign_in_failed: "The username or password is not right, or the account is locked or disabled.",
+    signed_in_as: "Signed in as",
+    desk: "My desk",
+    referred_cases: "Cases referred to my prosecution service",
+    no_referred_cases: "No case is referred to your service.",
+    reference: "Reference",
+    title: "Title",
+    status: "Status",
+    not_found_title: "Not found",
+    not_found_text: "There is no such page, or it is not one you may see.",
+    refused_title: "Refused",
+    refused_text: "This form was not sent from this service's own page, or it has expired. Go back, reload the page and try again.",
+    password_change_required: "Your password must be changed before you continue. Change it with the API (POST /api/v1/auth/password), then sign in again.",
+    skip_to_content: "Skip to the content",
+};

@@ -112,6 +112,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    web_sessions (secret_hash) {
+        secret_hash -> Text,
+        session_id -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Text,
         user_id -> Text,
@@ -446,4 +457,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     webhooks,
     webhook_deliveries,
+    web_sessions,
 );

@@ -83,6 +83,7 @@ pub fn test_settings(dir: &std::path::Path, db: &TestDb) -> Settings {
     }
 }
 
+#[derive(Debug)]
 pub struct Response {
     pub status: StatusCode,
     pub headers: actix_web::http::header::HeaderMap,

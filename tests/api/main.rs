@@ -13,5 +13,6 @@ mod custody;
 mod integration;
 mod ledger;
 mod mla;
+mod pages;
 mod tokens;
 mod webhooks;

@@ -1,0 +1,342 @@
+//! The review pages' handlers: sign-in, sign-out and the desk. Each page reads
+//! through the same access policy and audit as the API, as the signed-in person.
+
+use super::csrf;
+use super::session::{self, Sight, SignedIn};
+use crate::auth::service::AuthContext;
+use crate::catalogue::{ENGLISH_PAGES, PageWords};
+use crate::error::{ApiError, ApiResult};
+use crate::ledger::{Action, Event};
+use crate::observability::RequestMeta;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+const CSS: &str = include_str!("assets/app.css");
+
+pub fn pages(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(desk))
+        .route("/login", web::get().to(login_page))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout))
+        .route("/assets/app.css", web::get().to(stylesheet))
+        .default_service(web::to(not_found));
+}
+
+/// Who the header names.
+pub struct Me {
+    pub name: String,
+    pub agency: String,
+    pub country: String,
+    pub csrf: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html", config = "src/web/askama.toml")]
+struct LoginPage<'a> {
+    w: &'a PageWords,
+    me: Option<Me>,
+    csrf: String,
+    failed: bool,
+    username: String,
+}
+
+#[derive(Template)]
+#[template(path = "desk.html", config = "src/web/askama.toml")]
+struct DeskPage<'a> {
+    w: &'a PageWords,
+    me: Option<Me>,
+    referred: Vec<CaseLine>,
+}
+
+#[derive(Template)]
+#[template(path = "message.html", config = "src/web/askama.toml")]
+struct MessagePage<'a> {
+    w: &'a PageWords,
+    me: Option<Me>,
+    heading: &'a str,
+    text: &'a str,
+}
+
+/// A case as a list shows it.
+pub struct CaseLine {
+    pub reference: String,
+    pub title: String,
+    pub status: String,
+}
+
+fn html(status: StatusCode, page: impl Template) -> HttpResponse {
+    match page.render() {
+        Ok(body) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        Err(e) => {
+            tracing::error!(error = %e, "a page did not render");
+            HttpResponse::InternalServerError()
+                .content_type("text/html; charset=utf-8")
+                .body("<!doctype html><title>Error</title><p>The page could not be shown.")
+        }
+    }
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, to.to_owned()))
+        .finish()
+}
+
+fn message(status: StatusCode, me: Option<Me>, heading: &str, text: &str) -> HttpResponse {
+    html(
+        status,
+        MessagePage {
+            w: &ENGLISH_PAGES,
+            me,
+            heading,
+            text,
+        },
+    )
+}
+
+/// What the request's cookie comes to.
+async fn sight(state: &AppState, req: &HttpRequest, meta: RequestMeta) -> ApiResult<Sight> {
+    let secret = session::secret_of(req, &state.settings);
+    let settings = state.settings.clone();
+    state
+        .db(move |conn| session::resolve(conn, &settings, secret, meta))
+        .await
+}
+
+fn me(signed: &SignedIn, agency: String) -> Me {
+    Me {
+        name: signed.principal.display_name.clone(),
+        agency,
+        country: signed.principal.country.clone(),
+        csrf: signed.csrf.clone(),
+    }
+}
+
+/// The signed-in person, or the answer to give instead (to the sign-in page).
+async fn signed_in(
+    state: &AppState,
+    req: &HttpRequest,
+    meta: RequestMeta,
+) -> ApiResult<Result<(SignedIn, Me), HttpResponse>> {
+    match sight(state, req, meta).await? {
+        Sight::SignedIn(signed) => {
+            let agency_id = signed.principal.agency_id.clone();
+            let agency = state
+                .db(move |conn| crate::agencies::find(conn, &agency_id))
+                .await?
+                .map(|a| a.name)
+                .unwrap_or_default();
+            let me = me(&signed, agency);
+            Ok(Ok((*signed, me)))
+        }
+        Sight::PasswordChange => Ok(Err(message(
+            StatusCode::FORBIDDEN,
+            None,
+            ENGLISH_PAGES.sign_in,
+            ENGLISH_PAGES.password_change_required,
+        ))),
+        Sight::Anonymous => Ok(Err(see_other("/app/login"))),
+    }
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(CSS)
+}
+
+async fn not_found() -> HttpResponse {
+    message(
+        StatusCode::NOT_FOUND,
+        None,
+        ENGLISH_PAGES.not_found_title,
+        ENGLISH_PAGES.not_found_text,
+    )
+}
+
+fn login_form(
+    state: &AppState,
+    status: StatusCode,
+    failed: bool,
+    username: String,
+) -> HttpResponse {
+    let csrf = session::token();
+    let mut res = html(
+        status,
+        LoginPage {
+            w: &ENGLISH_PAGES,
+            me: None,
+            csrf: csrf.clone(),
+            failed,
+            username,
+        },
+    );
+    let cookie = session::cookie(
+        &state.settings,
+        session::login_cookie_name(&state.settings),
+        csrf,
+    );
+    let _ = res.add_cookie(&cookie);
+    res
+}
+
+async fn login_page(state: web::Data<AppState>) -> HttpResponse {
+    login_form(&state, StatusCode::OK, false, String::new())
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Signs in with the same accounts, checks and lockout as the API's login, and opens
+/// a page session in the authentication session it starts.
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    form: web::Form<LoginForm>,
+) -> ApiResult<HttpResponse> {
+    let form = form.into_inner();
+    let expected = req
+        .cookie(session::login_cookie_name(&state.settings))
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    if !csrf::accepted(&req, &expected, &form.csrf) {
+        return Ok(message(
+            StatusCode::FORBIDDEN,
+            None,
+            ENGLISH_PAGES.refused_title,
+            ENGLISH_PAGES.refused_text,
+        ));
+    }
+    let st = state.clone().into_inner();
+    let (username, password) = (form.username.clone(), form.password);
+    let granted = state
+        .hashing(move |conn| {
+            let ctx = AuthContext {
+                hasher: &st.hasher,
+                tokens: &st.tokens,
+                settings: &st.settings,
+            };
+            let granted = crate::auth::service::login(conn, &ctx, &meta, &username, &password);
+            match granted {
+                Ok(tokens) => {
+                    let claims = st.tokens.verify(&tokens.access_token)?;
+                    Ok(Some(session::open(conn, &claims.sid, &claims.sub)?))
+                }
+                Err(ApiError::InvalidCredentials) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+    let Some(secret) = granted else {
+        return Ok(login_form(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            true,
+            form.username,
+        ));
+    };
+    let mut res = see_other("/app/");
+    let name = session::cookie_name(&state.settings);
+    let _ = res.add_cookie(&session::cookie(&state.settings, name, secret));
+    let _ = res.add_cookie(&session::removal(
+        &state.settings,
+        session::login_cookie_name(&state.settings),
+    ));
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Signs out: the page session and its authentication session end (audited as the
+/// API's logout).
+async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    form: web::Form<CsrfForm>,
+) -> ApiResult<HttpResponse> {
+    let signed = match signed_in(&state, &req, meta.clone()).await? {
+        Ok((signed, _)) => signed,
+        Err(answer) => return Ok(answer),
+    };
+    if !csrf::accepted(&req, &signed.csrf, &form.csrf) {
+        return Ok(message(
+            StatusCode::FORBIDDEN,
+            None,
+            ENGLISH_PAGES.refused_title,
+            ENGLISH_PAGES.refused_text,
+        ));
+    }
+    let event = Event::by(Action::AuthLogout, &signed.principal, &meta)
+        .detail("session_id", signed.principal.session_id.as_str())
+        .detail("via", "pages");
+    let secret_hash = signed.secret_hash().to_owned();
+    let session_id = signed.principal.session_id.clone();
+    state
+        .audited(event, move |conn, _| {
+            session::end(conn, &secret_hash, &session_id)
+        })
+        .await?;
+    let mut res = see_other("/app/login");
+    let _ = res.add_cookie(&session::removal(
+        &state.settings,
+        session::cookie_name(&state.settings),
+    ));
+    Ok(res)
+}
+
+/// My desk: what waits for the signed-in person.
+async fn desk(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+) -> ApiResult<HttpResponse> {
+    let (signed, me) = match signed_in(&state, &req, meta).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    let referred = state
+        .read_as(
+            signed.credentials,
+            Action::CaseList,
+            |conn, caller, event| {
+                let cases = crate::cases::desk::referred_to(conn, caller)?;
+                let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+                event.set_detail("case_ids", ids);
+                event.set_detail("page", "desk");
+                Ok(cases
+                    .into_iter()
+                    .map(|c| CaseLine {
+                        reference: c.reference,
+                        title: c.title,
+                        status: c.status,
+                    })
+                    .collect())
+            },
+        )
+        .await?;
+    Ok(html(
+        StatusCode::OK,
+        DeskPage {
+            w: &ENGLISH_PAGES,
+            me: Some(me),
+            referred,
+        },
+    ))
+}

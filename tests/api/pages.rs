@@ -1,0 +1,323 @@
+//! The review pages over HTTP: sign-in with the API's accounts and lockout, cookies
+//! and CSRF, the Content-Security-Policy, sign-out, the idle timeout, and a desk that
+//! shows only what the person may see.
+
+use crate::common::{PASSWORD, Response, TestApp};
+use caseledger::agencies::AgencyKind;
+use caseledger::auth::roles::Role;
+use serde_json::json;
+
+fn text(res: &Response) -> String {
+    String::from_utf8(res.raw.clone()).unwrap()
+}
+
+/// The value of a `Set-Cookie` of `name`, with its attributes.
+fn set_cookie(res: &Response, name: &str) -> Option<String> {
+    res.headers
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+fn value(cookie: &str) -> String {
+    cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned()
+}
+
+/// The hidden CSRF field of a page's form.
+fn csrf_field(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    page[at..].split('"').next().unwrap().to_owned()
+}
+
+async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> Response {
+    let header = cookie.map(|c| format!("caseledger={c}"));
+    let headers: Vec<(&str, &str)> = header.iter().map(|h| ("Cookie", h.as_str())).collect();
+    app.request_with_headers("GET", path, "", &headers, None)
+        .await
+}
+
+/// Signs in through the form; the session cookie's value.
+async fn sign_in(app: &TestApp, username: &str, password: &str) -> Result<String, Response> {
+    let form = page(app, "/app/login", None).await;
+    let token = csrf_field(&text(&form));
+    let login = value(&set_cookie(&form, "caseledger-login").unwrap());
+    let body = serde_urlencoded::to_string([
+        ("username", username),
+        ("password", password),
+        ("csrf", token.as_str()),
+    ])
+    .unwrap();
+    let cookie = format!("caseledger-login={login}");
+    let res = app
+        .post_form("/app/login", &[("Cookie", cookie.as_str())], &body)
+        .await;
+    match set_cookie(&res, "caseledger") {
+        Some(session) if res.status == 303 => Ok(value(&session)),
+        _ => Err(res),
+    }
+}
+
+#[actix_web::test]
+async fn signing_in_and_out_uses_the_apis_accounts_with_strict_cookies_and_csrf() {
+    let app = TestApp::spawn().await;
+    let police = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    app.user("tt.inv", &police, &[Role::Investigator]);
+
+    // Anonymous: to the sign-in page, which is strict about what it allows.
+    let res = page(&app, "/app/", None).await;
+    assert_eq!(res.status, 303);
+    assert_eq!(res.headers.get("location").unwrap(), "/app/login");
+    let form = page(&app, "/app/login", None).await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.headers
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let csp = form
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("script-src"),
+        "no script is allowed at all: {csp}"
+    );
+    let html = text(&form);
+    assert!(html.contains("<label for=\"username\">") && html.contains("<html lang=\"en\">"));
+    assert!(!html.contains("<script"), "no JavaScript");
+    let login_cookie = set_cookie(&form, "caseledger-login").unwrap();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(login_cookie.contains(attribute), "{login_cookie}");
+    }
+    assert_eq!(value(&login_cookie), csrf_field(&html));
+
+    // A form post without the token, or with another's, is refused.
+    let body = serde_urlencoded::to_string([
+        ("username", "tt.inv"),
+        ("password", PASSWORD),
+        ("csrf", "forged"),
+    ])
+    .unwrap();
+    let cookie = format!("caseledger-login={}", value(&login_cookie));
+    let res = app
+        .post_form("/app/login", &[("Cookie", cookie.as_str())], &body)
+        .await;
+    assert_eq!(res.status, 403);
+    assert!(set_cookie(&res, "caseledger").is_none());
+    let body =
+        serde_urlencoded::to_string([("username", "tt.inv"), ("password", PASSWORD)]).unwrap();
+    assert_eq!(app.post_form("/app/login", &[], &body).await.status, 403);
+
+    // A wrong password is the API's refusal, and counts towards its lockout.
+    let refused = sign_in(&app, "tt.inv", "not-the-password")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status, 401);
+    assert!(text(&refused).contains("not right"), "{}", text(&refused));
+    assert!(
+        app.audit_entries()
+            .iter()
+            .any(|e| e["action"] == "auth.login_failed")
+    );
+
+    // Signed in: a strict session cookie, and the desk.
+    let session = sign_in(&app, "tt.inv", PASSWORD).await.unwrap();
+    let desk = page(&app, "/app/", Some(&session)).await;
+    assert_eq!(desk.status, 200, "{}", text(&desk));
+    let html = text(&desk);
+    assert!(
+        html.contains("User tt.inv, TTPS Cyber Crime Unit (TT)"),
+        "{html}"
+    );
+    let csrf = csrf_field(&html);
+
+    // Sign-out: refused from another site or without the token; then the session ends.
+    let cookie = format!("caseledger={session}");
+    let body = format!("csrf={csrf}");
+    let res = app
+        .post_form(
+            "/app/logout",
+            &[
+                ("Cookie", cookie.as_str()),
+                ("Origin", "https://elsewhere.example"),
+            ],
+            &body,
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    let res = app
+        .post_form(
+            "/app/logout",
+            &[
+                ("Cookie", cookie.as_str()),
+                ("Sec-Fetch-Site", "cross-site"),
+            ],
+            &body,
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    let res = app
+        .post_form("/app/logout", &[("Cookie", cookie.as_str())], "csrf=")
+        .await;
+    assert_eq!(res.status, 403);
+    assert_eq!(
+        page(&app, "/app/", Some(&session)).await.status,
+        200,
+        "still signed in"
+    );
+    let res = app
+        .post_form("/app/logout", &[("Cookie", cookie.as_str())], &body)
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(res.headers.get("location").unwrap(), "/app/login");
+    assert!(
+        set_cookie(&res, "caseledger")
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        page(&app, "/app/", Some(&session)).await.status,
+        303,
+        "the old cookie is dead"
+    );
+    assert!(
+        app.audit_entries()
+            .iter()
+            .any(|e| e["action"] == "auth.logout" && e["details"]["via"] == "pages")
+    );
+}
+
+#[actix_web::test]
+async fn five_wrong_passwords_lock_the_account_for_the_pages_as_for_the_api() {
+    let app = TestApp::spawn().await;
+    let police = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    app.user("tt.inv", &police, &[Role::Investigator]);
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in(&app, "tt.inv", "wrong-password-1")
+                .await
+                .unwrap_err()
+                .status,
+            401
+        );
+    }
+    assert_eq!(
+        sign_in(&app, "tt.inv", PASSWORD).await.unwrap_err().status,
+        401,
+        "locked"
+    );
+    let api = app
+        .send_json(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": "tt.inv", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(api.status, 401, "the API sees the same lock");
+}
+
+#[actix_web::test]
+async fn an_idle_sign_in_ends_and_unknown_pages_are_not_found() {
+    let app = TestApp::spawn_with(|s| s.web_idle_secs = 1).await;
+    let police = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    app.user("tt.inv", &police, &[Role::Investigator]);
+    let session = sign_in(&app, "tt.inv", PASSWORD).await.unwrap();
+    assert_eq!(page(&app, "/app/", Some(&session)).await.status, 200);
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(
+        page(&app, "/app/", Some(&session)).await.status,
+        303,
+        "idle too long"
+    );
+    let missing = page(&app, "/app/no-such-page", None).await;
+    assert_eq!(missing.status, 404);
+    assert!(text(&missing).contains("Not found"));
+    assert!(
+        missing
+            .headers
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
+
+#[actix_web::test]
+async fn the_desk_lists_the_cases_referred_to_the_prosecutors_service_and_no_others() {
+    let app = TestApp::spawn().await;
+    let police = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    let dpp = app.agency("TT", "Office of the DPP", AgencyKind::Prosecution);
+    let other_dpp = app.agency("JM", "ODPP Jamaica", AgencyKind::Prosecution);
+    let inv = app
+        .user_caller("tt.inv", &police, &[Role::Investigator])
+        .await;
+    let sup = app
+        .user_caller("tt.sup", &police, &[Role::Supervisor])
+        .await;
+    app.user("tt.pros", &dpp, &[Role::Prosecutor]);
+    app.user("jm.pros", &other_dpp, &[Role::Prosecutor]);
+    let referred = app.create_case(&inv.token, "Ransomware at the port").await;
+    app.create_case(&inv.token, "Unreferred phishing case")
+        .await;
+    let id = referred["id"].as_str().unwrap();
+    for (token, body) in [
+        (&inv.token, json!({"status": "under_investigation"})),
+        (
+            &sup.token,
+            json!({"status": "referred_to_prosecution", "prosecution_agency_id": dpp}),
+        ),
+    ] {
+        let read = app.get(&format!("/api/v1/cases/{id}"), token).await;
+        let etag = read
+            .headers
+            .get("etag")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let res = app
+            .request_with_headers(
+                "PATCH",
+                &format!("/api/v1/cases/{id}"),
+                token,
+                &[("If-Match", &etag)],
+                Some(&body),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+    }
+    let session = sign_in(&app, "tt.pros", PASSWORD).await.unwrap();
+    let html = text(&page(&app, "/app/", Some(&session)).await);
+    assert!(html.contains("Ransomware at the port"), "{html}");
+    assert!(html.contains(referred["reference"].as_str().unwrap()));
+    assert!(!html.contains("Unreferred phishing case"));
+    let elsewhere = sign_in(&app, "jm.pros", PASSWORD).await.unwrap();
+    let html = text(&page(&app, "/app/", Some(&elsewhere)).await);
+    assert!(!html.contains("Ransomware at the port"), "{html}");
+    assert!(html.contains("No case is referred to your service."));
+    // The desk's read is audited as the case list, naming what it showed.
+    assert!(app.audit_entries().iter().any(|e| {
+        e["action"] == "case.list"
+            && e["details"]["page"] == "desk"
+            && e["details"]["case_ids"][0] == id
+    }));
+}
