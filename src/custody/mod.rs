@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod model;
 mod pg_write;
 pub mod queries;
+pub mod record;
 pub mod registration;
 pub mod report;
 pub mod routes;

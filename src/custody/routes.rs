@@ -6,22 +6,20 @@ use super::entry::{self, NewEntry};
 use super::jobs::{Append, Custody, CustodyJob, Registration};
 use super::model::Evidence;
 use super::queries;
+use super::record::{self, bundle_of, item_proofs, parse_entry};
 use super::registration::{ItemToRegister, NewEvidence};
-use super::verify::{self, EntrySource, EntryToCheck, Report};
+use super::verify::Report;
 use crate::auth::{Credentials, Principal, TokenClaims};
 use crate::cases::access::visible;
-use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::input::{Id, IdempotencyKey, Json};
 use crate::ledger::Action;
-use crate::ledger::log::{self, LogSigner};
-use crate::ledger::merkle::Hash;
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -45,11 +43,6 @@ pub struct LoggedEntry {
     #[schema(value_type = Object)]
     pub entry: Value,
     pub entry_hash: String,
-}
-
-fn parse_entry(canonical: &str) -> ApiResult<Value> {
-    serde_json::from_str(canonical)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored entry: {e}")))
 }
 
 /// Evidence items of a case, in the order they were registered.
@@ -226,38 +219,6 @@ async fn append_custody(
     Ok(reply.into_response())
 }
 
-/// An entry with what verifying it needs.
-struct ProvenEntry {
-    stored: queries::StoredEntry,
-    proof: Vec<Hash>,
-}
-
-/// What verifying an item needs: the latest checkpoint, and the item's entries with
-/// their inclusion proofs against it.
-struct ItemProofs {
-    note: String,
-    size: u64,
-    signed_at: Option<chrono::NaiveDateTime>,
-    entries: Vec<ProvenEntry>,
-}
-
-fn item_proofs(conn: &mut DbConn, signer: &LogSigner, evidence_id: &str) -> ApiResult<ItemProofs> {
-    let stored = queries::entries_of(conn, evidence_id)?;
-    let indices: Vec<u64> = stored.iter().map(|e| e.log_index as u64).collect();
-    let (checkpoint, proofs) = log::proofs_at(conn, signer, &indices)?;
-    let entries = stored
-        .into_iter()
-        .zip(proofs)
-        .map(|(stored, proof)| ProvenEntry { stored, proof })
-        .collect();
-    Ok(ItemProofs {
-        size: checkpoint.size,
-        signed_at: checkpoint.signed_at,
-        note: checkpoint.note,
-        entries,
-    })
-}
-
 /// Recompute the item's chain and the inclusion of every entry in the latest signed
 /// checkpoint. Open to those who see the item, and to auditors of its country.
 #[utoipa::path(
@@ -293,22 +254,8 @@ async fn verify_custody(
                 }
                 Err(e) => return Err(e),
             };
-            let ItemProofs { note, entries, .. } = item_proofs(conn, &signer, &evidence_id)?;
-            let checks: Vec<EntryToCheck> = entries
-                .iter()
-                .map(|e| EntryToCheck {
-                    log_index: e.stored.log_index as u64,
-                    entry: EntrySource::Stored(&e.stored.canonical),
-                    entry_hash: &e.stored.entry_hash,
-                    proof: &e.proof,
-                })
-                .collect();
-            let report = verify::verify(
-                verify::History::Evidence(&evidence_id),
-                &note,
-                &signer.verifier,
-                &checks,
-            );
+            let proofs = item_proofs(conn, &signer, &evidence_id)?;
+            let report = record::verification(&evidence_id, &proofs, &signer);
             event.set_detail("verdict", report.verdict.as_str());
             Ok(report)
         })
@@ -349,56 +296,6 @@ async fn custody_bundle(
 #[schema(value_type = String, format = Binary)]
 pub struct PdfDocument(#[allow(dead_code)] Vec<u8>);
 
-/// A bundle and who its entries name.
-struct Bundle {
-    json: Value,
-    entries: Vec<Value>,
-    directory: super::report::Directory,
-}
-
-/// The spec's bundle of one item (§4), with the evidence record, the case reference,
-/// and the names of the people and agencies its entries name by id.
-fn bundle_of(
-    conn: &mut DbConn,
-    found: &queries::ItemInCase,
-    proofs: &ItemProofs,
-    signer: &LogSigner,
-) -> ApiResult<Bundle> {
-    let parsed = proofs
-        .entries
-        .iter()
-        .map(|e| parse_entry(&e.stored.canonical))
-        .collect::<ApiResult<Vec<Value>>>()?;
-    let entries: Vec<Value> = proofs
-        .entries
-        .iter()
-        .zip(&parsed)
-        .map(|(e, entry)| {
-            json!({
-                "log_index": e.stored.log_index,
-                "entry": entry,
-                "entry_hash": e.stored.entry_hash,
-                "inclusion_proof": log::hex_path(&e.proof),
-            })
-        })
-        .collect();
-    let (people, agencies) = super::report::named_in(&parsed);
-    let directory = queries::directory(conn, &people, &agencies)?;
-    Ok(Bundle {
-        json: json!({
-            "evidence_id": found.item.id,
-            "entries": entries,
-            "checkpoint": proofs.note,
-            "public_key": signer.verifier_key,
-            "case_reference": found.case.reference,
-            "evidence": Evidence::from(found.item.clone()),
-            "names": directory,
-        }),
-        entries: parsed,
-        directory,
-    })
-}
-
 /// The custody report for a court, as a PDF: the verdict in plain words on page one
 /// (with the case reference, the item, and the signed checkpoint's size, time and
 /// key fingerprint), then every entry of the record with the people and agencies
@@ -420,64 +317,12 @@ async fn custody_report(
     caller: Credentials,
     id: web::Path<Id>,
 ) -> ApiResult<HttpResponse> {
-    use super::report::{self, CheckpointFacts, CustodyReport, ReportEntry};
     let id = id.into_inner().into_string();
     let signer = state.log.clone();
     let (evidence_id, pdf) = state
         .read_as(caller, Action::CustodyReport, move |conn, caller, event| {
-            let found = access::visible(conn, caller, &id, event)?;
-            let proofs = item_proofs(conn, &signer, &found.item.id)?;
-            let checks: Vec<EntryToCheck> = proofs
-                .entries
-                .iter()
-                .map(|e| EntryToCheck {
-                    log_index: e.stored.log_index as u64,
-                    entry: EntrySource::Stored(&e.stored.canonical),
-                    entry_hash: &e.stored.entry_hash,
-                    proof: &e.proof,
-                })
-                .collect();
-            let verification = verify::verify(
-                verify::History::Evidence(&found.item.id),
-                &proofs.note,
-                &signer.verifier,
-                &checks,
-            );
-            let Bundle {
-                json,
-                entries: parsed,
-                directory,
-            } = bundle_of(conn, &found, &proofs, &signer)?;
-            let bundle =
-                serde_json::to_vec_pretty(&json).map_err(|e| ApiError::Internal(e.into()))?;
-            let entries: Vec<ReportEntry> = proofs
-                .entries
-                .iter()
-                .zip(parsed)
-                .map(|(e, entry)| ReportEntry {
-                    entry,
-                    entry_hash: e.stored.entry_hash.clone(),
-                    log_index: e.stored.log_index as u64,
-                })
-                .collect();
-            let item = Evidence::from(found.item.clone());
-            event.set_detail("verdict", verification.verdict.as_str());
-            let pdf = report::render(&CustodyReport {
-                words: &crate::catalogue::ENGLISH,
-                case_reference: &found.case.reference,
-                item: &item,
-                verification: &verification,
-                entries: &entries,
-                checkpoint: &CheckpointFacts {
-                    size: proofs.size,
-                    signed_at: proofs.signed_at,
-                    verifier_key: signer.verifier_key.clone(),
-                },
-                directory: &directory,
-                bundle: &bundle,
-                generated_at: chrono::Utc::now(),
-            });
-            Ok((found.item.id, pdf))
+            let timeline = record::timeline(conn, caller, &id, event, &signer)?;
+            Ok((timeline.item.id.clone(), record::report_pdf(&timeline)))
         })
         .await?;
     Ok(HttpResponse::Ok()
