@@ -160,6 +160,13 @@ pub struct PageWords {
     pub refused_text: &'static str,
     pub password_change_required: &'static str,
     pub skip_to_content: &'static str,
+    pub evidence_item: &'static str,
+    pub case: &'static str,
+    pub downloads: &'static str,
+    pub download_report: &'static str,
+    pub download_bundle: &'static str,
+    pub custody_timeline: &'static str,
+    pub verdict: &'static str,
 }
 
 pub static ENGLISH_PAGES: PageWords = PageWords {
@@ -182,4 +189,11 @@ pub static ENGLISH_PAGES: PageWords = PageWords {
     refused_text: "This form was not sent from this service's own page, or it has expired. Go back, reload the page and try again.",
     password_change_required: "Your password must be changed before you continue. Change it with the API (POST /api/v1/auth/password), then sign in again.",
     skip_to_content: "Skip to the content",
+    evidence_item: "Evidence item",
+    case: "Case",
+    downloads: "Downloads",
+    download_report: "Custody report (PDF, with the bundle attached)",
+    download_bundle: "Custody bundle (JSON, for offline verification)",
+    custody_timeline: "Custody timeline",
+    verdict: "Verdict",
 };

@@ -242,20 +242,71 @@ pub fn render(report: &CustodyReport<'_>) -> Vec<u8> {
 
     // Every entry, as the timeline has it.
     doc.heading(w.entries_heading, 13.0);
-    let problems: HashMap<usize, &Vec<String>> = report
-        .verification
+    for view in entry_views(w, report.verification, report.entries, report.directory) {
+        doc.block(
+            &view.heading,
+            view.note.as_deref().map(|text| (text, ALERT)),
+            &view.fields,
+        );
+    }
+
+    // How to verify, without the service.
+    let file = bundle_file_name(item);
+    doc.heading(w.verify_heading, 13.0);
+    let steps = w
+        .verify_steps
+        .replace("{file}", &file)
+        .replace("{key}", &report.checkpoint.verifier_key)
+        .replace(
+            "{spec}",
+            "the caseledger custody log format, version 1: JCS entries, an RFC 9162 Merkle log, \
+             C2SP signed checkpoints",
+        );
+    doc.paragraph(&steps, Font::Regular, BODY, None);
+    doc.fields(&[
+        Field::new(w.attached_bundle, file.clone()),
+        Field::mono(w.bundle_sha256, hex::encode(Sha256::digest(report.bundle))),
+        Field::mono(w.log_key, report.checkpoint.verifier_key.clone()),
+    ]);
+    doc.attach(Attachment {
+        name: file,
+        description: w.bundle_description.to_owned(),
+        mime: "application/json".into(),
+        bytes: report.bundle.to_vec(),
+    });
+    doc.finish()
+}
+
+const BODY: f32 = 9.5;
+
+/// One entry as people read it: its heading (position, what, when), the alert it
+/// carries if any, and its fields. The report prints it; the evidence page shows it.
+pub struct EntryView {
+    pub heading: String,
+    pub note: Option<String>,
+    pub fields: Vec<Field>,
+}
+
+/// The entries of a record, as people read them.
+pub fn entry_views(
+    w: &Words,
+    verification: &Report,
+    entries: &[ReportEntry],
+    directory: &Directory,
+) -> Vec<EntryView> {
+    let mut views = Vec::with_capacity(entries.len());
+    let problems: HashMap<usize, &Vec<String>> = verification
         .entries
         .iter()
         .filter(|f| !f.problems.is_empty())
         .map(|f| (f.position, &f.problems))
         .collect();
-    let alerts: Vec<usize> = report
-        .verification
+    let alerts: Vec<usize> = verification
         .integrity_alerts
         .iter()
         .map(|a| a.position)
         .collect();
-    for (position, shown) in report.entries.iter().enumerate() {
+    for (position, shown) in entries.iter().enumerate() {
         let e = &shown.entry;
         let code = e["type"].as_str().unwrap_or_default();
         let when = e["at"].as_str().map(utc).unwrap_or_default();
@@ -270,7 +321,7 @@ pub fn render(report: &CustodyReport<'_>) -> Vec<u8> {
             if v.is_null() {
                 w.none.to_owned()
             } else {
-                report.directory.person(
+                directory.person(
                     w,
                     v.get("user_id").and_then(Value::as_str),
                     v.get("agency_id").and_then(Value::as_str),
@@ -287,7 +338,7 @@ pub fn render(report: &CustodyReport<'_>) -> Vec<u8> {
         let mut fields = vec![
             Field::new(
                 w.who,
-                report.directory.person(
+                directory.person(
                     w,
                     actor.get("user_id").and_then(Value::as_str),
                     actor.get("agency_id").and_then(Value::as_str),
@@ -314,8 +365,8 @@ pub fn render(report: &CustodyReport<'_>) -> Vec<u8> {
         ));
         if let Some(agency) = member("to_agency_id").and_then(Value::as_str) {
             let to = match member("to_custodian_id").and_then(Value::as_str) {
-                Some(person) => report.directory.person(w, Some(person), Some(agency)),
-                None => report.directory.agency(agency),
+                Some(person) => directory.person(w, Some(person), Some(agency)),
+                None => directory.agency(agency),
             };
             fields.push(Field::new(w.transferred_to, to));
         }
@@ -348,44 +399,17 @@ pub fn render(report: &CustodyReport<'_>) -> Vec<u8> {
         fields.push(Field::mono(w.entry_hash, shown.entry_hash.clone()));
         fields.push(Field::new(w.log_index, shown.log_index.to_string()));
         let note = if let Some(found) = problems.get(&position) {
-            Some((format!("{}: {}", w.problem_mark, found.join("; ")), ALERT))
+            Some(format!("{}: {}", w.problem_mark, found.join("; ")))
         } else if alerts.contains(&position) {
-            Some((w.alert_mark.to_owned(), ALERT))
+            Some(w.alert_mark.to_owned())
         } else {
             None
         };
-        doc.block(
-            &heading,
-            note.as_ref().map(|(text, colour)| (text.as_str(), *colour)),
-            &fields,
-        );
+        views.push(EntryView {
+            heading,
+            note,
+            fields,
+        });
     }
-
-    // How to verify, without the service.
-    let file = bundle_file_name(item);
-    doc.heading(w.verify_heading, 13.0);
-    let steps = w
-        .verify_steps
-        .replace("{file}", &file)
-        .replace("{key}", &report.checkpoint.verifier_key)
-        .replace(
-            "{spec}",
-            "the caseledger custody log format, version 1: JCS entries, an RFC 9162 Merkle log, \
-             C2SP signed checkpoints",
-        );
-    doc.paragraph(&steps, Font::Regular, BODY, None);
-    doc.fields(&[
-        Field::new(w.attached_bundle, file.clone()),
-        Field::mono(w.bundle_sha256, hex::encode(Sha256::digest(report.bundle))),
-        Field::mono(w.log_key, report.checkpoint.verifier_key.clone()),
-    ]);
-    doc.attach(Attachment {
-        name: file,
-        description: w.bundle_description.to_owned(),
-        mime: "application/json".into(),
-        bytes: report.bundle.to_vec(),
-    });
-    doc.finish()
+    views
 }
-
-const BODY: f32 = 9.5;

@@ -105,6 +105,11 @@ impl Field {
         }
     }
 
+    /// Whether the value is set in Courier (a page shows it as code).
+    pub fn is_mono(&self) -> bool {
+        self.font == Font::Mono
+    }
+
     /// A value set in Courier (hashes, keys, identifiers).
     pub fn mono(label: impl Into<String>, value: impl Into<String>) -> Field {
         Field {

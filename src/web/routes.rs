@@ -5,9 +5,13 @@ use super::csrf;
 use super::session::{self, Sight, SignedIn};
 use crate::auth::service::AuthContext;
 use crate::catalogue::{ENGLISH_PAGES, PageWords};
+use crate::custody::record;
+use crate::custody::report::{EntryView, entry_views};
+use crate::custody::verify::Verdict;
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::{Action, Event};
 use crate::observability::RequestMeta;
+use crate::pdf::Field;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -21,6 +25,9 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(login_page))
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout))
+        .route("/evidence/{id}", web::get().to(evidence))
+        .route("/evidence/{id}/report.pdf", web::get().to(evidence_report))
+        .route("/evidence/{id}/bundle.json", web::get().to(evidence_bundle))
         .route("/assets/app.css", web::get().to(stylesheet))
         .default_service(web::to(not_found));
 }
@@ -58,6 +65,20 @@ struct MessagePage<'a> {
     me: Option<Me>,
     heading: &'a str,
     text: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "evidence.html", config = "src/web/askama.toml")]
+struct EvidencePage<'a> {
+    w: &'a PageWords,
+    me: Option<Me>,
+    id: String,
+    label: String,
+    verdict: &'a str,
+    verdict_class: &'a str,
+    summary: String,
+    facts: Vec<Field>,
+    entries: Vec<EntryView>,
 }
 
 /// A case as a list shows it.
@@ -339,4 +360,160 @@ async fn desk(
             referred,
         },
     ))
+}
+
+/// An id from a page's path: anything that is not one is simply not found.
+fn page_id(raw: &str) -> Option<String> {
+    uuid::Uuid::parse_str(raw).ok().map(|u| u.to_string())
+}
+
+/// Whether an error means the page is not one the person may see: then they get the
+/// not-found page, exactly as for a missing object.
+fn hidden(e: &ApiError) -> bool {
+    matches!(e, ApiError::NotFound | ApiError::Forbidden(_))
+}
+
+/// An evidence item: the verdict in words first, then its custody timeline, with
+/// alerts where they happen, and the downloads.
+async fn evidence(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (signed, me) = match signed_in(&state, &req, meta).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    let Some(id) = page_id(&path) else {
+        return Ok(not_found().await);
+    };
+    let signer = state.log.clone();
+    let read = state
+        .read_as(
+            signed.credentials,
+            Action::CustodyRead,
+            move |conn, caller, event| {
+                event.set_detail("page", "evidence");
+                record::timeline(conn, caller, &id, event, &signer)
+            },
+        )
+        .await;
+    let timeline = match read {
+        Ok(t) => t,
+        Err(e) if hidden(&e) => return Ok(not_found().await),
+        Err(e) => return Err(e),
+    };
+    let words = &crate::catalogue::ENGLISH;
+    let (verdict, verdict_class) = match timeline.verification.verdict {
+        Verdict::Verified => (words.verdict_verified, "verified"),
+        Verdict::IntegrityAlert => (words.verdict_integrity_alert, "alert"),
+        Verdict::NotVerified => (words.verdict_not_verified, "alert"),
+    };
+    let item = &timeline.item;
+    let facts = vec![
+        Field::new(words.case_reference, timeline.case_reference.clone()),
+        Field::new(words.description, item.description.clone()),
+        Field::new(words.kind, item.kind.as_str()),
+        Field::mono(
+            words.acquisition_hash,
+            item.sha256
+                .clone()
+                .unwrap_or_else(|| words.not_recorded.to_owned()),
+        ),
+    ];
+    let entries = entry_views(
+        words,
+        &timeline.verification,
+        &timeline.entries,
+        &timeline.directory,
+    );
+    Ok(html(
+        StatusCode::OK,
+        EvidencePage {
+            w: &ENGLISH_PAGES,
+            me: Some(me),
+            id: item.id.clone(),
+            label: item.label.clone(),
+            verdict,
+            verdict_class,
+            summary: timeline.verification.summary.clone(),
+            facts,
+            entries,
+        },
+    ))
+}
+
+/// A download of a record, as the API gives it.
+enum Download {
+    Report,
+    Bundle,
+}
+
+async fn download(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    path: web::Path<String>,
+    kind: Download,
+) -> ApiResult<HttpResponse> {
+    let (signed, _) = match signed_in(&state, &req, meta).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    let Some(id) = page_id(&path) else {
+        return Ok(not_found().await);
+    };
+    let signer = state.log.clone();
+    let action = match kind {
+        Download::Report => Action::CustodyReport,
+        Download::Bundle => Action::CustodyExport,
+    };
+    let read = state
+        .read_as(signed.credentials, action, move |conn, caller, event| {
+            event.set_detail("page", "evidence");
+            let timeline = record::timeline(conn, caller, &id, event, &signer)?;
+            Ok(match kind {
+                Download::Report => (
+                    "application/pdf",
+                    format!("custody-report-{}.pdf", timeline.item.id),
+                    record::report_pdf(&timeline),
+                ),
+                Download::Bundle => (
+                    "application/json",
+                    format!("custody-bundle-{}.json", timeline.item.id),
+                    timeline.bundle,
+                ),
+            })
+        })
+        .await;
+    match read {
+        Ok((content_type, name, body)) => Ok(HttpResponse::Ok()
+            .content_type(content_type)
+            .insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"{name}\""),
+            ))
+            .body(body)),
+        Err(e) if hidden(&e) => Ok(not_found().await),
+        Err(e) => Err(e),
+    }
+}
+
+async fn evidence_report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    download(state, req, meta, path, Download::Report).await
+}
+
+async fn evidence_bundle(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    download(state, req, meta, path, Download::Bundle).await
 }

@@ -321,3 +321,95 @@ async fn the_desk_lists_the_cases_referred_to_the_prosecutors_service_and_no_oth
             && e["details"]["case_ids"][0] == id
     }));
 }
+
+#[actix_web::test]
+async fn the_evidence_page_puts_the_verdict_first_and_hides_the_item_from_other_agencies() {
+    let app = TestApp::spawn().await;
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let rbpf = app.agency("BB", "Royal Barbados Police Force", AgencyKind::Police);
+    let inv = app.user_caller("jm.inv", &jcf, &[Role::Investigator]).await;
+    app.user("bb.inv", &rbpf, &[Role::Investigator]);
+    let case = app.create_case(&inv.token, "Ransomware at the port").await;
+    let item = app
+        .post(
+            &format!("/api/v1/cases/{}/evidence", case["id"].as_str().unwrap()),
+            &inv.token,
+            &json!({"description": "Seized laptop", "kind": "device",
+                    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                    "collected": {"location": "Kingston, Jamaica", "reason": "seized under warrant", "authority": "Warrant 2026/117"}}),
+        )
+        .await;
+    assert_eq!(item.status, 201, "{}", item.body);
+    let id = item.body["id"].as_str().unwrap().to_owned();
+    let mismatch = app
+        .post(
+            &format!("/api/v1/evidence/{id}/custody"),
+            &inv.token,
+            &json!({"type": "hash_verified", "hash": {"algorithm": "sha-256",
+                    "value": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"}}),
+        )
+        .await;
+    assert_eq!(mismatch.status, 201, "{}", mismatch.body);
+
+    let session = sign_in(&app, "jm.inv", PASSWORD).await.unwrap();
+    let res = page(&app, &format!("/app/evidence/{id}"), Some(&session)).await;
+    assert_eq!(res.status, 200, "{}", text(&res));
+    let html = text(&res);
+    let verdict = html.find("Verdict: INTEGRITY ALERT").expect("the verdict");
+    let timeline = html.find("Custody timeline").unwrap();
+    assert!(verdict < timeline, "the verdict comes first");
+    assert!(html.contains("failed an integrity check"));
+    assert!(html.contains("Entry 0 - Collected") && html.contains("Entry 1 - Hash verified"));
+    assert!(html.contains("User jm.inv, JCF Cybercrime Unit (JM)"));
+    assert!(html.contains("Warrant 2026/117") && html.contains("Kingston, Jamaica"));
+    let mark = html
+        .find("INTEGRITY ALERT: the hash observed differs")
+        .expect("the mark");
+    assert!(
+        mark > html.find("Entry 1 - Hash verified").unwrap(),
+        "marked where it happens"
+    );
+
+    // The downloads are the API's documents.
+    let pdf = page(
+        &app,
+        &format!("/app/evidence/{id}/report.pdf"),
+        Some(&session),
+    )
+    .await;
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.headers.get("content-type").unwrap(), "application/pdf");
+    assert!(pdf.raw.starts_with(b"%PDF-"));
+    let bundle = page(
+        &app,
+        &format!("/app/evidence/{id}/bundle.json"),
+        Some(&session),
+    )
+    .await;
+    assert_eq!(bundle.status, 200);
+    let bundle: serde_json::Value = serde_json::from_slice(&bundle.raw).unwrap();
+    assert_eq!(bundle["evidence_id"], id.as_str());
+    let key = crate::custody::log_key(&app, &inv.token).await;
+    let (code, output) = crate::custody::verify_offline(&app, &bundle, &key).await;
+    assert_eq!(code, 3, "an integrity alert: {output}");
+
+    // Another agency's investigator, a missing item and a malformed id: the same
+    // not-found page, for the page and both downloads.
+    let other = sign_in(&app, "bb.inv", PASSWORD).await.unwrap();
+    let missing = uuid::Uuid::now_v7().to_string();
+    for (who, target) in [
+        (&other, id.as_str()),
+        (&session, missing.as_str()),
+        (&session, "not-an-id"),
+    ] {
+        for suffix in ["", "/report.pdf", "/bundle.json"] {
+            let res = page(&app, &format!("/app/evidence/{target}{suffix}"), Some(who)).await;
+            assert_eq!(res.status, 404, "{target}{suffix}");
+            let html = text(&res);
+            assert!(
+                html.contains("Not found") && !html.contains("Seized laptop"),
+                "{html}"
+            );
+        }
+    }
+}
