@@ -18,6 +18,15 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self';
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // `/app` without its slash is the desk too.
+    cfg.route(
+        "/app",
+        web::get().to(|| async {
+            actix_web::HttpResponse::Found()
+                .insert_header((actix_web::http::header::LOCATION, "/app/"))
+                .finish()
+        }),
+    );
     cfg.service(
         web::scope("/app")
             .wrap(

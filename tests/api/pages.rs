@@ -72,6 +72,8 @@ async fn signing_in_and_out_uses_the_apis_accounts_with_strict_cookies_and_csrf(
     app.user("tt.inv", &police, &[Role::Investigator]);
 
     // Anonymous: to the sign-in page, which is strict about what it allows.
+    let res = page(&app, "/app", None).await;
+    assert_eq!(res.headers.get("location").unwrap(), "/app/");
     let res = page(&app, "/app/", None).await;
     assert_eq!(res.status, 303);
     assert_eq!(res.headers.get("location").unwrap(), "/app/login");
