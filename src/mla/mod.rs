@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod preservations;
 pub mod queries;
 pub mod request;
+pub mod review;
 pub mod routes;
 pub mod scope;
 

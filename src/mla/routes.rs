@@ -168,7 +168,7 @@ fn mla_basis(conn: &mut DbConn, code: &str) -> ApiResult<LegalBasis> {
 }
 
 /// The view of a request, with what its legal basis still misses.
-fn view(conn: &mut DbConn, row: MlaRequestRow) -> ApiResult<MlaRequest> {
+pub(crate) fn view(conn: &mut DbConn, row: MlaRequestRow) -> ApiResult<MlaRequest> {
     Ok(views(conn, vec![row])?.remove(0))
 }
 

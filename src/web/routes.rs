@@ -28,6 +28,8 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/evidence/{id}", web::get().to(evidence))
         .route("/evidence/{id}/report.pdf", web::get().to(evidence_report))
         .route("/evidence/{id}/bundle.json", web::get().to(evidence_bundle))
+        .route("/requests/{id}", web::get().to(request))
+        .route("/requests/{id}/approve", web::post().to(approve))
         .route("/assets/app.css", web::get().to(stylesheet))
         .default_service(web::to(not_found));
 }
@@ -79,6 +81,24 @@ struct EvidencePage<'a> {
     summary: String,
     facts: Vec<Field>,
     entries: Vec<EntryView>,
+}
+
+#[derive(Template)]
+#[template(path = "request.html", config = "src/web/askama.toml")]
+struct RequestPage<'a> {
+    w: &'a PageWords,
+    me: Option<Me>,
+    id: String,
+    reference: String,
+    notice: Option<&'a str>,
+    problems: Vec<String>,
+    facts: Vec<(&'a str, String)>,
+    content: Vec<(String, String)>,
+    show_completeness: bool,
+    missing: Vec<String>,
+    may_approve: bool,
+    csrf: String,
+    history: Vec<(String, String)>,
 }
 
 /// A case as a list shows it.
@@ -516,4 +536,235 @@ async fn evidence_bundle(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     download(state, req, meta, path, Download::Bundle).await
+}
+
+/// Members of a request that its facts table shows, or that are bookkeeping: the
+/// rest is its content.
+const NOT_CONTENT: &[&str] = &[
+    "id",
+    "reference",
+    "their_reference",
+    "status",
+    "case_id",
+    "requesting_agency_id",
+    "requesting_country",
+    "requested_country",
+    "legal_basis",
+    "executing_agency_id",
+    "urgency",
+    "wanted_by",
+    "acknowledge_by",
+    "decide_by",
+    "execute_by",
+    "missing_fields",
+    "version",
+    "created_by",
+    "created_at",
+    "updated_at",
+];
+
+/// A member name as a label: `assistance_sought` is "Assistance sought".
+fn label_of(member: &str) -> String {
+    let words = member.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn shown(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items.iter().map(shown).collect::<Vec<_>>().join("; "),
+        other => other.to_string(),
+    }
+}
+
+fn utc_time(at: &crate::time::UtcTimestamp) -> String {
+    serde_json::to_value(at)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// What a request page says after an approval was tried.
+#[derive(Default)]
+struct Outcome {
+    notice: Option<&'static str>,
+    problems: Vec<String>,
+}
+
+async fn request_page(
+    state: &AppState,
+    signed: SignedIn,
+    me: Me,
+    id: String,
+    outcome: Outcome,
+) -> ApiResult<HttpResponse> {
+    let read = state
+        .read_as(
+            signed.credentials.clone(),
+            Action::MlaRequestRead,
+            move |conn, caller, event| {
+                event.set_detail("page", "request");
+                crate::mla::review::read(conn, caller, &id, event)
+            },
+        )
+        .await;
+    let review = match read {
+        Ok(r) => r,
+        Err(e) if hidden(&e) => return Ok(not_found().await),
+        Err(e) => return Err(e),
+    };
+    let w = &ENGLISH_PAGES;
+    let r = &review.request;
+    let when = |t: &Option<crate::time::UtcTimestamp>| t.as_ref().map(utc_time).unwrap_or_default();
+    let facts = vec![
+        (w.status, r.status.as_str().replace('_', " ")),
+        (w.from_state, r.requesting_country.clone()),
+        (w.to_state, r.requested_country.clone()),
+        (w.legal_basis, r.legal_basis.clone()),
+        (w.urgency, r.urgency.as_str().to_owned()),
+        (w.wanted_by, r.wanted_by.clone().unwrap_or_default()),
+        (w.acknowledge_by, when(&r.acknowledge_by)),
+        (w.decide_by, when(&r.decide_by)),
+        (w.execute_by, when(&r.execute_by)),
+    ];
+    let content = match serde_json::to_value(r) {
+        Ok(serde_json::Value::Object(members)) => members
+            .iter()
+            .filter(|(k, v)| !NOT_CONTENT.contains(&k.as_str()) && !v.is_null())
+            .map(|(k, v)| (label_of(k), shown(v)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let home_prosecutor = signed.principal.country == r.requesting_country
+        && signed.principal.has(crate::auth::roles::Role::Prosecutor);
+    let history = review
+        .history
+        .iter()
+        .map(|h| (h.event_type.replace('_', " "), utc_time(&h.at)))
+        .collect();
+    Ok(html(
+        StatusCode::OK,
+        RequestPage {
+            w,
+            me: Some(me),
+            id: r.id.clone(),
+            reference: r.reference.clone(),
+            notice: outcome.notice,
+            problems: outcome.problems,
+            facts,
+            content,
+            show_completeness: home_prosecutor,
+            missing: r
+                .missing_fields
+                .iter()
+                .map(|f| f.as_str().to_owned())
+                .collect(),
+            may_approve: review.may_approve,
+            csrf: signed.csrf.clone(),
+            history,
+        },
+    ))
+}
+
+/// A request: its content, its deadlines and its history; for a prosecutor of the
+/// requesting state, the completeness check and the approve button.
+async fn request(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (signed, me) = match signed_in(&state, &req, meta).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    let Some(id) = page_id(&path) else {
+        return Ok(not_found().await);
+    };
+    let outcome = Outcome {
+        notice: (req.query_string() == "approved=1").then_some(ENGLISH_PAGES.approved_now),
+        ..Outcome::default()
+    };
+    request_page(&state, signed, me, id, outcome).await
+}
+
+/// Approves a draft, as the API's `approved` event; the page then says how it went.
+async fn approve(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> ApiResult<HttpResponse> {
+    let (signed, me) = match signed_in(&state, &req, meta).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    if !csrf::accepted(&req, &signed.csrf, &form.csrf) {
+        return Ok(message(
+            StatusCode::FORBIDDEN,
+            Some(me),
+            ENGLISH_PAGES.refused_title,
+            ENGLISH_PAGES.refused_text,
+        ));
+    }
+    let Some(id) = page_id(&path) else {
+        return Ok(not_found().await);
+    };
+    let tried = crate::mla::review::approve(&state, signed.credentials.clone(), id.clone()).await;
+    let (status, outcome) = match tried {
+        Ok(()) => {
+            let mut res = see_other(&format!("/app/requests/{id}?approved=1"));
+            // After a post, a redirect: reloading the page does not approve again.
+            res.headers_mut().insert(
+                actix_web::http::header::CACHE_CONTROL,
+                actix_web::http::header::HeaderValue::from_static("no-store"),
+            );
+            return Ok(res);
+        }
+        Err(e) if hidden(&e) && !matches!(e, ApiError::Forbidden(_)) => {
+            return Ok(not_found().await);
+        }
+        Err(ApiError::Validation(fields)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Outcome {
+                notice: None,
+                problems: fields
+                    .into_iter()
+                    .map(|f| format!("{} {}", f.field, f.message))
+                    .collect(),
+            },
+        ),
+        Err(ApiError::Conflict(why)) => (
+            StatusCode::CONFLICT,
+            Outcome {
+                notice: None,
+                problems: vec![why],
+            },
+        ),
+        Err(ApiError::Forbidden(why)) => (
+            StatusCode::FORBIDDEN,
+            Outcome {
+                notice: None,
+                problems: vec![why],
+            },
+        ),
+        Err(e) => return Err(e),
+    };
+    let mut res = request_page(&state, signed, me, id, outcome).await?;
+    if res.status() == StatusCode::OK {
+        *res.status_mut() = status;
+    }
+    Ok(res)
 }

@@ -415,3 +415,136 @@ async fn the_evidence_page_puts_the_verdict_first_and_hides_the_item_from_other_
         }
     }
 }
+
+#[actix_web::test]
+async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_its_page() {
+    let app = TestApp::spawn().await;
+    let w = crate::mla::world(&app).await;
+    let t = w.investigator.token.as_str();
+    let case = app.create_case(t, "Bank SMS phishing").await;
+    let case_id = case["id"].as_str().unwrap();
+    let incomplete = app
+        .post("/api/v1/mla/requests", t, &crate::mla::draft(case_id))
+        .await;
+    assert_eq!(incomplete.status, 201, "{}", incomplete.body);
+    let incomplete = incomplete.body["id"].as_str().unwrap().to_owned();
+    let ready = app
+        .post("/api/v1/mla/requests", t, &crate::mla::complete(case_id))
+        .await;
+    assert_eq!(ready.status, 201, "{}", ready.body);
+    let reference = ready.body["reference"].as_str().unwrap().to_owned();
+    let ready = ready.body["id"].as_str().unwrap().to_owned();
+
+    let session = sign_in(&app, "jm.prosecutor", PASSWORD).await.unwrap();
+    let cookie = format!("caseledger={session}");
+    // The DPP sees nothing until the case is shared with it.
+    let res = page(&app, &format!("/app/requests/{incomplete}"), Some(&session)).await;
+    assert_eq!(res.status, 404);
+    let dpp = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["agency_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shared = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/participants"),
+            t,
+            &json!({"agency_id": dpp, "access": "read"}),
+        )
+        .await;
+    assert_eq!(shared.status, 201, "{}", shared.body);
+    let res = page(&app, &format!("/app/requests/{incomplete}"), Some(&session)).await;
+    assert_eq!(res.status, 200, "{}", text(&res));
+    let html = text(&res);
+    assert!(
+        html.contains("Completeness check") && html.contains("Its legal basis still requires:"),
+        "{html}"
+    );
+    assert!(html.contains("<code>proceedings</code>"), "{html}");
+    assert!(html.contains("Approve this request"));
+    assert!(
+        html.contains("SMS phishing against customers of a Jamaican bank"),
+        "the content: {html}"
+    );
+    let csrf = csrf_field(&html);
+    let body = format!("csrf={csrf}");
+
+    // Incomplete: refused, and the page says what is missing.
+    let res = app
+        .post_form(
+            &format!("/app/requests/{incomplete}/approve"),
+            &[("Cookie", cookie.as_str())],
+            &body,
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(
+        text(&res).contains("is required by the legal basis harare"),
+        "{}",
+        text(&res)
+    );
+
+    // Without the token, nothing happens; with it, the complete one is approved.
+    let res = app
+        .post_form(
+            &format!("/app/requests/{ready}/approve"),
+            &[("Cookie", cookie.as_str())],
+            "csrf=",
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    let api = app.get(&format!("/api/v1/mla/requests/{ready}"), t).await;
+    assert_eq!(api.body["status"], "draft");
+    let res = app
+        .post_form(
+            &format!("/app/requests/{ready}/approve"),
+            &[("Cookie", cookie.as_str())],
+            &body,
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", text(&res));
+    let location = res
+        .headers
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let after = text(&page(&app, &location, Some(&session)).await);
+    assert!(
+        after.contains("The request is approved.") && after.contains(&reference),
+        "{after}"
+    );
+    assert!(after.contains("<td>approved</td>"), "the history: {after}");
+    assert!(!after.contains("Approve this request"), "approved once");
+    let api = app.get(&format!("/api/v1/mla/requests/{ready}"), t).await;
+    assert_eq!(api.body["status"], "approved");
+    // A second approval is the API's conflict.
+    let res = app
+        .post_form(
+            &format!("/app/requests/{ready}/approve"),
+            &[("Cookie", cookie.as_str())],
+            &body,
+        )
+        .await;
+    assert_eq!(res.status, 409);
+
+    // The investigator sees the request, without the check or the button; the
+    // requested state's police do not see a draft at all.
+    let inv = sign_in(&app, "jm.detective", PASSWORD).await.unwrap();
+    let html = text(&page(&app, &format!("/app/requests/{incomplete}"), Some(&inv)).await);
+    assert!(html.contains("Mutual legal assistance request"), "{html}");
+    assert!(!html.contains("Approve this request") && !html.contains("Completeness check"));
+    let tt = sign_in(&app, "tt.supervisor", PASSWORD).await.unwrap();
+    let res = page(&app, &format!("/app/requests/{incomplete}"), Some(&tt)).await;
+    assert_eq!(res.status, 404);
+    let tt_cookie = format!("caseledger={tt}");
+    let tt_csrf = csrf_field(&text(&page(&app, "/app/", Some(&tt)).await));
+    let res = app
+        .post_form(
+            &format!("/app/requests/{incomplete}/approve"),
+            &[("Cookie", tt_cookie.as_str())],
+            &format!("csrf={tt_csrf}"),
+        )
+        .await;
+    assert_eq!(res.status, 404, "{}", text(&res));
+}

@@ -261,19 +261,19 @@ async fn regional_administrators_define_and_change_legal_bases() {
 
 /// The people of a request's world: the requesting case team in Jamaica, its
 /// central authority, and others who must not see the request.
-struct World {
-    investigator: crate::common::Caller,
+pub(crate) struct World {
+    pub investigator: crate::common::Caller,
     jm_authority: crate::common::Caller,
     tt_authority: crate::common::Caller,
-    tt_supervisor: crate::common::Caller,
+    pub tt_supervisor: crate::common::Caller,
     jm_other_police: crate::common::Caller,
-    jm_prosecutor: crate::common::Caller,
+    pub jm_prosecutor: crate::common::Caller,
     jm_admin: crate::common::Caller,
     jm_auditor: crate::common::Caller,
     police: String,
 }
 
-async fn world(app: &TestApp) -> World {
+pub(crate) async fn world(app: &TestApp) -> World {
     let police = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
     let other_police = app.agency("JM", "JCF Fraud Squad", AgencyKind::Police);
     let dpp = app.agency("JM", "Office of the DPP", AgencyKind::Prosecution);
@@ -323,7 +323,7 @@ async fn world(app: &TestApp) -> World {
     }
 }
 
-fn draft(case_id: &str) -> Value {
+pub(crate) fn draft(case_id: &str) -> Value {
     json!({
         "case_id": case_id,
         "requested_country": "TT",
@@ -681,7 +681,7 @@ async fn a_request_is_seen_by_its_case_team_and_central_authorities_only() {
     assert_eq!(denied, 7);
 }
 
-fn complete(case_id: &str) -> Value {
+pub(crate) fn complete(case_id: &str) -> Value {
     let mut body = draft(case_id);
     for (key, value) in [
         (

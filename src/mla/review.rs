@@ -1,0 +1,63 @@
+//! What the review pages read of a request: the request as the API shows it, its
+//! history, and whether the reader may approve it now; and the approval a page
+//! records, through the same ledger job as the API's.
+
+use super::access::{self, visible};
+use super::events::{NewRequestEvent, RequestEvent, RequestEventType};
+use super::jobs::{Recording, RequestEvents};
+use super::queries;
+use super::request::{MlaRequest, RequestStatus};
+use crate::auth::{Credentials, Principal};
+use crate::db::DbConn;
+use crate::error::ApiResult;
+use crate::ledger::Event;
+use crate::state::AppState;
+
+pub struct RequestReview {
+    pub request: MlaRequest,
+    pub history: Vec<RequestEvent>,
+    /// A draft, and the reader is a prosecutor of the requesting state.
+    pub may_approve: bool,
+}
+
+/// A request the caller may see (404 otherwise, as for a missing one).
+pub fn read(
+    conn: &mut DbConn,
+    caller: &Principal,
+    id: &str,
+    event: &mut Event,
+) -> ApiResult<RequestReview> {
+    let row = visible(conn, caller, id, event)?;
+    let may_approve = row.status() == RequestStatus::Draft
+        && access::may_record(caller, &row, RequestEventType::Approved).is_ok();
+    let history = queries::entries(conn, &row.id)?
+        .into_iter()
+        .map(RequestEvent::from)
+        .collect();
+    let request = super::routes::view(conn, row)?;
+    Ok(RequestReview {
+        request,
+        history,
+        may_approve,
+    })
+}
+
+/// Approves a draft as `credentials`' holder: refused as the API refuses it (403 for
+/// one who may not, 409 when it is no draft, 422 listing what its basis still needs).
+pub async fn approve(
+    state: &AppState,
+    credentials: Credentials,
+    request_id: String,
+) -> ApiResult<()> {
+    let recording = Recording {
+        credentials,
+        request_id,
+        event: NewRequestEvent::of(RequestEventType::Approved),
+        by_service: None,
+    };
+    state
+        .ledger
+        .submit::<RequestEvents>(recording, None)
+        .await
+        .map(drop)
+}
