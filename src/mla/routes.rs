@@ -10,8 +10,8 @@ use super::events::{NewRequestEvent, RequestEvent};
 use super::jobs::{Recording, RequestEvents};
 use super::queries;
 use super::request::{
-    Direction, MlaRequest, MlaRequestPatch, MlaRequestRow, NewMlaRequest, RequestFilter,
-    RequestStatus, check_requested, reference,
+    MlaRequest, MlaRequestPatch, MlaRequestRow, NewMlaRequest, RequestFilter, RequestStatus,
+    check_requested, reference,
 };
 use crate::auth::roles::Role;
 use crate::auth::{Credentials, Principal, TokenClaims};
@@ -539,103 +539,7 @@ async fn list_deadlines(
             caller,
             Action::MlaDeadlineList,
             move |conn, caller, event| {
-                use super::deadlines::{AnyStatus, DeadlineKind};
-                use super::preservations::access::PreservationScope;
-                let scope = Scope::of(caller);
-                let preserving = PreservationScope::of(caller);
-                if scope.is_empty() && preserving.is_empty() {
-                    return Err(ApiError::forbidden("your roles give no access to requests"));
-                }
-                let until_date = (until.date() - chrono::Duration::days(1))
-                    .format("%Y-%m-%d")
-                    .to_string();
-                let rows = if scope.is_empty() {
-                    Vec::new()
-                } else {
-                    queries::requests_due(conn, &scope, filter.direction, until, until_date)?
-                };
-                let preservations = if preserving.is_empty() {
-                    Vec::new()
-                } else {
-                    super::preservations::queries::expiring(
-                        conn,
-                        &preserving,
-                        filter.direction,
-                        until,
-                    )?
-                };
-                let between = |requesting: &str, requested: &str| {
-                    filter
-                        .country
-                        .as_deref()
-                        .is_none_or(|c| (requesting == c || requested == c) && c != caller.country)
-                };
-                let direction_of = |requesting: &str| {
-                    if requesting == caller.country {
-                        Direction::Outgoing
-                    } else {
-                        Direction::Incoming
-                    }
-                };
-                let mut keyed: Vec<(String, Deadline)> = Vec::new();
-                let mut keep = |deadline: Deadline| {
-                    if deadline.due_at.naive() > until
-                        || (filter.overdue == Some(true) && !deadline.overdue)
-                        || filter.status.is_some_and(|s| s != deadline.status)
-                    {
-                        return;
-                    }
-                    let key = format!(
-                        "{}|{}|{}",
-                        deadline.due_at.naive().format("%Y%m%d%H%M%S%6f"),
-                        deadline.request_id,
-                        deadline.deadline.as_str()
-                    );
-                    keyed.push((key, deadline));
-                };
-                for row in rows
-                    .iter()
-                    .filter(|r| between(&r.requesting_country, &r.requested_country))
-                {
-                    for (kind, due) in super::deadlines::of_request(row) {
-                        keep(Deadline {
-                            request_id: row.id.clone(),
-                            request_type: RequestType::Mla,
-                            reference: row.reference.clone(),
-                            deadline: kind,
-                            due_at: due.into(),
-                            overdue: due < now,
-                            status: AnyStatus::Request(row.status()),
-                            direction: direction_of(&row.requesting_country),
-                            requesting_country: row.requesting_country.clone(),
-                            requested_country: row.requested_country.clone(),
-                            urgency: Some(
-                                super::request::Urgency::parse(&row.urgency)
-                                    .unwrap_or(super::request::Urgency::Normal),
-                            ),
-                        });
-                    }
-                }
-                for row in preservations
-                    .iter()
-                    .filter(|r| between(&r.requesting_country, &r.requested_country))
-                {
-                    let Some(due) = row.expires_at else { continue };
-                    keep(Deadline {
-                        request_id: row.id.clone(),
-                        request_type: RequestType::Preservation,
-                        reference: row.reference.clone(),
-                        deadline: DeadlineKind::ExpiresAt,
-                        due_at: due.into(),
-                        overdue: due < now,
-                        status: AnyStatus::Preservation(row.status()),
-                        direction: direction_of(&row.requesting_country),
-                        requesting_country: row.requesting_country.clone(),
-                        requested_country: row.requested_country.clone(),
-                        urgency: None,
-                    });
-                }
-                keyed.sort_by(|a, b| a.0.cmp(&b.0));
+                let mut keyed = super::deadlines::due(conn, caller, &filter, now, until)?;
                 keyed.retain(|(k, _)| after.as_ref().is_none_or(|a| k > a));
                 keyed.truncate(limit + 1);
                 let ids: Vec<&str> = keyed
