@@ -188,6 +188,14 @@ pub struct PageWords {
     pub event: &'static str,
     pub at: &'static str,
     pub no_history: &'static str,
+    pub awaiting_approval: &'static str,
+    pub none_awaiting: &'static str,
+    pub my_deadlines: &'static str,
+    pub no_deadlines: &'static str,
+    pub deadline: &'static str,
+    pub due: &'static str,
+    pub overdue: &'static str,
+    pub missing_count: &'static str,
 }
 
 pub static ENGLISH_PAGES: PageWords = PageWords {
@@ -238,4 +246,12 @@ pub static ENGLISH_PAGES: PageWords = PageWords {
     event: "Event",
     at: "When (UTC)",
     no_history: "Nothing has happened to it yet.",
+    awaiting_approval: "Requests awaiting my approval",
+    none_awaiting: "No request waits for your approval.",
+    my_deadlines: "My deadlines in the next 7 days",
+    no_deadlines: "Nothing falls due in the next 7 days.",
+    deadline: "Deadline",
+    due: "Due (UTC)",
+    overdue: "OVERDUE",
+    missing_count: "Fields still missing",
 };

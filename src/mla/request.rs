@@ -698,7 +698,7 @@ crate::string_enum! {
 }
 
 /// Filters of the request list.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RequestFilter {

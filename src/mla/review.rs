@@ -61,3 +61,27 @@ pub async fn approve(
         .await
         .map(drop)
 }
+
+/// The most a desk lists at once.
+const DESK_LIMIT: i64 = 100;
+
+/// Drafts the caller may approve now: those of the requests they see that wait for a
+/// prosecutor of the requesting state.
+pub fn awaiting_approval(conn: &mut DbConn, caller: &Principal) -> ApiResult<Vec<MlaRequest>> {
+    let scope = super::access::Scope::of(caller);
+    if scope.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = super::request::RequestFilter {
+        status: Some(RequestStatus::Draft),
+        ..Default::default()
+    };
+    let rows: Vec<_> = queries::requests(conn, &scope, &filter, None, DESK_LIMIT)?
+        .into_iter()
+        .take(DESK_LIMIT as usize)
+        .filter(|row| access::may_record(caller, row, RequestEventType::Approved).is_ok())
+        .collect();
+    rows.into_iter()
+        .map(|row| super::routes::view(conn, row))
+        .collect()
+}

@@ -58,6 +58,28 @@ struct DeskPage<'a> {
     w: &'a PageWords,
     me: Option<Me>,
     referred: Vec<CaseLine>,
+    awaiting: Vec<RequestLine>,
+    deadlines: Vec<DeadlineLine>,
+}
+
+/// A request as the desk lists it.
+pub struct RequestLine {
+    pub id: String,
+    pub reference: String,
+    pub to: String,
+    pub basis: String,
+    pub missing: usize,
+}
+
+/// A deadline as the desk lists it.
+pub struct DeadlineLine {
+    pub id: String,
+    pub reference: String,
+    /// Only MLA requests have a page yet.
+    pub link: bool,
+    pub kind: String,
+    pub due: String,
+    pub overdue: bool,
 }
 
 #[derive(Template)]
@@ -354,7 +376,7 @@ async fn desk(
     };
     let referred = state
         .read_as(
-            signed.credentials,
+            signed.credentials.clone(),
             Action::CaseList,
             |conn, caller, event| {
                 let cases = crate::cases::desk::referred_to(conn, caller)?;
@@ -372,12 +394,74 @@ async fn desk(
             },
         )
         .await?;
+    let awaiting = state
+        .read_as(
+            signed.credentials.clone(),
+            Action::MlaRequestList,
+            |conn, caller, event| {
+                let requests = crate::mla::review::awaiting_approval(conn, caller)?;
+                let ids: Vec<&str> = requests.iter().map(|r| r.id.as_str()).collect();
+                event.set_detail("request_ids", ids);
+                event.set_detail("page", "desk");
+                Ok(requests
+                    .into_iter()
+                    .map(|r| RequestLine {
+                        missing: r.missing_fields.len(),
+                        id: r.id,
+                        reference: r.reference,
+                        to: r.requested_country,
+                        basis: r.legal_basis,
+                    })
+                    .collect())
+            },
+        )
+        .await?;
+    let deadlines = state
+        .read_as(
+            signed.credentials,
+            Action::MlaDeadlineList,
+            |conn, caller, event| {
+                let now = crate::db::now();
+                let filter = crate::mla::deadlines::DeadlineFilter::default();
+                let due = crate::mla::deadlines::due(
+                    conn,
+                    caller,
+                    &filter,
+                    now,
+                    now + chrono::Duration::days(7),
+                )
+                .or_else(|e| {
+                    if matches!(e, ApiError::Forbidden(_)) {
+                        Ok(Vec::new())
+                    } else {
+                        Err(e)
+                    }
+                })?;
+                let ids: Vec<&str> = due.iter().map(|(_, d)| d.request_id.as_str()).collect();
+                event.set_detail("request_ids", ids);
+                event.set_detail("page", "desk");
+                Ok(due
+                    .into_iter()
+                    .map(|(_, d)| DeadlineLine {
+                        link: d.request_type == crate::mla::basis::RequestType::Mla,
+                        id: d.request_id,
+                        reference: d.reference,
+                        kind: d.deadline.as_str().replace('_', " "),
+                        due: utc_time(&d.due_at),
+                        overdue: d.overdue,
+                    })
+                    .collect())
+            },
+        )
+        .await?;
     Ok(html(
         StatusCode::OK,
         DeskPage {
             w: &ENGLISH_PAGES,
             me: Some(me),
             referred,
+            awaiting,
+            deadlines,
         },
     ))
 }

@@ -428,9 +428,14 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
         .await;
     assert_eq!(incomplete.status, 201, "{}", incomplete.body);
     let incomplete = incomplete.body["id"].as_str().unwrap().to_owned();
-    let ready = app
-        .post("/api/v1/mla/requests", t, &crate::mla::complete(case_id))
-        .await;
+    // Wanted within the week: a deadline for the desk.
+    let mut body = crate::mla::complete(case_id);
+    body["wanted_by"] = json!(
+        (chrono::Utc::now() + chrono::Duration::days(3))
+            .format("%Y-%m-%d")
+            .to_string()
+    );
+    let ready = app.post("/api/v1/mla/requests", t, &body).await;
     assert_eq!(ready.status, 201, "{}", ready.body);
     let reference = ready.body["reference"].as_str().unwrap().to_owned();
     let ready = ready.body["id"].as_str().unwrap().to_owned();
@@ -452,6 +457,20 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
         )
         .await;
     assert_eq!(shared.status, 201, "{}", shared.body);
+    // The desk lists both drafts as awaiting approval, with what each still misses.
+    let desk = text(&page(&app, "/app/", Some(&session)).await);
+    assert!(
+        desk.contains(&format!("href=\"/app/requests/{incomplete}\"")),
+        "{desk}"
+    );
+    assert!(
+        desk.contains(&format!("href=\"/app/requests/{ready}\"")),
+        "{desk}"
+    );
+    assert!(
+        desk.contains("wanted by") && desk.contains(&reference),
+        "{desk}"
+    );
     let res = page(&app, &format!("/app/requests/{incomplete}"), Some(&session)).await;
     assert_eq!(res.status, 200, "{}", text(&res));
     let html = text(&res);
@@ -518,6 +537,42 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
     assert!(!after.contains("Approve this request"), "approved once");
     let api = app.get(&format!("/api/v1/mla/requests/{ready}"), t).await;
     assert_eq!(api.body["status"], "approved");
+    let desk = text(&page(&app, "/app/", Some(&session)).await);
+    let awaiting =
+        &desk[desk.find("id=\"awaiting\"").unwrap()..desk.find("id=\"deadlines\"").unwrap()];
+    assert!(
+        !awaiting.contains(&format!("href=\"/app/requests/{ready}\"")),
+        "approved: no longer waiting: {awaiting}"
+    );
+    // Submitted, it has a deadline to be acknowledged by, on the desk of those who see it.
+    let submitted = app
+        .post(
+            &format!("/api/v1/mla/requests/{ready}/events"),
+            &w.jm_authority.token,
+            &json!({"type": "submitted"}),
+        )
+        .await;
+    assert_eq!(submitted.status, 201, "{}", submitted.body);
+    // The desk's deadlines are the API's, for the same person.
+    let desk = text(&page(&app, "/app/", Some(&session)).await);
+    let listed = app.get("/api/v1/deadlines", &w.jm_prosecutor.token).await;
+    let due = listed.body["items"].as_array().unwrap();
+    for d in due {
+        assert!(
+            desk.contains(d["reference"].as_str().unwrap()),
+            "{d}: {desk}"
+        );
+    }
+    assert_eq!(
+        due.is_empty(),
+        desk.contains("Nothing falls due in the next 7 days.")
+    );
+    assert!(
+        !due.is_empty(),
+        "the wanted-by date falls due: {}",
+        listed.body
+    );
+    assert!(desk.contains("wanted by"), "{desk}");
     // A second approval is the API's conflict.
     let res = app
         .post_form(

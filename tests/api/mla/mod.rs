@@ -263,7 +263,7 @@ async fn regional_administrators_define_and_change_legal_bases() {
 /// central authority, and others who must not see the request.
 pub(crate) struct World {
     pub investigator: crate::common::Caller,
-    jm_authority: crate::common::Caller,
+    pub jm_authority: crate::common::Caller,
     tt_authority: crate::common::Caller,
     pub tt_supervisor: crate::common::Caller,
     jm_other_police: crate::common::Caller,
