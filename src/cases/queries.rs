@@ -467,3 +467,30 @@ pub fn insert_external_ref(conn: &mut DbConn, form: &ExternalRefForm) -> QueryRe
         .execute(conn)?;
     Ok(())
 }
+
+/// A successful change of a case, as its audit entry records it.
+#[derive(Queryable)]
+pub struct AuditedChange {
+    pub at: NaiveDateTime,
+    pub action: String,
+    pub actor_user_id: Option<String>,
+    /// The audit entry (JCS JSON), whose `details` say what changed.
+    pub entry: String,
+}
+
+/// A case's creation and changes, oldest first, from the audit trail.
+pub fn changes(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<AuditedChange>> {
+    use crate::db::schema::audit_log;
+    audit_log::table
+        .filter(audit_log::case_id.eq(case_id))
+        .filter(audit_log::action.eq_any(["case.create", "case.update"]))
+        .filter(audit_log::outcome.eq("success"))
+        .order(audit_log::seq)
+        .select((
+            audit_log::at,
+            audit_log::action,
+            audit_log::actor_user_id,
+            audit_log::entry,
+        ))
+        .load(conn)
+}

@@ -200,3 +200,13 @@ pub fn report_pdf(timeline: &Timeline) -> Vec<u8> {
         generated_at: chrono::Utc::now(),
     })
 }
+
+/// The verdict on one item's record (for lists of items).
+pub fn verdict_of(
+    conn: &mut DbConn,
+    signer: &LogSigner,
+    evidence_id: &str,
+) -> ApiResult<verify::Verdict> {
+    let proofs = item_proofs(conn, signer, evidence_id)?;
+    Ok(verification(evidence_id, &proofs, signer).verdict)
+}

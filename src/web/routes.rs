@@ -28,6 +28,7 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/evidence/{id}", web::get().to(evidence))
         .route("/evidence/{id}/report.pdf", web::get().to(evidence_report))
         .route("/evidence/{id}/bundle.json", web::get().to(evidence_bundle))
+        .route("/cases/{id}", web::get().to(case))
         .route("/requests/{id}", web::get().to(request))
         .route("/requests/{id}/approve", web::post().to(approve))
         .route("/assets/app.css", web::get().to(stylesheet))
@@ -123,8 +124,31 @@ struct RequestPage<'a> {
     history: Vec<(String, String)>,
 }
 
+#[derive(Template)]
+#[template(path = "case.html", config = "src/web/askama.toml")]
+struct CasePage<'a> {
+    w: &'a PageWords,
+    me: Option<Me>,
+    reference: String,
+    title: String,
+    facts: Vec<(&'a str, String)>,
+    items: Vec<ItemLine>,
+    participants: Vec<(String, String, String)>,
+    history: Vec<(String, String, String, String)>,
+}
+
+/// An evidence item as the case page lists it, with its verdict.
+pub struct ItemLine {
+    pub id: String,
+    pub label: String,
+    pub description: String,
+    pub verdict: &'static str,
+    pub alert: bool,
+}
+
 /// A case as a list shows it.
 pub struct CaseLine {
+    pub id: String,
     pub reference: String,
     pub title: String,
     pub status: String,
@@ -386,6 +410,7 @@ async fn desk(
                 Ok(cases
                     .into_iter()
                     .map(|c| CaseLine {
+                        id: c.id,
                         reference: c.reference,
                         title: c.title,
                         status: c.status,
@@ -851,4 +876,145 @@ async fn approve(
         *res.status_mut() = status;
     }
     Ok(res)
+}
+
+/// What the case page reads, in one audited read.
+struct CaseRead {
+    case: crate::cases::model::CaseRow,
+    owner: String,
+    participants: Vec<crate::cases::model::ParticipantRow>,
+    history: Vec<crate::cases::desk::StatusChange>,
+    names: std::collections::HashMap<String, String>,
+    items: Vec<ItemLine>,
+}
+
+/// A case: its summary, the agencies it is shared with, its status history, and its
+/// evidence items, each with its verdict.
+async fn case(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (signed, me) = match signed_in(&state, &req, meta).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    let Some(id) = page_id(&path) else {
+        return Ok(not_found().await);
+    };
+    let signer = state.log.clone();
+    let read = state
+        .read_as(
+            signed.credentials.clone(),
+            Action::CaseRead,
+            move |conn, caller, event| {
+                event.set_detail("page", "case");
+                let visible = crate::cases::access::visible(conn, caller, &id, event)?;
+                let case = visible.case;
+                let owner = crate::agencies::find(conn, &case.owner_agency_id)?
+                    .map(|a| format!("{} ({})", a.name, a.country_code))
+                    .unwrap_or_default();
+                let participants = crate::cases::queries::participants(conn, &case.id)?;
+                let history = crate::cases::desk::status_history(conn, &case.id)?;
+                let people: Vec<String> = history
+                    .iter()
+                    .filter_map(|h| h.by_user_id.clone())
+                    .collect();
+                let names = crate::custody::queries::directory(conn, &people, &[])?
+                    .people
+                    .into_iter()
+                    .collect();
+                let words = &crate::catalogue::ENGLISH;
+                let mut items = Vec::new();
+                for item in crate::custody::queries::items_of_case(conn, &case.id, None, 500)? {
+                    let verdict = crate::custody::record::verdict_of(conn, &signer, &item.id)?;
+                    let (text, alert) = match verdict {
+                        Verdict::Verified => (words.verdict_verified, false),
+                        Verdict::IntegrityAlert => (words.verdict_integrity_alert, true),
+                        Verdict::NotVerified => (words.verdict_not_verified, true),
+                    };
+                    items.push(ItemLine {
+                        id: item.id,
+                        label: item.label,
+                        description: item.description,
+                        verdict: text,
+                        alert,
+                    });
+                }
+                Ok(CaseRead {
+                    case,
+                    owner,
+                    participants,
+                    history,
+                    names,
+                    items,
+                })
+            },
+        )
+        .await;
+    let read = match read {
+        Ok(r) => r,
+        Err(e) if hidden(&e) => return Ok(not_found().await),
+        Err(e) => return Err(e),
+    };
+    let w = &ENGLISH_PAGES;
+    let c = &read.case;
+    let offences: Vec<String> = serde_json::from_str::<serde_json::Value>(&c.offences)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(shown)
+        .collect();
+    let facts = vec![
+        (w.status, c.status.replace('_', " ")),
+        (w.summary, c.summary.clone()),
+        (w.owner, read.owner.clone()),
+        (w.priority, c.priority.clone()),
+        (w.offences, offences.join("; ")),
+    ];
+    let participants = read
+        .participants
+        .iter()
+        .map(|p| (p.agency_name.clone(), p.country.clone(), p.access.clone()))
+        .collect();
+    let history = read
+        .history
+        .iter()
+        .map(|h| {
+            let change = match &h.from {
+                Some(from) => format!(
+                    "{} \u{2192} {}",
+                    from.replace('_', " "),
+                    h.to.replace('_', " ")
+                ),
+                None => format!("{} ({})", h.to.replace('_', " "), w.opened),
+            };
+            let by = h
+                .by_user_id
+                .as_ref()
+                .and_then(|id| read.names.get(id).cloned())
+                .unwrap_or_default();
+            (
+                h.at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                change,
+                h.reason.clone().unwrap_or_default(),
+                by,
+            )
+        })
+        .collect();
+    Ok(html(
+        StatusCode::OK,
+        CasePage {
+            w,
+            me: Some(me),
+            reference: c.reference.clone(),
+            title: c.title.clone(),
+            facts,
+            items: read.items,
+            participants,
+            history,
+        },
+    ))
 }

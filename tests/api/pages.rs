@@ -307,12 +307,69 @@ async fn the_desk_lists_the_cases_referred_to_the_prosecutors_service_and_no_oth
             .await;
         assert_eq!(res.status, 200, "{}", res.body);
     }
+    let item = app
+        .post(
+            &format!("/api/v1/cases/{id}/evidence"),
+            &inv.token,
+            &json!({"description": "Seized router", "kind": "device"}),
+        )
+        .await;
+    assert_eq!(item.status, 201, "{}", item.body);
     let session = sign_in(&app, "tt.pros", PASSWORD).await.unwrap();
     let html = text(&page(&app, "/app/", Some(&session)).await);
     assert!(html.contains("Ransomware at the port"), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/app/cases/{id}\"")),
+        "{html}"
+    );
+
+    // The case page: summary, the agencies it is shared with, how its status came to
+    // be, and its items with their verdicts.
+    let res = page(&app, &format!("/app/cases/{id}"), Some(&session)).await;
+    assert_eq!(res.status, 200, "{}", text(&res));
+    let case_page = text(&res);
+    assert!(
+        case_page.contains("Ransomware at the port")
+            && case_page.contains("TTPS Cyber Crime Unit (TT)"),
+        "{case_page}"
+    );
+    assert!(
+        case_page.contains("<td>Office of the DPP</td><td>TT</td><td>read</td>"),
+        "{case_page}"
+    );
+    let opened = case_page.find("open (opened)").expect("opened");
+    let investigated = case_page
+        .find("open \u{2192} under investigation")
+        .expect("under investigation");
+    let referred_at = case_page
+        .find("under investigation \u{2192} referred to prosecution")
+        .expect("referred");
+    assert!(
+        opened < investigated && investigated < referred_at,
+        "in order: {case_page}"
+    );
+    assert!(
+        case_page.contains("User tt.sup"),
+        "who referred it: {case_page}"
+    );
+    let item_id = item.body["id"].as_str().unwrap();
+    assert!(
+        case_page.contains(&format!("href=\"/app/evidence/{item_id}\""))
+            && case_page.contains("Seized router")
+    );
+    assert!(case_page.contains("VERIFIED"), "{case_page}");
     assert!(html.contains(referred["reference"].as_str().unwrap()));
     assert!(!html.contains("Unreferred phishing case"));
     let elsewhere = sign_in(&app, "jm.pros", PASSWORD).await.unwrap();
+    for path in [
+        format!("/app/cases/{id}"),
+        format!("/app/cases/{}", uuid::Uuid::now_v7()),
+        "/app/cases/nope".to_owned(),
+    ] {
+        let res = page(&app, &path, Some(&elsewhere)).await;
+        assert_eq!(res.status, 404, "{path}");
+        assert!(!text(&res).contains("Ransomware"));
+    }
     let html = text(&page(&app, "/app/", Some(&elsewhere)).await);
     assert!(!html.contains("Ransomware at the port"), "{html}");
     assert!(html.contains("No case is referred to your service."));
