@@ -502,6 +502,34 @@ fn hidden(e: &ApiError) -> bool {
     matches!(e, ApiError::NotFound | ApiError::Forbidden(_))
 }
 
+/// A page of one object: the signed-in person and the object's id, or the answer to
+/// give instead (the sign-in page, or not found for an id that is none).
+async fn visit(
+    state: &AppState,
+    req: &HttpRequest,
+    meta: RequestMeta,
+    path: &str,
+) -> ApiResult<Result<(SignedIn, Me, String), HttpResponse>> {
+    let (signed, me) = match signed_in(state, req, meta).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(Err(answer)),
+    };
+    match page_id(path) {
+        Some(id) => Ok(Ok((signed, me, id))),
+        None => Ok(Err(not_found().await)),
+    }
+}
+
+/// What a read of an object comes to: the object, or the not-found page when the
+/// person may not see it (as when it does not exist).
+async fn found<T>(read: ApiResult<T>) -> ApiResult<Result<T, HttpResponse>> {
+    match read {
+        Ok(value) => Ok(Ok(value)),
+        Err(e) if hidden(&e) => Ok(Err(not_found().await)),
+        Err(e) => Err(e),
+    }
+}
+
 /// An evidence item: the verdict in words first, then its custody timeline, with
 /// alerts where they happen, and the downloads.
 async fn evidence(
@@ -510,12 +538,9 @@ async fn evidence(
     meta: RequestMeta,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let (signed, me) = match signed_in(&state, &req, meta).await? {
+    let (signed, me, id) = match visit(&state, &req, meta, &path).await? {
         Ok(found) => found,
         Err(answer) => return Ok(answer),
-    };
-    let Some(id) = page_id(&path) else {
-        return Ok(not_found().await);
     };
     let signer = state.log.clone();
     let read = state
@@ -528,10 +553,9 @@ async fn evidence(
             },
         )
         .await;
-    let timeline = match read {
-        Ok(t) => t,
-        Err(e) if hidden(&e) => return Ok(not_found().await),
-        Err(e) => return Err(e),
+    let timeline = match found(read).await? {
+        Ok(value) => value,
+        Err(answer) => return Ok(answer),
     };
     let words = &crate::catalogue::ENGLISH;
     let (verdict, verdict_class) = match timeline.verification.verdict {
@@ -586,12 +610,9 @@ async fn download(
     path: web::Path<String>,
     kind: Download,
 ) -> ApiResult<HttpResponse> {
-    let (signed, _) = match signed_in(&state, &req, meta).await? {
+    let (signed, _, id) = match visit(&state, &req, meta, &path).await? {
         Ok(found) => found,
         Err(answer) => return Ok(answer),
-    };
-    let Some(id) = page_id(&path) else {
-        return Ok(not_found().await);
     };
     let signer = state.log.clone();
     let action = match kind {
@@ -728,10 +749,9 @@ async fn request_page(
             },
         )
         .await;
-    let review = match read {
-        Ok(r) => r,
-        Err(e) if hidden(&e) => return Ok(not_found().await),
-        Err(e) => return Err(e),
+    let review = match found(read).await? {
+        Ok(value) => value,
+        Err(answer) => return Ok(answer),
     };
     let w = &ENGLISH_PAGES;
     let r = &review.request;
@@ -794,12 +814,9 @@ async fn request(
     meta: RequestMeta,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let (signed, me) = match signed_in(&state, &req, meta).await? {
+    let (signed, me, id) = match visit(&state, &req, meta, &path).await? {
         Ok(found) => found,
         Err(answer) => return Ok(answer),
-    };
-    let Some(id) = page_id(&path) else {
-        return Ok(not_found().await);
     };
     let outcome = Outcome {
         notice: (req.query_string() == "approved=1").then_some(ENGLISH_PAGES.approved_now),
@@ -816,7 +833,7 @@ async fn approve(
     path: web::Path<String>,
     form: web::Form<CsrfForm>,
 ) -> ApiResult<HttpResponse> {
-    let (signed, me) = match signed_in(&state, &req, meta).await? {
+    let (signed, me, id) = match visit(&state, &req, meta, &path).await? {
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
@@ -828,9 +845,6 @@ async fn approve(
             ENGLISH_PAGES.refused_text,
         ));
     }
-    let Some(id) = page_id(&path) else {
-        return Ok(not_found().await);
-    };
     let tried = crate::mla::review::approve(&state, signed.credentials.clone(), id.clone()).await;
     let (status, outcome) = match tried {
         Ok(()) => {
@@ -896,12 +910,9 @@ async fn case(
     meta: RequestMeta,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let (signed, me) = match signed_in(&state, &req, meta).await? {
+    let (signed, me, id) = match visit(&state, &req, meta, &path).await? {
         Ok(found) => found,
         Err(answer) => return Ok(answer),
-    };
-    let Some(id) = page_id(&path) else {
-        return Ok(not_found().await);
     };
     let signer = state.log.clone();
     let read = state
@@ -953,10 +964,9 @@ async fn case(
             },
         )
         .await;
-    let read = match read {
-        Ok(r) => r,
-        Err(e) if hidden(&e) => return Ok(not_found().await),
-        Err(e) => return Err(e),
+    let read = match found(read).await? {
+        Ok(value) => value,
+        Err(answer) => return Ok(answer),
     };
     let w = &ENGLISH_PAGES;
     let c = &read.case;
