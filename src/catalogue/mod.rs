@@ -158,7 +158,6 @@ pub struct PageWords {
     pub not_found_text: &'static str,
     pub refused_title: &'static str,
     pub refused_text: &'static str,
-    pub password_change_required: &'static str,
     pub skip_to_content: &'static str,
     pub evidence_item: &'static str,
     pub case: &'static str,
@@ -214,6 +213,10 @@ pub struct PageWords {
     pub opened: &'static str,
     pub description: &'static str,
     pub reason: &'static str,
+    pub change_password: &'static str,
+    pub current_password: &'static str,
+    pub new_password: &'static str,
+    pub not_changed: &'static str,
 }
 
 pub static ENGLISH_PAGES: PageWords = PageWords {
@@ -234,7 +237,6 @@ pub static ENGLISH_PAGES: PageWords = PageWords {
     not_found_text: "There is no such page, or it is not one you may see.",
     refused_title: "Refused",
     refused_text: "This form was not sent from this service's own page, or it has expired. Go back, reload the page and try again.",
-    password_change_required: "Your password must be changed before you continue. Change it with the API (POST /api/v1/auth/password), then sign in again.",
     skip_to_content: "Skip to the content",
     evidence_item: "Evidence item",
     case: "Case",
@@ -290,4 +292,8 @@ pub static ENGLISH_PAGES: PageWords = PageWords {
     opened: "opened",
     description: "Description",
     reason: "Reason",
+    change_password: "Change your password",
+    current_password: "Current password",
+    new_password: "New password",
+    not_changed: "The password was not changed:",
 };

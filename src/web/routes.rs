@@ -25,6 +25,8 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(login_page))
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout))
+        .route("/password", web::get().to(password_page))
+        .route("/password", web::post().to(change_password))
         .route("/evidence/{id}", web::get().to(evidence))
         .route("/evidence/{id}/report.pdf", web::get().to(evidence_report))
         .route("/evidence/{id}/bundle.json", web::get().to(evidence_bundle))
@@ -51,6 +53,15 @@ struct LoginPage<'a> {
     csrf: String,
     failed: bool,
     username: String,
+}
+
+#[derive(Template)]
+#[template(path = "password.html", config = "src/web/askama.toml")]
+struct PasswordPage<'a> {
+    w: &'a PageWords,
+    me: Option<Me>,
+    csrf: String,
+    problems: Vec<String>,
 }
 
 #[derive(Template)]
@@ -221,12 +232,7 @@ async fn signed_in(
             let me = me(&signed, agency);
             Ok(Ok((*signed, me)))
         }
-        Sight::PasswordChange => Ok(Err(message(
-            StatusCode::FORBIDDEN,
-            None,
-            ENGLISH_PAGES.sign_in,
-            ENGLISH_PAGES.password_change_required,
-        ))),
+        Sight::PasswordChange(_) => Ok(Err(see_other("/app/password"))),
         Sight::Anonymous => Ok(Err(see_other("/app/login"))),
     }
 }
@@ -1027,4 +1033,102 @@ async fn case(
             history,
         },
     ))
+}
+
+/// Who may change their password here: any signed-in person, and one who must.
+fn changer(sight: Sight) -> Option<session::Pending> {
+    match sight {
+        Sight::SignedIn(signed) => Some(session::Pending {
+            user_id: signed.principal.user_id.clone(),
+            session_id: signed.principal.session_id.clone(),
+            csrf: signed.csrf.clone(),
+        }),
+        Sight::PasswordChange(pending) => Some(pending),
+        Sight::Anonymous => None,
+    }
+}
+
+fn password_form(status: StatusCode, csrf: String, problems: Vec<String>) -> HttpResponse {
+    html(
+        status,
+        PasswordPage {
+            w: &ENGLISH_PAGES,
+            me: None,
+            csrf,
+            problems,
+        },
+    )
+}
+
+async fn password_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+) -> ApiResult<HttpResponse> {
+    match changer(sight(&state, &req, meta).await?) {
+        Some(pending) => Ok(password_form(StatusCode::OK, pending.csrf, Vec::new())),
+        None => Ok(see_other("/app/login")),
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the password as the API does (same policy, history and audit; other
+/// sessions end), then leads to the desk.
+async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    form: web::Form<PasswordForm>,
+) -> ApiResult<HttpResponse> {
+    let Some(pending) = changer(sight(&state, &req, meta.clone()).await?) else {
+        return Ok(see_other("/app/login"));
+    };
+    let form = form.into_inner();
+    if !csrf::accepted(&req, &pending.csrf, &form.csrf) {
+        return Ok(message(
+            StatusCode::FORBIDDEN,
+            None,
+            ENGLISH_PAGES.refused_title,
+            ENGLISH_PAGES.refused_text,
+        ));
+    }
+    let st = state.clone().into_inner();
+    let (user_id, session_id) = (pending.user_id.clone(), pending.session_id.clone());
+    let changed = state
+        .hashing(move |conn| {
+            let ctx = AuthContext {
+                hasher: &st.hasher,
+                tokens: &st.tokens,
+                settings: &st.settings,
+            };
+            crate::auth::service::change_password(
+                conn,
+                &ctx,
+                &meta,
+                &user_id,
+                &session_id,
+                &form.current_password,
+                &form.new_password,
+            )
+        })
+        .await;
+    match changed {
+        Ok(()) => Ok(see_other("/app/")),
+        Err(ApiError::Validation(fields)) => Ok(password_form(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            pending.csrf,
+            fields
+                .into_iter()
+                .map(|f| format!("{} {}", f.field.replace('_', " "), f.message))
+                .collect(),
+        )),
+        Err(e) => Err(e),
+    }
 }

@@ -104,11 +104,18 @@ impl SignedIn {
     }
 }
 
+/// A sign-in whose password must be changed before anything else.
+pub struct Pending {
+    pub user_id: String,
+    pub session_id: String,
+    pub csrf: String,
+}
+
 /// What a request's cookie comes to.
 pub enum Sight {
     SignedIn(Box<SignedIn>),
     /// Signed in, but the password must be changed first.
-    PasswordChange,
+    PasswordChange(Pending),
     /// No cookie, an unknown or idle one, or an ended session.
     Anonymous,
 }
@@ -137,7 +144,13 @@ pub fn resolve(
     let credentials = Credentials::of_session(&row.user_id, &row.session_id, meta);
     let principal = match credentials.load(conn) {
         Ok(p) => p,
-        Err(ApiError::PasswordChangeRequired) => return Ok(Sight::PasswordChange),
+        Err(ApiError::PasswordChangeRequired) => {
+            return Ok(Sight::PasswordChange(Pending {
+                user_id: row.user_id,
+                session_id: row.session_id,
+                csrf: row.csrf_token,
+            }));
+        }
         Err(ApiError::Unauthenticated) => {
             queries::delete(conn, &row.secret_hash)?;
             return Ok(Sight::Anonymous);

@@ -660,3 +660,82 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
         .await;
     assert_eq!(res.status, 404, "{}", text(&res));
 }
+
+#[actix_web::test]
+async fn a_password_that_must_be_changed_is_changed_on_its_page_first() {
+    let app = TestApp::spawn().await;
+    // The first administrator must change the bootstrap password.
+    let session = sign_in(&app, "tt.admin", crate::common::BOOTSTRAP_PASSWORD)
+        .await
+        .unwrap();
+    let res = page(&app, "/app/", Some(&session)).await;
+    assert_eq!(res.status, 303);
+    assert_eq!(res.headers.get("location").unwrap(), "/app/password");
+    let form = page(&app, "/app/password", Some(&session)).await;
+    assert_eq!(form.status, 200);
+    let html = text(&form);
+    assert!(html.contains("<label for=\"new_password\">"), "{html}");
+    let csrf = csrf_field(&html);
+    let cookie = format!("caseledger={session}");
+    let post = |current: &str, new: &str, token: &str| {
+        serde_urlencoded::to_string([
+            ("csrf", token),
+            ("current_password", current),
+            ("new_password", new),
+        ])
+        .unwrap()
+    };
+    // Without the token, a wrong current password, a weak new one: refused, and said why.
+    let res = app
+        .post_form(
+            "/app/password",
+            &[("Cookie", cookie.as_str())],
+            &post(crate::common::BOOTSTRAP_PASSWORD, PASSWORD, "x"),
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    let res = app
+        .post_form(
+            "/app/password",
+            &[("Cookie", cookie.as_str())],
+            &post("not-it-at-all", PASSWORD, &csrf),
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(
+        text(&res).contains("current password is wrong"),
+        "{}",
+        text(&res)
+    );
+    let res = app
+        .post_form(
+            "/app/password",
+            &[("Cookie", cookie.as_str())],
+            &post(crate::common::BOOTSTRAP_PASSWORD, "password", &csrf),
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(text(&res).contains("new password"), "{}", text(&res));
+    // Changed: on to the desk, and the new password signs in (the API's too).
+    let res = app
+        .post_form(
+            "/app/password",
+            &[("Cookie", cookie.as_str())],
+            &post(crate::common::BOOTSTRAP_PASSWORD, PASSWORD, &csrf),
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", text(&res));
+    assert_eq!(res.headers.get("location").unwrap(), "/app/");
+    assert_eq!(page(&app, "/app/", Some(&session)).await.status, 200);
+    assert!(sign_in(&app, "tt.admin", PASSWORD).await.is_ok());
+    assert!(
+        sign_in(&app, "tt.admin", crate::common::BOOTSTRAP_PASSWORD)
+            .await
+            .is_err()
+    );
+    assert!(
+        app.audit_entries()
+            .iter()
+            .any(|e| e["action"] == "auth.password_change")
+    );
+}
