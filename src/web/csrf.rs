@@ -12,7 +12,8 @@ pub fn accepted(req: &HttpRequest, expected: &str, given: &str) -> bool {
         && constant_time_eq(expected.as_bytes(), given.as_bytes())
 }
 
-fn same_site(req: &HttpRequest) -> bool {
+/// Whether the browser says the request comes from this site (or says nothing).
+pub fn same_site(req: &HttpRequest) -> bool {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = header("sec-fetch-site")
         && !matches!(site, "same-origin" | "none")

@@ -9,8 +9,10 @@ pub mod queries;
 pub mod routes;
 pub mod session;
 
-use actix_web::middleware::DefaultHeaders;
-use actix_web::web;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
+use actix_web::{Error, http::Method, web};
 
 /// The policy of every page: no script at all, styles and images only from here,
 /// forms only to here, never in a frame.
@@ -33,9 +35,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 DefaultHeaders::new()
                     .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
                     .add(("X-Frame-Options", "DENY"))
-                    .add(("Referrer-Policy", "no-referrer"))
+                    // Not `no-referrer`: under it a browser posts forms with
+                    // `Origin: null`, and the CSRF check needs the real origin.
+                    // Other sites still learn nothing of the pages' addresses.
+                    .add(("Referrer-Policy", "same-origin"))
                     .add(("Cross-Origin-Opener-Policy", "same-origin")),
             )
+            .wrap(from_fn(refuse_other_sites))
             .configure(routes::pages),
     );
+}
+
+/// A form posted from another site is refused before anything reads it, signed in or
+/// not: the session cookie is `SameSite=Strict`, so such a post would otherwise meet
+/// the sign-in page and leave the person wondering.
+async fn refuse_other_sites(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if req.method() == Method::POST && !csrf::same_site(req.request()) {
+        return Ok(req.into_response(routes::refused()).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }

@@ -197,6 +197,16 @@ fn message(status: StatusCode, me: Option<Me>, heading: &str, text: &str) -> Htt
     )
 }
 
+/// The answer to a form that did not come from this service's own page.
+pub(crate) fn refused() -> HttpResponse {
+    message(
+        StatusCode::FORBIDDEN,
+        None,
+        ENGLISH_PAGES.refused_title,
+        ENGLISH_PAGES.refused_text,
+    )
+}
+
 /// What the request's cookie comes to.
 async fn sight(state: &AppState, req: &HttpRequest, meta: RequestMeta) -> ApiResult<Sight> {
     let secret = session::secret_of(req, &state.settings);
