@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod browser;
 mod cases;
 mod cli;
 mod common;

@@ -1,0 +1,175 @@
+//! The review pages in a real browser: Debian's Chromium, driven headless over the
+//! DevTools protocol by `tests/browser/pages.mjs` (playwright-core, with axe-core run
+//! in every page). This side builds the world through the API, hands the script what
+//! it should find, and checks afterwards through the API what the clicks did.
+
+use crate::common::{PASSWORD, TestApp};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// Where the browser is: `CHROMIUM`, else Debian's.
+fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+fn scripts() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
+}
+
+async fn change_status(app: &TestApp, token: &str, case_id: &str, body: &Value) {
+    let path = format!("/api/v1/cases/{case_id}");
+    let read = app.get(&path, token).await;
+    let etag = read
+        .headers
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .request_with_headers("PATCH", &path, token, &[("If-Match", &etag)], Some(body))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+}
+
+#[actix_web::test]
+async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_else() {
+    assert!(
+        chromium().exists() && scripts().join("node_modules/playwright-core").exists(),
+        "the browser tests need Debian's chromium and tests/browser's npm packages: \
+         the README's test command (.ci/test) installs both"
+    );
+    let app = TestApp::spawn().await;
+    let w = crate::mla::world(&app).await;
+    let t = w.investigator.token.as_str();
+    let dpp = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["agency_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A case referred to the DPP, with one evidence item whose hash was checked.
+    let case = app.create_case(t, "Bank SMS phishing").await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    change_status(&app, t, &case_id, &json!({"status": "under_investigation"})).await;
+    change_status(
+        &app,
+        t,
+        &case_id,
+        &json!({"status": "referred_to_prosecution", "prosecution_agency_id": dpp,
+                "reason": "file complete for charging advice"}),
+    )
+    .await;
+    let sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let item = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/evidence"),
+            t,
+            &json!({"description": "Seized phone of the SMS sender", "kind": "device", "sha256": sha,
+                    "collected": {"location": "Kingston, Jamaica", "reason": "seized under warrant",
+                                  "authority": "Warrant 2026/117"}}),
+        )
+        .await;
+    assert_eq!(item.status, 201, "{}", item.body);
+    let item_id = item.body["id"].as_str().unwrap().to_owned();
+    let checked = app
+        .post(
+            &format!("/api/v1/evidence/{item_id}/custody"),
+            t,
+            &json!({"type": "hash_verified", "hash": {"algorithm": "sha-256", "value": sha},
+                    "location": "Forensic lab, Kingston"}),
+        )
+        .await;
+    assert_eq!(checked.status, 201, "{}", checked.body);
+
+    // A complete request, ready for the prosecutor's approval.
+    let mut body = crate::mla::complete(&case_id);
+    body["wanted_by"] = json!(
+        (chrono::Utc::now() + chrono::Duration::days(3))
+            .format("%Y-%m-%d")
+            .to_string()
+    );
+    let request = app.post("/api/v1/mla/requests", t, &body).await;
+    assert_eq!(request.status, 201, "{}", request.body);
+    let request_id = request.body["id"].as_str().unwrap().to_owned();
+
+    let backend = if app.is_postgres() {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/screenshots")
+        .join(backend);
+    std::fs::create_dir_all(&shots).unwrap();
+    let fixture = json!({
+        "base": app.base,
+        "chromium": chromium(),
+        "screenshots": shots,
+        "password": PASSWORD,
+        "prosecutor": {"username": "jm.prosecutor", "name": "User jm.prosecutor"},
+        // Another country's police, and another agency of the same country.
+        "outsiders": ["tt.supervisor", "jm.fraud"],
+        "case": {"id": case_id, "reference": case["reference"], "title": "Bank SMS phishing"},
+        "item": {"id": item_id, "label": item.body["label"], "description": "Seized phone of the SMS sender",
+                 "place": "Forensic lab, Kingston"},
+        "request": {"id": request_id, "reference": request.body["reference"]},
+    });
+    let file = app.data_dir().join("browser-fixture.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&fixture).unwrap()).unwrap();
+
+    // The server runs on this test's runtime: the browser run waits on another thread.
+    let script = scripts().join("pages.mjs");
+    let output = actix_web::rt::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(script)
+            .arg(&file)
+            .current_dir(scripts())
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs");
+    let log = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "the browser run failed:\n{log}");
+    println!("{log}");
+
+    // What the clicks did, read through the API: approved once, by the prosecutor,
+    // after the refused CSRF-less and cross-site posts.
+    let read = app
+        .get(&format!("/api/v1/mla/requests/{request_id}"), t)
+        .await;
+    assert_eq!(read.body["status"], "approved", "{}", read.body);
+    let history = app
+        .get(&format!("/api/v1/mla/requests/{request_id}/events"), t)
+        .await;
+    assert_eq!(history.status, 200, "{}", history.body);
+    let approvals: Vec<&Value> = history
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "approved")
+        .collect();
+    assert_eq!(approvals.len(), 1, "approved once: {}", history.body);
+    let prosecutor = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["id"].clone();
+    assert_eq!(approvals[0]["entry"]["actor"]["user_id"], prosecutor);
+    let signed_out = app
+        .audit_entries()
+        .into_iter()
+        .filter(|e| e["action"] == "auth.logout")
+        .count();
+    assert!(signed_out >= 1, "the sign-out is audited");
+    for page in ["desk", "case", "evidence", "request"] {
+        for width in ["desktop", "phone"] {
+            let shot = shots.join(format!("{page}-{width}.png"));
+            let bytes = std::fs::read(&shot).unwrap_or_else(|_| panic!("{}", shot.display()));
+            assert!(bytes.starts_with(b"\x89PNG"), "{}", shot.display());
+        }
+    }
+}

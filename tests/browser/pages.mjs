@@ -1,0 +1,270 @@
+// The review pages in Debian's Chromium, headless, over the DevTools protocol.
+//
+//   node pages.mjs FIXTURE.json
+//
+// Run by tests/api/browser.rs, which builds the world through the API and writes the
+// fixture: the service's address, who signs in, and the case, item and request they
+// should find. Every step asserts what the page shows; axe-core runs in every page
+// and any serious or critical violation fails the run; every page is photographed at
+// desktop and phone widths. Exits non-zero on the first failure.
+
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const fx = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+let shown = null; // the page whose text a failure prints
+
+async function check(cond, what) {
+  if (!cond) {
+    const where = shown ? `\n  at ${shown.url()}:\n${await shown.locator("body").innerText().catch(() => "")}` : "";
+    throw new Error(`not so: ${what}${where}`);
+  }
+  console.log(`ok - ${what}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: fx.chromium,
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+
+// A cross-site page, served from another site (localhost is not 127.0.0.1), holding a
+// form that posts to the service with a stolen CSRF token.
+let forged = "";
+const attacker = createServer((_, res) => {
+  res.writeHead(200, { "content-type": "text/html" });
+  res.end(forged);
+});
+await new Promise((ok) => attacker.listen(0, "localhost", ok));
+const attackerBase = `http://localhost:${attacker.address().port}`;
+
+const problems = [];
+try {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: "en-GB" });
+  const page = await context.newPage();
+  shown = page;
+  // The strict CSP must cost the pages nothing: a refused load is a failure.
+  // (A page answered 404 or 401 on purpose is not a problem; anything it fails to
+  // load, or any policy refusal, is.)
+  page.on("console", (m) => {
+    if (/Content Security Policy|Refused to/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  page.on("response", (r) => {
+    if (r.request().resourceType() !== "document" && r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`);
+  });
+  page.on("requestfailed", (r) => problems.push(`failed: ${r.url()}`));
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+
+  // Clicks what submits a form or follows a link, and waits for the page it leads to.
+  async function follow(locator) {
+    await Promise.all([page.waitForEvent("framenavigated", (f) => f === page.mainFrame()), locator.click()]);
+    await page.waitForLoadState();
+  }
+
+  async function axe(name) {
+    await page.evaluate(axeSource);
+    const result = await page.evaluate(() =>
+      // eslint-disable-next-line no-undef
+      axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] }),
+    );
+    const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    const described = bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    await check(bad.length === 0, `axe-core finds no serious or critical violation on the ${name} page ${described.join("; ")}`);
+  }
+
+  async function photograph(name) {
+    await page.screenshot({ path: join(fx.screenshots, `${name}-desktop.png`), fullPage: true });
+    await page.setViewportSize(PHONE);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await check(overflow <= 1, `the ${name} page fits a phone's width (overflow ${overflow}px)`);
+    await page.screenshot({ path: join(fx.screenshots, `${name}-phone.png`), fullPage: true });
+    await page.setViewportSize(DESKTOP);
+  }
+
+  async function signIn(username) {
+    const res = await page.goto(`${fx.base}/app/`);
+    await check(res.ok(), "the pages answer");
+    await check(new URL(page.url()).pathname === "/app/login", `signed out, /app/ leads to the sign-in page`);
+    await page.getByLabel("Username").fill(username);
+    await page.getByLabel("Password").fill(fx.password);
+    await follow(page.getByRole("button", { name: "Sign in" }));
+  }
+
+  async function signOut() {
+    await follow(page.getByRole("button", { name: "Sign out" }));
+    await check(new URL(page.url()).pathname === "/app/login", "signing out leads back to the sign-in page");
+    const res = await page.goto(`${fx.base}/app/cases/${fx.case.id}`);
+    await check(new URL(page.url()).pathname === "/app/login" || res.status() === 404, "after sign-out the case is out of reach");
+  }
+
+  // Sign-in, by keyboard: the skip link comes first.
+  await page.goto(`${fx.base}/app/login`);
+  await axe("sign-in");
+  await photograph("sign-in");
+  await page.keyboard.press("Tab");
+  await check(
+    (await page.evaluate(() => document.activeElement.textContent)) === "Skip to the content",
+    "the first Tab reaches the skip link",
+  );
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Tab");
+  await check(
+    (await page.evaluate(() => document.activeElement.id)) === "username",
+    "and skipping lands on the form: the next Tab is the username",
+  );
+  await page.getByLabel("Username").fill(fx.prosecutor.username);
+  await page.getByLabel("Password").fill("not the password");
+  await follow(page.getByRole("button", { name: "Sign in" }));
+  await check(await page.getByRole("alert").isVisible(), "a wrong password is told, in an alert");
+
+  await signIn(fx.prosecutor.username);
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === "caseledger");
+  await check(session && session.httpOnly && session.sameSite === "Strict", "the session cookie is HttpOnly and SameSite=Strict");
+  await check(
+    !(await page.evaluate(() => document.cookie)).includes("caseledger="),
+    "the page's own script cannot read the session cookie",
+  );
+
+  // The desk.
+  await check(await page.getByRole("heading", { level: 1, name: "My desk" }).isVisible(), "signed in, the desk opens");
+  await check(
+    await page.getByText(`Signed in as ${fx.prosecutor.name}`).isVisible(),
+    "the header names who is signed in",
+  );
+  const referred = page.locator("table[aria-labelledby=referred]");
+  await check(await referred.getByRole("link", { name: fx.case.reference }).isVisible(), "the referred case is on the desk");
+  await check(await referred.getByText(fx.case.title).isVisible(), "with its title");
+  const awaiting = page.locator("table[aria-labelledby=awaiting]");
+  await check(await awaiting.getByRole("link", { name: fx.request.reference }).isVisible(), "the request awaits approval");
+  const deadlines = page.locator("table[aria-labelledby=deadlines]");
+  await check(await deadlines.getByText(fx.request.reference).first().isVisible(), "its wanted-by date is among the deadlines");
+  await axe("desk");
+  await photograph("desk");
+
+  // The case, reached from the desk.
+  await follow(referred.getByRole("link", { name: fx.case.reference }));
+  await check(new URL(page.url()).pathname === `/app/cases/${fx.case.id}`, "the desk links to the case");
+  await check(
+    await page.getByRole("heading", { level: 1 }).filter({ hasText: fx.case.title }).isVisible(),
+    "the case page is headed with its title",
+  );
+  const items = page.locator("table[aria-labelledby=evidence]");
+  await check(await items.getByRole("link", { name: fx.item.label }).isVisible(), "the case lists its item");
+  await check(await items.getByText("VERIFIED", { exact: true }).isVisible(), "with its verdict");
+  await check(
+    await page.locator("table[aria-labelledby=history]").getByText("file complete for charging advice").isVisible(),
+    "the status history says why the case was referred",
+  );
+  await axe("case");
+  await photograph("case");
+
+  // The item, reached from the case.
+  await follow(items.getByRole("link", { name: fx.item.label }));
+  await check(new URL(page.url()).pathname === `/app/evidence/${fx.item.id}`, "the case links to its item");
+  const verdict = page.getByRole("heading", { level: 2, name: /^Verdict: / });
+  await check((await verdict.textContent()) === "Verdict: VERIFIED", "the verdict, in words, is on the item page");
+  const first = await page.evaluate(() => {
+    const v = document.getElementById("verdict").getBoundingClientRect().top;
+    const t = document.getElementById("timeline").getBoundingClientRect().top;
+    return v < t;
+  });
+  await check(first, "the verdict comes before the timeline");
+  const timeline = page.locator("ol.timeline > li");
+  await check((await timeline.count()) === 2, "the timeline holds both custody entries");
+  await check(await timeline.nth(0).getByText("Warrant 2026/117").isVisible(), "the first entry says under what authority");
+  await check(await timeline.nth(1).getByText(fx.item.place).isVisible(), "the second says where");
+  await check(await page.getByText(fx.item.description).first().isVisible(), "the item's description is shown");
+  const pdf = await context.request.get(`${fx.base}/app/evidence/${fx.item.id}/report.pdf`);
+  await check(pdf.ok() && pdf.headers()["content-type"] === "application/pdf", "the report downloads as a PDF");
+  await check((await pdf.body()).subarray(0, 5).toString() === "%PDF-", "which is one");
+  await axe("evidence");
+  await photograph("evidence");
+
+  // The request: refused without the CSRF token and from another site, then approved.
+  await page.goto(`${fx.base}/app/requests/${fx.request.id}`);
+  await check(
+    await page.getByRole("heading", { level: 1 }).filter({ hasText: fx.request.reference }).isVisible(),
+    "the request page is headed with its reference",
+  );
+  await check(await page.getByRole("heading", { name: "Completeness check" }).isVisible(), "the prosecutor gets the completeness check");
+  await check(
+    await page.getByText("Everything its legal basis requires is filled in.").isVisible(),
+    "which finds the request complete",
+  );
+  const approveUrl = `${fx.base}/app/requests/${fx.request.id}/approve`;
+  const bare = await context.request.post(approveUrl, { form: {}, maxRedirects: 0 });
+  await check(bare.status() === 403, `a post without the CSRF token is refused (${bare.status()})`);
+  const token = await page.locator("form[action$='/approve'] input[name=csrf]").inputValue();
+  forged = `<!doctype html><title>forged</title><form method="post" action="${approveUrl}">
+    <input type="hidden" name="csrf" value="${token}"><button>Win a prize</button></form>`;
+  const forgery = await context.newPage();
+  await forgery.goto(`${attackerBase}/`);
+  const [crossSite] = await Promise.all([
+    forgery.waitForResponse((r) => r.url() === approveUrl),
+    forgery.getByRole("button", { name: "Win a prize" }).click(),
+  ]);
+  await check(crossSite.status() === 403, `a cross-site post, even with the token, is refused (${crossSite.status()})`);
+  await forgery.close();
+  await page.reload();
+  await check(await page.getByRole("button", { name: "Approve this request" }).isVisible(), "so the request still awaits approval");
+  await axe("request");
+  await follow(page.getByRole("button", { name: "Approve this request" }));
+  await check(await page.getByRole("status").getByText("The request is approved.").isVisible(), "approving says so");
+  await check(
+    await page.locator("table[aria-labelledby=history]").getByText("approved", { exact: true }).isVisible(),
+    "and the history holds the approval",
+  );
+  await check((await page.getByRole("button", { name: "Approve this request" }).count()) === 0, "it cannot be approved twice");
+  await axe("approved request");
+  await photograph("request");
+  await signOut();
+
+  // Others see nothing of it: the same not-found page as for what does not exist.
+  const urls = [
+    `/app/cases/${fx.case.id}`,
+    `/app/evidence/${fx.item.id}`,
+    `/app/evidence/${fx.item.id}/report.pdf`,
+    `/app/evidence/${fx.item.id}/bundle.json`,
+    `/app/requests/${fx.request.id}`,
+    `/app/requests/00000000-0000-7000-8000-000000000000`,
+  ];
+  for (const outsider of fx.outsiders) {
+    await signIn(outsider);
+    await check(await page.getByRole("heading", { level: 1, name: "My desk" }).isVisible(), `${outsider} reaches the desk`);
+    await check((await page.getByText(fx.case.reference).count()) === 0, `${outsider}'s desk does not show the case`);
+    await check((await page.getByText(fx.request.reference).count()) === 0, `${outsider}'s desk does not show the request`);
+    for (const url of urls) {
+      const res = await page.goto(`${fx.base}${url}`);
+      await check(res.status() === 404, `${outsider} gets 404 for ${url}`);
+      await check(await page.getByRole("heading", { level: 1, name: "Not found" }).isVisible(), "the not-found page");
+      const body = await page.locator("body").innerText();
+      await check(
+        !body.includes(fx.case.title) && !body.includes(fx.item.description) && !body.includes(fx.request.reference),
+        "which tells nothing of the object",
+      );
+    }
+    await axe("not-found");
+    await page.goto(`${fx.base}/app/`);
+    await signOut();
+  }
+  await check(problems.length === 0, `no console error and no refused load under the CSP ${problems.join("; ")}`);
+} finally {
+  attacker.close();
+  await browser.close();
+}
