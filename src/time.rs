@@ -43,9 +43,150 @@ impl Serialize for UtcTimestamp {
     }
 }
 
+/// How people read instants: in UTC, and, for a viewer whose state the service knows,
+/// first in that state's own time zone, named, with its offset from UTC at that
+/// instant (daylight saving time included, as the Bahamas, Bermuda, Haiti and the
+/// Turks and Caicos Islands keep it). The court report reads UTC only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    zone: Option<chrono_tz::Tz>,
+}
+
+impl Clock {
+    /// UTC alone.
+    pub const UTC: Clock = Clock { zone: None };
+
+    /// The clock of a viewer in the state of ISO code `country`: its time zone and UTC
+    /// when it is a CARICOM member or associate state, UTC alone otherwise.
+    pub fn of_country(country: &str) -> Clock {
+        Clock {
+            zone: zone_of(country),
+        }
+    }
+
+    /// The IANA name of the viewer's zone, if any.
+    pub fn zone_name(&self) -> Option<&'static str> {
+        self.zone.map(|z| z.name())
+    }
+
+    /// `2026-12-01 17:50 (America/Jamaica, UTC-05:00) · 2026-12-01 22:50 UTC`; with
+    /// `seconds`, to the second.
+    pub fn show(&self, at: chrono::DateTime<chrono::Utc>, seconds: bool) -> String {
+        let pattern = if seconds {
+            "%Y-%m-%d %H:%M:%S"
+        } else {
+            "%Y-%m-%d %H:%M"
+        };
+        let utc = format!("{} UTC", at.format(pattern));
+        match self.zone {
+            None => utc,
+            Some(zone) => {
+                let local = at.with_timezone(&zone);
+                format!(
+                    "{} ({}, UTC{}) · {utc}",
+                    local.format(pattern),
+                    zone.name(),
+                    local.format("%:z")
+                )
+            }
+        }
+    }
+
+    /// An instant the API wrote (RFC 3339), as [`Clock::show`] has it; the text itself
+    /// when it is not one.
+    pub fn show_text(&self, at: &str, seconds: bool) -> String {
+        chrono::DateTime::parse_from_rfc3339(at)
+            .map(|t| self.show(t.with_timezone(&chrono::Utc), seconds))
+            .unwrap_or_else(|_| at.to_owned())
+    }
+
+    /// A stored instant, as [`Clock::show`] has it.
+    pub fn show_stored(&self, at: UtcTimestamp, seconds: bool) -> String {
+        self.show(at.0.and_utc(), seconds)
+    }
+}
+
+/// Each CARICOM member and associate state keeps one time zone.
+fn zone_of(country: &str) -> Option<chrono_tz::Tz> {
+    use chrono_tz::{America, Atlantic};
+    Some(match country {
+        "AG" => America::Antigua,
+        "BS" => America::Nassau,
+        "BB" => America::Barbados,
+        "BZ" => America::Belize,
+        "DM" => America::Dominica,
+        "GD" => America::Grenada,
+        "GY" => America::Guyana,
+        "HT" => America::PortauPrince,
+        "JM" => America::Jamaica,
+        "MS" => America::Montserrat,
+        "KN" => America::St_Kitts,
+        "LC" => America::St_Lucia,
+        "VC" => America::St_Vincent,
+        "SR" => America::Paramaribo,
+        "TT" => America::Port_of_Spain,
+        "AI" => America::Anguilla,
+        "BM" => Atlantic::Bermuda,
+        "VG" => America::Tortola,
+        "KY" => America::Cayman,
+        "TC" => America::Grand_Turk,
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_viewer_reads_their_states_time_with_its_daylight_saving_and_utc() {
+        let winter = chrono::DateTime::parse_from_rfc3339("2026-12-01T22:50:31Z")
+            .unwrap()
+            .to_utc();
+        let summer = chrono::DateTime::parse_from_rfc3339("2026-07-01T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            Clock::of_country("JM").show(winter, true),
+            "2026-12-01 17:50:31 (America/Jamaica, UTC-05:00) · 2026-12-01 22:50:31 UTC"
+        );
+        // Jamaica keeps no daylight saving time; the Bahamas do.
+        assert_eq!(
+            Clock::of_country("JM").show(summer, false),
+            "2026-07-01 07:00 (America/Jamaica, UTC-05:00) · 2026-07-01 12:00 UTC"
+        );
+        assert_eq!(
+            Clock::of_country("BS").show(summer, false),
+            "2026-07-01 08:00 (America/Nassau, UTC-04:00) · 2026-07-01 12:00 UTC"
+        );
+        assert_eq!(
+            Clock::of_country("BS").show(winter, false),
+            "2026-12-01 17:50 (America/Nassau, UTC-05:00) · 2026-12-01 22:50 UTC"
+        );
+        // Across midnight, the local date is the viewer's.
+        assert_eq!(
+            Clock::of_country("SR").show(winter, false),
+            "2026-12-01 19:50 (America/Paramaribo, UTC-03:00) · 2026-12-01 22:50 UTC"
+        );
+        assert_eq!(
+            Clock::of_country("TT").show_text("2026-12-02T02:30:00Z", false),
+            "2026-12-01 22:30 (America/Port_of_Spain, UTC-04:00) · 2026-12-02 02:30 UTC"
+        );
+        assert_eq!(
+            Clock::of_country("FR").show(winter, false),
+            "2026-12-01 22:50 UTC"
+        );
+        assert_eq!(Clock::UTC.show_text("not a time", true), "not a time");
+    }
+
+    #[test]
+    fn every_caricom_state_of_the_reference_has_a_zone() {
+        let states = include_str!("reference/caricom-states.csv");
+        for line in states.lines().skip(1) {
+            let code = line.split(',').next().unwrap();
+            assert!(Clock::of_country(code).zone_name().is_some(), "{code}");
+        }
+    }
 
     #[test]
     fn instants_are_rfc3339_utc_with_z() {

@@ -7,6 +7,7 @@ use super::model::Evidence;
 use super::verify::{Report, Verdict};
 use crate::catalogue::Words;
 use crate::pdf::{ALERT, Attachment, Colour, Document, Field, Font, OK};
+use crate::time::Clock;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -154,16 +155,6 @@ pub fn bundle_file_name(item: &Evidence) -> String {
     format!("custody-bundle-{safe}.json")
 }
 
-fn utc(at: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(at)
-        .map(|t| {
-            t.with_timezone(&chrono::Utc)
-                .format("%Y-%m-%d %H:%M:%S UTC")
-                .to_string()
-        })
-        .unwrap_or_else(|_| at.to_owned())
-}
-
 fn text_of(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
@@ -242,7 +233,15 @@ pub fn render(report: &CustodyReport<'_>) -> Vec<u8> {
 
     // Every entry, as the timeline has it.
     doc.heading(w.entries_heading, 13.0);
-    for view in entry_views(w, report.verification, report.entries, report.directory) {
+    // The court reads UTC.
+    let entries = entry_views(
+        w,
+        &Clock::UTC,
+        report.verification,
+        report.entries,
+        report.directory,
+    );
+    for view in entries {
         doc.block(
             &view.heading,
             view.note.as_deref().map(|text| (text, ALERT)),
@@ -290,6 +289,7 @@ pub struct EntryView {
 /// The entries of a record, as people read them.
 pub fn entry_views(
     w: &Words,
+    clock: &Clock,
     verification: &Report,
     entries: &[ReportEntry],
     directory: &Directory,
@@ -309,7 +309,10 @@ pub fn entry_views(
     for (position, shown) in entries.iter().enumerate() {
         let e = &shown.entry;
         let code = e["type"].as_str().unwrap_or_default();
-        let when = e["at"].as_str().map(utc).unwrap_or_default();
+        let when = e["at"]
+            .as_str()
+            .map(|at| clock.show_text(at, true))
+            .unwrap_or_default();
         let heading = format!(
             "{} {} - {} - {when}",
             w.entry,

@@ -13,6 +13,7 @@ use crate::ledger::{Action, Event};
 use crate::observability::RequestMeta;
 use crate::pdf::Field;
 use crate::state::AppState;
+use crate::time::Clock;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -414,6 +415,7 @@ async fn desk(
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
+    let clock = Clock::of_country(&me.country);
     let referred = state
         .read_as(
             signed.credentials.clone(),
@@ -461,7 +463,7 @@ async fn desk(
         .read_as(
             signed.credentials,
             Action::MlaDeadlineList,
-            |conn, caller, event| {
+            move |conn, caller, event| {
                 let now = crate::db::now();
                 let filter = crate::mla::deadlines::DeadlineFilter::default();
                 let due = crate::mla::deadlines::due(
@@ -488,7 +490,7 @@ async fn desk(
                         id: d.request_id,
                         reference: d.reference,
                         kind: d.deadline.as_str().replace('_', " "),
-                        due: utc_time(&d.due_at),
+                        due: clock.show_stored(d.due_at, false),
                         overdue: d.overdue,
                     })
                     .collect())
@@ -593,6 +595,7 @@ async fn evidence(
     ];
     let entries = entry_views(
         words,
+        &Clock::of_country(&me.country),
         &timeline.verification,
         &timeline.entries,
         &timeline.directory,
@@ -728,19 +731,6 @@ fn shown(value: &serde_json::Value) -> String {
     }
 }
 
-fn utc_time(at: &crate::time::UtcTimestamp) -> String {
-    serde_json::to_value(at)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-        .map(|t| {
-            t.with_timezone(&chrono::Utc)
-                .format("%Y-%m-%d %H:%M UTC")
-                .to_string()
-        })
-        .unwrap_or_default()
-}
-
 /// What a request page says after an approval was tried.
 #[derive(Default)]
 struct Outcome {
@@ -771,7 +761,10 @@ async fn request_page(
     };
     let w = &ENGLISH_PAGES;
     let r = &review.request;
-    let when = |t: &Option<crate::time::UtcTimestamp>| t.as_ref().map(utc_time).unwrap_or_default();
+    let clock = Clock::of_country(&me.country);
+    let when = |t: &Option<crate::time::UtcTimestamp>| {
+        t.map(|t| clock.show_stored(t, false)).unwrap_or_default()
+    };
     let facts = vec![
         (w.status, r.status.as_str().replace('_', " ")),
         (w.from_state, r.requesting_country.clone()),
@@ -796,7 +789,12 @@ async fn request_page(
     let history = review
         .history
         .iter()
-        .map(|h| (h.event_type.replace('_', " "), utc_time(&h.at)))
+        .map(|h| {
+            (
+                h.event_type.replace('_', " "),
+                clock.show_stored(h.at, false),
+            )
+        })
         .collect();
     Ok(html(
         StatusCode::OK,
@@ -993,6 +991,7 @@ async fn case(
         .iter()
         .map(shown)
         .collect();
+    let clock = Clock::of_country(&me.country);
     let facts = vec![
         (w.status, c.status.replace('_', " ")),
         (w.summary, c.summary.clone()),
@@ -1023,7 +1022,7 @@ async fn case(
                 .and_then(|id| read.names.get(id).cloned())
                 .unwrap_or_default();
             (
-                h.at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                clock.show(h.at.and_utc(), false),
                 change,
                 h.reason.clone().unwrap_or_default(),
                 by,

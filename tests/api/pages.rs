@@ -37,6 +37,12 @@ fn csrf_field(page: &str) -> String {
     page[at..].split('"').next().unwrap().to_owned()
 }
 
+/// The first entry's "When" on an evidence page.
+fn first_when(html: &str) -> String {
+    let at = html.find("<dt>When</dt><dd>").expect("a When field") + 17;
+    html[at..].split("</dd>").next().unwrap().to_owned()
+}
+
 async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> Response {
     let header = cookie.map(|c| format!("caseledger={c}"));
     let headers: Vec<(&str, &str)> = header.iter().map(|h| ("Cookie", h.as_str())).collect();
@@ -421,6 +427,10 @@ async fn the_evidence_page_puts_the_verdict_first_and_hides_the_item_from_other_
     assert!(html.contains("Entry 0 - Collected") && html.contains("Entry 1 - Hash verified"));
     assert!(html.contains("User jm.inv, JCF Cybercrime Unit (JM)"));
     assert!(html.contains("Warrant 2026/117") && html.contains("Kingston, Jamaica"));
+    // Times in the viewer's state's zone, then in UTC; the report reads UTC only.
+    let when = first_when(&html);
+    assert!(when.contains("(America/Jamaica, UTC-05:00) · "), "{when}");
+    assert!(when.ends_with(" UTC"), "{when}");
     let mark = html
         .find("INTEGRITY ALERT: the hash observed differs")
         .expect("the mark");

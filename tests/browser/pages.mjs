@@ -189,6 +189,10 @@ try {
   await check((await timeline.count()) === 2, "the timeline holds both custody entries");
   await check(await timeline.nth(0).getByText("Warrant 2026/117").isVisible(), "the first entry says under what authority");
   await check(await timeline.nth(1).getByText(fx.item.place).isVisible(), "the second says where");
+  await check(
+    /\(America\/Jamaica, UTC-05:00\) · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/.test(await timeline.nth(0).innerText()),
+    "times are in the viewer's zone (Jamaica's, for a Jamaican prosecutor) with UTC",
+  );
   await check(await page.getByText(fx.item.description).first().isVisible(), "the item's description is shown");
   const pdf = await context.request.get(`${fx.base}/app/evidence/${fx.item.id}/report.pdf`);
   await check(pdf.ok() && pdf.headers()["content-type"] === "application/pdf", "the report downloads as a PDF");

@@ -163,6 +163,11 @@ async fn the_report_states_the_verdict_names_every_entry_and_carries_a_bundle_th
         "WinAnsi text: {text}"
     );
     assert!(!text.contains("INTEGRITY ALERT"));
+    // The court reads UTC, whatever the zone of who downloads it.
+    assert!(
+        text.contains(" UTC") && !text.contains("America/"),
+        "{text}"
+    );
     // Every page carries the item's label and its number.
     let pages: usize = poppler("pdfinfo", &[path.to_str().unwrap()])
         .lines()
