@@ -217,6 +217,35 @@ pub struct PageWords {
     pub current_password: &'static str,
     pub new_password: &'static str,
     pub not_changed: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    /// The members of a request's content, and of what they hold, by their code.
+    pub request_members: &'static [(&'static str, &'static str)],
+}
+
+impl PageWords {
+    /// Where a request member comes among the others: in the catalogue's order, then
+    /// the ones it does not hold yet.
+    pub fn request_member_rank(&self, code: &str) -> usize {
+        self.request_members
+            .iter()
+            .position(|(c, _)| *c == code)
+            .unwrap_or(self.request_members.len())
+    }
+
+    /// A request member in words: the catalogue's, or its code made readable
+    /// (`assistance_sought` is "Assistance sought") for one it does not hold yet.
+    pub fn request_member(&self, code: &str) -> String {
+        if let Some((_, words)) = self.request_members.iter().find(|(c, _)| *c == code) {
+            return (*words).to_owned();
+        }
+        let words = code.replace('_', " ");
+        let mut chars = words.chars();
+        match chars.next() {
+            Some(first) => first.to_uppercase().chain(chars).collect(),
+            None => String::new(),
+        }
+    }
 }
 
 pub static ENGLISH_PAGES: PageWords = PageWords {
@@ -296,4 +325,38 @@ pub static ENGLISH_PAGES: PageWords = PageWords {
     current_password: "Current password",
     new_password: "New password",
     not_changed: "The password was not changed:",
+    yes: "yes",
+    no: "no",
+    request_members: &[
+        ("name", "Name"),
+        ("summary_of_facts", "Summary of the facts"),
+        ("proceedings", "Proceedings"),
+        ("offences", "Offences"),
+        ("offence", "Offence"),
+        ("penalty", "Penalty"),
+        ("dual_criminality", "Dual criminality"),
+        ("assistance_types", "Assistance sought"),
+        ("data_sought", "Data sought"),
+        ("provider", "Provider"),
+        ("identifier", "Identifier"),
+        ("identifiers", "Identifiers"),
+        ("from", "From"),
+        ("to", "To"),
+        ("time_zone", "Time zone"),
+        ("subjects", "Persons concerned"),
+        ("location", "Location"),
+        ("why_requested_state", "Why the requested state"),
+        ("special_procedures", "Special procedures"),
+        ("confidentiality", "Confidentiality"),
+        ("use_limitation", "Limits on use"),
+        ("urgency_reasons", "Why it is urgent"),
+        ("language", "Language"),
+        ("translation_attached", "Translation attached"),
+        ("contacts", "Contacts"),
+        ("email", "Email"),
+        ("phone", "Phone"),
+        ("office_hours", "Office hours"),
+        ("direction", "Direction"),
+        ("submitted_at", "Submitted"),
+    ],
 };

@@ -712,21 +712,28 @@ const NOT_CONTENT: &[&str] = &[
     "updated_at",
 ];
 
-/// A member name as a label: `assistance_sought` is "Assistance sought".
-fn label_of(member: &str) -> String {
-    let words = member.replace('_', " ");
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-fn shown(value: &serde_json::Value) -> String {
+/// A content member as people read it: lists joined by "; ", the members of an
+/// object named ("Name: Det. Sgt. Brown, Email: ..."), empty ones left out.
+fn shown(w: &PageWords, value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::Null => String::new(),
         serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(items) => items.iter().map(shown).collect::<Vec<_>>().join("; "),
+        serde_json::Value::Bool(true) => w.yes.to_owned(),
+        serde_json::Value::Bool(false) => w.no.to_owned(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|v| shown(w, v))
+            .collect::<Vec<_>>()
+            .join("; "),
+        serde_json::Value::Object(members) => {
+            let mut members: Vec<_> = members.iter().filter(|(_, v)| !v.is_null()).collect();
+            members.sort_by_key(|(k, _)| w.request_member_rank(k));
+            members
+                .into_iter()
+                .map(|(k, v)| format!("{}: {}", w.request_member(k), shown(w, v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
         other => other.to_string(),
     }
 }
@@ -777,11 +784,17 @@ async fn request_page(
         (w.execute_by, when(&r.execute_by)),
     ];
     let content = match serde_json::to_value(r) {
-        Ok(serde_json::Value::Object(members)) => members
-            .iter()
-            .filter(|(k, v)| !NOT_CONTENT.contains(&k.as_str()) && !v.is_null())
-            .map(|(k, v)| (label_of(k), shown(v)))
-            .collect(),
+        Ok(serde_json::Value::Object(members)) => {
+            let mut members: Vec<_> = members
+                .iter()
+                .filter(|(k, v)| !NOT_CONTENT.contains(&k.as_str()) && !v.is_null())
+                .collect();
+            members.sort_by_key(|(k, _)| w.request_member_rank(k));
+            members
+                .into_iter()
+                .map(|(k, v)| (w.request_member(k), shown(w, v)))
+                .collect()
+        }
         _ => Vec::new(),
     };
     let home_prosecutor = signed.principal.country == r.requesting_country
@@ -989,7 +1002,7 @@ async fn case(
         .and_then(|v| v.as_array().cloned())
         .unwrap_or_default()
         .iter()
-        .map(shown)
+        .map(|v| shown(&ENGLISH_PAGES, v))
         .collect();
     let clock = Clock::of_country(&me.country);
     let facts = vec![

@@ -551,6 +551,17 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
         html.contains("SMS phishing against customers of a Jamaican bank"),
         "the content: {html}"
     );
+    // Content in the catalogue's words, and what a member holds named, not as JSON.
+    assert!(
+        html.contains("<th scope=\"row\">Summary of the facts</th>"),
+        "{html}"
+    );
+    let ready_page = text(&page(&app, &format!("/app/requests/{ready}"), Some(&session)).await);
+    assert!(
+        ready_page.contains("Name: Det. Sgt. Brown, Email: brown@jcf.example"),
+        "{ready_page}"
+    );
+    assert!(!ready_page.contains("{&quot;") && !ready_page.contains("{\""));
     let csrf = csrf_field(&html);
     let body = format!("csrf={csrf}");
 
