@@ -198,11 +198,12 @@ fn message(status: StatusCode, me: Option<Me>, heading: &str, text: &str) -> Htt
     )
 }
 
-/// The answer to a form that did not come from this service's own page.
-pub(crate) fn refused() -> HttpResponse {
+/// The answer to a form that did not come from this service's own page (with the
+/// header of the signed-in person, when the form was refused after their session).
+pub(crate) fn refused(me: Option<Me>) -> HttpResponse {
     message(
         StatusCode::FORBIDDEN,
-        None,
+        me,
         ENGLISH_PAGES.refused_title,
         ENGLISH_PAGES.refused_text,
     )
@@ -316,12 +317,7 @@ async fn login(
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
     if !csrf::accepted(&req, &expected, &form.csrf) {
-        return Ok(message(
-            StatusCode::FORBIDDEN,
-            None,
-            ENGLISH_PAGES.refused_title,
-            ENGLISH_PAGES.refused_text,
-        ));
+        return Ok(refused(None));
     }
     let st = state.clone().into_inner();
     let (username, password) = (form.username.clone(), form.password);
@@ -380,12 +376,7 @@ async fn logout(
         Err(answer) => return Ok(answer),
     };
     if !csrf::accepted(&req, &signed.csrf, &form.csrf) {
-        return Ok(message(
-            StatusCode::FORBIDDEN,
-            None,
-            ENGLISH_PAGES.refused_title,
-            ENGLISH_PAGES.refused_text,
-        ));
+        return Ok(refused(None));
     }
     let event = Event::by(Action::AuthLogout, &signed.principal, &meta)
         .detail("session_id", signed.principal.session_id.as_str())
@@ -865,12 +856,7 @@ async fn approve(
         Err(answer) => return Ok(answer),
     };
     if !csrf::accepted(&req, &signed.csrf, &form.csrf) {
-        return Ok(message(
-            StatusCode::FORBIDDEN,
-            Some(me),
-            ENGLISH_PAGES.refused_title,
-            ENGLISH_PAGES.refused_text,
-        ));
+        return Ok(refused(Some(me)));
     }
     let tried = crate::mla::review::approve(&state, signed.credentials.clone(), id.clone()).await;
     let (status, outcome) = match tried {
@@ -1114,12 +1100,7 @@ async fn change_password(
     };
     let form = form.into_inner();
     if !csrf::accepted(&req, &pending.csrf, &form.csrf) {
-        return Ok(message(
-            StatusCode::FORBIDDEN,
-            None,
-            ENGLISH_PAGES.refused_title,
-            ENGLISH_PAGES.refused_text,
-        ));
+        return Ok(refused(None));
     }
     let st = state.clone().into_inner();
     let (user_id, session_id) = (pending.user_id.clone(), pending.session_id.clone());
