@@ -50,6 +50,17 @@ pub struct Words {
     pub page_head: &'static str,
     /// Custody event types by their code.
     pub event_types: &'static [(&'static str, &'static str)],
+    /// The verdict in a sentence, by outcome; `{record}` is one of the two record
+    /// names below, and the other `{…}` are filled in as [`Words::fill`] does.
+    pub summary_verified_history: &'static str,
+    pub summary_verified_custody: &'static str,
+    pub summary_integrity_alert: &'static str,
+    pub summary_more_alerts: &'static str,
+    pub summary_not_verified: &'static str,
+    pub record_custody: &'static str,
+    pub record_request: &'static str,
+    pub at_unrecorded_time: &'static str,
+    pub could_not_be_checked: &'static str,
 }
 
 impl Words {
@@ -63,6 +74,29 @@ impl Words {
             .find(|(c, _)| *c == code)
             .map(|(_, words)| *words)
             .unwrap_or(code)
+    }
+
+    /// `template` with each `{name}` replaced by its value.
+    pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+        let mut out = template.to_owned();
+        for (name, value) in values {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+        out
+    }
+}
+
+/// A code in words: the table's, or the code made readable (`under_investigation`
+/// is "Under investigation") for one the table does not hold yet.
+pub fn in_words(table: &[(&'static str, &'static str)], code: &str) -> String {
+    if let Some((_, words)) = table.iter().find(|(c, _)| *c == code) {
+        return (*words).to_owned();
+    }
+    let words = code.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -137,6 +171,21 @@ pub static ENGLISH: Words = Words {
         ("note", "Note"),
         ("correction", "Correction"),
     ],
+    summary_verified_history: "{record} is complete and unaltered: its {entries} entries are \
+        covered by the log's signed checkpoint of {size} entries.",
+    summary_verified_custody: "{record} is complete and unaltered: its {entries} entries are \
+        covered by the log's signed checkpoint of {size} entries, and every hash check of the \
+        item matched the hash taken at acquisition.",
+    summary_integrity_alert: "The custody record is complete and unaltered, but it shows that \
+        the item failed an integrity check: entry {position}, recorded {at}, observed {algorithm} \
+        {observed} where the hash taken at acquisition is {expected}{more}.",
+    summary_more_alerts: " ({count} more checks failed as well)",
+    summary_not_verified: "{record} does not verify and must not be relied on as it stands: \
+        {problem}.",
+    record_custody: "The custody record",
+    record_request: "The request's history",
+    at_unrecorded_time: "at an unrecorded time",
+    could_not_be_checked: "it could not be checked",
 };
 
 /// Every word of the review pages.
@@ -219,8 +268,19 @@ pub struct PageWords {
     pub not_changed: &'static str,
     pub yes: &'static str,
     pub no: &'static str,
+    pub approval_not_draft: &'static str,
+    pub approval_not_yours: &'static str,
     /// The members of a request's content, and of what they hold, by their code.
     pub request_members: &'static [(&'static str, &'static str)],
+    /// Stored codes in words, one table per kind of code, by code.
+    pub case_statuses: &'static [(&'static str, &'static str)],
+    pub priorities: &'static [(&'static str, &'static str)],
+    pub offence_names: &'static [(&'static str, &'static str)],
+    pub access_levels: &'static [(&'static str, &'static str)],
+    pub request_statuses: &'static [(&'static str, &'static str)],
+    pub request_events: &'static [(&'static str, &'static str)],
+    pub urgencies: &'static [(&'static str, &'static str)],
+    pub deadline_kinds: &'static [(&'static str, &'static str)],
 }
 
 impl PageWords {
@@ -236,15 +296,7 @@ impl PageWords {
     /// A request member in words: the catalogue's, or its code made readable
     /// (`assistance_sought` is "Assistance sought") for one it does not hold yet.
     pub fn request_member(&self, code: &str) -> String {
-        if let Some((_, words)) = self.request_members.iter().find(|(c, _)| *c == code) {
-            return (*words).to_owned();
-        }
-        let words = code.replace('_', " ");
-        let mut chars = words.chars();
-        match chars.next() {
-            Some(first) => first.to_uppercase().chain(chars).collect(),
-            None => String::new(),
-        }
+        in_words(self.request_members, code)
     }
 }
 
@@ -327,6 +379,8 @@ pub static ENGLISH_PAGES: PageWords = PageWords {
     not_changed: "The password was not changed:",
     yes: "yes",
     no: "no",
+    approval_not_draft: "Only a draft can be approved, and this request is no longer one.",
+    approval_not_yours: "Only a prosecutor of the requesting state may approve this request.",
     request_members: &[
         ("name", "Name"),
         ("summary_of_facts", "Summary of the facts"),
@@ -358,5 +412,84 @@ pub static ENGLISH_PAGES: PageWords = PageWords {
         ("office_hours", "Office hours"),
         ("direction", "Direction"),
         ("submitted_at", "Submitted"),
+    ],
+    case_statuses: &[
+        ("open", "Open"),
+        ("under_investigation", "Under investigation"),
+        ("referred_to_prosecution", "Referred to prosecution"),
+        ("charged", "Charged"),
+        ("closed", "Closed"),
+        ("archived", "Archived"),
+    ],
+    priorities: &[
+        ("low", "Low"),
+        ("medium", "Medium"),
+        ("high", "High"),
+        ("critical", "Critical"),
+    ],
+    offence_names: &[
+        ("illegal_access", "Illegal access"),
+        ("illegal_interception", "Illegal interception"),
+        ("data_interference", "Data interference"),
+        ("system_interference", "System interference"),
+        ("misuse_of_devices", "Misuse of devices"),
+        ("computer_related_forgery", "Computer-related forgery"),
+        ("computer_related_fraud", "Computer-related fraud"),
+        ("child_sexual_abuse_material", "Child sexual abuse material"),
+        ("copyright_infringement", "Copyright infringement"),
+        ("ransomware", "Ransomware"),
+        ("business_email_compromise", "Business email compromise"),
+        ("online_fraud", "Online fraud"),
+        ("sextortion", "Sextortion"),
+        ("phishing", "Phishing"),
+        ("identity_theft", "Identity theft"),
+        ("cyberstalking", "Cyberstalking"),
+        ("denial_of_service", "Denial of service"),
+    ],
+    access_levels: &[("read", "Read"), ("contribute", "Contribute")],
+    request_statuses: &[
+        ("draft", "Draft"),
+        ("approved", "Approved"),
+        ("submitted", "Submitted"),
+        ("delivered", "Delivered"),
+        ("acknowledged", "Acknowledged"),
+        ("information_requested", "Information requested"),
+        ("accepted", "Accepted"),
+        ("refused", "Refused"),
+        ("postponed", "Postponed"),
+        ("in_execution", "In execution"),
+        ("partially_executed", "Partially executed"),
+        ("executed", "Executed"),
+        ("closed", "Closed"),
+        ("withdrawn", "Withdrawn"),
+    ],
+    request_events: &[
+        ("approved", "Approved by the prosecutor"),
+        ("submitted", "Submitted"),
+        ("delivered", "Delivered"),
+        ("acknowledged", "Acknowledged"),
+        ("information_requested", "Information requested"),
+        ("information_supplied", "Information supplied"),
+        ("accepted", "Accepted"),
+        ("refused", "Refused"),
+        ("postponed", "Postponed"),
+        ("decision_extended", "Time to decide extended"),
+        ("assigned", "Assigned for execution"),
+        ("partially_executed", "Partially executed"),
+        ("executed", "Executed"),
+        ("closed", "Closed"),
+        ("withdrawn", "Withdrawn"),
+    ],
+    urgencies: &[
+        ("normal", "Normal"),
+        ("urgent", "Urgent"),
+        ("emergency", "Emergency"),
+    ],
+    deadline_kinds: &[
+        ("acknowledge", "Acknowledge"),
+        ("decide", "Decide"),
+        ("execute", "Execute"),
+        ("wanted_by", "Wanted by"),
+        ("expires_at", "Preservation expires"),
     ],
 };

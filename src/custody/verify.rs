@@ -1,6 +1,7 @@
 //! Verification of an item's custody history (spec §4): the same checks whether the
 //! entries come from the database or from an exported bundle, offline.
 
+use crate::catalogue::Words;
 use crate::ledger::merkle::{self, Hash};
 use crate::ledger::note::{Checkpoint, NoteVerifier, verify_checkpoint};
 use serde::Serialize;
@@ -174,7 +175,7 @@ fn integrity_alert(
     })
 }
 
-/// The verdict in a sentence a judge understands.
+/// The verdict in a sentence a judge understands, in the catalogue's words.
 fn summary(
     history: History<'_>,
     verdict: Verdict,
@@ -183,39 +184,45 @@ fn summary(
     alerts: &[IntegrityAlert],
     first_problem: Option<&str>,
 ) -> String {
-    let record = history.record();
+    let w = &crate::catalogue::ENGLISH;
+    let record = history.record(w);
+    let entries = entries.to_string();
+    let size = size.unwrap_or_default().to_string();
     match verdict {
-        Verdict::Verified if matches!(history, History::Request(_)) => format!(
-            "{record} is complete and unaltered: its {entries} entries are covered by the \
-             log's signed checkpoint of {} entries.",
-            size.unwrap_or_default()
-        ),
-        Verdict::Verified => format!(
-            "{record} is complete and unaltered: its {entries} entries are covered by \
-             the log's signed checkpoint of {} entries, and every hash check of the item \
-             matched the hash taken at acquisition.",
-            size.unwrap_or_default()
-        ),
+        Verdict::Verified => {
+            let template = match history {
+                History::Request(_) => w.summary_verified_history,
+                History::Evidence(_) => w.summary_verified_custody,
+            };
+            Words::fill(
+                template,
+                &[("record", record), ("entries", &entries), ("size", &size)],
+            )
+        }
         Verdict::IntegrityAlert => {
             let a = &alerts[0];
             let more = match alerts.len() {
                 1 => String::new(),
-                n => format!(" ({} more checks failed as well)", n - 1),
+                n => Words::fill(w.summary_more_alerts, &[("count", &(n - 1).to_string())]),
             };
-            format!(
-                "The custody record is complete and unaltered, but it shows that the item failed \
-                 an integrity check: entry {}, recorded {}, observed {} {} where the hash taken \
-                 at acquisition is {}{more}.",
-                a.position,
-                a.at.as_deref().unwrap_or("at an unrecorded time"),
-                a.algorithm,
-                a.observed,
-                a.expected.as_deref().unwrap_or("not recorded"),
+            Words::fill(
+                w.summary_integrity_alert,
+                &[
+                    ("position", &a.position.to_string()),
+                    ("at", a.at.as_deref().unwrap_or(w.at_unrecorded_time)),
+                    ("algorithm", &a.algorithm),
+                    ("observed", &a.observed),
+                    ("expected", a.expected.as_deref().unwrap_or(w.not_recorded)),
+                    ("more", &more),
+                ],
             )
         }
-        Verdict::NotVerified => format!(
-            "{record} does not verify and must not be relied on as it stands: {}.",
-            first_problem.unwrap_or("it could not be checked")
+        Verdict::NotVerified => Words::fill(
+            w.summary_not_verified,
+            &[
+                ("record", record),
+                ("problem", first_problem.unwrap_or(w.could_not_be_checked)),
+            ],
         ),
     }
 }
@@ -230,10 +237,10 @@ pub enum History<'a> {
 }
 
 impl History<'_> {
-    fn record(self) -> &'static str {
+    fn record(self, w: &Words) -> &'static str {
         match self {
-            History::Evidence(_) => "The custody record",
-            History::Request(_) => "The request's history",
+            History::Evidence(_) => w.record_custody,
+            History::Request(_) => w.record_request,
         }
     }
 }

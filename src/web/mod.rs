@@ -54,7 +54,9 @@ async fn refuse_other_sites(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     if req.method() == Method::POST && !csrf::same_site(req.request()) {
-        return Ok(req.into_response(routes::refused(None)).map_into_right_body());
+        return Ok(req
+            .into_response(routes::refused(None))
+            .map_into_right_body());
     }
     next.call(req)
         .await

@@ -4,7 +4,7 @@
 use super::csrf;
 use super::session::{self, Sight, SignedIn};
 use crate::auth::service::AuthContext;
-use crate::catalogue::{ENGLISH_PAGES, PageWords};
+use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
 use crate::custody::record;
 use crate::custody::report::{EntryView, entry_views};
 use crate::custody::verify::Verdict;
@@ -480,7 +480,7 @@ async fn desk(
                         link: d.request_type == crate::mla::basis::RequestType::Mla,
                         id: d.request_id,
                         reference: d.reference,
-                        kind: d.deadline.as_str().replace('_', " "),
+                        kind: in_words(ENGLISH_PAGES.deadline_kinds, d.deadline.as_str()),
                         due: clock.show_stored(d.due_at, false),
                         overdue: d.overdue,
                     })
@@ -764,11 +764,11 @@ async fn request_page(
         t.map(|t| clock.show_stored(t, false)).unwrap_or_default()
     };
     let facts = vec![
-        (w.status, r.status.as_str().replace('_', " ")),
+        (w.status, in_words(w.request_statuses, r.status.as_str())),
         (w.from_state, r.requesting_country.clone()),
         (w.to_state, r.requested_country.clone()),
         (w.legal_basis, r.legal_basis.clone()),
-        (w.urgency, r.urgency.as_str().to_owned()),
+        (w.urgency, in_words(w.urgencies, r.urgency.as_str())),
         (w.wanted_by, r.wanted_by.clone().unwrap_or_default()),
         (w.acknowledge_by, when(&r.acknowledge_by)),
         (w.decide_by, when(&r.decide_by)),
@@ -795,7 +795,7 @@ async fn request_page(
         .iter()
         .map(|h| {
             (
-                h.event_type.replace('_', " "),
+                in_words(w.request_events, &h.event_type),
                 clock.show_stored(h.at, false),
             )
         })
@@ -878,22 +878,22 @@ async fn approve(
                 notice: None,
                 problems: fields
                     .into_iter()
-                    .map(|f| format!("{} {}", f.field, f.message))
+                    .map(|f| format!("{} {}", ENGLISH_PAGES.request_member(&f.field), f.message))
                     .collect(),
             },
         ),
-        Err(ApiError::Conflict(why)) => (
+        Err(ApiError::Conflict(_)) => (
             StatusCode::CONFLICT,
             Outcome {
                 notice: None,
-                problems: vec![why],
+                problems: vec![ENGLISH_PAGES.approval_not_draft.to_owned()],
             },
         ),
-        Err(ApiError::Forbidden(why)) => (
+        Err(ApiError::Forbidden(_)) => (
             StatusCode::FORBIDDEN,
             Outcome {
                 notice: None,
-                problems: vec![why],
+                problems: vec![ENGLISH_PAGES.approval_not_yours.to_owned()],
             },
         ),
         Err(e) => return Err(e),
@@ -988,20 +988,29 @@ async fn case(
         .and_then(|v| v.as_array().cloned())
         .unwrap_or_default()
         .iter()
-        .map(|v| shown(&ENGLISH_PAGES, v))
+        .map(|v| match v.as_str() {
+            Some(code) => in_words(w.offence_names, code),
+            None => shown(w, v),
+        })
         .collect();
     let clock = Clock::of_country(&me.country);
     let facts = vec![
-        (w.status, c.status.replace('_', " ")),
+        (w.status, in_words(w.case_statuses, &c.status)),
         (w.summary, c.summary.clone()),
         (w.owner, read.owner.clone()),
-        (w.priority, c.priority.clone()),
+        (w.priority, in_words(w.priorities, &c.priority)),
         (w.offences, offences.join("; ")),
     ];
     let participants = read
         .participants
         .iter()
-        .map(|p| (p.agency_name.clone(), p.country.clone(), p.access.clone()))
+        .map(|p| {
+            (
+                p.agency_name.clone(),
+                p.country.clone(),
+                in_words(w.access_levels, &p.access),
+            )
+        })
         .collect();
     let history = read
         .history
@@ -1010,10 +1019,10 @@ async fn case(
             let change = match &h.from {
                 Some(from) => format!(
                     "{} \u{2192} {}",
-                    from.replace('_', " "),
-                    h.to.replace('_', " ")
+                    in_words(w.case_statuses, from),
+                    in_words(w.case_statuses, &h.to)
                 ),
-                None => format!("{} ({})", h.to.replace('_', " "), w.opened),
+                None => format!("{} ({})", in_words(w.case_statuses, &h.to), w.opened),
             };
             let by = h
                 .by_user_id
@@ -1129,9 +1138,104 @@ async fn change_password(
             pending.csrf,
             fields
                 .into_iter()
-                .map(|f| format!("{} {}", f.field.replace('_', " "), f.message))
+                .map(|f| {
+                    let fields = [
+                        ("current_password", ENGLISH_PAGES.current_password),
+                        ("new_password", ENGLISH_PAGES.new_password),
+                    ];
+                    format!("{} {}", in_words(&fields, &f.field), f.message)
+                })
                 .collect(),
         )),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalogue::ENGLISH_PAGES as W;
+
+    /// The catalogue's table holds words for exactly these codes, no more, no fewer.
+    fn words_for_exactly(table: &[(&str, &str)], codes: &[&str], what: &str) {
+        let mut held: Vec<&str> = table.iter().map(|(code, _)| *code).collect();
+        let mut wanted = codes.to_vec();
+        held.sort_unstable();
+        wanted.sort_unstable();
+        assert_eq!(held, wanted, "the catalogue's words for {what}");
+        assert!(table.iter().all(|(_, words)| !words.is_empty()));
+    }
+
+    #[test]
+    fn every_code_a_page_shows_has_its_words_in_the_catalogue() {
+        use crate::cases::model::{Access, CaseStatus, Offence, Priority};
+        use crate::mla::{
+            deadlines::DeadlineKind, events::RequestEventType, request::RequestStatus,
+            request::Urgency,
+        };
+        words_for_exactly(
+            W.case_statuses,
+            &CaseStatus::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>(),
+            "case statuses",
+        );
+        words_for_exactly(
+            W.priorities,
+            &Priority::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "priorities",
+        );
+        words_for_exactly(
+            W.offence_names,
+            &Offence::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "offences",
+        );
+        words_for_exactly(
+            W.access_levels,
+            &Access::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "access levels",
+        );
+        words_for_exactly(
+            W.request_statuses,
+            &RequestStatus::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>(),
+            "request statuses",
+        );
+        words_for_exactly(
+            W.request_events,
+            &RequestEventType::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>(),
+            "request events",
+        );
+        words_for_exactly(
+            W.urgencies,
+            &Urgency::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "urgencies",
+        );
+        words_for_exactly(
+            W.deadline_kinds,
+            &DeadlineKind::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>(),
+            "deadline kinds",
+        );
+    }
+
+    #[test]
+    fn a_code_the_catalogue_lacks_is_still_shown_readably() {
+        assert_eq!(
+            crate::catalogue::in_words(W.case_statuses, "under_investigation"),
+            "Under investigation"
+        );
+        assert_eq!(
+            crate::catalogue::in_words(&[], "under_investigation"),
+            "Under investigation"
+        );
+        assert_eq!(crate::catalogue::in_words(&[], ""), "");
     }
 }

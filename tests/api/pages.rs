@@ -340,15 +340,15 @@ async fn the_desk_lists_the_cases_referred_to_the_prosecutors_service_and_no_oth
         "{case_page}"
     );
     assert!(
-        case_page.contains("<td>Office of the DPP</td><td>TT</td><td>read</td>"),
+        case_page.contains("<td>Office of the DPP</td><td>TT</td><td>Read</td>"),
         "{case_page}"
     );
-    let opened = case_page.find("open (opened)").expect("opened");
+    let opened = case_page.find("Open (opened)").expect("opened");
     let investigated = case_page
-        .find("open \u{2192} under investigation")
+        .find("Open \u{2192} Under investigation")
         .expect("under investigation");
     let referred_at = case_page
-        .find("under investigation \u{2192} referred to prosecution")
+        .find("Under investigation \u{2192} Referred to prosecution")
         .expect("referred");
     assert!(
         opened < investigated && investigated < referred_at,
@@ -535,7 +535,7 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
         "{desk}"
     );
     assert!(
-        desk.contains("wanted by") && desk.contains(&reference),
+        desk.contains("Wanted by") && desk.contains(&reference),
         "{desk}"
     );
     let res = page(&app, &format!("/app/requests/{incomplete}"), Some(&session)).await;
@@ -611,7 +611,10 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
         after.contains("The request is approved.") && after.contains(&reference),
         "{after}"
     );
-    assert!(after.contains("<td>approved</td>"), "the history: {after}");
+    assert!(
+        after.contains("<td>Approved by the prosecutor</td>"),
+        "the history: {after}"
+    );
     assert!(!after.contains("Approve this request"), "approved once");
     let api = app.get(&format!("/api/v1/mla/requests/{ready}"), t).await;
     assert_eq!(api.body["status"], "approved");
@@ -650,7 +653,7 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
         "the wanted-by date falls due: {}",
         listed.body
     );
-    assert!(desk.contains("wanted by"), "{desk}");
+    assert!(desk.contains("Wanted by"), "{desk}");
     // A second approval is the API's conflict.
     let res = app
         .post_form(
@@ -724,7 +727,7 @@ async fn a_password_that_must_be_changed_is_changed_on_its_page_first() {
         .await;
     assert_eq!(res.status, 422);
     assert!(
-        text(&res).contains("current password is wrong"),
+        text(&res).contains("Current password is wrong"),
         "{}",
         text(&res)
     );
@@ -736,7 +739,11 @@ async fn a_password_that_must_be_changed_is_changed_on_its_page_first() {
         )
         .await;
     assert_eq!(res.status, 422);
-    assert!(text(&res).contains("new password"), "{}", text(&res));
+    assert!(
+        text(&res).contains("New password must be at least 12 characters"),
+        "{}",
+        text(&res)
+    );
     // Changed: on to the desk, and the new password signs in (the API's too).
     let res = app
         .post_form(

@@ -231,7 +231,7 @@ try {
   await follow(page.getByRole("button", { name: "Approve this request" }));
   await check(await page.getByRole("status").getByText("The request is approved.").isVisible(), "approving says so");
   await check(
-    await page.locator("table[aria-labelledby=history]").getByText("approved", { exact: true }).isVisible(),
+    await page.locator("table[aria-labelledby=history]").getByText("Approved by the prosecutor", { exact: true }).isVisible(),
     "and the history holds the approval",
   );
   await check((await page.getByRole("button", { name: "Approve this request" }).count()) === 0, "it cannot be approved twice");
