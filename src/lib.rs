@@ -20,6 +20,7 @@ pub mod jcs;
 pub mod keys;
 pub mod ledger;
 pub mod mla;
+pub mod monitoring;
 pub mod observability;
 pub mod openapi;
 pub mod pagination;

@@ -35,6 +35,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         (name = "mla", description = "Mutual legal assistance between states, and their deadlines"),
         (name = "preservations", description = "Expedited preservation requests between 24/7 points of contact"),
         (name = "integration", description = "National case systems: service accounts and client credentials"),
+        (name = "monitoring", description = "Regional monitoring: each state's status review against the regional minimum standards"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

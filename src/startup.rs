@@ -27,6 +27,7 @@ use utoipa_swagger_ui::SwaggerUi;
 fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::sessions::routes::routes(cfg);
     crate::countries::routes(cfg);
+    crate::monitoring::routes(cfg);
     crate::agencies::routes(cfg);
     crate::users::routes::routes(cfg);
     crate::cases::routes::routes(cfg);

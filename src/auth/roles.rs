@@ -20,10 +20,13 @@ pub enum Role {
     Admin,
     /// Manages countries, agencies and users everywhere; sees no case content.
     RegionalAdmin,
+    /// The regional secretariat's and national coordinators' view: figures of the
+    /// region's cooperation, never the content of a case or request.
+    Monitor,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Investigator,
         Role::Supervisor,
         Role::Prosecutor,
@@ -32,6 +35,7 @@ impl Role {
         Role::Auditor,
         Role::Admin,
         Role::RegionalAdmin,
+        Role::Monitor,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +48,7 @@ impl Role {
             Role::Auditor => "auditor",
             Role::Admin => "admin",
             Role::RegionalAdmin => "regional_admin",
+            Role::Monitor => "monitor",
         }
     }
 }

@@ -427,6 +427,37 @@ diesel::joinable!(evidence_items -> cases (case_id));
 diesel::joinable!(custody_entries -> evidence_items (evidence_id));
 diesel::joinable!(evidence_access -> evidence_items (evidence_id));
 
+diesel::table! {
+    checklist_items (code) {
+        code -> Text,
+        title -> Text,
+        description -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_reviews (country, version) {
+        country -> Text,
+        version -> Integer,
+        change -> Text,
+        legislation -> Text,
+        budapest_convention -> Text,
+        second_protocol -> Text,
+        csirt -> Bool,
+        csirt_name -> Nullable<Text>,
+        checklist -> Text,
+        notes -> Text,
+        review_note -> Nullable<Text>,
+        recorded_at -> Timestamp,
+        recorded_by -> Text,
+    }
+}
+
+diesel::joinable!(status_reviews -> countries (country));
+
 diesel::allow_tables_to_appear_in_same_query!(
     countries,
     agencies,
@@ -458,4 +489,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhooks,
     webhook_deliveries,
     web_sessions,
+    checklist_items,
+    status_reviews,
 );

@@ -14,6 +14,7 @@ mod custody;
 mod integration;
 mod ledger;
 mod mla;
+mod monitoring;
 mod pages;
 mod tokens;
 mod webhooks;

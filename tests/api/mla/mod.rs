@@ -270,7 +270,7 @@ pub(crate) struct World {
     pub jm_prosecutor: crate::common::Caller,
     jm_admin: crate::common::Caller,
     jm_auditor: crate::common::Caller,
-    police: String,
+    pub police: String,
 }
 
 pub(crate) async fn world(app: &TestApp) -> World {

@@ -1,0 +1,2 @@
+DROP TABLE status_reviews;
+DROP TABLE checklist_items;
