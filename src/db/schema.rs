@@ -458,6 +458,20 @@ diesel::table! {
 
 diesel::joinable!(status_reviews -> countries (country));
 
+diesel::table! {
+    figures (measure, country, counterpart, quarter, dim1, dim2, dim3, bucket) {
+        measure -> Text,
+        country -> Text,
+        counterpart -> Text,
+        quarter -> Text,
+        dim1 -> Text,
+        dim2 -> Text,
+        dim3 -> Text,
+        bucket -> Integer,
+        count -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     countries,
     agencies,
@@ -491,4 +505,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_sessions,
     checklist_items,
     status_reviews,
+    figures,
 );

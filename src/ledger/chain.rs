@@ -105,6 +105,9 @@ pub struct Event {
     /// The events national systems hear of the change this entry records: written to
     /// the outbox with the entry, in its commit, when it records a success.
     pub announces: Vec<super::outbox::Emit>,
+    /// The region's figures the change moves: written with the entry, in its commit,
+    /// when it records a success.
+    pub tallies: Vec<super::tally::Tally>,
 }
 
 impl Event {
@@ -117,7 +120,13 @@ impl Event {
             details: Value::Object(Default::default()),
             meta: meta.clone(),
             announces: Vec::new(),
+            tallies: Vec::new(),
         }
+    }
+
+    /// Counts the change in the region's figures, with this entry.
+    pub fn tally(&mut self, tally: super::tally::Tally) {
+        self.tallies.push(tally);
     }
 
     /// Announces an event to national systems with this entry.
@@ -213,6 +222,7 @@ impl AuditTx<'_> {
         crate::insert_rows!(self.conn, audit_log::table, vec![row.values()])?;
         if outcome == Outcome::Success {
             super::outbox::write(self.conn, &event.announces, row.at)?;
+            super::tally::write(self.conn, &event.tallies)?;
         }
         Ok(seq)
     }

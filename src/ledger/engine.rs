@@ -721,6 +721,12 @@ impl Writer {
             .flat_map(|r| r.event.announces.iter().cloned())
             .collect();
         super::outbox::write(conn, &announced, crate::db::now())?;
+        let tallies: Vec<super::tally::Tally> = audit
+            .iter()
+            .filter(|r| r.outcome == Outcome::Success)
+            .flat_map(|r| r.event.tallies.iter().cloned())
+            .collect();
+        super::tally::write(conn, &tallies)?;
         laps.lap(LedgerPhase::Write);
         Ok(Done {
             results: results

@@ -55,6 +55,7 @@ pub mod log;
 pub mod merkle;
 pub mod note;
 pub mod outbox;
+pub mod tally;
 mod write;
 
 pub use action::Action;
@@ -65,3 +66,4 @@ pub use chain::{
 pub use engine::{Batch, Kind, Ledger, LedgerBuilder, Loader, Recorded};
 pub use idempotency::Claim;
 pub use outbox::Emit;
+pub use tally::Tally;

@@ -1,0 +1,135 @@
+//! The region's figures, kept as counters the ledger changes in the same commit as
+//! the event they count: a case opened adds one to the cases opened in its state and
+//! quarter, a request decided moves one request from "pending" to its outcome and adds
+//! its turnaround to a histogram. Reading a figure reads these counters, never the
+//! history; and since they commit with the events, a figure never counts an event
+//! that did not happen, nor misses one that did.
+//!
+//! A tally names what it counts (`measure`), the state it concerns (`country`), the
+//! other state of a pair (`counterpart`, empty when none), the quarter, up to three
+//! dimensions (offence, legal basis, outcome…; empty when unused) and a bucket (the
+//! turnaround in tenths of a day; 0 for plain counts). The features decide what their
+//! events count; the ledger only adds the deltas up.
+
+use crate::db::DbConn;
+use chrono::{Datelike, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text};
+
+/// A change to one counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub measure: &'static str,
+    pub country: String,
+    pub counterpart: String,
+    pub quarter: String,
+    pub dims: [String; 3],
+    pub bucket: i32,
+    pub delta: i64,
+}
+
+impl Tally {
+    /// One more of `measure` in `country`, in the quarter of `at`.
+    pub fn one(measure: &'static str, country: &str, at: NaiveDateTime) -> Tally {
+        Tally {
+            measure,
+            country: country.to_owned(),
+            counterpart: String::new(),
+            quarter: quarter_of(at),
+            dims: Default::default(),
+            bucket: 0,
+            delta: 1,
+        }
+    }
+
+    /// The other state of a pair (the requested state of a request).
+    pub fn between(mut self, counterpart: &str) -> Tally {
+        self.counterpart = counterpart.to_owned();
+        self
+    }
+
+    /// The dimensions, in the measure's order.
+    pub fn by(mut self, dims: [&str; 3]) -> Tally {
+        self.dims = dims.map(str::to_owned);
+        self
+    }
+
+    pub fn bucket(mut self, bucket: i32) -> Tally {
+        self.bucket = bucket;
+        self
+    }
+
+    /// The same counter, the other way: one fewer.
+    pub fn undone(mut self) -> Tally {
+        self.delta = -self.delta;
+        self
+    }
+
+    fn key(&self) -> (&str, &str, &str, &str, &[String; 3], i32) {
+        (
+            self.measure,
+            &self.country,
+            &self.counterpart,
+            &self.quarter,
+            &self.dims,
+            self.bucket,
+        )
+    }
+}
+
+/// `2026-Q4`.
+pub fn quarter_of(at: NaiveDateTime) -> String {
+    format!("{}-Q{}", at.year(), at.month0() / 3 + 1)
+}
+
+/// Adds `tallies` to their counters. Call inside the transaction of the events they
+/// count (the ledger does, under the audit chain's lock).
+pub fn write(conn: &mut DbConn, tallies: &[Tally]) -> QueryResult<()> {
+    // One statement per counter: deltas of the same counter are added first.
+    let mut merged: Vec<Tally> = Vec::with_capacity(tallies.len());
+    for t in tallies {
+        match merged.iter_mut().find(|m| m.key() == t.key()) {
+            Some(m) => m.delta += t.delta,
+            None => merged.push(t.clone()),
+        }
+    }
+    for t in merged.iter().filter(|t| t.delta != 0) {
+        diesel::sql_query(
+            "INSERT INTO figures \
+             (measure, country, counterpart, quarter, dim1, dim2, dim3, bucket, count) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (measure, country, counterpart, quarter, dim1, dim2, dim3, bucket) \
+             DO UPDATE SET count = figures.count + excluded.count",
+        )
+        .bind::<Text, _>(t.measure)
+        .bind::<Text, _>(&t.country)
+        .bind::<Text, _>(&t.counterpart)
+        .bind::<Text, _>(&t.quarter)
+        .bind::<Text, _>(&t.dims[0])
+        .bind::<Text, _>(&t.dims[1])
+        .bind::<Text, _>(&t.dims[2])
+        .bind::<Integer, _>(t.bucket)
+        .bind::<BigInt, _>(t.delta)
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarters_are_named_by_year_and_number() {
+        let at = |m, d| {
+            chrono::NaiveDate::from_ymd_opt(2026, m, d)
+                .unwrap()
+                .and_hms_opt(12, 0, 0)
+                .unwrap()
+        };
+        assert_eq!(quarter_of(at(1, 1)), "2026-Q1");
+        assert_eq!(quarter_of(at(3, 31)), "2026-Q1");
+        assert_eq!(quarter_of(at(4, 1)), "2026-Q2");
+        assert_eq!(quarter_of(at(12, 31)), "2026-Q4");
+    }
+}
