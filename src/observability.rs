@@ -91,6 +91,21 @@ pub struct Metrics {
     ledger_phases: Family<PhaseLabels, SecondsCounter>,
     /// Logins and password changes answered 503 because no hashing turn came free.
     pub password_hashes_shed: Counter,
+    overdue_deadlines: Family<OverdueLabels, Gauge>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OverdueLabels {
+    country: String,
+    deadline: String,
+}
+
+/// How many deadlines of one kind a state has let pass, for the overdue gauge.
+#[derive(Debug, Clone)]
+pub struct OverdueCount {
+    pub country: String,
+    pub deadline: String,
+    pub count: i64,
 }
 
 impl Metrics {
@@ -152,7 +167,14 @@ impl Metrics {
             "Requests that needed a password hash and were answered 503 (no turn came free)",
             password_hashes_shed.clone(),
         );
+        let overdue_deadlines = Family::<OverdueLabels, Gauge>::default();
+        registry.register(
+            "overdue_deadlines",
+            "Deadlines of open MLA requests passed now, by the state that owes them and the kind of deadline",
+            overdue_deadlines.clone(),
+        );
         Metrics {
+            overdue_deadlines,
             password_hashes_shed,
             registry,
             requests,
@@ -163,6 +185,20 @@ impl Metrics {
             ledger_batch_size,
             ledger_batch_seconds,
             ledger_phases,
+        }
+    }
+
+    /// Sets the overdue gauge to `counts`: a state and kind no longer among them
+    /// drops out.
+    pub fn set_overdue(&self, counts: &[OverdueCount]) {
+        self.overdue_deadlines.clear();
+        for c in counts {
+            self.overdue_deadlines
+                .get_or_create(&OverdueLabels {
+                    country: c.country.clone(),
+                    deadline: c.deadline.clone(),
+                })
+                .set(c.count);
         }
     }
 

@@ -308,6 +308,11 @@ impl Application {
             state.clone(),
             std::time::Duration::from_millis(state.settings.expiry_sweep_ms.max(1)),
         ));
+        // The overdue gauge follows deadlines as they pass.
+        actix_web::rt::spawn(crate::monitoring::clock::run(
+            state.clone(),
+            std::time::Duration::from_millis(state.settings.expiry_sweep_ms.max(1)),
+        ));
         // Webhook deliveries, from every instance.
         actix_web::rt::spawn(crate::integration::delivery::run(state.clone()));
         let server = HttpServer::new(move || app(state.clone()))

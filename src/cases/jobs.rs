@@ -107,11 +107,14 @@ impl Kind for CaseCreation {
                 version: 1,
             };
             *number += 1;
-            let event = Event::by(Action::CaseCreate, c.principal, &c.opening.credentials.meta)
+            let mut event = Event::by(Action::CaseCreate, c.principal, &c.opening.credentials.meta)
                 .subject(Subject::new("case", &row.id, Some(&row.owner_country)))
                 .case(&row.id)
                 .detail("reference", row.reference.clone())
                 .announcing(crate::cases::model::case_event("created", &row.id));
+            for tally in crate::cases::model::case_tallies(CaseStatus::Open, &row, now) {
+                event.tally(tally);
+            }
             batch.audit(event, Outcome::Success);
             results[c.position] =
                 Ok(CaseView::new(row.clone(), Standing::Owner).reply(StatusCode::CREATED));

@@ -252,6 +252,15 @@ fn apply_patch(
     if let Some(offences) = &patch.offences {
         queries::write_offences(conn, &case.id, offences)?;
     }
+    // Closed again after archiving is no second closing.
+    if let Some(to) = patch
+        .status
+        .filter(|_| case.status() != super::model::CaseStatus::Archived)
+    {
+        for tally in crate::cases::model::case_tallies(to, &next, next.updated_at) {
+            event.tally(tally);
+        }
+    }
     event.announce(case_event("updated", &case.id));
     if patch.prosecution_agency_id.is_some() {
         event.announce(case_event("referred", &case.id));

@@ -209,6 +209,9 @@ fn record(
         next.version += 1;
     }
     touched.insert(next.id.clone(), next);
+    for tally in super::figures::tallies(&row, kind, now) {
+        event.tally(tally);
+    }
     let event = event
         .detail("seq", seq)
         .detail("log_index", log_index)

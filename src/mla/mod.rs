@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod clock;
 pub mod deadlines;
 pub mod events;
+pub mod figures;
 pub mod jobs;
 pub mod preservations;
 pub mod queries;

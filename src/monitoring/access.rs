@@ -26,3 +26,13 @@ pub fn may_review(caller: &Principal) -> ApiResult<()> {
         ))
     }
 }
+
+/// The region's figures are the monitors' (the regional secretariat, national
+/// coordinators) and the regional administrators'.
+pub fn may_read_figures(caller: &Principal) -> ApiResult<()> {
+    caller
+        .require_any(&[Role::Monitor, Role::RegionalAdmin])
+        .map_err(|_| {
+            ApiError::forbidden("only monitors and regional administrators read the figures")
+        })
+}

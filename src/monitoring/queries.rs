@@ -136,3 +136,48 @@ pub fn designation(conn: &mut DbConn, country: &str, role: &str) -> QueryResult<
         people,
     })
 }
+
+/// The non-zero counters of `measures` in the quarters of `period`.
+pub fn figures(
+    conn: &mut DbConn,
+    measures: &[&str],
+    period: &super::figures::Period,
+) -> QueryResult<Vec<super::figures::FigureRow>> {
+    use crate::db::schema::figures as f;
+    f::table
+        .filter(f::measure.eq_any(measures))
+        .filter(f::quarter.ge(&period.from))
+        .filter(f::quarter.le(&period.to))
+        .filter(f::count.ne(0))
+        .select((
+            f::measure,
+            f::country,
+            f::counterpart,
+            f::quarter,
+            (f::dim1, f::dim2, f::dim3),
+            f::bucket,
+            f::count,
+        ))
+        .load(conn)
+}
+
+/// Every deadline of an MLA request that has passed with the request still open, by
+/// the state that owes it (the requested state) and the kind of deadline.
+pub fn overdue(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<super::figures::OverdueDeadline>> {
+    Ok(crate::mla::queries::requests_past_due(conn, now)?
+        .iter()
+        .flat_map(|row| {
+            crate::mla::deadlines::of_request(row)
+                .into_iter()
+                .filter(|(_, due)| *due <= now)
+                .map(|(kind, _)| super::figures::OverdueDeadline {
+                    country: row.requested_country.clone(),
+                    deadline: kind.as_str(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect())
+}

@@ -481,3 +481,468 @@ async fn a_monitor_reads_status_reviews_and_no_case_or_request() {
             .assert_problem(403, "forbidden");
     }
 }
+
+/// A case's status moved on, with the ETag just read.
+async fn move_case(app: &TestApp, token: &str, case_id: &str, body: Value) {
+    let path = format!("/api/v1/cases/{case_id}");
+    let read = app.get(&path, token).await;
+    let res = put_like_patch(app, &path, token, &etag(&read), body).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+}
+
+async fn put_like_patch(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    tag: &str,
+    body: Value,
+) -> Response {
+    app.request_with_headers("PATCH", path, token, &[("If-Match", tag)], Some(&body))
+        .await
+}
+
+/// As if the request had been submitted `days` ago: the next stage it reaches is
+/// that long after its submission.
+fn submitted_days_ago(app: &TestApp, request_id: &str, days: i64) {
+    let at = (chrono::Utc::now().naive_utc() - chrono::Duration::days(days))
+        .format("%Y-%m-%d %H:%M:%S%.6f");
+    app.exec(&format!(
+        "UPDATE mla_requests SET submitted_at = '{at}' WHERE id = '{request_id}'"
+    ))
+    .unwrap();
+}
+
+#[actix_web::test]
+async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outside_their_states() {
+    let app = TestApp::spawn().await;
+    let w = crate::mla::world(&app).await;
+    let t = w.investigator.token.as_str();
+    let jm = w.jm_authority.token.as_str();
+    let tt = w.tt_authority.token.as_str();
+    let dpp = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["agency_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let tt_police = app.get("/api/v1/me", &w.tt_supervisor.token).await.body["agency_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let impacs = app.agency("BB", "CARICOM IMPACS", AgencyKind::Regional);
+    let tt_ca = app.get("/api/v1/me", tt).await.body["agency_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let jm_monitor = app
+        .user_caller("jm.monitor", &w.police, &[Role::Monitor])
+        .await;
+    let tt_monitor = app
+        .user_caller("tt.monitor", &tt_ca, &[Role::Monitor])
+        .await;
+    let regional = app
+        .user_caller("bb.monitor", &impacs, &[Role::Monitor])
+        .await;
+
+    // Seven cases, each with a request to Trinidad and Tobago (the seventh stays a
+    // draft and is withdrawn: never submitted, never counted).
+    let mut requests = Vec::new();
+    let mut cases = Vec::new();
+    for i in 1..=7 {
+        let case = app.create_case(t, &format!("Case {i}")).await;
+        let case_id = case["id"].as_str().unwrap().to_owned();
+        app.post(
+            &format!("/api/v1/cases/{case_id}/participants"),
+            t,
+            &json!({"agency_id": dpp, "access": "read"}),
+        )
+        .await;
+        let created = app
+            .post("/api/v1/mla/requests", t, &crate::mla::complete(&case_id))
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        let id = created.body["id"].as_str().unwrap().to_owned();
+        if i < 7 {
+            let events = format!("/api/v1/mla/requests/{id}/events");
+            let approved = app
+                .post(
+                    &events,
+                    &w.jm_prosecutor.token,
+                    &json!({"type": "approved"}),
+                )
+                .await;
+            assert_eq!(approved.status, 201, "{}", approved.body);
+            assert_eq!(
+                app.post(&events, jm, &json!({"type": "submitted"}))
+                    .await
+                    .status,
+                201
+            );
+        }
+        cases.push(case_id);
+        requests.push(id);
+    }
+    let step = |i: usize, token: &str, body: Value| {
+        let app = &app;
+        let events = format!("/api/v1/mla/requests/{}/events", requests[i]);
+        let token = token.to_owned();
+        async move {
+            let res = app.post(&events, &token, &body).await;
+            assert_eq!(res.status, 201, "{body}: {}", res.body);
+        }
+    };
+    let withdrawn = app
+        .post(
+            &format!("/api/v1/mla/requests/{}/events", requests[6]),
+            t,
+            &json!({"type": "withdrawn", "reason": "filed twice"}),
+        )
+        .await;
+    assert_eq!(withdrawn.status, 201, "{}", withdrawn.body);
+
+    // The hand-made fixture: days from submission to each stage.
+    //   R1: acknowledged 1, accepted 5, executed 20
+    //   R2: acknowledged 2, postponed, accepted 30 (the postponement counts), executed 40
+    //   R3: acknowledged 3, refused 10, closed
+    //   R4: acknowledged 4, accepted 12, assigned: still in execution
+    //   R5: acknowledged 5, withdrawn
+    //   R6: still waiting to be acknowledged
+    let ack = json!({"type": "acknowledged"});
+    for (i, days) in [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)] {
+        submitted_days_ago(&app, &requests[i], days);
+        step(i, tt, ack.clone()).await;
+    }
+    submitted_days_ago(&app, &requests[0], 5);
+    step(0, tt, json!({"type": "accepted"})).await;
+    step(1, tt, json!({"type": "postponed", "reason": "Parallel domestic investigation", "until": "2027-02-01"})).await;
+    submitted_days_ago(&app, &requests[1], 30);
+    step(1, tt, json!({"type": "accepted"})).await;
+    submitted_days_ago(&app, &requests[2], 10);
+    step(
+        2,
+        tt,
+        json!({"type": "refused", "grounds": "Not an offence in Trinidad and Tobago"}),
+    )
+    .await;
+    step(2, jm, json!({"type": "closed"})).await;
+    submitted_days_ago(&app, &requests[3], 12);
+    step(3, tt, json!({"type": "accepted"})).await;
+    for i in [0, 1, 3] {
+        step(
+            i,
+            tt,
+            json!({"type": "assigned", "executing_agency_id": tt_police}),
+        )
+        .await;
+    }
+    submitted_days_ago(&app, &requests[0], 20);
+    step(0, &w.tt_supervisor.token, json!({"type": "executed"})).await;
+    submitted_days_ago(&app, &requests[1], 40);
+    step(1, &w.tt_supervisor.token, json!({"type": "executed"})).await;
+    step(
+        4,
+        t,
+        json!({"type": "withdrawn", "reason": "The suspect confessed"}),
+    )
+    .await;
+
+    // Cases: all seven opened; the first referred, charged and closed; the second
+    // closed straight away.
+    move_case(&app, t, &cases[0], json!({"status": "under_investigation"})).await;
+    move_case(
+        &app,
+        t,
+        &cases[0],
+        json!({"status": "referred_to_prosecution", "prosecution_agency_id": dpp}),
+    )
+    .await;
+    move_case(
+        &app,
+        &w.jm_prosecutor.token,
+        &cases[0],
+        json!({"status": "charged"}),
+    )
+    .await;
+    move_case(&app, t, &cases[0], json!({"status": "closed"})).await;
+    move_case(
+        &app,
+        t,
+        &cases[1],
+        json!({"status": "closed", "reason": "no offence"}),
+    )
+    .await;
+
+    // Only monitors and regional administrators read figures.
+    app.get("/api/v1/stats/cases", t)
+        .await
+        .assert_problem(403, "forbidden");
+    app.get("/api/v1/stats/turnaround", &w.jm_prosecutor.token)
+        .await
+        .assert_problem(403, "forbidden");
+
+    let quarter = {
+        use chrono::Datelike;
+        let now = chrono::Utc::now();
+        format!("{}-Q{}", now.year(), now.month0() / 3 + 1)
+    };
+    let figures = |res: &Response| -> Vec<Value> {
+        assert_eq!(res.status, 200, "{}", res.body);
+        res.body["items"].as_array().unwrap().clone()
+    };
+    let find = |items: &[Value], pairs: &[(&str, Value)]| -> Value {
+        items
+            .iter()
+            .find(|i| pairs.iter().all(|(k, v)| &i[*k] == v))
+            .cloned()
+            .unwrap_or_else(|| panic!("no row {pairs:?} in {items:?}"))
+    };
+
+    // Cases per state and quarter.
+    let inside = figures(&app.get("/api/v1/stats/cases", &jm_monitor.token).await);
+    let outside = figures(&app.get("/api/v1/stats/cases", &regional.token).await);
+    for (event, n) in [
+        ("opened", 7),
+        ("referred", 1),
+        ("charged", 1),
+        ("closed", 2),
+    ] {
+        let row = find(&inside, &[("event", json!(event))]);
+        assert_eq!(row["count"], n, "{event} inside JM");
+        assert_eq!(row["quarter"], quarter.as_str());
+        assert_eq!(row["suppressed"], false);
+        let row = find(&outside, &[("event", json!(event))]);
+        if n >= 5 {
+            assert_eq!(row["count"], n, "{event} is shown to everyone");
+        } else {
+            assert_eq!(
+                row["count"],
+                Value::Null,
+                "{event} is about fewer than 5 cases"
+            );
+            assert_eq!(row["suppressed"], true);
+        }
+    }
+    assert_eq!(inside.len(), 4, "{inside:?}");
+    let by_offence = figures(
+        &app.get("/api/v1/stats/cases?group_by=offence", &regional.token)
+            .await,
+    );
+    let phishing = find(
+        &by_offence,
+        &[("event", json!("opened")), ("offence", json!("phishing"))],
+    );
+    assert_eq!(phishing["count"], 7);
+    assert_eq!(phishing["quarter"], Value::Null, "the period's total");
+    assert_eq!(
+        by_offence.len(),
+        8,
+        "two offences × four events: {by_offence:?}"
+    );
+
+    // Requests between the pair, by outcome.
+    let total = figures(&app.get("/api/v1/stats/requests", &regional.token).await);
+    assert_eq!(total.len(), 1, "{total:?}");
+    assert_eq!(total[0]["requesting_country"], "JM");
+    assert_eq!(total[0]["requested_country"], "TT");
+    assert_eq!(total[0]["request_type"], "mla");
+    assert_eq!(
+        total[0]["count"], 6,
+        "the draft never submitted is not counted"
+    );
+    let outcomes = figures(
+        &app.get("/api/v1/stats/requests?group_by=outcome", &tt_monitor.token)
+            .await,
+    );
+    let counted: Vec<(String, i64)> = outcomes
+        .iter()
+        .map(|o| {
+            (
+                o["outcome"].as_str().unwrap().to_owned(),
+                o["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counted,
+        vec![
+            ("accepted".into(), 1),
+            ("executed".into(), 2),
+            ("pending".into(), 1),
+            ("refused".into(), 1),
+            ("withdrawn".into(), 1)
+        ],
+        "the refused request stays refused when it is closed"
+    );
+    let hidden = figures(
+        &app.get(
+            "/api/v1/stats/requests?group_by=outcome,legal_basis",
+            &regional.token,
+        )
+        .await,
+    );
+    assert!(
+        hidden
+            .iter()
+            .all(|o| o["count"].is_null() && o["suppressed"] == true),
+        "{hidden:?}"
+    );
+    assert_eq!(hidden[0]["legal_basis"], "harare");
+    let assistance = figures(
+        &app.get(
+            "/api/v1/stats/requests?group_by=assistance_type",
+            &regional.token,
+        )
+        .await,
+    );
+    assert_eq!(
+        find(
+            &assistance,
+            &[("assistance_type", json!("subscriber_information"))]
+        )["count"],
+        6
+    );
+    app.get(
+        "/api/v1/stats/requests?group_by=legal_basis,assistance_type",
+        &regional.token,
+    )
+    .await
+    .assert_problem(422, "validation-failed");
+
+    // Turnaround for the pair: by hand, in days.
+    //   acknowledged 1 2 3 4 5: median 3, 90th percentile (rank 5) 5
+    //   decided 5 10 12 30: median 11, 90th percentile (rank 4) 30 — 4 requests
+    //   executed 20 40: median 30, 90th percentile 40 — 2 requests
+    let expect = [
+        ("acknowledged", 5, 3.0, 5.0),
+        ("decided", 4, 11.0, 30.0),
+        ("executed", 2, 30.0, 40.0),
+    ];
+    for viewer in [&jm_monitor, &tt_monitor] {
+        let rows = figures(&app.get("/api/v1/stats/turnaround", &viewer.token).await);
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        for (stage, n, median, p90) in expect {
+            let row = find(&rows, &[("stage", json!(stage))]);
+            assert_eq!(row["count"], n, "{stage}");
+            assert_eq!(row["median_days"], median, "{stage}");
+            assert_eq!(row["p90_days"], p90, "{stage}");
+            assert_eq!(row["suppressed"], false);
+        }
+    }
+    let rows = figures(&app.get("/api/v1/stats/turnaround", &regional.token).await);
+    let acknowledged = find(&rows, &[("stage", json!("acknowledged"))]);
+    assert_eq!(
+        (
+            acknowledged["count"].clone(),
+            acknowledged["median_days"].clone()
+        ),
+        (json!(5), json!(3.0))
+    );
+    for stage in ["decided", "executed"] {
+        let row = find(&rows, &[("stage", json!(stage))]);
+        assert_eq!(
+            [
+                &row["count"],
+                &row["median_days"],
+                &row["p90_days"],
+                &row["suppressed"]
+            ],
+            [&Value::Null, &Value::Null, &Value::Null, &json!(true)],
+            "{stage} is about fewer than 5 requests"
+        );
+    }
+
+    // As CSV, the same rows.
+    let csv = app
+        .request_with_headers(
+            "GET",
+            "/api/v1/stats/turnaround",
+            &regional.token,
+            &[("Accept", "text/csv")],
+            None,
+        )
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.content_type().starts_with("text/csv"),
+        "{}",
+        csv.content_type()
+    );
+    let text = String::from_utf8(csv.raw.clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        vec![
+            "requesting_country,requested_country,stage,quarter,legal_basis,count,median_days,p90_days,suppressed",
+            "JM,TT,acknowledged,,,5,3.0,5.0,false",
+            "JM,TT,decided,,,,,,true",
+            "JM,TT,executed,,,,,,true",
+        ]
+    );
+
+    // Periods: another year holds nothing; nonsense is refused.
+    let before = figures(
+        &app.get(
+            "/api/v1/stats/cases?from=2020-Q1&to=2020-Q4",
+            &jm_monitor.token,
+        )
+        .await,
+    );
+    assert!(before.is_empty());
+    app.get("/api/v1/stats/cases?from=2026-Q5", &jm_monitor.token)
+        .await
+        .assert_problem(422, "validation-failed");
+    app.get("/api/v1/stats/cases?group_by=agency", &jm_monitor.token)
+        .await
+        .assert_problem(422, "validation-failed");
+
+    // Overdue now: the requester's wanted-by date passed for the two requests still
+    // open with Trinidad and Tobago.
+    for i in [3, 5] {
+        app.exec(&format!(
+            "UPDATE mla_requests SET wanted_by = '2026-01-05' WHERE id = '{}'",
+            requests[i]
+        ))
+        .unwrap();
+    }
+    let owed = app.get("/api/v1/stats/overdue", &tt_monitor.token).await;
+    assert_eq!(owed.status, 200, "{}", owed.body);
+    let row = find(
+        owed.body["items"].as_array().unwrap(),
+        &[("country", json!("TT")), ("deadline", json!("wanted_by"))],
+    );
+    assert_eq!(row["count"], 2);
+    let owed = app.get("/api/v1/stats/overdue", &jm_monitor.token).await;
+    let row = find(
+        owed.body["items"].as_array().unwrap(),
+        &[("country", json!("TT")), ("deadline", json!("wanted_by"))],
+    );
+    assert_eq!(
+        row["count"],
+        Value::Null,
+        "Trinidad and Tobago's own figure"
+    );
+    assert_eq!(row["suppressed"], true);
+
+    // And for Prometheus, refreshed as deadlines pass.
+    caseledger::monitoring::clock::refresh(&app.state)
+        .await
+        .unwrap();
+    let metrics = app.request("GET", "/metrics", None, None, None).await;
+    let text = String::from_utf8(metrics.raw.clone()).unwrap();
+    assert!(
+        text.contains("caseledger_overdue_deadlines{country=\"TT\",deadline=\"wanted_by\"} 2"),
+        "{text}"
+    );
+    app.exec(&format!(
+        "UPDATE mla_requests SET wanted_by = NULL WHERE id = '{}'",
+        requests[5]
+    ))
+    .unwrap();
+    caseledger::monitoring::clock::refresh(&app.state)
+        .await
+        .unwrap();
+    let metrics = app.request("GET", "/metrics", None, None, None).await;
+    let text = String::from_utf8(metrics.raw.clone()).unwrap();
+    assert!(
+        text.contains("caseledger_overdue_deadlines{country=\"TT\",deadline=\"wanted_by\"} 1"),
+        "{text}"
+    );
+}

@@ -264,7 +264,7 @@ async fn regional_administrators_define_and_change_legal_bases() {
 pub(crate) struct World {
     pub investigator: crate::common::Caller,
     pub jm_authority: crate::common::Caller,
-    tt_authority: crate::common::Caller,
+    pub tt_authority: crate::common::Caller,
     pub tt_supervisor: crate::common::Caller,
     jm_other_police: crate::common::Caller,
     pub jm_prosecutor: crate::common::Caller,

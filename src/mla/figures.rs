@@ -1,0 +1,154 @@
+//! What a request's events add to the region's figures (see `ledger::tally`).
+//!
+//! - `requests`: requests between a pair of states (`country` the requesting state,
+//!   `counterpart` the requested one), by the quarter they were submitted in, with
+//!   dimensions `[request type, legal basis, outcome]`. A request counts as `pending`
+//!   when submitted and moves to its outcome as it gets one: `accepted` (decided, not
+//!   yet executed), `partially_executed`, `executed`, `refused` or `withdrawn`; closing
+//!   keeps the outcome it closes.
+//! - `requests.assistance`: the same, under each type of assistance the request seeks:
+//!   `[request type, assistance type, outcome]`.
+//! - `turnaround`: from submission to each stage, by the quarter the stage was reached
+//!   in, `[stage, legal basis, ""]`, bucketed by tenths of a day: `acknowledged`;
+//!   `decided` (accepted or refused: a postponement does not stop the clock); and
+//!   `executed` (fully).
+
+use super::events::RequestEventType;
+use super::request::{MlaRequestRow, RequestStatus};
+use crate::ledger::Tally;
+use chrono::NaiveDateTime;
+
+pub const REQUESTS: &str = "requests";
+pub const REQUESTS_BY_ASSISTANCE: &str = "requests.assistance";
+pub const TURNAROUND: &str = "turnaround";
+
+/// The stages turnaround is measured to, in their order.
+pub const STAGES: [&str; 3] = ["acknowledged", "decided", "executed"];
+
+/// Where a request in `status` stands in the figures; `None` before it is submitted.
+pub fn outcome(status: RequestStatus) -> Option<&'static str> {
+    use RequestStatus as S;
+    match status {
+        S::Draft | S::Approved => None,
+        S::Submitted | S::Delivered | S::Acknowledged | S::InformationRequested | S::Postponed => {
+            Some("pending")
+        }
+        S::Accepted | S::InExecution => Some("accepted"),
+        S::PartiallyExecuted => Some("partially_executed"),
+        S::Executed => Some("executed"),
+        // Nothing follows closing, and the tallies keep the outcome it closes
+        // (executed or refused): this is never counted.
+        S::Closed => Some("closed"),
+        S::Refused => Some("refused"),
+        S::Withdrawn => Some("withdrawn"),
+    }
+}
+
+/// The stage an event reaches, if it ends one.
+fn stage(kind: RequestEventType) -> Option<&'static str> {
+    match kind {
+        RequestEventType::Acknowledged => Some("acknowledged"),
+        RequestEventType::Accepted | RequestEventType::Refused => Some("decided"),
+        RequestEventType::Executed => Some("executed"),
+        _ => None,
+    }
+}
+
+/// Tenths of a day from `from` to `to` (never negative).
+pub fn tenths_of_a_day(from: NaiveDateTime, to: NaiveDateTime) -> i32 {
+    let seconds = (to - from).num_seconds().max(0);
+    ((seconds as f64) / 8_640.0).round() as i32
+}
+
+fn assistance_types(row: &MlaRequestRow) -> Vec<String> {
+    serde_json::from_str::<serde_json::Value>(&row.content)
+        .ok()
+        .and_then(|c| c.get("assistance_types").cloned())
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The tallies of `kind` recorded at `now` on `row` (the request as it was before).
+pub fn tallies(row: &MlaRequestRow, kind: RequestEventType, now: NaiveDateTime) -> Vec<Tally> {
+    let submitted_at = match kind {
+        RequestEventType::Submitted => now,
+        _ => match row.submitted_at {
+            Some(at) => at,
+            None => return Vec::new(),
+        },
+    };
+    let before = match kind {
+        RequestEventType::Submitted => None,
+        _ => outcome(row.status()),
+    };
+    let after = match kind.leads_to() {
+        // Closing keeps the outcome it closes.
+        RequestStatus::Closed => before,
+        status => outcome(status),
+    };
+    let mut out = Vec::new();
+    if before != after {
+        let types = assistance_types(row);
+        let count = |outcome: &str| -> Vec<Tally> {
+            let one = Tally::one(REQUESTS, &row.requesting_country, submitted_at)
+                .between(&row.requested_country);
+            let by_type = types.iter().map(|t| {
+                Tally {
+                    measure: REQUESTS_BY_ASSISTANCE,
+                    ..one.clone()
+                }
+                .by(["mla", t, outcome])
+            });
+            std::iter::once(one.clone().by(["mla", &row.legal_basis, outcome]))
+                .chain(by_type)
+                .collect()
+        };
+        if let Some(was) = before {
+            out.extend(count(was).into_iter().map(Tally::undone));
+        }
+        if let Some(is) = after {
+            out.extend(count(is));
+        }
+    }
+    if let Some(stage) = stage(kind) {
+        out.push(
+            Tally::one(TURNAROUND, &row.requesting_country, now)
+                .between(&row.requested_country)
+                .by([stage, &row.legal_basis, ""])
+                .bucket(tenths_of_a_day(submitted_at, now)),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn turnaround_is_counted_in_tenths_of_a_day() {
+        let at = |h: i64| {
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                + chrono::Duration::hours(h)
+        };
+        assert_eq!(tenths_of_a_day(at(0), at(24)), 10);
+        assert_eq!(tenths_of_a_day(at(0), at(36)), 15);
+        assert_eq!(tenths_of_a_day(at(0), at(1)), 0, "an hour is 0.04 of a day");
+        assert_eq!(tenths_of_a_day(at(0), at(2)), 1);
+        assert_eq!(tenths_of_a_day(at(5), at(0)), 0);
+    }
+
+    #[test]
+    fn every_status_after_submission_has_an_outcome() {
+        for status in RequestStatus::ALL {
+            let submitted = !matches!(status, RequestStatus::Draft | RequestStatus::Approved);
+            assert_eq!(outcome(*status).is_some(), submitted, "{status:?}");
+        }
+    }
+}

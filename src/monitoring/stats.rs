@@ -1,0 +1,324 @@
+//! The figures endpoints: cases, requests, turnaround and what is overdue, as JSON
+//! or, with `Accept: text/csv`, as CSV. Monitors and regional administrators read
+//! them; they hold counts only, never a case's or request's content.
+
+use super::access;
+use super::figures::{
+    self, CaseFigure, Grouping, OverdueFigure, Period, RequestFigure, TurnaroundFigure, Viewer,
+};
+use super::queries;
+use crate::auth::Principal;
+use crate::error::{ApiResult, Problem};
+use crate::input::Query;
+use crate::mla::figures::{REQUESTS, REQUESTS_BY_ASSISTANCE, TURNAROUND};
+use crate::state::AppState;
+use crate::time::UtcTimestamp;
+use actix_web::http::header::{ACCEPT, CONTENT_DISPOSITION};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(case_stats)
+        .service(request_stats)
+        .service(turnaround_stats)
+        .service(overdue_stats);
+}
+
+/// The period and grouping of a figures endpoint.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct StatsQuery {
+    /// The first quarter (default: three quarters before `to`).
+    #[param(pattern = "^[0-9]{4}-Q[1-4]$", example = "2026-Q1")]
+    pub from: Option<String>,
+    /// The last quarter (default: the current one).
+    #[param(pattern = "^[0-9]{4}-Q[1-4]$", example = "2026-Q4")]
+    pub to: Option<String>,
+    /// What to group by, comma-separated; each endpoint names what it groups by.
+    #[param(max_length = 100, example = "quarter")]
+    pub group_by: Option<String>,
+    /// Only figures concerning this state (either state of a pair).
+    #[param(pattern = "^[A-Z]{2}$")]
+    pub country: Option<String>,
+}
+
+/// Figures over a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Figures<T> {
+    pub period: Period,
+    pub items: Vec<T>,
+}
+
+/// What is overdue now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OverdueFigures {
+    pub at: UtcTimestamp,
+    pub items: Vec<OverdueFigure>,
+}
+
+fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().starts_with("text/csv")))
+}
+
+/// The figures as JSON, or as a CSV file of the columns named.
+fn answer<T: Serialize>(
+    req: &HttpRequest,
+    name: &str,
+    period: Period,
+    columns: &[&str],
+    items: Vec<T>,
+) -> HttpResponse {
+    if wants_csv(req) {
+        return HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{name}-{}-{}.csv\"",
+                    period.from, period.to
+                ),
+            ))
+            .body(figures::csv(columns, &items));
+    }
+    HttpResponse::Ok().json(Figures { period, items })
+}
+
+/// Keeps the figures that concern `country`, when one is asked for.
+fn concerning<T>(items: Vec<T>, country: Option<&str>, states: impl Fn(&T) -> [&str; 2]) -> Vec<T> {
+    match country {
+        Some(c) => items
+            .into_iter()
+            .filter(|i| states(i).contains(&c))
+            .collect(),
+        None => items,
+    }
+}
+
+/// Cases opened, referred to prosecution, charged and closed, per state. Group by
+/// `quarter` (the default) and `offence`; without `quarter`, the period's total.
+#[utoipa::path(
+    tag = "monitoring",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "The figures; a count about fewer than 5 cases is `null` with `suppressed: true` for a reader outside the state", content((Figures<CaseFigure> = "application/json"), (String = "text/csv"))),
+        (status = 403, description = "Not a monitor or regional administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A period or grouping that is not one", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/stats/cases")]
+async fn case_stats(
+    state: web::Data<AppState>,
+    caller: Principal,
+    req: HttpRequest,
+    query: Query<StatsQuery>,
+) -> ApiResult<HttpResponse> {
+    access::may_read_figures(&caller)?;
+    let q = query.into_inner();
+    let period = Period::of(q.from.as_deref(), q.to.as_deref(), crate::db::now())?;
+    let grouping = Grouping::of(q.group_by.as_deref(), &["quarter", "offence"], &["quarter"])?;
+    let viewer = Viewer {
+        country: caller.country.clone(),
+    };
+    let read = period.clone();
+    let rows = state
+        .db(move |conn| {
+            let measures = [
+                "cases.opened",
+                "cases.referred",
+                "cases.charged",
+                "cases.closed",
+            ];
+            Ok(queries::figures(conn, &measures, &read)?)
+        })
+        .await?;
+    let items = figures::case_figures(&rows, &grouping, &viewer);
+    let items = concerning(items, q.country.as_deref(), |i| [&i.country, &i.country]);
+    let columns = [
+        "country",
+        "quarter",
+        "offence",
+        "event",
+        "count",
+        "suppressed",
+    ];
+    Ok(answer(&req, "cases", period, &columns, items))
+}
+
+/// MLA requests between each pair of states: sent by the one, received by the
+/// other, by the quarter they were submitted in. Group by `quarter` (the default),
+/// `legal_basis`, `assistance_type` and `outcome` (`legal_basis` and
+/// `assistance_type` not together).
+#[utoipa::path(
+    tag = "monitoring",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "The figures; a count about fewer than 5 requests is `null` with `suppressed: true` for a reader outside both states", content((Figures<RequestFigure> = "application/json"), (String = "text/csv"))),
+        (status = 403, description = "Not a monitor or regional administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A period or grouping that is not one", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/stats/requests")]
+async fn request_stats(
+    state: web::Data<AppState>,
+    caller: Principal,
+    req: HttpRequest,
+    query: Query<StatsQuery>,
+) -> ApiResult<HttpResponse> {
+    access::may_read_figures(&caller)?;
+    let q = query.into_inner();
+    let period = Period::of(q.from.as_deref(), q.to.as_deref(), crate::db::now())?;
+    let grouping = Grouping::of(
+        q.group_by.as_deref(),
+        &["quarter", "legal_basis", "assistance_type", "outcome"],
+        &["quarter"],
+    )?;
+    if grouping.has("legal_basis") && grouping.has("assistance_type") {
+        return Err(crate::error::ApiError::validation(
+            "group_by",
+            "legal_basis and assistance_type cannot be grouped together",
+        ));
+    }
+    let measure = if grouping.has("assistance_type") {
+        REQUESTS_BY_ASSISTANCE
+    } else {
+        REQUESTS
+    };
+    let viewer = Viewer {
+        country: caller.country.clone(),
+    };
+    let read = period.clone();
+    let rows = state
+        .db(move |conn| Ok(queries::figures(conn, &[measure], &read)?))
+        .await?;
+    let items = figures::request_figures(&rows, &grouping, &viewer);
+    let items = concerning(items, q.country.as_deref(), |i| {
+        [&i.requesting_country, &i.requested_country]
+    });
+    let columns = [
+        "requesting_country",
+        "requested_country",
+        "quarter",
+        "request_type",
+        "legal_basis",
+        "assistance_type",
+        "outcome",
+        "count",
+        "suppressed",
+    ];
+    Ok(answer(&req, "requests", period, &columns, items))
+}
+
+/// How long each pair of states takes, from submission to acknowledgement, to the
+/// decision (accepted or refused; a postponement does not stop the clock) and to
+/// execution: count, median and 90th percentile in days, of the requests that reached
+/// the stage in the period. Group by `quarter` and `legal_basis` (default: neither,
+/// the whole period).
+#[utoipa::path(
+    tag = "monitoring",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "The figures; a row about fewer than 5 requests has `null` count, median and percentile with `suppressed: true` for a reader outside both states", content((Figures<TurnaroundFigure> = "application/json"), (String = "text/csv"))),
+        (status = 403, description = "Not a monitor or regional administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A period or grouping that is not one", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/stats/turnaround")]
+async fn turnaround_stats(
+    state: web::Data<AppState>,
+    caller: Principal,
+    req: HttpRequest,
+    query: Query<StatsQuery>,
+) -> ApiResult<HttpResponse> {
+    access::may_read_figures(&caller)?;
+    let q = query.into_inner();
+    let period = Period::of(q.from.as_deref(), q.to.as_deref(), crate::db::now())?;
+    let grouping = Grouping::of(q.group_by.as_deref(), &["quarter", "legal_basis"], &[])?;
+    let viewer = Viewer {
+        country: caller.country.clone(),
+    };
+    let read = period.clone();
+    let rows = state
+        .db(move |conn| Ok(queries::figures(conn, &[TURNAROUND], &read)?))
+        .await?;
+    let items = figures::turnaround_figures(&rows, &grouping, &viewer);
+    let items = concerning(items, q.country.as_deref(), |i| {
+        [&i.requesting_country, &i.requested_country]
+    });
+    let columns = [
+        "requesting_country",
+        "requested_country",
+        "stage",
+        "quarter",
+        "legal_basis",
+        "count",
+        "median_days",
+        "p90_days",
+        "suppressed",
+    ];
+    Ok(answer(&req, "turnaround", period, &columns, items))
+}
+
+/// The filter of the overdue figures.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OverdueQuery {
+    /// Only this state's.
+    #[param(pattern = "^[A-Z]{2}$")]
+    pub country: Option<String>,
+}
+
+/// The deadlines of MLA requests passed now with the request still open, by the
+/// state that owes them and the kind of deadline.
+#[utoipa::path(
+    tag = "monitoring",
+    security(("bearer" = [])),
+    params(OverdueQuery),
+    responses(
+        (status = 200, description = "The figures; a count about fewer than 5 requests is `null` with `suppressed: true` for a reader outside the state", content((OverdueFigures = "application/json"), (String = "text/csv"))),
+        (status = 403, description = "Not a monitor or regional administrator", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/stats/overdue")]
+async fn overdue_stats(
+    state: web::Data<AppState>,
+    caller: Principal,
+    req: HttpRequest,
+    query: Query<OverdueQuery>,
+) -> ApiResult<HttpResponse> {
+    access::may_read_figures(&caller)?;
+    let only = query.into_inner().country;
+    let now = crate::db::now();
+    let overdue = state
+        .db(move |conn| Ok(queries::overdue(conn, now)?))
+        .await?;
+    let viewer = Viewer {
+        country: caller.country.clone(),
+    };
+    let items: Vec<OverdueFigure> = figures::overdue_figures(&overdue, &viewer)
+        .into_iter()
+        .filter(|f| only.as_deref().is_none_or(|c| f.country == c))
+        .collect();
+    if wants_csv(&req) {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((CONTENT_DISPOSITION, "attachment; filename=\"overdue.csv\""))
+            .body(figures::csv(
+                &["country", "deadline", "count", "suppressed"],
+                &items,
+            )));
+    }
+    Ok(HttpResponse::Ok().json(OverdueFigures {
+        at: now.into(),
+        items,
+    }))
+}
