@@ -8,12 +8,19 @@
 //!   keeps the outcome it closes.
 //! - `requests.assistance`: the same, under each type of assistance the request seeks:
 //!   `[request type, assistance type, outcome]`.
+//! - Preservation requests count in both, as request type `preservation` (and
+//!   assistance type `preservation`) from when they are sent: `pending`, then
+//!   `preserved`, `released`, or `expired`. An MLA request that follows a preservation
+//!   keeps it while the request is decided, so a preservation runs out before a
+//!   decision only when no MLA request followed it in time: that outcome is
+//!   `expired_before_request`.
 //! - `turnaround`: from submission to each stage, by the quarter the stage was reached
 //!   in, `[stage, legal basis, ""]`, bucketed by tenths of a day: `acknowledged`;
 //!   `decided` (accepted or refused: a postponement does not stop the clock); and
 //!   `executed` (fully).
 
 use super::events::RequestEventType;
+use super::preservations::model::{PreservationRow, PreservationStatus};
 use super::request::{MlaRequestRow, RequestStatus};
 use crate::ledger::Tally;
 use chrono::NaiveDateTime;
@@ -121,6 +128,52 @@ pub fn tallies(row: &MlaRequestRow, kind: RequestEventType, now: NaiveDateTime) 
                 .bucket(tenths_of_a_day(submitted_at, now)),
         );
     }
+    out
+}
+
+/// Where a preservation in `status` stands in the figures, `mla_followed` whether an
+/// MLA request followed it.
+pub fn preservation_outcome(status: PreservationStatus, mla_followed: bool) -> &'static str {
+    use PreservationStatus as S;
+    match status {
+        S::Requested => "pending",
+        S::Preserved | S::Extended | S::MlaFollowed | S::PartiallyDisclosed => "preserved",
+        S::Released => "released",
+        S::Expired if mla_followed => "expired",
+        S::Expired => "expired_before_request",
+    }
+}
+
+/// The tallies of a preservation moving from `before` (`None` when it is sent) to
+/// `after` at `now`.
+pub fn preservation_tallies(
+    row: &PreservationRow,
+    before: Option<PreservationStatus>,
+    after: PreservationStatus,
+) -> Vec<Tally> {
+    let followed = row.mla_request_id.is_some();
+    let was = before.map(|b| preservation_outcome(b, followed));
+    let is = preservation_outcome(after, followed);
+    if was == Some(is) {
+        return Vec::new();
+    }
+    let count = |outcome: &str| {
+        let one = Tally::one(REQUESTS, &row.requesting_country, row.created_at)
+            .between(&row.requested_country);
+        [
+            one.clone().by(["preservation", &row.legal_basis, outcome]),
+            Tally {
+                measure: REQUESTS_BY_ASSISTANCE,
+                ..one
+            }
+            .by(["preservation", "preservation", outcome]),
+        ]
+    };
+    let mut out = Vec::new();
+    if let Some(was) = was {
+        out.extend(count(was).into_iter().map(Tally::undone));
+    }
+    out.extend(count(is));
     out
 }
 

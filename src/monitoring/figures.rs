@@ -159,7 +159,7 @@ fn kept(grouping: &Grouping, name: &str, value: &str) -> Option<String> {
 }
 
 /// How many cases a state's agencies opened, referred to prosecution, charged and
-/// closed.
+/// closed, and how many hash checks of their evidence failed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CaseFigure {
     #[schema(example = "JM")]
@@ -168,7 +168,8 @@ pub struct CaseFigure {
     pub quarter: Option<String>,
     /// With `group_by=offence` (a case of two offences counts under each).
     pub offence: Option<String>,
-    /// `opened`, `referred`, `charged` or `closed`.
+    /// `opened`, `referred`, `charged` or `closed`; or `integrity_alerts`, the failed
+    /// hash checks of the state's evidence (not by offence).
     pub event: String,
     /// `null` when suppressed.
     pub count: Option<i64>,
@@ -183,7 +184,7 @@ pub fn case_figures(rows: &[FigureRow], grouping: &Grouping, viewer: &Viewer) ->
         if by_offence == r.dims.0.is_empty() {
             continue;
         }
-        let event = r.measure.trim_start_matches("cases.").to_owned();
+        let event = r.measure.rsplit('.').next().unwrap_or_default().to_owned();
         let key = (
             r.country.clone(),
             kept(grouping, "quarter", &r.quarter),
@@ -216,14 +217,17 @@ pub struct RequestFigure {
     pub requested_country: String,
     /// With `group_by=quarter`: the quarter the requests were submitted in.
     pub quarter: Option<String>,
-    /// `mla`.
+    /// `mla` or `preservation`.
     pub request_type: String,
     /// With `group_by=legal_basis`.
     pub legal_basis: Option<String>,
     /// With `group_by=assistance_type` (a request seeking two counts under each).
     pub assistance_type: Option<String>,
-    /// With `group_by=outcome`: `pending`, `accepted`, `partially_executed`,
-    /// `executed`, `refused` or `withdrawn`.
+    /// With `group_by=outcome`: for MLA requests `pending`, `accepted`,
+    /// `partially_executed`, `executed`, `refused` or `withdrawn`; for preservations
+    /// `pending`, `preserved`, `released`, `expired` (after the MLA request that
+    /// followed was decided) or `expired_before_request` (no MLA request followed in
+    /// time).
     pub outcome: Option<String>,
     pub count: Option<i64>,
     /// About fewer than 5 requests, and the reader outside both states.

@@ -100,8 +100,9 @@ fn concerning<T>(items: Vec<T>, country: Option<&str>, states: impl Fn(&T) -> [&
     }
 }
 
-/// Cases opened, referred to prosecution, charged and closed, per state. Group by
-/// `quarter` (the default) and `offence`; without `quarter`, the period's total.
+/// Cases opened, referred to prosecution, charged and closed, and custody integrity
+/// alerts (failed hash checks), per state. Group by `quarter` (the default) and
+/// `offence`; without `quarter`, the period's total.
 #[utoipa::path(
     tag = "monitoring",
     security(("bearer" = [])),
@@ -134,6 +135,7 @@ async fn case_stats(
                 "cases.referred",
                 "cases.charged",
                 "cases.closed",
+                "custody.integrity_alerts",
             ];
             Ok(queries::figures(conn, &measures, &read)?)
         })
@@ -151,8 +153,8 @@ async fn case_stats(
     Ok(answer(&req, "cases", period, &columns, items))
 }
 
-/// MLA requests between each pair of states: sent by the one, received by the
-/// other, by the quarter they were submitted in. Group by `quarter` (the default),
+/// MLA and preservation requests between each pair of states: sent by the one,
+/// received by the other, by the quarter they were submitted in. Group by `quarter` (the default),
 /// `legal_basis`, `assistance_type` and `outcome` (`legal_basis` and
 /// `assistance_type` not together).
 #[utoipa::path(

@@ -946,3 +946,118 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
         "{text}"
     );
 }
+
+#[actix_web::test]
+async fn preservations_and_integrity_alerts_are_counted_as_they_happen() {
+    let app = TestApp::spawn().await;
+    let d = crate::mla::preservations::desks(&app).await;
+    let jm_monitor = app
+        .user_caller("jm.monitor", &d.jm_police, &[Role::Monitor])
+        .await;
+    let outcomes = |res: &Response| -> Vec<(String, String, i64)> {
+        assert_eq!(res.status, 200, "{}", res.body);
+        res.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["request_type"].as_str().unwrap().to_owned(),
+                    r["outcome"].as_str().unwrap().to_owned(),
+                    r["count"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let by_outcome = "/api/v1/stats/requests?group_by=outcome";
+
+    // Two preservations to Trinidad and Tobago: one preserved and then left to run
+    // out with no MLA request following, the other still waiting.
+    let mut sent = Vec::new();
+    for _ in 0..2 {
+        let res = app
+            .post(
+                "/api/v1/preservations",
+                &d.jm_point.token,
+                &crate::mla::preservations::preservation(&d.jm_police),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        sent.push(res.body["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        outcomes(&app.get(by_outcome, &jm_monitor.token).await),
+        vec![("preservation".into(), "pending".into(), 2)]
+    );
+    let events = format!("/api/v1/preservations/{}/events", sent[0]);
+    let preserved = app
+        .post(&events, &d.tt_point.token, &json!({"type": "preserved"}))
+        .await;
+    assert_eq!(preserved.status, 201, "{}", preserved.body);
+    assert_eq!(
+        outcomes(&app.get(by_outcome, &jm_monitor.token).await),
+        vec![
+            ("preservation".into(), "pending".into(), 1),
+            ("preservation".into(), "preserved".into(), 1)
+        ]
+    );
+    app.exec(&format!(
+        "UPDATE preservations SET expires_at = created_at WHERE id = '{}'",
+        sent[0]
+    ))
+    .unwrap();
+    let expired = caseledger::mla::preservations::sweeper::sweep(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(expired, 1);
+    assert_eq!(
+        outcomes(&app.get(by_outcome, &jm_monitor.token).await),
+        vec![
+            ("preservation".into(), "expired_before_request".into(), 1),
+            ("preservation".into(), "pending".into(), 1)
+        ],
+        "it ran out before any MLA request followed"
+    );
+
+    // A hash check that fails is an integrity alert of the item's state.
+    let t = d.jm_investigator.token.as_str();
+    let case = app.create_case(t, "Seized laptop").await;
+    let case_id = case["id"].as_str().unwrap();
+    let sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let item = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/evidence"),
+            t,
+            &json!({"description": "Laptop", "kind": "device", "sha256": sha,
+                    "collected": {"location": "Kingston", "reason": "seized under warrant",
+                                  "authority": "Warrant 2026/200"}}),
+        )
+        .await;
+    assert_eq!(item.status, 201, "{}", item.body);
+    let custody = format!(
+        "/api/v1/evidence/{}/custody",
+        item.body["id"].as_str().unwrap()
+    );
+    for value in [sha, &"0".repeat(64), &"1".repeat(64)] {
+        let checked = app
+            .post(
+                &custody,
+                t,
+                &json!({"type": "hash_verified", "hash": {"algorithm": "sha-256", "value": value},
+                        "location": "Forensic lab, Kingston"}),
+            )
+            .await;
+        assert_eq!(checked.status, 201, "{}", checked.body);
+    }
+    let cases = app.get("/api/v1/stats/cases", &jm_monitor.token).await;
+    assert_eq!(cases.status, 200, "{}", cases.body);
+    let alerts: Vec<&Value> = cases.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["event"] == "integrity_alerts")
+        .collect();
+    assert_eq!(alerts.len(), 1, "{}", cases.body);
+    assert_eq!(alerts[0]["country"], "JM");
+    assert_eq!(alerts[0]["count"], 2, "the matching check is no alert");
+}

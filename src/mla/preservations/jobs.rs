@@ -248,6 +248,10 @@ fn send(
         .detail("requested_country", row.requested_country.clone())
         .detail("log_index", entry.log_index)
         .announcing(preservation_event("requested", &row.id));
+    let mut event = event;
+    for tally in crate::mla::figures::preservation_tallies(&row, None, row.status()) {
+        event.tally(tally);
+    }
     batch.audit(event, Outcome::Success);
     let view = Preservation::from(row.clone());
     work.new.push(row.id.clone());
@@ -454,6 +458,10 @@ fn record(
     audit.set_detail("log_index", entry.log_index);
     audit.set_detail("entry_hash", entry.entry_hash.clone());
     audit.announce(preservation_event(kind.as_str(), &next.id));
+    for tally in crate::mla::figures::preservation_tallies(&next, Some(row.status()), next.status())
+    {
+        audit.tally(tally);
+    }
     batch.audit(audit, Outcome::Success);
     work.keep(next, read_at);
     Ok(Reply::json(
