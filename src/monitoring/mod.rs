@@ -6,6 +6,7 @@
 pub mod access;
 pub mod clock;
 pub mod figures;
+pub mod overview;
 pub mod queries;
 pub mod review;
 pub mod routes;

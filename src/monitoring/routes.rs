@@ -85,7 +85,11 @@ fn known_country(conn: &mut DbConn, code: &str) -> ApiResult<()> {
 }
 
 /// A version (or none yet) as the API shows it.
-fn view(conn: &mut DbConn, country: &str, row: Option<&ReviewRow>) -> ApiResult<StatusReview> {
+pub(crate) fn view(
+    conn: &mut DbConn,
+    country: &str,
+    row: Option<&ReviewRow>,
+) -> ApiResult<StatusReview> {
     let content = match row {
         Some(row) => row.content()?,
         None => ReviewContent::default(),

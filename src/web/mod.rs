@@ -5,6 +5,7 @@
 //! nothing but this service's own stylesheet.
 
 pub mod csrf;
+pub mod monitoring;
 pub mod queries;
 pub mod routes;
 pub mod session;

@@ -34,6 +34,11 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}", web::get().to(case))
         .route("/requests/{id}", web::get().to(request))
         .route("/requests/{id}/approve", web::post().to(approve))
+        .route("/monitoring", web::get().to(super::monitoring::monitoring))
+        .route(
+            "/monitoring/{table}",
+            web::get().to(super::monitoring::table),
+        )
         .route("/assets/app.css", web::get().to(stylesheet))
         .default_service(web::to(not_found));
 }
@@ -70,6 +75,8 @@ struct PasswordPage<'a> {
 struct DeskPage<'a> {
     w: &'a PageWords,
     me: Option<Me>,
+    /// Whether to lead to the monitoring page.
+    monitoring: bool,
     referred: Vec<CaseLine>,
     awaiting: Vec<RequestLine>,
     deadlines: Vec<DeadlineLine>,
@@ -166,7 +173,7 @@ pub struct CaseLine {
     pub status: String,
 }
 
-fn html(status: StatusCode, page: impl Template) -> HttpResponse {
+pub(super) fn html(status: StatusCode, page: impl Template) -> HttpResponse {
     match page.render() {
         Ok(body) => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
@@ -228,7 +235,7 @@ fn me(signed: &SignedIn, agency: String) -> Me {
 }
 
 /// The signed-in person, or the answer to give instead (to the sign-in page).
-async fn signed_in(
+pub(super) async fn signed_in(
     state: &AppState,
     req: &HttpRequest,
     meta: RequestMeta,
@@ -256,7 +263,7 @@ async fn stylesheet() -> HttpResponse {
         .body(CSS)
 }
 
-async fn not_found() -> HttpResponse {
+pub(super) async fn not_found() -> HttpResponse {
     message(
         StatusCode::NOT_FOUND,
         None,
@@ -491,6 +498,10 @@ async fn desk(
     Ok(html(
         StatusCode::OK,
         DeskPage {
+            monitoring: signed.principal.has(crate::auth::roles::Role::Monitor)
+                || signed
+                    .principal
+                    .has(crate::auth::roles::Role::RegionalAdmin),
             w: &ENGLISH_PAGES,
             me: Some(me),
             referred,

@@ -865,8 +865,8 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
         "{}",
         csv.content_type()
     );
-    let text = String::from_utf8(csv.raw.clone()).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
+    let csv_text = String::from_utf8(csv.raw.clone()).unwrap();
+    let lines: Vec<&str> = csv_text.lines().collect();
     assert_eq!(
         lines,
         vec![
@@ -920,6 +920,65 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
         "Trinidad and Tobago's own figure"
     );
     assert_eq!(row["suppressed"], true);
+
+    // The monitoring page: the same figures, for monitors only.
+    use crate::pages::{page, sign_in, text};
+    let pw = crate::common::PASSWORD;
+    let inside = sign_in(&app, "jm.monitor", pw).await.expect("signed in");
+    let outside = sign_in(&app, "bb.monitor", pw).await.expect("signed in");
+    let investigator = sign_in(&app, "jm.detective", pw).await.expect("signed in");
+    let res = page(&app, "/app/monitoring", Some(&inside)).await;
+    assert_eq!(res.status, 200, "{}", text(&res));
+    let html = text(&res);
+    assert!(html.contains("<h1>Regional monitoring</h1>"), "{html}");
+    assert!(
+        html.contains("<td class=\"fast\">3.0 days (5)</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td class=\"fast\">11.0 days (4)</td>"),
+        "inside the pair: {html}"
+    );
+    assert!(
+        html.contains("<td class=\"fast\">30.0 days (2)</td>"),
+        "within a month: {html}"
+    );
+    assert_eq!(html.matches("<svg role=\"img\"").count(), 2, "two charts");
+    assert!(!html.contains("style="), "no inline style: the CSP holds");
+    let res = page(&app, "/app/monitoring", Some(&outside)).await;
+    let html = text(&res);
+    assert!(
+        html.contains("<td class=\"fast\">3.0 days (5)</td>"),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("<td class=\"suppressed\">fewer than 5</td>")
+            .count(),
+        2,
+        "decided and executed are about fewer than 5 requests: {html}"
+    );
+    let res = page(&app, "/app/monitoring/turnaround.csv", Some(&outside)).await;
+    assert_eq!(res.status, 200);
+    assert!(res.content_type().starts_with("text/csv"));
+    assert_eq!(
+        text(&res).lines().nth(2),
+        Some("JM,TT,decided,,,,true"),
+        "the page's CSV is the API's"
+    );
+    for path in ["/app/monitoring", "/app/monitoring/turnaround.csv"] {
+        let res = page(&app, path, Some(&investigator)).await;
+        assert_eq!(res.status, 404, "{path}: {}", text(&res));
+    }
+    let desk = page(&app, "/app/", Some(&inside)).await;
+    assert_eq!(desk.status, 200, "{}", text(&desk));
+    assert!(
+        text(&desk).contains("href=\"/app/monitoring\""),
+        "the desk leads a monitor to the figures"
+    );
+    let desk = page(&app, "/app/", Some(&investigator)).await;
+    assert!(!text(&desk).contains("href=\"/app/monitoring\""));
+    let res = page(&app, "/app/monitoring/secrets.csv", Some(&inside)).await;
+    assert_eq!(res.status, 404);
 
     // And for Prometheus, refreshed as deadlines pass.
     caseledger::monitoring::clock::refresh(&app.state)

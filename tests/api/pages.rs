@@ -7,7 +7,7 @@ use caseledger::agencies::AgencyKind;
 use caseledger::auth::roles::Role;
 use serde_json::json;
 
-fn text(res: &Response) -> String {
+pub(crate) fn text(res: &Response) -> String {
     String::from_utf8(res.raw.clone()).unwrap()
 }
 
@@ -43,7 +43,7 @@ fn first_when(html: &str) -> String {
     html[at..].split("</dd>").next().unwrap().to_owned()
 }
 
-async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> Response {
+pub(crate) async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> Response {
     let header = cookie.map(|c| format!("caseledger={c}"));
     let headers: Vec<(&str, &str)> = header.iter().map(|h| ("Cookie", h.as_str())).collect();
     app.request_with_headers("GET", path, "", &headers, None)
@@ -51,7 +51,11 @@ async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> Response {
 }
 
 /// Signs in through the form; the session cookie's value.
-async fn sign_in(app: &TestApp, username: &str, password: &str) -> Result<String, Response> {
+pub(crate) async fn sign_in(
+    app: &TestApp,
+    username: &str,
+    password: &str,
+) -> Result<String, Response> {
     let form = page(app, "/app/login", None).await;
     let token = csrf_field(&text(&form));
     let login = value(&set_cookie(&form, "caseledger-login").unwrap());
