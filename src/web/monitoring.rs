@@ -129,6 +129,7 @@ fn chart(w: &PageWords, quarters: &[String], series: &[QuarterTotals]) -> String
             let n = quarters.len().max(1) as i32;
             let mut c = ChartBuilder::on(&root)
                 .margin(12)
+                .margin_right(40)
                 .x_label_area_size(28)
                 .y_label_area_size(40)
                 .build_cartesian_2d(0..n - 1, 0..top + top / 10 + 1)?;

@@ -94,6 +94,52 @@ async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_
     assert_eq!(request.status, 201, "{}", request.body);
     let request_id = request.body["id"].as_str().unwrap().to_owned();
 
+    // For the monitoring page: a second request, submitted and acknowledged, a
+    // minimum standard and Jamaica's review of it, and a monitor to read them.
+    let second = app
+        .post("/api/v1/mla/requests", t, &crate::mla::complete(&case_id))
+        .await;
+    assert_eq!(second.status, 201, "{}", second.body);
+    let events = format!(
+        "/api/v1/mla/requests/{}/events",
+        second.body["id"].as_str().unwrap()
+    );
+    for (token, step) in [
+        (w.jm_prosecutor.token.as_str(), "approved"),
+        (w.jm_authority.token.as_str(), "submitted"),
+        (w.tt_authority.token.as_str(), "acknowledged"),
+    ] {
+        let res = app.post(&events, token, &json!({"type": step})).await;
+        assert_eq!(res.status, 201, "{step}: {}", res.body);
+    }
+    let regional = app.regional_admin().await;
+    let standard = app
+        .request_with_headers(
+            "PUT",
+            "/api/v1/checklist-items/national_247_point",
+            &regional.token,
+            &[],
+            Some(&json!({"title": "A designated 24/7 point of contact"})),
+        )
+        .await;
+    assert_eq!(standard.status, 201, "{}", standard.body);
+    let review = app
+        .request_with_headers(
+            "PUT",
+            "/api/v1/countries/JM/status-review",
+            &regional.token,
+            &[("If-Match", "\"v0\"")],
+            Some(&json!({"budapest_convention": "invited", "csirt": true, "csirt_name": "JaCIRT",
+                         "checklist": [{"item": "national_247_point", "status": "met", "date": "2026-03-01"}]})),
+        )
+        .await;
+    assert_eq!(review.status, 200, "{}", review.body);
+    app.user(
+        "jm.monitor",
+        &w.police,
+        &[caseledger::auth::roles::Role::Monitor],
+    );
+
     let backend = if app.is_postgres() {
         "postgresql"
     } else {
@@ -111,6 +157,7 @@ async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_
         "prosecutor": {"username": "jm.prosecutor", "name": "User jm.prosecutor"},
         // Another country's police, and another agency of the same country.
         "outsiders": ["tt.supervisor", "jm.fraud"],
+        "monitor": "jm.monitor",
         "case": {"id": case_id, "reference": case["reference"], "title": "Bank SMS phishing"},
         "item": {"id": item_id, "label": item.body["label"], "description": "Seized phone of the SMS sender",
                  "place": "Forensic lab, Kingston"},
@@ -165,7 +212,7 @@ async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_
         .filter(|e| e["action"] == "auth.logout")
         .count();
     assert!(signed_out >= 1, "the sign-out is audited");
-    for page in ["desk", "case", "evidence", "request"] {
+    for page in ["desk", "case", "evidence", "request", "monitoring"] {
         for width in ["desktop", "phone"] {
             let shot = shots.join(format!("{page}-{width}.png"));
             let bytes = std::fs::read(&shot).unwrap_or_else(|_| panic!("{}", shot.display()));

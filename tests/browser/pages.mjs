@@ -247,6 +247,8 @@ try {
     `/app/evidence/${fx.item.id}/bundle.json`,
     `/app/requests/${fx.request.id}`,
     `/app/requests/00000000-0000-7000-8000-000000000000`,
+    `/app/monitoring`,
+    `/app/monitoring/turnaround.csv`,
   ];
   for (const outsider of fx.outsiders) {
     await signIn(outsider);
@@ -267,6 +269,31 @@ try {
     await page.goto(`${fx.base}/app/`);
     await signOut();
   }
+  // The monitoring page, for a monitor: reached from the desk.
+  await signIn(fx.monitor);
+  await follow(page.getByRole("link", { name: "Regional monitoring" }));
+  await check(new URL(page.url()).pathname === "/app/monitoring", "the desk leads a monitor to the monitoring page");
+  await check(await page.getByRole("heading", { level: 1, name: "Regional monitoring" }).isVisible(), "the monitoring page opens");
+  const reviews = page.locator("table[aria-labelledby=reviews]");
+  const jm = reviews.locator("tr", { has: page.locator("th", { hasText: /^JM$/ }) });
+  await check((await jm.innerText()).includes("JaCIRT"), "Jamaica's review names its CSIRT");
+  await check((await jm.innerText()).includes("Met"), "and where it stands on the minimum standard");
+  await check(
+    await reviews.getByRole("columnheader", { name: "A designated 24/7 point of contact" }).isVisible(),
+    "the checklist's items head the columns",
+  );
+  const matrix = page.locator("table.matrix").first();
+  const cell = matrix.locator("tr", { has: page.locator("th", { hasText: /^JM$/ }) }).locator("td").nth(1);
+  await check(/^\d+\.\d days \(1\)$/.test(await cell.innerText()), "the turnaround from JM to TT is in the matrix, for a Jamaican monitor");
+  await check((await page.locator(".chart svg").count()) === 2, "two charts, drawn by the server");
+  await check((await page.locator("script").count()) === 0, "and no script on the page");
+  const csv = await context.request.get(`${fx.base}/app/monitoring/turnaround.csv`);
+  await check(csv.ok() && csv.headers()["content-type"].startsWith("text/csv"), "the turnaround table downloads as CSV");
+  await check((await csv.text()).startsWith("requesting_country,requested_country,stage"), "with its header");
+  await axe("monitoring");
+  await photograph("monitoring");
+  await signOut();
+
   await check(problems.length === 0, `no console error and no refused load under the CSP ${problems.join("; ")}`);
 } finally {
   attacker.close();
