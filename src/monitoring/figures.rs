@@ -118,6 +118,39 @@ pub fn median_and_p90(histogram: &BTreeMap<i32, i64>) -> Option<(f64, f64)> {
     Some((median / 10.0, p90 / 10.0))
 }
 
+/// The columns of each table as CSV, in their order.
+pub const CASE_COLUMNS: [&str; 6] = [
+    "country",
+    "quarter",
+    "offence",
+    "event",
+    "count",
+    "suppressed",
+];
+pub const REQUEST_COLUMNS: [&str; 9] = [
+    "requesting_country",
+    "requested_country",
+    "quarter",
+    "request_type",
+    "legal_basis",
+    "assistance_type",
+    "outcome",
+    "count",
+    "suppressed",
+];
+pub const TURNAROUND_COLUMNS: [&str; 9] = [
+    "requesting_country",
+    "requested_country",
+    "stage",
+    "quarter",
+    "legal_basis",
+    "count",
+    "median_days",
+    "p90_days",
+    "suppressed",
+];
+pub const OVERDUE_COLUMNS: [&str; 4] = ["country", "deadline", "count", "suppressed"];
+
 /// A deadline passed, by the state that owes it.
 #[derive(Debug, Clone)]
 pub struct OverdueDeadline {

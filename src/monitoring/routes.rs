@@ -131,6 +131,14 @@ pub(crate) fn view(
     })
 }
 
+/// The version a change is based on, as `If-Match` names it (428 without, 412 when
+/// another is current); `None` before the first.
+fn based_on(conn: &mut DbConn, code: &str, expected: &IfMatch) -> ApiResult<Option<ReviewRow>> {
+    let current = queries::version_at(conn, code, None)?;
+    expected.require(&etag(current.as_ref().map_or(0, |r| r.version)))?;
+    Ok(current)
+}
+
 /// Writes the next version; a version written meanwhile by another request (both
 /// read the same one) makes this one stale: 412, as `If-Match` would have said.
 fn record(conn: &mut DbConn, row: &ReviewRow) -> ApiResult<()> {
@@ -215,9 +223,8 @@ async fn put_review(
         .audited(event, move |conn, event| {
             known_country(conn, &code)?;
             access::may_update(&caller, &code)?;
-            let current = queries::version_at(conn, &code, None)?;
+            let current = based_on(conn, &code, &expected)?;
             let version = current.as_ref().map_or(0, |r| r.version);
-            expected.require(&etag(version))?;
             let items: Vec<String> = queries::checklist(conn)?
                 .into_iter()
                 .map(|i| i.code)
@@ -293,14 +300,12 @@ async fn record_review(
             if n == 0 || n > 2000 {
                 return Err(ApiError::validation("note", "must be 1 to 2000 characters"));
             }
-            let current = queries::version_at(conn, &code, None)?;
-            let version = current.as_ref().map_or(0, |r| r.version);
-            expected.require(&etag(version))?;
-            let Some(current) = current else {
+            let Some(current) = based_on(conn, &code, &expected)? else {
                 return Err(ApiError::Conflict(
                     "nothing is recorded yet for this state to review".into(),
                 ));
             };
+            let version = current.version;
             let row = ReviewRow::new(
                 &code,
                 version + 1,

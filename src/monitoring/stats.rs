@@ -11,6 +11,7 @@ use crate::auth::Principal;
 use crate::error::{ApiResult, Problem};
 use crate::input::Query;
 use crate::mla::figures::{REQUESTS, REQUESTS_BY_ASSISTANCE, TURNAROUND};
+use crate::monitoring::overview::CASE_MEASURES;
 use crate::state::AppState;
 use crate::time::UtcTimestamp;
 use actix_web::http::header::{ACCEPT, CONTENT_DISPOSITION};
@@ -89,6 +90,42 @@ fn answer<T: Serialize>(
     HttpResponse::Ok().json(Figures { period, items })
 }
 
+/// What a figures request asks for, checked: who reads, over which period, grouped how.
+struct Ask {
+    viewer: Viewer,
+    period: Period,
+    grouping: Grouping,
+    country: Option<String>,
+}
+
+impl Ask {
+    /// Refuses (403) a caller who may not read figures, and (422) a period or
+    /// grouping that is not one.
+    fn of(caller: &Principal, q: StatsQuery, allowed: &[&str], default: &[&str]) -> ApiResult<Ask> {
+        access::may_read_figures(caller)?;
+        Ok(Ask {
+            viewer: Viewer {
+                country: caller.country.clone(),
+            },
+            period: Period::of(q.from.as_deref(), q.to.as_deref(), crate::db::now())?,
+            grouping: Grouping::of(q.group_by.as_deref(), allowed, default)?,
+            country: q.country,
+        })
+    }
+
+    /// The counters of `measures` over the period.
+    async fn rows(
+        &self,
+        state: &AppState,
+        measures: &'static [&'static str],
+    ) -> ApiResult<Vec<figures::FigureRow>> {
+        let period = self.period.clone();
+        state
+            .db(move |conn| Ok(queries::figures(conn, measures, &period)?))
+            .await
+    }
+}
+
 /// Keeps the figures that concern `country`, when one is asked for.
 fn concerning<T>(items: Vec<T>, country: Option<&str>, states: impl Fn(&T) -> [&str; 2]) -> Vec<T> {
     match country {
@@ -120,37 +157,22 @@ async fn case_stats(
     req: HttpRequest,
     query: Query<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
-    access::may_read_figures(&caller)?;
-    let q = query.into_inner();
-    let period = Period::of(q.from.as_deref(), q.to.as_deref(), crate::db::now())?;
-    let grouping = Grouping::of(q.group_by.as_deref(), &["quarter", "offence"], &["quarter"])?;
-    let viewer = Viewer {
-        country: caller.country.clone(),
-    };
-    let read = period.clone();
-    let rows = state
-        .db(move |conn| {
-            let measures = [
-                "cases.opened",
-                "cases.referred",
-                "cases.charged",
-                "cases.closed",
-                "custody.integrity_alerts",
-            ];
-            Ok(queries::figures(conn, &measures, &read)?)
-        })
-        .await?;
-    let items = figures::case_figures(&rows, &grouping, &viewer);
-    let items = concerning(items, q.country.as_deref(), |i| [&i.country, &i.country]);
-    let columns = [
-        "country",
-        "quarter",
-        "offence",
-        "event",
-        "count",
-        "suppressed",
-    ];
-    Ok(answer(&req, "cases", period, &columns, items))
+    let ask = Ask::of(
+        &caller,
+        query.into_inner(),
+        &["quarter", "offence"],
+        &["quarter"],
+    )?;
+    let rows = ask.rows(&state, &CASE_MEASURES).await?;
+    let items = figures::case_figures(&rows, &ask.grouping, &ask.viewer);
+    let items = concerning(items, ask.country.as_deref(), |i| [&i.country, &i.country]);
+    Ok(answer(
+        &req,
+        "cases",
+        ask.period,
+        &figures::CASE_COLUMNS,
+        items,
+    ))
 }
 
 /// MLA and preservation requests between each pair of states: sent by the one,
@@ -174,48 +196,35 @@ async fn request_stats(
     req: HttpRequest,
     query: Query<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
-    access::may_read_figures(&caller)?;
-    let q = query.into_inner();
-    let period = Period::of(q.from.as_deref(), q.to.as_deref(), crate::db::now())?;
-    let grouping = Grouping::of(
-        q.group_by.as_deref(),
+    let ask = Ask::of(
+        &caller,
+        query.into_inner(),
         &["quarter", "legal_basis", "assistance_type", "outcome"],
         &["quarter"],
     )?;
-    if grouping.has("legal_basis") && grouping.has("assistance_type") {
+    if ask.grouping.has("legal_basis") && ask.grouping.has("assistance_type") {
         return Err(crate::error::ApiError::validation(
             "group_by",
             "legal_basis and assistance_type cannot be grouped together",
         ));
     }
-    let measure = if grouping.has("assistance_type") {
-        REQUESTS_BY_ASSISTANCE
+    let measure: &'static [&'static str] = if ask.grouping.has("assistance_type") {
+        &[REQUESTS_BY_ASSISTANCE]
     } else {
-        REQUESTS
+        &[REQUESTS]
     };
-    let viewer = Viewer {
-        country: caller.country.clone(),
-    };
-    let read = period.clone();
-    let rows = state
-        .db(move |conn| Ok(queries::figures(conn, &[measure], &read)?))
-        .await?;
-    let items = figures::request_figures(&rows, &grouping, &viewer);
-    let items = concerning(items, q.country.as_deref(), |i| {
+    let rows = ask.rows(&state, measure).await?;
+    let items = figures::request_figures(&rows, &ask.grouping, &ask.viewer);
+    let items = concerning(items, ask.country.as_deref(), |i| {
         [&i.requesting_country, &i.requested_country]
     });
-    let columns = [
-        "requesting_country",
-        "requested_country",
-        "quarter",
-        "request_type",
-        "legal_basis",
-        "assistance_type",
-        "outcome",
-        "count",
-        "suppressed",
-    ];
-    Ok(answer(&req, "requests", period, &columns, items))
+    Ok(answer(
+        &req,
+        "requests",
+        ask.period,
+        &figures::REQUEST_COLUMNS,
+        items,
+    ))
 }
 
 /// How long each pair of states takes, from submission to acknowledgement, to the
@@ -240,33 +249,24 @@ async fn turnaround_stats(
     req: HttpRequest,
     query: Query<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
-    access::may_read_figures(&caller)?;
-    let q = query.into_inner();
-    let period = Period::of(q.from.as_deref(), q.to.as_deref(), crate::db::now())?;
-    let grouping = Grouping::of(q.group_by.as_deref(), &["quarter", "legal_basis"], &[])?;
-    let viewer = Viewer {
-        country: caller.country.clone(),
-    };
-    let read = period.clone();
-    let rows = state
-        .db(move |conn| Ok(queries::figures(conn, &[TURNAROUND], &read)?))
-        .await?;
-    let items = figures::turnaround_figures(&rows, &grouping, &viewer);
-    let items = concerning(items, q.country.as_deref(), |i| {
+    let ask = Ask::of(
+        &caller,
+        query.into_inner(),
+        &["quarter", "legal_basis"],
+        &[],
+    )?;
+    let rows = ask.rows(&state, &[TURNAROUND]).await?;
+    let items = figures::turnaround_figures(&rows, &ask.grouping, &ask.viewer);
+    let items = concerning(items, ask.country.as_deref(), |i| {
         [&i.requesting_country, &i.requested_country]
     });
-    let columns = [
-        "requesting_country",
-        "requested_country",
-        "stage",
-        "quarter",
-        "legal_basis",
-        "count",
-        "median_days",
-        "p90_days",
-        "suppressed",
-    ];
-    Ok(answer(&req, "turnaround", period, &columns, items))
+    Ok(answer(
+        &req,
+        "turnaround",
+        ask.period,
+        &figures::TURNAROUND_COLUMNS,
+        items,
+    ))
 }
 
 /// The filter of the overdue figures.
@@ -314,10 +314,7 @@ async fn overdue_stats(
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((CONTENT_DISPOSITION, "attachment; filename=\"overdue.csv\""))
-            .body(figures::csv(
-                &["country", "deadline", "count", "suppressed"],
-                &items,
-            )));
+            .body(figures::csv(&figures::OVERDUE_COLUMNS, &items)));
     }
     Ok(HttpResponse::Ok().json(OverdueFigures {
         at: now.into(),

@@ -330,41 +330,10 @@ pub async fn table(
         .db(move |conn| overview::read(conn, &viewer, now))
         .await?;
     let body = match name.as_str() {
-        "cases.csv" => figures::csv(
-            &[
-                "country",
-                "quarter",
-                "offence",
-                "event",
-                "count",
-                "suppressed",
-            ],
-            &o.cases,
-        ),
-        "requests.csv" => figures::csv(
-            &[
-                "requesting_country",
-                "requested_country",
-                "quarter",
-                "request_type",
-                "count",
-                "suppressed",
-            ],
-            &o.requests,
-        ),
-        "turnaround.csv" => figures::csv(
-            &[
-                "requesting_country",
-                "requested_country",
-                "stage",
-                "count",
-                "median_days",
-                "p90_days",
-                "suppressed",
-            ],
-            &o.turnaround,
-        ),
-        "overdue.csv" => figures::csv(&["country", "deadline", "count", "suppressed"], &o.overdue),
+        "cases.csv" => figures::csv(&figures::CASE_COLUMNS, &o.cases),
+        "requests.csv" => figures::csv(&figures::REQUEST_COLUMNS, &o.requests),
+        "turnaround.csv" => figures::csv(&figures::TURNAROUND_COLUMNS, &o.turnaround),
+        "overdue.csv" => figures::csv(&figures::OVERDUE_COLUMNS, &o.overdue),
         _ => return Ok(not_found().await),
     };
     Ok(HttpResponse::Ok()

@@ -962,7 +962,7 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
     assert!(res.content_type().starts_with("text/csv"));
     assert_eq!(
         text(&res).lines().nth(2),
-        Some("JM,TT,decided,,,,true"),
+        Some("JM,TT,decided,,,,,,true"),
         "the page's CSV is the API's"
     );
     for path in ["/app/monitoring", "/app/monitoring/turnaround.csv"] {
