@@ -43,7 +43,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .add(("Cross-Origin-Opener-Policy", "same-origin")),
             )
             .wrap(from_fn(refuse_other_sites))
-            .configure(routes::pages),
+            .configure(routes::pages)
+            .configure(monitoring::pages),
     );
 }
 

@@ -67,6 +67,12 @@ struct OverdueLine {
     count: String,
 }
 
+/// The monitoring page and its tables as CSV.
+pub fn pages(cfg: &mut web::ServiceConfig) {
+    cfg.route("/monitoring", web::get().to(monitoring))
+        .route("/monitoring/{table}", web::get().to(table));
+}
+
 /// Who may read the figures, with their header; anyone else gets the not-found page.
 async fn monitor(
     state: &AppState,

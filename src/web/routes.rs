@@ -34,11 +34,6 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}", web::get().to(case))
         .route("/requests/{id}", web::get().to(request))
         .route("/requests/{id}/approve", web::post().to(approve))
-        .route("/monitoring", web::get().to(super::monitoring::monitoring))
-        .route(
-            "/monitoring/{table}",
-            web::get().to(super::monitoring::table),
-        )
         .route("/assets/app.css", web::get().to(stylesheet))
         .default_service(web::to(not_found));
 }
