@@ -217,12 +217,8 @@ impl CaseRow {
     }
 
     pub fn etag(&self) -> String {
-        etag(self.version)
+        crate::input::version_tag(self.version)
     }
-}
-
-pub fn etag(version: i32) -> String {
-    format!("\"v{version}\"")
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -305,7 +301,7 @@ impl CaseView {
 
     /// The reply that carries it, with its ETag (and Location when just created).
     pub fn reply(&self, status: StatusCode) -> Reply {
-        let reply = Reply::json(status, self).etag(etag(self.case.version));
+        let reply = Reply::json(status, self).etag(crate::input::version_tag(self.case.version));
         if status == StatusCode::CREATED {
             reply.location(format!("/api/v1/cases/{}", self.case.id))
         } else {

@@ -354,6 +354,12 @@ impl FromRequest for IfMatch {
     }
 }
 
+/// The entity tag of a row's `version`, as every versioned object sends it and
+/// [`IfMatch::require`] compares it: `"v3"`.
+pub fn version_tag(version: i32) -> String {
+    format!("\"v{version}\"")
+}
+
 impl IfMatch {
     /// Whether a change based on these versions may apply to the `current` one:
     /// 428 without a version, 412 when none is current.

@@ -558,7 +558,7 @@ impl MlaRequestRow {
     }
 
     pub fn etag(&self) -> String {
-        format!("\"v{}\"", self.version)
+        crate::input::version_tag(self.version)
     }
 
     /// The draft with `patch` applied (its country and basis already checked).

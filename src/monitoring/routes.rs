@@ -12,7 +12,7 @@ use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::input::{IfMatch, Json, Query};
+use crate::input::{IfMatch, Json, Query, version_tag};
 use crate::ledger::{Action, Event, Subject};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, Paging};
@@ -66,13 +66,9 @@ impl ReviewAt {
     }
 }
 
-fn etag(version: i32) -> String {
-    format!("\"v{version}\"")
-}
-
 /// The review as a reply, with its ETag.
 fn reply(review: &StatusReview) -> Reply {
-    Reply::json(StatusCode::OK, review).etag(etag(review.version))
+    Reply::json(StatusCode::OK, review).etag(version_tag(review.version))
 }
 
 /// The country, or 404.
@@ -135,7 +131,7 @@ pub(crate) fn view(
 /// another is current); `None` before the first.
 fn based_on(conn: &mut DbConn, code: &str, expected: &IfMatch) -> ApiResult<Option<ReviewRow>> {
     let current = queries::version_at(conn, code, None)?;
-    expected.require(&etag(current.as_ref().map_or(0, |r| r.version)))?;
+    expected.require(&version_tag(current.as_ref().map_or(0, |r| r.version)))?;
     Ok(current)
 }
 
