@@ -67,17 +67,6 @@ pub fn tenths_of_a_day(from: NaiveDateTime, to: NaiveDateTime) -> i32 {
     ((seconds as f64) / 8_640.0).round() as i32
 }
 
-fn assistance_types(row: &MlaRequestRow) -> Vec<String> {
-    serde_json::from_str::<serde_json::Value>(&row.content)
-        .ok()
-        .and_then(|c| c.get("assistance_types").cloned())
-        .and_then(|v| v.as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect()
-}
-
 /// The tallies of `kind` recorded at `now` on `row` (the request as it was before).
 pub fn tallies(row: &MlaRequestRow, kind: RequestEventType, now: NaiveDateTime) -> Vec<Tally> {
     let submitted_at = match kind {
@@ -98,7 +87,7 @@ pub fn tallies(row: &MlaRequestRow, kind: RequestEventType, now: NaiveDateTime) 
     };
     let mut out = Vec::new();
     if before != after {
-        let types = assistance_types(row);
+        let types = row.content().assistance_types.unwrap_or_default();
         let count = |outcome: &str| -> Vec<Tally> {
             let one = Tally::one(REQUESTS, &row.requesting_country, submitted_at)
                 .between(&row.requested_country);
@@ -107,7 +96,7 @@ pub fn tallies(row: &MlaRequestRow, kind: RequestEventType, now: NaiveDateTime) 
                     measure: REQUESTS_BY_ASSISTANCE,
                     ..one.clone()
                 }
-                .by(["mla", t, outcome])
+                .by(["mla", t.as_str(), outcome])
             });
             std::iter::once(one.clone().by(["mla", &row.legal_basis, outcome]))
                 .chain(by_type)
