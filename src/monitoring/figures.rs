@@ -4,6 +4,7 @@
 //! outside the states a figure concerns.
 
 use crate::error::{ApiError, ApiResult};
+use crate::observability::OverdueCount;
 use chrono::{Datelike, NaiveDateTime};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -402,19 +403,31 @@ pub struct OverdueFigure {
     pub suppressed: bool,
 }
 
-pub fn overdue_figures(overdue: &[OverdueDeadline], viewer: &Viewer) -> Vec<OverdueFigure> {
-    let mut sums: BTreeMap<(String, &'static str), i64> = BTreeMap::new();
+/// How many deadlines of each kind each state has let pass, exactly (the gauge's).
+pub fn overdue_counts(overdue: &[OverdueDeadline]) -> Vec<OverdueCount> {
+    let mut sums: BTreeMap<(&str, &'static str), i64> = BTreeMap::new();
     for o in overdue {
-        *sums.entry((o.country.clone(), o.deadline)).or_insert(0) += 1;
+        *sums.entry((&o.country, o.deadline)).or_insert(0) += 1;
     }
     sums.into_iter()
-        .map(|((country, deadline), n)| {
-            let count = viewer.count(n, &[&country]);
+        .map(|((country, deadline), count)| OverdueCount {
+            country: country.to_owned(),
+            deadline: deadline.to_owned(),
+            count,
+        })
+        .collect()
+}
+
+pub fn overdue_figures(overdue: &[OverdueDeadline], viewer: &Viewer) -> Vec<OverdueFigure> {
+    overdue_counts(overdue)
+        .into_iter()
+        .map(|c| {
+            let count = viewer.count(c.count, &[&c.country]);
             OverdueFigure {
                 suppressed: count.is_none(),
                 count,
-                country,
-                deadline: deadline.to_owned(),
+                country: c.country,
+                deadline: c.deadline,
             }
         })
         .collect()
