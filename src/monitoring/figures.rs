@@ -46,6 +46,14 @@ fn quarter_name((year, q): (i32, u32)) -> String {
 }
 
 impl Period {
+    /// Its quarters, in order.
+    pub fn quarters(&self) -> Vec<String> {
+        let index = |q: &str| parse_quarter(q).map_or(0, |(y, n)| y * 4 + n as i32 - 1);
+        (index(&self.from)..=index(&self.to))
+            .map(|i| quarter_name((i / 4, (i % 4) as u32 + 1)))
+            .collect()
+    }
+
     /// The period asked for; by default the four quarters up to and including the one
     /// of `now`.
     pub fn of(from: Option<&str>, to: Option<&str>, now: NaiveDateTime) -> ApiResult<Period> {
@@ -501,6 +509,8 @@ mod tests {
         assert!(Period::of(Some("2026-Q5"), None, now).is_err());
         assert!(Period::of(Some("2026-Q01"), None, now).is_err());
         assert!(Period::of(Some("2026-Q2"), Some("2026-Q1"), now).is_err());
+        let p = Period::of(Some("2025-Q3"), Some("2026-Q2"), now).unwrap();
+        assert_eq!(p.quarters(), ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]);
     }
 
     #[test]

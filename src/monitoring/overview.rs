@@ -3,7 +3,8 @@
 //! overdue, each as its reader may see it.
 
 use super::figures::{
-    self, CaseFigure, Grouping, OverdueFigure, Period, RequestFigure, TurnaroundFigure, Viewer,
+    self, CaseFigure, FigureRow, Grouping, OverdueFigure, Period, RequestFigure, TurnaroundFigure,
+    Viewer,
 };
 use super::queries;
 use super::review::{ChecklistItem, StatusReview};
@@ -15,7 +16,7 @@ use chrono::NaiveDateTime;
 /// The most states the page lists.
 const STATES: i64 = 200;
 
-/// The cases measures the trends show.
+/// The cases measures the figures read.
 pub const CASE_MEASURES: [&str; 5] = [
     "cases.opened",
     "cases.referred",
@@ -24,10 +25,15 @@ pub const CASE_MEASURES: [&str; 5] = [
     "custody.integrity_alerts",
 ];
 
-pub struct Overview {
-    pub period: Period,
+/// Every state's review, against the checklist.
+pub struct Reviews {
     pub checklist: Vec<ChecklistItem>,
     pub reviews: Vec<StatusReview>,
+}
+
+/// The figures of the last four quarters, as the reader may see them.
+pub struct Overview {
+    pub period: Period,
     /// Per pair and stage, over the period.
     pub turnaround: Vec<TurnaroundFigure>,
     /// Per state, event and quarter.
@@ -46,89 +52,70 @@ pub struct QuarterTotals {
     pub values: Vec<Option<i64>>,
 }
 
-/// The quarters of `period`, in order.
-pub fn quarters(period: &Period) -> Vec<String> {
-    let parse = |q: &str| -> i32 {
-        let (year, n) = q.split_once("-Q").unwrap_or(("0", "1"));
-        year.parse::<i32>().unwrap_or(0) * 4 + n.parse::<i32>().unwrap_or(1) - 1
-    };
-    (parse(&period.from)..=parse(&period.to))
-        .map(|i| format!("{}-Q{}", i / 4, i % 4 + 1))
-        .collect()
-}
-
-/// Region totals per quarter: a total about fewer than 5 is left out, whoever reads.
+/// The region's total per quarter of the `rows` a series counts: a total about
+/// fewer than 5 is left out, whoever reads.
 fn trend(
-    rows: &[figures::FigureRow],
+    rows: &[FigureRow],
     quarters: &[String],
-    series: &[(&str, &str)],
-) -> Vec<QuarterTotals> {
-    series
-        .iter()
-        .map(|(measure, name)| QuarterTotals {
-            series: (*name).to_owned(),
-            values: quarters
-                .iter()
-                .map(|q| {
-                    let n: i64 = rows
-                        .iter()
-                        .filter(|r| r.measure == *measure && &r.quarter == q && r.dims.0.is_empty())
-                        .map(|r| r.count)
-                        .sum();
-                    (n == 0 || n >= figures::SMALLEST_SHOWN).then_some(n)
-                })
-                .collect(),
-        })
-        .collect()
-}
-
-pub fn read(conn: &mut DbConn, viewer: &Viewer, now: NaiveDateTime) -> ApiResult<Overview> {
-    let period = Period::of(None, None, now)?;
-    let states = crate::countries::queries::list(conn, None, STATES)?;
-    let mut reviews = Vec::with_capacity(states.len());
-    for state in &states {
-        let row = queries::version_at(conn, &state.code, None)?;
-        reviews.push(super::routes::view(conn, &state.code, row.as_ref())?);
-    }
-    let by_quarter = Grouping::of(Some("quarter"), &["quarter"], &[])?;
-    let whole = Grouping::default();
-    let case_rows = queries::figures(conn, &CASE_MEASURES, &period)?;
-    let request_rows = queries::figures(conn, &[REQUESTS], &period)?;
-    let turnaround_rows = queries::figures(conn, &[TURNAROUND], &period)?;
-    let quarters = quarters(&period);
-    let case_trend = trend(
-        &case_rows,
-        &quarters,
-        &[
-            ("cases.opened", "opened"),
-            ("cases.referred", "referred"),
-            ("cases.charged", "charged"),
-            ("cases.closed", "closed"),
-        ],
-    );
-    let requests_total = QuarterTotals {
-        series: "submitted".into(),
+    series: &str,
+    counts: impl Fn(&FigureRow) -> bool,
+) -> QuarterTotals {
+    QuarterTotals {
+        series: series.to_owned(),
         values: quarters
             .iter()
             .map(|q| {
-                let n: i64 = request_rows
+                let n: i64 = rows
                     .iter()
-                    .filter(|r| &r.quarter == q)
+                    .filter(|r| &r.quarter == q && counts(r))
                     .map(|r| r.count)
                     .sum();
                 (n == 0 || n >= figures::SMALLEST_SHOWN).then_some(n)
             })
             .collect(),
-    };
+    }
+}
+
+pub fn reviews(conn: &mut DbConn) -> ApiResult<Reviews> {
+    let checklist = queries::checklist(conn)?;
+    let states = crate::countries::queries::list(conn, None, STATES)?;
+    let mut reviews = Vec::with_capacity(states.len());
+    for state in &states {
+        let row = queries::version_at(conn, &state.code, None)?;
+        reviews.push(super::routes::view(
+            conn,
+            &state.code,
+            row.as_ref(),
+            &checklist,
+        )?);
+    }
+    Ok(Reviews { checklist, reviews })
+}
+
+pub fn read(conn: &mut DbConn, viewer: &Viewer, now: NaiveDateTime) -> ApiResult<Overview> {
+    let period = Period::of(None, None, now)?;
+    let by_quarter = Grouping::of(Some("quarter"), &["quarter"], &[])?;
+    let case_rows = queries::figures(conn, &CASE_MEASURES, &period)?;
+    let request_rows = queries::figures(conn, &[REQUESTS], &period)?;
+    let turnaround_rows = queries::figures(conn, &[TURNAROUND], &period)?;
+    let quarters = period.quarters();
+    // A case's total is its row without an offence.
+    let case_trend = ["opened", "referred", "charged", "closed"]
+        .iter()
+        .map(|event| {
+            let measure = format!("cases.{event}");
+            trend(&case_rows, &quarters, event, |r| {
+                r.measure == measure && r.dims.0.is_empty()
+            })
+        })
+        .collect();
     let overdue = queries::overdue(conn, now)?;
     Ok(Overview {
-        checklist: queries::checklist(conn)?,
-        reviews,
-        turnaround: figures::turnaround_figures(&turnaround_rows, &whole, viewer),
+        turnaround: figures::turnaround_figures(&turnaround_rows, &Grouping::default(), viewer),
         cases: figures::case_figures(&case_rows, &by_quarter, viewer),
         requests: figures::request_figures(&request_rows, &by_quarter, viewer),
         case_trend,
-        request_trend: vec![requests_total],
+        request_trend: vec![trend(&request_rows, &quarters, "submitted", |_| true)],
         overdue: figures::overdue_figures(&overdue, viewer),
         period,
     })

@@ -143,7 +143,7 @@ impl Default for ReviewContent {
 impl ReviewChangeRequest {
     /// Refuses (422) a change with a field out of its bounds; `items` are the
     /// checklist items that exist. An empty change is no change.
-    pub fn check(&self, items: &[String], today: NaiveDate) -> ApiResult<()> {
+    pub fn check(&self, items: &[&str], today: NaiveDate) -> ApiResult<()> {
         let mut errors = Vec::new();
         if let Some(laws) = &self.legislation {
             if laws.len() > 100 {
@@ -183,7 +183,7 @@ impl ReviewChangeRequest {
                 errors.push(FieldError::new("checklist", "at most 200 entries"));
             }
             for (i, entry) in entries.iter().enumerate() {
-                if !items.contains(&entry.item) {
+                if !items.contains(&entry.item.as_str()) {
                     errors.push(FieldError::new(
                         format!("checklist[{i}].item"),
                         "is not an item of the regional minimum standards",
@@ -559,7 +559,7 @@ mod tests {
 
     #[test]
     fn a_change_is_refused_for_unknown_items_duplicates_future_dates_and_bad_laws() {
-        let items = vec!["a".to_owned()];
+        let items = ["a"];
         let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
         assert!(ReviewChangeRequest::default().check(&items, today).is_ok());
         let mut future = entry("a", ChecklistStatus::Met);

@@ -80,27 +80,28 @@ fn known_country(conn: &mut DbConn, code: &str) -> ApiResult<()> {
     }
 }
 
-/// A version (or none yet) as the API shows it.
+/// A version (or none yet) as the API shows it, against the checklist's `items`.
 pub(crate) fn view(
     conn: &mut DbConn,
     country: &str,
     row: Option<&ReviewRow>,
+    items: &[ChecklistItem],
 ) -> ApiResult<StatusReview> {
     let content = match row {
         Some(row) => row.content()?,
         None => ReviewContent::default(),
     };
     let version = row.map_or(0, |r| r.version);
-    let checklist = queries::checklist(conn)?
-        .into_iter()
+    let checklist = items
+        .iter()
         .map(|item| {
             let entry = content.checklist.iter().find(|e| e.item == item.code);
             ChecklistView {
-                title: item.title,
+                title: item.title.clone(),
                 status: entry.map_or(ChecklistStatus::NotAssessed, |e| e.status),
                 date: entry.map(|e| e.date.clone()),
                 note: entry.map(|e| e.note.clone()).unwrap_or_default(),
-                item: item.code,
+                item: item.code.clone(),
             }
         })
         .collect();
@@ -172,7 +173,8 @@ async fn get_review(
         .db(move |conn| {
             known_country(conn, &code)?;
             let row = queries::version_at(conn, &code, at)?;
-            view(conn, &code, row.as_ref())
+            let items = queries::checklist(conn)?;
+            view(conn, &code, row.as_ref(), &items)
         })
         .await?;
     Ok(reply(&review).into_response())
@@ -221,11 +223,9 @@ async fn put_review(
             access::may_update(&caller, &code)?;
             let current = based_on(conn, &code, &expected)?;
             let version = current.as_ref().map_or(0, |r| r.version);
-            let items: Vec<String> = queries::checklist(conn)?
-                .into_iter()
-                .map(|i| i.code)
-                .collect();
-            change.check(&items, crate::db::now().date())?;
+            let items = queries::checklist(conn)?;
+            let codes: Vec<&str> = items.iter().map(|i| i.code.as_str()).collect();
+            change.check(&codes, crate::db::now().date())?;
             let content = match &current {
                 Some(row) => row.content()?,
                 None => ReviewContent::default(),
@@ -233,7 +233,7 @@ async fn put_review(
             let (next, changed) = change.apply(&content);
             if changed.is_empty() {
                 event.set_detail("changed", Vec::<&str>::new());
-                return view(conn, &code, current.as_ref());
+                return view(conn, &code, current.as_ref(), &items);
             }
             let row = ReviewRow::new(
                 &code,
@@ -246,7 +246,7 @@ async fn put_review(
             record(conn, &row)?;
             event.set_detail("changed", changed);
             event.set_detail("version", row.version);
-            view(conn, &code, Some(&row))
+            view(conn, &code, Some(&row), &items)
         })
         .await?;
     Ok(reply(&review).into_response())
@@ -313,7 +313,8 @@ async fn record_review(
             record(conn, &row)?;
             event.set_detail("reviewed_version", version);
             event.set_detail("version", row.version);
-            view(conn, &code, Some(&row))
+            let items = queries::checklist(conn)?;
+            view(conn, &code, Some(&row), &items)
         })
         .await?;
     Ok(reply(&review).into_response())

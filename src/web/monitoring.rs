@@ -8,7 +8,7 @@ use crate::auth::roles::Role;
 use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
 use crate::error::ApiResult;
 use crate::monitoring::figures::{self, Viewer};
-use crate::monitoring::overview::{self, Overview, QuarterTotals};
+use crate::monitoring::overview::{self, Overview, QuarterTotals, Reviews};
 use crate::observability::RequestMeta;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -194,8 +194,8 @@ fn chart(w: &PageWords, quarters: &[String], series: &[QuarterTotals]) -> String
     )
 }
 
-fn page(w: &'static PageWords, me: Me, o: Overview) -> MonitoringPage<'static> {
-    let reviews = o
+fn page(w: &'static PageWords, me: Me, board: Reviews, o: Overview) -> MonitoringPage<'static> {
+    let reviews = board
         .reviews
         .iter()
         .map(|r| ReviewLine {
@@ -279,12 +279,12 @@ fn page(w: &'static PageWords, me: Me, o: Overview) -> MonitoringPage<'static> {
                 .collect(),
         })
         .collect();
-    let quarters = overview::quarters(&o.period);
+    let quarters = o.period.quarters();
     MonitoringPage {
         w,
         me: Some(me),
         period: format!("{} \u{2013} {}", o.period.from, o.period.to),
-        checklist: o.checklist.iter().map(|c| c.title.clone()).collect(),
+        checklist: board.checklist.iter().map(|c| c.title.clone()).collect(),
         reviews,
         states,
         matrices,
@@ -313,10 +313,18 @@ pub async fn monitoring(
         Err(answer) => return Ok(answer),
     };
     let now = crate::db::now();
-    let o = state
-        .db(move |conn| overview::read(conn, &viewer, now))
+    let (reviews, figures) = state
+        .db(move |conn| {
+            Ok((
+                overview::reviews(conn)?,
+                overview::read(conn, &viewer, now)?,
+            ))
+        })
         .await?;
-    Ok(html(StatusCode::OK, page(&ENGLISH_PAGES, me, o)))
+    Ok(html(
+        StatusCode::OK,
+        page(&ENGLISH_PAGES, me, reviews, figures),
+    ))
 }
 
 /// One of the page's tables as CSV: the same rows as the API's `Accept: text/csv`.
