@@ -747,6 +747,16 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
         total[0]["count"], 6,
         "the draft never submitted is not counted"
     );
+    for (country, rows) in [("TT", 1), ("JM", 1), ("BB", 0)] {
+        let only = figures(
+            &app.get(
+                &format!("/api/v1/stats/requests?country={country}"),
+                &regional.token,
+            )
+            .await,
+        );
+        assert_eq!(only.len(), rows, "the figures concerning {country}");
+    }
     let outcomes = figures(
         &app.get("/api/v1/stats/requests?group_by=outcome", &tt_monitor.token)
             .await,
