@@ -3,7 +3,7 @@
 //! on PostgreSQL.
 //!
 //! Seeding runs every event through the same code the ledger runs when it commits
-//! one (`cases::model::case_tallies`, `mla::figures::tallies`, `ledger::tally::write`,
+//! one (`cases::figures::case_tallies`, `mla::figures::tallies`, `ledger::tally::write`,
 //! in batches of 512 as the ledger's writer commits them), so the counters are the
 //! ones a year of real use would leave. Measured:
 //!
@@ -18,7 +18,8 @@
 //! (BENCH_REQUESTS=118000, BENCH_CASES=100000,
 //!  BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/caseledger_test?sslmode=disable)
 
-use caseledger::cases::model::{CaseRow, CaseStatus, Offence, case_tallies};
+use caseledger::cases::figures::case_tallies;
+use caseledger::cases::model::{CaseRow, CaseStatus, Offence};
 use caseledger::db::{self, DbConn};
 use caseledger::ledger::outbox::{self, Emit};
 use caseledger::ledger::tally::{self, Tally};

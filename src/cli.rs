@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `user create`, `openapi`.
+//! The command line: `serve`, `migrate`, `user create`, `openapi`, `verify-bundle`,
+//! `rebuild-figures`.
 
 use crate::auth::roles::Role;
 use crate::config::Settings;
@@ -32,6 +33,10 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Rebuild the region's figures from the case, request, preservation and custody
+    /// histories (after upgrading from a version that did not keep them, or to check
+    /// them). Safe while the service runs: events wait for it to finish.
+    RebuildFigures,
     /// Verify an exported custody bundle offline (no database, no network). Exits 0
     /// when the record is intact and every hash check matched, 3 when the record is
     /// intact but the item failed an integrity check, 1 when the record does not
@@ -98,6 +103,19 @@ pub fn run() -> anyhow::Result<()> {
             let pool = crate::db::build_pool(&settings.database_url(), 1)?;
             crate::db::run_migrations(&mut *pool.get()?)?;
             println!("migrations applied");
+            Ok(())
+        }
+        Command::RebuildFigures => {
+            let settings = Settings::load()?;
+            crate::observability::init_logging(settings.log_format);
+            let state = crate::startup::prepare(settings)?;
+            let mut conn = state.pool.get()?;
+            let replaced = crate::monitoring::rebuild::rebuild(&mut conn)
+                .map_err(crate::startup::api_to_anyhow)?;
+            println!(
+                "figures rebuilt from the histories: {} counters, {} changed",
+                replaced.counters, replaced.changed
+            );
             Ok(())
         }
         Command::User {

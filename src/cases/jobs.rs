@@ -111,8 +111,12 @@ impl Kind for CaseCreation {
                 .subject(Subject::new("case", &row.id, Some(&row.owner_country)))
                 .case(&row.id)
                 .detail("reference", row.reference.clone())
+                .detail(
+                    "offences",
+                    crate::cases::figures::offences_detail(&row.offences),
+                )
                 .announcing(crate::cases::model::case_event("created", &row.id));
-            for tally in crate::cases::model::case_tallies(CaseStatus::Open, &row, now) {
+            for tally in crate::cases::figures::case_tallies(CaseStatus::Open, &row, now) {
                 event.tally(tally);
             }
             batch.audit(event, Outcome::Success);

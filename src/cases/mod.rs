@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod desk;
+pub mod figures;
 pub mod jobs;
 pub mod model;
 pub mod queries;

@@ -3,7 +3,6 @@
 use crate::auth::roles::Role;
 use crate::db::schema::{agencies, case_external_refs, case_participants, cases};
 use crate::error::{ApiError, FieldError};
-use crate::ledger::Tally;
 use crate::reply::Reply;
 use crate::time::UtcTimestamp;
 use actix_web::http::StatusCode;
@@ -620,34 +619,6 @@ pub struct ExternalRefRow {
     pub external_id: String,
     pub created_by: String,
     pub created_at: NaiveDateTime,
-}
-
-/// What the region's figures count a case as when it moves to `status`: opened,
-/// referred to prosecution, charged, closed.
-pub fn counted_as(status: CaseStatus) -> Option<&'static str> {
-    match status {
-        CaseStatus::Open => Some("cases.opened"),
-        CaseStatus::ReferredToProsecution => Some("cases.referred"),
-        CaseStatus::Charged => Some("cases.charged"),
-        CaseStatus::Closed => Some("cases.closed"),
-        CaseStatus::UnderInvestigation | CaseStatus::Archived => None,
-    }
-}
-
-/// The figures a case's move to `status` at `at` adds to: one in its state and
-/// quarter, in all (no offence named) and under each of its offences.
-pub fn case_tallies(status: CaseStatus, case: &CaseRow, at: NaiveDateTime) -> Vec<Tally> {
-    let Some(measure) = counted_as(status) else {
-        return Vec::new();
-    };
-    let one = || Tally::one(measure, &case.owner_country, at);
-    std::iter::once(one())
-        .chain(
-            decode_offences(&case.offences)
-                .into_iter()
-                .map(|o| one().by([o.as_str(), "", ""])),
-        )
-        .collect()
 }
 
 /// The event national systems hear of a change to a case (`case.<what>`).

@@ -478,6 +478,46 @@ pub struct AuditedChange {
     pub entry: String,
 }
 
+/// A successful change of any case, with where the audit trail holds it.
+#[derive(Queryable)]
+pub struct NumberedChange {
+    pub seq: i64,
+    pub case_id: Option<String>,
+    pub change: AuditedChange,
+}
+
+/// Every case's creations and changes after audit entry `after`, oldest first, up to
+/// `limit`.
+pub fn changes_after(
+    conn: &mut DbConn,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<NumberedChange>> {
+    use crate::db::schema::audit_log;
+    audit_log::table
+        .filter(audit_log::seq.gt(after))
+        .filter(audit_log::action.eq_any(["case.create", "case.update"]))
+        .filter(audit_log::outcome.eq("success"))
+        .order(audit_log::seq)
+        .limit(limit)
+        .select((
+            audit_log::seq,
+            audit_log::case_id,
+            (
+                audit_log::at,
+                audit_log::action,
+                audit_log::actor_user_id,
+                audit_log::entry,
+            ),
+        ))
+        .load(conn)
+}
+
+/// Every case, in no order.
+pub fn every_case(conn: &mut DbConn) -> QueryResult<Vec<CaseRow>> {
+    cases::table.select(CaseRow::as_select()).load(conn)
+}
+
 /// A case's creation and changes, oldest first, from the audit trail.
 pub fn changes(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<AuditedChange>> {
     use crate::db::schema::audit_log;

@@ -3,6 +3,7 @@
 //! rare and commit on their own, with their audit entry.
 
 use super::access::{self, visible};
+use super::figures::offences_detail;
 use super::jobs::{CaseCreation, Opening};
 use super::model::{
     Access, CaseFilter, CasePatch, CaseRow, CaseView, ExternalRef, NewCase, NewExternalRef,
@@ -207,6 +208,10 @@ fn apply_patch(
     if let Some(o) = &patch.offences {
         next.offences = encode_offences(o);
         changed.push("offences");
+        event.set_detail(
+            "offences",
+            json!({"from": offences_detail(&case.offences), "to": offences_detail(&next.offences)}),
+        );
     }
     if let Some(p) = patch.priority {
         next.priority = p.as_str().to_owned();
@@ -257,7 +262,7 @@ fn apply_patch(
         .status
         .filter(|_| case.status() != super::model::CaseStatus::Archived)
     {
-        for tally in crate::cases::model::case_tallies(to, &next, next.updated_at) {
+        for tally in crate::cases::figures::case_tallies(to, &next, next.updated_at) {
             event.tally(tally);
         }
     }

@@ -302,14 +302,10 @@ impl Custody {
         let row = self.items[&app.evidence_id].clone();
         let applied = entry::apply(&state_of(&row), &app.request, &actor)?;
         // A hash check that failed counts in the region's integrity alerts.
-        if applied.entry.get("hash_mismatch") == Some(&serde_json::Value::Bool(true))
+        if super::figures::is_alert(&applied.entry)
             && let Some(country) = event.subject.as_ref().and_then(|s| s.country.clone())
         {
-            event.tally(crate::ledger::Tally::one(
-                "custody.integrity_alerts",
-                &country,
-                crate::db::now(),
-            ));
+            event.tally(super::figures::alert(&country, crate::db::now()));
         }
         let committed = commit_entry(batch, work, row, applied, &mut event)?;
         let row = committed.row;

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod entry;
+pub mod figures;
 pub mod jobs;
 pub mod model;
 mod pg_write;

@@ -493,3 +493,22 @@ pub fn directory(
     }
     Ok(out)
 }
+
+/// A custody entry that may record a failed hash check, with the state of its case.
+#[derive(Queryable)]
+pub struct CheckedEntry {
+    pub country: String,
+    /// The entry (JCS JSON).
+    pub canonical: String,
+}
+
+/// The custody entries that record a failed hash check (and perhaps a few more that
+/// merely mention one: the caller reads each entry), in the order they were logged.
+pub fn failed_checks(conn: &mut DbConn) -> QueryResult<Vec<CheckedEntry>> {
+    custody_entries::table
+        .inner_join(evidence_items::table.inner_join(cases::table))
+        .filter(custody_entries::canonical.like("%\"hash_mismatch\":true%"))
+        .order(custody_entries::log_index)
+        .select((cases::owner_country, custody_entries::canonical))
+        .load(conn)
+}

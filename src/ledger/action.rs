@@ -60,6 +60,7 @@ actions! {
     StatusReviewUpdate => "status_review.update",
     StatusReviewReview => "status_review.review",
     ChecklistItemDefine => "checklist_item.define",
+    FiguresRebuild => "figures.rebuild",
     AgencyCreate => "agency.create",
     LegalBasisDefine => "legal_basis.define",
     MlaRequestList => "mla_request.list",

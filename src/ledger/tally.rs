@@ -15,6 +15,7 @@ use crate::db::{DbConn, MultiBackend};
 use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
+use std::collections::HashMap;
 
 /// A change to one counter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,12 +83,10 @@ pub fn quarter_of(at: NaiveDateTime) -> String {
     format!("{}-Q{}", at.year(), at.month0() / 3 + 1)
 }
 
-/// Adds `tallies` to their counters. Call inside the transaction of the events they
-/// count (the ledger does, under the audit chain's lock).
-pub fn write(conn: &mut DbConn, tallies: &[Tally]) -> QueryResult<()> {
-    // Deltas of the same counter are added first, in the
-    // order the counters first come (so that batches lock rows in a stable order).
-    let mut index: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+/// The deltas of each counter added up, in the order the counters first come (so
+/// that batches lock rows in a stable order); counters left unchanged dropped.
+fn merged(tallies: &[Tally]) -> Vec<Tally> {
+    let mut index: HashMap<_, usize> = HashMap::new();
     let mut merged: Vec<Tally> = Vec::with_capacity(tallies.len());
     for t in tallies {
         match index.get(&t.key()) {
@@ -98,7 +97,14 @@ pub fn write(conn: &mut DbConn, tallies: &[Tally]) -> QueryResult<()> {
             }
         }
     }
-    let merged: Vec<&Tally> = merged.iter().filter(|t| t.delta != 0).collect();
+    merged.retain(|t| t.delta != 0);
+    merged
+}
+
+/// Adds `tallies` to their counters. Call inside the transaction of the events they
+/// count (the ledger does, under the audit chain's lock).
+pub fn write(conn: &mut DbConn, tallies: &[Tally]) -> QueryResult<()> {
+    let merged = merged(tallies);
     // SQLite runs in the process: a cached one-row statement per counter is the
     // quickest there. PostgreSQL is a round trip away: one statement per 500.
     let per_statement = match conn.backend() {
@@ -136,6 +142,91 @@ pub fn write(conn: &mut DbConn, tallies: &[Tally]) -> QueryResult<()> {
         query.execute(conn)?;
     }
     Ok(())
+}
+
+/// A counter as stored, named by its whole key.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct Counter {
+    #[diesel(sql_type = Text)]
+    pub measure: String,
+    #[diesel(sql_type = Text)]
+    pub country: String,
+    #[diesel(sql_type = Text)]
+    pub counterpart: String,
+    #[diesel(sql_type = Text)]
+    pub quarter: String,
+    #[diesel(sql_type = Text)]
+    pub dim1: String,
+    #[diesel(sql_type = Text)]
+    pub dim2: String,
+    #[diesel(sql_type = Text)]
+    pub dim3: String,
+    #[diesel(sql_type = Integer)]
+    pub bucket: i32,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// Every counter other than zero, in the order of their keys.
+pub fn counters(conn: &mut DbConn) -> QueryResult<Vec<Counter>> {
+    diesel::sql_query(
+        "SELECT measure, country, counterpart, quarter, dim1, dim2, dim3, bucket, count \
+         FROM figures WHERE count <> 0 \
+         ORDER BY measure, country, counterpart, quarter, dim1, dim2, dim3, bucket",
+    )
+    .load(conn)
+}
+
+/// What replacing the counters found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replaced {
+    /// Counters other than zero after the replacement.
+    pub counters: usize,
+    /// Counters whose value the replacement changed (added, altered or removed).
+    pub changed: usize,
+}
+
+/// Replaces every counter by the sum of `tallies`: what rebuilding the figures from
+/// the history writes. Call under the audit chain's lock, in the transaction that
+/// read the history, so that no event commits between the reading and the writing.
+pub fn replace(conn: &mut DbConn, tallies: &[Tally]) -> QueryResult<Replaced> {
+    type Key = (String, String, String, String, [String; 3], i32);
+    let mut before: HashMap<Key, i64> = counters(conn)?
+        .into_iter()
+        .map(|c| {
+            let key = (
+                c.measure,
+                c.country,
+                c.counterpart,
+                c.quarter,
+                [c.dim1, c.dim2, c.dim3],
+                c.bucket,
+            );
+            (key, c.count)
+        })
+        .collect();
+    let merged = merged(tallies);
+    let mut changed = 0;
+    for t in &merged {
+        let key = (
+            t.measure.to_owned(),
+            t.country.clone(),
+            t.counterpart.clone(),
+            t.quarter.clone(),
+            t.dims.clone(),
+            t.bucket,
+        );
+        if before.remove(&key) != Some(t.delta) {
+            changed += 1;
+        }
+    }
+    changed += before.len();
+    diesel::sql_query("DELETE FROM figures").execute(conn)?;
+    write(conn, &merged)?;
+    Ok(Replaced {
+        counters: merged.len(),
+        changed,
+    })
 }
 
 #[cfg(test)]

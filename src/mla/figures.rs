@@ -20,10 +20,14 @@
 //!   `executed` (fully).
 
 use super::events::RequestEventType;
-use super::preservations::model::{PreservationRow, PreservationStatus};
+use super::preservations::model::{PreservationEventType, PreservationRow, PreservationStatus};
+use super::queries;
 use super::request::{MlaRequestRow, RequestStatus};
+use crate::db::DbConn;
+use crate::error::ApiResult;
 use crate::ledger::Tally;
 use chrono::NaiveDateTime;
+use std::collections::HashMap;
 
 pub const REQUESTS: &str = "requests";
 pub const REQUESTS_BY_ASSISTANCE: &str = "requests.assistance";
@@ -164,6 +168,73 @@ pub fn preservation_tallies(
     }
     out.extend(count(is));
     out
+}
+
+/// How many history entries a replay reads at a time.
+const PAGE: i64 = 10_000;
+
+/// A preservation as its figures are replayed: where it stands, and whether an MLA
+/// request has followed it yet.
+struct ReplayedPreservation {
+    row: PreservationRow,
+    status: Option<PreservationStatus>,
+    followed: bool,
+}
+
+/// The figures of every request and preservation, replayed from their histories in
+/// the order they were logged: each entry counted as it was when it was recorded.
+pub fn replay(conn: &mut DbConn) -> ApiResult<Vec<Tally>> {
+    let mut requests: HashMap<String, MlaRequestRow> = queries::every_submitted_request(conn)?
+        .into_iter()
+        .map(|mut r| {
+            r.status = RequestStatus::Draft.as_str().to_owned();
+            (r.id.clone(), r)
+        })
+        .collect();
+    let mut preservations: HashMap<String, ReplayedPreservation> =
+        super::preservations::queries::every_preservation(conn)?
+            .into_iter()
+            .map(|row| {
+                let replayed = ReplayedPreservation {
+                    row,
+                    status: None,
+                    followed: false,
+                };
+                (replayed.row.id.clone(), replayed)
+            })
+            .collect();
+    let mut out = Vec::new();
+    let mut after = -1;
+    loop {
+        let page = queries::history_after(conn, after, PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.log_index;
+        for step in &page {
+            if let Some(row) = requests.get_mut(&step.request_id) {
+                let Some(kind) = RequestEventType::parse(&step.entry_type) else {
+                    continue;
+                };
+                out.extend(tallies(row, kind, step.created_at));
+                row.status = kind.leads_to().as_str().to_owned();
+            } else if let Some(p) = preservations.get_mut(&step.request_id) {
+                let after = match PreservationEventType::parse(&step.entry_type) {
+                    Some(kind) => kind.leads_to(),
+                    None if step.entry_type == "requested" => PreservationStatus::Requested,
+                    None => continue,
+                };
+                p.followed |= after == PreservationStatus::MlaFollowed;
+                let mut row = p.row.clone();
+                if !p.followed {
+                    row.mla_request_id = None;
+                } else if row.mla_request_id.is_none() {
+                    row.mla_request_id = Some(String::new());
+                }
+                out.extend(preservation_tallies(&row, p.status, after));
+                p.status = Some(after);
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -313,3 +313,37 @@ pub fn note_alert(
     .execute(conn)
     .map(|n| n == 1)
 }
+
+/// Every request that was submitted, in no order.
+pub fn every_submitted_request(conn: &mut DbConn) -> QueryResult<Vec<MlaRequestRow>> {
+    mla_requests::table
+        .filter(mla_requests::submitted_at.is_not_null())
+        .select(MlaRequestRow::as_select())
+        .load(conn)
+}
+
+/// An entry of a request's or a preservation's history, as replaying the figures
+/// needs it.
+#[derive(Queryable)]
+pub struct HistoryStep {
+    pub log_index: i64,
+    pub request_id: String,
+    pub entry_type: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// The entries of every request's and preservation's history after log index
+/// `after`, in the order they were logged, up to `limit`.
+pub fn history_after(conn: &mut DbConn, after: i64, limit: i64) -> QueryResult<Vec<HistoryStep>> {
+    request_entries::table
+        .filter(request_entries::log_index.gt(after))
+        .order(request_entries::log_index)
+        .limit(limit)
+        .select((
+            request_entries::log_index,
+            request_entries::request_id,
+            request_entries::entry_type,
+            request_entries::created_at,
+        ))
+        .load(conn)
+}

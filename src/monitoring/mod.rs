@@ -8,6 +8,7 @@ pub mod clock;
 pub mod figures;
 pub mod overview;
 pub mod queries;
+pub mod rebuild;
 pub mod review;
 pub mod routes;
 pub mod stats;

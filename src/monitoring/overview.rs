@@ -22,7 +22,7 @@ pub const CASE_MEASURES: [&str; 5] = [
     "cases.referred",
     "cases.charged",
     "cases.closed",
-    "custody.integrity_alerts",
+    crate::custody::figures::INTEGRITY_ALERTS,
 ];
 
 /// Every state's review, against the checklist.

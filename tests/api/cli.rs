@@ -142,6 +142,38 @@ fn migrate_user_create_and_openapi() {
         printed == committed,
         "`caseledger openapi` differs from openapi/openapi.json"
     );
+
+    // Rebuilding the figures of a history with no case or request in it removes a
+    // counter nothing in the history accounts for.
+    use diesel::RunQueryDsl;
+    use diesel::connection::SimpleConnection;
+    pool.get()
+        .unwrap()
+        .batch_execute(
+            "INSERT INTO figures VALUES ('cases.opened', 'LC', '', '2026-Q4', '', '', '', 0, 2)",
+        )
+        .unwrap();
+    let out = run(&["rebuild-figures"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "figures rebuilt from the histories: 0 counters, 1 changed\n"
+    );
+    let left: i64 = diesel::sql_query("SELECT COUNT(*) AS n FROM figures")
+        .get_result::<Count>(&mut *pool.get().unwrap())
+        .unwrap()
+        .n;
+    assert_eq!(left, 0);
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }
 
 #[test]

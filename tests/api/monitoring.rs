@@ -1017,7 +1017,7 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
 }
 
 #[actix_web::test]
-async fn preservations_and_integrity_alerts_are_counted_as_they_happen() {
+async fn preservations_and_integrity_alerts_are_counted_and_rebuilt_alike_from_the_histories() {
     let app = TestApp::spawn().await;
     let d = crate::mla::preservations::desks(&app).await;
     let jm_monitor = app
@@ -1129,4 +1129,96 @@ async fn preservations_and_integrity_alerts_are_counted_as_they_happen() {
     assert_eq!(alerts.len(), 1, "{}", cases.body);
     assert_eq!(alerts[0]["country"], "JM");
     assert_eq!(alerts[0]["count"], 2, "the matching check is no alert");
+
+    // More history for the rebuild below: the second preservation kept for the MLA
+    // request that followed it, which is acknowledged and accepted, and then released;
+    // the laptop's case changes its offences, is closed, archived and closed again.
+    let mla = crate::mla::preservations::submitted_request(&app, &d).await;
+    let kept = format!("/api/v1/preservations/{}/events", sent[1]);
+    for (token, body) in [
+        (&d.tt_point.token, json!({"type": "preserved"})),
+        (
+            &d.jm_point.token,
+            json!({"type": "mla_followed", "mla_request_id": mla}),
+        ),
+    ] {
+        let res = app.post(&kept, token, &body).await;
+        assert_eq!(res.status, 201, "{body}: {}", res.body);
+    }
+    let request_events = format!("/api/v1/mla/requests/{mla}/events");
+    for body in [json!({"type": "acknowledged"}), json!({"type": "accepted"})] {
+        let res = app
+            .post(&request_events, &d.tt_authority.token, &body)
+            .await;
+        assert_eq!(res.status, 201, "{body}: {}", res.body);
+    }
+    let released = app
+        .post(&kept, &d.tt_point.token, &json!({"type": "released"}))
+        .await;
+    assert_eq!(released.status, 201, "{}", released.body);
+    move_case(
+        &app,
+        t,
+        case_id,
+        json!({"offences": ["ransomware", "illegal_access"]}),
+    )
+    .await;
+    for status in ["closed", "archived", "closed"] {
+        move_case(&app, t, case_id, json!({"status": status})).await;
+    }
+    rebuilt_alike(&app);
+}
+
+/// Rebuilding the figures from the histories gives the counters kept as the events
+/// committed, whatever the table held before, and says how many it changed.
+fn rebuilt_alike(app: &TestApp) {
+    use caseledger::ledger::tally;
+    let mut conn = app.state.pool.get().unwrap();
+    let kept = tally::counters(&mut conn).unwrap();
+    let measures: std::collections::BTreeSet<&str> =
+        kept.iter().map(|c| c.measure.as_str()).collect();
+    assert_eq!(
+        measures.into_iter().collect::<Vec<_>>(),
+        [
+            "cases.closed",
+            "cases.opened",
+            "custody.integrity_alerts",
+            "requests",
+            "requests.assistance",
+            "turnaround"
+        ],
+        "the history covers every kind of figure"
+    );
+    // Lose some counters, alter one, and add a stray one.
+    app.exec(
+        "DELETE FROM figures WHERE measure = 'requests'; \
+         UPDATE figures SET count = count + 3 WHERE measure = 'cases.closed'; \
+         INSERT INTO figures VALUES ('cases.opened', 'JM', '', '2020-Q1', '', '', '', 0, 7)",
+    )
+    .unwrap();
+    let lost = kept.iter().filter(|c| c.measure == "requests").count();
+    let altered = kept.iter().filter(|c| c.measure == "cases.closed").count();
+    let replaced = caseledger::monitoring::rebuild::rebuild(&mut conn).unwrap();
+    assert_eq!(tally::counters(&mut conn).unwrap(), kept);
+    assert_eq!(replaced.counters, kept.len());
+    assert_eq!(replaced.changed, lost + altered + 1);
+    let again = caseledger::monitoring::rebuild::rebuild(&mut conn).unwrap();
+    assert_eq!(
+        again.changed, 0,
+        "a rebuild of rebuilt figures changes nothing"
+    );
+    assert_eq!(tally::counters(&mut conn).unwrap(), kept);
+    let recorded: Vec<Value> = app
+        .audit_entries()
+        .into_iter()
+        .filter(|e| e["action"] == "figures.rebuild")
+        .map(|e| e["details"].clone())
+        .collect();
+    assert_eq!(
+        recorded,
+        [
+            json!({"counters": kept.len(), "changed": lost + altered + 1}),
+            json!({"counters": kept.len(), "changed": 0})
+        ]
+    );
 }

@@ -175,3 +175,10 @@ pub fn expiring_by(conn: &mut DbConn, until: NaiveDateTime) -> QueryResult<Vec<P
         .filter(preservations::expires_at.le(until))
         .load(conn)
 }
+
+/// Every preservation, in no order.
+pub fn every_preservation(conn: &mut DbConn) -> QueryResult<Vec<PreservationRow>> {
+    preservations::table
+        .select(PreservationRow::as_select())
+        .load(conn)
+}
