@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::observability::OverdueCount;
 use chrono::{Datelike, NaiveDateTime};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 
 /// Below this, a count is shown only inside the states it concerns.
@@ -97,6 +97,66 @@ impl Viewer {
     pub fn count(&self, count: i64, concerns: &[&str]) -> Option<i64> {
         let inside = concerns.contains(&self.country.as_str());
         (inside || count == 0 || count >= SMALLEST_SHOWN).then_some(count)
+    }
+}
+
+/// A figure before it is shown: the values it is grouped by, in order (`None` for a
+/// dimension not grouped by), its exact count, and the states it concerns.
+pub struct Cell<'a> {
+    pub key: Vec<Option<&'a str>>,
+    pub count: i64,
+    pub concerns: [&'a str; 2],
+}
+
+impl Viewer {
+    /// The counts of a table as this viewer may see them. A count about fewer than
+    /// five is hidden outside the states it concerns ([`Viewer::count`]); and since a
+    /// reader can ask for the same table grouped by one dimension fewer and subtract
+    /// what is shown from its total, a hidden count never stands alone among the
+    /// figures that differ from it only in one of the `free` dimensions (the
+    /// positions of `key` a reader may leave out of the grouping): the smallest count
+    /// shown beside it is hidden too, until no hidden count stands alone.
+    pub fn counts(&self, cells: &[Cell<'_>], free: &[usize]) -> Vec<Option<i64>> {
+        let mut hidden: Vec<bool> = cells
+            .iter()
+            .map(|c| self.count(c.count, &c.concerns).is_none())
+            .collect();
+        loop {
+            let mut more = false;
+            for &d in free {
+                let mut beside: HashMap<Vec<Option<&str>>, Vec<usize>> = HashMap::new();
+                for (i, c) in cells.iter().enumerate() {
+                    let mut key = c.key.clone();
+                    if let Some(slot) = key.get_mut(d) {
+                        *slot = None;
+                    }
+                    beside.entry(key).or_default().push(i);
+                }
+                for members in beside.values() {
+                    if members.iter().filter(|&&i| hidden[i]).count() != 1 {
+                        continue;
+                    }
+                    let smallest = members
+                        .iter()
+                        .copied()
+                        .filter(|&i| !hidden[i] && cells[i].count != 0)
+                        .filter(|&i| !cells[i].concerns.contains(&self.country.as_str()))
+                        .min_by_key(|&i| (cells[i].count, i));
+                    if let Some(i) = smallest {
+                        hidden[i] = true;
+                        more = true;
+                    }
+                }
+            }
+            if !more {
+                break;
+            }
+        }
+        cells
+            .iter()
+            .zip(hidden)
+            .map(|(c, hidden)| (!hidden).then_some(c.count))
+            .collect()
     }
 }
 
@@ -215,7 +275,8 @@ pub struct CaseFigure {
     pub event: String,
     /// `null` when suppressed.
     pub count: Option<i64>,
-    /// About fewer than 5 cases, and the reader outside the state.
+    /// About fewer than 5 cases, or hidden so that one that is cannot be worked out
+    /// from a total; and the reader outside the state.
     pub suppressed: bool,
 }
 
@@ -235,18 +296,32 @@ pub fn case_figures(rows: &[FigureRow], grouping: &Grouping, viewer: &Viewer) ->
         );
         *sums.entry(key).or_insert(0) += r.count;
     }
+    let cells: Vec<Cell<'_>> = sums
+        .iter()
+        .map(|((country, quarter, offence, event), n)| Cell {
+            key: vec![
+                Some(country),
+                quarter.as_deref(),
+                offence.as_deref(),
+                Some(event),
+            ],
+            count: *n,
+            concerns: [country, country],
+        })
+        .collect();
+    let counts = viewer.counts(&cells, &[1, 2]);
     sums.into_iter()
-        .map(|((country, quarter, offence, event), n)| {
-            let count = viewer.count(n, &[&country]);
-            CaseFigure {
+        .zip(counts)
+        .map(
+            |(((country, quarter, offence, event), _), count)| CaseFigure {
                 suppressed: count.is_none(),
                 count,
                 country,
                 quarter,
                 offence,
                 event,
-            }
-        })
+            },
+        )
         .collect()
 }
 
@@ -310,11 +385,30 @@ pub fn request_figures(
         );
         *sums.entry(key).or_insert(0) += r.count;
     }
-    sums.into_iter()
-        .filter(|(_, n)| *n != 0)
+    sums.retain(|_, n| *n != 0);
+    let cells: Vec<Cell<'_>> = sums
+        .iter()
         .map(
-            |((requesting, requested, quarter, kind, basis, assistance, outcome), n)| {
-                let count = viewer.count(n, &[&requesting, &requested]);
+            |((requesting, requested, quarter, kind, basis, assistance, outcome), n)| Cell {
+                key: vec![
+                    Some(requesting),
+                    Some(requested),
+                    quarter.as_deref(),
+                    Some(kind),
+                    basis.as_deref(),
+                    assistance.as_deref(),
+                    outcome.as_deref(),
+                ],
+                count: *n,
+                concerns: [requesting, requested],
+            },
+        )
+        .collect();
+    let counts = viewer.counts(&cells, &[2, 4, 5, 6]);
+    sums.into_iter()
+        .zip(counts)
+        .map(
+            |(((requesting, requested, quarter, kind, basis, assistance, outcome), _), count)| {
                 RequestFigure {
                     suppressed: count.is_none(),
                     count,
@@ -375,13 +469,30 @@ pub fn turnaround_figures(
             .entry(r.bucket)
             .or_insert(0) += r.count;
     }
+    histograms.retain(|_, h| h.values().sum::<i64>() > 0);
+    let cells: Vec<Cell<'_>> = histograms
+        .iter()
+        .map(
+            |((requesting, requested, stage, quarter, basis), histogram)| Cell {
+                key: vec![
+                    Some(requesting),
+                    Some(requested),
+                    Some(stage),
+                    quarter.as_deref(),
+                    basis.as_deref(),
+                ],
+                count: histogram.values().sum(),
+                concerns: [requesting, requested],
+            },
+        )
+        .collect();
+    let counts = viewer.counts(&cells, &[3, 4]);
     histograms
         .into_iter()
+        .zip(counts)
         .filter_map(
-            |((requesting, requested, stage, quarter, basis), histogram)| {
-                let n: i64 = histogram.values().sum();
+            |(((requesting, requested, stage, quarter, basis), histogram), count)| {
                 let (median, p90) = median_and_p90(&histogram)?;
-                let count = viewer.count(n, &[&requesting, &requested]);
                 let shown = count.is_some();
                 Some(TurnaroundFigure {
                     suppressed: !shown,
@@ -511,6 +622,134 @@ mod tests {
         assert!(Period::of(Some("2026-Q2"), Some("2026-Q1"), now).is_err());
         let p = Period::of(Some("2025-Q3"), Some("2026-Q2"), now).unwrap();
         assert_eq!(p.quarters(), ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]);
+    }
+
+    /// Requests of pair JM→TT, by quarter and outcome, as `counts` shows them to
+    /// `country`.
+    fn by_quarter_and_outcome(country: &str, cells: &[(&str, &str, i64)]) -> Vec<Option<i64>> {
+        let viewer = Viewer {
+            country: country.into(),
+        };
+        let cells: Vec<Cell<'_>> = cells
+            .iter()
+            .map(|(quarter, outcome, count)| Cell {
+                key: vec![Some("JM"), Some("TT"), Some(quarter), Some(outcome)],
+                count: *count,
+                concerns: ["JM", "TT"],
+            })
+            .collect();
+        viewer.counts(&cells, &[2, 3])
+    }
+
+    #[test]
+    fn a_hidden_count_never_stands_alone_beside_a_total_a_reader_can_ask_for() {
+        // One quarter: 3 executed could be worked out as the total (23) less 8 and
+        // 12, so the smallest beside it (8) is hidden too; 12 stays.
+        let one_quarter = [
+            ("Q1", "pending", 8),
+            ("Q1", "executed", 3),
+            ("Q1", "refused", 12),
+        ];
+        assert_eq!(
+            by_quarter_and_outcome("BB", &one_quarter),
+            [None, None, Some(12)]
+        );
+        assert_eq!(
+            by_quarter_and_outcome("TT", &one_quarter),
+            [Some(8), Some(3), Some(12)],
+            "inside, every count"
+        );
+        // Two small counts already hide each other.
+        assert_eq!(
+            by_quarter_and_outcome(
+                "BB",
+                &[
+                    ("Q1", "pending", 8),
+                    ("Q1", "executed", 3),
+                    ("Q1", "refused", 2)
+                ]
+            ),
+            [Some(8), None, None]
+        );
+        // Across two dimensions the hiding goes on until no hidden count is alone in
+        // its row or its column: here all four.
+        let square = [
+            ("Q1", "pending", 3),
+            ("Q1", "executed", 10),
+            ("Q2", "pending", 6),
+            ("Q2", "executed", 7),
+        ];
+        assert_eq!(by_quarter_and_outcome("BB", &square), [None; 4]);
+        // A count alone in its row and column is its own total, hidden as well.
+        assert_eq!(
+            by_quarter_and_outcome("BB", &[("Q1", "pending", 3), ("Q2", "executed", 10)]),
+            [None, Some(10)]
+        );
+    }
+
+    fn row(measure: &str, dims: [&str; 3], bucket: i32, count: i64) -> FigureRow {
+        FigureRow {
+            measure: measure.into(),
+            country: "JM".into(),
+            counterpart: if measure.starts_with("cases.") {
+                ""
+            } else {
+                "TT"
+            }
+            .into(),
+            quarter: "2026-Q4".into(),
+            dims: (dims[0].into(), dims[1].into(), dims[2].into()),
+            bucket,
+            count,
+        }
+    }
+
+    #[test]
+    fn every_table_hides_the_count_beside_a_lone_hidden_one() {
+        let outside = Viewer {
+            country: "BB".into(),
+        };
+        let by = |names: &str| Grouping::of(Some(names), &[names], &[]).unwrap();
+        let requests = [
+            row("requests", ["mla", "harare", "pending"], 0, 8),
+            row("requests", ["mla", "harare", "executed"], 0, 3),
+            row("requests", ["mla", "harare", "refused"], 0, 12),
+        ];
+        let shown: Vec<_> = request_figures(&requests, &by("outcome"), &outside)
+            .into_iter()
+            .map(|f| (f.outcome.unwrap(), f.count, f.suppressed))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("executed".into(), None, true),
+                ("pending".into(), None, true),
+                ("refused".into(), Some(12), false)
+            ]
+        );
+        let cases = [
+            row("cases.opened", ["phishing", "", ""], 0, 9),
+            row("cases.opened", ["ransomware", "", ""], 0, 3),
+        ];
+        let shown: Vec<_> = case_figures(&cases, &by("offence"), &outside)
+            .into_iter()
+            .map(|f| f.count)
+            .collect();
+        assert_eq!(shown, [None, None]);
+        let mut turnaround: Vec<FigureRow> = (0..10)
+            .map(|b| row("turnaround", ["decided", "harare", ""], b, 1))
+            .collect();
+        turnaround.push(row("turnaround", ["decided", "budapest-27", ""], 4, 2));
+        let shown: Vec<_> = turnaround_figures(&turnaround, &by("legal_basis"), &outside)
+            .into_iter()
+            .map(|f| (f.count, f.median_days))
+            .collect();
+        assert_eq!(shown, [(None, None), (None, None)]);
+        let shown: Vec<_> = turnaround_figures(&turnaround, &Grouping::default(), &outside)
+            .into_iter()
+            .map(|f| (f.count, f.median_days))
+            .collect();
+        assert_eq!(shown, [(Some(12), Some(0.4))], "the total is not hidden");
     }
 
     #[test]

@@ -145,7 +145,7 @@ fn concerning<T>(items: Vec<T>, country: Option<&str>, states: impl Fn(&T) -> [&
     security(("bearer" = [])),
     params(StatsQuery),
     responses(
-        (status = 200, description = "The figures; a count about fewer than 5 cases is `null` with `suppressed: true` for a reader outside the state", content((Figures<CaseFigure> = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "The figures; a count about fewer than 5 cases is `null` with `suppressed: true` (or hidden beside one, so that it cannot be worked out from a total) for a reader outside the state", content((Figures<CaseFigure> = "application/json"), (String = "text/csv"))),
         (status = 403, description = "Not a monitor or regional administrator", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A period or grouping that is not one", body = Problem, content_type = "application/problem+json"),
     )
@@ -184,7 +184,7 @@ async fn case_stats(
     security(("bearer" = [])),
     params(StatsQuery),
     responses(
-        (status = 200, description = "The figures; a count about fewer than 5 requests is `null` with `suppressed: true` for a reader outside both states", content((Figures<RequestFigure> = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "The figures; a count about fewer than 5 requests is `null` with `suppressed: true` (or hidden beside one, so that it cannot be worked out from a total) for a reader outside both states", content((Figures<RequestFigure> = "application/json"), (String = "text/csv"))),
         (status = 403, description = "Not a monitor or regional administrator", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A period or grouping that is not one", body = Problem, content_type = "application/problem+json"),
     )
@@ -237,7 +237,7 @@ async fn request_stats(
     security(("bearer" = [])),
     params(StatsQuery),
     responses(
-        (status = 200, description = "The figures; a row about fewer than 5 requests has `null` count, median and percentile with `suppressed: true` for a reader outside both states", content((Figures<TurnaroundFigure> = "application/json"), (String = "text/csv"))),
+        (status = 200, description = "The figures; a row about fewer than 5 requests has `null` count, median and percentile with `suppressed: true` (or hidden beside one, so that it cannot be worked out from a total) for a reader outside both states", content((Figures<TurnaroundFigure> = "application/json"), (String = "text/csv"))),
         (status = 403, description = "Not a monitor or regional administrator", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A period or grouping that is not one", body = Problem, content_type = "application/problem+json"),
     )
