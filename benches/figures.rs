@@ -26,7 +26,7 @@ use caseledger::ledger::tally::{self, Tally};
 use caseledger::mla::events::RequestEventType as E;
 use caseledger::mla::figures as mla_figures;
 use caseledger::mla::request::{MlaRequestRow, RequestStatus};
-use caseledger::monitoring::figures::{self, Grouping, Period, Viewer};
+use caseledger::monitoring::figures::{self, Folding, Grouping, Period, Viewer};
 use caseledger::monitoring::queries;
 use chrono::{Duration as Days, NaiveDate, NaiveDateTime};
 use diesel::connection::SimpleConnection;
@@ -327,21 +327,47 @@ fn run_backend(
         (
             "`/stats/cases` (per state and quarter, a year)",
             time(|| {
-                let rows = queries::figures(&mut c, &case_measures, &period).unwrap();
+                let rows =
+                    queries::figures(&mut c, &case_measures, &period, Folding::cases(&quarter))
+                        .unwrap();
                 figures::case_figures(&rows, &quarter, &outside).len()
             }),
         ),
         (
             "`/stats/requests?group_by=outcome` (per pair, a year)",
             time(|| {
-                let rows = queries::figures(&mut c, &[mla_figures::REQUESTS], &period).unwrap();
+                let rows = queries::figures(
+                    &mut c,
+                    &[mla_figures::REQUESTS],
+                    &period,
+                    Folding::requests(&outcome),
+                )
+                .unwrap();
                 figures::request_figures(&rows, &outcome, &outside).len()
             }),
         ),
         (
             "`/stats/turnaround` (per pair and stage, a year)",
             time(|| {
-                let rows = queries::figures(&mut c, &[mla_figures::TURNAROUND], &period).unwrap();
+                let rows = queries::figures(
+                    &mut c,
+                    &[mla_figures::TURNAROUND],
+                    &period,
+                    Folding::turnaround(&whole),
+                )
+                .unwrap();
+                figures::turnaround_figures(&rows, &whole, &outside).len()
+            }),
+        ),
+        (
+            "`/stats/turnaround`, every counter sent and added up here (before folding)",
+            time(|| {
+                let every = Folding {
+                    quarter: true,
+                    dims: [true; 3],
+                };
+                let rows =
+                    queries::figures(&mut c, &[mla_figures::TURNAROUND], &period, every).unwrap();
                 figures::turnaround_figures(&rows, &whole, &outside).len()
             }),
         ),

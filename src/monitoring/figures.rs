@@ -255,6 +255,45 @@ impl Grouping {
     }
 }
 
+/// Which of a counter's columns a table keeps apart; the others are added up by the
+/// database (and read as empty), so that it sends a row per figure's bucket rather
+/// than one per counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Folding {
+    pub quarter: bool,
+    pub dims: [bool; 3],
+}
+
+impl Folding {
+    /// Case figures: by offence or not (a case's total is its row without one).
+    pub fn cases(grouping: &Grouping) -> Folding {
+        Folding {
+            quarter: grouping.has("quarter"),
+            dims: [true, false, false],
+        }
+    }
+
+    /// Request figures: `[request type, legal basis or assistance type, outcome]`.
+    pub fn requests(grouping: &Grouping) -> Folding {
+        Folding {
+            quarter: grouping.has("quarter"),
+            dims: [
+                true,
+                grouping.has("legal_basis") || grouping.has("assistance_type"),
+                grouping.has("outcome"),
+            ],
+        }
+    }
+
+    /// Turnaround: `[stage, legal basis, ""]`, by bucket.
+    pub fn turnaround(grouping: &Grouping) -> Folding {
+        Folding {
+            quarter: grouping.has("quarter"),
+            dims: [true, grouping.has("legal_basis"), false],
+        }
+    }
+}
+
 /// Keeps `value` when grouped by it.
 fn kept(grouping: &Grouping, name: &str, value: &str) -> Option<String> {
     grouping.has(name).then(|| value.to_owned())

@@ -3,8 +3,8 @@
 //! overdue, each as its reader may see it.
 
 use super::figures::{
-    self, CaseFigure, FigureRow, Grouping, OverdueFigure, Period, RequestFigure, TurnaroundFigure,
-    Viewer,
+    self, CaseFigure, FigureRow, Folding, Grouping, OverdueFigure, Period, RequestFigure,
+    TurnaroundFigure, Viewer,
 };
 use super::queries;
 use super::review::{ChecklistItem, StatusReview};
@@ -95,9 +95,12 @@ pub fn reviews(conn: &mut DbConn) -> ApiResult<Reviews> {
 pub fn read(conn: &mut DbConn, viewer: &Viewer, now: NaiveDateTime) -> ApiResult<Overview> {
     let period = Period::of(None, None, now)?;
     let by_quarter = Grouping::of(Some("quarter"), &["quarter"], &[])?;
-    let case_rows = queries::figures(conn, &CASE_MEASURES, &period)?;
-    let request_rows = queries::figures(conn, &[REQUESTS], &period)?;
-    let turnaround_rows = queries::figures(conn, &[TURNAROUND], &period)?;
+    let whole = Grouping::default();
+    let case_rows = queries::figures(conn, &CASE_MEASURES, &period, Folding::cases(&by_quarter))?;
+    let request_rows =
+        queries::figures(conn, &[REQUESTS], &period, Folding::requests(&by_quarter))?;
+    let turnaround_rows =
+        queries::figures(conn, &[TURNAROUND], &period, Folding::turnaround(&whole))?;
     let quarters = period.quarters();
     // A case's total is its row without an offence.
     let case_trend = ["opened", "referred", "charged", "closed"]
@@ -111,7 +114,7 @@ pub fn read(conn: &mut DbConn, viewer: &Viewer, now: NaiveDateTime) -> ApiResult
         .collect();
     let overdue = queries::overdue(conn, now)?;
     Ok(Overview {
-        turnaround: figures::turnaround_figures(&turnaround_rows, &Grouping::default(), viewer),
+        turnaround: figures::turnaround_figures(&turnaround_rows, &whole, viewer),
         cases: figures::case_figures(&case_rows, &by_quarter, viewer),
         requests: figures::request_figures(&request_rows, &by_quarter, viewer),
         case_trend,

@@ -1,10 +1,12 @@
-//! The SQL of status reviews and their checklist.
+//! The SQL of status reviews and their checklist, and of the figures' counters.
 
+use super::figures::{FigureRow, Folding, Period};
 use super::review::{ChecklistItem, Designation, ReviewRow};
-use crate::db::DbConn;
 use crate::db::schema::{agencies, checklist_items, status_reviews, users};
+use crate::db::{DbConn, MultiBackend};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text};
 
 /// The checklist in its order.
 pub fn checklist(conn: &mut DbConn) -> QueryResult<Vec<ChecklistItem>> {
@@ -137,28 +139,93 @@ pub fn designation(conn: &mut DbConn, country: &str, role: &str) -> QueryResult<
     })
 }
 
-/// The non-zero counters of `measures` in the quarters of `period`.
+/// A counter summed over the columns a table does not keep apart.
+#[derive(QueryableByName)]
+struct SummedCounter {
+    #[diesel(sql_type = Text)]
+    measure: String,
+    #[diesel(sql_type = Text)]
+    country: String,
+    #[diesel(sql_type = Text)]
+    counterpart: String,
+    #[diesel(sql_type = Text)]
+    quarter: String,
+    #[diesel(sql_type = Text)]
+    dim1: String,
+    #[diesel(sql_type = Text)]
+    dim2: String,
+    #[diesel(sql_type = Text)]
+    dim3: String,
+    #[diesel(sql_type = Integer)]
+    bucket: i32,
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+/// The counters of `measures` in the quarters of `period`, added up by the database
+/// over the columns `folding` does not keep (read as empty), those that sum to zero
+/// left out.
 pub fn figures(
     conn: &mut DbConn,
     measures: &[&str],
-    period: &super::figures::Period,
-) -> QueryResult<Vec<super::figures::FigureRow>> {
-    use crate::db::schema::figures as f;
-    f::table
-        .filter(f::measure.eq_any(measures))
-        .filter(f::quarter.ge(&period.from))
-        .filter(f::quarter.le(&period.to))
-        .filter(f::count.ne(0))
-        .select((
-            f::measure,
-            f::country,
-            f::counterpart,
-            f::quarter,
-            (f::dim1, f::dim2, f::dim3),
-            f::bucket,
-            f::count,
-        ))
-        .load(conn)
+    period: &Period,
+    folding: Folding,
+) -> QueryResult<Vec<FigureRow>> {
+    let columns = [
+        ("quarter", folding.quarter),
+        ("dim1", folding.dims[0]),
+        ("dim2", folding.dims[1]),
+        ("dim3", folding.dims[2]),
+    ];
+    let kept: Vec<&str> = columns
+        .iter()
+        .filter(|(_, keep)| *keep)
+        .map(|(c, _)| *c)
+        .collect();
+    let selected: Vec<String> = columns
+        .iter()
+        .map(|(c, keep)| {
+            if *keep {
+                (*c).to_owned()
+            } else {
+                format!("'' AS {c}")
+            }
+        })
+        .collect();
+    let measure_params: Vec<String> = (1..=measures.len()).map(|i| format!("${i}")).collect();
+    let n = measures.len();
+    let sql = format!(
+        "SELECT measure, country, counterpart, {selected}, bucket, \
+         CAST(SUM(count) AS BIGINT) AS count \
+         FROM figures WHERE measure IN ({measure_params}) AND quarter >= ${from} AND quarter <= ${to} \
+         GROUP BY measure, country, counterpart, {kept}bucket \
+         HAVING SUM(count) <> 0",
+        selected = selected.join(", "),
+        measure_params = measure_params.join(", "),
+        from = n + 1,
+        to = n + 2,
+        kept = kept.iter().map(|c| format!("{c}, ")).collect::<String>(),
+    );
+    let mut query = diesel::sql_query(sql).into_boxed::<MultiBackend>();
+    for m in measures {
+        query = query.bind::<Text, _>(*m);
+    }
+    let rows: Vec<SummedCounter> = query
+        .bind::<Text, _>(&period.from)
+        .bind::<Text, _>(&period.to)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| FigureRow {
+            measure: r.measure,
+            country: r.country,
+            counterpart: r.counterpart,
+            quarter: r.quarter,
+            dims: (r.dim1, r.dim2, r.dim3),
+            bucket: r.bucket,
+            count: r.count,
+        })
+        .collect())
 }
 
 /// Every deadline of an MLA request that has passed with the request still open, by

@@ -118,10 +118,11 @@ impl Ask {
         &self,
         state: &AppState,
         measures: &'static [&'static str],
+        folding: figures::Folding,
     ) -> ApiResult<Vec<figures::FigureRow>> {
         let period = self.period.clone();
         state
-            .db(move |conn| Ok(queries::figures(conn, measures, &period)?))
+            .db(move |conn| Ok(queries::figures(conn, measures, &period, folding)?))
             .await
     }
 }
@@ -163,7 +164,13 @@ async fn case_stats(
         &["quarter", "offence"],
         &["quarter"],
     )?;
-    let rows = ask.rows(&state, &CASE_MEASURES).await?;
+    let rows = ask
+        .rows(
+            &state,
+            &CASE_MEASURES,
+            figures::Folding::cases(&ask.grouping),
+        )
+        .await?;
     let items = figures::case_figures(&rows, &ask.grouping, &ask.viewer);
     let items = concerning(items, ask.country.as_deref(), |i| [&i.country, &i.country]);
     Ok(answer(
@@ -213,7 +220,9 @@ async fn request_stats(
     } else {
         &[REQUESTS]
     };
-    let rows = ask.rows(&state, measure).await?;
+    let rows = ask
+        .rows(&state, measure, figures::Folding::requests(&ask.grouping))
+        .await?;
     let items = figures::request_figures(&rows, &ask.grouping, &ask.viewer);
     let items = concerning(items, ask.country.as_deref(), |i| {
         [&i.requesting_country, &i.requested_country]
@@ -255,7 +264,13 @@ async fn turnaround_stats(
         &["quarter", "legal_basis"],
         &[],
     )?;
-    let rows = ask.rows(&state, &[TURNAROUND]).await?;
+    let rows = ask
+        .rows(
+            &state,
+            &[TURNAROUND],
+            figures::Folding::turnaround(&ask.grouping),
+        )
+        .await?;
     let items = figures::turnaround_figures(&rows, &ask.grouping, &ask.viewer);
     let items = concerning(items, ask.country.as_deref(), |i| {
         [&i.requesting_country, &i.requested_country]
