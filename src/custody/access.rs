@@ -2,6 +2,7 @@
 //! appends and the ledger's batches all apply. What a caller may not see is answered
 //! 404, exactly like what does not exist.
 
+use super::model::EventType;
 use super::queries::ItemInCase;
 use crate::auth::Principal;
 use crate::auth::roles::Role;
@@ -60,17 +61,35 @@ pub fn may_see(caller: &Principal, reach: Reach) -> ApiResult<()> {
     }
 }
 
-/// Custody is recorded by investigators and supervisors of an agency that holds the
-/// item: the owner or a contributor of its case, or the agency it was sent to.
-pub fn may_record(caller: &Principal, reach: Reach) -> ApiResult<()> {
+/// Where an item's custody stands, as far as recording it goes: the agency that holds
+/// it (or last held it) and the agency a transfer of it awaits.
+#[derive(Debug, Clone, Copy)]
+pub struct Holding<'a> {
+    pub holder: Option<&'a str>,
+    pub receiving: Option<&'a str>,
+}
+
+/// Custody follows the item: investigators and supervisors of the agency that holds
+/// it record what a holder does, and those of the agency a transfer awaits (they
+/// alone) record its receipt. An agency that held it before, or sees it through its
+/// case, records nothing of it.
+pub fn may_record(
+    caller: &Principal,
+    reach: Reach,
+    holding: Holding<'_>,
+    event: EventType,
+) -> ApiResult<()> {
     may_see(caller, reach)?;
-    let holds = reach.via_transfer
-        || matches!(reach.standing, Some(Standing::Owner | Standing::Contribute));
-    if holds && handles_evidence(caller) {
+    let ours = |agency: Option<&str>| agency == Some(caller.agency_id.as_str());
+    let records = match (event, holding.receiving) {
+        (EventType::Received, Some(receiving)) => ours(Some(receiving)),
+        _ => ours(holding.holder),
+    };
+    if records && handles_evidence(caller) {
         Ok(())
     } else {
         Err(ApiError::forbidden(
-            "only investigators and supervisors of agencies that hold the item record its custody",
+            "only investigators and supervisors of the agency that holds the item record its custody, and those of the agency a transfer awaits its receipt",
         ))
     }
 }

@@ -83,6 +83,8 @@ pub struct ItemState {
     pub status: ItemStatus,
     pub custodian: Option<Custodian>,
     pub pending: Option<Custodian>,
+    /// The agency that holds the item, or last held it.
+    pub holder: Option<String>,
     pub sha256: Option<String>,
     pub integrity_alert: bool,
     /// `seq` of the last entry (-1 before the first).
@@ -96,6 +98,7 @@ impl ItemState {
             status: ItemStatus::InCustody,
             custodian: None,
             pending: None,
+            holder: None,
             sha256,
             integrity_alert: false,
             last_seq: -1,
@@ -267,6 +270,7 @@ pub fn apply(state: &ItemState, req: &NewEntry, actor: &Actor) -> Result<Applied
             next.status = ItemStatus::InCustody;
             next.pending = None;
             next.custodian = Some(me.clone());
+            next.holder = Some(actor.agency_id.clone());
         }
         CheckedOut => {
             next.status = ItemStatus::CheckedOut;
@@ -412,6 +416,7 @@ pub fn collected(
         entry.insert("details".into(), details.clone());
     }
     state.custodian = Some(me);
+    state.holder = Some(actor.agency_id.clone());
     Applied { entry, next: state }
 }
 

@@ -3,10 +3,10 @@
 //! checked together, from what the ledger's helper loaded while the batch began, and
 //! the items the writer touched recently stay cached between batches.
 
-use super::access::{self, Reach};
+use super::access::{self, Holding, Reach};
 use super::entry::{self, Applied, FirstEntry, ItemState, NewEntry, SealedEntry};
 use super::model::{Custodian, EventType, Evidence, EvidenceRow, ItemStatus, NewEntryRow};
-use super::queries::{self, Grant, Reaches};
+use super::queries::{self, AccessChange, Reaches};
 use crate::auth::{Credentials, Principal, Principals};
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::{Action, Actor, Batch, Event, Kind, Loader, Outcome, Subject};
@@ -211,7 +211,8 @@ struct Work {
     /// Items whose derived state changed, in the order first touched.
     touched: Vec<String>,
     new_items: Vec<String>,
-    grants: Vec<Grant>,
+    /// Who reads items outside their cases, changed in the batch's order.
+    access: Vec<AccessChange>,
 }
 
 impl Work {
@@ -235,10 +236,7 @@ impl Work {
             .map(|id| &items[id])
             .collect();
         queries::store_entries(batch.conn(), &updated, &self.entries, now)?;
-        let mut grants = self.grants;
-        grants.sort();
-        grants.dedup();
-        queries::grant_access(batch.conn(), &grants, now)?;
+        queries::change_access(batch.conn(), &self.access, now)?;
         Ok(())
     }
 }
@@ -285,7 +283,11 @@ impl Custody {
                     .copied(),
                 via_transfer: reaches.transferred.contains(&(item.id.clone(), agency)),
             };
-            access::may_record(principal, reach)?;
+            let holding = Holding {
+                holder: item.holder_agency_id.as_deref(),
+                receiving: item.pending_agency_id.as_deref(),
+            };
+            access::may_record(principal, reach, holding, app.request.event)?;
             let grant = match &app.request.to_agency_id {
                 Some(recipient) => check_recipient(
                     batch,
@@ -300,7 +302,9 @@ impl Custody {
         let grant = checked.map_err(|e| refused(batch, event.clone(), e))?;
         let actor = Actor::from(principal);
         let row = self.items[&app.evidence_id].clone();
-        let applied = entry::apply(&state_of(&row), &app.request, &actor)?;
+        let before = state_of(&row);
+        let applied = entry::apply(&before, &app.request, &actor)?;
+        let handed_on = before.holder.clone().filter(|h| *h != actor.agency_id);
         // A hash check that failed counts in the region's integrity alerts.
         if super::figures::is_alert(&applied.entry)
             && let Some(country) = event.subject.as_ref().and_then(|s| s.country.clone())
@@ -314,9 +318,19 @@ impl Custody {
             event.announce(item_event("transfer.pending", &row.id));
         }
         if let Some(agency_id) = grant {
-            work.grants.push(Grant {
+            work.access.push(AccessChange::Grant {
                 evidence_id: row.id.clone(),
                 agency_id,
+            });
+        }
+        if app.request.event == EventType::Received
+            && let Some(agency_id) = handed_on
+        {
+            // The agency that sent it keeps the history it was part of, no more.
+            work.access.push(AccessChange::HandedOn {
+                evidence_id: row.id.clone(),
+                agency_id,
+                seq: row.last_seq,
             });
         }
         batch.audit(event, Outcome::Success);
@@ -371,7 +385,7 @@ impl Custody {
             if item.mla_request_id.is_some() {
                 // The executing agency sees what it produced, through the request:
                 // the item and its custody, nothing else of the case.
-                work.grants.push(Grant {
+                work.access.push(AccessChange::Grant {
                     evidence_id: item.id.clone(),
                     agency_id: principal.agency_id.clone(),
                 });
@@ -557,6 +571,7 @@ fn state_of(row: &EvidenceRow) -> ItemState {
             }),
             _ => None,
         },
+        holder: row.holder_agency_id.clone(),
         sha256: row.sha256.clone(),
         integrity_alert: row.integrity_alert,
         last_seq: i64::from(row.last_seq),
@@ -570,6 +585,7 @@ fn set_state(row: &mut EvidenceRow, state: &ItemState) {
     row.custodian_agency_id = state.custodian.as_ref().map(|c| c.agency_id.clone());
     row.pending_agency_id = state.pending.as_ref().map(|c| c.agency_id.clone());
     row.pending_custodian_id = state.pending.as_ref().map(|c| c.user_id.clone());
+    row.holder_agency_id = state.holder.clone();
     row.integrity_alert = state.integrity_alert;
     row.last_seq = state.last_seq as i32;
     row.last_hash = state.last_hash.clone().unwrap_or_default();

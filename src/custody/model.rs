@@ -114,6 +114,9 @@ pub struct EvidenceRow {
     pub last_hash: String,
     /// The MLA request whose execution produced the item.
     pub mla_request_id: Option<String>,
+    /// The agency that holds the item, or last held it once it was released,
+    /// returned or destroyed: it alone records what a holder does.
+    pub holder_agency_id: Option<String>,
 }
 
 impl EvidenceRow {
@@ -161,6 +164,11 @@ pub struct Evidence {
     pub custodian: Option<Custodian>,
     /// A transfer awaiting `received`.
     pub pending_transfer: Option<Custodian>,
+    /// The agency that holds the item (or last held it, once it was released,
+    /// returned or destroyed): it alone records the item's custody, but for the
+    /// receipt of a transfer, which the receiving agency records. Derived from the
+    /// custody log.
+    pub holder_agency_id: Option<String>,
     /// True once a `hash_verified` entry observed a hash other than the acquisition hash.
     pub integrity_alert: bool,
     /// Number of custody entries.
@@ -188,6 +196,7 @@ impl From<EvidenceRow> for Evidence {
             other_hashes: parse(&row.other_hashes),
             entries: row.last_seq + 1,
             head: row.last_hash,
+            holder_agency_id: row.holder_agency_id,
             id: row.id,
             case_id: row.case_id,
             label: row.label,

@@ -22,6 +22,7 @@ pub struct ItemsAndEntries {
     item_integrity_alert: Vec<bool>,
     item_last_seq: Vec<i32>,
     item_last_hash: Vec<String>,
+    item_holder_agency_id: Vec<Option<String>>,
     entry_log_index: Vec<i64>,
     entry_evidence_id: Vec<String>,
     entry_seq: Vec<i32>,
@@ -53,6 +54,7 @@ impl ItemsAndEntries {
             item_integrity_alert: items.iter().map(|r| r.integrity_alert).collect(),
             item_last_seq: items.iter().map(|r| r.last_seq).collect(),
             item_last_hash: items.iter().map(|r| r.last_hash.clone()).collect(),
+            item_holder_agency_id: items.iter().map(|r| r.holder_agency_id.clone()).collect(),
             entry_log_index: entries.iter().map(|e| e.log_index).collect(),
             entry_evidence_id: entries.iter().map(|e| e.evidence_id.clone()).collect(),
             entry_seq: entries.iter().map(|e| e.seq).collect(),
@@ -86,8 +88,8 @@ impl QueryFragment<Pg> for ItemsAndEntries {
             "WITH items AS (UPDATE evidence_items AS t SET status = v.status, \
              custodian_user_id = v.custodian_user_id, custodian_agency_id = v.custodian_agency_id, \
              pending_agency_id = v.pending_agency_id, pending_custodian_id = v.pending_custodian_id, \
-             integrity_alert = v.integrity_alert, last_seq = v.last_seq, last_hash = v.last_hash \
-             FROM unnest(",
+             integrity_alert = v.integrity_alert, last_seq = v.last_seq, last_hash = v.last_hash, \
+             holder_agency_id = v.holder_agency_id FROM unnest(",
         );
         out.push_bind_param::<Array<Text>, _>(&self.item_id)?;
         out.push_sql(", ");
@@ -107,9 +109,11 @@ impl QueryFragment<Pg> for ItemsAndEntries {
         out.push_bind_param::<Array<Integer>, _>(&self.item_last_seq)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Text>, _>(&self.item_last_hash)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.item_holder_agency_id)?;
         out.push_sql(
             ") AS v(id, status, custodian_user_id, custodian_agency_id, pending_agency_id, \
-             pending_custodian_id, integrity_alert, last_seq, last_hash) \
+             pending_custodian_id, integrity_alert, last_seq, last_hash, holder_agency_id) \
              WHERE t.id = v.id RETURNING 1), \
              entries AS (INSERT INTO custody_entries (log_index, evidence_id, seq, entry_type, \
              canonical, entry_hash, created_at) SELECT l, e, s, ty, c, h, ",

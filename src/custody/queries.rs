@@ -11,44 +11,59 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Nullable, Text};
 use std::collections::{BTreeMap, HashMap};
 
-/// An item with its case and the reach of one agency: its standing in the case, and
-/// whether the item was sent to it.
+/// An item with its case and the reach of one agency: its standing in the case,
+/// whether the item was sent to it, and how far it reads the item's history.
 pub struct ItemInCase {
     pub item: EvidenceRow,
     pub case: CaseRow,
     pub standing: Option<Standing>,
     pub via_transfer: bool,
+    /// The last `seq` the agency reads: set for an agency outside the case that held
+    /// the item and handed it on (it reads the history it was part of); `None` for
+    /// the whole history.
+    pub horizon: Option<i32>,
 }
 
 /// One query: the item, its case and `agency`'s standing and transfer.
 pub fn item_for(conn: &mut DbConn, id: &str, agency: &str) -> QueryResult<Option<ItemInCase>> {
-    let found: Option<(EvidenceRow, CaseRow, Option<String>, Option<String>)> =
-        evidence_items::table
-            .inner_join(cases::table)
-            .left_join(
-                case_participants::table.on(case_participants::case_id
-                    .eq(cases::id)
-                    .and(case_participants::agency_id.eq(agency.to_owned()))),
-            )
-            .left_join(
-                evidence_access::table.on(evidence_access::evidence_id
-                    .eq(evidence_items::id)
-                    .and(evidence_access::agency_id.eq(agency.to_owned()))),
-            )
-            .filter(evidence_items::id.eq(id.to_owned()))
-            .select((
-                EvidenceRow::as_select(),
-                CaseRow::as_select(),
-                case_participants::access.nullable(),
-                evidence_access::agency_id.nullable(),
-            ))
-            .get_result(conn)
-            .optional()?;
-    Ok(found.map(|(item, case, access, sent_to)| ItemInCase {
-        item,
-        case,
-        standing: access.as_deref().and_then(Standing::from_stored),
-        via_transfer: sent_to.is_some(),
+    type Found = (
+        EvidenceRow,
+        CaseRow,
+        Option<String>,
+        Option<String>,
+        Option<i32>,
+    );
+    let found: Option<Found> = evidence_items::table
+        .inner_join(cases::table)
+        .left_join(
+            case_participants::table.on(case_participants::case_id
+                .eq(cases::id)
+                .and(case_participants::agency_id.eq(agency.to_owned()))),
+        )
+        .left_join(
+            evidence_access::table.on(evidence_access::evidence_id
+                .eq(evidence_items::id)
+                .and(evidence_access::agency_id.eq(agency.to_owned()))),
+        )
+        .filter(evidence_items::id.eq(id.to_owned()))
+        .select((
+            EvidenceRow::as_select(),
+            CaseRow::as_select(),
+            case_participants::access.nullable(),
+            evidence_access::agency_id.nullable(),
+            evidence_access::until_seq.nullable(),
+        ))
+        .get_result(conn)
+        .optional()?;
+    Ok(found.map(|(item, case, access, sent_to, until_seq)| {
+        let standing = access.as_deref().and_then(Standing::from_stored);
+        ItemInCase {
+            item,
+            case,
+            standing,
+            via_transfer: sent_to.is_some(),
+            horizon: if standing.is_some() { None } else { until_seq },
+        }
     }))
 }
 
@@ -61,12 +76,21 @@ pub struct StoredEntry {
     pub entry_hash: String,
 }
 
-pub fn entries_of(conn: &mut DbConn, evidence_id: &str) -> QueryResult<Vec<StoredEntry>> {
-    custody_entries::table
+/// An item's entries in `seq` order, up to `horizon` when one is given.
+pub fn entries_of(
+    conn: &mut DbConn,
+    evidence_id: &str,
+    horizon: Option<i32>,
+) -> QueryResult<Vec<StoredEntry>> {
+    let mut query = custody_entries::table
         .filter(custody_entries::evidence_id.eq(evidence_id))
         .order(custody_entries::seq)
         .select(StoredEntry::as_select())
-        .load(conn)
+        .into_boxed();
+    if let Some(last) = horizon {
+        query = query.filter(custody_entries::seq.le(last));
+    }
+    query.load(conn)
 }
 
 /// A page of a case's items in registration (id) order, up to `limit + 1`.
@@ -323,7 +347,7 @@ pub fn store_entries(
 /// The derived custody state of many items in one statement (`UPDATE ... FROM
 /// (VALUES ...)`).
 fn update_derived(conn: &mut DbConn, rows: &[&EvidenceRow]) -> QueryResult<()> {
-    const COLUMNS: usize = 9;
+    const COLUMNS: usize = 10;
     let values: Vec<String> = (0..rows.len())
         .map(|r| {
             let params: Vec<String> = (1..=COLUMNS)
@@ -336,7 +360,8 @@ fn update_derived(conn: &mut DbConn, rows: &[&EvidenceRow]) -> QueryResult<()> {
         "UPDATE evidence_items SET status = v.column2, custodian_user_id = v.column3, \
          custodian_agency_id = v.column4, pending_agency_id = v.column5, \
          pending_custodian_id = v.column6, integrity_alert = v.column7, last_seq = v.column8, \
-         last_hash = v.column9 FROM (VALUES {}) AS v WHERE evidence_items.id = v.column1",
+         last_hash = v.column9, holder_agency_id = v.column10 \
+         FROM (VALUES {}) AS v WHERE evidence_items.id = v.column1",
         values.join(", ")
     );
     let mut query = diesel::sql_query(sql).into_boxed::<MultiBackend>();
@@ -350,7 +375,8 @@ fn update_derived(conn: &mut DbConn, rows: &[&EvidenceRow]) -> QueryResult<()> {
             .bind::<Nullable<Text>, _>(row.pending_custodian_id.clone())
             .bind::<Bool, _>(row.integrity_alert)
             .bind::<Integer, _>(row.last_seq)
-            .bind::<Text, _>(row.last_hash.clone());
+            .bind::<Text, _>(row.last_hash.clone())
+            .bind::<Nullable<Text>, _>(row.holder_agency_id.clone());
     }
     let changed = query.execute(conn)?;
     if changed != rows.len() {
@@ -361,32 +387,55 @@ fn update_derived(conn: &mut DbConn, rows: &[&EvidenceRow]) -> QueryResult<()> {
     Ok(())
 }
 
-/// Gives agencies an item was sent to access to it (once each).
-/// Access to an item that came with its transfer to another agency.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Grant {
-    pub evidence_id: String,
-    pub agency_id: String,
+/// A change to who reads an item outside its case, in the order a batch made them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessChange {
+    /// The item was sent to the agency (or it registered what executing a request
+    /// produced): it reads the whole history, also when it held the item before.
+    Grant {
+        evidence_id: String,
+        agency_id: String,
+    },
+    /// The agency's custody ended with the receipt at `seq`: from then on it reads
+    /// the history up to that receipt. (The case's own agencies read through the
+    /// case and have no row to bound.)
+    HandedOn {
+        evidence_id: String,
+        agency_id: String,
+        seq: i32,
+    },
 }
 
-pub fn grant_access(conn: &mut DbConn, grants: &[Grant], now: NaiveDateTime) -> QueryResult<()> {
-    for Grant {
-        evidence_id,
-        agency_id,
-    } in grants
-    {
-        let exists: bool = diesel::select(diesel::dsl::exists(
-            evidence_access::table.find((evidence_id, agency_id)),
-        ))
-        .get_result(conn)?;
-        if !exists {
-            diesel::insert_into(evidence_access::table)
-                .values((
-                    evidence_access::evidence_id.eq(evidence_id),
-                    evidence_access::agency_id.eq(agency_id),
-                    evidence_access::granted_at.eq(now),
-                ))
+pub fn change_access(
+    conn: &mut DbConn,
+    changes: &[AccessChange],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for change in changes {
+        match change {
+            AccessChange::Grant {
+                evidence_id,
+                agency_id,
+            } => {
+                diesel::sql_query(
+                    "INSERT INTO evidence_access (evidence_id, agency_id, granted_at, until_seq) \
+                     VALUES ($1, $2, $3, NULL) \
+                     ON CONFLICT (evidence_id, agency_id) DO UPDATE SET until_seq = NULL",
+                )
+                .bind::<Text, _>(evidence_id)
+                .bind::<Text, _>(agency_id)
+                .bind::<diesel::sql_types::Timestamp, _>(now)
                 .execute(conn)?;
+            }
+            AccessChange::HandedOn {
+                evidence_id,
+                agency_id,
+                seq,
+            } => {
+                diesel::update(evidence_access::table.find((evidence_id, agency_id)))
+                    .set(evidence_access::until_seq.eq(Some(*seq)))
+                    .execute(conn)?;
+            }
         }
     }
     Ok(())

@@ -4,7 +4,7 @@
 //! access check.
 
 use super::access;
-use super::model::Evidence;
+use super::model::{EventType, Evidence, EvidenceRow, ItemStatus};
 use super::queries;
 use super::report::{self, CheckpointFacts, CustodyReport, Directory, ReportEntry};
 use super::verify::{self, EntrySource, EntryToCheck, Report};
@@ -36,12 +36,14 @@ pub(crate) struct ItemProofs {
     pub entries: Vec<ProvenEntry>,
 }
 
+/// The proofs of an item's entries, up to `horizon` when the reader sees no further.
 pub(crate) fn item_proofs(
     conn: &mut DbConn,
     signer: &LogSigner,
     evidence_id: &str,
+    horizon: Option<i32>,
 ) -> ApiResult<ItemProofs> {
-    let stored = queries::entries_of(conn, evidence_id)?;
+    let stored = queries::entries_of(conn, evidence_id, horizon)?;
     let indices: Vec<u64> = stored.iter().map(|e| e.log_index as u64).collect();
     let (checkpoint, proofs) = log::proofs_at(conn, signer, &indices)?;
     let entries = stored
@@ -55,6 +57,66 @@ pub(crate) fn item_proofs(
         note: checkpoint.note,
         entries,
     })
+}
+
+/// The item as its reader sees it: as its whole log leaves it, or, for a reader who
+/// sees its history up to the receipt that ended their custody, as that receipt left
+/// it (nothing later shows: not who holds it now, nor what became of it).
+pub fn item_seen(conn: &mut DbConn, found: &queries::ItemInCase) -> ApiResult<Evidence> {
+    if found.horizon.is_none() {
+        return Ok(Evidence::from(found.item.clone()));
+    }
+    let stored = queries::entries_of(conn, &found.item.id, found.horizon)?;
+    let entries = stored
+        .iter()
+        .map(|e| Ok((parse_entry(&e.canonical)?, e.entry_hash.as_str())))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(as_left_by(&found.item, &entries))
+}
+
+/// The item's derived custody state replayed from its first entries (the entry and
+/// its hash, in `seq` order).
+fn as_left_by(item: &EvidenceRow, entries: &[(Value, &str)]) -> Evidence {
+    let mut row = item.clone();
+    row.status = ItemStatus::InCustody.as_str().to_owned();
+    row.pending_agency_id = None;
+    row.pending_custodian_id = None;
+    row.integrity_alert = false;
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    for (seq, (entry, hash)) in entries.iter().enumerate() {
+        let after = &entry["custodian_after"];
+        row.custodian_user_id = text(&after["user_id"]);
+        row.custodian_agency_id = text(&after["agency_id"]);
+        if row.custodian_agency_id.is_some() {
+            row.holder_agency_id = row.custodian_agency_id.clone();
+        }
+        let status = match entry["type"].as_str().and_then(EventType::parse) {
+            Some(EventType::Transferred) => {
+                row.pending_agency_id = text(&entry["to_agency_id"]);
+                row.pending_custodian_id = text(&entry["to_custodian_id"]);
+                Some(ItemStatus::InTransit)
+            }
+            Some(EventType::Received | EventType::CheckedIn) => {
+                row.pending_agency_id = None;
+                row.pending_custodian_id = None;
+                Some(ItemStatus::InCustody)
+            }
+            Some(EventType::CheckedOut) => Some(ItemStatus::CheckedOut),
+            Some(EventType::Released) => Some(ItemStatus::Released),
+            Some(EventType::Returned) => Some(ItemStatus::Returned),
+            Some(EventType::Destroyed) => Some(ItemStatus::Destroyed),
+            _ => None,
+        };
+        if let Some(status) = status {
+            row.status = status.as_str().to_owned();
+        }
+        if entry["hash_mismatch"] == true {
+            row.integrity_alert = true;
+        }
+        row.last_seq = seq as i32;
+        row.last_hash = (*hash).to_owned();
+    }
+    Evidence::from(row)
 }
 
 /// A bundle and who its entries name.
@@ -99,12 +161,21 @@ pub(crate) fn bundle_of(
             "checkpoint": proofs.note,
             "public_key": signer.verifier_key,
             "case_reference": found.case.reference,
-            "evidence": Evidence::from(found.item.clone()),
+            "evidence": as_left_by(&found.item, &proven(&parsed, proofs)),
             "names": directory,
         }),
         entries: parsed,
         directory,
     })
+}
+
+/// Each parsed entry with its hash.
+fn proven<'a>(parsed: &'a [Value], proofs: &'a ItemProofs) -> Vec<(Value, &'a str)> {
+    parsed
+        .iter()
+        .cloned()
+        .zip(proofs.entries.iter().map(|e| e.stored.entry_hash.as_str()))
+        .collect()
 }
 
 /// The verdict on an item's entries against the checkpoint they were proven in.
@@ -151,13 +222,14 @@ pub fn timeline(
     signer: &LogSigner,
 ) -> ApiResult<Timeline> {
     let found = access::visible(conn, caller, id, event)?;
-    let proofs = item_proofs(conn, signer, &found.item.id)?;
+    let proofs = item_proofs(conn, signer, &found.item.id, found.horizon)?;
     let verification = verification(&found.item.id, &proofs, signer);
     let Bundle {
         json,
         entries: parsed,
         directory,
     } = bundle_of(conn, &found, &proofs, signer)?;
+    let item = as_left_by(&found.item, &proven(&parsed, &proofs));
     let bundle = serde_json::to_vec_pretty(&json).map_err(|e| ApiError::Internal(e.into()))?;
     let entries = proofs
         .entries
@@ -171,7 +243,7 @@ pub fn timeline(
         .collect();
     event.set_detail("verdict", verification.verdict.as_str());
     Ok(Timeline {
-        item: Evidence::from(found.item.clone()),
+        item,
         case_id: found.case.id.clone(),
         case_reference: found.case.reference.clone(),
         verification,
@@ -207,6 +279,6 @@ pub fn verdict_of(
     signer: &LogSigner,
     evidence_id: &str,
 ) -> ApiResult<verify::Verdict> {
-    let proofs = item_proofs(conn, signer, evidence_id)?;
+    let proofs = item_proofs(conn, signer, evidence_id, None)?;
     Ok(verification(evidence_id, &proofs, signer).verdict)
 }

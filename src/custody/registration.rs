@@ -128,6 +128,7 @@ impl NewEvidence {
             last_seq: -1,
             last_hash: String::new(),
             mla_request_id: None,
+            holder_agency_id: None,
         };
         Ok(ItemToRegister {
             item: row,

@@ -136,10 +136,11 @@ async fn get_evidence(
     let id = id.into_inner().into_string();
     let item = state
         .read_as(caller, Action::EvidenceRead, move |conn, caller, event| {
-            Ok(access::visible(conn, caller, &id, event)?.item)
+            let found = access::visible(conn, caller, &id, event)?;
+            record::item_seen(conn, &found)
         })
         .await?;
-    Ok(web::Json(Evidence::from(item)))
+    Ok(web::Json(item))
 }
 
 /// The item's custody entries in `seq` order.
@@ -162,7 +163,7 @@ async fn list_custody(
     let rows = state
         .read_as(caller, Action::CustodyRead, move |conn, caller, event| {
             let found = access::visible(conn, caller, &id, event)?;
-            Ok(queries::entries_of(conn, &found.item.id)?)
+            Ok(queries::entries_of(conn, &found.item.id, found.horizon)?)
         })
         .await?;
     let entries = rows
@@ -240,8 +241,8 @@ async fn verify_custody(
     let signer = state.log.clone();
     let report = state
         .read_as(caller, Action::CustodyVerify, move |conn, caller, event| {
-            let evidence_id = match access::visible(conn, caller, &id, event) {
-                Ok(found) => found.item.id,
+            let (evidence_id, horizon) = match access::visible(conn, caller, &id, event) {
+                Ok(found) => (found.item.id, found.horizon),
                 // The report holds hashes, positions and event types, no case content.
                 Err(ApiError::NotFound)
                     if event
@@ -250,11 +251,11 @@ async fn verify_custody(
                         .and_then(|s| s.country.as_deref())
                         .is_some_and(|country| access::auditor_may_verify(caller, country)) =>
                 {
-                    id.clone()
+                    (id.clone(), None)
                 }
                 Err(e) => return Err(e),
             };
-            let proofs = item_proofs(conn, &signer, &evidence_id)?;
+            let proofs = item_proofs(conn, &signer, &evidence_id, horizon)?;
             let report = record::verification(&evidence_id, &proofs, &signer);
             event.set_detail("verdict", report.verdict.as_str());
             Ok(report)
@@ -284,7 +285,7 @@ async fn custody_bundle(
     let bundle = state
         .read_as(caller, Action::CustodyExport, move |conn, caller, event| {
             let found = access::visible(conn, caller, &id, event)?;
-            let proofs = item_proofs(conn, &signer, &found.item.id)?;
+            let proofs = item_proofs(conn, &signer, &found.item.id, found.horizon)?;
             Ok(bundle_of(conn, &found, &proofs, &signer)?.json)
         })
         .await?;

@@ -376,6 +376,7 @@ diesel::table! {
         last_seq -> Integer,
         last_hash -> Text,
         mla_request_id -> Nullable<Text>,
+        holder_agency_id -> Nullable<Text>,
     }
 }
 
@@ -391,6 +392,7 @@ diesel::table! {
         evidence_id -> Text,
         agency_id -> Text,
         granted_at -> Timestamp,
+        until_seq -> Nullable<Integer>,
     }
 }
 

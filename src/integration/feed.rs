@@ -125,7 +125,16 @@ fn may_see(conn: &mut DbConn, caller: &Principal, row: &EventRow) -> ApiResult<b
     let id = row.subject_id.as_str();
     let seen = match row.subject_kind.as_str() {
         "case" => crate::cases::access::visible(conn, caller, id, &mut scratch).map(drop),
-        "evidence" => crate::custody::access::visible(conn, caller, id, &mut scratch).map(drop),
+        // An agency that handed an item on reads the history it was part of, and
+        // hears no more of the item.
+        "evidence" => {
+            crate::custody::access::visible(conn, caller, id, &mut scratch).and_then(|found| {
+                match found.horizon {
+                    None => Ok(()),
+                    Some(_) => Err(ApiError::NotFound),
+                }
+            })
+        }
         "mla_request" => crate::mla::access::visible(conn, caller, id, &mut scratch).map(drop),
         "preservation" => {
             crate::mla::preservations::access::visible(conn, caller, id, &mut scratch).map(drop)

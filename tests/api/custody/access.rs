@@ -44,11 +44,13 @@ async fn evidence_endpoints_by_role_and_agency() {
                 Role::Investigator | Role::Supervisor | Role::Prosecutor | Role::CentralAuthority
             );
             let sees = case_role && place != "stranger";
-            let writes = sees
-                && matches!(place, "owner" | "contribute")
-                && matches!(role, Role::Investigator | Role::Supervisor);
+            let handles = matches!(role, Role::Investigator | Role::Supervisor);
+            // Contributors register items of their own; the item's custody is its
+            // holder's (the owner's agency, which registered it) to record.
+            let registers = sees && matches!(place, "owner" | "contribute") && handles;
+            let records = sees && place == "owner" && handles;
             let who = format!("{role} at {place}");
-            let code = |ok: u16| {
+            let code = |ok: u16, writes: bool| {
                 if sees {
                     if writes { ok } else { 403 }
                 } else {
@@ -93,7 +95,7 @@ async fn evidence_endpoints_by_role_and_agency() {
             .await;
             assert_eq!(
                 res.status.as_u16(),
-                code(201),
+                code(201, records),
                 "{who}: append: {}",
                 res.body
             );
@@ -106,7 +108,7 @@ async fn evidence_endpoints_by_role_and_agency() {
             .await;
             assert_eq!(
                 res.status.as_u16(),
-                code(201),
+                code(201, registers),
                 "{who}: register: {}",
                 res.body
             );

@@ -6,6 +6,7 @@
 
 mod access;
 mod concurrency;
+mod holding;
 mod proofs;
 mod report;
 mod retries;

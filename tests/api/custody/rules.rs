@@ -186,7 +186,7 @@ async fn a_transfer_shares_the_item_with_its_receiver_only() {
         .assert_problem(409, "custody-rule-violated");
     append(app, &w.inv.token, &id, json!({"type": "received"}))
         .await
-        .assert_problem(409, "custody-rule-violated");
+        .assert_problem(403, "forbidden");
     // The receiving agency, outside the case, sees this item and its custody only.
     for path in [
         format!("/api/v1/evidence/{id}"),

@@ -4,6 +4,8 @@
 use super::preservations::{desks, submitted_request};
 use crate::common::TestApp;
 use crate::custody::{log_key, verify_offline};
+use caseledger::agencies::AgencyKind;
+use caseledger::auth::roles::Role;
 use serde_json::{Value, json};
 
 const RECORDS_SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
@@ -168,6 +170,43 @@ async fn a_jm_request_executed_in_tt_delivers_its_evidence_to_jm_with_both_histo
         .body;
     assert_eq!(held["custodian"]["agency_id"], d.jm_police.as_str());
 
+    // Handed over, TT keeps the history it was part of and no custody power: it
+    // cannot send the item on to a third state, take it out or destroy it.
+    let bb_police = app.agency("BB", "Royal Barbados Police Force", AgencyKind::Police);
+    let bb_inv = app
+        .user_caller("bb.inv", &bb_police, &[Role::Investigator])
+        .await;
+    for body in [
+        json!({"type": "transferred", "to_agency_id": bb_police, "to_custodian_id": bb_inv.id}),
+        json!({"type": "checked_out", "reason": "a second look"}),
+        json!({"type": "destroyed", "reason": "no longer needed"}),
+        json!({"type": "note", "reason": "a remark"}),
+    ] {
+        app.post(&custody, tt_police, &body)
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    app.get(&format!("/api/v1/evidence/{item}"), &bb_inv.token)
+        .await
+        .assert_problem(404, "not-found");
+    let jm_note = app
+        .post(
+            &custody,
+            jm_inv,
+            &json!({"type": "note", "reason": "exhibit JM-7"}),
+        )
+        .await;
+    assert_eq!(jm_note.status, 201, "{}", jm_note.body);
+    let tt_reads = app.get(&custody, tt_police).await;
+    let tt_types: Vec<&str> = tt_reads
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["entry"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(tt_types, ["collected", "transferred", "received"]);
+
     // Executed and closed.
     for (token, body) in [
         (tt_police, json!({"type": "executed"})),
@@ -217,10 +256,8 @@ async fn a_jm_request_executed_in_tt_delivers_its_evidence_to_jm_with_both_histo
         tt_heard.contains(&format!("mla.assigned {id}")),
         "{tt_heard:?}"
     );
-    assert!(
-        tt_heard.contains(&format!("transfer.pending {item}")),
-        "{tt_heard:?}"
-    );
+    // It handed the item on: it hears no more of it.
+    assert!(!tt_heard.iter().any(|e| e.contains(&item)), "{tt_heard:?}");
     assert!(
         !tt_heard.iter().any(|e| e.contains(&case_id)),
         "TT police hears nothing of the case itself"
@@ -271,5 +308,5 @@ async fn a_jm_request_executed_in_tt_delivers_its_evidence_to_jm_with_both_histo
         .iter()
         .map(|e| e["entry"]["type"].as_str().unwrap())
         .collect();
-    assert_eq!(types, ["collected", "transferred", "received"]);
+    assert_eq!(types, ["collected", "transferred", "received", "note"]);
 }
