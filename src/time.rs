@@ -43,6 +43,75 @@ impl Serialize for UtcTimestamp {
     }
 }
 
+/// The first and last years a date or an instant the API takes may fall in: wide
+/// enough for any date a case, a request or a state's legislation names, and far from
+/// where date arithmetic could overflow.
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
+
+/// What a date field says when it is not one.
+pub const DATE_RULE: &str =
+    "must be a date written YYYY-MM-DD (RFC 3339 full-date), from 1900-01-01 to 2100-12-31";
+
+/// What an instant field says when it is not one.
+pub const INSTANT_RULE: &str = "must be an RFC 3339 instant with its offset, from 1900 to 2100";
+
+/// A calendar day as the API takes it: an RFC 3339 `full-date` and nothing else
+/// (four digits of year, two of month and of day: `2026-09-01`, not `2026-9-1`,
+/// `+2026-09-01` or ` 2026-09-01`), in the years 1900 to 2100. Written that way, a
+/// day orders as text exactly as it does as a date, so it is stored as it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FullDate(chrono::NaiveDate);
+
+impl FullDate {
+    pub fn parse(text: &str) -> Option<FullDate> {
+        let b = text.as_bytes();
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        let shaped = b.len() == 10
+            && digits(0..4)
+            && b[4] == b'-'
+            && digits(5..7)
+            && b[7] == b'-'
+            && digits(8..10);
+        if !shaped {
+            return None;
+        }
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .filter(|d| YEARS.contains(&chrono::Datelike::year(d)))
+            .map(FullDate)
+    }
+
+    /// A day as stored, also one stored before days were checked this strictly
+    /// (`2026-9-1` is the first of September): the same day when it is one in range,
+    /// else none.
+    pub fn from_stored(text: &str) -> Option<FullDate> {
+        FullDate::parse(text).or_else(|| {
+            chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .ok()
+                .filter(|d| YEARS.contains(&chrono::Datelike::year(d)))
+                .map(FullDate)
+        })
+    }
+
+    pub fn day(self) -> chrono::NaiveDate {
+        self.0
+    }
+}
+
+impl std::fmt::Display for FullDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+/// An RFC 3339 instant with its offset, in the years 1900 to 2100, as UTC.
+pub fn parse_instant(text: &str) -> Option<NaiveDateTime> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.naive_utc())
+        .filter(|t| YEARS.contains(&chrono::Datelike::year(t)))
+}
+
 /// How people read instants: in UTC, and, for a viewer whose state the service knows,
 /// first in that state's own time zone, named, with its offset from UTC at that
 /// instant (daylight saving time included, as the Bahamas, Bermuda, Haiti and the
@@ -186,6 +255,44 @@ mod tests {
             let code = line.split(',').next().unwrap();
             assert!(Clock::of_country(code).zone_name().is_some(), "{code}");
         }
+    }
+
+    #[test]
+    fn a_date_is_a_full_date_in_range_and_nothing_else() {
+        for good in ["2026-09-01", "1900-01-01", "2100-12-31", "2028-02-29"] {
+            assert_eq!(FullDate::parse(good).unwrap().to_string(), good);
+        }
+        for bad in [
+            "+262142-12-31",
+            "2026-9-1",
+            "+2026-01-05",
+            " 2026-01-05",
+            "2026-01-05 ",
+            "-0001-01-01",
+            "1899-12-31",
+            "2101-01-01",
+            "2026-02-29",
+            "2026-13-01",
+            "2026-01-05T00:00:00Z",
+            "20260105",
+            "２０２６-01-05",
+            "",
+        ] {
+            assert_eq!(FullDate::parse(bad), None, "{bad:?}");
+        }
+        // Days stored before the rule are read as the days they are, if in range.
+        assert_eq!(
+            FullDate::from_stored("2026-9-1").map(|d| d.to_string()),
+            Some("2026-09-01".into())
+        );
+        assert_eq!(FullDate::from_stored("+262142-12-31"), None);
+        // As text, days order as they do as days.
+        let a = FullDate::parse("2026-09-01").unwrap();
+        let b = FullDate::parse("2026-10-01").unwrap();
+        assert!(a < b && a.to_string() < b.to_string());
+        assert!(parse_instant("2026-12-01T10:00:00-05:00").is_some());
+        assert!(parse_instant("9999-12-31T00:00:00Z").is_none());
+        assert!(parse_instant("2026-12-01").is_none());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! Only the part of JSON Schema that utoipa writes is understood: `$ref` to
 //! `#/components/schemas`, `oneOf`/`anyOf`/`allOf`, `type` (one or several), `enum`,
 //! `properties`, `required`, `additionalProperties`, `items`, string lengths,
-//! `pattern`, `format` (`date-time`, `uuid`), numeric bounds and item counts.
+//! `pattern`, `format` (`date`, `date-time`, `uuid`), numeric bounds and item counts.
 
 use crate::error::FieldError;
 use regex::Regex;
@@ -98,6 +98,7 @@ impl JsonType {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
+    Date,
     DateTime,
     Uuid,
 }
@@ -163,6 +164,7 @@ impl Check {
                 .and_then(Value::as_str)
                 .and_then(|p| Regex::new(p).ok().map(|r| (r, p.to_owned()))),
             format: match schema.get("format").and_then(Value::as_str) {
+                Some("date") => Some(Format::Date),
                 Some("date-time") => Some(Format::DateTime),
                 Some("uuid") => Some(Format::Uuid),
                 _ => None,
@@ -294,9 +296,13 @@ impl Leaf {
                     refuse(format!("must match the pattern {source}"));
                 }
                 match self.format {
-                    Some(Format::DateTime) if chrono::DateTime::parse_from_rfc3339(s).is_err() => {
-                        refuse("must be an RFC 3339 date-time, such as 2026-12-01T09:30:00Z".into())
+                    Some(Format::Date) if crate::time::FullDate::parse(s).is_none() => {
+                        refuse(crate::time::DATE_RULE.into())
                     }
+                    Some(Format::DateTime) if crate::time::parse_instant(s).is_none() => refuse(
+                        "must be an RFC 3339 date-time with its offset, such as 2026-12-01T09:30:00Z, from 1900 to 2100"
+                            .into(),
+                    ),
                     Some(Format::Uuid) if !super::is_canonical_uuid(s) => {
                         refuse("must be a UUID in lower-case hyphenated form".into())
                     }
@@ -422,7 +428,7 @@ mod tests {
             ("priority", "is required"),
             (
                 "at",
-                "must be an RFC 3339 date-time, such as 2026-12-01T09:30:00Z",
+                "must be an RFC 3339 date-time with its offset, such as 2026-12-01T09:30:00Z, from 1900 to 2100",
             ),
             ("budget", "is not a known field"),
             ("limit", "must be at least 1"),

@@ -190,18 +190,16 @@ pub fn of_request(row: &super::request::MlaRequestRow) -> Vec<(DeadlineKind, Nai
             | super::request::RequestStatus::Refused
             | super::request::RequestStatus::Withdrawn
     );
+    // The wanted-by day is due when it ends. Days stored before they were checked
+    // strictly are read as the days they are; one that is none counts for nothing.
     if !finished
-        && let Some(date) = row
+        && let Some(end) = row
             .wanted_by
             .as_deref()
-            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .and_then(crate::time::FullDate::from_stored)
+            .and_then(|d| d.day().succ_opt())
     {
-        out.push((
-            DeadlineKind::WantedBy,
-            (date + Duration::days(1))
-                .and_hms_opt(0, 0, 0)
-                .expect("midnight exists"),
-        ));
+        out.push((DeadlineKind::WantedBy, end.and_time(chrono::NaiveTime::MIN)));
     }
     out
 }

@@ -178,9 +178,9 @@ impl NewRequestEvent {
         if self
             .until
             .as_deref()
-            .is_some_and(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err())
+            .is_some_and(|d| crate::time::FullDate::parse(d).is_none())
         {
-            errors.push(FieldError::new("until", "must be a date, YYYY-MM-DD"));
+            errors.push(FieldError::new("until", crate::time::DATE_RULE));
         }
         let needs = |field: &str, value: bool, errors: &mut Vec<FieldError>| {
             if !value {

@@ -265,12 +265,21 @@ pub fn requests_due(
                 .or(mla_requests::execute_by.le(until))
                 .or(mla_requests::wanted_by
                     .le(until_date)
+                    .or(mla_requests::wanted_by.not_like(CANONICAL_DAY))
                     .and(mla_requests::status.ne_all(open))),
         )
         .load(conn)
 }
 
-/// Open requests with a legal deadline or a wanted-by date passed by `now`.
+/// The shape of a day as the API has taken it since days were checked strictly
+/// (`2026-09-01`): such days compare as text as they do as days. A day stored in
+/// another shape before (`2026-9-1`) is read whatever it says, and compared as a day
+/// by the caller ([`super::deadlines::of_request`]); it is never rewritten, since a
+/// submitted request's content is committed to the log as it was.
+const CANONICAL_DAY: &str = "____-__-__";
+
+/// Open requests with a legal deadline or a wanted-by date passed by `now` (and a
+/// few more whose wanted-by day was stored in another shape: the caller compares).
 pub fn requests_past_due(
     conn: &mut DbConn,
     now: chrono::NaiveDateTime,
@@ -287,7 +296,8 @@ pub fn requests_past_due(
                 .le(now)
                 .or(mla_requests::decide_by.le(now))
                 .or(mla_requests::execute_by.le(now))
-                .or(mla_requests::wanted_by.le(yesterday)),
+                .or(mla_requests::wanted_by.le(yesterday))
+                .or(mla_requests::wanted_by.not_like(CANONICAL_DAY)),
         )
         .load(conn)
 }

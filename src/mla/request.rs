@@ -305,10 +305,9 @@ impl RequestContent {
         }
         names_given("subjects", &self.subjects, |s| &s.name, errors);
         for (i, d) in self.data_sought.iter().flatten().enumerate() {
-            let instant = |v: &Option<String>| {
-                v.as_deref()
-                    .map(chrono::DateTime::parse_from_rfc3339)
-                    .transpose()
+            let instant = |v: &Option<String>| match v.as_deref() {
+                None => Ok(None),
+                Some(t) => crate::time::parse_instant(t).map(Some).ok_or(()),
             };
             match (instant(&d.from), instant(&d.to)) {
                 (Ok(from), Ok(to)) => {
@@ -323,7 +322,7 @@ impl RequestContent {
                 }
                 _ => errors.push(FieldError::new(
                     format!("data_sought[{i}]"),
-                    "`from` and `to` must be RFC 3339 instants with their offset",
+                    format!("`from` and `to` {}", crate::time::INSTANT_RULE),
                 )),
             }
             if d.time_zone.as_deref().is_some_and(|tz| !is_time_zone(tz)) {
@@ -398,13 +397,13 @@ impl RequestContent {
     }
 }
 
-/// A wanted-by date as sent: `YYYY-MM-DD`.
+/// A wanted-by date as sent: an RFC 3339 full-date, kept as written.
 fn check_wanted_by(value: &Option<String>, errors: &mut Vec<FieldError>) {
     if value
         .as_deref()
-        .is_some_and(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err())
+        .is_some_and(|d| crate::time::FullDate::parse(d).is_none())
     {
-        errors.push(FieldError::new("wanted_by", "must be a date, YYYY-MM-DD"));
+        errors.push(FieldError::new("wanted_by", crate::time::DATE_RULE));
     }
 }
 

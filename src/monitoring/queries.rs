@@ -229,13 +229,16 @@ pub fn figures(
 }
 
 /// Every deadline of an MLA request that has passed with the request still open, by
-/// the state that owes it (the requested state) and the kind of deadline.
+/// the state that owes it (the requested state) and the kind of deadline. A request
+/// owes the requested state nothing before it is submitted: a draft's wanted-by day
+/// is its own team's (their deadline list shows it), not an overdue of that state.
 pub fn overdue(
     conn: &mut DbConn,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<super::figures::OverdueDeadline>> {
     Ok(crate::mla::queries::requests_past_due(conn, now)?
         .iter()
+        .filter(|row| row.submitted_at.is_some())
         .flat_map(|row| {
             crate::mla::deadlines::of_request(row)
                 .into_iter()

@@ -194,15 +194,15 @@ impl ReviewChangeRequest {
                         "is given twice",
                     ));
                 }
-                match NaiveDate::parse_from_str(&entry.date, "%Y-%m-%d") {
-                    Ok(day) if day > today => errors.push(FieldError::new(
+                match crate::time::FullDate::parse(&entry.date) {
+                    Some(day) if day.day() > today => errors.push(FieldError::new(
                         format!("checklist[{i}].date"),
                         "must not be in the future",
                     )),
-                    Ok(_) => {}
-                    Err(_) => errors.push(FieldError::new(
+                    Some(_) => {}
+                    None => errors.push(FieldError::new(
                         format!("checklist[{i}].date"),
-                        "must be a date, such as 2026-03-15",
+                        crate::time::DATE_RULE,
                     )),
                 }
                 if entry.note.chars().count() > 2000 {

@@ -20,7 +20,7 @@ use crate::reply::Reply;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -47,20 +47,19 @@ pub struct ReviewAt {
 
 impl ReviewAt {
     fn instant(&self) -> ApiResult<Option<NaiveDateTime>> {
-        let Some(text) = self.at.as_deref().map(str::trim) else {
+        let Some(text) = self.at.as_deref() else {
             return Ok(None);
         };
-        if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
-            return Ok(Some(at.naive_utc()));
+        if let Some(at) = crate::time::parse_instant(text) {
+            return Ok(Some(at));
         }
-        NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .ok()
-            .and_then(|day| day.and_hms_micro_opt(23, 59, 59, 999_999))
+        crate::time::FullDate::parse(text)
+            .and_then(|day| day.day().and_hms_micro_opt(23, 59, 59, 999_999))
             .map(Some)
             .ok_or_else(|| {
                 ApiError::validation(
                     "at",
-                    "must be an instant (RFC 3339) or a day, such as 2026-03-31",
+                    "must be an instant (RFC 3339) or a day (YYYY-MM-DD), from 1900 to 2100, such as 2026-03-31",
                 )
             })
     }

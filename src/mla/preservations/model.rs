@@ -349,18 +349,14 @@ impl NewPreservationEvent {
     pub fn expiry(&self) -> Option<NaiveDateTime> {
         self.expires_at
             .as_deref()
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.naive_utc())
+            .and_then(crate::time::parse_instant)
     }
 
     pub fn check(&self) -> Result<(), ApiError> {
         use PreservationEventType as E;
         let mut errors = Vec::new();
         if self.expires_at.is_some() && self.expiry().is_none() {
-            errors.push(FieldError::new(
-                "expires_at",
-                "must be an RFC 3339 instant with its offset",
-            ));
+            errors.push(FieldError::new("expires_at", crate::time::INSTANT_RULE));
         }
         if self
             .their_reference

@@ -2,6 +2,7 @@
 //! closing, their deadlines; preservations; what execution produced; and who sees
 //! what.
 
+mod dates;
 mod end_to_end;
 mod matrix;
 pub(crate) mod preservations;
