@@ -534,7 +534,7 @@ fn verification() -> anyhow::Result<VerifyResult> {
                 corrects_seq: None,
                 details: Some(json!({"round": round, "shelf": "B-12"})),
             };
-            let applied = entry::apply(&entry::ItemState::new(None), &req, &actor)
+            let applied = entry::apply(&entry::ItemState::new(Default::default()), &req, &actor)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let at = "2026-11-29T03:00:00.000000Z";
             let canonical =

@@ -40,6 +40,7 @@ pub struct Words {
     pub not_recorded: &'static str,
     pub unknown_person: &'static str,
     pub alert_mark: &'static str,
+    pub uncompared_mark: &'static str,
     pub problem_mark: &'static str,
     pub verify_heading: &'static str,
     /// How to verify, with `{spec}`, `{key}` and `{file}` to fill in.
@@ -54,6 +55,15 @@ pub struct Words {
     /// names below, and the other `{…}` are filled in as [`Words::fill`] does.
     pub summary_verified_history: &'static str,
     pub summary_verified_custody: &'static str,
+    /// What the verified sentence says of the hash checks (`{hash_checks}`).
+    pub summary_no_hash_check: &'static str,
+    pub summary_hash_checks_matched: &'static str,
+    pub summary_some_hash_checks_matched: &'static str,
+    pub summary_none_compared: &'static str,
+    /// The checks that could not be compared (`{uncompared}`), each named by
+    /// `summary_uncompared_check`.
+    pub summary_uncompared: &'static str,
+    pub summary_uncompared_check: &'static str,
     pub summary_integrity_alert: &'static str,
     pub summary_more_alerts: &'static str,
     pub summary_not_verified: &'static str,
@@ -137,6 +147,8 @@ pub static ENGLISH: Words = Words {
     not_recorded: "not recorded",
     unknown_person: "unknown",
     alert_mark: "INTEGRITY ALERT: the hash observed differs from the hash taken at acquisition",
+    uncompared_mark: "NOT COMPARED: no hash of this algorithm was taken at acquisition, so this \
+        check neither matches nor fails",
     problem_mark: "DOES NOT VERIFY",
     verify_heading: "How to verify this record independently",
     verify_steps: "The custody record of this item is attached to this PDF as the file {file}: \
@@ -174,11 +186,21 @@ pub static ENGLISH: Words = Words {
     summary_verified_history: "{record} is complete and unaltered: its {entries} entries are \
         covered by the log's signed checkpoint of {size} entries.",
     summary_verified_custody: "{record} is complete and unaltered: its {entries} entries are \
-        covered by the log's signed checkpoint of {size} entries, and every hash check of the \
-        item matched the hash taken at acquisition.",
+        covered by the log's signed checkpoint of {size} entries, and {hash_checks}.{uncompared}",
+    summary_no_hash_check: "it records no hash check of the item",
+    summary_hash_checks_matched: "each of the item's {count} hash checks matched the hash of \
+        its algorithm taken at acquisition",
+    summary_some_hash_checks_matched: "{matched} of the item's {total} hash checks matched the \
+        hash of their algorithm taken at acquisition",
+    summary_none_compared: "none of the item's hash checks could be compared with a hash \
+        taken at acquisition",
+    summary_uncompared: " {count} of its hash checks could not be compared, and count neither \
+        as matched nor as failed: {which}.",
+    summary_uncompared_check: "entry {position} checked {algorithm}, and no {algorithm} hash \
+        was taken at acquisition",
     summary_integrity_alert: "The custody record is complete and unaltered, but it shows that \
         the item failed an integrity check: entry {position}, recorded {at}, observed {algorithm} \
-        {observed} where the hash taken at acquisition is {expected}{more}.",
+        {observed} where the hash taken at acquisition is {expected}{more}.{uncompared}",
     summary_more_alerts: " ({count} more checks failed as well)",
     summary_not_verified: "{record} does not verify and must not be relied on as it stands: \
         {problem}.",

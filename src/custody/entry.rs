@@ -1,5 +1,6 @@
 //! Building custody entries (spec §1) and applying the rules of the chain of custody.
 
+use super::hashes::{Acquired, Comparison};
 use super::model::{Custodian, EventType, ItemStatus};
 use crate::error::{ApiError, FieldError};
 use crate::ledger::Actor;
@@ -22,10 +23,12 @@ pub struct Seal {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ObservedHash {
-    /// Such as `sha-256`.
-    #[schema(min_length = 1, max_length = 32)]
+    /// `sha-256`, `sha-512`, `sha-1`, `md5` or `blake3`; another spelling of one
+    /// (`SHA256`, `sha_256`) is taken as that one and recorded in this spelling.
+    #[schema(min_length = 1, max_length = 32, example = "sha-256")]
     pub algorithm: String,
-    #[schema(min_length = 1, max_length = 256)]
+    /// The value in hex, of the algorithm's length (recorded in lower case).
+    #[schema(min_length = 32, max_length = 128, pattern = "^[0-9a-fA-F]+$")]
     pub value: String,
 }
 
@@ -85,7 +88,8 @@ pub struct ItemState {
     pub pending: Option<Custodian>,
     /// The agency that holds the item, or last held it.
     pub holder: Option<String>,
-    pub sha256: Option<String>,
+    /// The hashes taken at acquisition, that checks compare with.
+    pub acquired: Acquired,
     pub integrity_alert: bool,
     /// `seq` of the last entry (-1 before the first).
     pub last_seq: i64,
@@ -93,13 +97,13 @@ pub struct ItemState {
 }
 
 impl ItemState {
-    pub fn new(sha256: Option<String>) -> ItemState {
+    pub fn new(acquired: Acquired) -> ItemState {
         ItemState {
             status: ItemStatus::InCustody,
             custodian: None,
             pending: None,
             holder: None,
-            sha256,
+            acquired,
             integrity_alert: false,
             last_seq: -1,
             last_hash: None,
@@ -161,18 +165,21 @@ pub fn check_circumstances(first: &FirstEntry) -> Vec<FieldError> {
     )
 }
 
-/// Field checks that need no state: lengths, hashes, details.
-pub fn validate(req: &NewEntry) -> Result<(), ApiError> {
+/// Field checks that need no state (lengths, hashes, details), every problem at once;
+/// a hash's algorithm is then written in its canonical spelling and its value in
+/// lower case.
+pub fn check(req: &mut NewEntry) -> Result<(), ApiError> {
     let mut errors = circumstances(&req.location, &req.reason, &req.authority, &req.details);
-    if let Some(h) = &req.hash {
-        if h.algorithm == "sha-256" && !super::model::is_sha256_hex(&h.value) {
-            errors.push(FieldError::new(
-                "hash.value",
-                "must be 64 lowercase hex digits for sha-256",
-            ));
-        }
-        if h.algorithm.is_empty() || h.value.is_empty() {
-            errors.push(FieldError::new("hash", "needs an algorithm and a value"));
+    if let Some(h) = &mut req.hash {
+        match super::hashes::written(&h.algorithm, &h.value) {
+            Ok((algorithm, value)) => {
+                h.algorithm = algorithm.to_owned();
+                h.value = value;
+            }
+            Err(refusal @ super::hashes::Refusal::Algorithm) => {
+                errors.push(FieldError::new("hash.algorithm", refusal.message()))
+            }
+            Err(refusal) => errors.push(FieldError::new("hash.value", refusal.message())),
         }
     }
     if req.event == EventType::Collected {
@@ -284,14 +291,15 @@ pub fn apply(state: &ItemState, req: &NewEntry, actor: &Actor) -> Result<Applied
             next.custodian = Some(me.clone());
         }
         HashVerified => {
+            // Compared with the acquisition hash of the same algorithm (spec §8); a
+            // check with nothing to compare with records no verdict of its own.
             let observed = required(&req.hash, "hash", event)?;
-            let differs = observed.algorithm == "sha-256"
-                && state
-                    .sha256
-                    .as_deref()
-                    .is_some_and(|acquired| acquired != observed.value);
-            hash_mismatch = Some(differs);
-            if differs {
+            hash_mismatch = match state.acquired.compare(&observed.algorithm, &observed.value) {
+                Comparison::Match => Some(false),
+                Comparison::Mismatch { .. } => Some(true),
+                Comparison::NotComparable => None,
+            };
+            if hash_mismatch == Some(true) {
                 next.integrity_alert = true;
             }
         }
@@ -382,17 +390,12 @@ pub fn seal_entry(
 
 /// The first entry of an item, written when it is registered: `collected`, with the
 /// evidence record it commits to (including the acquisition hash).
-pub fn collected(
-    evidence: Value,
-    actor: &Actor,
-    first: &FirstEntry,
-    sha256: Option<String>,
-) -> Applied {
+pub fn collected(evidence: Value, actor: &Actor, first: &FirstEntry) -> Applied {
     let me = Custodian {
         user_id: actor.user_id.clone(),
         agency_id: actor.agency_id.clone(),
     };
-    let mut state = ItemState::new(sha256);
+    let mut state = ItemState::new(Acquired::of_record(&evidence));
     let mut entry = Map::new();
     entry.insert("v".into(), json!(FORMAT_VERSION));
     entry.insert("type".into(), json!(EventType::Collected.as_str()));

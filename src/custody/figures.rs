@@ -1,6 +1,7 @@
 //! What custody adds to the region's figures (see `ledger::tally`): each hash check
 //! that failed is an integrity alert of the state whose case holds the item.
 
+use super::hashes::{Acquired, Comparison};
 use super::queries;
 use crate::db::DbConn;
 use crate::error::ApiResult;
@@ -20,20 +21,23 @@ pub fn alert(country: &str, at: NaiveDateTime) -> Tally {
     Tally::one(INTEGRITY_ALERTS, country, at)
 }
 
-/// The integrity alerts of every custody entry, replayed from the custody log.
+/// The integrity alerts of every custody entry, replayed from the custody log: each
+/// hash check judged as the verifier judges it (spec §8), also one recorded before
+/// algorithm names were checked.
 pub fn replay(conn: &mut DbConn) -> ApiResult<Vec<Tally>> {
     let mut out = Vec::new();
-    for checked in queries::failed_checks(conn)? {
-        let Ok(Value::Object(entry)) = serde_json::from_str::<Value>(&checked.canonical) else {
+    for check in queries::hash_checks(conn)? {
+        let Ok(entry) = serde_json::from_str::<Value>(&check.canonical) else {
             continue;
         };
-        let at = entry
-            .get("at")
-            .and_then(Value::as_str)
-            .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
-            .map(|at| at.naive_utc());
-        if let (true, Some(at)) = (is_alert(&entry), at) {
-            out.push(alert(&checked.country, at));
+        let acquired = Acquired::of(
+            check.sha256.as_deref(),
+            &serde_json::from_str(&check.other_hashes).unwrap_or(Value::Null),
+        );
+        let failed = matches!(acquired.judge(&entry), Some(Comparison::Mismatch { .. }));
+        let at = entry["at"].as_str().and_then(crate::time::parse_instant);
+        if let (true, Some(at)) = (failed, at) {
+            out.push(alert(&check.country, at));
         }
     }
     Ok(out)

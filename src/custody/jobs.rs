@@ -5,6 +5,7 @@
 
 use super::access::{self, Holding, Reach};
 use super::entry::{self, Applied, FirstEntry, ItemState, NewEntry, SealedEntry};
+use super::hashes::Acquired;
 use super::model::{Custodian, EventType, Evidence, EvidenceRow, ItemStatus, NewEntryRow};
 use super::queries::{self, AccessChange, Reaches};
 use crate::auth::{Credentials, Principal, Principals};
@@ -372,8 +373,7 @@ impl Custody {
                 .subject(Subject::new("evidence", &item.id, Some(&case.country)));
             event.case_id = Some(item.case_id.clone());
             let actor = Actor::from(principal);
-            let mut applied =
-                entry::collected(record_of(&item), &actor, &first, item.sha256.clone());
+            let mut applied = entry::collected(record_of(&item), &actor, &first);
             if let Some(request) = &item.mla_request_id {
                 // The entry names the request whose execution produced the item.
                 applied
@@ -572,7 +572,10 @@ fn state_of(row: &EvidenceRow) -> ItemState {
             _ => None,
         },
         holder: row.holder_agency_id.clone(),
-        sha256: row.sha256.clone(),
+        acquired: Acquired::of(
+            row.sha256.as_deref(),
+            &serde_json::from_str(&row.other_hashes).unwrap_or(Value::Null),
+        ),
         integrity_alert: row.integrity_alert,
         last_seq: i64::from(row.last_seq),
         last_hash: (row.last_seq >= 0).then(|| row.last_hash.clone()),

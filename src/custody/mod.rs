@@ -5,6 +5,7 @@
 pub mod access;
 pub mod entry;
 pub mod figures;
+pub mod hashes;
 pub mod jobs;
 pub mod model;
 mod pg_write;

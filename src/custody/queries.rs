@@ -543,21 +543,29 @@ pub fn directory(
     Ok(out)
 }
 
-/// A custody entry that may record a failed hash check, with the state of its case.
+/// A hash check of the custody log, with what judging it needs: the state whose case
+/// holds the item, and the item's acquisition hashes.
 #[derive(Queryable)]
-pub struct CheckedEntry {
+pub struct RecordedCheck {
     pub country: String,
     /// The entry (JCS JSON).
     pub canonical: String,
+    pub sha256: Option<String>,
+    /// The item's other acquisition hashes (JSON).
+    pub other_hashes: String,
 }
 
-/// The custody entries that record a failed hash check (and perhaps a few more that
-/// merely mention one: the caller reads each entry), in the order they were logged.
-pub fn failed_checks(conn: &mut DbConn) -> QueryResult<Vec<CheckedEntry>> {
+/// Every `hash_verified` entry, in the order they were logged.
+pub fn hash_checks(conn: &mut DbConn) -> QueryResult<Vec<RecordedCheck>> {
     custody_entries::table
         .inner_join(evidence_items::table.inner_join(cases::table))
-        .filter(custody_entries::canonical.like("%\"hash_mismatch\":true%"))
+        .filter(custody_entries::entry_type.eq("hash_verified"))
         .order(custody_entries::log_index)
-        .select((cases::owner_country, custody_entries::canonical))
+        .select((
+            cases::owner_country,
+            custody_entries::canonical,
+            evidence_items::sha256,
+            evidence_items::other_hashes,
+        ))
         .load(conn)
 }

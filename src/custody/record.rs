@@ -4,6 +4,7 @@
 //! access check.
 
 use super::access;
+use super::hashes::{Acquired, Comparison};
 use super::model::{EventType, Evidence, EvidenceRow, ItemStatus};
 use super::queries;
 use super::report::{self, CheckpointFacts, CustodyReport, Directory, ReportEntry};
@@ -83,6 +84,10 @@ fn as_left_by(item: &EvidenceRow, entries: &[(Value, &str)]) -> Evidence {
     row.pending_custodian_id = None;
     row.integrity_alert = false;
     let text = |v: &Value| v.as_str().map(str::to_owned);
+    let acquired = Acquired::of(
+        item.sha256.as_deref(),
+        &serde_json::from_str(&item.other_hashes).unwrap_or(Value::Null),
+    );
     for (seq, (entry, hash)) in entries.iter().enumerate() {
         let after = &entry["custodian_after"];
         row.custodian_user_id = text(&after["user_id"]);
@@ -110,7 +115,7 @@ fn as_left_by(item: &EvidenceRow, entries: &[(Value, &str)]) -> Evidence {
         if let Some(status) = status {
             row.status = status.as_str().to_owned();
         }
-        if entry["hash_mismatch"] == true {
+        if matches!(acquired.judge(entry), Some(Comparison::Mismatch { .. })) {
             row.integrity_alert = true;
         }
         row.last_seq = seq as i32;

@@ -18,8 +18,10 @@ pub struct NewEvidence {
     /// Lowercase hex SHA-256 of the content; required for digital items.
     #[schema(pattern = "^[0-9a-f]{64}$")]
     pub sha256: Option<String>,
-    /// Other content hashes by algorithm.
-    #[schema(value_type = Option<Object>)]
+    /// Other content hashes taken at acquisition, by algorithm: `sha-512`, `sha-1`,
+    /// `md5` or `blake3` (another spelling of one is recorded in this one), each in
+    /// hex of its length. Later hash checks of these algorithms are compared with them.
+    #[schema(value_type = Option<Object>, example = json!({"md5": "098f6bcd4621d373cade4e832627b4f6"}))]
     pub other_hashes: Option<Value>,
     #[schema(minimum = 0)]
     pub size_bytes: Option<i64>,
@@ -54,6 +56,40 @@ fn object_or_empty(field: &str, value: Option<Value>, errors: &mut Vec<FieldErro
             "{}".into()
         }
     }
+}
+
+/// The other acquisition hashes, each algorithm in its canonical spelling and each
+/// value in lower-case hex of its length, as stored text.
+fn other_hashes(value: Option<Value>, errors: &mut Vec<FieldError>) -> String {
+    let Some(value) = value else {
+        return "{}".into();
+    };
+    let Some(given) = value.as_object() else {
+        errors.push(FieldError::new(
+            "other_hashes",
+            "must be a JSON object of hashes by algorithm",
+        ));
+        return "{}".into();
+    };
+    let mut kept = serde_json::Map::new();
+    for (algorithm, hash) in given {
+        let field = format!("other_hashes.{algorithm}");
+        if super::hashes::canonical(algorithm) == Some("sha-256") {
+            errors.push(FieldError::new(field, "the SHA-256 is given as `sha256`"));
+            continue;
+        }
+        match super::hashes::written(algorithm, hash.as_str().unwrap_or_default()) {
+            Ok((name, _)) if kept.contains_key(name) => errors.push(FieldError::new(
+                field,
+                format!("gives {name} a second time"),
+            )),
+            Ok((name, hex)) => {
+                kept.insert(name.to_owned(), Value::String(hex));
+            }
+            Err(refusal) => errors.push(FieldError::new(field, refusal.message())),
+        }
+    }
+    Value::Object(kept).to_string()
 }
 
 /// An item ready to register: its row (labelled when it is committed) and the
@@ -94,7 +130,7 @@ impl NewEvidence {
         }
         let source = object_or_empty("source", self.source, &mut errors);
         let acquisition = object_or_empty("acquisition", self.acquisition, &mut errors);
-        let other_hashes = object_or_empty("other_hashes", self.other_hashes, &mut errors);
+        let other_hashes = other_hashes(self.other_hashes, &mut errors);
         errors.extend(
             check_circumstances(&self.collected)
                 .into_iter()

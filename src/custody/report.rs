@@ -306,6 +306,11 @@ pub fn entry_views(
         .iter()
         .map(|a| a.position)
         .collect();
+    let uncompared: Vec<usize> = verification
+        .uncompared_checks
+        .iter()
+        .map(|u| u.position)
+        .collect();
     for (position, shown) in entries.iter().enumerate() {
         let e = &shown.entry;
         let code = e["type"].as_str().unwrap_or_default();
@@ -405,6 +410,8 @@ pub fn entry_views(
             Some(format!("{}: {}", w.problem_mark, found.join("; ")))
         } else if alerts.contains(&position) {
             Some(w.alert_mark.to_owned())
+        } else if uncompared.contains(&position) {
+            Some(w.uncompared_mark.to_owned())
         } else {
             None
         };

@@ -206,8 +206,8 @@ async fn append_custody(
     id: web::Path<Id>,
     body: Json<NewEntry>,
 ) -> ApiResult<HttpResponse> {
-    let request = body.into_inner();
-    entry::validate(&request)?;
+    let mut request = body.into_inner();
+    entry::check(&mut request)?;
     let claims = claims.0;
     let claim = key.claim(&claims.sub, &request);
     // The ledger authenticates and checks the batch's callers at once.

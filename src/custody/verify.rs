@@ -1,6 +1,7 @@
 //! Verification of an item's custody history (spec §4): the same checks whether the
 //! entries come from the database or from an exported bundle, offline.
 
+use super::hashes::{Acquired, Comparison};
 use crate::catalogue::Words;
 use crate::ledger::merkle::{self, Hash};
 use crate::ledger::note::{Checkpoint, NoteVerifier, verify_checkpoint};
@@ -55,11 +56,13 @@ pub struct Finding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// The record is complete and unaltered, and every hash check of the item matched
-    /// the hash taken at acquisition.
+    /// The record is complete and unaltered, and no hash check of the item failed:
+    /// each matched the hash of its algorithm taken at acquisition, or had none to be
+    /// compared with (the report lists those, and its sentence says so).
     Verified,
     /// The record is complete and unaltered, but it shows that the item failed an
-    /// integrity check: a hash observed later differs from the acquisition hash.
+    /// integrity check: a hash observed later differs from the acquisition hash of
+    /// the same algorithm.
     IntegrityAlert,
     /// The record itself does not verify: it was altered, is incomplete, or is not
     /// covered by a checkpoint signed with the trusted key.
@@ -84,6 +87,17 @@ pub struct IntegrityAlert {
     pub observed: String,
 }
 
+/// A hash check the record shows that could not be compared: the item has no hash of
+/// its algorithm from acquisition. It counts neither as a match nor as a failure.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct UncomparedCheck {
+    /// Position of the `hash_verified` entry in the item's history.
+    pub position: usize,
+    pub log_index: u64,
+    /// The algorithm the check names, as the entry writes it.
+    pub algorithm: String,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Report {
     pub verdict: Verdict,
@@ -100,6 +114,10 @@ pub struct Report {
     pub checkpoint_problems: Vec<String>,
     /// The hash checks the item failed (only meaningful when the record verifies).
     pub integrity_alerts: Vec<IntegrityAlert>,
+    /// How many hash checks matched the acquisition hash of their algorithm.
+    pub hash_checks_matched: usize,
+    /// The hash checks that could not be compared (spec §8).
+    pub uncompared_checks: Vec<UncomparedCheck>,
     pub entries: Vec<Finding>,
 }
 
@@ -147,32 +165,69 @@ impl Report {
     }
 }
 
-/// A `hash_verified` entry that observed another SHA-256 than the acquisition hash
-/// (recomputed from the record, and also when the entry itself says so).
-fn integrity_alert(
-    entry: &Value,
-    acquired: Option<&str>,
-    position: usize,
-    log_index: u64,
-) -> Option<IntegrityAlert> {
-    if entry["type"] != "hash_verified" {
-        return None;
+/// What the hash checks of a record come to (spec §8), entry by entry.
+#[derive(Default)]
+struct HashChecks {
+    acquired: Acquired,
+    matched: usize,
+    alerts: Vec<IntegrityAlert>,
+    uncompared: Vec<UncomparedCheck>,
+}
+
+impl HashChecks {
+    fn read(&mut self, entry: &Value, position: usize, log_index: u64) {
+        if position == 0 {
+            self.acquired = Acquired::of_record(&entry["evidence"]);
+        }
+        let algorithm = entry["hash"]["algorithm"].as_str().unwrap_or_default();
+        match self.acquired.judge(entry) {
+            None => {}
+            Some(Comparison::Match) => self.matched += 1,
+            Some(Comparison::Mismatch { expected }) => self.alerts.push(IntegrityAlert {
+                position,
+                log_index,
+                at: entry["at"].as_str().map(str::to_owned),
+                actor: entry["actor"].clone(),
+                algorithm: algorithm.to_owned(),
+                expected: Some(expected),
+                observed: entry["hash"]["value"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            }),
+            Some(Comparison::NotComparable) => self.uncompared.push(UncomparedCheck {
+                position,
+                log_index,
+                algorithm: algorithm.to_owned(),
+            }),
+        }
     }
-    let algorithm = entry["hash"]["algorithm"].as_str()?.to_owned();
-    let observed = entry["hash"]["value"].as_str()?.to_owned();
-    let differs = algorithm == "sha-256" && acquired.is_some_and(|a| a != observed);
-    if !differs && entry["hash_mismatch"] != true {
-        return None;
+}
+
+/// What the sentence says of the checks that could not be compared: empty when none.
+fn uncompared_words(w: &Words, uncompared: &[UncomparedCheck]) -> String {
+    if uncompared.is_empty() {
+        return String::new();
     }
-    Some(IntegrityAlert {
-        position,
-        log_index,
-        at: entry["at"].as_str().map(str::to_owned),
-        actor: entry["actor"].clone(),
-        algorithm,
-        expected: acquired.map(str::to_owned),
-        observed,
-    })
+    let which: Vec<String> = uncompared
+        .iter()
+        .map(|u| {
+            Words::fill(
+                w.summary_uncompared_check,
+                &[
+                    ("position", &u.position.to_string()),
+                    ("algorithm", &u.algorithm),
+                ],
+            )
+        })
+        .collect();
+    Words::fill(
+        w.summary_uncompared,
+        &[
+            ("count", &uncompared.len().to_string()),
+            ("which", &which.join("; ")),
+        ],
+    )
 }
 
 /// The verdict in a sentence a judge understands, in the catalogue's words.
@@ -181,25 +236,46 @@ fn summary(
     verdict: Verdict,
     entries: usize,
     size: Option<u64>,
-    alerts: &[IntegrityAlert],
+    checks: &Report,
     first_problem: Option<&str>,
 ) -> String {
     let w = &crate::catalogue::ENGLISH;
     let record = history.record(w);
     let entries = entries.to_string();
     let size = size.unwrap_or_default().to_string();
+    let uncompared = uncompared_words(w, &checks.uncompared_checks);
     match verdict {
         Verdict::Verified => {
             let template = match history {
                 History::Request(_) => w.summary_verified_history,
                 History::Evidence(_) => w.summary_verified_custody,
             };
+            let matched = checks.hash_checks_matched;
+            let hash_checks = match (matched, checks.uncompared_checks.len()) {
+                (0, 0) => w.summary_no_hash_check.to_owned(),
+                (0, _) => w.summary_none_compared.to_owned(),
+                (n, 0) => Words::fill(w.summary_hash_checks_matched, &[("count", &n.to_string())]),
+                (n, _) => Words::fill(
+                    w.summary_some_hash_checks_matched,
+                    &[
+                        ("matched", &n.to_string()),
+                        ("total", &(n + checks.uncompared_checks.len()).to_string()),
+                    ],
+                ),
+            };
             Words::fill(
                 template,
-                &[("record", record), ("entries", &entries), ("size", &size)],
+                &[
+                    ("record", record),
+                    ("entries", &entries),
+                    ("size", &size),
+                    ("hash_checks", &hash_checks),
+                    ("uncompared", &uncompared),
+                ],
             )
         }
         Verdict::IntegrityAlert => {
+            let alerts = &checks.integrity_alerts;
             let a = &alerts[0];
             let more = match alerts.len() {
                 1 => String::new(),
@@ -214,6 +290,7 @@ fn summary(
                     ("observed", &a.observed),
                     ("expected", a.expected.as_deref().unwrap_or(w.not_recorded)),
                     ("more", &more),
+                    ("uncompared", &uncompared),
                 ],
             )
         }
@@ -263,8 +340,7 @@ pub fn verify(
         }
     };
     let mut findings = Vec::new();
-    let mut alerts = Vec::new();
-    let mut acquired: Option<String> = None;
+    let mut checks = HashChecks::default();
     let mut prev: Option<String> = None;
     for (position, e) in entries.iter().enumerate() {
         let mut problems = Vec::new();
@@ -345,15 +421,7 @@ pub fn verify(
             && matches!(head.kind.as_deref(), Some("collected" | "hash_verified"))
             && let Ok(entry) = serde_json::from_str::<Value>(bytes)
         {
-            if position == 0 {
-                acquired = entry["evidence"]["sha256"].as_str().map(str::to_owned);
-            }
-            alerts.extend(integrity_alert(
-                &entry,
-                acquired.as_deref(),
-                position,
-                e.log_index,
-            ));
+            checks.read(&entry, position, e.log_index);
         }
         findings.push(Finding {
             position,
@@ -377,7 +445,9 @@ pub fn verify(
         },
         checkpoint_size: checkpoint.map(|c| c.size),
         checkpoint_problems,
-        integrity_alerts: alerts,
+        integrity_alerts: checks.alerts,
+        hash_checks_matched: checks.matched,
+        uncompared_checks: checks.uncompared,
         entries: findings,
     };
     report.decide();
@@ -408,7 +478,7 @@ impl Report {
             self.verdict,
             self.entries.len(),
             self.checkpoint_size,
-            &self.integrity_alerts,
+            self,
             first,
         );
     }
@@ -470,4 +540,167 @@ pub fn verify_bundle(bundle: &Value, trusted_key: &str) -> Result<Report, String
         report.decide();
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::merkle::{MemoryTree, leaf_hash};
+    use crate::ledger::note;
+    use serde_json::json;
+
+    const ID: &str = "01990000-0000-7000-8000-000000000001";
+    const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    const OTHER: &str = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
+    const MD5: &str = "098f6bcd4621d373cade4e832627b4f6";
+
+    /// A bundle of an item registered with `evidence` and then checked with each of
+    /// `checks` (algorithm, value, the flag an earlier version wrote), in a log
+    /// signed with a test key; and that key.
+    fn bundle(evidence: Value, checks: &[(&str, &str, bool)]) -> (Value, String) {
+        let actor = json!({"user_id": ID, "agency_id": ID, "country": "JM"});
+        let mut entries = vec![json!({"v": 1, "type": "collected", "actor": actor,
+            "evidence": evidence, "custodian_before": null, "custodian_after": null})];
+        for (algorithm, value, flag) in checks {
+            entries.push(json!({"v": 1, "type": "hash_verified", "actor": actor,
+                "hash": {"algorithm": algorithm, "value": value}, "hash_mismatch": flag}));
+        }
+        let mut tree = MemoryTree::default();
+        let mut prev: Option<String> = None;
+        let mut sealed = Vec::new();
+        for (seq, mut entry) in entries.into_iter().enumerate() {
+            entry["evidence_id"] = json!(ID);
+            entry["seq"] = json!(seq);
+            entry["prev"] = json!(prev);
+            entry["at"] = json!(format!("2026-03-0{}T10:00:00.000000Z", seq + 1));
+            let canonical = crate::jcs::to_string(&entry).unwrap();
+            tree.push(leaf_hash(canonical.as_bytes()));
+            let hash = crate::ledger::sha256_hex(canonical.as_bytes());
+            prev = Some(hash.clone());
+            sealed.push((entry, hash));
+        }
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+        let name = "test/custody";
+        let body = note::checkpoint_body(name, tree.size, &tree.root(tree.size));
+        let entries: Vec<Value> = sealed
+            .into_iter()
+            .enumerate()
+            .map(|(i, (entry, hash))| {
+                let proof: Vec<String> = tree
+                    .inclusion(i as u64, tree.size)
+                    .iter()
+                    .map(hex::encode)
+                    .collect();
+                json!({"log_index": i, "entry": entry, "entry_hash": hash, "inclusion_proof": proof})
+            })
+            .collect();
+        let bundle = json!({"evidence_id": ID, "entries": entries,
+            "checkpoint": note::sign(&body, name, &key)});
+        (
+            bundle,
+            note::verifier_key(name, &key.verifying_key().to_bytes()),
+        )
+    }
+
+    fn verified(evidence: Value, checks: &[(&str, &str, bool)]) -> Report {
+        let (bundle, key) = bundle(evidence, checks);
+        verify_bundle(&bundle, &key).unwrap()
+    }
+
+    #[test]
+    fn checks_written_in_any_spelling_are_judged_by_their_normalised_algorithm() {
+        let acquired = json!({"sha256": SHA, "other_hashes": {"MD5": MD5}});
+        // An earlier version compared `sha-256` only and flagged this one as matched.
+        let report = verified(acquired.clone(), &[("sha256", OTHER, false)]);
+        assert_eq!(
+            report.verdict,
+            Verdict::IntegrityAlert,
+            "{}",
+            report.summary
+        );
+        assert_eq!(report.integrity_alerts[0].expected.as_deref(), Some(SHA));
+        let report = verified(acquired.clone(), &[("md5", "0".repeat(32).as_str(), false)]);
+        assert_eq!(
+            report.verdict,
+            Verdict::IntegrityAlert,
+            "{}",
+            report.summary
+        );
+        // Spellings and case of the same hash match.
+        let upper = SHA.to_uppercase();
+        let report = verified(
+            acquired.clone(),
+            &[(" SHA-256", upper.as_str(), false), ("md5", MD5, false)],
+        );
+        assert_eq!(report.verdict, Verdict::Verified, "{}", report.summary);
+        assert_eq!(report.hash_checks_matched, 2);
+        assert!(
+            report
+                .summary
+                .contains("each of the item's 2 hash checks matched"),
+            "{}",
+            report.summary
+        );
+        // A flag that says otherwise does not decide: the comparison does.
+        let report = verified(acquired, &[("sha-256", SHA, true)]);
+        assert_eq!(report.verdict, Verdict::Verified, "{}", report.summary);
+    }
+
+    #[test]
+    fn a_check_with_nothing_to_compare_with_is_never_called_a_match() {
+        let report = verified(
+            json!({"sha256": SHA, "other_hashes": {}}),
+            &[
+                ("sha-256", SHA, false),
+                ("sha-512", &"a".repeat(128), false),
+            ],
+        );
+        assert_eq!(report.verdict, Verdict::Verified);
+        assert_eq!(report.hash_checks_matched, 1);
+        assert_eq!(
+            report.uncompared_checks,
+            [UncomparedCheck {
+                position: 2,
+                log_index: 2,
+                algorithm: "sha-512".into()
+            }]
+        );
+        assert!(
+            report
+                .summary
+                .contains("1 of the item's 2 hash checks matched"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report.summary.contains(
+                "1 of its hash checks could not be compared, and count neither as matched nor as \
+                 failed: entry 2 checked sha-512, and no sha-512 hash was taken at acquisition."
+            ),
+            "{}",
+            report.summary
+        );
+        // An item registered without any hash.
+        let report = verified(json!({"sha256": null}), &[("sha-256", SHA, false)]);
+        assert_eq!(report.verdict, Verdict::Verified);
+        assert_eq!(report.hash_checks_matched, 0);
+        assert!(
+            !report.summary.contains("matched the hash"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report.summary.contains("could not be compared"),
+            "{}",
+            report.summary
+        );
+        let report = verified(json!({"sha256": SHA}), &[]);
+        assert!(
+            report
+                .summary
+                .contains("it records no hash check of the item"),
+            "{}",
+            report.summary
+        );
+    }
 }

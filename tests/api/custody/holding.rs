@@ -424,7 +424,7 @@ async fn an_agency_outside_the_case_that_handed_the_item_on_reads_only_its_part(
 }
 
 /// Runs one migration of the tree down and up again, by its name.
-fn redo_migration(app: &TestApp, name: &str) {
+pub(super) fn redo_migration(app: &TestApp, name: &str) {
     use caseledger::db::{DbConn, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
     use diesel::migration::MigrationSource;
     use diesel_migrations::MigrationHarness;

@@ -5,6 +5,7 @@
 //! Merkle nodes on the database itself (`storage`).
 
 mod access;
+mod checks;
 mod concurrency;
 mod holding;
 mod proofs;

@@ -22,7 +22,7 @@ fn poppler(tool: &str, args: &[&str]) -> String {
 }
 
 /// The report of an item, saved; its path.
-async fn report(w: &World, id: &str) -> std::path::PathBuf {
+pub(super) async fn report(w: &World, id: &str) -> std::path::PathBuf {
     let res = w
         .app
         .get(
@@ -55,7 +55,7 @@ async fn report(w: &World, id: &str) -> std::path::PathBuf {
     path
 }
 
-fn text_of(path: &std::path::Path, pages: Option<(u32, u32)>) -> String {
+pub(super) fn text_of(path: &std::path::Path, pages: Option<(u32, u32)>) -> String {
     let file = path.to_str().unwrap();
     let (first, last) = pages.map(|(f, l)| (f.to_string(), l.to_string())).unzip();
     let mut args = vec!["-layout"];
