@@ -24,11 +24,12 @@ struct Claims {
     jti: Option<String>,
 }
 
-/// A verified assertion: its `jti` and when it expires.
+/// A verified assertion: its `jti`, and until when it could be accepted (its `exp`
+/// plus the leeway): its `jti` must be remembered as spent until then.
 #[derive(Debug)]
 pub struct Verified {
     pub jti: String,
-    pub expires_at: chrono::NaiveDateTime,
+    pub accepted_until: chrono::NaiveDateTime,
 }
 
 /// The client an assertion says it is from (`sub`, else `iss`), before anything of it
@@ -75,6 +76,8 @@ pub fn verify(
     validation.set_issuer(&[client_id]);
     validation.sub = Some(client_id.to_owned());
     validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+    // RFC 7523 §3: an assertion is not accepted before its `nbf`, when it has one.
+    validation.validate_nbf = true;
     validation.leeway = LEEWAY_SECS;
     let mut reason = "no registered key of its type and kid";
     for key in candidates {
@@ -90,10 +93,14 @@ pub fn verify(
                 if data.claims.exp > now.and_utc().timestamp() + MAX_LIFETIME_SECS {
                     return Err("expires more than an hour ahead");
                 }
-                let expires_at = chrono::DateTime::from_timestamp(data.claims.exp, 0)
-                    .ok_or("exp out of range")?
-                    .naive_utc();
-                return Ok(Verified { jti, expires_at });
+                let accepted_until =
+                    chrono::DateTime::from_timestamp(data.claims.exp + LEEWAY_SECS as i64, 0)
+                        .ok_or("exp out of range")?
+                        .naive_utc();
+                return Ok(Verified {
+                    jti,
+                    accepted_until,
+                });
             }
             Err(e) => {
                 reason = match e.kind() {

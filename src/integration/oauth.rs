@@ -186,7 +186,7 @@ fn decide(
     };
     if failure.is_none()
         && let Some(verified) = &checked.assertion
-        && !queries::spend_assertion(tx, &typed, &verified.jti, verified.expires_at, now)?
+        && !queries::spend_assertion(tx, &typed, &verified.jti, verified.accepted_until, now)?
     {
         failure = Some("replayed jti");
     }

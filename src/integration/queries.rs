@@ -107,13 +107,14 @@ pub fn update_credential(conn: &mut DbConn, row: &CredentialRow) -> QueryResult<
         .map(drop)
 }
 
-/// Spends a client assertion's `jti`: false when it was spent already. Assertions
-/// past their expiry are forgotten first (they could not be replayed anyway).
+/// Spends a client assertion's `jti`: false when it was spent already. It is kept
+/// until `accepted_until` (its `exp` and the leeway), so that it is refused for as
+/// long as it could otherwise be accepted; those past that are forgotten first.
 pub fn spend_assertion(
     conn: &mut DbConn,
     client_id: &str,
     jti: &str,
-    expires_at: NaiveDateTime,
+    accepted_until: NaiveDateTime,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     diesel::delete(client_assertions::table.filter(client_assertions::expires_at.lt(now)))
@@ -124,7 +125,7 @@ pub fn spend_assertion(
     )
     .bind::<diesel::sql_types::Text, _>(client_id)
     .bind::<diesel::sql_types::Text, _>(jti)
-    .bind::<diesel::sql_types::Timestamp, _>(expires_at)
+    .bind::<diesel::sql_types::Timestamp, _>(accepted_until)
     .execute(conn)?;
     Ok(inserted == 1)
 }

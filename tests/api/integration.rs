@@ -2,7 +2,7 @@
 //! or a signed assertion, lockout and audit like logins, and the same need-to-know
 //! as the agency's people.
 
-use crate::common::{Response, TestApp};
+use crate::common::{Caller, Response, TestApp};
 use caseledger::agencies::AgencyKind;
 use caseledger::auth::roles::Role;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -361,6 +361,74 @@ fn base64_basic(id: &str, secret: &str) -> String {
     )
 }
 
+/// A service account of `agency` that signs client assertions with `keys`.
+async fn key_client(app: &TestApp, admin: &Caller, agency: &str, keys: &Value) -> Response {
+    let created = app
+        .post(
+            "/api/v1/service-accounts",
+            &admin.token,
+            &json!({"agency_id": agency, "name": "TTPS RMS", "roles": ["investigator", "supervisor"],
+                    "auth_method": "private_key_jwt", "jwks": keys}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    created
+}
+
+/// An assertion is accepted until its `exp` plus the clock leeway: its `jti` is
+/// remembered that long, so it works once in all that time; and not before its `nbf`.
+#[actix_web::test]
+async fn an_assertion_works_once_for_as_long_as_it_is_accepted_and_not_before_its_nbf() {
+    let app = TestApp::spawn().await;
+    let ministry = app.agency("TT", "Ministry of National Security", AgencyKind::Other);
+    let admin = app
+        .user_caller("tt.sec.admin", &ministry, &[Role::Admin])
+        .await;
+    let ttps = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    let keys: Value = serde_json::from_str(&format!("{{\"keys\": [{EC_JWK}]}}")).unwrap();
+    let created = key_client(&app, &admin, &ttps, &keys).await;
+    let client_id = created.body["client_id"].as_str().unwrap();
+    let now = chrono::Utc::now().timestamp();
+    // Past its exp, within the leeway for clocks that disagree: accepted once.
+    let late = assertion(
+        &app,
+        client_id,
+        Algorithm::ES256,
+        EC_KEY,
+        json!({"exp": now - 10}),
+    );
+    granted(&with_assertion(&app, &late).await);
+    for _ in 0..2 {
+        refused(&with_assertion(&app, &late).await);
+    }
+    // Another assertion's use forgets what has run out, not this one.
+    let other = assertion(&app, client_id, Algorithm::ES256, EC_KEY, json!({}));
+    granted(&with_assertion(&app, &other).await);
+    refused(&with_assertion(&app, &late).await);
+    // Not before its nbf (beyond the leeway); from then on, as any other.
+    let early = assertion(
+        &app,
+        client_id,
+        Algorithm::ES256,
+        EC_KEY,
+        json!({"nbf": now + 120}),
+    );
+    refused(&with_assertion(&app, &early).await);
+    let recorded = app
+        .audit_entries()
+        .into_iter()
+        .any(|e| e["action"] == "auth.client_failed" && e["details"]["reason"] == "not yet valid");
+    assert!(recorded, "the early assertion is audited as such");
+    let ready = assertion(
+        &app,
+        client_id,
+        Algorithm::ES256,
+        EC_KEY,
+        json!({"nbf": now - 5}),
+    );
+    granted(&with_assertion(&app, &ready).await);
+}
+
 #[actix_web::test]
 async fn client_assertions_signed_with_registered_keys_are_single_use_and_checked() {
     let app = TestApp::spawn().await;
@@ -388,15 +456,7 @@ async fn client_assertions_signed_with_registered_keys_are_single_use_and_checke
             .await
             .assert_problem(422, "validation-failed");
     }
-    let created = app
-        .post(
-            "/api/v1/service-accounts",
-            &admin.token,
-            &json!({"agency_id": ttps, "name": "TTPS RMS", "roles": ["investigator", "supervisor"],
-                    "auth_method": "private_key_jwt", "jwks": keys}),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
+    let created = key_client(&app, &admin, &ttps, &keys).await;
     assert!(created.body.get("client_secret").is_none());
     let client_id = created.body["client_id"].as_str().unwrap().to_owned();
     let account = created.body["id"].as_str().unwrap().to_owned();
