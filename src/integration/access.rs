@@ -8,8 +8,9 @@ pub fn manages(caller: &Principal, country: &str) -> bool {
     caller.has(Role::RegionalAdmin) || (caller.has(Role::Admin) && caller.country == country)
 }
 
-/// Who manages an agency's webhook endpoints: its service accounts, and the
-/// administrators of its country.
-pub fn manages_webhooks(caller: &Principal, agency_id: &str, country: &str) -> bool {
-    (caller.machine && caller.agency_id == agency_id) || manages(caller, country)
+/// Who manages a webhook endpoint: the service account whose view it hears (never a
+/// sibling account of the same agency, which may see less), and the administrators
+/// of its agency's country.
+pub fn manages_webhook(caller: &Principal, service_account_id: &str, country: &str) -> bool {
+    (caller.machine && caller.user_id == service_account_id) || manages(caller, country)
 }

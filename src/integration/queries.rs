@@ -160,10 +160,19 @@ pub fn update_webhook(conn: &mut DbConn, row: &WebhookRow) -> QueryResult<()> {
 }
 
 /// The endpoints of an agency, or of every agency of a country, by id.
+/// Whose webhook endpoints a list holds.
+#[derive(Debug, Clone, Copy)]
+pub enum WebhookOwner<'a> {
+    /// Those that hear this service account's view.
+    ServiceAccount(&'a str),
+    /// Those of this country's agencies.
+    Country(&'a str),
+    Anyone,
+}
+
 pub fn webhooks_of(
     conn: &mut DbConn,
-    agency: Option<&str>,
-    country: Option<&str>,
+    owner: WebhookOwner<'_>,
     after: Option<String>,
     limit: i64,
 ) -> QueryResult<Vec<WebhookRow>> {
@@ -173,11 +182,14 @@ pub fn webhooks_of(
         .order(webhooks::id)
         .limit(limit + 1)
         .into_boxed();
-    if let Some(agency) = agency {
-        query = query.filter(webhooks::agency_id.eq(agency.to_owned()));
-    }
-    if let Some(country) = country {
-        query = query.filter(agencies::country_code.eq(country.to_owned()));
+    match owner {
+        WebhookOwner::ServiceAccount(account) => {
+            query = query.filter(webhooks::service_account_id.eq(account.to_owned()));
+        }
+        WebhookOwner::Country(country) => {
+            query = query.filter(agencies::country_code.eq(country.to_owned()));
+        }
+        WebhookOwner::Anyone => {}
     }
     if let Some(after) = after {
         query = query.filter(webhooks::id.gt(after));

@@ -1,10 +1,11 @@
 //! The endpoints of webhooks: registration, the delivery log, replay and secret
-//! rotation. Endpoints are managed by the agency's service accounts and the
-//! administrators of its country; for everyone else they do not exist (404).
+//! rotation. An endpoint is managed by the service account whose view it hears and
+//! by the administrators of its agency's country; for everyone else it does not exist
+//! (404).
 
-use super::access::manages_webhooks;
+use super::access::{manages, manages_webhook};
 use super::egress::{self, Exemptions};
-use super::queries;
+use super::queries::{self, WebhookOwner};
 use super::webhook::{
     Delivery, NewWebhook, Replay, Webhook, WebhookRotation, WebhookRow, secret, secret_text,
 };
@@ -41,7 +42,7 @@ fn managed(
         .map(|a| a.country_code)
         .unwrap_or_default();
     event.subject = Some(Subject::new("webhook", &hook.id, Some(&country)));
-    if manages_webhooks(caller, &hook.agency_id, &country) {
+    if manages_webhook(caller, &hook.service_account_id, &country) {
         Ok(hook)
     } else {
         Err(ApiError::NotFound)
@@ -58,7 +59,7 @@ fn managed(
     request_body = NewWebhook,
     responses(
         (status = 201, description = "The endpoint, with its secret", body = Webhook, headers(("Location" = String))),
-        (status = 403, description = "Neither a service account of the agency nor an administrator of its country", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither the service account whose view the endpoint hears nor an administrator of the agency's country", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields: a refused URL, an unknown agency or service account, a malformed event type", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -94,11 +95,6 @@ async fn create_webhook(
                 .unwrap_or_else(|| caller.agency_id.clone());
             let agency = crate::agencies::find(conn, &agency_id)?
                 .ok_or_else(|| ApiError::validation("agency_id", "is not a known agency"))?;
-            if !manages_webhooks(&caller, &agency.id, &agency.country_code) {
-                return Err(ApiError::forbidden(
-                    "only the agency's service accounts and its country's administrators register its webhooks",
-                ));
-            }
             let account = match (&body.service_account_id, caller.machine) {
                 (Some(id), _) => id.clone(),
                 (None, true) => caller.user_id.clone(),
@@ -109,6 +105,13 @@ async fn create_webhook(
                     ));
                 }
             };
+            // A service account registers endpoints that hear its own view only.
+            let own = caller.machine && account == caller.user_id && agency.id == caller.agency_id;
+            if !own && !manages(&caller, &agency.country_code) {
+                return Err(ApiError::forbidden(
+                    "a service account registers webhooks that hear its own view; its country's administrators register any of its agency's",
+                ));
+            }
             let belongs = queries::by_id(conn, &account)?
                 .is_some_and(|a| a.user.agency_id == agency.id);
             if !belongs {
@@ -149,8 +152,9 @@ async fn create_webhook(
         .json(Webhook::new(row, Some(secret), &state.webhook_key)))
 }
 
-/// The endpoints the caller manages: its agency's, for a service account; its
-/// country's (every country's, for regional administrators), for administrators.
+/// The endpoints the caller manages: those that hear its own view, for a service
+/// account; its country's (every country's, for regional administrators), for
+/// administrators.
 #[utoipa::path(
     tag = "integration",
     security(("bearer" = [])),
@@ -172,15 +176,17 @@ async fn list_webhooks(
             if caller.machine {
                 Ok(queries::webhooks_of(
                     conn,
-                    Some(&caller.agency_id),
-                    None,
+                    WebhookOwner::ServiceAccount(&caller.user_id),
                     after,
                     limit,
                 )?)
             } else {
                 caller.require_any(&[Role::Admin, Role::RegionalAdmin])?;
-                let country = (!caller.has(Role::RegionalAdmin)).then_some(caller.country.as_str());
-                Ok(queries::webhooks_of(conn, None, country, after, limit)?)
+                let owner = match caller.has(Role::RegionalAdmin) {
+                    true => WebhookOwner::Anyone,
+                    false => WebhookOwner::Country(&caller.country),
+                };
+                Ok(queries::webhooks_of(conn, owner, after, limit)?)
             }
         })
         .await?;

@@ -132,11 +132,15 @@ struct System {
 }
 
 async fn system(app: &TestApp, admin: &str, agency: &str) -> System {
+    system_with(app, admin, agency, &["investigator", "supervisor"]).await
+}
+
+async fn system_with(app: &TestApp, admin: &str, agency: &str, roles: &[&str]) -> System {
     let created = app
         .post(
             "/api/v1/service-accounts",
             admin,
-            &json!({"agency_id": agency, "name": "case system", "roles": ["investigator", "supervisor"],
+            &json!({"agency_id": agency, "name": format!("system {roles:?}"), "roles": roles,
                     "auth_method": "client_secret"}),
         )
         .await;
@@ -743,4 +747,91 @@ async fn an_endpoint_that_asks_for_v1a_gets_ed25519_signatures_it_verifies_with_
         !verifies_v1a(&next, &got[0]),
         "the old delivery is not the new key's"
     );
+}
+
+/// A service account manages the endpoints that hear its own view, and no sibling's;
+/// the administrators of its agency's country manage them all.
+#[actix_web::test]
+async fn a_service_account_manages_only_the_endpoints_that_hear_its_own_view() {
+    let app = TestApp::spawn_with(fast).await;
+    let ministry = app.agency("JM", "Ministry of National Security", AgencyKind::Other);
+    let admin = app.user_caller("jm.admin", &ministry, &[Role::Admin]).await;
+    let moj = app.agency("JM", "Ministry of Justice", AgencyKind::CentralAuthority);
+    let authority = system_with(&app, &admin.token, &moj, &["central_authority"]).await;
+    let auditor = system_with(&app, &admin.token, &moj, &["auditor"]).await;
+    let url = "http://127.0.0.1:9/hook";
+
+    // The auditor's account may not hear the central authority's view.
+    app.post(
+        "/api/v1/webhooks",
+        &auditor.token,
+        &json!({"url": url, "service_account_id": authority.account}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let (theirs, _) = register(
+        &app.post("/api/v1/webhooks", &authority.token, &json!({"url": url}))
+            .await,
+    );
+    let (mine, _) = register(
+        &app.post(
+            "/api/v1/webhooks",
+            &auditor.token,
+            &json!({"url": url, "service_account_id": auditor.account}),
+        )
+        .await,
+    );
+    let listed = |token: String| {
+        let app = &app;
+        async move {
+            let res = app.get("/api/v1/webhooks", &token).await;
+            assert_eq!(res.status, 200, "{}", res.body);
+            let mut ids: Vec<String> = res.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["id"].as_str().unwrap().to_owned())
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    assert_eq!(
+        listed(auditor.token.clone()).await,
+        std::slice::from_ref(&mine)
+    );
+    assert_eq!(
+        listed(authority.token.clone()).await,
+        std::slice::from_ref(&theirs)
+    );
+    let mut both = vec![mine.clone(), theirs.clone()];
+    both.sort();
+    assert_eq!(listed(admin.token.clone()).await, both);
+
+    // The sibling's endpoint does not exist for the auditor's account.
+    let path = format!("/api/v1/webhooks/{theirs}");
+    app.get(&path, &auditor.token)
+        .await
+        .assert_problem(404, "not-found");
+    app.get(&format!("{path}/deliveries"), &auditor.token)
+        .await
+        .assert_problem(404, "not-found");
+    for (action, body) in [
+        ("secret", json!({})),
+        ("enable", json!({})),
+        ("replay", json!({"since": "2026-01-01T00:00:00Z"})),
+    ] {
+        app.post(&format!("{path}/{action}"), &auditor.token, &body)
+            .await
+            .assert_problem(404, "not-found");
+    }
+    // Its own account and the administrator manage it.
+    for token in [&authority.token, &admin.token] {
+        let res = app.get(&path, token).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+    }
+    let rotated = app
+        .post(&format!("{path}/secret"), &admin.token, &json!({}))
+        .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
 }
