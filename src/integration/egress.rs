@@ -102,23 +102,41 @@ impl Refusal {
     }
 }
 
+/// The IPv4 address an IPv6 address carries, where the network delivers it to that
+/// IPv4 address: IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`), SIIT
+/// IPv4-translated (`::ffff:0:a.b.c.d`), the well-known NAT64 prefix
+/// (`64:ff9b::a.b.c.d`) and 6to4 (`2002:aabb:ccdd::`).
+fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = v6.segments();
+    let o = v6.octets();
+    let last = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, _, _] | [0, 0, 0, 0, 0xffff, 0, _, _] => Some(last),
+        [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some(last),
+        // `::` and `::1` are judged as themselves, below.
+        [0, 0, 0, 0, 0, 0, hi, _] if hi != 0 => Some(last),
+        [0x2002, _, _, ..] => Some(Ipv4Addr::new(o[2], o[3], o[4], o[5])),
+        _ => None,
+    }
+}
+
 /// Whether an address is on the public internet: not loopback, private, link-local,
 /// shared (CGNAT), documentation, benchmarking, multicast, reserved or unspecified,
-/// in either family (IPv4 inside IPv6 is judged as IPv4).
+/// in either family. An IPv6 address that carries an IPv4 address is judged as that
+/// IPv4 address; the local-use NAT64 prefix (`64:ff9b:1::/48`, RFC 8215) and the
+/// IETF protocol assignments (`2001::/23`, Teredo among them) are not public.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            if let Some(v4) = embedded_v4(v6) {
                 return is_public_v4(v4);
             }
             let first = v6.segments()[0];
-            let nat64 = v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
-            if nat64 {
-                let o = v6.octets();
-                return is_public_v4(Ipv4Addr::new(o[12], o[13], o[14], o[15]));
-            }
+            let second = v6.segments()[1];
             !(v6.is_unspecified()
+                || (first == 0x64 && second == 0xff9b && v6.segments()[2] == 1) // local-use NAT64
+                || (first == 0x2001 && second < 0x200) // IETF protocol assignments 2001::/23
                 || v6.is_loopback()
                 || v6.is_multicast()
                 || first & 0xfe00 == 0xfc00 // unique local fc00::/7
@@ -314,6 +332,11 @@ mod tests {
             "8.8.8.8",
             "2606:4700::6810:84e5",
             "::ffff:8.8.8.8",
+            "::8.8.8.8",
+            "::ffff:0:808:808",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+            "2001:4860:4860::8888",
         ] {
             assert!(is_public(ip(public)), "{public}");
         }
@@ -340,6 +363,17 @@ mod tests {
             "64:ff9b::a9fe:a9fe",
             "2001:db8::1",
             "ff02::1",
+            // The review's: IPv4-compatible, SIIT, local-use NAT64 and 6to4 carrying
+            // loopback and link-local addresses.
+            "::127.0.0.1",
+            "::ffff:0:7f00:1",
+            "64:ff9b:1::a9fe:a9fe",
+            "2002:7f00:1::1",
+            "2002:a9fe:a9fe::1",
+            "::ffff:0:a00:1",
+            "::10.0.0.1",
+            "2001::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
         ] {
             assert!(!is_public(ip(private)), "{private}");
         }
