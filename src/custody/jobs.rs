@@ -442,13 +442,28 @@ fn check_registration(
             access::may_register(principal, standing).map_err(|e| refused(batch, event, e))?;
         }
     }
-    if let Some(parent) = &reg.item.parent_id
-        && reaches.parent_cases.get(parent) != Some(&case.id)
-    {
-        return Err(ApiError::validation(
-            "parent_id",
-            "must be an evidence item of the same case",
-        ));
+    // A parent is an item of the same case that the caller sees: one it may not see
+    // is refused exactly as one that does not exist.
+    if let Some(parent) = &reg.item.parent_id {
+        let agency = &principal.agency_id;
+        let seen = access::may_see(
+            principal,
+            Reach {
+                standing: reaches
+                    .standing
+                    .get(&(case.id.clone(), agency.clone()))
+                    .copied(),
+                via_transfer: reaches
+                    .transferred
+                    .contains(&(parent.clone(), agency.clone())),
+            },
+        );
+        if reaches.parent_cases.get(parent) != Some(&case.id) || seen.is_err() {
+            return Err(ApiError::validation(
+                "parent_id",
+                "must be an evidence item of the same case",
+            ));
+        }
     }
     Ok(TargetCase {
         reference: case.reference.clone(),

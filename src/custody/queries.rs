@@ -128,7 +128,7 @@ pub struct Reaches {
     pub cases: HashMap<String, CaseRow>,
     /// (case, agency) → standing.
     pub standing: HashMap<(String, String), Standing>,
-    /// (item, agency) sent to.
+    /// (item, agency) sent to, for the items appended to and the parents named.
     pub transferred: std::collections::HashSet<(String, String)>,
     /// The case of each parent item a registration names.
     pub parent_cases: HashMap<String, String>,
@@ -224,11 +224,16 @@ pub fn reaches(
             }
         }
     }
-    if !agencies.is_empty() && !out.item_cases.is_empty() {
+    // The items sent to the batch's agencies, among those appended to and the parents
+    // registrations name (a parent must be one the registering agency sees).
+    let mut sent: Vec<&String> = out.item_cases.keys().chain(parent_ids).collect();
+    sent.sort();
+    sent.dedup();
+    if !agencies.is_empty() && !sent.is_empty() {
         let mut query = evidence_access::table
             .select((evidence_access::evidence_id, evidence_access::agency_id))
             .into_boxed();
-        for item in out.item_cases.keys() {
+        for item in sent {
             for agency in agencies {
                 query = query.or_filter(
                     evidence_access::evidence_id

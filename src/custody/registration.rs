@@ -35,7 +35,8 @@ pub struct NewEvidence {
     /// Method, tool and version, by whom, started and ended.
     #[schema(value_type = Option<Object>)]
     pub acquisition: Option<Value>,
-    /// The item this one was derived from, in the same case.
+    /// The item this one was derived from: an item of the same case that the caller
+    /// sees (any other answers as one that does not exist).
     #[schema(format = Uuid)]
     pub parent_id: Option<String>,
     /// Where, why and under what authority it was collected (the first custody entry).

@@ -93,6 +93,45 @@ async fn a_jm_request_executed_in_tt_delivers_its_evidence_to_jm_with_both_histo
     assert_eq!(registered.status, 201, "{}", registered.body);
     let item = registered.body["id"].as_str().unwrap().to_owned();
     assert_eq!(registered.body["case_id"], case_id.as_str());
+
+    // A parent must be an item the executing agency sees: naming one of the case's
+    // own items answers exactly as naming none that exists, and links nothing.
+    let jm_item = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/evidence"),
+            jm_inv,
+            &produced(),
+        )
+        .await;
+    assert_eq!(jm_item.status, 201, "{}", jm_item.body);
+    let with_parent = |parent: &str| {
+        let mut body = produced();
+        body["parent_id"] = json!(parent);
+        body
+    };
+    let hidden = app
+        .post(
+            &evidence,
+            tt_police,
+            &with_parent(jm_item.body["id"].as_str().unwrap()),
+        )
+        .await;
+    hidden.assert_problem(422, "validation-failed");
+    let missing = app
+        .post(
+            &evidence,
+            tt_police,
+            &with_parent("01990000-0000-7000-8000-00000000cafe"),
+        )
+        .await;
+    assert_eq!(hidden.body["errors"], missing.body["errors"]);
+    assert_eq!(hidden.body["detail"], missing.body["detail"]);
+    let derived = app.post(&evidence, tt_police, &with_parent(&item)).await;
+    assert_eq!(
+        derived.status, 201,
+        "its own item is a parent: {}",
+        derived.body
+    );
     let case_reference = app
         .get(&format!("/api/v1/cases/{case_id}"), jm_inv)
         .await
