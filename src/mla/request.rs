@@ -272,11 +272,10 @@ fn names_given<T>(
     }
 }
 
+/// A name of the IANA time zone database (`America/Jamaica`, `Etc/UTC`), as
+/// `chrono-tz` carries it; case matters, as in the database.
 fn is_time_zone(tz: &str) -> bool {
-    (1..=64).contains(&tz.len())
-        && tz
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '/' | '-'))
+    tz.len() <= 64 && tz.parse::<chrono_tz::Tz>().is_ok()
 }
 
 impl RequestContent {
@@ -334,6 +333,12 @@ impl RequestContent {
         }
         names_given("contacts", &self.contacts, |c| &c.name, errors);
         for (i, c) in self.contacts.iter().flatten().enumerate() {
+            if c.time_zone.as_deref().is_some_and(|tz| !is_time_zone(tz)) {
+                errors.push(FieldError::new(
+                    format!("contacts[{i}].time_zone"),
+                    "must be an IANA time zone name, such as America/Jamaica",
+                ));
+            }
             if c.email.as_deref().is_some_and(|e| {
                 let (user, host) = e.split_once('@').unwrap_or_default();
                 user.is_empty() || !host.contains('.')

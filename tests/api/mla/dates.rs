@@ -1,6 +1,7 @@
 //! Days the API takes are RFC 3339 full-dates in a sane range, kept as written and
 //! compared as days; no day stored, however odd, breaks deadlines or the region's
-//! figures; and a request owes the requested state nothing before it is submitted.
+//! figures; a request owes the requested state nothing before it is submitted; and a
+//! time zone is an IANA name.
 
 use super::preservations::{desks, submitted_request};
 use crate::common::TestApp;
@@ -229,4 +230,39 @@ async fn a_draft_is_not_overdue_for_the_state_it_has_not_been_sent_to() {
         .get("/api/v1/deadlines?overdue=true", &w.tt_authority.token)
         .await;
     assert!(theirs.body["items"].as_array().unwrap().is_empty());
+}
+
+#[actix_web::test]
+async fn a_time_zone_is_an_iana_name() {
+    let app = TestApp::spawn().await;
+    let w = super::world(&app).await;
+    let t = w.investigator.token.as_str();
+    let case = app.create_case(t, "Bank SMS phishing").await;
+    let case_id = case["id"].as_str().unwrap();
+    let contact = |zone: &str| json!([{"name": "Det. Sgt. Brown", "time_zone": zone}]);
+    for zone in ["Mars/Olympus", "America/Kingstown_", "EST5EDT-X", "Utc"] {
+        let mut body = super::draft(case_id);
+        body["data_sought"][0]["time_zone"] = json!(zone);
+        let res = app.post("/api/v1/mla/requests", t, &body).await;
+        res.assert_problem(422, "validation-failed");
+        assert_eq!(
+            res.body["errors"][0]["field"], "data_sought[0].time_zone",
+            "{zone}"
+        );
+        let mut body = super::draft(case_id);
+        body["contacts"] = contact(zone);
+        let res = app.post("/api/v1/mla/requests", t, &body).await;
+        res.assert_problem(422, "validation-failed");
+        assert_eq!(
+            res.body["errors"][0]["field"], "contacts[0].time_zone",
+            "{zone}"
+        );
+    }
+    for zone in ["America/Port_of_Spain", "America/Jamaica", "Etc/UTC", "UTC"] {
+        let mut body = super::draft(case_id);
+        body["data_sought"][0]["time_zone"] = json!(zone);
+        body["contacts"] = contact(zone);
+        let res = app.post("/api/v1/mla/requests", t, &body).await;
+        assert_eq!(res.status, 201, "{zone}: {}", res.body);
+    }
 }
