@@ -989,15 +989,9 @@ async fn case(
     };
     let w = &ENGLISH_PAGES;
     let c = &read.case;
-    let offences: Vec<String> = serde_json::from_str::<serde_json::Value>(&c.offences)
-        .ok()
-        .and_then(|v| v.as_array().cloned())
-        .unwrap_or_default()
-        .iter()
-        .map(|v| match v.as_str() {
-            Some(code) => in_words(w.offence_names, code),
-            None => shown(w, v),
-        })
+    let offences: Vec<String> = crate::cases::model::decode_offences(&c.offences)
+        .into_iter()
+        .map(|o| in_words(w.offence_names, o.as_str()))
         .collect();
     let clock = Clock::of_country(&me.country);
     let facts = vec![

@@ -347,6 +347,11 @@ async fn the_desk_lists_the_cases_referred_to_the_prosecutors_service_and_no_oth
         case_page.contains("<td>Office of the DPP</td><td>TT</td><td>Read</td>"),
         "{case_page}"
     );
+    assert!(
+        case_page
+            .contains("<th scope=\"row\">Offences</th><td>Computer-related fraud; Phishing</td>"),
+        "the case's offences in words: {case_page}"
+    );
     let opened = case_page.find("Open (opened)").expect("opened");
     let investigated = case_page
         .find("Open \u{2192} Under investigation")
