@@ -66,6 +66,29 @@ pub struct ChargedOffence {
     pub penalty: String,
 }
 
+/// Every offence of a list names the offence, and its penalty where one is given;
+/// `penalty_required` where the list must give each.
+pub fn check_offences<'a>(
+    offences: impl Iterator<Item = (&'a str, Option<&'a str>)>,
+    penalty_required: bool,
+    errors: &mut Vec<FieldError>,
+) {
+    for (i, (offence, penalty)) in offences.enumerate() {
+        let penalty_missing = match penalty {
+            Some(p) => p.trim().is_empty(),
+            None => penalty_required,
+        };
+        if offence.trim().is_empty() || penalty_missing {
+            let message = if penalty_required {
+                "must name the offence and its penalty"
+            } else {
+                "must name the offence, and its penalty when one is given"
+            };
+            errors.push(FieldError::new(format!("offences[{i}]"), message));
+        }
+    }
+}
+
 /// A person or organisation the request concerns.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -294,14 +317,14 @@ impl RequestContent {
         ] {
             check_len(field, value, 5000, errors);
         }
-        for (i, o) in self.offences.iter().flatten().enumerate() {
-            if o.offence.trim().is_empty() || o.penalty.trim().is_empty() {
-                errors.push(FieldError::new(
-                    format!("offences[{i}]"),
-                    "must name the offence and its penalty",
-                ));
-            }
-        }
+        check_offences(
+            self.offences
+                .iter()
+                .flatten()
+                .map(|o| (o.offence.as_str(), Some(o.penalty.as_str()))),
+            true,
+            errors,
+        );
         names_given("subjects", &self.subjects, |s| &s.name, errors);
         for (i, d) in self.data_sought.iter().flatten().enumerate() {
             let instant = |v: &Option<String>| match v.as_deref() {

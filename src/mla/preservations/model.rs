@@ -4,7 +4,7 @@
 use crate::db::schema::preservations;
 use crate::error::{ApiError, FieldError};
 use crate::mla::basis::RequestField;
-use crate::mla::request::{ChargedOffence, DataSought, RequestContent};
+use crate::mla::request::{DataSought, RequestContent, check_offences};
 use crate::time::UtcTimestamp;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -86,12 +86,24 @@ impl PreservationEventType {
     }
 }
 
+/// An offence a preservation request names (art. 29(2)): the penalty is not asked
+/// for, and a point of contact may not know it; given, it is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AllegedOffence {
+    #[schema(min_length = 1, max_length = 500)]
+    pub offence: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 500)]
+    pub penalty: Option<String>,
+}
+
 /// What a preservation request says (art. 29(2)); fixed once sent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreservationContent {
     #[schema(max_items = 50)]
-    pub offences: Option<Vec<ChargedOffence>>,
+    pub offences: Option<Vec<AllegedOffence>>,
     #[schema(max_length = 20000)]
     pub summary_of_facts: Option<String>,
     /// The stored data to preserve and its link to the offence.
@@ -116,9 +128,17 @@ impl PreservationContent {
     /// (the data sought is always required: there is nothing to preserve without it).
     pub fn check(&self, required: &[RequestField], basis: &str) -> Result<(), ApiError> {
         let mut errors = Vec::new();
-        // The shared members are checked as those of an MLA request are.
+        // The shared members are checked as those of an MLA request are, but for the
+        // offences' penalties, which a preservation need not give.
+        check_offences(
+            self.offences
+                .iter()
+                .flatten()
+                .map(|o| (o.offence.as_str(), o.penalty.as_deref())),
+            false,
+            &mut errors,
+        );
         RequestContent {
-            offences: self.offences.clone(),
             summary_of_facts: self.summary_of_facts.clone(),
             data_sought: self.data_sought.clone(),
             ..Default::default()
@@ -183,7 +203,7 @@ pub struct NewPreservation {
     #[schema(format = Uuid)]
     pub requesting_agency_id: Option<String>,
     #[schema(max_items = 50)]
-    pub offences: Option<Vec<ChargedOffence>>,
+    pub offences: Option<Vec<AllegedOffence>>,
     #[schema(max_length = 20000)]
     pub summary_of_facts: Option<String>,
     /// The stored data to preserve and its link to the offence.

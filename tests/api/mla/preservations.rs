@@ -622,3 +622,48 @@ async fn expiry_is_suspended_while_the_mla_request_is_decided_and_recorded_when_
         .is_err()
     );
 }
+
+/// Budapest art. 29(2) asks a preservation request for the offence, not its penalty,
+/// which a 24/7 contact at night may not know: it may be left out there, and is still
+/// required of an MLA request.
+#[actix_web::test]
+async fn a_preservation_names_its_offences_with_or_without_their_penalty() {
+    let app = TestApp::spawn().await;
+    let d = desks(&app).await;
+    let jm = d.jm_point.token.as_str();
+    let mut body = preservation(&d.jm_police);
+    body["offences"] = json!([{"offence": "Computer-related fraud"},
+                              {"offence": "Illegal access", "penalty": "up to 5 years"}]);
+    let sent = app.post("/api/v1/preservations", jm, &body).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    assert_eq!(
+        sent.body["offences"],
+        json!([{"offence": "Computer-related fraud"},
+               {"offence": "Illegal access", "penalty": "up to 5 years"}])
+    );
+    for offences in [
+        json!([{"offence": "Computer-related fraud", "penalty": ""}]),
+        json!([{"offence": " "}]),
+        json!([{"penalty": "up to 5 years"}]),
+    ] {
+        let mut body = preservation(&d.jm_police);
+        body["offences"] = offences.clone();
+        let res = app.post("/api/v1/preservations", jm, &body).await;
+        res.assert_problem(422, "validation-failed");
+        assert!(
+            fields(&res.body)
+                .iter()
+                .all(|f| f.starts_with("offences[0]")),
+            "{offences}: {}",
+            res.body
+        );
+    }
+    // An MLA request still states each offence's penalty.
+    let t = d.jm_investigator.token.as_str();
+    let case = app.create_case(t, "Bank SMS phishing").await;
+    let mut draft = super::draft(case["id"].as_str().unwrap());
+    draft["offences"] = json!([{"offence": "Computer-related fraud"}]);
+    let res = app.post("/api/v1/mla/requests", t, &draft).await;
+    res.assert_problem(422, "validation-failed");
+    assert_eq!(fields(&res.body), ["offences[0].penalty"]);
+}
