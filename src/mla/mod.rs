@@ -10,6 +10,7 @@ pub mod basis;
 pub mod bundle;
 pub mod clock;
 pub mod deadlines;
+pub mod delivery;
 pub mod events;
 pub mod figures;
 pub mod jobs;

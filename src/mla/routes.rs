@@ -337,36 +337,21 @@ async fn get_request(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().into_string();
     let credentials = caller.clone();
-    let (mut request, first_opened) = state
+    let (mut request, delivers) = state
         .read_as(
             caller,
             Action::MlaRequestRead,
             move |conn, caller, event| {
                 let row = visible(conn, caller, &id, event)?;
-                let first_opened = row.status() == RequestStatus::Submitted
-                    && caller.has(Role::CentralAuthority)
-                    && caller.country == row.requested_country;
-                Ok((view(conn, row)?, first_opened))
+                let request = view(conn, row)?;
+                let delivers = super::delivery::delivers(caller, &request);
+                Ok((request, delivers))
             },
         )
         .await?;
-    if first_opened {
-        // The requested central authority opened it: the service records the
-        // delivery (once; a concurrent first opening finds it delivered already).
-        let delivery = Recording {
-            credentials,
-            request_id: request.id.clone(),
-            event: NewRequestEvent::of(super::events::RequestEventType::Delivered),
-            by_service: Some(state.log.origin.clone()),
-        };
-        match state.ledger.submit::<RequestEvents>(delivery, None).await {
-            Ok(_) => {
-                request.status = RequestStatus::Delivered;
-                request.version += 1;
-            }
-            Err(ApiError::Conflict(_)) => {}
-            Err(e) => return Err(e),
-        }
+    if delivers && super::delivery::record(&state, credentials, &request).await? {
+        request.status = RequestStatus::Delivered;
+        request.version += 1;
     }
     Ok(request.reply(StatusCode::OK).into_response())
 }

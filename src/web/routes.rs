@@ -742,13 +742,13 @@ struct Outcome {
     problems: Vec<String>,
 }
 
-async fn request_page(
+/// A request as its page reads it, or the not-found page.
+async fn request_review(
     state: &AppState,
-    signed: SignedIn,
-    me: Me,
-    id: String,
-    outcome: Outcome,
-) -> ApiResult<HttpResponse> {
+    signed: &SignedIn,
+    id: &str,
+) -> ApiResult<Result<crate::mla::review::RequestReview, HttpResponse>> {
+    let id = id.to_owned();
     let read = state
         .read_as(
             signed.credentials.clone(),
@@ -759,10 +759,30 @@ async fn request_page(
             },
         )
         .await;
-    let review = match found(read).await? {
+    found(read).await
+}
+
+async fn request_page(
+    state: &AppState,
+    signed: SignedIn,
+    me: Me,
+    id: String,
+    outcome: Outcome,
+) -> ApiResult<HttpResponse> {
+    let mut review = match request_review(state, &signed, &id).await? {
         Ok(value) => value,
         Err(answer) => return Ok(answer),
     };
+    // Opened on its page by the requested central authority, it is delivered, as
+    // when it is opened through the API; the page then shows it so.
+    if crate::mla::delivery::delivers(&signed.principal, &review.request)
+        && crate::mla::delivery::record(state, signed.credentials.clone(), &review.request).await?
+    {
+        review = match request_review(state, &signed, &id).await? {
+            Ok(value) => value,
+            Err(answer) => return Ok(answer),
+        };
+    }
     let w = &ENGLISH_PAGES;
     let r = &review.request;
     let clock = Clock::of_country(&me.country);

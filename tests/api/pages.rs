@@ -776,3 +776,49 @@ async fn a_password_that_must_be_changed_is_changed_on_its_page_first() {
             .any(|e| e["action"] == "auth.password_change")
     );
 }
+
+/// The requested central authority opening a submitted request on its page delivers
+/// it, exactly as opening it through the API does: once, in its history, by the
+/// service.
+#[actix_web::test]
+async fn opening_a_request_on_its_page_delivers_it_once() {
+    let app = TestApp::spawn().await;
+    let d = crate::mla::preservations::desks(&app).await;
+    let id = crate::mla::preservations::submitted_request(&app, &d).await;
+    let path = format!("/api/v1/mla/requests/{id}");
+    // The requesting side's readings deliver nothing.
+    let jm = sign_in(&app, "jm.ca", PASSWORD).await.expect("signed in");
+    assert_eq!(
+        page(&app, &format!("/app/requests/{id}"), Some(&jm))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.get(&path, &d.jm_investigator.token).await.body["status"],
+        "submitted"
+    );
+
+    let tt = sign_in(&app, "tt.ca", PASSWORD).await.expect("signed in");
+    for _ in 0..2 {
+        let res = page(&app, &format!("/app/requests/{id}"), Some(&tt)).await;
+        assert_eq!(res.status, 200, "{}", text(&res));
+        let html = text(&res);
+        assert!(html.contains("<td>Delivered</td>"), "{html}");
+    }
+    let history = app
+        .get(&format!("{path}/events"), &d.jm_investigator.token)
+        .await;
+    let delivered: Vec<&serde_json::Value> = history
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "delivered")
+        .collect();
+    assert_eq!(delivered.len(), 1, "{}", history.body);
+    assert_eq!(
+        app.get(&path, &d.jm_investigator.token).await.body["status"],
+        "delivered"
+    );
+}
