@@ -304,6 +304,18 @@ fn record(
     let read_at = stored.version;
     let row = work.current(stored);
     let status = row.status();
+    let now = crate::db::now();
+    // Past its expiry a preservation is expired, recorded or not: nothing but the
+    // record of its expiry follows.
+    if kind != PreservationEventType::Expired && row.has_lapsed(now) {
+        return Err(ApiError::Conflict(format!(
+            "the preservation ran out at {}: it has expired, and `{}` cannot follow",
+            row.expires_at
+                .map(crate::ledger::format_at)
+                .unwrap_or_default(),
+            kind.as_str()
+        )));
+    }
     if !kind.may_follow(status) {
         return Err(ApiError::Conflict(format!(
             "the preservation is {}: `{}` cannot follow",
@@ -311,7 +323,6 @@ fn record(
             kind.as_str()
         )));
     }
-    let now = crate::db::now();
     let mut next = row.clone();
     let basis = basis_of(batch, &row.legal_basis)?;
     let deadlines = basis.map(|b| b.deadlines).unwrap_or_default();

@@ -260,8 +260,24 @@ pub struct PreservationRow {
 }
 
 impl PreservationRow {
+    /// The status its history records.
     pub fn status(&self) -> PreservationStatus {
         PreservationStatus::parse(&self.status).unwrap_or(PreservationStatus::Requested)
+    }
+
+    /// Whether it ran out by `now`: it is then expired, whether or not the service
+    /// has recorded the expiry yet (only preserved data that runs has an expiry).
+    pub fn has_lapsed(&self, now: NaiveDateTime) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+
+    /// Its status at `now`: expired once it ran out, recorded or not.
+    pub fn status_at(&self, now: NaiveDateTime) -> PreservationStatus {
+        if self.has_lapsed(now) {
+            PreservationStatus::Expired
+        } else {
+            self.status()
+        }
     }
 
     pub fn content(&self) -> PreservationContent {
@@ -307,7 +323,7 @@ pub struct Preservation {
 impl From<PreservationRow> for Preservation {
     fn from(row: PreservationRow) -> Preservation {
         let content = row.content();
-        let status = row.status();
+        let status = row.status_at(crate::db::now());
         Preservation {
             id: row.id,
             reference: row.reference,

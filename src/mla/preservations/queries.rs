@@ -63,13 +63,15 @@ fn visible_to(scope: &PreservationScope, direction: Option<Direction>) -> Condit
     }
 }
 
-/// A page of the preservations `scope` covers, newest first.
+/// A page of the preservations `scope` covers, newest first. A status is as at
+/// `now`: one that ran out is expired, whether or not its expiry is recorded yet.
 pub fn list(
     conn: &mut DbConn,
     scope: &PreservationScope,
     filter: &PreservationFilter,
     after: Option<String>,
     limit: i64,
+    now: NaiveDateTime,
 ) -> QueryResult<Vec<PreservationRow>> {
     let mut query = preservations::table
         .select(PreservationRow::as_select())
@@ -77,8 +79,24 @@ pub fn list(
         .order(preservations::id.desc())
         .limit(limit + 1)
         .into_boxed();
-    if let Some(status) = filter.status {
-        query = query.filter(preservations::status.eq(status.as_str()));
+    match filter.status {
+        Some(PreservationStatus::Expired) => {
+            query = query.filter(
+                preservations::status
+                    .eq(PreservationStatus::Expired.as_str())
+                    .or(preservations::expires_at.le(now)),
+            );
+        }
+        Some(status) => {
+            query = query
+                .filter(preservations::status.eq(status.as_str()))
+                .filter(
+                    preservations::expires_at
+                        .is_null()
+                        .or(preservations::expires_at.gt(now)),
+                );
+        }
+        None => {}
     }
     if let Some(after) = after {
         query = query.filter(preservations::id.lt(after));

@@ -57,7 +57,7 @@ async fn list_preservations(
                         "your roles give no access to preservation requests",
                     ));
                 }
-                let rows = queries::list(conn, &scope, &filter, after, limit)?;
+                let rows = queries::list(conn, &scope, &filter, after, limit, crate::db::now())?;
                 let ids: Vec<&str> = rows
                     .iter()
                     .take(limit as usize)

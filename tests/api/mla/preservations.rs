@@ -667,3 +667,82 @@ async fn a_preservation_names_its_offences_with_or_without_their_penalty() {
     res.assert_problem(422, "validation-failed");
     assert_eq!(fields(&res.body), ["offences[0].penalty"]);
 }
+
+/// A preservation past its expiry is expired whether or not the sweep has recorded
+/// it: nothing revives it, and it reads and lists as expired until the sweep records
+/// the expiry.
+#[actix_web::test]
+async fn a_preservation_past_its_expiry_is_expired_before_the_sweep_records_it() {
+    // No sweep runs during the test.
+    let app = TestApp::spawn_with(|s| s.expiry_sweep_ms = 3_600_000).await;
+    let d = desks(&app).await;
+    let jm = d.jm_point.token.as_str();
+    let tt = d.tt_point.token.as_str();
+    let sent = app
+        .post("/api/v1/preservations", jm, &preservation(&d.jm_police))
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let id = sent.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/preservations/{id}");
+    let events = format!("{path}/events");
+    let preserved = app.post(&events, tt, &json!({"type": "preserved"})).await;
+    assert_eq!(preserved.status, 201, "{}", preserved.body);
+    let request = submitted_request(&app, &d).await;
+    // Its time runs out (moved behind the service's back, as a clock would).
+    let past = (chrono::Utc::now() - chrono::Duration::seconds(5))
+        .naive_utc()
+        .format("%Y-%m-%d %H:%M:%S%.6f");
+    app.exec(&format!(
+        "UPDATE preservations SET expires_at = '{past}' WHERE id = '{id}'"
+    ))
+    .unwrap();
+
+    let read = app.get(&path, jm).await;
+    assert_eq!(read.body["status"], "expired", "{}", read.body);
+    for (token, body) in [
+        (tt, json!({"type": "extended"})),
+        (
+            jm,
+            json!({"type": "mla_followed", "mla_request_id": request}),
+        ),
+        (
+            tt,
+            json!({"type": "partially_disclosed", "third_country": "BB"}),
+        ),
+        (tt, json!({"type": "released"})),
+    ] {
+        let res = app.post(&events, token, &body).await;
+        res.assert_problem(409, "conflict");
+        assert!(
+            res.body["detail"].as_str().unwrap().contains("expired"),
+            "{}",
+            res.body
+        );
+    }
+    let listed = |status: &'static str| {
+        let app = &app;
+        async move {
+            let res = app
+                .get(&format!("/api/v1/preservations?status={status}"), jm)
+                .await;
+            assert_eq!(res.status, 200, "{}", res.body);
+            res.body["items"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(listed("expired").await, 1);
+    assert_eq!(listed("preserved").await, 0);
+    // The sweep records it, once, as the service.
+    caseledger::mla::preservations::sweeper::sweep(&app.state)
+        .await
+        .unwrap();
+    let history = app.get(&events, jm).await;
+    let types: Vec<&str> = history
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["requested", "preserved", "expired"]);
+    assert_eq!(listed("expired").await, 1);
+}
