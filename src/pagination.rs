@@ -80,6 +80,64 @@ impl CursorKey {
     }
 }
 
+/// What a sealed position is bound to: a cursor of another kind does not open as one.
+const SEALED_POSITION: &[u8] = b"caseledger sealed position v1";
+
+impl CursorKey {
+    fn sealing_cipher(&self) -> chacha20poly1305::XChaCha20Poly1305 {
+        use chacha20poly1305::KeyInit as _;
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        hash.update(b"caseledger sealed positions\n");
+        hash.update(self.0);
+        let key: [u8; 32] = hash.finalize().into();
+        chacha20poly1305::XChaCha20Poly1305::new(&key.into())
+    }
+
+    /// A position in a sequence that only the service may read (the event feed's),
+    /// sealed (XChaCha20-Poly1305, a random nonce each time): a cursor tells nothing,
+    /// neither where the sequence is nor whether it moved since the last one, and one
+    /// the service did not issue does not open.
+    pub fn seal_position(&self, position: i64) -> String {
+        use chacha20poly1305::aead::{Aead, Payload};
+        let mut nonce = [0u8; 24];
+        rand::fill(&mut nonce);
+        let sealed = self
+            .sealing_cipher()
+            .encrypt(
+                &nonce.into(),
+                Payload {
+                    msg: &position.to_be_bytes(),
+                    aad: SEALED_POSITION,
+                },
+            )
+            .expect("sealing eight bytes cannot fail");
+        URL_SAFE_NO_PAD.encode([&nonce[..], &sealed].concat())
+    }
+
+    /// The position a cursor of [`CursorKey::seal_position`] holds.
+    pub fn open_position(&self, cursor: &str) -> Option<i64> {
+        use chacha20poly1305::aead::{Aead, Payload};
+        let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+        if bytes.len() != 24 + 8 + 16 {
+            return None;
+        }
+        let (nonce, sealed) = bytes.split_at(24);
+        let nonce: [u8; 24] = nonce.try_into().ok()?;
+        let opened = self
+            .sealing_cipher()
+            .decrypt(
+                &nonce.into(),
+                Payload {
+                    msg: sealed,
+                    aad: SEALED_POSITION,
+                },
+            )
+            .ok()?;
+        Some(i64::from_be_bytes(opened.try_into().ok()?))
+    }
+}
+
 /// The paging of one request: its limit, where it starts, and the list it pages.
 pub struct Paging {
     limit: i64,
@@ -179,6 +237,25 @@ impl Paging {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sealed_position_opens_only_with_its_key_and_tells_nothing() {
+        let key = CursorKey::derive(b"one");
+        let a = key.seal_position(3);
+        let b = key.seal_position(3);
+        assert_ne!(a, b, "the same position seals differently each time");
+        assert_eq!(a.len(), 64);
+        assert_eq!(key.open_position(&a), Some(3));
+        assert_eq!(key.open_position(&b), Some(3));
+        assert_eq!(key.open_position(&key.seal_position(0)), Some(0));
+        assert_eq!(CursorKey::derive(b"two").open_position(&a), None);
+        let mut forged = URL_SAFE_NO_PAD.decode(&a).unwrap();
+        forged[30] ^= 1;
+        assert_eq!(key.open_position(&URL_SAFE_NO_PAD.encode(&forged)), None);
+        for text in ["3", "", "not base64!", &a[..60]] {
+            assert_eq!(key.open_position(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn a_cursor_holds_only_for_its_list_and_key() {

@@ -26,8 +26,8 @@ pub const POLL: std::time::Duration = std::time::Duration::from_millis(200);
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FeedParams {
-    /// `next_cursor` of the previous answer; from the beginning when absent.
-    #[param(pattern = "^[0-9]{1,18}$")]
+    /// `next_cursor` of the previous answer (opaque); from the beginning when absent.
+    #[param(pattern = "^[A-Za-z0-9_-]{64}$")]
     pub after: Option<String>,
     /// Comma-separated event types; `mla.*` stands for every type that starts with
     /// `mla.`. All types when absent.
@@ -93,8 +93,10 @@ impl OutboxEvent {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventFeed {
     pub items: Vec<OutboxEvent>,
-    /// Pass as `after` to continue: always present, also when `items` is empty.
-    #[schema(example = "1042")]
+    /// Pass as `after` to continue: always present, also when `items` is empty. It is
+    /// opaque, and different each time: it tells nothing of the events the caller may
+    /// not see.
+    #[schema(example = "K3ZJz6Yw0mB1rS9Tq2vX8nLp4cD7eFgH5aJk0lMnOpQrStUvWxYz01234567ab")]
     pub next_cursor: String,
 }
 

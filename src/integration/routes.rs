@@ -504,7 +504,8 @@ async fn oauth_token(
 /// `subject.href` with your token). An event is listed only while the caller may see
 /// its object. With `wait`, an answer that would be empty waits up to that many
 /// seconds for the next event. `next_cursor` resumes exactly after the last event read,
-/// on any instance.
+/// on any instance; it is opaque, and tells nothing of the events the caller may not
+/// see.
 #[utoipa::path(
     tag = "integration",
     security(("bearer" = [])),
@@ -523,9 +524,10 @@ async fn event_feed(
     use super::feed::{self, EventFeed, Types};
     let params = params.into_inner();
     let mut after: i64 = match &params.after {
-        Some(text) => text
-            .parse()
-            .map_err(|_| ApiError::validation("after", "must be a cursor from this feed"))?,
+        Some(text) => state
+            .cursors
+            .open_position(text)
+            .ok_or_else(|| ApiError::validation("after", "must be a cursor from this feed"))?,
         None => 0,
     };
     let wait = std::time::Duration::from_secs(params.wait.unwrap_or(0).min(feed::MAX_WAIT_SECS));
@@ -549,15 +551,13 @@ async fn event_feed(
         actix_web::rt::time::sleep(feed::POLL).await;
     };
     let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
-    let event = Event::by(Action::EventFeedRead, &principal, &meta)
-        .detail("event_ids", ids)
-        .detail("next_cursor", after.to_string());
+    let event = Event::by(Action::EventFeedRead, &principal, &meta).detail("event_ids", ids);
     state
         .ledger
         .record(event, crate::ledger::Outcome::Success)
         .await?;
     Ok(web::Json(EventFeed {
         items: events,
-        next_cursor: after.to_string(),
+        next_cursor: state.cursors.seal_position(after),
     }))
 }

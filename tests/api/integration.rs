@@ -593,9 +593,8 @@ async fn the_feed_lists_what_the_agency_may_see_in_commit_order_and_waits_for_mo
         .await,
     );
 
-    let (items, start) = feed(&app, &mirror, "").await;
+    let (items, _) = feed(&app, &mirror, "").await;
     assert!(items.is_empty());
-    assert_eq!(start, "0");
 
     // The JCF's case, its item and a custody entry; and another agency's case.
     let case = app.create_case(&jm.token, "Mirrored case").await;
@@ -636,18 +635,30 @@ async fn the_feed_lists_what_the_agency_may_see_in_commit_order_and_waits_for_mo
     );
     // Paged one at a time: the same events, none skipped or repeated.
     let mut paged = Vec::new();
-    let mut after = "0".to_owned();
+    let (first, mut after) = feed(&app, &mirror, "limit=1").await;
+    paged.extend(first);
     loop {
         let (items, next) = feed(&app, &mirror, &format!("after={after}&limit=1")).await;
+        after = next;
         if items.is_empty() {
-            assert_eq!(next, after, "an empty page stays where it was");
             break;
         }
         paged.extend(items);
-        after = next;
     }
     assert_eq!(paged, expected);
-    assert_eq!(after, cursor);
+    // An empty page's cursor stays where it was: it still reads nothing new.
+    assert!(
+        feed(&app, &mirror, &format!("after={after}"))
+            .await
+            .0
+            .is_empty()
+    );
+    assert!(
+        feed(&app, &mirror, &format!("after={cursor}"))
+            .await
+            .0
+            .is_empty()
+    );
     // Filtered by type, exactly or by prefix.
     assert_eq!(
         feed(&app, &mirror, "types=case.*").await.0,
@@ -663,6 +674,8 @@ async fn the_feed_lists_what_the_agency_may_see_in_commit_order_and_waits_for_mo
         "types=Case",
         "after=-1",
         "after=abc",
+        "after=3",
+        "after=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         "wait=31",
         "limit=0",
         "since=1",
@@ -762,7 +775,13 @@ async fn the_feed_lists_what_the_agency_may_see_in_commit_order_and_waits_for_mo
     let started = std::time::Instant::now();
     let (items, same) = feed(&app, &mirror, &format!("after={cursor}&wait=1")).await;
     assert!(items.is_empty());
-    assert_eq!(same, cursor);
+    assert_ne!(same, cursor, "sealed anew each time");
+    assert!(
+        feed(&app, &mirror, &format!("after={same}"))
+            .await
+            .0
+            .is_empty()
+    );
     assert!(started.elapsed() >= std::time::Duration::from_millis(900));
     let long_poll = format!("after={cursor}&wait=20");
     let waiting = feed(&app, &mirror, &long_poll);
@@ -1126,4 +1145,41 @@ async fn a_referral_is_announced_to_the_prosecution_service_it_reaches_and_to_no
     );
     let (elsewhere, _) = feed(&app, &other.token, "").await;
     assert!(elsewhere.is_empty(), "{elsewhere:?}");
+}
+
+/// A feed cursor is opaque: one who may see nothing learns nothing from it of what
+/// the region does (the review's monitor saw "0", then "3" after three cases).
+#[actix_web::test]
+async fn the_feed_cursor_tells_nothing_of_what_the_caller_may_not_see() {
+    let app = TestApp::spawn().await;
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let impacs = app.agency("BB", "CARICOM IMPACS", AgencyKind::Other);
+    let jm = app.user_caller("jm.inv", &jcf, &[Role::Investigator]).await;
+    let monitor = app
+        .user_caller("bb.monitor", &impacs, &[Role::Monitor])
+        .await;
+    let (items, quiet) = feed(&app, &monitor.token, "").await;
+    assert!(items.is_empty());
+    let (_, quiet_again) = feed(&app, &monitor.token, "").await;
+    for n in 0..3 {
+        app.create_case(&jm.token, &format!("Case {n}")).await;
+    }
+    let (items, busy) = feed(&app, &monitor.token, &format!("after={quiet}")).await;
+    assert!(items.is_empty());
+    for cursor in [&quiet, &quiet_again, &busy] {
+        assert_eq!(cursor.len(), 64, "{cursor}");
+        assert!(cursor.parse::<i64>().is_err(), "{cursor}");
+    }
+    // Whether the region moved or not, a cursor differs from the last one.
+    assert_ne!(quiet, quiet_again);
+    assert_ne!(quiet_again, busy);
+    // It still resumes where it was: the JM team hears its cases once.
+    let (first, next) = feed(&app, &jm.token, "").await;
+    assert_eq!(first.len(), 3);
+    assert!(
+        feed(&app, &jm.token, &format!("after={next}"))
+            .await
+            .0
+            .is_empty()
+    );
 }
