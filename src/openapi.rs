@@ -11,7 +11,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 #[openapi(
     info(
         title = "caseledger",
-        description = "Cross-border cybercrime cases, mutual legal assistance and verifiable evidence custody for the CARICOM member states.",
+        description = "Cross-border cybercrime cases, mutual legal assistance and verifiable evidence custody for the CARICOM member states.\n\n**Limits.** A request's line and headers together are at most 128 KiB (131,072 bytes) in at most 96 header fields: beyond either, the HTTP layer answers 431 before the service reads the request, with an empty body, and closes the connection. A JSON body is at most `CASELEDGER_MAX_JSON_BODY_BYTES` (256 KiB by default; 413) and nests at most 127 arrays and objects deep (400, `malformed-request`, naming the line and column). Every other error is an RFC 9457 problem document.",
         license(name = "Apache-2.0")
     ),
     // Schemas that only query parameters name (utoipa collects those of bodies).
@@ -55,7 +55,7 @@ struct Standard {
 const BAD_REQUEST: Standard = Standard {
     status: "400",
     name: "MalformedRequest",
-    description: "The body is not JSON, or the query string cannot be decoded",
+    description: "The body is not JSON or nests deeper than 127 levels, or the query string cannot be decoded",
 };
 const UNAUTHENTICATED: Standard = Standard {
     status: "401",
@@ -75,8 +75,16 @@ const NOT_FOUND: Standard = Standard {
 const TOO_LARGE: Standard = Standard {
     status: "413",
     name: "PayloadTooLarge",
-    description: "The body exceeds the configured limit",
+    description: "The body exceeds the configured limit (`CASELEDGER_MAX_JSON_BODY_BYTES`, 256 KiB by default)",
 };
+
+/// Any request whose head is too large is refused by the HTTP layer, before the
+/// service reads it: an empty answer, no problem document.
+const HEADERS_TOO_LARGE: (&str, &str, &str) = (
+    "431",
+    "HeadersTooLarge",
+    "The request line and headers exceed 128 KiB, or 96 header fields: the HTTP layer refuses the request before the service reads it, with an empty body, and closes the connection",
+);
 const NOT_JSON: Standard = Standard {
     status: "415",
     name: "UnsupportedMediaType",
@@ -154,6 +162,11 @@ pub fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             RefOr::T(problem_response(standard.description)),
         );
     }
+    let (head_status, head_name, head_description) = HEADERS_TOO_LARGE;
+    components.responses.insert(
+        head_name.to_owned(),
+        RefOr::T(ResponseBuilder::new().description(head_description).build()),
+    );
     for (path, item) in doc.paths.paths.iter_mut() {
         let api = path.starts_with("/api/");
         let has_path_params = path.contains('{');
@@ -184,6 +197,9 @@ pub fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 wanted.extend([&INTERNAL, &UNAVAILABLE]);
             }
             let responses = &mut op.responses.responses;
+            responses
+                .entry(head_status.to_owned())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name(head_name)));
             for standard in wanted {
                 responses
                     .entry(standard.status.to_owned())

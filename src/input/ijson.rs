@@ -46,7 +46,8 @@ pub fn parse(bytes: &[u8]) -> Result<Result<Value, Vec<FieldError>>, Unparsable>
 fn describe(e: &serde_json::Error) -> String {
     let at = format!("line {}, column {}", e.line(), e.column());
     if e.to_string().contains("recursion limit") {
-        format!("the body nests deeper than the 128 levels allowed ({at})")
+        // serde_json's limit: 127 arrays and objects, each in the one around it.
+        format!("the body nests deeper than the 127 levels allowed ({at})")
     } else if e.is_eof() {
         if e.line() == 1 && e.column() == 0 {
             "the body is empty: send a JSON object".to_owned()
@@ -253,12 +254,13 @@ mod tests {
         for (body, detail) in cases {
             assert_eq!(parse(body.as_bytes()).unwrap_err().detail, detail, "{body}");
         }
-        let deep = "[".repeat(200) + &"]".repeat(200);
+        let nested = |levels: usize| "[".repeat(levels) + &"]".repeat(levels);
         assert!(
-            parse(deep.as_bytes())
+            parse(nested(128).as_bytes())
                 .unwrap_err()
                 .detail
-                .contains("128 levels")
+                .contains("127 levels")
         );
+        assert!(parse(nested(127).as_bytes()).is_ok());
     }
 }

@@ -760,3 +760,75 @@ async fn the_document_is_self_contained_and_every_response_is_described() {
     }
     assert!(responses > 150, "{responses}");
 }
+
+/// The status line of a request written by hand (headers no client library sends).
+async fn raw_status(app: &TestApp, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !answer.windows(2).any(|w| w == b"\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+/// The limits the README and the OpenAPI document state are the ones enforced: a
+/// request head of at most 128 KiB in at most 96 fields, and JSON nesting at most
+/// 127 levels deep.
+#[actix_web::test]
+async fn the_documented_limits_are_the_ones_enforced() {
+    let app = TestApp::spawn().await;
+    let head = |filler: usize, fields: usize| {
+        let mut request =
+            "GET /livez HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n".to_owned();
+        for i in 0..fields {
+            request.push_str(&format!("X-Field-{i}: 1\r\n"));
+        }
+        request.push_str(&format!("X-Filler: {}\r\n\r\n", "a".repeat(filler)));
+        request
+    };
+    assert_eq!(
+        raw_status(&app, &head(120 * 1024, 0)).await,
+        "HTTP/1.1 200 OK"
+    );
+    assert_eq!(
+        raw_status(&app, &head(129 * 1024, 0)).await,
+        "HTTP/1.1 431 Request Header Fields Too Large"
+    );
+    // Host, Connection and the filler are three fields: 96 in all, then 97.
+    assert_eq!(raw_status(&app, &head(10, 93)).await, "HTTP/1.1 200 OK");
+    assert_eq!(
+        raw_status(&app, &head(10, 94)).await,
+        "HTTP/1.1 431 Request Header Fields Too Large"
+    );
+
+    let admin = app.regional_admin().await;
+    let nested = |levels: usize| {
+        format!(
+            "{{\"title\": {}0{}}}",
+            "[".repeat(levels - 1),
+            "]".repeat(levels - 1)
+        )
+    };
+    let deep = app
+        .post_raw("/api/v1/cases", Some(&admin.token), &nested(128))
+        .await;
+    deep.assert_problem(400, "malformed-request");
+    assert!(
+        deep.body["detail"].as_str().unwrap().contains("127 levels"),
+        "{}",
+        deep.body
+    );
+    // At the limit the body parses, and is then judged on its members.
+    let at_limit = app
+        .post_raw("/api/v1/cases", Some(&admin.token), &nested(127))
+        .await;
+    at_limit.assert_problem(422, "validation-failed");
+}
