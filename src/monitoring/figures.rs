@@ -348,7 +348,9 @@ pub fn case_figures(rows: &[FigureRow], grouping: &Grouping, viewer: &Viewer) ->
             concerns: [country, country],
         })
         .collect();
-    let counts = viewer.counts(&cells, &[1, 2]);
+    // A reader may leave out the quarter and the offence, and sees totals over the
+    // states (the monitoring page's trends): each protects a hidden count.
+    let counts = viewer.counts(&cells, &[0, 1, 2]);
     sums.into_iter()
         .zip(counts)
         .map(
@@ -443,7 +445,7 @@ pub fn request_figures(
             },
         )
         .collect();
-    let counts = viewer.counts(&cells, &[2, 4, 5, 6]);
+    let counts = viewer.counts(&cells, &[0, 1, 2, 4, 5, 6]);
     sums.into_iter()
         .zip(counts)
         .map(
@@ -525,7 +527,7 @@ pub fn turnaround_figures(
             },
         )
         .collect();
-    let counts = viewer.counts(&cells, &[3, 4]);
+    let counts = viewer.counts(&cells, &[0, 1, 3, 4]);
     histograms
         .into_iter()
         .zip(counts)
@@ -577,18 +579,34 @@ pub fn overdue_counts(overdue: &[OverdueDeadline]) -> Vec<OverdueCount> {
 }
 
 pub fn overdue_figures(overdue: &[OverdueDeadline], viewer: &Viewer) -> Vec<OverdueFigure> {
-    overdue_counts(overdue)
+    let exact = overdue_counts(overdue);
+    let cells: Vec<Cell<'_>> = exact
+        .iter()
+        .map(|c| Cell {
+            key: vec![Some(&c.country), Some(&c.deadline)],
+            count: c.count,
+            concerns: [&c.country, &c.country],
+        })
+        .collect();
+    let counts = viewer.counts(&cells, &[0]);
+    exact
         .into_iter()
-        .map(|c| {
-            let count = viewer.count(c.count, &[&c.country]);
-            OverdueFigure {
-                suppressed: count.is_none(),
-                count,
-                country: c.country,
-                deadline: c.deadline,
-            }
+        .zip(counts)
+        .map(|(c, count)| OverdueFigure {
+            suppressed: count.is_none(),
+            count,
+            country: c.country,
+            deadline: c.deadline,
         })
         .collect()
+}
+
+/// A total a reader may see over figures of which they may not see some: shown when
+/// no single hidden figure could be worked out from it (none is hidden, or at least
+/// two are), and, like any count, when it is not about fewer than five.
+pub fn total(exact: i64, hidden_parts: usize) -> Option<i64> {
+    let small = exact != 0 && exact < SMALLEST_SHOWN;
+    (hidden_parts != 1 && !small).then_some(exact)
 }
 
 /// Rows as CSV (RFC 4180): the columns named, in their order, from each row's JSON
@@ -789,6 +807,90 @@ mod tests {
             .map(|f| (f.count, f.median_days))
             .collect();
         assert_eq!(shown, [(Some(12), Some(0.4))], "the total is not hidden");
+    }
+
+    /// The review's case: JM opened 3 cases and TT 5. A reader outside both sees
+    /// neither (TT's 5 would give JM's 3 away beside the region's total, which the
+    /// monitoring page's trend shows), and the total, which then tells only their sum;
+    /// a reader in TT sees its own 5, so the total, which would give JM's 3 away, is
+    /// hidden from it; a reader in JM sees everything it adds up.
+    #[test]
+    fn the_states_are_a_dimension_hidden_counts_are_protected_in_and_totals_follow() {
+        let opened = |country: &str, count| FigureRow {
+            country: country.into(),
+            ..row("cases.opened", ["", "", ""], 0, count)
+        };
+        let by_quarter = Grouping::of(Some("quarter"), &["quarter"], &[]).unwrap();
+        let seen = |rows: &[FigureRow], country: &str| {
+            let viewer = Viewer {
+                country: country.into(),
+            };
+            let figures = case_figures(rows, &by_quarter, &viewer);
+            let counts: Vec<(String, Option<i64>)> = figures
+                .iter()
+                .map(|f| (f.country.clone(), f.count))
+                .collect();
+            let hidden = figures.iter().filter(|f| f.suppressed).count();
+            let exact = rows.iter().map(|r| r.count).sum();
+            (counts, total(exact, hidden))
+        };
+        let two = [opened("JM", 3), opened("TT", 5)];
+        let (counts, region) = seen(&two, "BB");
+        assert_eq!(counts, [("JM".into(), None), ("TT".into(), None)]);
+        assert_eq!(region, Some(8), "only the sum of two hidden counts");
+        let (counts, region) = seen(&two, "TT");
+        assert_eq!(counts, [("JM".into(), None), ("TT".into(), Some(5))]);
+        assert_eq!(region, None, "8 - 5 would be JM's 3");
+        let (counts, region) = seen(&two, "JM");
+        assert_eq!(counts, [("JM".into(), Some(3)), ("TT".into(), Some(5))]);
+        assert_eq!(region, Some(8));
+        // With a third state, a reader in TT loses the smallest count beside JM's
+        // instead, and sees the total again.
+        let three = [opened("JM", 3), opened("TT", 5), opened("GY", 40)];
+        let (counts, region) = seen(&three, "TT");
+        assert_eq!(
+            counts,
+            [
+                ("GY".into(), None),
+                ("JM".into(), None),
+                ("TT".into(), Some(5))
+            ]
+        );
+        assert_eq!(region, Some(48));
+        let (counts, _) = seen(&three, "BB");
+        assert_eq!(
+            counts,
+            [
+                ("GY".into(), Some(40)),
+                ("JM".into(), None),
+                ("TT".into(), None)
+            ]
+        );
+        // A small total is hidden too; none is never hidden.
+        assert_eq!(total(4, 0), None);
+        assert_eq!(total(0, 0), Some(0));
+        assert_eq!(total(12, 2), Some(12));
+        assert_eq!(total(12, 1), None);
+        // Overdue deadlines: the same across states.
+        let overdue: Vec<OverdueDeadline> = [("JM", 3), ("TT", 6), ("GY", 9)]
+            .iter()
+            .flat_map(|(c, n)| {
+                (0..*n).map(|_| OverdueDeadline {
+                    country: (*c).into(),
+                    deadline: "decide",
+                })
+            })
+            .collect();
+        let shown: Vec<Option<i64>> = overdue_figures(
+            &overdue,
+            &Viewer {
+                country: "BB".into(),
+            },
+        )
+        .into_iter()
+        .map(|f| f.count)
+        .collect();
+        assert_eq!(shown, [Some(9), None, None], "GY, JM, TT");
     }
 
     #[test]

@@ -40,7 +40,8 @@ pub struct Overview {
     pub cases: Vec<CaseFigure>,
     /// Per pair and quarter.
     pub requests: Vec<RequestFigure>,
-    /// The region's totals per quarter, for the trends (`None` where suppressed).
+    /// The region's totals per quarter, for the trends (`None` where a single hidden
+    /// figure could be worked out from it, or it is about fewer than five).
     pub case_trend: Vec<QuarterTotals>,
     pub request_trend: Vec<QuarterTotals>,
     pub overdue: Vec<OverdueFigure>,
@@ -52,28 +53,30 @@ pub struct QuarterTotals {
     pub values: Vec<Option<i64>>,
 }
 
-/// The region's total per quarter of the `rows` a series counts: a total about
-/// fewer than 5 is left out, whoever reads.
+/// The region's total per quarter of a series: its exact value where the reader may
+/// see it ([`figures::total`]), given the exact total of each quarter and how many of
+/// the figures it adds up are hidden from the reader.
 fn trend(
-    rows: &[FigureRow],
     quarters: &[String],
     series: &str,
-    counts: impl Fn(&FigureRow) -> bool,
+    exact: impl Fn(&str) -> i64,
+    hidden: impl Fn(&str) -> usize,
 ) -> QuarterTotals {
     QuarterTotals {
         series: series.to_owned(),
         values: quarters
             .iter()
-            .map(|q| {
-                let n: i64 = rows
-                    .iter()
-                    .filter(|r| &r.quarter == q && counts(r))
-                    .map(|r| r.count)
-                    .sum();
-                (n == 0 || n >= figures::SMALLEST_SHOWN).then_some(n)
-            })
+            .map(|q| figures::total(exact(q), hidden(q)))
             .collect(),
     }
+}
+
+/// The exact sum of the counters of `rows` that `counts` keeps, in `quarter`.
+fn sum_in(rows: &[FigureRow], quarter: &str, counts: impl Fn(&FigureRow) -> bool) -> i64 {
+    rows.iter()
+        .filter(|r| r.quarter == quarter && counts(r))
+        .map(|r| r.count)
+        .sum()
 }
 
 pub fn reviews(conn: &mut DbConn) -> ApiResult<Reviews> {
@@ -102,23 +105,50 @@ pub fn read(conn: &mut DbConn, viewer: &Viewer, now: NaiveDateTime) -> ApiResult
     let turnaround_rows =
         queries::figures(conn, &[TURNAROUND], &period, Folding::turnaround(&whole))?;
     let quarters = period.quarters();
-    // A case's total is its row without an offence.
+    let cases = figures::case_figures(&case_rows, &by_quarter, viewer);
+    let requests = figures::request_figures(&request_rows, &by_quarter, viewer);
+    // A case's total is its row without an offence; the trends add up the states'
+    // figures of the tables below, each as hidden as the reader's table has it.
     let case_trend = ["opened", "referred", "charged", "closed"]
         .iter()
         .map(|event| {
             let measure = format!("cases.{event}");
-            trend(&case_rows, &quarters, event, |r| {
-                r.measure == measure && r.dims.0.is_empty()
-            })
+            trend(
+                &quarters,
+                event,
+                |q| {
+                    sum_in(&case_rows, q, |r| {
+                        r.measure == measure && r.dims.0.is_empty()
+                    })
+                },
+                |q| {
+                    cases
+                        .iter()
+                        .filter(|f| f.quarter.as_deref() == Some(q) && f.event == *event)
+                        .filter(|f| f.suppressed)
+                        .count()
+                },
+            )
         })
         .collect();
+    let request_trend = vec![trend(
+        &quarters,
+        "submitted",
+        |q| sum_in(&request_rows, q, |_| true),
+        |q| {
+            requests
+                .iter()
+                .filter(|f| f.quarter.as_deref() == Some(q) && f.suppressed)
+                .count()
+        },
+    )];
     let overdue = queries::overdue(conn, now)?;
     Ok(Overview {
         turnaround: figures::turnaround_figures(&turnaround_rows, &whole, viewer),
-        cases: figures::case_figures(&case_rows, &by_quarter, viewer),
-        requests: figures::request_figures(&request_rows, &by_quarter, viewer),
+        cases,
+        requests,
         case_trend,
-        request_trend: vec![trend(&request_rows, &quarters, "submitted", |_| true)],
+        request_trend,
         overdue: figures::overdue_figures(&overdue, viewer),
         period,
     })

@@ -1222,3 +1222,71 @@ fn rebuilt_alike(app: &TestApp) {
         ]
     );
 }
+
+/// The review's case: JM opens 3 cases and TT 5. A monitor outside both sees neither
+/// count in the API, its CSV or the page's trend (which plots their sum, as no single
+/// hidden count can be worked out from it); a monitor in TT sees its own 5 and no
+/// total, which would give JM's 3 away.
+#[actix_web::test]
+async fn a_total_shows_no_count_its_parts_hide() {
+    let app = TestApp::spawn().await;
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let ttps = app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police);
+    let impacs = app.agency("BB", "CARICOM IMPACS", AgencyKind::Regional);
+    let jm = app.user_caller("jm.inv", &jcf, &[Role::Investigator]).await;
+    let tt = app
+        .user_caller("tt.inv", &ttps, &[Role::Investigator])
+        .await;
+    let outside = app
+        .user_caller("bb.monitor", &impacs, &[Role::Monitor])
+        .await;
+    let inside = app.user_caller("tt.monitor", &ttps, &[Role::Monitor]).await;
+    for n in 0..3 {
+        app.create_case(&jm.token, &format!("JM case {n}")).await;
+    }
+    for n in 0..5 {
+        app.create_case(&tt.token, &format!("TT case {n}")).await;
+    }
+    let opened = |body: &Value, country: &str| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["country"] == country && f["event"] == "opened")
+            .map(|f| f["count"].clone())
+            .unwrap()
+    };
+    let res = app.get("/api/v1/stats/cases", &outside.token).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(opened(&res.body, "JM"), Value::Null);
+    assert_eq!(opened(&res.body, "TT"), Value::Null, "{}", res.body);
+    let csv = app
+        .request_with_headers(
+            "GET",
+            "/api/v1/stats/cases",
+            &outside.token,
+            &[("Accept", "text/csv")],
+            None,
+        )
+        .await;
+    let csv = String::from_utf8(csv.raw).unwrap();
+    assert!(!csv.contains(",opened,5,"), "{csv}");
+    let res = app.get("/api/v1/stats/cases", &inside.token).await;
+    assert_eq!(opened(&res.body, "TT"), 5);
+    assert_eq!(opened(&res.body, "JM"), Value::Null);
+
+    // The page's trend of cases opened, this quarter.
+    let trend = |country: &str| {
+        let mut conn = app.state.pool.get().unwrap();
+        let viewer = caseledger::monitoring::figures::Viewer {
+            country: country.into(),
+        };
+        let o = caseledger::monitoring::overview::read(&mut conn, &viewer, caseledger::db::now())
+            .unwrap();
+        let opened = o.case_trend.iter().find(|t| t.series == "opened").unwrap();
+        *opened.values.last().unwrap()
+    };
+    assert_eq!(trend("BB"), Some(8), "the sum of two hidden counts only");
+    assert_eq!(trend("TT"), None, "8 less TT's own 5 would be JM's 3");
+    assert_eq!(trend("JM"), Some(8));
+}
