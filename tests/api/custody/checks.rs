@@ -8,6 +8,19 @@ use super::*;
 
 const MD5: &str = "098f6bcd4621d373cade4e832627b4f6";
 
+/// The verdict on an item's record, as its case's investigator reads it.
+async fn verdict_of(w: &World, id: &str) -> Response {
+    let res = w
+        .app
+        .get(
+            &format!("/api/v1/evidence/{id}/custody/verify"),
+            &w.inv.token,
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    res
+}
+
 fn check(algorithm: &str, value: &str) -> Value {
     json!({"type": "hash_verified", "hash": {"algorithm": algorithm, "value": value}})
 }
@@ -79,12 +92,7 @@ async fn algorithms_are_a_closed_set_written_in_one_spelling() {
         .get(&format!("/api/v1/evidence/{id}"), &w.inv.token)
         .await;
     assert_eq!(item.body["integrity_alert"], true);
-    let verdict = app
-        .get(
-            &format!("/api/v1/evidence/{id}/custody/verify"),
-            &w.inv.token,
-        )
-        .await;
+    let verdict = verdict_of(&w, id).await;
     assert_eq!(
         verdict.body["verdict"], "integrity_alert",
         "{}",
@@ -106,12 +114,7 @@ async fn an_md5_check_is_compared_with_the_md5_taken_at_acquisition() {
     assert_eq!(matched["entry"]["hash_mismatch"], false);
     let failed = ok(append(app, &w.inv.token, &id, check("md5", &"0".repeat(32))).await);
     assert_eq!(failed["entry"]["hash_mismatch"], true);
-    let verdict = app
-        .get(
-            &format!("/api/v1/evidence/{id}/custody/verify"),
-            &w.inv.token,
-        )
-        .await;
+    let verdict = verdict_of(&w, &id).await;
     assert_eq!(
         verdict.body["verdict"], "integrity_alert",
         "{}",
@@ -146,12 +149,7 @@ async fn a_check_that_could_not_be_compared_is_never_called_a_match() {
         .to_owned();
     let recorded = ok(append(app, &w.inv.token, &id, check("sha-256", DISK_SHA)).await);
     assert_eq!(recorded["entry"].get("hash_mismatch"), None, "{recorded}");
-    let verdict = app
-        .get(
-            &format!("/api/v1/evidence/{id}/custody/verify"),
-            &w.inv.token,
-        )
-        .await;
+    let verdict = verdict_of(&w, &id).await;
     assert_eq!(verdict.body["verdict"], "verified");
     assert_eq!(verdict.body["hash_checks_matched"], 0);
     assert_eq!(verdict.body["uncompared_checks"][0]["position"], 1);

@@ -65,30 +65,6 @@ async fn entries(app: &TestApp, token: &str, id: &str) -> i64 {
     res.body["entries"].as_i64().unwrap()
 }
 
-/// Asserts that `who` may record no event of the item (`status` each time) and that
-/// nothing was recorded.
-async fn records_nothing(
-    app: &TestApp,
-    who: &str,
-    caller: &Caller,
-    id: &str,
-    events: &[(&'static str, Value)],
-    status: u16,
-    reader: &str,
-) {
-    let before = entries(app, reader, id).await;
-    for (event, body) in events {
-        let res = append(app, &caller.token, id, body.clone()).await;
-        assert_eq!(
-            res.status.as_u16(),
-            status,
-            "{who} recording {event}: {}",
-            res.body
-        );
-    }
-    assert_eq!(entries(app, reader, id).await, before, "{who}");
-}
-
 /// JM police owns the case and registers the item; a JM forensic laboratory outside
 /// the case and a BB police force take it in turn; GY police is an outsider.
 struct Places {
@@ -97,6 +73,49 @@ struct Places {
     lab_inv: Caller,
     outsider: Caller,
     item: String,
+}
+
+impl Places {
+    /// Asserts that `who` may record no event of the item (`status` each time), and
+    /// that nothing was recorded.
+    async fn records_nothing(
+        &self,
+        who: &str,
+        caller: &Caller,
+        events: &[(&'static str, Value)],
+        status: u16,
+    ) {
+        let (app, id, reader) = (&self.w.app, self.item.as_str(), &self.w.inv.token);
+        let before = entries(app, reader, id).await;
+        for (event, body) in events {
+            let res = append(app, &caller.token, id, body.clone()).await;
+            assert_eq!(
+                res.status.as_u16(),
+                status,
+                "{who} recording {event}: {}",
+                res.body
+            );
+        }
+        assert_eq!(entries(app, reader, id).await, before, "{who}");
+    }
+
+    /// JM police sends `item` to the laboratory.
+    async fn send_to_lab(&self, item: &str) {
+        let to_lab = json!({"type": "transferred", "to_agency_id": self.lab, "to_custodian_id": self.lab_inv.id});
+        ok(append(&self.w.app, &self.w.inv.token, item, to_lab).await);
+    }
+
+    /// JM police sends `item` to the laboratory, which records its receipt.
+    async fn hand_to_lab(&self, item: &str) {
+        self.send_to_lab(item).await;
+        ok(append(
+            &self.w.app,
+            &self.lab_inv.token,
+            item,
+            json!({"type": "received"}),
+        )
+        .await);
+    }
 }
 
 async fn places() -> Places {
@@ -123,13 +142,7 @@ async fn in_transit_the_sender_holds_and_only_the_receiver_records_the_receipt()
     let p = places().await;
     let (app, id) = (&p.w.app, p.item.as_str());
     let police = &p.w.inv;
-    ok(append(
-        app,
-        &police.token,
-        id,
-        json!({"type": "transferred", "to_agency_id": p.lab, "to_custodian_id": p.lab_inv.id}),
-    )
-    .await);
+    p.send_to_lab(id).await;
     let events = every_event(&p.w.bb, &p.w.bb_inv.id);
     // The receiver records the receipt and nothing else; an outsider learns nothing.
     let not_receipt: Vec<_> = events
@@ -137,26 +150,10 @@ async fn in_transit_the_sender_holds_and_only_the_receiver_records_the_receipt()
         .filter(|(e, _)| *e != "received")
         .cloned()
         .collect();
-    records_nothing(
-        app,
-        "receiver",
-        &p.lab_inv,
-        id,
-        &not_receipt,
-        403,
-        &police.token,
-    )
-    .await;
-    records_nothing(
-        app,
-        "outsider",
-        &p.outsider,
-        id,
-        &events,
-        404,
-        &police.token,
-    )
-    .await;
+    p.records_nothing("receiver", &p.lab_inv, &not_receipt, 403)
+        .await;
+    p.records_nothing("outsider", &p.outsider, &events, 404)
+        .await;
     // The sender still holds it: what moves it waits for the receipt (409), notes and
     // corrections do not, and the receipt is not the sender's to record (403).
     for (event, body) in &events {
@@ -185,58 +182,19 @@ async fn once_handed_on_the_former_holder_records_nothing_and_the_holder_everyth
     let p = places().await;
     let (app, id) = (&p.w.app, p.item.as_str());
     let police = &p.w.inv;
-    ok(append(
-        app,
-        &police.token,
-        id,
-        json!({"type": "transferred", "to_agency_id": p.lab, "to_custodian_id": p.lab_inv.id}),
-    )
-    .await);
-    ok(append(app, &p.lab_inv.token, id, json!({"type": "received"})).await);
+    p.hand_to_lab(id).await;
     let events = every_event(&p.w.bb, &p.w.bb_inv.id);
 
     // JM police owns the case and still reads everything, but records nothing: not
     // even within its own country may a former holder move the item.
-    records_nothing(
-        app,
-        "former holder",
-        police,
-        id,
-        &events,
-        403,
-        &police.token,
-    )
-    .await;
-    records_nothing(
-        app,
-        "supervisor of the former holder",
-        &p.w.sup,
-        id,
-        &events,
-        403,
-        &police.token,
-    )
-    .await;
-    records_nothing(
-        app,
-        "outsider",
-        &p.outsider,
-        id,
-        &events,
-        404,
-        &police.token,
-    )
-    .await;
-    records_nothing(
-        app,
-        "BB police",
-        &p.w.bb_inv,
-        id,
-        &events,
-        404,
-        &police.token,
-    )
-    .await;
+    p.records_nothing("former holder", police, &events, 403)
+        .await;
+    p.records_nothing("supervisor of the former holder", &p.w.sup, &events, 403)
+        .await;
+    p.records_nothing("outsider", &p.outsider, &events, 404)
+        .await;
+    p.records_nothing("BB police", &p.w.bb_inv, &events, 404)
+        .await;
 
     // The laboratory holds it and records every event in its turn.
     for (event, body) in &events {
@@ -285,14 +243,7 @@ async fn an_agency_outside_the_case_that_handed_the_item_on_reads_only_its_part(
     let (app, id) = (&p.w.app, p.item.as_str());
     let police = &p.w.inv;
     // To the laboratory and back: the laboratory is outside the case, and held it.
-    ok(append(
-        app,
-        &police.token,
-        id,
-        json!({"type": "transferred", "to_agency_id": p.lab, "to_custodian_id": p.lab_inv.id}),
-    )
-    .await);
-    ok(append(app, &p.lab_inv.token, id, json!({"type": "received"})).await);
+    p.hand_to_lab(id).await;
     ok(append(
         app,
         &p.lab_inv.token,
@@ -313,16 +264,8 @@ async fn an_agency_outside_the_case_that_handed_the_item_on_reads_only_its_part(
 
     // The review's attack: the former holder sends it on, takes it out, destroys it.
     let events = every_event(&p.w.bb, &p.w.bb_inv.id);
-    records_nothing(
-        app,
-        "former holder",
-        &p.lab_inv,
-        id,
-        &events,
-        403,
-        &police.token,
-    )
-    .await;
+    p.records_nothing("former holder", &p.lab_inv, &events, 403)
+        .await;
     app.get(&format!("/api/v1/evidence/{id}"), &p.w.bb_inv.token)
         .await
         .assert_problem(404, "not-found");
@@ -410,45 +353,35 @@ async fn an_agency_outside_the_case_that_handed_the_item_on_reads_only_its_part(
 
     // Sent to the laboratory again, it reads the whole history again.
     ok(append(app, &police.token, id, json!({"type": "checked_in"})).await);
-    ok(append(
-        app,
-        &police.token,
-        id,
-        json!({"type": "transferred", "to_agency_id": p.lab, "to_custodian_id": p.lab_inv.id}),
-    )
-    .await);
+    p.send_to_lab(id).await;
     assert_eq!(
         entries(app, &p.lab_inv.token, id).await,
         entries(app, &police.token, id).await
     );
 }
 
+/// Runs one migration of `source` down and up again, by its name.
+fn redo<DB: diesel::backend::Backend>(
+    conn: &mut impl diesel_migrations::MigrationHarness<DB>,
+    source: impl diesel::migration::MigrationSource<DB>,
+    name: &str,
+) {
+    let all = source.migrations().unwrap();
+    let m = all
+        .iter()
+        .find(|m| m.name().to_string().contains(name))
+        .unwrap();
+    conn.revert_migration(&**m).unwrap();
+    conn.run_migration(&**m).unwrap();
+}
+
 /// Runs one migration of the tree down and up again, by its name.
 pub(super) fn redo_migration(app: &TestApp, name: &str) {
     use caseledger::db::{DbConn, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
-    use diesel::migration::MigrationSource;
-    use diesel_migrations::MigrationHarness;
     let mut conn = app.state.pool.get().unwrap();
     match &mut *conn {
-        DbConn::Postgresql(c) => {
-            let all = MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES_MIGRATIONS).unwrap();
-            let m = all
-                .iter()
-                .find(|m| m.name().to_string().contains(name))
-                .unwrap();
-            c.revert_migration(&**m).unwrap();
-            c.run_migration(&**m).unwrap();
-        }
-        DbConn::Sqlite(c) => {
-            let all =
-                MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS).unwrap();
-            let m = all
-                .iter()
-                .find(|m| m.name().to_string().contains(name))
-                .unwrap();
-            c.revert_migration(&**m).unwrap();
-            c.run_migration(&**m).unwrap();
-        }
+        DbConn::Postgresql(c) => redo(c, POSTGRES_MIGRATIONS, name),
+        DbConn::Sqlite(c) => redo(c, SQLITE_MIGRATIONS, name),
     }
 }
 
@@ -460,14 +393,7 @@ async fn items_logged_before_holders_were_kept_get_theirs_from_the_log() {
     let p = places().await;
     let (app, id) = (&p.w.app, p.item.as_str());
     let police = &p.w.inv;
-    ok(append(
-        app,
-        &police.token,
-        id,
-        json!({"type": "transferred", "to_agency_id": p.lab, "to_custodian_id": p.lab_inv.id}),
-    )
-    .await);
-    ok(append(app, &p.lab_inv.token, id, json!({"type": "received"})).await);
+    p.hand_to_lab(id).await;
     ok(append(
         app,
         &p.lab_inv.token,
@@ -477,13 +403,7 @@ async fn items_logged_before_holders_were_kept_get_theirs_from_the_log() {
     .await);
     let kept = disk_item(&p.w).await;
     let moving = disk_item(&p.w).await;
-    ok(append(
-        app,
-        &police.token,
-        &moving,
-        json!({"type": "transferred", "to_agency_id": p.lab, "to_custodian_id": p.lab_inv.id}),
-    )
-    .await);
+    p.send_to_lab(&moving).await;
 
     redo_migration(app, "custody_holder");
     for (item, holder) in [(id, &p.lab), (&kept, &p.w.jm), (&moving, &p.w.jm)] {
