@@ -30,6 +30,7 @@ pub mod reply;
 pub mod sessions;
 pub mod startup;
 pub mod state;
+pub mod store;
 pub mod time;
 pub mod users;
 pub mod web;
