@@ -49,6 +49,13 @@ pub struct Settings {
     pub log_key_file: Option<PathBuf>,
     /// The custody log's origin: the key name in checkpoints and verifier keys.
     pub log_origin: String,
+    /// Where content is kept: `file://PATH`; `<data dir>/content` when not set.
+    pub store: Option<String>,
+    /// The content store's key-encryption key (32 bytes in hex); generated into the
+    /// data dir when not set. Instances sharing one store must share it.
+    pub store_key_file: Option<PathBuf>,
+    /// The largest content one upload may carry.
+    pub max_upload_bytes: u64,
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub access_token_ttl_secs: i64,
@@ -98,6 +105,9 @@ impl Default for Settings {
             jwt_key_file: None,
             log_key_file: None,
             log_origin: "caseledger/custody".into(),
+            store: None,
+            store_key_file: None,
+            max_upload_bytes: 64 * 1024 * 1024 * 1024,
             jwt_issuer: "caseledger".into(),
             jwt_audience: "caseledger-api".into(),
             access_token_ttl_secs: 15 * 60,
@@ -176,6 +186,15 @@ impl Settings {
             }
             self.log_origin = v;
         }
+        if let Some(v) = var("CASELEDGER_STORE") {
+            self.store = Some(v);
+        }
+        if let Some(v) = var("CASELEDGER_STORE_KEY_FILE") {
+            self.store_key_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("CASELEDGER_MAX_UPLOAD_BYTES") {
+            self.max_upload_bytes = parse("CASELEDGER_MAX_UPLOAD_BYTES", v)?;
+        }
         if let Some(v) = var("CASELEDGER_JWT_ISSUER") {
             self.jwt_issuer = v;
         }
@@ -231,6 +250,13 @@ impl Settings {
             self.bootstrap_country = v;
         }
         Ok(())
+    }
+
+    /// The content store's place, as `CASELEDGER_STORE` names it.
+    pub fn store_spec(&self) -> String {
+        self.store
+            .clone()
+            .unwrap_or_else(|| format!("file://{}", self.data_dir.join("content").display()))
     }
 
     pub fn database_url(&self) -> String {

@@ -98,8 +98,44 @@ pub enum ApiError {
         error: &'static str,
         description: String,
     },
+    /// Uploaded bytes that are not the ones the record names (hash or size).
+    #[error("content mismatch: {0}")]
+    ContentMismatch(String),
+    /// What existed and no longer does (destroyed content).
+    #[error("gone: {0}")]
+    Gone(String),
+    /// A byte range outside the content, of `size` bytes.
+    #[error("range not satisfiable")]
+    RangeNotSatisfiable { size: u64 },
+    /// The content store has no room left.
+    #[error("insufficient storage")]
+    InsufficientStorage,
+    /// The content store cannot be reached now.
+    #[error("content store unavailable")]
+    StoreUnavailable,
+    /// Stored content that does not open: it was altered in the store.
+    #[error("stored content altered")]
+    ContentAltered,
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> ApiError {
+        use crate::store::StoreError;
+        match e {
+            StoreError::Full => ApiError::InsufficientStorage,
+            StoreError::Unavailable(why) => {
+                tracing::error!(error = %why, "content store");
+                ApiError::StoreUnavailable
+            }
+            StoreError::Altered => ApiError::ContentAltered,
+            StoreError::TooLarge(limit) => ApiError::PayloadTooLarge {
+                limit: usize::try_from(limit).ok(),
+            },
+            StoreError::Other(cause) => ApiError::Internal(cause.context("content store")),
+        }
+    }
 }
 
 impl ApiError {
@@ -140,6 +176,16 @@ impl ApiError {
                 "unsupported_grant_type" => ("unsupported-grant-type", "Unsupported grant type"),
                 _ => ("invalid-token-request", "Invalid token request"),
             },
+            ApiError::ContentMismatch(_) => {
+                ("content-mismatch", "Content does not match its record")
+            }
+            ApiError::Gone(_) => ("gone", "Gone"),
+            ApiError::RangeNotSatisfiable { .. } => {
+                ("range-not-satisfiable", "Range not satisfiable")
+            }
+            ApiError::InsufficientStorage => ("insufficient-storage", "Insufficient storage"),
+            ApiError::StoreUnavailable => ("store-unavailable", "Content store unavailable"),
+            ApiError::ContentAltered => ("content-altered", "Stored content altered"),
             ApiError::Internal(_) => ("internal-error", "Internal server error"),
         }
     }
@@ -149,7 +195,23 @@ impl ApiError {
             ApiError::Malformed(d)
             | ApiError::Forbidden(d)
             | ApiError::Conflict(d)
-            | ApiError::CustodyRule(d) => Some(d.clone()),
+            | ApiError::CustodyRule(d)
+            | ApiError::ContentMismatch(d)
+            | ApiError::Gone(d) => Some(d.clone()),
+            ApiError::RangeNotSatisfiable { size } => Some(format!(
+                "the range asked for is not within the content's {size} bytes"
+            )),
+            ApiError::InsufficientStorage => Some(
+                "the content store has no room left: nothing was kept or recorded".into(),
+            ),
+            ApiError::StoreUnavailable => Some(
+                "the content store cannot be reached now: nothing was kept or recorded; try again"
+                    .into(),
+            ),
+            ApiError::ContentAltered => Some(
+                "the stored content does not open: it was altered in the store, and none of it is served"
+                    .into(),
+            ),
             ApiError::StaleChain => {
                 Some("prev is not the latest entry of this item: read its custody again".into())
             }
@@ -224,7 +286,12 @@ impl ResponseError for ApiError {
             ApiError::Unavailable | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::OAuth { error, .. } if *error == "invalid_client" => StatusCode::UNAUTHORIZED,
             ApiError::OAuth { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::ContentMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            ApiError::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
+            ApiError::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::ContentAltered | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -252,6 +319,12 @@ impl ResponseError for ApiError {
         }
         if let ApiError::Busy { retry_after_secs } = self {
             response.insert_header(("Retry-After", retry_after_secs.to_string()));
+        }
+        if matches!(self, ApiError::StoreUnavailable) {
+            response.insert_header(("Retry-After", "30"));
+        }
+        if let ApiError::RangeNotSatisfiable { size } = self {
+            response.insert_header(("Content-Range", format!("bytes */{size}")));
         }
         response.json(self.problem())
     }

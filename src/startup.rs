@@ -154,6 +154,14 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         &settings.log_origin,
     )?);
     check_log_key(&pool, &log)?;
+    let store_key_path = settings
+        .store_key_file
+        .clone()
+        .unwrap_or_else(|| settings.data_dir.join("store-key"));
+    let store = crate::store::ContentStore::open(
+        &settings.store_spec(),
+        crate::keys::load_or_generate_secret(&store_key_path)?,
+    )?;
     let metrics = Arc::new(Metrics::new());
     let ledger = Arc::new(
         LedgerBuilder::new()
@@ -177,6 +185,7 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         metrics,
         cursors,
         webhook_key,
+        store,
         password_turns: Arc::new(tokio::sync::Semaphore::new(password_turns)),
         log,
         ledger,
@@ -310,6 +319,11 @@ impl Application {
         ));
         // The overdue gauge follows deadlines as they pass.
         actix_web::rt::spawn(crate::monitoring::clock::run(
+            state.clone(),
+            std::time::Duration::from_millis(state.settings.expiry_sweep_ms.max(1)),
+        ));
+        // Destroyed content leaves the store (its key is forgotten at once).
+        actix_web::rt::spawn(crate::custody::content::run(
             state.clone(),
             std::time::Duration::from_millis(state.settings.expiry_sweep_ms.max(1)),
         ));

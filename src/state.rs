@@ -28,6 +28,8 @@ pub struct AppState {
     /// Webhook secrets are derived from this key (shared by instances, like the token
     /// key it comes from), never stored.
     pub webhook_key: [u8; 32],
+    /// Where evidence and documents keep their bytes.
+    pub store: crate::store::ContentStore,
     /// Turns for password hashing (see [`AppState::hashing`]).
     pub password_turns: Arc<tokio::sync::Semaphore>,
 }
@@ -80,6 +82,31 @@ impl AppState {
     {
         self.db(move |conn| crate::ledger::audited(conn, event, f))
             .await
+    }
+
+    /// The checks a write makes before its work begins (an upload, before a byte of
+    /// it is read): like [`AppState::read_as`], but only a refusal is recorded here;
+    /// the write itself records its success, or its own refusal.
+    pub async fn check_as<T, F>(&self, caller: Credentials, action: Action, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn, &Principal, &mut Event) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (event, result) = self
+            .db(move |conn| {
+                let principal = caller.load(conn)?;
+                let mut event = Event::by(action, &principal, &caller.meta);
+                let result = f(conn, &principal, &mut event);
+                Ok((event, result))
+            })
+            .await?;
+        if let Err(e) = &result
+            && crate::ledger::is_refusal(e)
+        {
+            let refused = event.detail("refused", e.kind().0);
+            self.ledger.record(refused, Outcome::Denied).await?;
+        }
+        result
     }
 
     /// An audited read, in one trip to the pool: the caller's session and user are

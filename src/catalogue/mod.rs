@@ -182,6 +182,8 @@ pub static ENGLISH: Words = Words {
         ("destroyed", "Destroyed"),
         ("note", "Note"),
         ("correction", "Correction"),
+        ("content_stored", "Content stored"),
+        ("content_downloaded", "Content downloaded"),
     ],
     summary_verified_history: "{record} is complete and unaltered: its {entries} entries are \
         covered by the log's signed checkpoint of {size} entries.",

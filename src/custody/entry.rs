@@ -74,7 +74,7 @@ fn appendable_events() -> utoipa::openapi::schema::Object {
         .enum_values(Some(
             EventType::ALL
                 .iter()
-                .filter(|e| **e != EventType::Collected)
+                .filter(|e| !e.recorded_by_service())
                 .map(|e| e.as_str()),
         ))
         .build()
@@ -182,10 +182,13 @@ pub fn check(req: &mut NewEntry) -> Result<(), ApiError> {
             Err(refusal) => errors.push(FieldError::new("hash.value", refusal.message())),
         }
     }
-    if req.event == EventType::Collected {
+    if req.event.recorded_by_service() {
         errors.push(FieldError::new(
             "type",
-            "collected is recorded when the item is registered",
+            format!(
+                "{} is recorded by the service (when the item is registered, or its content stored or downloaded)",
+                req.event.as_str()
+            ),
         ));
     }
     if errors.is_empty() {
@@ -200,6 +203,80 @@ fn custodian_value(c: &Option<Custodian>) -> Value {
         Some(c) => json!({"user_id": c.user_id, "agency_id": c.agency_id}),
         None => Value::Null,
     }
+}
+
+/// The members every entry begins with: format, type, who, and the custodian before
+/// and after.
+fn header(
+    event: EventType,
+    actor: &Actor,
+    before: &Option<Custodian>,
+    after: &Option<Custodian>,
+) -> Map<String, Value> {
+    let mut entry = Map::new();
+    entry.insert("v".into(), json!(FORMAT_VERSION));
+    entry.insert("type".into(), json!(event.as_str()));
+    entry.insert(
+        "actor".into(),
+        json!({"user_id": actor.user_id, "agency_id": actor.agency_id, "country": actor.country}),
+    );
+    entry.insert("custodian_before".into(), custodian_value(before));
+    entry.insert("custodian_after".into(), custodian_value(after));
+    entry
+}
+
+/// What the service records of an item's content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContentEvent {
+    /// The holder stored the item's bytes.
+    Stored { sha256: String, size_bytes: u64 },
+    /// Someone who may see the item downloaded its bytes: all of them, or the range
+    /// `first..=last`.
+    Downloaded { range: Option<(u64, u64)> },
+}
+
+/// The entry of a content event: content is stored while the item is held (not in
+/// transit, not after it was released, returned or destroyed); a download is noted
+/// whatever the item's state. Neither changes who holds it.
+pub fn content(
+    state: &ItemState,
+    event: &ContentEvent,
+    actor: &Actor,
+) -> Result<Applied, ApiError> {
+    let (kind, members) = match event {
+        ContentEvent::Stored { sha256, size_bytes } => {
+            if state.status.is_final() {
+                return Err(rule(format!(
+                    "the item was {}: no content is stored for it",
+                    state.status.as_str()
+                )));
+            }
+            if state.status == ItemStatus::InTransit {
+                return Err(rule(
+                    "the item is in transit: its content is stored by the agency that holds it",
+                ));
+            }
+            (
+                EventType::ContentStored,
+                json!({"content": {"sha256": sha256, "size_bytes": size_bytes}}),
+            )
+        }
+        ContentEvent::Downloaded { range } => (
+            EventType::ContentDownloaded,
+            match range {
+                Some((first, last)) => json!({"range": format!("bytes={first}-{last}")}),
+                None => json!({}),
+            },
+        ),
+    };
+    let mut entry = header(kind, actor, &state.custodian, &state.custodian);
+    if let Value::Object(members) = members {
+        entry.extend(members);
+    }
+    Ok(Applied {
+        entry,
+        next: state.clone(),
+    })
 }
 
 /// An event applied to an item: its entry, without `seq`, `prev` and `at` (which the
@@ -253,7 +330,12 @@ pub fn apply(state: &ItemState, req: &NewEntry, actor: &Actor) -> Result<Applied
     }
     let mut hash_mismatch = None;
     match event {
-        Collected => return Err(rule("collected is recorded when the item is registered")),
+        Collected | ContentStored | ContentDownloaded => {
+            return Err(rule(format!(
+                "{} is recorded by the service",
+                event.as_str()
+            )));
+        }
         Transferred => {
             let agency = required(&req.to_agency_id, "to_agency_id", event)?;
             let custodian = required(&req.to_custodian_id, "to_custodian_id", event)?;
@@ -326,15 +408,7 @@ pub fn apply(state: &ItemState, req: &NewEntry, actor: &Actor) -> Result<Applied
         }
         Analysed | Copied | SharedAbroad | Note => {}
     }
-    let mut entry = Map::new();
-    entry.insert("v".into(), json!(FORMAT_VERSION));
-    entry.insert("type".into(), json!(event.as_str()));
-    entry.insert(
-        "actor".into(),
-        json!({"user_id": actor.user_id, "agency_id": actor.agency_id, "country": actor.country}),
-    );
-    entry.insert("custodian_before".into(), custodian_value(&state.custodian));
-    entry.insert("custodian_after".into(), custodian_value(&next.custodian));
+    let mut entry = header(event, actor, &state.custodian, &next.custodian);
     let optional: [(&str, Option<Value>); 9] = [
         ("to_agency_id", req.to_agency_id.clone().map(Value::from)),
         (
@@ -396,15 +470,7 @@ pub fn collected(evidence: Value, actor: &Actor, first: &FirstEntry) -> Applied 
         agency_id: actor.agency_id.clone(),
     };
     let mut state = ItemState::new(Acquired::of_record(&evidence));
-    let mut entry = Map::new();
-    entry.insert("v".into(), json!(FORMAT_VERSION));
-    entry.insert("type".into(), json!(EventType::Collected.as_str()));
-    entry.insert(
-        "actor".into(),
-        json!({"user_id": actor.user_id, "agency_id": actor.agency_id, "country": actor.country}),
-    );
-    entry.insert("custodian_before".into(), Value::Null);
-    entry.insert("custodian_after".into(), custodian_value(&Some(me.clone())));
+    let mut entry = header(EventType::Collected, actor, &None, &Some(me.clone()));
     entry.insert("evidence".into(), evidence);
     for (key, value) in [
         ("location", first.location.clone()),

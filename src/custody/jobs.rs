@@ -6,12 +6,15 @@
 use super::access::{self, Holding, Reach};
 use super::entry::{self, Applied, FirstEntry, ItemState, NewEntry, SealedEntry};
 use super::hashes::Acquired;
-use super::model::{Custodian, EventType, Evidence, EvidenceRow, ItemStatus, NewEntryRow};
+use super::model::{
+    ContentRow, Custodian, EventType, Evidence, EvidenceRow, ItemStatus, NewEntryRow,
+};
 use super::queries::{self, AccessChange, Reaches};
 use crate::auth::{Credentials, Principal, Principals};
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::{Action, Actor, Batch, Event, Kind, Loader, Outcome, Subject};
 use crate::reply::Reply;
+use crate::store::StoredObject;
 use actix_web::http::StatusCode;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -31,9 +34,26 @@ pub struct Append {
     pub request: NewEntry,
 }
 
+/// What happened to an item's content, recorded by the service in its custody.
+pub enum ContentChange {
+    /// The holder's upload, stored: it becomes the item's content if it is the one the
+    /// item was registered with, and the item has none yet.
+    Stored(StoredObject),
+    /// A download by someone who may see the item: all of it, or `first..=last`.
+    Downloaded { range: Option<(u64, u64)> },
+}
+
+/// A content change of an item.
+pub struct ContentJob {
+    pub credentials: Credentials,
+    pub evidence_id: String,
+    pub change: ContentChange,
+}
+
 pub enum CustodyJob {
     Register(Box<Registration>),
     Append(Box<Append>),
+    Content(Box<ContentJob>),
 }
 
 impl CustodyJob {
@@ -41,6 +61,16 @@ impl CustodyJob {
         match self {
             CustodyJob::Register(r) => &r.credentials,
             CustodyJob::Append(a) => &a.credentials,
+            CustodyJob::Content(c) => &c.credentials,
+        }
+    }
+
+    /// The item the job changes, when it is one that exists.
+    fn item(&self) -> Option<&str> {
+        match self {
+            CustodyJob::Register(_) => None,
+            CustodyJob::Append(a) => Some(&a.evidence_id),
+            CustodyJob::Content(c) => Some(&c.evidence_id),
         }
     }
 }
@@ -76,7 +106,9 @@ impl Kind for Custody {
         let mut request_ids = Vec::new();
         for job in jobs {
             match job {
-                CustodyJob::Append(a) => item_ids.push(a.evidence_id.clone()),
+                CustodyJob::Append(_) | CustodyJob::Content(_) => {
+                    item_ids.extend(job.item().map(str::to_owned));
+                }
                 CustodyJob::Register(r) => {
                     match &r.item.mla_request_id {
                         Some(request) => request_ids.push(request.clone()),
@@ -124,12 +156,8 @@ impl Kind for Custody {
     ) -> ApiResult<Vec<ApiResult<Reply>>> {
         let missing: Vec<&str> = jobs
             .iter()
-            .filter_map(|j| match j {
-                CustodyJob::Append(a) if !self.items.contains_key(&a.evidence_id) => {
-                    Some(a.evidence_id.as_str())
-                }
-                _ => None,
-            })
+            .filter_map(CustodyJob::item)
+            .filter(|id| !self.items.contains_key(*id))
             .collect();
         if !missing.is_empty() {
             let rows = queries::items(batch.conn(), &missing)?;
@@ -153,6 +181,10 @@ impl Kind for Custody {
                 CustodyJob::Append(app) => {
                     results[position] =
                         self.append(batch, &mut work, &loaded.reaches, principal, *app);
+                }
+                CustodyJob::Content(job) => {
+                    results[position] =
+                        self.content(batch, &mut work, &loaded.reaches, principal, *job);
                 }
                 CustodyJob::Register(mut reg) => {
                     if let Some(request) = reg
@@ -214,6 +246,10 @@ struct Work {
     new_items: Vec<String>,
     /// Who reads items outside their cases, changed in the batch's order.
     access: Vec<AccessChange>,
+    /// Content stored by the batch.
+    contents: Vec<ContentRow>,
+    /// Items destroyed by the batch, whose content is shredded.
+    shredded: Vec<String>,
 }
 
 impl Work {
@@ -238,6 +274,8 @@ impl Work {
             .collect();
         queries::store_entries(batch.conn(), &updated, &self.entries, now)?;
         queries::change_access(batch.conn(), &self.access, now)?;
+        queries::insert_contents(batch.conn(), &self.contents)?;
+        queries::shred_contents(batch.conn(), &self.shredded, now)?;
         Ok(())
     }
 }
@@ -304,8 +342,18 @@ impl Custody {
         let actor = Actor::from(principal);
         let row = self.items[&app.evidence_id].clone();
         let before = state_of(&row);
-        let applied = entry::apply(&before, &app.request, &actor)?;
+        let mut applied = entry::apply(&before, &app.request, &actor)?;
         let handed_on = before.holder.clone().filter(|h| *h != actor.agency_id);
+        // Destroying an item destroys its content: its key is forgotten in the same
+        // commit (the object is deleted soon after), and the entry says so.
+        if app.request.event == EventType::Destroyed
+            && queries::content_of(batch.conn(), &row.id)?.is_some_and(|c| c.shredded_at.is_none())
+        {
+            applied
+                .entry
+                .insert("content_shredded".into(), Value::Bool(true));
+            work.shredded.push(row.id.clone());
+        }
         // A hash check that failed counts in the region's integrity alerts.
         if super::figures::is_alert(&applied.entry)
             && let Some(country) = event.subject.as_ref().and_then(|s| s.country.clone())
@@ -334,6 +382,106 @@ impl Custody {
                 seq: row.last_seq,
             });
         }
+        batch.audit(event, Outcome::Success);
+        self.items.insert(row.id.clone(), row);
+        Ok(committed.reply)
+    }
+
+    /// Records a content change: stored by the item's holder, once, when the bytes are
+    /// those it was registered with; downloaded by anyone who may see it.
+    fn content(
+        &mut self,
+        batch: &mut Batch<'_>,
+        work: &mut Work,
+        reaches: &Reaches,
+        principal: &Principal,
+        job: ContentJob,
+    ) -> ApiResult<Reply> {
+        let action = match job.change {
+            ContentChange::Stored(_) => Action::ContentStore,
+            ContentChange::Downloaded { .. } => Action::ContentDownload,
+        };
+        let mut event = Event::by(action, principal, &job.credentials.meta);
+        let checked = (|| {
+            let item = self.items.get(&job.evidence_id).ok_or(ApiError::NotFound)?;
+            let case = reaches
+                .item_cases
+                .get(&item.id)
+                .and_then(|case| reaches.cases.get(case))
+                .ok_or(ApiError::NotFound)?;
+            about(&mut event, &item.id, case);
+            let agency = principal.agency_id.clone();
+            let reach = Reach {
+                standing: reaches
+                    .standing
+                    .get(&(case.id.clone(), agency.clone()))
+                    .copied(),
+                via_transfer: reaches.transferred.contains(&(item.id.clone(), agency)),
+            };
+            match &job.change {
+                ContentChange::Stored(_) => {
+                    let holding = Holding {
+                        holder: item.holder_agency_id.as_deref(),
+                        receiving: item.pending_agency_id.as_deref(),
+                    };
+                    access::may_record(principal, reach, holding, EventType::ContentStored)
+                }
+                ContentChange::Downloaded { .. } => access::may_see(principal, reach),
+            }
+        })();
+        checked.map_err(|e| refused(batch, event.clone(), e))?;
+        let row = self.items[&job.evidence_id].clone();
+        let recorded = match &job.change {
+            ContentChange::Stored(stored) => {
+                if row.sha256.as_deref() != Some(stored.sha256.as_str())
+                    || row
+                        .size_bytes
+                        .is_some_and(|size| i64::try_from(stored.size).ok() != Some(size))
+                {
+                    return Err(ApiError::ContentMismatch(
+                        "the bytes are not those the item was registered with (its sha256 and size_bytes)"
+                            .into(),
+                    ));
+                }
+                let held = queries::content_of(batch.conn(), &row.id)?.is_some()
+                    || work
+                        .contents
+                        .iter()
+                        .any(|c| c.evidence_id.as_ref() == Some(&row.id));
+                if held {
+                    return Err(ApiError::Conflict(
+                        "the item holds its content already: stored content is never replaced"
+                            .into(),
+                    ));
+                }
+                entry::ContentEvent::Stored {
+                    sha256: stored.sha256.clone(),
+                    size_bytes: stored.size,
+                }
+            }
+            ContentChange::Downloaded { range } => {
+                entry::ContentEvent::Downloaded { range: *range }
+            }
+        };
+        let actor = Actor::from(principal);
+        let applied = entry::content(&state_of(&row), &recorded, &actor)?;
+        let committed = commit_entry(batch, work, row, applied, &mut event)?;
+        let row = committed.row;
+        if let ContentChange::Stored(stored) = job.change {
+            work.contents.push(ContentRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                evidence_id: Some(row.id.clone()),
+                object_name: stored.object,
+                wrapped_key: Some(stored.wrapped_key),
+                sha256: stored.sha256,
+                size_bytes: stored.size as i64,
+                stored_at: crate::db::now(),
+                stored_by: principal.user_id.clone(),
+                shredded_at: None,
+                object_deleted_at: None,
+            });
+        }
+        event.announce(item_event("custody.appended", &row.id));
         batch.audit(event, Outcome::Success);
         self.items.insert(row.id.clone(), row);
         Ok(committed.reply)

@@ -3,6 +3,7 @@
 //! (format: the custody log spec).
 
 pub mod access;
+pub mod content;
 pub mod entry;
 pub mod figures;
 pub mod hashes;

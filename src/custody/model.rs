@@ -54,6 +54,21 @@ crate::string_enum! {
         Destroyed => "destroyed",
         Note => "note",
         Correction => "correction",
+        /// Recorded by the service when the holder stores the item's bytes.
+        ContentStored => "content_stored",
+        /// Recorded by the service at each download of the item's bytes.
+        ContentDownloaded => "content_downloaded",
+    }
+}
+
+impl EventType {
+    /// Events the service records itself (registration, content), never appended
+    /// through `POST .../custody`.
+    pub fn recorded_by_service(self) -> bool {
+        matches!(
+            self,
+            EventType::Collected | EventType::ContentStored | EventType::ContentDownloaded
+        )
     }
 }
 
@@ -217,6 +232,42 @@ pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64
         && s.chars()
             .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+}
+
+/// An item's bytes as the database knows them: which object of the content store
+/// holds them and its wrapped data key (none once shredded), and what they are.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::contents, treat_none_as_default_value = false)]
+pub struct ContentRow {
+    pub id: String,
+    pub evidence_id: Option<String>,
+    pub object_name: String,
+    pub wrapped_key: Option<Vec<u8>>,
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub stored_at: NaiveDateTime,
+    pub stored_by: String,
+    pub shredded_at: Option<NaiveDateTime>,
+    pub object_deleted_at: Option<NaiveDateTime>,
+}
+
+/// An item's stored content as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StoredContent {
+    /// Lower-case hex SHA-256 of the bytes: the item's registered `sha256`.
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub stored_at: UtcTimestamp,
+}
+
+impl From<&ContentRow> for StoredContent {
+    fn from(row: &ContentRow) -> StoredContent {
+        StoredContent {
+            sha256: row.sha256.clone(),
+            size_bytes: row.size_bytes,
+            stored_at: row.stored_at.into(),
+        }
+    }
 }
 
 /// A custody entry to store: its place in the log and in its item's chain, and its

@@ -1,9 +1,10 @@
 //! The SQL of evidence items and their custody entries, for both backends.
 
-use super::model::{EvidenceRow, NewEntryRow};
+use super::model::{ContentRow, EvidenceRow, NewEntryRow};
 use crate::cases::model::{CaseRow, Standing};
 use crate::db::schema::{
-    case_participants, cases, custody_entries, evidence_access, evidence_items, mla_requests,
+    case_participants, cases, contents, custody_entries, evidence_access, evidence_items,
+    mla_requests,
 };
 use crate::db::{DbConn, MultiBackend};
 use chrono::NaiveDateTime;
@@ -573,4 +574,62 @@ pub fn hash_checks(conn: &mut DbConn) -> QueryResult<Vec<RecordedCheck>> {
             evidence_items::other_hashes,
         ))
         .load(conn)
+}
+
+/// The content an item holds, or held (shredded), if any.
+pub fn content_of(conn: &mut DbConn, evidence_id: &str) -> QueryResult<Option<ContentRow>> {
+    contents::table
+        .filter(contents::evidence_id.eq(evidence_id))
+        .select(ContentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_contents(conn: &mut DbConn, rows: &[ContentRow]) -> QueryResult<()> {
+    for row in rows {
+        diesel::insert_into(contents::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Forgets the data keys of the items' content (crypto-shredding): nothing can open
+/// their objects any more, whoever holds them.
+pub fn shred_contents(
+    conn: &mut DbConn,
+    evidence_ids: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    if evidence_ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(
+        contents::table
+            .filter(contents::evidence_id.eq_any(evidence_ids))
+            .filter(contents::shredded_at.is_null()),
+    )
+    .set((
+        contents::wrapped_key.eq(None::<Vec<u8>>),
+        contents::shredded_at.eq(Some(now)),
+    ))
+    .execute(conn)
+    .map(drop)
+}
+
+/// Objects of shredded content not yet deleted from the store: (content id, object).
+pub fn objects_to_delete(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<(String, String)>> {
+    contents::table
+        .filter(contents::shredded_at.is_not_null())
+        .filter(contents::object_deleted_at.is_null())
+        .select((contents::id, contents::object_name))
+        .limit(limit)
+        .load(conn)
+}
+
+pub fn object_deleted(conn: &mut DbConn, content_id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(contents::table.find(content_id))
+        .set(contents::object_deleted_at.eq(Some(now)))
+        .execute(conn)
+        .map(drop)
 }

@@ -33,7 +33,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(custody_bundle)
         .service(custody_report)
         .service(list_custodians)
-        .service(list_transfers);
+        .service(list_transfers)
+        .configure(super::content::routes);
 }
 
 /// A custody entry as stored in the log.

@@ -388,6 +388,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    contents (id) {
+        id -> Text,
+        evidence_id -> Nullable<Text>,
+        object_name -> Text,
+        wrapped_key -> Nullable<Binary>,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        stored_at -> Timestamp,
+        stored_by -> Text,
+        shredded_at -> Nullable<Timestamp>,
+        object_deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     evidence_access (evidence_id, agency_id) {
         evidence_id -> Text,
         agency_id -> Text,
@@ -428,6 +443,7 @@ diesel::table! {
 diesel::joinable!(evidence_items -> cases (case_id));
 diesel::joinable!(custody_entries -> evidence_items (evidence_id));
 diesel::joinable!(evidence_access -> evidence_items (evidence_id));
+diesel::joinable!(contents -> evidence_items (evidence_id));
 
 diesel::table! {
     checklist_items (code) {
@@ -491,6 +507,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     evidence_items,
     evidence_counters,
     evidence_access,
+    contents,
     custody_entries,
     log_node_runs,
     log_checkpoints,

@@ -100,6 +100,8 @@ actions! {
     CustodyVerify => "custody.verify",
     CustodyExport => "custody.export",
     CustodyReport => "custody.report",
+    ContentStore => "content.store",
+    ContentDownload => "content.download",
     AuditQuery => "audit.query",
     AuditVerify => "audit.verify",
 }

@@ -276,6 +276,26 @@ impl TestApp {
         Response::read(res).await
     }
 
+    /// A request with raw bytes and the headers given (uploads, ranges).
+    pub async fn send_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Response {
+        let method = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .insert_header(("Authorization", format!("Bearer {token}")));
+        for (name, value) in headers {
+            req = req.insert_header((*name, *value));
+        }
+        Response::read(req.send_body(body).await.expect("request sent")).await
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         self.request("GET", path, Some(token), None, None).await
     }

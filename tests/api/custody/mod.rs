@@ -7,6 +7,7 @@
 mod access;
 mod checks;
 mod concurrency;
+mod content;
 mod holding;
 mod proofs;
 mod report;
