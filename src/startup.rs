@@ -122,6 +122,9 @@ async fn redirect(to: &'static str) -> HttpResponse {
 /// Opens the database, migrates it, loads or creates keys, and creates the first
 /// administrator on an empty database.
 pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
+    // HTTPS clients (webhooks, the S3 store) use rustls with ring; the S3 client takes
+    // the process's provider. Installing it twice (tests start many apps) is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     crate::integration::egress::Exemptions::parse(&settings.webhook_allow_hosts)
         .map_err(|e| anyhow::anyhow!("CASELEDGER_WEBHOOK_ALLOW_HOSTS: {e}"))?;
     let url = settings.database_url();

@@ -45,6 +45,11 @@ impl From<object_store::Error> for StoreError {
     fn from(e: object_store::Error) -> StoreError {
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
         while let Some(s) = source {
+            if let Some(http) = s.downcast_ref::<reqwest::Error>()
+                && (http.is_connect() || http.is_timeout())
+            {
+                return StoreError::Unavailable(e.to_string());
+            }
             if let Some(io) = s.downcast_ref::<std::io::Error>() {
                 match io.kind() {
                     std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
@@ -64,7 +69,8 @@ impl From<object_store::Error> for StoreError {
     }
 }
 
-/// Where content is kept: `file://PATH` or, for several instances, a shared bucket.
+/// Where content is kept: `file://PATH`, or `s3://BUCKET/PREFIX` for several instances
+/// that share one bucket of an S3-compatible store (AWS S3, MinIO, Ceph RGW).
 #[derive(Clone)]
 pub struct ContentStore {
     backend: Arc<dyn ObjectStore>,
@@ -92,8 +98,8 @@ pub struct Sealed {
 }
 
 impl ContentStore {
-    /// The store `spec` names (`file://PATH`), sealing with the key-encryption key
-    /// `key`.
+    /// The store `spec` names (`file://PATH` or `s3://BUCKET/PREFIX`), sealing with the
+    /// key-encryption key `key`.
     pub fn open(spec: &str, key: [u8; 32]) -> anyhow::Result<ContentStore> {
         let backend: Arc<dyn ObjectStore> = match spec.split_once("://") {
             Some(("file", path)) if !path.is_empty() => {
@@ -105,8 +111,32 @@ impl ContentStore {
                         .with_automatic_cleanup(true),
                 )
             }
+            Some(("s3", place)) if !place.is_empty() => {
+                let (bucket, prefix) = place.split_once('/').unwrap_or((place, ""));
+                // The usual AWS variables name the endpoint, region and credentials
+                // (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, ...). A store that
+                // cannot be reached is told within seconds, not after minutes of retries.
+                let retry = object_store::RetryConfig {
+                    max_retries: 2,
+                    retry_timeout: std::time::Duration::from_secs(10),
+                    ..Default::default()
+                };
+                use object_store::ClientConfigKey;
+                use object_store::aws::AmazonS3ConfigKey::Client;
+                let s3 = object_store::aws::AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    .with_retry(retry)
+                    .with_config(Client(ClientConfigKey::ConnectTimeout), "5 seconds")
+                    .with_config(Client(ClientConfigKey::Timeout), "300 seconds")
+                    .build()?;
+                if prefix.is_empty() {
+                    Arc::new(s3)
+                } else {
+                    Arc::new(object_store::prefix::PrefixStore::new(s3, prefix))
+                }
+            }
             _ => anyhow::bail!(
-                "CASELEDGER_STORE must be file://PATH (the content store), not {spec:?}"
+                "CASELEDGER_STORE must be file://PATH or s3://BUCKET/PREFIX, not {spec:?}"
             ),
         };
         Ok(ContentStore {

@@ -79,6 +79,13 @@ pub fn test_settings(dir: &std::path::Path, db: &TestDb) -> Settings {
             parallelism: 1,
         },
         bootstrap_password: Some(SecretString::from(BOOTSTRAP_PASSWORD)),
+        // TEST_STORE=s3://BUCKET puts each test's content under a prefix of its own
+        // in that bucket (the AWS_* variables name the S3 server); the data dir's
+        // folder otherwise.
+        store: std::env::var("TEST_STORE")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("{s}/{}", uuid::Uuid::new_v4().simple())),
         ..Settings::default()
     }
 }

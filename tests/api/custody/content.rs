@@ -57,11 +57,91 @@ async fn entry_types(app: &TestApp, token: &str, id: &str) -> Vec<String> {
         .collect()
 }
 
+/// The test's content store, reached behind the service's back: its folder, or its
+/// prefix in a bucket of the S3 server (which, a test server, takes unsigned requests).
+enum Backend {
+    Folder(std::path::PathBuf),
+    Bucket { url: String },
+}
+
+impl Backend {
+    fn of(app: &TestApp) -> Backend {
+        let spec = app.state.settings.store_spec();
+        match spec.split_once("://") {
+            Some(("s3", place)) => {
+                let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("the S3 server");
+                Backend::Bucket {
+                    url: format!("{}/{place}", endpoint.trim_end_matches('/')),
+                }
+            }
+            _ => Backend::Folder(spec.trim_start_matches("file://").into()),
+        }
+    }
+
+    /// The names of the objects it holds (`objects/…`).
+    async fn objects(&self) -> Vec<String> {
+        match self {
+            Backend::Folder(dir) => std::fs::read_dir(dir.join("objects"))
+                .map(|d| {
+                    d.map(|e| format!("objects/{}", e.unwrap().file_name().to_string_lossy()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Backend::Bucket { url } => {
+                let (bucket, prefix) = url.rsplit_once('/').unwrap();
+                let listing = awc::Client::new()
+                    .get(format!("{bucket}?list-type=2&prefix={prefix}/"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .body()
+                    .await
+                    .unwrap();
+                let listing = String::from_utf8_lossy(&listing).into_owned();
+                listing
+                    .split("<Key>")
+                    .skip(1)
+                    .map(|k| k.split("</Key>").next().unwrap())
+                    .map(|k| k.trim_start_matches(&format!("{prefix}/")).to_owned())
+                    .collect()
+            }
+        }
+    }
+
+    async fn read(&self, name: &str) -> Vec<u8> {
+        match self {
+            Backend::Folder(dir) => std::fs::read(dir.join(name)).unwrap(),
+            Backend::Bucket { url } => awc::Client::new()
+                .get(format!("{url}/{name}"))
+                .send()
+                .await
+                .unwrap()
+                .body()
+                .limit(64 << 20)
+                .await
+                .unwrap()
+                .to_vec(),
+        }
+    }
+
+    async fn write(&self, name: &str, bytes: Vec<u8>) {
+        match self {
+            Backend::Folder(dir) => std::fs::write(dir.join(name), bytes).unwrap(),
+            Backend::Bucket { url } => {
+                let res = awc::Client::new()
+                    .put(format!("{url}/{name}"))
+                    .send_body(bytes)
+                    .await
+                    .unwrap();
+                assert!(res.status().is_success());
+            }
+        }
+    }
+}
+
 /// The objects in the test's content store.
-fn objects(app: &TestApp) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(app.data_dir().join("content").join("objects"))
-        .map(|d| d.map(|e| e.unwrap().path()).collect())
-        .unwrap_or_default()
+async fn objects(app: &TestApp) -> Vec<String> {
+    Backend::of(app).objects().await
 }
 
 #[actix_web::test]
@@ -125,7 +205,7 @@ async fn the_holder_stores_an_items_bytes_once_and_they_are_sealed_at_rest() {
     )
     .await
     .assert_problem(422, "content-mismatch");
-    assert!(objects(app).is_empty(), "{:?}", objects(app));
+    assert!(objects(app).await.is_empty());
     assert_eq!(entry_types(app, &w.inv.token, &id).await, ["collected"]);
     download(app, &w.inv.token, &id, None)
         .await
@@ -165,11 +245,10 @@ async fn the_holder_stores_an_items_bytes_once_and_they_are_sealed_at_rest() {
         .await
         .assert_problem(409, "conflict");
     // At rest: one object, named for nothing it holds, sealed.
-    let kept = objects(app);
+    let kept = objects(app).await;
     assert_eq!(kept.len(), 1);
-    let name = kept[0].file_name().unwrap().to_string_lossy().into_owned();
-    assert!(!name.contains(&hex::encode(Sha256::digest(&bytes))[..12]));
-    let at_rest = std::fs::read(&kept[0]).unwrap();
+    assert!(!kept[0].contains(&hex::encode(Sha256::digest(&bytes))[..12]));
+    let at_rest = Backend::of(app).read(&kept[0]).await;
     assert!(at_rest.len() > bytes.len());
     assert!(!at_rest.windows(32).any(|w| w == &bytes[1000..1032]));
     // A service-recorded event cannot be appended by hand.
@@ -315,12 +394,12 @@ async fn destroying_the_item_shreds_its_content() {
         .await
         .assert_problem(410, "gone");
     // The key is forgotten at once; the object leaves the store with the next sweep.
-    assert_eq!(objects(app).len(), 1);
+    assert_eq!(objects(app).await.len(), 1);
     let deleted = caseledger::custody::content::sweep(&app.state)
         .await
         .unwrap();
     assert_eq!(deleted, 1);
-    assert!(objects(app).is_empty());
+    assert!(objects(app).await.is_empty());
     assert_eq!(
         caseledger::custody::content::sweep(&app.state)
             .await
@@ -352,10 +431,11 @@ async fn an_object_altered_in_the_store_is_never_served() {
         .unwrap()
         .to_owned();
     assert_eq!(store(app, &w.inv.token, &id, &bytes).await.status, 201);
-    let object = objects(app).remove(0);
-    let mut sealed = std::fs::read(&object).unwrap();
+    let backend = Backend::of(app);
+    let object = backend.objects().await.remove(0);
+    let mut sealed = backend.read(&object).await;
     sealed[5] ^= 1;
-    std::fs::write(&object, &sealed).unwrap();
+    backend.write(&object, sealed).await;
     let res = download(app, &w.inv.token, &id, None).await;
     res.assert_problem(500, "content-altered");
     assert!(
