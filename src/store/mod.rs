@@ -105,6 +105,7 @@ impl ContentStore {
             Some(("file", path)) if !path.is_empty() => {
                 std::fs::create_dir_all(path)
                     .map_err(|e| anyhow::anyhow!("creating the content store {path}: {e}"))?;
+                forget_stale_uploads(&std::path::Path::new(path).join("objects"));
                 Arc::new(
                     object_store::local::LocalFileSystem::new_with_prefix(path)?
                         .with_fsync(true)
@@ -257,6 +258,34 @@ impl ContentStore {
         match self.backend.delete(&ObjectPath::from(object)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// How long an upload's staging file may stand untouched before it is taken for the
+/// leftover of an upload that was cut short (a killed process): no live upload pauses
+/// that long between two parts.
+const STALE_UPLOAD: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes, in a local store, the staging files (`NAME#n`) of uploads that were cut
+/// short: they were never objects (no listing or read shows them), only space.
+fn forget_stale_uploads(objects: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(objects) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let staging = entry.file_name().to_string_lossy().contains('#');
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|at| at.elapsed().is_ok_and(|age| age > STALE_UPLOAD));
+        if staging && stale {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => {
+                    tracing::info!(file = %entry.path().display(), "removed the leftover of an upload cut short")
+                }
+                Err(e) => tracing::warn!(error = %e, "a leftover upload was not removed"),
+            }
         }
     }
 }

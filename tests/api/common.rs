@@ -149,6 +149,47 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// Another instance of the service as a process of its own, on a test app's database
+/// and data folder (so with its keys: the app's tokens are good for it), killed with
+/// SIGKILL when dropped or asked.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl ServerProcess {
+    /// Waits until it answers `/readyz`.
+    pub async fn ready(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let res = awc::Client::new()
+                .get(format!("{}/readyz", self.base))
+                .send()
+                .await;
+            if res.is_ok_and(|r| r.status() == 200) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the process did not start"
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// kill -9.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 pub struct Caller {
     pub id: String,
     pub token: String,
@@ -172,6 +213,36 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let db = TestDb::borrowed(&self._db.url);
         Self::spawn_on(db, dir, adjust).await
+    }
+
+    /// The service as a process of its own on this app's database and data folder,
+    /// with `env` besides; ready when this returns.
+    pub async fn process(&self, env: &[(&str, &str)]) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_caseledger"));
+        command
+            .arg("serve")
+            .env("DATABASE_URL", &self._db.url)
+            .env("CASELEDGER_DATA_DIR", self._dir.path())
+            .env("CASELEDGER_BIND", format!("127.0.0.1:{port}"))
+            .env("CASELEDGER_ARGON2_MEMORY_KIB", "256")
+            .env("CASELEDGER_ARGON2_ITERATIONS", "1")
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let process = ServerProcess {
+            child: command.spawn().unwrap(),
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        process.ready().await;
+        process
     }
 
     /// The database this instance serves.

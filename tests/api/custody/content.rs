@@ -21,7 +21,7 @@ fn registered(bytes: &[u8]) -> Value {
     body
 }
 
-async fn store(app: &TestApp, token: &str, id: &str, bytes: &[u8]) -> Response {
+async fn store_bytes(app: &TestApp, token: &str, id: &str, bytes: &[u8]) -> Response {
     app.send_bytes(
         "PUT",
         &format!("/api/v1/evidence/{id}/content"),
@@ -154,7 +154,7 @@ async fn the_holder_stores_an_items_bytes_once_and_they_are_sealed_at_rest() {
         .unwrap()
         .to_owned();
     // Only the holder stores; an outsider learns nothing.
-    store(app, &w.bb_inv.token, &id, &bytes)
+    store_bytes(app, &w.bb_inv.token, &id, &bytes)
         .await
         .assert_problem(404, "not-found");
     let reader = app.agency("JM", "JM Office of the DPP", AgencyKind::Prosecution);
@@ -167,7 +167,7 @@ async fn the_holder_stores_an_items_bytes_once_and_they_are_sealed_at_rest() {
     let prosecutor = app
         .user_caller("jm.dpp", &reader, &[Role::Prosecutor])
         .await;
-    store(app, &prosecutor.token, &id, &bytes)
+    store_bytes(app, &prosecutor.token, &id, &bytes)
         .await
         .assert_problem(403, "forbidden");
     let json = app
@@ -183,10 +183,10 @@ async fn the_holder_stores_an_items_bytes_once_and_they_are_sealed_at_rest() {
     // Not the registered bytes: refused, nothing kept or recorded.
     let mut other = bytes.clone();
     other[150_000] ^= 1;
-    store(app, &w.inv.token, &id, &other)
+    store_bytes(app, &w.inv.token, &id, &other)
         .await
         .assert_problem(422, "content-mismatch");
-    store(app, &w.inv.token, &id, &bytes[..1000])
+    store_bytes(app, &w.inv.token, &id, &bytes[..1000])
         .await
         .assert_problem(422, "content-mismatch");
     let wrong_digest = format!(
@@ -241,7 +241,7 @@ async fn the_holder_stores_an_items_bytes_once_and_they_are_sealed_at_rest() {
         json!({"sha256": hex::encode(Sha256::digest(&bytes)), "size_bytes": bytes.len()})
     );
     // Stored content is never replaced.
-    store(app, &w.inv.token, &id, &bytes)
+    store_bytes(app, &w.inv.token, &id, &bytes)
         .await
         .assert_problem(409, "conflict");
     // At rest: one object, named for nothing it holds, sealed.
@@ -266,7 +266,7 @@ async fn the_holder_stores_an_items_bytes_once_and_they_are_sealed_at_rest() {
         .as_str()
         .unwrap()
         .to_owned();
-    store(app, &w.inv.token, &device, &bytes)
+    store_bytes(app, &w.inv.token, &device, &bytes)
         .await
         .assert_problem(409, "conflict");
 }
@@ -280,7 +280,10 @@ async fn those_who_see_the_item_download_it_whole_or_by_ranges_and_each_download
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(store(app, &w.inv.token, &id, &bytes).await.status, 201);
+    assert_eq!(
+        store_bytes(app, &w.inv.token, &id, &bytes).await.status,
+        201
+    );
 
     let whole = download(app, &w.inv.token, &id, None).await;
     assert_eq!(whole.status, 200);
@@ -381,7 +384,10 @@ async fn destroying_the_item_shreds_its_content() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(store(app, &w.inv.token, &id, &bytes).await.status, 201);
+    assert_eq!(
+        store_bytes(app, &w.inv.token, &id, &bytes).await.status,
+        201
+    );
     let destroyed = ok(append(
         app,
         &w.inv.token,
@@ -430,7 +436,10 @@ async fn an_object_altered_in_the_store_is_never_served() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(store(app, &w.inv.token, &id, &bytes).await.status, 201);
+    assert_eq!(
+        store_bytes(app, &w.inv.token, &id, &bytes).await.status,
+        201
+    );
     let backend = Backend::of(app);
     let object = backend.objects().await.remove(0);
     let mut sealed = backend.read(&object).await;
@@ -454,4 +463,84 @@ async fn an_object_altered_in_the_store_is_never_served() {
             .await
             .contains(&"content_downloaded".to_owned())
     );
+}
+
+/// A small filesystem for the store, mounted for one test (as root, or through
+/// `sudo -n`), and unmounted after.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn of(bytes: usize) -> SmallDisk {
+        let dir = tempfile::tempdir().unwrap();
+        let mount = |program: &str, args: &[&str]| {
+            std::process::Command::new(program)
+                .args(args)
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        let size = format!("size={bytes}");
+        let target = dir.path().to_str().unwrap();
+        let args = ["-t", "tmpfs", "-o", &size, "tmpfs", target];
+        let sudo: Vec<&str> = ["-n", "mount"].into_iter().chain(args).collect();
+        assert!(
+            mount("mount", &args) || mount("sudo", &sudo),
+            "mounting a small filesystem needs root or sudo"
+        );
+        SmallDisk { dir }
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let target = self.dir.path().to_str().unwrap().to_owned();
+        let done = std::process::Command::new("umount")
+            .arg(&target)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !done {
+            let _ = std::process::Command::new("sudo")
+                .args(["-n", "umount", &target])
+                .status();
+        }
+    }
+}
+
+/// A store that fills up answers 507 and records nothing; it serves again as soon as
+/// there is room, without a restart.
+#[actix_web::test]
+async fn a_full_store_answers_507_and_records_nothing() {
+    let disk = SmallDisk::of(1024 * 1024);
+    let store = format!("file://{}", disk.dir.path().display());
+    let app = TestApp::spawn_with(|s| s.store = Some(store.clone())).await;
+    let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let inv = app.user_caller("jm.inv", &jm, &[Role::Investigator]).await;
+    let case = app.create_case(&inv.token, "Ransomware at the port").await;
+    let case_id = case["id"].as_str().unwrap();
+    let big: Vec<u8> = (0..2_000_000u32).map(|i| (i % 241) as u8).collect();
+    let big_id = ok(register(&app, &inv.token, case_id, registered(&big)).await)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = store_bytes(&app, &inv.token, &big_id, &big).await;
+    res.assert_problem(507, "insufficient-storage");
+    assert_eq!(entry_types(&app, &inv.token, &big_id).await, ["collected"]);
+    download(&app, &inv.token, &big_id, None)
+        .await
+        .assert_problem(404, "not-found");
+    // The failed upload left nothing behind: there is room again.
+    let small = extraction();
+    let small_id = ok(register(&app, &inv.token, case_id, registered(&small)).await)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        store_bytes(&app, &inv.token, &small_id, &small)
+            .await
+            .status,
+        201
+    );
+    assert_eq!(download(&app, &inv.token, &small_id, None).await.raw, small);
+    drop(app);
 }

@@ -8,6 +8,7 @@ mod access;
 mod checks;
 mod concurrency;
 mod content;
+mod content_faults;
 mod holding;
 mod proofs;
 mod report;
