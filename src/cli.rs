@@ -3,7 +3,7 @@
 
 use crate::auth::roles::Role;
 use crate::config::Settings;
-use crate::custody::verify::Verdict;
+use crate::custody::verify::{NamedContent, Verdict};
 use crate::users::CreateUser;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -48,6 +48,10 @@ enum Command {
         /// file that holds it.
         #[arg(long)]
         key: String,
+        /// A file that must be the content the record names (the SHA-256 of its
+        /// `content_stored` entry, else the hash taken at acquisition): exit 4 if not.
+        #[arg(long)]
+        content: Option<std::path::PathBuf>,
     },
 }
 
@@ -82,15 +86,34 @@ pub fn run() -> anyhow::Result<()> {
             println!("{}", crate::startup::openapi().to_pretty_json()?);
             Ok(())
         }
-        Command::VerifyBundle { bundle, key } => {
-            let verdict = match verify_bundle(&bundle, &key) {
-                Ok(verdict) => verdict,
+        Command::VerifyBundle {
+            bundle,
+            key,
+            content,
+        } => {
+            let Verified {
+                verdict,
+                content: named,
+            } = match verify_bundle(&bundle, &key) {
+                Ok(verified) => verified,
                 Err(e) => {
                     println!("NOT VERIFIED: the bundle cannot be checked: {e:#}");
-                    Verdict::NotVerified
+                    Verified {
+                        verdict: Verdict::NotVerified,
+                        content: None,
+                    }
                 }
             };
-            std::process::exit(verdict.exit_code());
+            let content_holds = match &content {
+                Some(file) => check_content(file, named)?,
+                None => true,
+            };
+            let code = if verdict == Verdict::NotVerified || content_holds {
+                verdict.exit_code()
+            } else {
+                CONTENT_MISMATCH
+            };
+            std::process::exit(code);
         }
         Command::Serve => {
             let settings = Settings::load()?;
@@ -169,8 +192,61 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
     })
 }
 
-/// Prints the verdict in plain words first, then what was checked, entry by entry.
-fn verify_bundle(path: &std::path::Path, key: &str) -> anyhow::Result<Verdict> {
+/// The exit status of `verify-bundle --content` when the file is not the content the
+/// record names (and the record itself verifies).
+const CONTENT_MISMATCH: i32 = 4;
+
+/// Whether `file` is the content a record names (`named`: its SHA-256 and size),
+/// said in a line; read in blocks, never whole.
+fn check_content(file: &std::path::Path, named: Option<NamedContent>) -> anyhow::Result<bool> {
+    use sha2::Digest;
+    use std::io::Read;
+    let Some(NamedContent { sha256, size }) = named else {
+        println!(
+            "CONTENT NOT NAMED: the record names no content hash to check {} against",
+            file.display()
+        );
+        return Ok(false);
+    };
+    let mut reader =
+        std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut read = 0u64;
+    loop {
+        let n = reader.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+        read += n as u64;
+    }
+    let found = hex::encode(hasher.finalize());
+    if found == sha256 && size.is_none_or(|size| size == read) {
+        println!(
+            "CONTENT MATCHES: {} is the content the record names (SHA-256 {sha256}, {read} bytes)",
+            file.display()
+        );
+        Ok(true)
+    } else {
+        println!(
+            "CONTENT DOES NOT MATCH: {} has SHA-256 {found} and {read} bytes; the record names SHA-256 {sha256}{}",
+            file.display(),
+            size.map(|s| format!(" and {s} bytes")).unwrap_or_default()
+        );
+        Ok(false)
+    }
+}
+
+/// Prints the verdict in plain words first, then what was checked, entry by entry;
+/// returns it with the content the record names.
+/// What verifying a bundle found: the verdict, and the content its record names.
+struct Verified {
+    verdict: Verdict,
+    content: Option<NamedContent>,
+}
+
+fn verify_bundle(path: &std::path::Path, key: &str) -> anyhow::Result<Verified> {
     let key = match std::fs::read_to_string(key) {
         Ok(text) => text.trim().to_owned(),
         Err(_) => key.trim().to_owned(),
@@ -236,5 +312,12 @@ fn verify_bundle(path: &std::path::Path, key: &str) -> anyhow::Result<Verdict> {
             alert.expected.as_deref().unwrap_or("not recorded")
         );
     }
-    Ok(report.verdict)
+    let entries: Vec<serde_json::Value> = bundle["entries"]
+        .as_array()
+        .map(|all| all.iter().map(|e| e["entry"].clone()).collect())
+        .unwrap_or_default();
+    Ok(Verified {
+        verdict: report.verdict,
+        content: crate::custody::verify::content_named(&entries),
+    })
 }

@@ -32,6 +32,12 @@ pub struct Words {
     pub transferred_to: &'static str,
     pub seal: &'static str,
     pub hash_observed: &'static str,
+    /// The bytes a `content_stored` entry names.
+    pub content_stored: &'static str,
+    /// The byte range a download took.
+    pub range: &'static str,
+    pub whole_content: &'static str,
+    pub content_shredded: &'static str,
     pub corrects: &'static str,
     pub details: &'static str,
     pub entry_hash: &'static str,
@@ -139,6 +145,10 @@ pub static ENGLISH: Words = Words {
     transferred_to: "Transferred to",
     seal: "Seal",
     hash_observed: "Hash observed",
+    content_stored: "Content stored",
+    range: "Range",
+    whole_content: "the whole content",
+    content_shredded: "Its stored content was destroyed with it (its key forgotten)",
     corrects: "Corrects entry",
     details: "Details",
     entry_hash: "Entry hash",

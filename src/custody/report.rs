@@ -398,6 +398,25 @@ pub fn entry_views(
                 ),
             ));
         }
+        if let Some(content) = e.get("content").filter(|v| v.is_object()) {
+            fields.push(Field::mono(
+                w.content_stored,
+                format!(
+                    "SHA-256 {} ({} bytes)",
+                    content["sha256"].as_str().unwrap_or_default(),
+                    content["size_bytes"]
+                ),
+            ));
+        }
+        if code == "content_downloaded" {
+            let range = e["range"]
+                .as_str()
+                .map_or_else(|| w.whole_content.to_owned(), str::to_owned);
+            fields.push(Field::new(w.range, range));
+        }
+        if e["content_shredded"] == true {
+            fields.push(Field::new(w.content_stored, w.content_shredded.to_owned()));
+        }
         if let Some(seq) = member("corrects_seq").and_then(Value::as_i64) {
             fields.push(Field::new(w.corrects, seq.to_string()));
         }

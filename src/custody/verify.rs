@@ -484,6 +484,37 @@ impl Report {
     }
 }
 
+/// The content a custody record names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedContent {
+    /// Lower-case hex SHA-256.
+    pub sha256: String,
+    pub size: Option<u64>,
+}
+
+/// The content a custody record names: the SHA-256 and size its `content_stored`
+/// entry gives, else the hash and size taken at acquisition (its first entry). `None`
+/// when it names no content hash.
+pub fn content_named(entries: &[Value]) -> Option<NamedContent> {
+    let stored = entries
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "content_stored")
+        .map(|e| &e["content"]);
+    let evidence = entries.first().map(|e| &e["evidence"]);
+    let (hash, size) = match stored {
+        Some(content) => (&content["sha256"], &content["size_bytes"]),
+        None => {
+            let evidence = evidence?;
+            (&evidence["sha256"], &evidence["size_bytes"])
+        }
+    };
+    Some(NamedContent {
+        sha256: hash.as_str()?.to_ascii_lowercase(),
+        size: size.as_u64(),
+    })
+}
+
 /// Verifies a bundle (spec §4) with a trusted verifier key; no database, no network.
 pub fn verify_bundle(bundle: &Value, trusted_key: &str) -> Result<Report, String> {
     let verifier = crate::ledger::note::parse_verifier_key(trusted_key)?;

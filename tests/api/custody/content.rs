@@ -366,6 +366,35 @@ async fn those_who_see_the_item_download_it_whole_or_by_ranges_and_each_download
     let key = log_key(app, &w.inv.token).await;
     let (code, out) = verify_offline(app, &bundle.body, &key).await;
     assert_eq!(code, 0, "{out}");
+    // A court holding the file checks it is the content the record names.
+    let file = app.data_dir().join("downloaded.bin");
+    std::fs::write(&file, &whole.raw).unwrap();
+    let content = ["--content", file.to_str().unwrap()];
+    let (code, out) = verify_offline_with(app, &bundle.body, &key, &content).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("CONTENT MATCHES"), "{out}");
+    let mut altered = whole.raw.clone();
+    altered[7] ^= 1;
+    std::fs::write(&file, &altered).unwrap();
+    let (code, out) = verify_offline_with(app, &bundle.body, &key, &content).await;
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains("CONTENT DOES NOT MATCH"), "{out}");
+    assert!(
+        out.starts_with("VERIFIED"),
+        "the record itself holds: {out}"
+    );
+    // The court report lists the stored content and every download.
+    let pdf = super::report::report(&w, &id).await;
+    let text = super::report::text_of(&pdf, None)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let sha = hex::encode(Sha256::digest(&bytes));
+    assert!(text.contains("Content stored"), "{text}");
+    assert!(text.contains(&sha[..32]), "{text}");
+    assert_eq!(text.matches("Content downloaded").count(), 6, "{text}");
+    assert!(text.contains("Range bytes=100-199"), "{text}");
+    assert!(text.contains("Range the whole content"), "{text}");
     // Downloads are audited too.
     let audited = app
         .audit_entries()

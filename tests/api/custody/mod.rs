@@ -82,12 +82,23 @@ async fn append(app: &TestApp, token: &str, id: &str, body: Value) -> Response {
 
 /// The offline verifier's exit status and what it printed.
 pub(crate) async fn verify_offline(app: &TestApp, bundle: &Value, key: &str) -> (i32, String) {
+    verify_offline_with(app, bundle, key, &[]).await
+}
+
+/// The offline verifier with further arguments (`--content FILE`).
+pub(crate) async fn verify_offline_with(
+    app: &TestApp,
+    bundle: &Value,
+    key: &str,
+    more: &[&str],
+) -> (i32, String) {
     let path = app
         .data_dir()
         .join(format!("bundle-{}.json", uuid::Uuid::new_v4()));
     std::fs::write(&path, serde_json::to_vec_pretty(bundle).unwrap()).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_caseledger"))
         .args(["verify-bundle", path.to_str().unwrap(), "--key", key])
+        .args(more)
         .output()
         .unwrap();
     (

@@ -349,3 +349,104 @@ async fn a_jm_request_executed_in_tt_delivers_its_evidence_to_jm_with_both_histo
         .collect();
     assert_eq!(types, ["collected", "transferred", "received", "note"]);
 }
+
+/// A JM request to TT, delivered, accepted and assigned to TT police: its id.
+async fn in_execution(app: &TestApp, d: &super::preservations::Desks) -> String {
+    let id = submitted_request(app, d).await;
+    let path = format!("/api/v1/mla/requests/{id}");
+    let tt_ca = d.tt_authority.token.as_str();
+    let tt_police = app.get("/api/v1/me", &d.tt_police.token).await.body["agency_id"].clone();
+    assert_eq!(app.get(&path, tt_ca).await.body["status"], "delivered");
+    for body in [
+        json!({"type": "acknowledged", "their_reference": "AG-TT-2026-0413"}),
+        json!({"type": "accepted"}),
+        json!({"type": "assigned", "executing_agency_id": tt_police}),
+    ] {
+        let res = app.post(&format!("{path}/events"), tt_ca, &body).await;
+        assert_eq!(res.status, 201, "{}", res.body);
+    }
+    id
+}
+
+/// The data itself: TT police uploads the mailbox export it produced, the JM case
+/// team downloads it and it is the export TT registered; both sides' entries are in
+/// the one log, and the item's bundle and the request's both verify.
+#[actix_web::test]
+async fn tt_uploads_the_content_it_produced_and_the_jm_team_downloads_it() {
+    use sha2::{Digest, Sha256};
+    let app = TestApp::spawn().await;
+    let d = desks(&app).await;
+    let id = in_execution(&app, &d).await;
+    let export: Vec<u8> = (0..4000)
+        .flat_map(|n| {
+            format!("From: customer{n}@bank.example\r\nSubject: verify your account\r\n\r\n")
+                .into_bytes()
+        })
+        .collect();
+    let sha = hex::encode(Sha256::digest(&export));
+    let mut body = produced();
+    body["description"] = json!("Mailbox export of phish-ops@mail.example, October 2026");
+    body["sha256"] = json!(sha);
+    body["size_bytes"] = json!(export.len());
+    let item = app
+        .post(
+            &format!("/api/v1/mla/requests/{id}/evidence"),
+            &d.tt_police.token,
+            &body,
+        )
+        .await;
+    assert_eq!(item.status, 201, "{}", item.body);
+    let item = item.body["id"].as_str().unwrap().to_owned();
+    let content = format!("/api/v1/evidence/{item}/content");
+    let stored = app
+        .send_bytes(
+            "PUT",
+            &content,
+            &d.tt_police.token,
+            &[("Content-Type", "application/octet-stream")],
+            export.clone(),
+        )
+        .await;
+    assert_eq!(stored.status, 201, "{}", stored.body);
+
+    let received = app
+        .send_bytes("GET", &content, &d.jm_investigator.token, &[], Vec::new())
+        .await;
+    assert_eq!(received.status, 200);
+    assert_eq!(hex::encode(Sha256::digest(&received.raw)), sha);
+    let custody = app
+        .get(
+            &format!("/api/v1/evidence/{item}/custody"),
+            &d.jm_investigator.token,
+        )
+        .await;
+    let seen: Vec<(String, String)> = custody
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["entry"]["type"].as_str().unwrap().to_owned(),
+                e["entry"]["actor"]["country"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("collected", "TT"),
+        ("content_stored", "TT"),
+        ("content_downloaded", "JM"),
+    ]
+    .map(|(t, c)| (t.to_owned(), c.to_owned()));
+    assert_eq!(seen, expected);
+    let key = log_key(&app, &d.jm_investigator.token).await;
+    for bundle in [
+        format!("/api/v1/mla/requests/{id}/bundle"),
+        format!("/api/v1/evidence/{item}/custody/bundle"),
+    ] {
+        let res = app.get(&bundle, &d.jm_investigator.token).await;
+        assert_eq!(res.status, 200, "{bundle}: {}", res.body);
+        let (code, out) = verify_offline(&app, &res.body, &key).await;
+        assert_eq!(code, 0, "{bundle}: {out}");
+    }
+}
