@@ -172,6 +172,7 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
             .kind(crate::cases::jobs::CaseCreation)
             .kind(crate::mla::jobs::RequestEvents)
             .kind(crate::mla::preservations::jobs::Preservations)
+            .kind(crate::mla::documents::RequestDocuments)
             .start(
                 pool.clone(),
                 crate::db::Manager::new(&url)?,

@@ -541,6 +541,7 @@ pub static ENGLISH_PAGES: PageWords = PageWords {
         ("executed", "Executed"),
         ("closed", "Closed"),
         ("withdrawn", "Withdrawn"),
+        ("document_added", "Document added"),
     ],
     urgencies: &[
         ("normal", "Normal"),

@@ -403,6 +403,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    request_documents (id) {
+        id -> Text,
+        mla_request_id -> Nullable<Text>,
+        preservation_id -> Nullable<Text>,
+        content_id -> Text,
+        kind -> Text,
+        language -> Nullable<Text>,
+        title -> Text,
+        media_type -> Text,
+        side -> Text,
+        added_by -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     evidence_access (evidence_id, agency_id) {
         evidence_id -> Text,
         agency_id -> Text,
@@ -444,6 +460,7 @@ diesel::joinable!(evidence_items -> cases (case_id));
 diesel::joinable!(custody_entries -> evidence_items (evidence_id));
 diesel::joinable!(evidence_access -> evidence_items (evidence_id));
 diesel::joinable!(contents -> evidence_items (evidence_id));
+diesel::joinable!(request_documents -> contents (content_id));
 
 diesel::table! {
     checklist_items (code) {
@@ -508,6 +525,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     evidence_counters,
     evidence_access,
     contents,
+    request_documents,
     custody_entries,
     log_node_runs,
     log_checkpoints,

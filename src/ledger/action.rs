@@ -102,6 +102,9 @@ actions! {
     CustodyReport => "custody.report",
     ContentStore => "content.store",
     ContentDownload => "content.download",
+    DocumentAdd => "document.add",
+    DocumentList => "document.list",
+    DocumentDownload => "document.download",
     AuditQuery => "audit.query",
     AuditVerify => "audit.verify",
 }

@@ -11,6 +11,8 @@ pub mod bundle;
 pub mod clock;
 pub mod deadlines;
 pub mod delivery;
+pub mod document_routes;
+pub mod documents;
 pub mod events;
 pub mod figures;
 pub mod jobs;

@@ -39,7 +39,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_events)
         .service(request_bundle)
         .service(register_produced)
-        .service(list_deadlines);
+        .service(list_deadlines)
+        .configure(super::document_routes::routes);
 }
 
 /// List the legal bases requests may rest on, ordered by code.

@@ -1228,6 +1228,7 @@ mod tests {
             &RequestEventType::ALL
                 .iter()
                 .map(|c| c.as_str())
+                .chain([crate::mla::documents::DOCUMENT_ADDED])
                 .collect::<Vec<_>>(),
             "request events",
         );

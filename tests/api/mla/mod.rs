@@ -3,6 +3,7 @@
 //! what.
 
 mod dates;
+mod documents;
 mod end_to_end;
 mod matrix;
 pub(crate) mod preservations;
