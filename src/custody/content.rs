@@ -337,7 +337,18 @@ async fn get_content(
     id: web::Path<Id>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let evidence_id = id.into_inner().into_string();
+    let range = req.headers().get(RANGE).and_then(|v| v.to_str().ok());
+    serve(&state, caller, id.into_inner().into_string(), range).await
+}
+
+/// An item's content for `caller` (the API's download and the evidence page's):
+/// checked, recorded in the item's custody, then streamed.
+pub async fn serve(
+    state: &AppState,
+    caller: Credentials,
+    evidence_id: String,
+    range: Option<&str>,
+) -> ApiResult<HttpResponse> {
     let found = {
         let id = evidence_id.clone();
         state
@@ -371,7 +382,7 @@ async fn get_content(
             .await?
     };
     let size = found.sealed.size;
-    let range = byte_range(req.headers().get(RANGE).and_then(|v| v.to_str().ok()), size)?;
+    let range = byte_range(range, size)?;
     let (start, end) = match range {
         Some((first, last)) => (first, last + 1),
         None => (0, size),

@@ -215,6 +215,17 @@ pub struct Timeline {
     pub checkpoint: CheckpointFacts,
     /// The bundle, as the report attaches it.
     pub bundle: Vec<u8>,
+    /// The item's stored bytes, if it holds any (or held them: destroyed), and
+    /// whether the reader may download them (an agency that handed the item on may
+    /// not).
+    pub content: Option<ContentState>,
+}
+
+/// An item's stored content, as a reader of its record sees it.
+pub struct ContentState {
+    pub stored: super::model::StoredContent,
+    pub destroyed: bool,
+    pub downloadable: bool,
 }
 
 /// The record of an item the caller may see (404 otherwise, as for a missing one);
@@ -247,6 +258,11 @@ pub fn timeline(
         })
         .collect();
     event.set_detail("verdict", verification.verdict.as_str());
+    let content = queries::content_of(conn, &found.item.id)?.map(|row| ContentState {
+        stored: (&row).into(),
+        destroyed: row.wrapped_key.is_none(),
+        downloadable: row.wrapped_key.is_some() && found.horizon.is_none(),
+    });
     Ok(Timeline {
         item,
         case_id: found.case.id.clone(),
@@ -260,6 +276,7 @@ pub fn timeline(
             verifier_key: signer.verifier_key.clone(),
         },
         bundle,
+        content,
     })
 }
 

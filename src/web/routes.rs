@@ -31,6 +31,7 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/evidence/{id}", web::get().to(evidence))
         .route("/evidence/{id}/report.pdf", web::get().to(evidence_report))
         .route("/evidence/{id}/bundle.json", web::get().to(evidence_bundle))
+        .route("/evidence/{id}/content", web::get().to(evidence_content))
         .route("/cases/{id}", web::get().to(case))
         .route("/requests/{id}", web::get().to(request))
         .route("/requests/{id}/approve", web::post().to(approve))
@@ -118,6 +119,7 @@ struct EvidencePage<'a> {
     summary: String,
     facts: Vec<Field>,
     entries: Vec<EntryView>,
+    downloadable: bool,
 }
 
 #[derive(Template)]
@@ -590,9 +592,25 @@ async fn evidence(
                 .unwrap_or_else(|| words.not_recorded.to_owned()),
         ),
     ];
+    let clock = Clock::of_country(&me.country);
+    let mut facts = facts;
+    if let Some(content) = &timeline.content {
+        let stored = &content.stored;
+        let mut what = format!(
+            "SHA-256 {} · {} {} · {}",
+            stored.sha256,
+            stored.size_bytes,
+            ENGLISH_PAGES.bytes,
+            clock.show_stored(stored.stored_at, false)
+        );
+        if content.destroyed {
+            what = format!("{what} · {}", ENGLISH_PAGES.content_destroyed);
+        }
+        facts.push(Field::mono(ENGLISH_PAGES.stored_content, what));
+    }
     let entries = entry_views(
         words,
-        &Clock::of_country(&me.country),
+        &clock,
         &timeline.verification,
         &timeline.entries,
         &timeline.directory,
@@ -609,8 +627,28 @@ async fn evidence(
             summary: timeline.verification.summary.clone(),
             facts,
             entries,
+            downloadable: timeline.content.as_ref().is_some_and(|c| c.downloadable),
         },
     ))
+}
+
+/// An item's stored bytes, downloaded from its page: recorded in its custody as any
+/// download is.
+async fn evidence_content(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (signed, _, id) = match visit(&state, &req, meta, &path).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    let served = crate::custody::content::serve(&state, signed.credentials, id, None).await;
+    match found(served).await? {
+        Ok(response) => Ok(response),
+        Err(answer) => Ok(answer),
+    }
 }
 
 /// A download of a record, as the API gives it.

@@ -822,3 +822,61 @@ async fn opening_a_request_on_its_page_delivers_it_once() {
         "delivered"
     );
 }
+
+/// The evidence page names the item's stored content and downloads it, the download
+/// recorded in the item's custody like any other; another agency gets the not-found
+/// page for it.
+#[actix_web::test]
+async fn the_evidence_page_names_the_stored_content_and_downloads_it() {
+    use sha2::{Digest, Sha256};
+    let app = TestApp::spawn().await;
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let rbpf = app.agency("BB", "Royal Barbados Police Force", AgencyKind::Police);
+    let inv = app.user_caller("jm.inv", &jcf, &[Role::Investigator]).await;
+    app.user("bb.inv", &rbpf, &[Role::Investigator]);
+    let case = app.create_case(&inv.token, "Ransomware at the port").await;
+    let bytes: Vec<u8> = (0..100_000u32).map(|i| (i % 211) as u8).collect();
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let item = app
+        .post(
+            &format!("/api/v1/cases/{}/evidence", case["id"].as_str().unwrap()),
+            &inv.token,
+            &json!({"description": "Server logs", "kind": "logs", "sha256": sha, "size_bytes": bytes.len()}),
+        )
+        .await;
+    let id = item.body["id"].as_str().unwrap().to_owned();
+    let stored = app
+        .send_bytes(
+            "PUT",
+            &format!("/api/v1/evidence/{id}/content"),
+            &inv.token,
+            &[("Content-Type", "application/octet-stream")],
+            bytes.clone(),
+        )
+        .await;
+    assert_eq!(stored.status, 201, "{}", stored.body);
+
+    let session = sign_in(&app, "jm.inv", PASSWORD).await.unwrap();
+    let html = text(&page(&app, &format!("/app/evidence/{id}"), Some(&session)).await);
+    assert!(
+        html.contains("<th scope=\"row\">Stored content</th>"),
+        "{html}"
+    );
+    assert!(html.contains(&sha), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/app/evidence/{id}/content\"")),
+        "{html}"
+    );
+    let got = page(&app, &format!("/app/evidence/{id}/content"), Some(&session)).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.raw, bytes);
+    let custody = app
+        .get(&format!("/api/v1/evidence/{id}/custody"), &inv.token)
+        .await;
+    assert_eq!(custody.body[2]["entry"]["type"], "content_downloaded");
+
+    let other = sign_in(&app, "bb.inv", PASSWORD).await.unwrap();
+    let hidden = page(&app, &format!("/app/evidence/{id}/content"), Some(&other)).await;
+    assert_eq!(hidden.status, 404);
+    assert!(text(&hidden).contains("Not found"));
+}
