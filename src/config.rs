@@ -56,6 +56,8 @@ pub struct Settings {
     pub store_key_file: Option<PathBuf>,
     /// The largest content one upload may carry.
     pub max_upload_bytes: u64,
+    /// How long a resumable upload left untouched lives before it expires.
+    pub upload_expiry_secs: u64,
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub access_token_ttl_secs: i64,
@@ -108,6 +110,7 @@ impl Default for Settings {
             store: None,
             store_key_file: None,
             max_upload_bytes: 64 * 1024 * 1024 * 1024,
+            upload_expiry_secs: 24 * 3600,
             jwt_issuer: "caseledger".into(),
             jwt_audience: "caseledger-api".into(),
             access_token_ttl_secs: 15 * 60,
@@ -194,6 +197,9 @@ impl Settings {
         }
         if let Some(v) = var("CASELEDGER_MAX_UPLOAD_BYTES") {
             self.max_upload_bytes = parse("CASELEDGER_MAX_UPLOAD_BYTES", v)?;
+        }
+        if let Some(v) = var("CASELEDGER_UPLOAD_EXPIRY_SECS") {
+            self.upload_expiry_secs = parse("CASELEDGER_UPLOAD_EXPIRY_SECS", v)?;
         }
         if let Some(v) = var("CASELEDGER_JWT_ISSUER") {
             self.jwt_issuer = v;

@@ -116,6 +116,12 @@ pub enum ApiError {
     /// Stored content that does not open: it was altered in the store.
     #[error("stored content altered")]
     ContentAltered,
+    /// A tus request without `Tus-Resumable: 1.0.0`.
+    #[error("tus version not supported")]
+    TusVersion,
+    /// A tus PATCH whose body is not what its `Upload-Checksum` says.
+    #[error("checksum mismatch")]
+    ChecksumMismatch,
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
@@ -186,6 +192,8 @@ impl ApiError {
             ApiError::InsufficientStorage => ("insufficient-storage", "Insufficient storage"),
             ApiError::StoreUnavailable => ("store-unavailable", "Content store unavailable"),
             ApiError::ContentAltered => ("content-altered", "Stored content altered"),
+            ApiError::TusVersion => ("tus-version-unsupported", "tus version not supported"),
+            ApiError::ChecksumMismatch => ("checksum-mismatch", "Checksum mismatch"),
             ApiError::Internal(_) => ("internal-error", "Internal server error"),
         }
     }
@@ -207,6 +215,12 @@ impl ApiError {
             ApiError::StoreUnavailable => Some(
                 "the content store cannot be reached now: nothing was kept or recorded; try again"
                     .into(),
+            ),
+            ApiError::TusVersion => Some(
+                "this server speaks tus 1.0.0 only: send Tus-Resumable: 1.0.0".into(),
+            ),
+            ApiError::ChecksumMismatch => Some(
+                "the bytes sent are not those Upload-Checksum names: none of them was kept; send them again".into(),
             ),
             ApiError::ContentAltered => Some(
                 "the stored content does not open: it was altered in the store, and none of it is served"
@@ -291,6 +305,8 @@ impl ResponseError for ApiError {
             ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TusVersion => StatusCode::PRECONDITION_FAILED,
+            ApiError::ChecksumMismatch => StatusCode::from_u16(460).expect("460 is a status code"),
             ApiError::ContentAltered | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -319,6 +335,9 @@ impl ResponseError for ApiError {
         }
         if let ApiError::Busy { retry_after_secs } = self {
             response.insert_header(("Retry-After", retry_after_secs.to_string()));
+        }
+        if matches!(self, ApiError::TusVersion) {
+            response.insert_header(("Tus-Version", "1.0.0"));
         }
         if matches!(self, ApiError::StoreUnavailable) {
             response.insert_header(("Retry-After", "30"));

@@ -32,5 +32,6 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod time;
+pub mod uploads;
 pub mod users;
 pub mod web;

@@ -36,6 +36,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         (name = "preservations", description = "Expedited preservation requests between 24/7 points of contact"),
         (name = "integration", description = "National case systems: service accounts and client credentials"),
         (name = "monitoring", description = "Regional monitoring: each state's status review against the regional minimum standards"),
+        (name = "uploads", description = "Resumable uploads (tus 1.0) of files too large for one request, bound afterwards to an item's content or a request's document"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -137,6 +138,8 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut O
         ("POST", item.post.as_mut()),
         ("DELETE", item.delete.as_mut()),
         ("PATCH", item.patch.as_mut()),
+        ("HEAD", item.head.as_mut()),
+        ("OPTIONS", item.options.as_mut()),
     ]
     .into_iter()
     .filter_map(|(method, op)| op.map(|op| (method, op)))
@@ -241,7 +244,41 @@ fn bound_integers(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     }
     let mut value = serde_json::to_value(&doc).expect("the document serialises");
     walk(&mut value);
+    headers_never_null(&mut value);
     serde_json::from_value(value).expect("the bounded document is still a document")
+}
+
+/// An optional header is absent or has a value; it is never `null` (which a client
+/// would send as the text `null`), whatever `Option` made of its schema.
+fn headers_never_null(doc: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Some(Value::Object(paths)) = doc.get_mut("paths") else {
+        return;
+    };
+    let operations = paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut());
+    for operation in operations {
+        let Some(Value::Array(parameters)) = operation.get_mut("parameters") else {
+            continue;
+        };
+        for parameter in parameters.iter_mut() {
+            if parameter.get("in").and_then(Value::as_str) != Some("header") {
+                continue;
+            }
+            let Some(Value::Array(types)) = parameter.pointer_mut("/schema/type") else {
+                continue;
+            };
+            types.retain(|t| t != "null");
+            if types.len() == 1 {
+                let only = types.remove(0);
+                if let Some(schema) = parameter.get_mut("schema") {
+                    schema["type"] = only;
+                }
+            }
+        }
+    }
 }
 
 fn default_description(status: &str) -> &'static str {

@@ -38,6 +38,7 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::mla::preservations::routes(cfg);
     crate::integration::routes(cfg);
     crate::integration::webhook_routes::routes(cfg);
+    crate::uploads::routes(cfg);
 }
 
 /// The OpenAPI document, built from the same route registrations the server uses.
@@ -181,6 +182,12 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
             ),
     );
     let password_turns = settings.password_hashes_at_once;
+    let uploads = crate::store::uploads::Uploads::new(
+        store.clone(),
+        pool.clone(),
+        std::time::Duration::from_secs(settings.upload_expiry_secs),
+        settings.max_upload_bytes,
+    );
     let state = AppState {
         pool,
         settings: Arc::new(settings),
@@ -189,6 +196,7 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         metrics,
         cursors,
         webhook_key,
+        uploads,
         store,
         password_turns: Arc::new(tokio::sync::Semaphore::new(password_turns)),
         log,

@@ -30,6 +30,8 @@ pub struct AppState {
     pub webhook_key: [u8; 32],
     /// Where evidence and documents keep their bytes.
     pub store: crate::store::ContentStore,
+    /// Resumable uploads on their way into the store.
+    pub uploads: crate::store::uploads::Uploads,
     /// Turns for password hashing (see [`AppState::hashing`]).
     pub password_turns: Arc<tokio::sync::Semaphore>,
 }

@@ -24,10 +24,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(put_content).service(get_content);
 }
 
-/// The bytes an item was registered with: what an upload must be.
+/// The bytes an item was registered with: what an upload must be; and who uploads.
 struct Expected {
     sha256: String,
     size: Option<u64>,
+    uploader: String,
 }
 
 /// Who may store an item's content, and whether it takes content: checked before a
@@ -59,6 +60,7 @@ async fn expected(state: &AppState, caller: Credentials, id: String) -> ApiResul
             Ok(Expected {
                 sha256,
                 size: found.item.size_bytes.and_then(|s| u64::try_from(s).ok()),
+                uploader: caller.user_id.clone(),
             })
         })
         .await
@@ -99,7 +101,10 @@ fn digest_sha256(req: &HttpRequest) -> ApiResult<Option<String>> {
 /// else `422 content-mismatch` and nothing is kept. An optional RFC 9530
 /// `Content-Digest` or `Repr-Digest` (`sha-256=:…:`) is checked too. The bytes are
 /// sealed at rest; the item's custody records `content_stored` in the same commit.
-/// Only the agency that holds the item stores its content.
+/// Only the agency that holds the item stores its content. A file too large for one
+/// request is sent as a resumable upload (`/api/v1/uploads`, tus 1.0) and bound here
+/// with `application/json` `{"upload_id": "..."}`: the same checks, and the upload
+/// consumed in the commit that records it.
 #[utoipa::path(
     tag = "evidence",
     security(("bearer" = [])),
@@ -107,15 +112,18 @@ fn digest_sha256(req: &HttpRequest) -> ApiResult<Option<String>> {
         ("id" = String, Path, format = Uuid, description = "Evidence id"),
         ("Content-Digest" = Option<String>, Header, description = "RFC 9530: `sha-256=:<base64>:`, checked against the bytes"),
     ),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The item's bytes"),
+    request_body(description = "The item's bytes, or a finished resumable upload of them", content(
+        (Vec<u8> = "application/octet-stream"),
+        (BindUpload = "application/json"),
+    )),
     responses(
         (status = 201, description = "Stored, and recorded in the item's custody", body = StoredContent, headers(("Location" = String))),
         (status = 403, description = "The caller sees the item but its agency does not hold it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The item holds content already, holds none (registered without a SHA-256), or is in transit or was released, returned or destroyed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The item holds content already, holds none (registered without a SHA-256), or is in transit or was released, returned or destroyed; or the upload named is not finished, or was bound meanwhile", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "More bytes than `CASELEDGER_MAX_UPLOAD_BYTES`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not `application/octet-stream`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`content-mismatch`: not the bytes the item was registered with, or not those the digest names", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither `application/octet-stream` nor `application/json`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`content-mismatch`: not the bytes the item was registered with, or not those the digest names; or `upload_id` names no finished upload of the caller's", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The content store cannot be reached now: nothing kept; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
         (status = 507, description = "The content store is full: nothing kept", body = Problem, content_type = "application/problem+json"),
     )
@@ -133,11 +141,16 @@ async fn put_content(
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if !media.starts_with("application/octet-stream") {
+    let from_upload = media.starts_with("application/json");
+    if !media.starts_with("application/octet-stream") && !from_upload {
         return Err(ApiError::UnsupportedMediaType);
     }
     let evidence_id = id.into_inner().into_string();
     let expected = expected(&state, caller.clone(), evidence_id.clone()).await?;
+    if from_upload {
+        let bind = BindUpload::read(&mut body).await?;
+        return bind_upload(&state, caller, evidence_id, expected, bind).await;
+    }
     let limit = state.settings.max_upload_bytes;
     let declared: Option<u64> = req
         .headers()
@@ -188,6 +201,94 @@ async fn put_content(
         return Err(mismatch(why));
     }
     let object = stored.object.clone();
+    match record_stored(&state, caller, evidence_id, stored, None).await {
+        Ok(created) => Ok(created),
+        Err(e) => {
+            forget(&state, &object).await;
+            Err(e)
+        }
+    }
+}
+
+/// A finished resumable upload to bind: `{"upload_id": "..."}`.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BindUpload {
+    /// The caller's finished upload (`/api/v1/uploads`).
+    #[schema(format = Uuid)]
+    upload_id: String,
+}
+
+impl BindUpload {
+    /// The small JSON body that names an upload.
+    async fn read(body: &mut web::Payload) -> ApiResult<BindUpload> {
+        const LIMIT: usize = 1024;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = body.next().await {
+            let chunk =
+                chunk.map_err(|e| ApiError::Malformed(format!("the body broke off: {e}")))?;
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() > LIMIT {
+                return Err(ApiError::PayloadTooLarge { limit: Some(LIMIT) });
+            }
+        }
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|_| ApiError::Malformed("the body is not JSON".into()))?;
+        serde_json::from_value(value).map_err(|_| {
+            ApiError::validation(
+                "upload_id",
+                "the body must be {\"upload_id\": \"...\"} and nothing else",
+            )
+        })
+    }
+}
+
+/// Binds the caller's finished upload as the item's content: the same checks as
+/// bytes sent whole, and the upload consumed in the commit that records it.
+async fn bind_upload(
+    state: &AppState,
+    caller: Credentials,
+    evidence_id: String,
+    expected: Expected,
+    bind: BindUpload,
+) -> ApiResult<HttpResponse> {
+    let finished = state
+        .uploads
+        .finished(&expected.uploader, &bind.upload_id)
+        .await
+        .map_err(upload_refused)?;
+    let stored = finished.stored;
+    if stored.sha256 != expected.sha256 {
+        return Err(ApiError::ContentMismatch(
+            "the upload's SHA-256 is not the item's sha256".into(),
+        ));
+    }
+    if expected.size.is_some_and(|size| size != stored.size) {
+        return Err(ApiError::ContentMismatch(
+            "the upload's length is not the item's size_bytes".into(),
+        ));
+    }
+    record_stored(state, caller, evidence_id, stored, Some(finished.claim)).await
+}
+
+/// What an `upload_id` that names no upload of the caller's is: a field in error
+/// (the upload is the caller's own business, not a resource of the request's URL).
+pub fn upload_refused(e: ApiError) -> ApiError {
+    match e {
+        ApiError::NotFound => ApiError::validation("upload_id", "names no upload of yours"),
+        ApiError::Gone(_) => ApiError::validation("upload_id", "names an upload that expired"),
+        other => other,
+    }
+}
+
+/// Records stored bytes as the item's content (`content_stored` in its custody).
+async fn record_stored(
+    state: &AppState,
+    caller: Credentials,
+    evidence_id: String,
+    stored: crate::store::StoredObject,
+    from_upload: Option<crate::store::uploads::UploadClaim>,
+) -> ApiResult<HttpResponse> {
     let view = StoredContent {
         sha256: stored.sha256.clone(),
         size_bytes: stored.size as i64,
@@ -196,12 +297,12 @@ async fn put_content(
     let job = CustodyJob::Content(Box::new(ContentJob {
         credentials: caller,
         evidence_id: evidence_id.clone(),
-        change: ContentChange::Stored(stored),
+        change: ContentChange::Stored {
+            stored,
+            from_upload,
+        },
     }));
-    if let Err(e) = state.ledger.submit::<Custody>(job, None).await {
-        forget(&state, &object).await;
-        return Err(e);
-    }
+    state.ledger.submit::<Custody>(job, None).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -239,15 +340,68 @@ pub async fn sweep(state: &AppState) -> ApiResult<usize> {
     Ok(deleted)
 }
 
+/// How old an object nothing records must be before it is taken for the leftover of
+/// a write cut short (a process killed between storing it and recording it, a delete
+/// that failed): far longer than any write takes from its last byte to its commit.
+pub const ORPHAN_AGE: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+/// How often the store is searched for such objects (it lists every object).
+const ORPHAN_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes the objects of the store older than `older_than` that no content, upload
+/// or part records: what a crash or a failed delete left behind. Nothing can open them
+/// (their keys were never kept, or are forgotten), so this frees space and nothing
+/// else. Returns how many it deleted.
+pub async fn sweep_orphans(state: &AppState, older_than: std::time::Duration) -> ApiResult<usize> {
+    let before = chrono::Utc::now()
+        - chrono::TimeDelta::from_std(older_than).unwrap_or(chrono::TimeDelta::hours(6));
+    let deleted = state
+        .store
+        .older_objects(before, 500, |names| async {
+            let listed = names.clone();
+            let known = state
+                .db(move |conn| {
+                    let mut known = queries::content_objects(conn, &listed)?;
+                    known.extend(crate::store::queries::upload_objects(conn, &listed)?);
+                    Ok(known)
+                })
+                .await
+                .map_err(|e| StoreError::Other(anyhow::anyhow!("{e}")))?;
+            let known: std::collections::HashSet<String> = known.into_iter().collect();
+            let mut deleted = 0;
+            for name in names.into_iter().filter(|n| !known.contains(n)) {
+                state.store.delete(&name).await?;
+                tracing::info!(object = %name, "deleted an object that nothing records");
+                deleted += 1;
+            }
+            Ok(deleted)
+        })
+        .await?;
+    Ok(deleted)
+}
+
 /// Runs every `every` for as long as the service runs.
 pub async fn run(state: AppState, every: std::time::Duration) {
     let mut ticks = actix_web::rt::time::interval(every);
+    let mut orphans_swept: Option<std::time::Instant> = None;
     loop {
         ticks.tick().await;
+        if orphans_swept.is_none_or(|at| at.elapsed() >= ORPHAN_SWEEP_EVERY) {
+            orphans_swept = Some(std::time::Instant::now());
+            match sweep_orphans(&state, ORPHAN_AGE).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "objects that nothing records deleted"),
+                Err(e) => tracing::warn!(error = %e, "the orphan sweep failed; it runs again"),
+            }
+        }
         match sweep(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "objects of destroyed content deleted"),
             Err(e) => tracing::warn!(error = %e, "the content sweep failed; it runs again"),
+        }
+        match state.uploads.sweep().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "expired uploads deleted"),
+            Err(e) => tracing::warn!(error = %e, "the upload sweep failed; it runs again"),
         }
     }
 }

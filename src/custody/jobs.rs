@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ledger::{Action, Actor, Batch, Event, Kind, Loader, Outcome, Subject};
 use crate::reply::Reply;
 use crate::store::StoredObject;
+use crate::store::uploads::UploadClaim;
 use actix_web::http::StatusCode;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -37,8 +38,12 @@ pub struct Append {
 /// What happened to an item's content, recorded by the service in its custody.
 pub enum ContentChange {
     /// The holder's upload, stored: it becomes the item's content if it is the one the
-    /// item was registered with, and the item has none yet.
-    Stored(StoredObject),
+    /// item was registered with, and the item has none yet. From a resumable upload,
+    /// the upload is consumed in the same commit.
+    Stored {
+        stored: StoredObject,
+        from_upload: Option<UploadClaim>,
+    },
     /// A download by someone who may see the item: all of it, or `first..=last`.
     Downloaded { range: Option<(u64, u64)> },
 }
@@ -250,6 +255,8 @@ struct Work {
     contents: Vec<ContentRow>,
     /// Items destroyed by the batch, whose content is shredded.
     shredded: Vec<String>,
+    /// Uploads the batch's content came from, consumed with it.
+    uploads: Vec<UploadClaim>,
 }
 
 impl Work {
@@ -276,6 +283,9 @@ impl Work {
         queries::change_access(batch.conn(), &self.access, now)?;
         queries::insert_contents(batch.conn(), &self.contents)?;
         queries::shred_contents(batch.conn(), &self.shredded, now)?;
+        for upload in &self.uploads {
+            upload.consume(batch.conn())?;
+        }
         Ok(())
     }
 }
@@ -398,7 +408,7 @@ impl Custody {
         job: ContentJob,
     ) -> ApiResult<Reply> {
         let action = match job.change {
-            ContentChange::Stored(_) => Action::ContentStore,
+            ContentChange::Stored { .. } => Action::ContentStore,
             ContentChange::Downloaded { .. } => Action::ContentDownload,
         };
         let mut event = Event::by(action, principal, &job.credentials.meta);
@@ -419,7 +429,7 @@ impl Custody {
                 via_transfer: reaches.transferred.contains(&(item.id.clone(), agency)),
             };
             match &job.change {
-                ContentChange::Stored(_) => {
+                ContentChange::Stored { .. } => {
                     let holding = Holding {
                         holder: item.holder_agency_id.as_deref(),
                         receiving: item.pending_agency_id.as_deref(),
@@ -432,7 +442,18 @@ impl Custody {
         checked.map_err(|e| refused(batch, event.clone(), e))?;
         let row = self.items[&job.evidence_id].clone();
         let recorded = match &job.change {
-            ContentChange::Stored(stored) => {
+            ContentChange::Stored {
+                stored,
+                from_upload,
+            } => {
+                if let Some(upload) = from_upload {
+                    let taken = work.uploads.iter().any(|u| u.upload_id == upload.upload_id);
+                    if taken || !upload.bindable(batch.conn())? {
+                        return Err(ApiError::Conflict(
+                            "the upload was bound, ended or expired meanwhile".into(),
+                        ));
+                    }
+                }
                 if row.sha256.as_deref() != Some(stored.sha256.as_str())
                     || row
                         .size_bytes
@@ -467,7 +488,12 @@ impl Custody {
         let applied = entry::content(&state_of(&row), &recorded, &actor)?;
         let committed = commit_entry(batch, work, row, applied, &mut event)?;
         let row = committed.row;
-        if let ContentChange::Stored(stored) = job.change {
+        if let ContentChange::Stored {
+            stored,
+            from_upload,
+        } = job.change
+        {
+            work.uploads.extend(from_upload);
             work.contents.push(ContentRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 evidence_id: Some(row.id.clone()),

@@ -617,6 +617,14 @@ pub fn shred_contents(
     .map(drop)
 }
 
+/// Which of `names` are objects of content (of items or documents).
+pub fn content_objects(conn: &mut DbConn, names: &[String]) -> QueryResult<Vec<String>> {
+    contents::table
+        .filter(contents::object_name.eq_any(names))
+        .select(contents::object_name)
+        .load(conn)
+}
+
 /// Objects of shredded content not yet deleted from the store: (content id, object).
 pub fn objects_to_delete(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<(String, String)>> {
     contents::table

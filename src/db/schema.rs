@@ -403,6 +403,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    uploads (id) {
+        id -> Text,
+        owner_id -> Text,
+        length -> BigInt,
+        upload_offset -> BigInt,
+        metadata -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        object_name -> Nullable<Text>,
+        wrapped_key -> Nullable<Binary>,
+        sha256 -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    upload_parts (upload_id, start_offset) {
+        upload_id -> Text,
+        start_offset -> BigInt,
+        size_bytes -> BigInt,
+        object_name -> Text,
+        wrapped_key -> Binary,
+    }
+}
+
+diesel::table! {
     request_documents (id) {
         id -> Text,
         mla_request_id -> Nullable<Text>,
@@ -460,6 +485,7 @@ diesel::joinable!(evidence_items -> cases (case_id));
 diesel::joinable!(custody_entries -> evidence_items (evidence_id));
 diesel::joinable!(evidence_access -> evidence_items (evidence_id));
 diesel::joinable!(contents -> evidence_items (evidence_id));
+diesel::joinable!(upload_parts -> uploads (upload_id));
 diesel::joinable!(request_documents -> contents (content_id));
 
 diesel::table! {
@@ -526,6 +552,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     evidence_access,
     contents,
     request_documents,
+    uploads,
+    upload_parts,
     custody_entries,
     log_node_runs,
     log_checkpoints,

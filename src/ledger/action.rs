@@ -105,6 +105,8 @@ actions! {
     DocumentAdd => "document.add",
     DocumentList => "document.list",
     DocumentDownload => "document.download",
+    UploadCreate => "upload.create",
+    UploadTerminate => "upload.terminate",
     AuditQuery => "audit.query",
     AuditVerify => "audit.verify",
 }

@@ -37,9 +37,14 @@ pub struct DocumentUpload {
     language: Option<String>,
     #[schema(min_length = 1, max_length = 500)]
     title: String,
-    /// The document; its part's `Content-Type` is kept as its media type.
-    #[schema(value_type = String, format = Binary)]
-    file: Vec<u8>,
+    /// The document; its part's `Content-Type` is kept as its media type. Or, instead,
+    /// `upload_id`.
+    #[schema(value_type = Option<String>, format = Binary)]
+    file: Option<Vec<u8>>,
+    /// A finished resumable upload of the caller's (`/api/v1/uploads`), instead of
+    /// `file`; its `filetype` metadata, if any, is kept as the media type.
+    #[schema(format = Uuid)]
+    upload_id: Option<String>,
 }
 
 /// The small fields of an upload, at most this long each.
@@ -53,6 +58,7 @@ struct Upload {
     title: Option<String>,
     media_type: String,
     writer: Option<Writer>,
+    upload_id: Option<String>,
 }
 
 impl Upload {
@@ -63,6 +69,7 @@ impl Upload {
             title: None,
             media_type: "application/octet-stream".into(),
             writer: None,
+            upload_id: None,
         };
         let broke = |e: actix_multipart::MultipartError| {
             ApiError::Malformed(format!("the multipart body cannot be read: {e}"))
@@ -106,8 +113,9 @@ impl Upload {
                 .map_err(|_| ApiError::validation(&name, "must be UTF-8 text"))?;
             match name.as_str() {
                 "kind" => upload.kind = Some(text),
-                "language" => upload.language = Some(text),
+                "language" => upload.language = (!text.is_empty()).then_some(text),
                 "title" => upload.title = Some(text),
+                "upload_id" => upload.upload_id = Some(text),
                 _ => return Err(ApiError::validation(&name, "is not a known field")),
             }
         }
@@ -133,7 +141,18 @@ async fn add(
     if !media.starts_with("multipart/form-data") {
         return Err(ApiError::UnsupportedMediaType);
     }
-    {
+    add_from_form(state, caller, on, &mut form).await
+}
+
+/// Adds the document a multipart form holds to `on` (the API's upload, and the request
+/// page's form once its token is checked).
+pub async fn add_from_form(
+    state: &AppState,
+    caller: Credentials,
+    on: RequestRef,
+    form: &mut Multipart,
+) -> ApiResult<HttpResponse> {
+    let uploader = {
         let on = on.clone();
         state
             .check_as(
@@ -141,14 +160,22 @@ async fn add(
                 Action::DocumentAdd,
                 move |conn, caller, event| documents::may_add_any(conn, caller, &on, event),
             )
-            .await?;
-    }
-    let mut upload = match Upload::read(state, &mut form).await {
-        Ok(upload) => upload,
-        Err(e) => return Err(e),
+            .await?
     };
-    let Some(writer) = upload.writer.take() else {
-        return Err(ApiError::validation("file", "is required"));
+    let mut upload = Upload::read(state, form).await?;
+    let writer = match (upload.writer.take(), upload.upload_id.take()) {
+        (Some(writer), None) => writer,
+        (None, Some(upload_id)) => {
+            return bind_upload(state, caller, on, &uploader, upload, &upload_id).await;
+        }
+        (Some(writer), Some(_)) => {
+            writer.abort().await;
+            return Err(ApiError::validation(
+                "upload_id",
+                "a document is a file or an upload, not both",
+            ));
+        }
+        (None, None) => return Err(ApiError::validation("file", "is required (or upload_id)")),
     };
     let document = NewDocument::of(
         upload.kind.as_deref(),
@@ -170,6 +197,7 @@ async fn add(
         on,
         document,
         stored,
+        from_upload: None,
     };
     match state.ledger.submit::<RequestDocuments>(job, None).await {
         Ok(reply) => Ok(reply.into_response()),
@@ -180,6 +208,47 @@ async fn add(
             Err(e)
         }
     }
+}
+
+/// Adds the caller's finished resumable upload as a document: the upload is consumed
+/// in the commit that records the document.
+async fn bind_upload(
+    state: &AppState,
+    caller: Credentials,
+    on: RequestRef,
+    uploader: &str,
+    upload: Upload,
+    upload_id: &str,
+) -> ApiResult<HttpResponse> {
+    let finished = state
+        .uploads
+        .finished(uploader, upload_id)
+        .await
+        .map_err(crate::custody::content::upload_refused)?;
+    let media_type = finished
+        .metadata
+        .as_deref()
+        .and_then(|m| crate::store::uploads::metadata_value(m, "filetype"))
+        .filter(|m| m.parse::<actix_web::mime::Mime>().is_ok())
+        .unwrap_or(upload.media_type);
+    let document = NewDocument::of(
+        upload.kind.as_deref(),
+        upload.language.as_deref(),
+        upload.title.as_deref(),
+        media_type,
+    )?;
+    let job = DocumentJob {
+        credentials: caller,
+        on,
+        document,
+        stored: finished.stored,
+        from_upload: Some(finished.claim),
+    };
+    Ok(state
+        .ledger
+        .submit::<RequestDocuments>(job, None)
+        .await?
+        .into_response())
 }
 
 async fn list(state: &AppState, caller: Credentials, on: RequestRef) -> ApiResult<Vec<Document>> {
@@ -194,7 +263,8 @@ async fn list(state: &AppState, caller: Credentials, on: RequestRef) -> ApiResul
         .collect())
 }
 
-async fn download(
+/// A document of `on`, streamed, for a caller who sees the request (audited).
+pub async fn download(
     state: &AppState,
     caller: Credentials,
     on: RequestRef,

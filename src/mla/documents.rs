@@ -300,6 +300,8 @@ pub struct DocumentJob {
     pub on: RequestRef,
     pub document: NewDocument,
     pub stored: StoredObject,
+    /// The resumable upload the bytes came from, consumed in the same commit.
+    pub from_upload: Option<crate::store::uploads::UploadClaim>,
 }
 
 /// The kind of document work.
@@ -342,6 +344,8 @@ struct Work {
     /// Requests and preservations as the batch leaves them, with the version read.
     requests: HashMap<String, (MlaRequestRow, i32)>,
     preservations: HashMap<String, (super::preservations::model::PreservationRow, i32)>,
+    /// Uploads the batch's documents came from, consumed with them.
+    uploads: Vec<crate::store::uploads::UploadClaim>,
 }
 
 impl Work {
@@ -349,6 +353,9 @@ impl Work {
         crate::custody::queries::insert_contents(batch.conn(), &self.contents)?;
         super::queries::insert_entries(batch.conn(), &self.entries)?;
         insert_documents(batch.conn(), &self.documents)?;
+        for upload in &self.uploads {
+            upload.consume(batch.conn())?;
+        }
         for (row, read_at) in self.requests.values() {
             if !super::queries::update_request(batch.conn(), row, *read_at)? {
                 return Err(ApiError::Internal(anyhow::anyhow!(
@@ -442,6 +449,14 @@ fn add(
             return Err(e);
         }
     };
+    if let Some(upload) = &job.from_upload {
+        let taken = work.uploads.iter().any(|u| u.upload_id == upload.upload_id);
+        if taken || !upload.bindable(batch.conn())? {
+            return Err(ApiError::Conflict(
+                "the upload was bound, ended or expired meanwhile".into(),
+            ));
+        }
+    }
     let content_id = uuid::Uuid::now_v7().to_string();
     let row = DocumentRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -533,6 +548,7 @@ fn add(
     let view = Document::of(row.clone(), &content);
     work.contents.push(content);
     work.documents.push(row);
+    work.uploads.extend(job.from_upload);
     Ok(Reply::json(StatusCode::CREATED, &view))
 }
 
@@ -625,6 +641,16 @@ pub fn visible_documents(
     Ok(documents_of(conn, &on)?)
 }
 
+/// The kinds of document the caller may add to the MLA request `row` now (none when
+/// it may add none), in the catalogue's order: what a page offers.
+pub fn addable_kinds(caller: &Principal, row: &MlaRequestRow) -> Vec<DocumentKind> {
+    DocumentKind::ALL
+        .iter()
+        .copied()
+        .filter(|kind| may_add_to_request(caller, row, kind.side()).is_ok())
+        .collect()
+}
+
 /// Whether the caller may add some document to the request `on` now: checked before a
 /// byte of an upload is read (the job checks the kind it names).
 pub fn may_add_any(
@@ -632,7 +658,7 @@ pub fn may_add_any(
     caller: &Principal,
     on: &RequestRef,
     event: &mut Event,
-) -> ApiResult<()> {
+) -> ApiResult<String> {
     let either = |first: ApiResult<()>, second: ApiResult<()>| match (first, second) {
         (Ok(()), _) | (_, Ok(())) => Ok(()),
         (Err(ApiError::Conflict(why)), _) | (_, Err(ApiError::Conflict(why))) => {
@@ -656,6 +682,7 @@ pub fn may_add_any(
             )
         }
     }
+    .map(|()| caller.user_id.clone())
 }
 
 #[cfg(test)]

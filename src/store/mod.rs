@@ -7,7 +7,9 @@
 //! key-encryption key, is kept by the caller (in the database), so that forgetting it
 //! shreds the object even before the object itself is deleted.
 
+pub mod queries;
 pub mod seal;
+pub mod uploads;
 
 use bytes::Bytes;
 use object_store::path::Path as ObjectPath;
@@ -251,6 +253,39 @@ impl ContentStore {
             futures_util::stream::once(async move { Ok(head.0) }),
             rest,
         ))
+    }
+
+    /// The names of the objects last written before `before`, a page of at most `page`
+    /// at a time handed to `each` (which answers how many of them it deleted): for
+    /// finding objects that nothing records. Memory stays bounded by a page whatever
+    /// the size of the store.
+    pub async fn older_objects<F, Fut>(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        page: usize,
+        mut each: F,
+    ) -> Result<usize, StoreError>
+    where
+        F: FnMut(Vec<String>) -> Fut,
+        Fut: std::future::Future<Output = Result<usize, StoreError>>,
+    {
+        let prefix = ObjectPath::from("objects");
+        let mut listing = self.backend.list(Some(&prefix));
+        let mut names = Vec::with_capacity(page);
+        let mut handled = 0;
+        while let Some(meta) = futures_util::StreamExt::next(&mut listing).await {
+            let meta = meta?;
+            if meta.last_modified < before {
+                names.push(meta.location.to_string());
+            }
+            if names.len() == page {
+                handled += each(std::mem::take(&mut names)).await?;
+            }
+        }
+        if !names.is_empty() {
+            handled += each(names).await?;
+        }
+        Ok(handled)
     }
 
     /// Deletes an object (once its key is forgotten, this frees the space).

@@ -44,7 +44,7 @@ async fn download(app: &TestApp, token: &str, id: &str, range: Option<&str>) -> 
     .await
 }
 
-async fn entry_types(app: &TestApp, token: &str, id: &str) -> Vec<String> {
+pub(super) async fn entry_types(app: &TestApp, token: &str, id: &str) -> Vec<String> {
     let custody = app
         .get(&format!("/api/v1/evidence/{id}/custody"), token)
         .await;
@@ -59,13 +59,13 @@ async fn entry_types(app: &TestApp, token: &str, id: &str) -> Vec<String> {
 
 /// The test's content store, reached behind the service's back: its folder, or its
 /// prefix in a bucket of the S3 server (which, a test server, takes unsigned requests).
-enum Backend {
+pub(super) enum Backend {
     Folder(std::path::PathBuf),
     Bucket { url: String },
 }
 
 impl Backend {
-    fn of(app: &TestApp) -> Backend {
+    pub(super) fn of(app: &TestApp) -> Backend {
         let spec = app.state.settings.store_spec();
         match spec.split_once("://") {
             Some(("s3", place)) => {
@@ -79,7 +79,7 @@ impl Backend {
     }
 
     /// The names of the objects it holds (`objects/…`).
-    async fn objects(&self) -> Vec<String> {
+    pub(super) async fn objects(&self) -> Vec<String> {
         match self {
             Backend::Folder(dir) => std::fs::read_dir(dir.join("objects"))
                 .map(|d| {
@@ -108,7 +108,7 @@ impl Backend {
         }
     }
 
-    async fn read(&self, name: &str) -> Vec<u8> {
+    pub(super) async fn read(&self, name: &str) -> Vec<u8> {
         match self {
             Backend::Folder(dir) => std::fs::read(dir.join(name)).unwrap(),
             Backend::Bucket { url } => awc::Client::new()
@@ -179,7 +179,18 @@ async fn the_holder_stores_an_items_bytes_once_and_they_are_sealed_at_rest() {
             b"{}".to_vec(),
         )
         .await;
-    json.assert_problem(415, "unsupported-media-type");
+    // JSON names a resumable upload, and this names none.
+    json.assert_problem(422, "validation-failed");
+    let text = app
+        .send_bytes(
+            "PUT",
+            &format!("/api/v1/evidence/{id}/content"),
+            &w.inv.token,
+            &[("Content-Type", "text/plain")],
+            bytes.clone(),
+        )
+        .await;
+    text.assert_problem(415, "unsupported-media-type");
     // Not the registered bytes: refused, nothing kept or recorded.
     let mut other = bytes.clone();
     other[150_000] ^= 1;

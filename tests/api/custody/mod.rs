@@ -16,6 +16,7 @@ mod retries;
 mod rules;
 mod storage;
 mod tamper;
+mod uploads;
 
 use crate::common::{Caller, Response, TestApp};
 use caseledger::agencies::AgencyKind;

@@ -351,3 +351,115 @@ async fn a_preservation_carries_documents_of_both_points_of_contact() {
         .await
         .assert_problem(404, "not-found");
 }
+
+/// A finished resumable upload of `bytes` by `token`, with tus metadata: its id.
+async fn uploaded(app: &TestApp, token: &str, bytes: &[u8], metadata: &str) -> String {
+    let tus = ("Tus-Resumable", "1.0.0");
+    let created = app
+        .send_bytes(
+            "POST",
+            "/api/v1/uploads",
+            token,
+            &[
+                tus,
+                ("Upload-Length", &bytes.len().to_string()),
+                ("Upload-Metadata", metadata),
+            ],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let path = created
+        .headers
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let sent = app
+        .send_bytes(
+            "PATCH",
+            &path,
+            token,
+            &[
+                tus,
+                ("Upload-Offset", "0"),
+                ("Content-Type", "application/offset+octet-stream"),
+            ],
+            bytes.to_vec(),
+        )
+        .await;
+    assert_eq!(sent.status, 204, "{}", sent.body);
+    path.rsplit('/').next().unwrap().to_owned()
+}
+
+#[actix_web::test]
+async fn a_finished_upload_becomes_a_document_of_the_request() {
+    let app = TestApp::spawn().await;
+    let d = desks(&app).await;
+    let jm = d.jm_investigator.token.as_str();
+    let id = draft(&app, &d).await;
+    let path = format!("/api/v1/mla/requests/{id}/documents");
+    let bytes = letter();
+    // filetype application/pdf, filename letter.pdf
+    let upload = uploaded(
+        &app,
+        jm,
+        &bytes,
+        "filetype YXBwbGljYXRpb24vcGRm,filename bGV0dGVyLnBkZg==",
+    )
+    .await;
+
+    // A refusal keeps the upload for another try; a file and an upload at once, or
+    // another person's upload, are refused.
+    let fields = |kind: &'static str| {
+        vec![
+            ("kind", kind),
+            ("title", "Letter of request, signed"),
+            ("upload_id", upload.as_str()),
+        ]
+    };
+    add(&app, jm, &path, form(&fields("memo"), None))
+        .await
+        .assert_problem(422, "validation-failed");
+    add(
+        &app,
+        jm,
+        &path,
+        form(&fields("letter_of_request"), Some(("text/plain", b"x"))),
+    )
+    .await
+    .assert_problem(422, "validation-failed");
+    let theirs = add(
+        &app,
+        d.jm_authority.token.as_str(),
+        &path,
+        form(&fields("letter_of_request"), None),
+    )
+    .await;
+    theirs.assert_problem(422, "validation-failed");
+    assert_eq!(theirs.body["errors"][0]["field"], "upload_id");
+
+    let added = add(&app, jm, &path, form(&fields("letter_of_request"), None)).await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    assert_eq!(added.body["sha256"], hex::encode(Sha256::digest(&bytes)));
+    assert_eq!(added.body["media_type"], "application/pdf");
+    let document = added.body["id"].as_str().unwrap();
+    let got = app
+        .send_bytes(
+            "GET",
+            &format!("{path}/{document}/content"),
+            jm,
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.raw, bytes);
+    // Consumed: it makes no second document.
+    add(&app, jm, &path, form(&fields("annex"), None))
+        .await
+        .assert_problem(422, "validation-failed");
+    let listed = app.get(&path, jm).await;
+    assert_eq!(kinds(&listed.body), ["letter_of_request"]);
+}
