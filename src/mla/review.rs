@@ -3,6 +3,7 @@
 //! records, through the same ledger job as the API's.
 
 use super::access::{self, visible};
+use super::documents::{Document, RequestRef};
 use super::events::{NewRequestEvent, RequestEvent, RequestEventType};
 use super::jobs::{Recording, RequestEvents};
 use super::queries;
@@ -18,6 +19,10 @@ pub struct RequestReview {
     pub history: Vec<RequestEvent>,
     /// A draft, and the reader is a prosecutor of the requesting state.
     pub may_approve: bool,
+    /// Its documents, in the order they were added.
+    pub documents: Vec<super::documents::Document>,
+    /// The kinds of document the reader may add now.
+    pub addable: Vec<super::documents::DocumentKind>,
 }
 
 /// A request the caller may see (404 otherwise, as for a missing one).
@@ -34,11 +39,18 @@ pub fn read(
         .into_iter()
         .map(RequestEvent::from)
         .collect();
+    let documents = super::documents::documents_of(conn, &RequestRef::Mla(row.id.clone()))?
+        .into_iter()
+        .map(|(document, content)| Document::of(document, &content))
+        .collect();
+    let addable = super::documents::addable_kinds(caller, &row);
     let request = super::routes::view(conn, row)?;
     Ok(RequestReview {
         request,
         history,
         may_approve,
+        documents,
+        addable,
     })
 }
 

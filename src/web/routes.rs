@@ -35,6 +35,11 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}", web::get().to(case))
         .route("/requests/{id}", web::get().to(request))
         .route("/requests/{id}/approve", web::post().to(approve))
+        .route("/requests/{id}/documents", web::post().to(add_document))
+        .route(
+            "/requests/{id}/documents/{document}",
+            web::get().to(request_document),
+        )
         .route("/assets/app.css", web::get().to(stylesheet))
         .default_service(web::to(not_found));
 }
@@ -138,6 +143,28 @@ struct RequestPage<'a> {
     may_approve: bool,
     csrf: String,
     history: Vec<(String, String)>,
+    /// What the problems listed are the refusal of.
+    refusal: &'a str,
+    documents: Vec<DocumentLine>,
+    /// The kinds of document the reader may add (no form when none).
+    addable: Vec<KindChoice>,
+}
+
+/// A document of a request, as its page lists it.
+struct DocumentLine {
+    id: String,
+    title: String,
+    kind: String,
+    language: String,
+    size: String,
+    sha256: String,
+    added: String,
+}
+
+/// A kind of document the form offers.
+struct KindChoice {
+    code: &'static str,
+    name: String,
 }
 
 #[derive(Template)]
@@ -773,11 +800,13 @@ fn shown(w: &PageWords, value: &serde_json::Value) -> String {
     }
 }
 
-/// What a request page says after an approval was tried.
+/// What a request page says after an approval, or a document, was tried.
 #[derive(Default)]
 struct Outcome {
     notice: Option<&'static str>,
     problems: Vec<String>,
+    /// What was refused, when something was (an approval unless said).
+    refusal: Option<&'static str>,
 }
 
 /// A request as its page reads it, or the not-found page.
@@ -884,8 +913,151 @@ async fn request_page(
             may_approve: review.may_approve,
             csrf: signed.csrf.clone(),
             history,
+            refusal: outcome.refusal.unwrap_or(w.approval_refused),
+            documents: review
+                .documents
+                .iter()
+                .map(|d| DocumentLine {
+                    id: d.id.clone(),
+                    title: d.title.clone(),
+                    kind: in_words(w.document_kinds, d.kind.as_str()),
+                    language: d.language.clone().unwrap_or_default(),
+                    size: format!("{} {}", d.size_bytes, w.bytes),
+                    sha256: d.sha256.clone(),
+                    added: clock.show_stored(d.added_at, false),
+                })
+                .collect(),
+            addable: review
+                .addable
+                .iter()
+                .map(|k| KindChoice {
+                    code: k.as_str(),
+                    name: in_words(w.document_kinds, k.as_str()),
+                })
+                .collect(),
         },
     ))
+}
+
+/// The CSRF token a multipart form carries as its first field, read before anything
+/// else of the form (the file is never read for a form without it).
+async fn multipart_token(form: &mut actix_multipart::Multipart) -> Option<String> {
+    use futures_util::StreamExt;
+    let mut field = form.next().await?.ok()?;
+    if field.name() != Some("csrf") {
+        return None;
+    }
+    let mut token = Vec::new();
+    while let Some(chunk) = field.next().await {
+        token.extend_from_slice(&chunk.ok()?);
+        if token.len() > 256 {
+            return None;
+        }
+    }
+    String::from_utf8(token).ok()
+}
+
+/// Adds a document from the request page's form (`multipart/form-data`, no script):
+/// the API's rules, then the page again saying how it went.
+async fn add_document(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    path: web::Path<String>,
+    mut form: actix_multipart::Multipart,
+) -> ApiResult<HttpResponse> {
+    let (signed, me, id) = match visit(&state, &req, meta, &path).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    let token = multipart_token(&mut form).await.unwrap_or_default();
+    if !csrf::accepted(&req, &signed.csrf, &token) {
+        return Ok(refused(Some(me)));
+    }
+    let on = crate::mla::documents::RequestRef::Mla(id.clone());
+    let tried = crate::mla::document_routes::add_from_form(
+        &state,
+        signed.credentials.clone(),
+        on,
+        &mut form,
+    )
+    .await;
+    let refusal = Some(ENGLISH_PAGES.document_refused);
+    let (status, outcome) = match tried {
+        Ok(_) => {
+            let mut res = see_other(&format!("/app/requests/{id}?document=added"));
+            res.headers_mut().insert(
+                actix_web::http::header::CACHE_CONTROL,
+                actix_web::http::header::HeaderValue::from_static("no-store"),
+            );
+            return Ok(res);
+        }
+        Err(ApiError::NotFound) => return Ok(not_found().await),
+        Err(ApiError::Validation(fields)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Outcome {
+                notice: None,
+                problems: fields
+                    .into_iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect(),
+                refusal,
+            },
+        ),
+        // Too large, a store full or out of reach: said on the page, as the API says it.
+        Err(e)
+            if matches!(
+                e,
+                ApiError::Forbidden(_)
+                    | ApiError::Conflict(_)
+                    | ApiError::Malformed(_)
+                    | ApiError::PayloadTooLarge { .. }
+                    | ApiError::InsufficientStorage
+                    | ApiError::StoreUnavailable
+            ) =>
+        {
+            let status = actix_web::ResponseError::status_code(&e);
+            let problem = e.problem();
+            (
+                status,
+                Outcome {
+                    notice: None,
+                    problems: vec![problem.detail.unwrap_or(problem.title)],
+                    refusal,
+                },
+            )
+        }
+        Err(e) => return Err(e),
+    };
+    let mut res = request_page(&state, signed, me, id, outcome).await?;
+    if res.status() == StatusCode::OK {
+        *res.status_mut() = status;
+    }
+    Ok(res)
+}
+
+/// A document of a request, downloaded from its page (audited, as through the API).
+async fn request_document(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, document) = path.into_inner();
+    if !crate::input::is_canonical_uuid(&document) {
+        return Ok(not_found().await);
+    }
+    let (signed, _, id) = match visit(&state, &req, meta, &id).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
+    let on = crate::mla::documents::RequestRef::Mla(id);
+    let served =
+        crate::mla::document_routes::download(&state, signed.credentials, on, document).await;
+    match found(served).await? {
+        Ok(response) => Ok(response),
+        Err(answer) => Ok(answer),
+    }
 }
 
 /// A request: its content, its deadlines and its history; for a prosecutor of the
@@ -900,8 +1072,13 @@ async fn request(
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
+    let notice = match req.query_string() {
+        "approved=1" => Some(ENGLISH_PAGES.approved_now),
+        "document=added" => Some(ENGLISH_PAGES.document_added_now),
+        _ => None,
+    };
     let outcome = Outcome {
-        notice: (req.query_string() == "approved=1").then_some(ENGLISH_PAGES.approved_now),
+        notice,
         ..Outcome::default()
     };
     request_page(&state, signed, me, id, outcome).await
@@ -944,6 +1121,7 @@ async fn approve(
                     .into_iter()
                     .map(|f| format!("{} {}", ENGLISH_PAGES.request_member(&f.field), f.message))
                     .collect(),
+                refusal: None,
             },
         ),
         Err(ApiError::Conflict(_)) => (
@@ -951,6 +1129,7 @@ async fn approve(
             Outcome {
                 notice: None,
                 problems: vec![ENGLISH_PAGES.approval_not_draft.to_owned()],
+                refusal: None,
             },
         ),
         Err(ApiError::Forbidden(_)) => (
@@ -958,6 +1137,7 @@ async fn approve(
             Outcome {
                 notice: None,
                 problems: vec![ENGLISH_PAGES.approval_not_yours.to_owned()],
+                refusal: None,
             },
         ),
         Err(e) => return Err(e),

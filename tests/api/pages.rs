@@ -880,3 +880,132 @@ async fn the_evidence_page_names_the_stored_content_and_downloads_it() {
     assert_eq!(hidden.status, 404);
     assert!(text(&hidden).contains("Not found"));
 }
+
+/// A multipart form of the request page: its fields in order, then perhaps a file.
+fn document_form(fields: &[(&str, &str)], file: Option<&[u8]>) -> (String, Vec<u8>) {
+    let boundary = "page-form-boundary-41c";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .into_bytes(),
+        );
+    }
+    if let Some(bytes) = file {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"answer.pdf\"\r\nContent-Type: application/pdf\r\n\r\n")
+                .into_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").into_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The request page lists the request's documents, each downloadable, and offers the
+/// reader a form (no script, CSRF token first) for the kinds it may add now.
+#[actix_web::test]
+async fn the_request_page_lists_documents_and_adds_one_from_its_form() {
+    let app = TestApp::spawn().await;
+    let d = crate::mla::preservations::desks(&app).await;
+    let id = crate::mla::preservations::submitted_request(&app, &d).await;
+    let path = format!("/app/requests/{id}");
+    let answer: Vec<u8> = b"%PDF-1.7\n"
+        .iter()
+        .copied()
+        .chain((0..90_000u32).map(|i| (i % 251) as u8))
+        .collect();
+
+    // The requested central authority: the form offers its side's kinds only.
+    let tt = sign_in(&app, "tt.ca", PASSWORD).await.expect("signed in");
+    let html = text(&page(&app, &path, Some(&tt)).await);
+    assert!(html.contains("No document has been added"), "{html}");
+    assert!(html.contains("enctype=\"multipart/form-data\""), "{html}");
+    assert!(
+        html.contains("<option value=\"response\">Response</option>"),
+        "{html}"
+    );
+    assert!(!html.contains("value=\"letter_of_request\""), "{html}");
+    let csrf = csrf_field(&html);
+    let cookie = format!("caseledger={tt}");
+    let post = |fields: Vec<(&'static str, String)>, file: Option<Vec<u8>>| {
+        let app = &app;
+        let cookie = cookie.clone();
+        let path = format!("{path}/documents");
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (media, body) = document_form(&fields, file.as_deref());
+            app.send_bytes(
+                "POST",
+                &path,
+                "",
+                &[
+                    ("Cookie", cookie.as_str()),
+                    ("Content-Type", media.as_str()),
+                ],
+                body,
+            )
+            .await
+        }
+    };
+    let fields = |token: &str, kind: &str| {
+        vec![
+            ("csrf", token.to_owned()),
+            ("kind", kind.to_owned()),
+            ("title", "Answer of the Attorney General".to_owned()),
+            ("language", String::new()),
+        ]
+    };
+    // Without the token (or with it anywhere but first), nothing is read or added.
+    let forged = post(fields("forged", "response"), Some(answer.clone())).await;
+    assert_eq!(forged.status, 403);
+    // A kind of the other side: refused on the page, saying why.
+    let refused = post(fields(&csrf, "letter_of_request"), Some(answer.clone())).await;
+    assert_eq!(refused.status, 403, "{}", text(&refused));
+    let html = text(&refused);
+    assert!(html.contains("The document was not added:"), "{html}");
+    let listed = app
+        .get(
+            &format!("/api/v1/mla/requests/{id}/documents"),
+            &d.tt_authority.token,
+        )
+        .await;
+    assert_eq!(listed.body, json!([]));
+
+    let added = post(fields(&csrf, "response"), Some(answer.clone())).await;
+    assert_eq!(added.status, 303, "{}", text(&added));
+    let to = added.headers.get("location").unwrap().to_str().unwrap();
+    assert_eq!(to, format!("{path}?document=added"));
+    let html = text(&page(&app, to, Some(&tt)).await);
+    assert!(html.contains("The document is added"), "{html}");
+    assert!(html.contains("Answer of the Attorney General"), "{html}");
+    let listed = app
+        .get(
+            &format!("/api/v1/mla/requests/{id}/documents"),
+            &d.tt_authority.token,
+        )
+        .await;
+    let document = listed.body[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(listed.body[0]["language"], serde_json::Value::Null);
+
+    // The requesting side reads it on its page and downloads it; it may add nothing now.
+    let jm = sign_in(&app, "jm.ca", PASSWORD).await.expect("signed in");
+    let html = text(&page(&app, &path, Some(&jm)).await);
+    let link = format!("{path}/documents/{document}");
+    assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
+    assert!(html.contains("<td>Response</td>"), "{html}");
+    assert!(!html.contains("enctype=\"multipart/form-data\""), "{html}");
+    let got = page(&app, &link, Some(&jm)).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.raw, answer);
+    // Someone who does not see the request: not found, as for a document that is not.
+    let bb = sign_in(&app, "bb.point", PASSWORD)
+        .await
+        .expect("signed in");
+    assert_eq!(page(&app, &link, Some(&bb)).await.status, 404);
+    let unknown = format!("{path}/documents/{}", uuid::Uuid::new_v4());
+    assert_eq!(page(&app, &unknown, Some(&jm)).await.status, 404);
+}
