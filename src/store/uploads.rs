@@ -586,9 +586,7 @@ pub fn metadata_value(metadata: &str, key: &str) -> Option<String> {
     metadata.split(',').find_map(|pair| {
         let mut words = pair.trim().split(' ');
         (words.next() == Some(key)).then_some(())?;
-        let value = LENIENT_BASE64
-            .decode(words.next()?)
-            .ok()?;
+        let value = LENIENT_BASE64.decode(words.next()?).ok()?;
         String::from_utf8(value).ok()
     })
 }
