@@ -126,24 +126,6 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> ApiError {
-        use crate::store::StoreError;
-        match e {
-            StoreError::Full => ApiError::InsufficientStorage,
-            StoreError::Unavailable(why) => {
-                tracing::error!(error = %why, "content store");
-                ApiError::StoreUnavailable
-            }
-            StoreError::Altered => ApiError::ContentAltered,
-            StoreError::TooLarge(limit) => ApiError::PayloadTooLarge {
-                limit: usize::try_from(limit).ok(),
-            },
-            StoreError::Other(cause) => ApiError::Internal(cause.context("content store")),
-        }
-    }
-}
-
 impl ApiError {
     pub fn validation(field: &str, message: impl Into<String>) -> ApiError {
         ApiError::Validation(vec![FieldError::new(field, message)])

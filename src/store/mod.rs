@@ -43,6 +43,26 @@ pub enum StoreError {
     Other(anyhow::Error),
 }
 
+/// What a client is told when the store fails: the error room knows nothing of the
+/// store, the store says what its failures mean to a client.
+impl From<StoreError> for crate::error::ApiError {
+    fn from(e: StoreError) -> crate::error::ApiError {
+        use crate::error::ApiError;
+        match e {
+            StoreError::Full => ApiError::InsufficientStorage,
+            StoreError::Unavailable(why) => {
+                tracing::error!(error = %why, "content store");
+                ApiError::StoreUnavailable
+            }
+            StoreError::Altered => ApiError::ContentAltered,
+            StoreError::TooLarge(limit) => ApiError::PayloadTooLarge {
+                limit: usize::try_from(limit).ok(),
+            },
+            StoreError::Other(cause) => ApiError::Internal(cause.context("content store")),
+        }
+    }
+}
+
 impl From<object_store::Error> for StoreError {
     fn from(e: object_store::Error) -> StoreError {
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
