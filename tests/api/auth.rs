@@ -210,8 +210,13 @@ async fn concurrent_use_of_one_refresh_token_succeeds_at_most_once() {
     let body = json!({"refresh_token": caller.refresh_token});
     let attempts = (0..8).map(|_| app.send_json("POST", "/api/v1/auth/refresh", None, &body));
     let results = futures_util::future::join_all(attempts).await;
+    // Exactly one wins (none winning would pass a looser check); the others are told
+    // the token is spent.
     let ok = results.iter().filter(|r| r.status == 200).count();
-    assert!(ok <= 1, "{ok} concurrent refreshes succeeded");
+    assert_eq!(ok, 1, "{ok} concurrent refreshes succeeded");
+    for refused in results.iter().filter(|r| r.status != 200) {
+        refused.assert_problem(401, "invalid-refresh-token");
+    }
 }
 
 #[actix_web::test]

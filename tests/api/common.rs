@@ -459,6 +459,19 @@ impl TestApp {
         conn.batch_execute(sql)
     }
 
+    /// Asserts that the database refuses `sql` with the trigger that keeps `table`
+    /// append-only: its own refusal, not just any error (a typo fails too).
+    pub fn assert_append_only(&self, table: &str, sql: &str) {
+        let refused = self
+            .exec(sql)
+            .expect_err(&format!("the database took {sql:?}"));
+        let said = refused.to_string();
+        assert!(
+            said.contains(&format!("{table} is append-only")),
+            "{sql:?} was refused, but not by {table}'s trigger: {said}"
+        );
+    }
+
     pub fn is_postgres(&self) -> bool {
         self._db.is_postgres()
     }

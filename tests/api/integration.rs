@@ -815,8 +815,8 @@ async fn the_feed_lists_what_the_agency_may_see_in_commit_order_and_waits_for_mo
         .count();
     assert!(reads >= 8, "{reads}");
     // The outbox is append-only in the database.
-    assert!(app.exec("UPDATE events SET event_type = 'x'").is_err());
-    assert!(app.exec("DELETE FROM events").is_err());
+    app.assert_append_only("events", "UPDATE events SET event_type = 'x'");
+    app.assert_append_only("events", "DELETE FROM events");
 }
 
 #[actix_web::test]

@@ -429,11 +429,11 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
         updated["details"]["changed"],
         json!(["legislation", "budapest_convention", "checklist"])
     );
-    assert!(
-        app.exec("UPDATE status_reviews SET notes = 'rewritten'")
-            .is_err()
+    app.assert_append_only(
+        "status_reviews",
+        "UPDATE status_reviews SET notes = 'rewritten'",
     );
-    assert!(app.exec("DELETE FROM status_reviews").is_err());
+    app.assert_append_only("status_reviews", "DELETE FROM status_reviews");
     assert_eq!(
         app.get(REVIEW, &investigator.token).await.body["version"],
         4
@@ -549,12 +549,14 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
     for i in 1..=7 {
         let case = app.create_case(t, &format!("Case {i}")).await;
         let case_id = case["id"].as_str().unwrap().to_owned();
-        app.post(
-            &format!("/api/v1/cases/{case_id}/participants"),
-            t,
-            &json!({"agency_id": dpp, "access": "read"}),
-        )
-        .await;
+        let done = app
+            .post(
+                &format!("/api/v1/cases/{case_id}/participants"),
+                t,
+                &json!({"agency_id": dpp, "access": "read"}),
+            )
+            .await;
+        assert!(done.status.is_success(), "{}", done.body);
         let created = app
             .post("/api/v1/mla/requests", t, &crate::mla::complete(&case_id))
             .await;

@@ -158,12 +158,14 @@ async fn the_holder_stores_an_items_bytes_once_and_they_are_sealed_at_rest() {
         .await
         .assert_problem(404, "not-found");
     let reader = app.agency("JM", "JM Office of the DPP", AgencyKind::Prosecution);
-    app.post(
-        &format!("/api/v1/cases/{}/participants", w.case_id),
-        &w.sup.token,
-        &json!({"agency_id": reader, "access": "read"}),
-    )
-    .await;
+    let done = app
+        .post(
+            &format!("/api/v1/cases/{}/participants", w.case_id),
+            &w.sup.token,
+            &json!({"agency_id": reader, "access": "read"}),
+        )
+        .await;
+    assert!(done.status.is_success(), "{}", done.body);
     let prosecutor = app
         .user_caller("jm.dpp", &reader, &[Role::Prosecutor])
         .await;

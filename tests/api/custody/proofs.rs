@@ -27,7 +27,8 @@ async fn checkpoints_and_proofs() {
         .await;
         let id = res.body["id"].as_str().unwrap().to_owned();
         for _ in 0..i {
-            append(app, t, &id, json!({"type": "note"})).await;
+            let done = append(app, t, &id, json!({"type": "note"})).await;
+            assert!(done.status.is_success(), "{}", done.body);
         }
     }
     let res = app.get("/api/v1/log/checkpoint", t).await;

@@ -90,23 +90,18 @@ async fn assert_caught(w: &World, id: &str, position: u64, what: &str) {
 async fn the_database_refuses_to_rewrite_custody() {
     let w = world().await;
     let (id, _) = tamper_setup(&w).await;
-    assert!(
-        w.app
-            .exec(&format!(
-                "UPDATE custody_entries SET entry_type = 'x' WHERE evidence_id = '{id}'"
-            ))
-            .is_err()
+    let app = &w.app;
+    app.assert_append_only(
+        "custody_entries",
+        &format!("UPDATE custody_entries SET entry_type = 'x' WHERE evidence_id = '{id}'"),
     );
-    assert!(
-        w.app
-            .exec(&format!(
-                "DELETE FROM custody_entries WHERE evidence_id = '{id}'"
-            ))
-            .is_err()
+    app.assert_append_only(
+        "custody_entries",
+        &format!("DELETE FROM custody_entries WHERE evidence_id = '{id}'"),
     );
-    assert!(w.app.exec("DELETE FROM log_node_runs").is_err());
-    assert!(w.app.exec("UPDATE log_node_runs SET leaves = 1").is_err());
-    assert!(w.app.exec("UPDATE log_checkpoints SET note = 'x'").is_err());
+    app.assert_append_only("log_node_runs", "DELETE FROM log_node_runs");
+    app.assert_append_only("log_node_runs", "UPDATE log_node_runs SET leaves = 1");
+    app.assert_append_only("log_checkpoints", "UPDATE log_checkpoints SET note = 'x'");
 }
 
 #[actix_web::test]

@@ -344,11 +344,13 @@ async fn a_finished_upload_binds_as_the_items_content_once_and_only_its_owners()
 
     let path = create(app, &w.inv.token, bytes.len()).await;
     // Unfinished: 409.
-    patch(app, &w.inv.token, &path, 0, &bytes[..1000], &[]).await;
+    let done = patch(app, &w.inv.token, &path, 0, &bytes[..1000], &[]).await;
+    assert!(done.status.is_success(), "{}", done.body);
     bind(app, &w.inv.token, &item, &path)
         .await
         .assert_problem(409, "conflict");
-    patch(app, &w.inv.token, &path, 1000, &bytes[1000..], &[]).await;
+    let done = patch(app, &w.inv.token, &path, 1000, &bytes[1000..], &[]).await;
+    assert!(done.status.is_success(), "{}", done.body);
 
     // Not the item's bytes: 422, and the upload is still there.
     bind(app, &w.inv.token, &other, &path)
@@ -406,7 +408,8 @@ async fn a_finished_upload_binds_as_the_items_content_once_and_only_its_owners()
     // Two bindings of one upload at once: one wins, the other is refused, and the
     // winner's object is the only one.
     let twice = create(app, &w.inv.token, bytes.len()).await;
-    patch(app, &w.inv.token, &twice, 0, &bytes, &[]).await;
+    let done = patch(app, &w.inv.token, &twice, 0, &bytes, &[]).await;
+    assert!(done.status.is_success(), "{}", done.body);
     let (a, b) = futures_util::join!(
         bind(app, &w.inv.token, &again, &twice),
         bind(app, &w.inv.token, &again, &twice)
@@ -432,7 +435,8 @@ async fn an_upload_left_untouched_expires_and_is_swept() {
     let w = world().await;
     let app = &w.app;
     let path = create(app, &w.inv.token, 50_000).await;
-    patch(app, &w.inv.token, &path, 0, &bytes_of(20_000, 3), &[]).await;
+    let done = patch(app, &w.inv.token, &path, 0, &bytes_of(20_000, 3), &[]).await;
+    assert!(done.status.is_success(), "{}", done.body);
     let backend = super::content::Backend::of(app);
     assert_eq!(backend.objects().await.len(), 1, "one part");
     // Expired a minute ago: gone for its owner, but kept for the grace of a binding.
@@ -599,7 +603,8 @@ async fn objects_that_nothing_records_are_swept_and_nothing_recorded_is_touched(
         .await;
     assert_eq!(stored.status, 201, "{}", stored.body);
     let path = create(app, &w.inv.token, 90_000).await;
-    patch(app, &w.inv.token, &path, 0, &bytes[..40_000], &[]).await;
+    let done = patch(app, &w.inv.token, &path, 0, &bytes[..40_000], &[]).await;
+    assert!(done.status.is_success(), "{}", done.body);
     // An object stored and never recorded: what a crash between the two leaves.
     let mut writer = app.state.store.writer(1 << 20).await.unwrap();
     writer.write(b"written, never recorded").await.unwrap();

@@ -462,4 +462,10 @@ async fn a_finished_upload_becomes_a_document_of_the_request() {
         .assert_problem(422, "validation-failed");
     let listed = app.get(&path, jm).await;
     assert_eq!(kinds(&listed.body), ["letter_of_request"]);
+    // Which documents were exchanged is never rewritten behind the service's back.
+    app.assert_append_only(
+        "request_documents",
+        "UPDATE request_documents SET title = 'x'",
+    );
+    app.assert_append_only("request_documents", "DELETE FROM request_documents");
 }

@@ -152,12 +152,14 @@ async fn roles_of_three_states_see_requests_preservations_and_evidence_only_wher
     let jm_inv = d.jm_investigator.token.as_str();
     let case = app.create_case(jm_inv, "Matrix case").await;
     let case_id = case["id"].as_str().unwrap().to_owned();
-    app.post(
-        &format!("/api/v1/cases/{case_id}/participants"),
-        jm_inv,
-        &json!({"agency_id": d.dpp, "access": "read"}),
-    )
-    .await;
+    let done = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/participants"),
+            jm_inv,
+            &json!({"agency_id": d.dpp, "access": "read"}),
+        )
+        .await;
+    assert!(done.status.is_success(), "{}", done.body);
     let draft = app
         .post("/api/v1/mla/requests", jm_inv, &super::complete(&case_id))
         .await;

@@ -912,17 +912,13 @@ async fn approval_submission_and_withdrawal_are_chained_entries_of_the_log() {
     );
 
     // The history cannot be rewritten behind the service's back.
-    assert!(
-        app.exec(&format!(
-            "UPDATE request_entries SET entry_type = 'x' WHERE request_id = '{id}'"
-        ))
-        .is_err()
+    app.assert_append_only(
+        "request_entries",
+        &format!("UPDATE request_entries SET entry_type = 'x' WHERE request_id = '{id}'"),
     );
-    assert!(
-        app.exec(&format!(
-            "DELETE FROM request_entries WHERE request_id = '{id}'"
-        ))
-        .is_err()
+    app.assert_append_only(
+        "request_entries",
+        &format!("DELETE FROM request_entries WHERE request_id = '{id}'"),
     );
 
     // Audited: four events recorded (the delivery too), and the refusals of those who
@@ -967,12 +963,14 @@ async fn the_requested_state_decides_assigns_and_executes() {
         .as_str()
         .unwrap()
         .to_owned();
-    app.post(
-        &format!("/api/v1/cases/{case_id}/participants"),
-        t,
-        &json!({"agency_id": dpp, "access": "read"}),
-    )
-    .await;
+    let done = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/participants"),
+            t,
+            &json!({"agency_id": dpp, "access": "read"}),
+        )
+        .await;
+    assert!(done.status.is_success(), "{}", done.body);
     let step = |token: &str, body: Value| {
         let app = &app;
         let events = events.clone();
@@ -1197,12 +1195,14 @@ async fn deadlines_follow_the_basis_and_the_history_for_those_who_see_the_reques
         .as_str()
         .unwrap()
         .to_owned();
-    app.post(
-        &format!("/api/v1/cases/{case_id}/participants"),
-        t,
-        &json!({"agency_id": dpp, "access": "read"}),
-    )
-    .await;
+    let done = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/participants"),
+            t,
+            &json!({"agency_id": dpp, "access": "read"}),
+        )
+        .await;
+    assert!(done.status.is_success(), "{}", done.body);
     assert_eq!(
         app.post(
             &events,
@@ -1315,12 +1315,14 @@ async fn deadlines_follow_the_basis_and_the_history_for_those_who_see_the_reques
         [("decide".to_owned(), "incoming".to_owned(), false)]
     );
     // Asking for information pauses the decision's clock.
-    app.post(
-        &events,
-        &tt,
-        &json!({"type": "information_requested", "reason": "Which accounts?"}),
-    )
-    .await;
+    let done = app
+        .post(
+            &events,
+            &tt,
+            &json!({"type": "information_requested", "reason": "Which accounts?"}),
+        )
+        .await;
+    assert!(done.status.is_success(), "{}", done.body);
     assert!(app.get(&path, t).await.body["decide_by"].is_null());
     assert!(list(tt.clone(), "?within=P31D").await.is_empty());
 

@@ -609,17 +609,15 @@ async fn expiry_is_suspended_while_the_mla_request_is_decided_and_recorded_when_
     assert_eq!(code, 0, "{out}");
 
     // Request histories stay append-only in the database.
-    assert!(
-        app.exec(&format!(
+    app.assert_append_only(
+        "request_entries",
+        &format!(
             "UPDATE request_entries SET entry_type = 'released' WHERE request_id = '{lapsed}'"
-        ))
-        .is_err()
+        ),
     );
-    assert!(
-        app.exec(&format!(
-            "DELETE FROM request_entries WHERE request_id = '{lapsed}'"
-        ))
-        .is_err()
+    app.assert_append_only(
+        "request_entries",
+        &format!("DELETE FROM request_entries WHERE request_id = '{lapsed}'"),
     );
 }
 
