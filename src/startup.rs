@@ -325,12 +325,12 @@ impl Application {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let blocking = (state.settings.pool_size as usize).div_ceil(workers).max(1);
         // Preservations run out, and deadlines pass, whether or not anyone is looking.
-        actix_web::rt::spawn(crate::mla::clock::run(
+        actix_web::rt::spawn(crate::mla::deadline_watch::run(
             state.clone(),
             std::time::Duration::from_millis(state.settings.expiry_sweep_ms.max(1)),
         ));
         // The overdue gauge follows deadlines as they pass.
-        actix_web::rt::spawn(crate::monitoring::clock::run(
+        actix_web::rt::spawn(crate::monitoring::overdue_gauge::run(
             state.clone(),
             std::time::Duration::from_millis(state.settings.expiry_sweep_ms.max(1)),
         ));

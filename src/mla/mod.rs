@@ -8,7 +8,7 @@ pub mod access;
 pub mod alerts;
 pub mod basis;
 pub mod bundle;
-pub mod clock;
+pub mod deadline_watch;
 pub mod deadlines;
 pub mod delivery;
 pub mod document_routes;

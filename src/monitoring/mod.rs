@@ -4,8 +4,8 @@
 //! the ledger keeps as events commit.
 
 pub mod access;
-pub mod clock;
 pub mod figures;
+pub mod overdue_gauge;
 pub mod overview;
 pub mod queries;
 pub mod rebuild;

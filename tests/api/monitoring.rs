@@ -993,7 +993,7 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
     assert_eq!(res.status, 404);
 
     // And for Prometheus, refreshed as deadlines pass.
-    caseledger::monitoring::clock::refresh(&app.state)
+    caseledger::monitoring::overdue_gauge::refresh(&app.state)
         .await
         .unwrap();
     let metrics = app.request("GET", "/metrics", None, None, None).await;
@@ -1007,7 +1007,7 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
         requests[5]
     ))
     .unwrap();
-    caseledger::monitoring::clock::refresh(&app.state)
+    caseledger::monitoring::overdue_gauge::refresh(&app.state)
         .await
         .unwrap();
     let metrics = app.request("GET", "/metrics", None, None, None).await;

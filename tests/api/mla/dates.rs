@@ -155,7 +155,7 @@ async fn no_stored_day_breaks_deadlines_or_figures_and_each_counts_as_the_day_it
     let overdue = app.get("/api/v1/stats/overdue", &tt_monitor.token).await;
     assert_eq!(overdue.status, 200, "{}", overdue.body);
     assert_eq!(count(&overdue.body, "TT", "wanted_by"), Some(3));
-    caseledger::monitoring::clock::refresh(&app.state)
+    caseledger::monitoring::overdue_gauge::refresh(&app.state)
         .await
         .unwrap();
     let metrics = app.request("GET", "/metrics", None, None, None).await;
@@ -204,7 +204,7 @@ async fn a_draft_is_not_overdue_for_the_state_it_has_not_been_sent_to() {
         "{}",
         overdue.body
     );
-    caseledger::monitoring::clock::refresh(&app.state)
+    caseledger::monitoring::overdue_gauge::refresh(&app.state)
         .await
         .unwrap();
     let metrics = app.request("GET", "/metrics", None, None, None).await;
