@@ -114,6 +114,15 @@ async fn signing_in_and_out_uses_the_apis_accounts_with_strict_cookies_and_csrf(
     let html = text(&form);
     assert!(html.contains("<label for=\"username\">") && html.contains("<html lang=\"en\">"));
     assert!(!html.contains("<script"), "no JavaScript");
+    // The pages' icon, served from here (the policy's img-src 'self').
+    assert!(
+        html.contains("<link rel=\"icon\" href=\"/app/assets/favicon.svg\""),
+        "{html}"
+    );
+    let icon = page(&app, "/app/assets/favicon.svg", None).await;
+    assert_eq!(icon.status, 200);
+    assert_eq!(icon.content_type(), "image/svg+xml");
+    assert!(text(&icon).starts_with("<svg"));
     let login_cookie = set_cookie(&form, "caseledger-login").unwrap();
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(login_cookie.contains(attribute), "{login_cookie}");
