@@ -67,7 +67,12 @@ try {
   page.on("response", (r) => {
     if (r.request().resourceType() !== "document" && r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`);
   });
-  page.on("requestfailed", (r) => problems.push(`failed: ${r.url()}`));
+  page.on("requestfailed", (r) => {
+    // A page left before its icon came cancels the icon's fetch: the browser's doing,
+    // not a load that failed. Any other failure of it, or of anything else, counts.
+    const iconLeftBehind = r.url().endsWith("/app/assets/favicon.svg") && r.failure()?.errorText === "net::ERR_ABORTED";
+    if (!iconLeftBehind) problems.push(`failed: ${r.url()} (${r.failure()?.errorText})`);
+  });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
 
   // Clicks what submits a form or follows a link, and waits for the page it leads to.
