@@ -323,6 +323,10 @@ pub struct PageWords {
     pub document_added_now: &'static str,
     pub document_refused: &'static str,
     pub document_kinds: &'static [(&'static str, &'static str)],
+    /// A date or deadline the request's legal basis (or its author) does not set.
+    pub none_set: &'static str,
+    /// The requested state's own reference of a request.
+    pub their_reference: &'static str,
     /// The members of a request's content, and of what they hold, by their code.
     pub request_members: &'static [(&'static str, &'static str)],
     /// Stored codes in words, one table per kind of code, by code.
@@ -478,6 +482,8 @@ pub static ENGLISH_PAGES: PageWords = PageWords {
     add: "Add the document",
     document_added_now: "The document is added, and named in the request's history.",
     document_refused: "The document was not added:",
+    none_set: "None set",
+    their_reference: "Their reference",
     document_kinds: &[
         ("letter_of_request", "Letter of request"),
         ("translation", "Translation"),

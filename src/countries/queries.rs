@@ -5,6 +5,15 @@ use crate::db::DbConn;
 use crate::db::schema::countries;
 use diesel::prelude::*;
 
+/// A state's name, by its code.
+pub fn name_of(conn: &mut DbConn, code: &str) -> QueryResult<Option<String>> {
+    countries::table
+        .find(code)
+        .select(countries::name)
+        .get_result(conn)
+        .optional()
+}
+
 pub fn exists(conn: &mut DbConn, code: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(countries::table.find(code))).get_result(conn)
 }

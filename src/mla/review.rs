@@ -23,6 +23,15 @@ pub struct RequestReview {
     pub documents: Vec<super::documents::Document>,
     /// The kinds of document the reader may add now.
     pub addable: Vec<super::documents::DocumentKind>,
+    /// The request's codes in words: its states' and its legal basis's names.
+    pub names: RequestNames,
+}
+
+/// What a request's codes name.
+pub struct RequestNames {
+    pub requesting_state: String,
+    pub requested_state: String,
+    pub legal_basis: String,
 }
 
 /// A request the caller may see (404 otherwise, as for a missing one).
@@ -44,6 +53,15 @@ pub fn read(
         .map(|(document, content)| Document::of(document, &content))
         .collect();
     let addable = super::documents::addable_kinds(caller, &row);
+    let state = |conn: &mut DbConn, code: &str| {
+        crate::countries::queries::name_of(conn, code).map(|n| n.unwrap_or_else(|| code.to_owned()))
+    };
+    let names = RequestNames {
+        requesting_state: state(conn, &row.requesting_country)?,
+        requested_state: state(conn, &row.requested_country)?,
+        legal_basis: queries::legal_basis(conn, &row.legal_basis)?
+            .map_or_else(|| row.legal_basis.clone(), |basis| basis.name),
+    };
     let request = super::routes::view(conn, row)?;
     Ok(RequestReview {
         request,
@@ -51,6 +69,7 @@ pub fn read(
         may_approve,
         documents,
         addable,
+        names,
     })
 }
 

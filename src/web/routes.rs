@@ -864,19 +864,26 @@ async fn request_page(
     let r = &review.request;
     let clock = Clock::of_country(&me.country);
     let when = |t: &Option<crate::time::UtcTimestamp>| {
-        t.map(|t| clock.show_stored(t, false)).unwrap_or_default()
+        t.map_or_else(|| w.none_set.to_owned(), |t| clock.show_stored(t, false))
     };
-    let facts = vec![
+    let names = &review.names;
+    let mut facts = vec![
         (w.status, in_words(w.request_statuses, r.status.as_str())),
-        (w.from_state, r.requesting_country.clone()),
-        (w.to_state, r.requested_country.clone()),
-        (w.legal_basis, r.legal_basis.clone()),
+        (w.from_state, names.requesting_state.clone()),
+        (w.to_state, names.requested_state.clone()),
+        (w.legal_basis, names.legal_basis.clone()),
         (w.urgency, in_words(w.urgencies, r.urgency.as_str())),
-        (w.wanted_by, r.wanted_by.clone().unwrap_or_default()),
+        (
+            w.wanted_by,
+            r.wanted_by.clone().unwrap_or_else(|| w.none_set.to_owned()),
+        ),
         (w.acknowledge_by, when(&r.acknowledge_by)),
         (w.decide_by, when(&r.decide_by)),
         (w.execute_by, when(&r.execute_by)),
     ];
+    if let Some(theirs) = &r.their_reference {
+        facts.insert(1, (w.their_reference, theirs.clone()));
+    }
     let content = match serde_json::to_value(r) {
         Ok(serde_json::Value::Object(members)) => {
             let mut members: Vec<_> = members

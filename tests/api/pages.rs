@@ -932,6 +932,32 @@ async fn the_request_page_lists_documents_and_adds_one_from_its_form() {
     let tt = sign_in(&app, "tt.ca", PASSWORD).await.expect("signed in");
     let html = text(&page(&app, &path, Some(&tt)).await);
     assert!(html.contains("No document has been added"), "{html}");
+    // Its codes in words: the states and the legal basis by name; a deadline not set
+    // says so instead of a blank.
+    let fact = |name: &str, value: &str| format!("<th scope=\"row\">{name}</th><td>{value}</td>");
+    assert!(html.contains(&fact("From", "Jamaica")), "{html}");
+    assert!(html.contains(&fact("To", "Trinidad and Tobago")), "{html}");
+    assert!(!html.contains("<td></td>"), "no blank fact: {html}");
+    let code = app
+        .get(&format!("/api/v1/mla/requests/{id}"), &d.tt_authority.token)
+        .await
+        .body["legal_basis"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let basis = app
+        .get(
+            &format!("/api/v1/legal-bases/{code}"),
+            &d.tt_authority.token,
+        )
+        .await;
+    let name = basis.body["name"].as_str().unwrap();
+    assert_ne!(name, code);
+    assert!(html.contains(&fact("Legal basis", name)), "{html}");
+    assert!(
+        html.contains(&fact("To be executed by", "None set")),
+        "{html}"
+    );
     assert!(html.contains("enctype=\"multipart/form-data\""), "{html}");
     assert!(
         html.contains("<option value=\"response\">Response</option>"),
