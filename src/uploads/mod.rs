@@ -231,7 +231,7 @@ fn checksum(req: &HttpRequest) -> ApiResult<Option<Checksum>> {
         ("id" = String, Path, format = Uuid, description = "Upload id"),
         ("Tus-Resumable" = String, Header, pattern = r"^1\.0\.0$", description = "`1.0.0`, as tus requires of every request but OPTIONS: another version is `412`, none `400`"),
         ("Upload-Offset" = u64, Header, description = "Where the upload stands"),
-        ("Upload-Checksum" = Option<String>, Header, pattern = r"^(sha1|sha256) (?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$", description = "`sha1 <base64>` or `sha256 <base64>` of this body"),
+        ("Upload-Checksum" = Option<String>, Header, pattern = r"^(sha1|sha256) (?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{4}|[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$", description = "`sha1 <base64>` or `sha256 <base64>` of this body"),
     ),
     request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
     responses(
