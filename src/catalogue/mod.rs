@@ -309,6 +309,7 @@ pub struct PageWords {
     pub no: &'static str,
     pub approval_not_draft: &'static str,
     pub approval_not_yours: &'static str,
+    pub approval_incomplete: &'static str,
     /// A request's documents, and the form that adds one.
     pub documents: &'static str,
     pub no_documents: &'static str,
@@ -470,6 +471,7 @@ pub static ENGLISH_PAGES: PageWords = PageWords {
     no: "no",
     approval_not_draft: "Only a draft can be approved, and this request is no longer one.",
     approval_not_yours: "Only a prosecutor of the requesting state may approve this request.",
+    approval_incomplete: "Its legal basis still requires what the completeness check lists.",
     documents: "Documents",
     no_documents: "No document has been added to this request.",
     document: "Document",

@@ -1089,14 +1089,22 @@ async fn request(
         Ok(found) => found,
         Err(answer) => return Ok(answer),
     };
+    let w = &ENGLISH_PAGES;
     let notice = match req.query_string() {
-        "approved=1" => Some(ENGLISH_PAGES.approved_now),
-        "document=added" => Some(ENGLISH_PAGES.document_added_now),
+        "approved=1" => Some(w.approved_now),
+        "document=added" => Some(w.document_added_now),
+        _ => None,
+    };
+    let refused = match req.query_string() {
+        "refused=incomplete" => Some(w.approval_incomplete),
+        "refused=not-draft" => Some(w.approval_not_draft),
+        "refused=not-yours" => Some(w.approval_not_yours),
         _ => None,
     };
     let outcome = Outcome {
         notice,
-        ..Outcome::default()
+        problems: refused.into_iter().map(str::to_owned).collect(),
+        refusal: None,
     };
     request_page(&state, signed, me, id, outcome).await
 }
@@ -1117,52 +1125,23 @@ async fn approve(
         return Ok(refused(Some(me)));
     }
     let tried = crate::mla::review::approve(&state, signed.credentials.clone(), id.clone()).await;
-    let (status, outcome) = match tried {
-        Ok(()) => {
-            let mut res = see_other(&format!("/app/requests/{id}?approved=1"));
-            // After a post, a redirect: reloading the page does not approve again.
-            res.headers_mut().insert(
-                actix_web::http::header::CACHE_CONTROL,
-                actix_web::http::header::HeaderValue::from_static("no-store"),
-            );
-            return Ok(res);
-        }
+    // Approved or refused, the browser goes back to the request's page (a redirect
+    // after the post: reloading it approves nothing), which says how it went.
+    let said = match tried {
+        Ok(()) => "approved=1",
         Err(e) if hidden(&e) && !matches!(e, ApiError::Forbidden(_)) => {
             return Ok(not_found().await);
         }
-        Err(ApiError::Validation(fields)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Outcome {
-                notice: None,
-                problems: fields
-                    .into_iter()
-                    .map(|f| format!("{} {}", ENGLISH_PAGES.request_member(&f.field), f.message))
-                    .collect(),
-                refusal: None,
-            },
-        ),
-        Err(ApiError::Conflict(_)) => (
-            StatusCode::CONFLICT,
-            Outcome {
-                notice: None,
-                problems: vec![ENGLISH_PAGES.approval_not_draft.to_owned()],
-                refusal: None,
-            },
-        ),
-        Err(ApiError::Forbidden(_)) => (
-            StatusCode::FORBIDDEN,
-            Outcome {
-                notice: None,
-                problems: vec![ENGLISH_PAGES.approval_not_yours.to_owned()],
-                refusal: None,
-            },
-        ),
+        Err(ApiError::Validation(_)) => "refused=incomplete",
+        Err(ApiError::Conflict(_)) => "refused=not-draft",
+        Err(ApiError::Forbidden(_)) => "refused=not-yours",
         Err(e) => return Err(e),
     };
-    let mut res = request_page(&state, signed, me, id, outcome).await?;
-    if res.status() == StatusCode::OK {
-        *res.status_mut() = status;
-    }
+    let mut res = see_other(&format!("/app/requests/{id}?{said}"));
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
     Ok(res)
 }
 

@@ -591,12 +591,25 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
             &body,
         )
         .await;
-    assert_eq!(res.status, 422);
-    assert!(
-        text(&res).contains("is required by the legal basis harare"),
-        "{}",
-        text(&res)
+    // The browser goes back to the request's page, which says why (a reload of it
+    // posts nothing).
+    assert_eq!(res.status, 303, "{}", text(&res));
+    let back = res.headers.get("location").unwrap().to_str().unwrap();
+    assert_eq!(
+        back,
+        format!("/app/requests/{incomplete}?refused=incomplete")
     );
+    let html = text(&page(&app, back, Some(&session)).await);
+    assert!(
+        html.contains("The request was not approved:")
+            && html.contains("Its legal basis still requires what the completeness check lists.")
+            && html.contains("<code>proceedings</code>"),
+        "{html}"
+    );
+    let api = app
+        .get(&format!("/api/v1/mla/requests/{incomplete}"), t)
+        .await;
+    assert_eq!(api.body["status"], "draft");
 
     // Without the token, nothing happens; with it, the complete one is approved.
     let res = app
@@ -672,7 +685,7 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
         listed.body
     );
     assert!(desk.contains("Wanted by"), "{desk}");
-    // A second approval is the API's conflict.
+    // A second approval is the API's conflict, said on the request's page.
     let res = app
         .post_form(
             &format!("/app/requests/{ready}/approve"),
@@ -680,7 +693,11 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
             &body,
         )
         .await;
-    assert_eq!(res.status, 409);
+    assert_eq!(res.status, 303, "{}", text(&res));
+    let back = res.headers.get("location").unwrap().to_str().unwrap();
+    assert_eq!(back, format!("/app/requests/{ready}?refused=not-draft"));
+    let html = text(&page(&app, back, Some(&session)).await);
+    assert!(html.contains("The request was not approved:"), "{html}");
 
     // The investigator sees the request, without the check or the button; the
     // requested state's police do not see a draft at all.
