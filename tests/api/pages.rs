@@ -1060,4 +1060,20 @@ async fn the_request_page_lists_documents_and_adds_one_from_its_form() {
     assert_eq!(page(&app, &link, Some(&bb)).await.status, 404);
     let unknown = format!("{path}/documents/{}", uuid::Uuid::new_v4());
     assert_eq!(page(&app, &unknown, Some(&jm)).await.status, 404);
+
+    // The requested state's own reference, once it acknowledges the request.
+    assert!(!html.contains("Their reference"), "{html}");
+    let acknowledged = app
+        .post(
+            &format!("/api/v1/mla/requests/{id}/events"),
+            &d.tt_authority.token,
+            &json!({"type": "acknowledged", "their_reference": "AG-TT-2026-0413"}),
+        )
+        .await;
+    assert_eq!(acknowledged.status, 201, "{}", acknowledged.body);
+    let html = text(&page(&app, &path, Some(&jm)).await);
+    assert!(
+        html.contains(&fact("Their reference", "AG-TT-2026-0413")),
+        "{html}"
+    );
 }
