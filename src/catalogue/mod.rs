@@ -328,6 +328,8 @@ pub struct PageWords {
     pub none_set: &'static str,
     /// The requested state's own reference of a request.
     pub their_reference: &'static str,
+    /// Who took a step the service recorded itself.
+    pub the_service: &'static str,
     /// The members of a request's content, and of what they hold, by their code.
     pub request_members: &'static [(&'static str, &'static str)],
     /// Stored codes in words, one table per kind of code, by code.
@@ -486,6 +488,7 @@ pub static ENGLISH_PAGES: PageWords = PageWords {
     document_refused: "The document was not added:",
     none_set: "None set",
     their_reference: "Their reference",
+    the_service: "The service",
     document_kinds: &[
         ("letter_of_request", "Letter of request"),
         ("translation", "Translation"),

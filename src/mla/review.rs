@@ -16,7 +16,7 @@ use crate::state::AppState;
 
 pub struct RequestReview {
     pub request: MlaRequest,
-    pub history: Vec<RequestEvent>,
+    pub history: Vec<Step>,
     /// A draft, and the reader is a prosecutor of the requesting state.
     pub may_approve: bool,
     /// Its documents, in the order they were added.
@@ -25,6 +25,21 @@ pub struct RequestReview {
     pub addable: Vec<super::documents::DocumentKind>,
     /// The request's codes in words: its states' and its legal basis's names.
     pub names: RequestNames,
+}
+
+/// A step of a request's history, and who took it.
+pub struct Step {
+    pub event: RequestEvent,
+    /// The person, agency and state its entry names; none for a step the service
+    /// recorded itself (a preservation that ran out).
+    pub by: Option<StepBy>,
+}
+
+/// Who took a step, in words.
+pub struct StepBy {
+    pub person: String,
+    pub agency: String,
+    pub state: String,
 }
 
 /// What a request's codes name.
@@ -44,10 +59,11 @@ pub fn read(
     let row = visible(conn, caller, id, event)?;
     let may_approve = row.status() == RequestStatus::Draft
         && access::may_record(caller, &row, RequestEventType::Approved).is_ok();
-    let history = queries::entries(conn, &row.id)?
+    let events: Vec<RequestEvent> = queries::entries(conn, &row.id)?
         .into_iter()
         .map(RequestEvent::from)
         .collect();
+    let history = steps(conn, events)?;
     let documents = super::documents::documents_of(conn, &RequestRef::Mla(row.id.clone()))?
         .into_iter()
         .map(|(document, content)| Document::of(document, &content))
@@ -71,6 +87,43 @@ pub fn read(
         addable,
         names,
     })
+}
+
+/// Each event with who took it, named from the directory of people and agencies.
+fn steps(conn: &mut DbConn, events: Vec<RequestEvent>) -> ApiResult<Vec<Step>> {
+    let actor =
+        |e: &RequestEvent, member: &str| e.entry["actor"][member].as_str().map(str::to_owned);
+    let people: Vec<String> = events.iter().filter_map(|e| actor(e, "user_id")).collect();
+    let agencies: Vec<String> = events
+        .iter()
+        .filter_map(|e| actor(e, "agency_id"))
+        .collect();
+    let directory = crate::custody::queries::directory(conn, &people, &agencies)?;
+    let mut states = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(events.len());
+    for event in events {
+        let by = match (actor(&event, "user_id"), actor(&event, "agency_id")) {
+            (Some(user), Some(agency)) => {
+                let country = actor(&event, "country").unwrap_or_default();
+                if !states.contains_key(&country) {
+                    let name = crate::countries::queries::name_of(conn, &country)?
+                        .unwrap_or_else(|| country.clone());
+                    states.insert(country.clone(), name);
+                }
+                Some(StepBy {
+                    person: directory.people.get(&user).cloned().unwrap_or(user),
+                    agency: directory
+                        .agencies
+                        .get(&agency)
+                        .map_or(agency, |a| a.name.clone()),
+                    state: states[&country].clone(),
+                })
+            }
+            _ => None,
+        };
+        out.push(Step { event, by });
+    }
+    Ok(out)
 }
 
 /// Approves a draft as `credentials`' holder: refused as the API refuses it (403 for

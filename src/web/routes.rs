@@ -145,12 +145,19 @@ struct RequestPage<'a> {
     missing: Vec<String>,
     may_approve: bool,
     csrf: String,
-    history: Vec<(String, String)>,
+    history: Vec<HistoryLine>,
     /// What the problems listed are the refusal of.
     refusal: &'a str,
     documents: Vec<DocumentLine>,
     /// The kinds of document the reader may add (no form when none).
     addable: Vec<KindChoice>,
+}
+
+/// A step of a request's history: what, by whom, when.
+struct HistoryLine {
+    event: String,
+    by: String,
+    at: String,
 }
 
 /// A document of a request, as its page lists it.
@@ -903,11 +910,13 @@ async fn request_page(
     let history = review
         .history
         .iter()
-        .map(|h| {
-            (
-                in_words(w.request_events, &h.event_type),
-                clock.show_stored(h.at, false),
-            )
+        .map(|step| HistoryLine {
+            event: in_words(w.request_events, &step.event.event_type),
+            by: step.by.as_ref().map_or_else(
+                || w.the_service.to_owned(),
+                |by| format!("{}, {} ({})", by.person, by.agency, by.state),
+            ),
+            at: clock.show_stored(step.event.at, false),
         })
         .collect();
     Ok(html(

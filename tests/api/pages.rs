@@ -1076,4 +1076,13 @@ async fn the_request_page_lists_documents_and_adds_one_from_its_form() {
         html.contains(&fact("Their reference", "AG-TT-2026-0413")),
         "{html}"
     );
+    // The history names who took each step: person, agency and state.
+    assert!(
+        html.contains("Office of the AG (Trinidad and Tobago)</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Ministry of Justice (Jamaica)</td>"),
+        "{html}"
+    );
 }
