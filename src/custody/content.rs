@@ -197,14 +197,14 @@ async fn put_content(
         None
     };
     if let Some(why) = wrong {
-        forget(&state, &stored.object).await;
+        state.store.discard(&[stored.object]).await;
         return Err(mismatch(why));
     }
     let object = stored.object.clone();
     match record_stored(&state, caller, evidence_id, stored, None).await {
         Ok(created) => Ok(created),
         Err(e) => {
-            forget(&state, &object).await;
+            state.store.discard(&[object]).await;
             Err(e)
         }
     }
@@ -255,8 +255,7 @@ async fn bind_upload(
     let finished = state
         .uploads
         .finished(&expected.uploader, &bind.upload_id)
-        .await
-        .map_err(upload_refused)?;
+        .await?;
     let stored = finished.stored;
     if stored.sha256 != expected.sha256 {
         return Err(ApiError::ContentMismatch(
@@ -269,16 +268,6 @@ async fn bind_upload(
         ));
     }
     record_stored(state, caller, evidence_id, stored, Some(finished.claim)).await
-}
-
-/// What an `upload_id` that names no upload of the caller's is: a field in error
-/// (the upload is the caller's own business, not a resource of the request's URL).
-pub fn upload_refused(e: ApiError) -> ApiError {
-    match e {
-        ApiError::NotFound => ApiError::validation("upload_id", "names no upload of yours"),
-        ApiError::Gone(_) => ApiError::validation("upload_id", "names an upload that expired"),
-        other => other,
-    }
 }
 
 /// Records stored bytes as the item's content (`content_stored` in its custody).
@@ -309,13 +298,6 @@ async fn record_stored(
             format!("/api/v1/evidence/{evidence_id}/content"),
         ))
         .json(view))
-}
-
-/// Deletes an object that will not become anyone's content.
-async fn forget(state: &AppState, object: &str) {
-    if let Err(e) = state.store.delete(object).await {
-        tracing::warn!(error = %e, "an object that holds no content was not deleted");
-    }
 }
 
 /// Objects deleted per sweep at most; the next sweep takes the rest.

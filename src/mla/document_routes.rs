@@ -202,9 +202,7 @@ pub async fn add_from_form(
     match state.ledger.submit::<RequestDocuments>(job, None).await {
         Ok(reply) => Ok(reply.into_response()),
         Err(e) => {
-            if let Err(gone) = state.store.delete(&object).await {
-                tracing::warn!(error = %gone, "an object that holds no document was not deleted");
-            }
+            state.store.discard(&[object]).await;
             Err(e)
         }
     }
@@ -220,11 +218,7 @@ async fn bind_upload(
     upload: Upload,
     upload_id: &str,
 ) -> ApiResult<HttpResponse> {
-    let finished = state
-        .uploads
-        .finished(uploader, upload_id)
-        .await
-        .map_err(crate::custody::content::upload_refused)?;
+    let finished = state.uploads.finished(uploader, upload_id).await?;
     let media_type = finished
         .metadata
         .as_deref()

@@ -308,6 +308,17 @@ impl ContentStore {
         Ok(handled)
     }
 
+    /// Deletes objects that hold nothing anyone records (an upload refused or given
+    /// up, parts joined): a failure is only logged, since the orphan sweep deletes
+    /// what is left behind.
+    pub async fn discard(&self, objects: &[String]) {
+        for object in objects {
+            if let Err(e) = self.delete(object).await {
+                tracing::warn!(error = %e, "an object that holds nothing recorded was not deleted; the orphan sweep will");
+            }
+        }
+    }
+
     /// Deletes an object (once its key is forgotten, this frees the space).
     pub async fn delete(&self, object: &str) -> Result<(), StoreError> {
         match self.backend.delete(&ObjectPath::from(object)).await {

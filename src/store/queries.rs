@@ -205,9 +205,9 @@ pub fn bindable(
 }
 
 /// Deletes a bound upload's row in the binding's transaction (its joined object is
-/// now the binding's): false when it was not there to delete.
+/// now the binding's; its parts' rows went when it was joined): false when it was not
+/// there to delete.
 pub fn bound(conn: &mut DbConn, id: &str, object_name: &str) -> QueryResult<bool> {
-    diesel::delete(upload_parts::table.filter(upload_parts::upload_id.eq(id))).execute(conn)?;
     diesel::delete(
         uploads::table
             .filter(uploads::id.eq(id))

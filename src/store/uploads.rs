@@ -261,16 +261,8 @@ impl Uploads {
             .db(move |conn| Ok(queries::terminate(conn, &id, &owner)?))
             .await?
             .ok_or(ApiError::NotFound)?;
-        self.delete_objects(&objects).await;
+        self.store.discard(&objects).await;
         Ok(())
-    }
-
-    async fn delete_objects(&self, objects: &[String]) {
-        for object in objects {
-            if let Err(e) = self.store.delete(object).await {
-                tracing::warn!(error = %e, "an object of an ended upload was not deleted");
-            }
-        }
     }
 
     /// Seals and records a PATCH's bytes from where the upload stands. Without a
@@ -368,7 +360,7 @@ impl Uploads {
             self.record(std::mem::take(&mut held)).await?;
         }
         let forsaken: Vec<String> = held.into_iter().map(|p| p.object_name).collect();
-        self.delete_objects(&forsaken).await;
+        self.store.discard(&forsaken).await;
         verdict?;
         let row = self.owned(owner, id).await?;
         if row.upload_offset == row.length {
@@ -403,13 +395,13 @@ impl Uploads {
         match added {
             Ok(true) => Ok(()),
             Ok(false) => {
-                self.delete_objects(&names).await;
+                self.store.discard(&names).await;
                 Err(ApiError::Conflict(
                     "the upload moved on, or ended, while these bytes came: ask with HEAD where it stands".into(),
                 ))
             }
             Err(e) => {
-                self.delete_objects(&names).await;
+                self.store.discard(&names).await;
                 Err(e)
             }
         }
@@ -481,7 +473,8 @@ impl Uploads {
         }
         let stored = writer.finish().await?;
         if stored.size != length {
-            self.delete_objects(std::slice::from_ref(&stored.object))
+            self.store
+                .discard(std::slice::from_ref(&stored.object))
                 .await;
             return Err(ApiError::Internal(anyhow::anyhow!(
                 "upload {id}: its parts hold {} bytes, not {length}",
@@ -504,27 +497,38 @@ impl Uploads {
             .await?;
         if !set {
             // Another request joined it first: its object is the upload's.
-            self.delete_objects(std::slice::from_ref(&stored.object))
+            self.store
+                .discard(std::slice::from_ref(&stored.object))
                 .await;
             return Box::pin(self.join(id)).await;
         }
         let parts: Vec<String> = parts.into_iter().map(|p| p.object_name).collect();
-        self.delete_objects(&parts).await;
+        self.store.discard(&parts).await;
         Ok(stored)
     }
 
-    /// `owner`'s finished upload `id`, joined, for a binding to take over.
+    /// `owner`'s finished upload `id`, joined, for a binding to take over. In a
+    /// binding the upload is a field of the request, not its URL: one that is not the
+    /// owner's, has expired, or was bound by another request meanwhile is that field
+    /// in error (`422`, never `404`).
     pub async fn finished(&self, owner: &str, id: &str) -> ApiResult<Finished> {
-        let row = self.owned(owner, id).await?;
-        let stored = self.join(id).await?;
-        Ok(Finished {
-            claim: UploadClaim {
-                upload_id: row.id,
-                owner_id: row.owner_id,
-                object_name: stored.object.clone(),
-            },
-            stored,
-            metadata: row.metadata,
+        let found = async {
+            let row = self.owned(owner, id).await?;
+            let stored = self.join(id).await?;
+            Ok::<_, ApiError>(Finished {
+                claim: UploadClaim {
+                    upload_id: row.id,
+                    owner_id: row.owner_id,
+                    object_name: stored.object.clone(),
+                },
+                stored,
+                metadata: row.metadata,
+            })
+        };
+        found.await.map_err(|e| match e {
+            ApiError::NotFound => ApiError::validation("upload_id", "names no upload of yours"),
+            ApiError::Gone(_) => ApiError::validation("upload_id", "names an upload that expired"),
+            other => other,
         })
     }
 
@@ -541,7 +545,7 @@ impl Uploads {
                 .db(move |conn| Ok(queries::forget_expired(conn, &id, before)?))
                 .await?;
             if let Some(objects) = objects {
-                self.delete_objects(&objects).await;
+                self.store.discard(&objects).await;
                 deleted += 1;
             }
         }
