@@ -26,7 +26,7 @@ pub struct AuditRecord {
 
 /// Auditors of a regional agency see every entry; other auditors see the entries
 /// about their own country (as actor or as subject).
-fn scope(caller: &Principal) -> ApiResult<Option<String>> {
+pub fn scope(caller: &Principal) -> ApiResult<Option<String>> {
     if !caller.has(Role::Auditor) {
         return Err(ApiError::forbidden("only auditors read the audit trail"));
     }

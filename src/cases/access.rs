@@ -1,7 +1,7 @@
 //! Who may see a case and do what in it. What a caller may not see answers 404,
 //! exactly like what does not exist.
 
-use super::model::{CASE_ROLES, Standing, Transition, Visible};
+use super::model::{CASE_ROLES, CaseRow, Standing, Transition, Visible};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::db::DbConn;
@@ -34,6 +34,17 @@ pub fn visible(
         case: found.case,
         standing,
     })
+}
+
+/// The case, when the caller may see it (the rule of `visible`), for a page that
+/// links to it from elsewhere; none otherwise, as for a case that does not exist.
+pub fn seen(conn: &mut DbConn, caller: &Principal, case_id: &str) -> ApiResult<Option<CaseRow>> {
+    if !has_case_role(caller) {
+        return Ok(None);
+    }
+    Ok(super::queries::case_for(conn, case_id, &caller.agency_id)?
+        .filter(|found| found.standing.is_some())
+        .map(|found| found.case))
 }
 
 /// Investigators and supervisors open cases for their agency.

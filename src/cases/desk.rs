@@ -1,5 +1,7 @@
-//! What a prosecutor's desk shows of cases: those referred to their service that
-//! their agency may see, by the case list's own query and access policy.
+//! What the desks show of cases: a prosecutor's, those referred to their service
+//! that their agency may see (by the case list's own query and access policy); an
+//! investigator's, the cases they lead or opened; a supervisor's, every case their
+//! agency still works.
 
 use super::access;
 use super::model::{CaseFilter, CaseRow, CaseStatus};
@@ -29,41 +31,21 @@ pub fn referred_to(conn: &mut DbConn, caller: &Principal) -> ApiResult<Vec<CaseR
         .collect())
 }
 
-/// A step of a case's status, as the audit trail recorded it.
-pub struct StatusChange {
-    pub at: chrono::NaiveDateTime,
-    /// None when the case was opened.
-    pub from: Option<String>,
-    pub to: String,
-    pub reason: Option<String>,
-    pub by_user_id: Option<String>,
-}
-
-/// How a case's status came to be, oldest first: its opening, then each change of
-/// status (other changes are left out).
-pub fn status_history(conn: &mut DbConn, case_id: &str) -> ApiResult<Vec<StatusChange>> {
-    let mut out = Vec::new();
-    for change in queries::changes(conn, case_id)? {
-        let entry: serde_json::Value = serde_json::from_str(&change.entry).unwrap_or_default();
-        let details = &entry["details"];
-        let reason = details["reason"].as_str().map(str::to_owned);
-        if change.action == "case.create" {
-            out.push(StatusChange {
-                at: change.at,
-                from: None,
-                to: CaseStatus::Open.as_str().to_owned(),
-                reason,
-                by_user_id: change.actor_user_id,
-            });
-        } else if let Some(to) = details["status"]["to"].as_str() {
-            out.push(StatusChange {
-                at: change.at,
-                from: details["status"]["from"].as_str().map(str::to_owned),
-                to: to.to_owned(),
-                reason,
-                by_user_id: change.actor_user_id,
-            });
-        }
-    }
-    Ok(out)
+/// The cases the caller works: for a supervisor every case their agency owns and
+/// still works, for an investigator those they lead or opened; none for other roles.
+pub fn worked_by(conn: &mut DbConn, caller: &Principal) -> ApiResult<Vec<CaseRow>> {
+    use crate::auth::roles::Role;
+    let person = if caller.has(Role::Supervisor) {
+        None
+    } else if caller.has(Role::Investigator) {
+        Some(caller.user_id.as_str())
+    } else {
+        return Ok(Vec::new());
+    };
+    Ok(queries::active_cases(
+        conn,
+        &caller.agency_id,
+        person,
+        DESK_LIMIT,
+    )?)
 }

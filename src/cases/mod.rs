@@ -7,4 +7,5 @@ pub mod figures;
 pub mod jobs;
 pub mod model;
 pub mod queries;
+pub mod review;
 pub mod routes;

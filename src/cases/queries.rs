@@ -513,6 +513,32 @@ pub fn changes_after(
         .load(conn)
 }
 
+/// The cases `agency` owns that are still worked (neither closed nor archived),
+/// those `person` leads or opened when one is named, most recently changed first, up
+/// to `limit`.
+pub fn active_cases(
+    conn: &mut DbConn,
+    agency: &str,
+    person: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<CaseRow>> {
+    let mut query = cases::table
+        .filter(cases::owner_agency_id.eq(agency.to_owned()))
+        .filter(cases::status.ne_all(["closed", "archived"]))
+        .order((cases::updated_at.desc(), cases::id))
+        .limit(limit)
+        .select(CaseRow::as_select())
+        .into_boxed();
+    if let Some(person) = person {
+        query = query.filter(
+            cases::lead_investigator_id
+                .eq(person.to_owned())
+                .or(cases::created_by.eq(person.to_owned())),
+        );
+    }
+    query.load(conn)
+}
+
 /// Every case, in no order.
 pub fn every_case(conn: &mut DbConn) -> QueryResult<Vec<CaseRow>> {
     cases::table.select(CaseRow::as_select()).load(conn)

@@ -14,6 +14,29 @@ pub fn name_of(conn: &mut DbConn, code: &str) -> QueryResult<Option<String>> {
         .optional()
 }
 
+/// Every state's name, by its code (the region has a few dozen).
+pub fn names(conn: &mut DbConn) -> QueryResult<StateNames> {
+    let rows: Vec<(String, String)> = countries::table
+        .select((countries::code, countries::name))
+        .load(conn)?;
+    Ok(StateNames(rows.into_iter().collect()))
+}
+
+/// Every state's name, for a page (an `ApiResult`, as a page's reads are).
+pub fn names_of_all(conn: &mut DbConn) -> crate::error::ApiResult<StateNames> {
+    Ok(names(conn)?)
+}
+
+/// States' names by code; a code it lacks is shown as it is.
+#[derive(Debug, Clone, Default)]
+pub struct StateNames(std::collections::HashMap<String, String>);
+
+impl StateNames {
+    pub fn of(&self, code: &str) -> String {
+        self.0.get(code).cloned().unwrap_or_else(|| code.to_owned())
+    }
+}
+
 pub fn exists(conn: &mut DbConn, code: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(countries::table.find(code))).get_result(conn)
 }

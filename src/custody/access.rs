@@ -24,7 +24,7 @@ pub struct Reach {
 /// who lead cases.
 pub const CUSTODIAN_ROLES: &[Role] = crate::cases::access::LEAD_ROLES;
 
-fn handles_evidence(caller: &Principal) -> bool {
+pub fn handles_evidence(caller: &Principal) -> bool {
     CUSTODIAN_ROLES.iter().any(|r| caller.has(*r))
 }
 

@@ -517,6 +517,37 @@ pub fn pending_transfers(
     query.load(conn)
 }
 
+/// An item an auditor may verify: what names it, never what it holds.
+#[derive(Debug, Queryable)]
+pub struct VerifiableItem {
+    pub id: String,
+    pub label: String,
+    pub registered_at: NaiveDateTime,
+}
+
+/// Items of cases `country` owns (every item when none is named), most recently
+/// registered first, up to `limit`.
+pub fn verifiable_items(
+    conn: &mut DbConn,
+    country: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<VerifiableItem>> {
+    let mut query = evidence_items::table
+        .inner_join(cases::table)
+        .select((
+            evidence_items::id,
+            evidence_items::label,
+            evidence_items::created_at,
+        ))
+        .order((evidence_items::created_at.desc(), evidence_items::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(country) = country {
+        query = query.filter(cases::owner_country.eq(country.to_owned()));
+    }
+    query.load(conn)
+}
+
 /// The names of the people and agencies a custody record names, for a report.
 pub fn directory(
     conn: &mut DbConn,

@@ -296,6 +296,96 @@ pub fn report_pdf(timeline: &Timeline) -> Vec<u8> {
 }
 
 /// The verdict on one item's record (for lists of items).
+/// Recomputes an item's chain and the inclusion of every entry in the latest signed
+/// checkpoint, for one who sees the item or an auditor of its country (the report
+/// holds hashes, positions and event types, no case content); 404 for anyone else.
+pub fn verify_item(
+    conn: &mut DbConn,
+    caller: &Principal,
+    id: &str,
+    event: &mut Event,
+    signer: &LogSigner,
+) -> ApiResult<Report> {
+    let (evidence_id, horizon) = match access::visible(conn, caller, id, event) {
+        Ok(found) => (found.item.id, found.horizon),
+        Err(ApiError::NotFound)
+            if event
+                .subject
+                .as_ref()
+                .and_then(|s| s.country.as_deref())
+                .is_some_and(|country| access::auditor_may_verify(caller, country)) =>
+        {
+            (id.to_owned(), None)
+        }
+        Err(e) => return Err(e),
+    };
+    let proofs = item_proofs(conn, signer, &evidence_id, horizon)?;
+    let report = verification(&evidence_id, &proofs, signer);
+    event.set_detail("verdict", report.verdict.as_str());
+    Ok(report)
+}
+
+/// The items an auditor may verify, most recently registered first: their state's,
+/// or every state's for an auditor of a regional agency; none for anyone else.
+pub fn verifiable_items(
+    conn: &mut DbConn,
+    caller: &Principal,
+) -> ApiResult<Vec<queries::VerifiableItem>> {
+    const DESK_LIMIT: i64 = 50;
+    if !caller.has(crate::auth::roles::Role::Auditor) {
+        return Ok(Vec::new());
+    }
+    let country = (caller.agency_kind != "regional").then_some(caller.country.as_str());
+    Ok(queries::verifiable_items(conn, country, DESK_LIMIT)?)
+}
+
+/// Items sent to the caller's agency that wait for its `received` (those sent to
+/// someone else of the agency left out), oldest first; none for roles that do not
+/// handle evidence.
+pub fn awaiting_receipt(conn: &mut DbConn, caller: &Principal) -> ApiResult<Vec<EvidenceRow>> {
+    const DESK_LIMIT: i64 = 100;
+    if !super::access::handles_evidence(caller) {
+        return Ok(Vec::new());
+    }
+    let rows = super::queries::pending_transfers(conn, &caller.agency_id, true, None, DESK_LIMIT)?;
+    Ok(rows
+        .into_iter()
+        .take(DESK_LIMIT as usize)
+        .filter(|row| {
+            row.pending_custodian_id
+                .as_deref()
+                .is_none_or(|to| to == caller.user_id)
+        })
+        .collect())
+}
+
+/// An item of a case with the verdict on its custody record.
+pub struct ItemVerdict {
+    pub item: EvidenceRow,
+    pub verdict: verify::Verdict,
+}
+
+/// The most items a case page lists.
+pub const CASE_PAGE_ITEMS: i64 = 500;
+
+/// A case's items in registration order, each with its verdict (the caller has
+/// checked that the reader sees the case).
+pub fn verdicts_of_case(
+    conn: &mut DbConn,
+    signer: &LogSigner,
+    case_id: &str,
+) -> ApiResult<Vec<ItemVerdict>> {
+    let items = super::queries::items_of_case(conn, case_id, None, CASE_PAGE_ITEMS)?;
+    items
+        .into_iter()
+        .take(CASE_PAGE_ITEMS as usize)
+        .map(|item| {
+            let verdict = verdict_of(conn, signer, &item.id)?;
+            Ok(ItemVerdict { item, verdict })
+        })
+        .collect()
+}
+
 pub fn verdict_of(
     conn: &mut DbConn,
     signer: &LogSigner,

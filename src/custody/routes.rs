@@ -242,24 +242,7 @@ async fn verify_custody(
     let signer = state.log.clone();
     let report = state
         .read_as(caller, Action::CustodyVerify, move |conn, caller, event| {
-            let (evidence_id, horizon) = match access::visible(conn, caller, &id, event) {
-                Ok(found) => (found.item.id, found.horizon),
-                // The report holds hashes, positions and event types, no case content.
-                Err(ApiError::NotFound)
-                    if event
-                        .subject
-                        .as_ref()
-                        .and_then(|s| s.country.as_deref())
-                        .is_some_and(|country| access::auditor_may_verify(caller, country)) =>
-                {
-                    (id.clone(), None)
-                }
-                Err(e) => return Err(e),
-            };
-            let proofs = item_proofs(conn, &signer, &evidence_id, horizon)?;
-            let report = record::verification(&evidence_id, &proofs, &signer);
-            event.set_detail("verdict", report.verdict.as_str());
-            Ok(report)
+            record::verify_item(conn, caller, &id, event, &signer)
         })
         .await?;
     Ok(web::Json(report))

@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod deadline_watch;
 pub mod deadlines;
 pub mod delivery;
+pub mod desk;
 pub mod document_routes;
 pub mod documents;
 pub mod events;

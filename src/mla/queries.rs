@@ -217,6 +217,29 @@ pub fn requests(
     query.load(conn)
 }
 
+/// The requests `scope` covers in `direction`, in one of `statuses` (and of one of
+/// `cases`, when named), oldest first, up to `limit`: a desk's work.
+pub fn requests_in(
+    conn: &mut DbConn,
+    scope: &Scope,
+    direction: Option<Direction>,
+    statuses: &[&str],
+    cases: Option<&[String]>,
+    limit: i64,
+) -> QueryResult<Vec<MlaRequestRow>> {
+    let mut query = mla_requests::table
+        .select(MlaRequestRow::as_select())
+        .filter(visible_to(scope, direction))
+        .filter(mla_requests::status.eq_any(statuses.to_vec()))
+        .order(mla_requests::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(cases) = cases {
+        query = query.filter(mla_requests::case_id.eq_any(cases.to_vec()));
+    }
+    query.load(conn)
+}
+
 pub fn insert_entries(conn: &mut DbConn, rows: &[RequestEntryRow]) -> QueryResult<()> {
     for row in rows {
         diesel::insert_into(request_entries::table)

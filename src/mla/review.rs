@@ -7,7 +7,7 @@ use super::documents::{Document, RequestRef};
 use super::events::{NewRequestEvent, RequestEvent, RequestEventType};
 use super::jobs::{Recording, RequestEvents};
 use super::queries;
-use super::request::{MlaRequest, RequestStatus};
+use super::request::{MlaRequest, MlaRequestRow, RequestStatus};
 use crate::auth::{Credentials, Principal};
 use crate::db::DbConn;
 use crate::error::ApiResult;
@@ -25,6 +25,8 @@ pub struct RequestReview {
     pub addable: Vec<super::documents::DocumentKind>,
     /// The request's codes in words: its states' and its legal basis's names.
     pub names: RequestNames,
+    /// Its case, when the reader may see it too.
+    pub case: Option<crate::cases::model::CaseRow>,
 }
 
 /// A step of a request's history, and who took it.
@@ -69,23 +71,90 @@ pub fn read(
         .map(|(document, content)| Document::of(document, &content))
         .collect();
     let addable = super::documents::addable_kinds(caller, &row);
-    let state = |conn: &mut DbConn, code: &str| {
-        crate::countries::queries::name_of(conn, code).map(|n| n.unwrap_or_else(|| code.to_owned()))
-    };
-    let names = RequestNames {
-        requesting_state: state(conn, &row.requesting_country)?,
-        requested_state: state(conn, &row.requested_country)?,
-        legal_basis: queries::legal_basis(conn, &row.legal_basis)?
-            .map_or_else(|| row.legal_basis.clone(), |basis| basis.name),
-    };
+    let names = names_of(
+        conn,
+        &row.requesting_country,
+        &row.requested_country,
+        &row.legal_basis,
+    )?;
+    let case = crate::cases::access::seen(conn, caller, &row.case_id)?;
     let request = super::routes::view(conn, row)?;
     Ok(RequestReview {
+        case,
         request,
         history,
         may_approve,
         documents,
         addable,
         names,
+    })
+}
+
+/// What the review pages read of a preservation.
+pub struct PreservationReview {
+    pub preservation: super::preservations::model::Preservation,
+    pub history: Vec<Step>,
+    pub documents: Vec<Document>,
+    pub names: RequestNames,
+    /// The request for assistance that followed it, when the reader sees that too.
+    pub followed_by: Option<MlaRequestRow>,
+}
+
+/// A preservation the caller may see (404 otherwise, as for a missing one).
+pub fn read_preservation(
+    conn: &mut DbConn,
+    caller: &Principal,
+    id: &str,
+    event: &mut Event,
+) -> ApiResult<PreservationReview> {
+    let row = super::preservations::access::visible(conn, caller, id, event)?;
+    let events: Vec<RequestEvent> = queries::entries(conn, &row.id)?
+        .into_iter()
+        .map(RequestEvent::from)
+        .collect();
+    let history = steps(conn, events)?;
+    let documents =
+        super::documents::documents_of(conn, &RequestRef::Preservation(row.id.clone()))?
+            .into_iter()
+            .map(|(document, content)| Document::of(document, &content))
+            .collect();
+    let names = names_of(
+        conn,
+        &row.requesting_country,
+        &row.requested_country,
+        &row.legal_basis,
+    )?;
+    let followed_by = match &row.mla_request_id {
+        Some(request_id) => queries::request(conn, request_id)?.filter(|request| {
+            let scope = super::access::Scope::of(caller);
+            scope.covers(request)
+        }),
+        None => None,
+    };
+    Ok(PreservationReview {
+        preservation: row.into(),
+        history,
+        documents,
+        names,
+        followed_by,
+    })
+}
+
+/// The names of a request's states and legal basis.
+fn names_of(
+    conn: &mut DbConn,
+    requesting: &str,
+    requested: &str,
+    basis: &str,
+) -> ApiResult<RequestNames> {
+    let state = |conn: &mut DbConn, code: &str| {
+        crate::countries::queries::name_of(conn, code).map(|n| n.unwrap_or_else(|| code.to_owned()))
+    };
+    Ok(RequestNames {
+        requesting_state: state(conn, requesting)?,
+        requested_state: state(conn, requested)?,
+        legal_basis: queries::legal_basis(conn, basis)?
+            .map_or_else(|| basis.to_owned(), |b| b.name),
     })
 }
 
@@ -149,9 +218,37 @@ pub async fn approve(
 /// The most a desk lists at once.
 const DESK_LIMIT: i64 = 100;
 
+/// A case's requests that the caller sees, newest first (for the case page's links).
+pub fn requests_of_case(
+    conn: &mut DbConn,
+    caller: &Principal,
+    case_id: &str,
+) -> ApiResult<Vec<MlaRequestRow>> {
+    let scope = super::access::Scope::of(caller);
+    if scope.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = super::request::RequestFilter {
+        case_id: Some(case_id.to_owned()),
+        ..Default::default()
+    };
+    let mut rows = queries::requests(conn, &scope, &filter, None, DESK_LIMIT)?;
+    rows.truncate(DESK_LIMIT as usize);
+    Ok(rows)
+}
+
+/// A draft that waits for the reader's approval, with its names.
+pub struct AwaitingApproval {
+    pub request: MlaRequest,
+    pub names: RequestNames,
+}
+
 /// Drafts the caller may approve now: those of the requests they see that wait for a
 /// prosecutor of the requesting state.
-pub fn awaiting_approval(conn: &mut DbConn, caller: &Principal) -> ApiResult<Vec<MlaRequest>> {
+pub fn awaiting_approval(
+    conn: &mut DbConn,
+    caller: &Principal,
+) -> ApiResult<Vec<AwaitingApproval>> {
     let scope = super::access::Scope::of(caller);
     if scope.is_empty() {
         return Ok(Vec::new());
@@ -166,6 +263,17 @@ pub fn awaiting_approval(conn: &mut DbConn, caller: &Principal) -> ApiResult<Vec
         .filter(|row| access::may_record(caller, row, RequestEventType::Approved).is_ok())
         .collect();
     rows.into_iter()
-        .map(|row| super::routes::view(conn, row))
+        .map(|row| {
+            let names = names_of(
+                conn,
+                &row.requesting_country,
+                &row.requested_country,
+                &row.legal_basis,
+            )?;
+            Ok(AwaitingApproval {
+                request: super::routes::view(conn, row)?,
+                names,
+            })
+        })
         .collect()
 }

@@ -4,11 +4,19 @@
 //! and audit; forms carry CSRF tokens; a strict Content-Security-Policy allows
 //! nothing but this service's own stylesheet.
 
+mod audit;
+mod case;
 pub mod csrf;
+mod desk;
+mod evidence;
 pub mod monitoring;
+pub mod page;
+mod preservation;
 pub mod queries;
-pub mod routes;
+mod request;
 pub mod session;
+mod sign_in;
+pub mod visitor;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -43,9 +51,70 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .add(("Cross-Origin-Opener-Policy", "same-origin")),
             )
             .wrap(from_fn(refuse_other_sites))
-            .configure(routes::pages)
-            .configure(monitoring::pages),
+            .configure(pages)
+            .configure(monitoring::pages)
+            .default_service(web::to(|| async { page::not_found() })),
     );
+}
+
+/// The stylesheet and the icon, drawn into the binary: nothing is fetched elsewhere.
+const CSS: &str = include_str!("assets/app.css");
+const FAVICON: &str = include_str!("assets/favicon.svg");
+
+/// Every page but the monitoring page's, by its address under `/app`.
+fn pages(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(desk::page))
+        .route("/login", web::get().to(sign_in::login_page))
+        .route("/login", web::post().to(sign_in::login))
+        .route("/logout", web::post().to(sign_in::logout))
+        .route("/password", web::get().to(sign_in::password_page))
+        .route("/password", web::post().to(sign_in::change_password))
+        .route("/evidence/{id}", web::get().to(evidence::page))
+        .route("/evidence/{id}/report.pdf", web::get().to(evidence::report))
+        .route(
+            "/evidence/{id}/bundle.json",
+            web::get().to(evidence::bundle),
+        )
+        .route("/evidence/{id}/content", web::get().to(evidence::content))
+        .route(
+            "/evidence/{id}/verification",
+            web::get().to(audit::verification),
+        )
+        .route("/audit", web::get().to(audit::trail))
+        .route("/cases/{id}", web::get().to(case::page))
+        .route("/requests/{id}", web::get().to(request::page))
+        .route("/requests/{id}/approve", web::post().to(request::approve))
+        .route(
+            "/requests/{id}/documents",
+            web::post().to(request::add_document),
+        )
+        .route(
+            "/requests/{id}/documents/{document}",
+            web::get().to(request::document),
+        )
+        .route("/preservations/{id}", web::get().to(preservation::page))
+        .route(
+            "/preservations/{id}/documents/{document}",
+            web::get().to(preservation::document),
+        )
+        .route(
+            "/assets/app.css",
+            web::get().to(|| async {
+                actix_web::HttpResponse::Ok()
+                    .content_type("text/css; charset=utf-8")
+                    .insert_header(("Cache-Control", "public, max-age=3600"))
+                    .body(CSS)
+            }),
+        )
+        .route(
+            "/assets/favicon.svg",
+            web::get().to(|| async {
+                actix_web::HttpResponse::Ok()
+                    .content_type("image/svg+xml")
+                    .insert_header(("Cache-Control", "public, max-age=86400"))
+                    .body(FAVICON)
+            }),
+        );
 }
 
 /// A form posted from another site is refused before anything reads it, signed in or
@@ -56,11 +125,99 @@ async fn refuse_other_sites(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     if req.method() == Method::POST && !csrf::same_site(req.request()) {
-        return Ok(req
-            .into_response(routes::refused(None))
-            .map_into_right_body());
+        return Ok(req.into_response(page::refused(None)).map_into_right_body());
     }
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalogue::ENGLISH_PAGES as W;
+
+    /// The catalogue's table holds words for exactly these codes, no more, no fewer.
+    fn words_for_exactly(table: &[(&str, &str)], codes: &[&str], what: &str) {
+        let mut held: Vec<&str> = table.iter().map(|(code, _)| *code).collect();
+        let mut wanted = codes.to_vec();
+        held.sort_unstable();
+        wanted.sort_unstable();
+        assert_eq!(held, wanted, "the catalogue's words for {what}");
+        assert!(table.iter().all(|(_, words)| !words.is_empty()));
+    }
+
+    #[test]
+    fn every_code_a_page_shows_has_its_words_in_the_catalogue() {
+        use crate::cases::model::{Access, CaseStatus, Offence, Priority};
+        use crate::mla::{
+            deadlines::DeadlineKind, events::RequestEventType, request::RequestStatus,
+            request::Urgency,
+        };
+        words_for_exactly(
+            W.case_statuses,
+            &CaseStatus::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>(),
+            "case statuses",
+        );
+        words_for_exactly(
+            W.priorities,
+            &Priority::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "priorities",
+        );
+        words_for_exactly(
+            W.offence_names,
+            &Offence::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "offences",
+        );
+        words_for_exactly(
+            W.access_levels,
+            &Access::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "access levels",
+        );
+        words_for_exactly(
+            W.request_statuses,
+            &RequestStatus::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>(),
+            "request statuses",
+        );
+        words_for_exactly(
+            W.request_events,
+            &RequestEventType::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .chain([crate::mla::documents::DOCUMENT_ADDED])
+                .collect::<Vec<_>>(),
+            "request events",
+        );
+        words_for_exactly(
+            W.urgencies,
+            &Urgency::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "urgencies",
+        );
+        words_for_exactly(
+            W.deadline_kinds,
+            &DeadlineKind::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>(),
+            "deadline kinds",
+        );
+    }
+
+    #[test]
+    fn a_code_the_catalogue_lacks_is_still_shown_readably() {
+        assert_eq!(
+            crate::catalogue::in_words(W.case_statuses, "under_investigation"),
+            "Under investigation"
+        );
+        assert_eq!(
+            crate::catalogue::in_words(&[], "under_investigation"),
+            "Under investigation"
+        );
+        assert_eq!(crate::catalogue::in_words(&[], ""), "");
+    }
 }

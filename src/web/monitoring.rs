@@ -3,17 +3,17 @@
 //! as charts drawn by the server (SVG, no script), what is overdue, and each table as
 //! CSV. For monitors and regional administrators; anyone else gets the not-found page.
 
-use super::routes::{Me, html, not_found, signed_in};
+use super::page::{Leave, Me, PageResult, html};
+use super::visitor::Visitor;
 use crate::auth::roles::Role;
 use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
-use crate::error::ApiResult;
+use crate::countries::queries::StateNames;
 use crate::monitoring::figures::{self, Viewer};
 use crate::monitoring::overview::{self, Overview, QuarterTotals, Reviews};
-use crate::observability::RequestMeta;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_DISPOSITION;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use plotters::prelude::*;
 
@@ -73,26 +73,16 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/monitoring/{table}", web::get().to(table));
 }
 
-/// Who may read the figures, with their header; anyone else gets the not-found page.
-async fn monitor(
-    state: &AppState,
-    req: &HttpRequest,
-    meta: RequestMeta,
-) -> ApiResult<Result<(Viewer, Me), HttpResponse>> {
-    let (signed, me) = match signed_in(state, req, meta).await? {
-        Ok(found) => found,
-        Err(answer) => return Ok(Err(answer)),
-    };
-    let p = &signed.principal;
-    if !(p.has(Role::Monitor) || p.has(Role::RegionalAdmin)) {
-        return Ok(Err(not_found().await));
+/// Who may read the figures: monitors and regional administrators; anyone else gets
+/// the not-found page.
+fn monitor(visitor: &Visitor) -> Result<Viewer, Leave> {
+    if visitor.has(Role::Monitor) || visitor.has(Role::RegionalAdmin) {
+        Ok(Viewer {
+            country: visitor.signed.principal.country.clone(),
+        })
+    } else {
+        Err(Leave::NotFound)
     }
-    Ok(Ok((
-        Viewer {
-            country: p.country.clone(),
-        },
-        me,
-    )))
 }
 
 fn shown(w: &PageWords, count: Option<i64>) -> String {
@@ -194,12 +184,17 @@ fn chart(w: &PageWords, quarters: &[String], series: &[QuarterTotals]) -> String
     )
 }
 
-fn page(w: &'static PageWords, me: Me, board: Reviews, o: Overview) -> MonitoringPage<'static> {
+fn page(w: &'static PageWords, me: Me, board: Board) -> MonitoringPage<'static> {
+    let Board {
+        reviews: board,
+        figures: o,
+        states: names,
+    } = board;
     let reviews = board
         .reviews
         .iter()
         .map(|r| ReviewLine {
-            state: r.country.clone(),
+            state: names.of(&r.country),
             budapest: in_words(w.treaty_standings, r.budapest_convention.as_str()),
             protocol: in_words(w.treaty_standings, r.second_protocol.as_str()),
             csirt: match (&r.csirt, &r.csirt_name) {
@@ -244,7 +239,7 @@ fn page(w: &'static PageWords, me: Me, board: Reviews, o: Overview) -> Monitorin
             rows: states
                 .iter()
                 .map(|from| MatrixRow {
-                    state: from.clone(),
+                    state: names.of(from),
                     cells: states
                         .iter()
                         .map(|to| {
@@ -286,7 +281,7 @@ fn page(w: &'static PageWords, me: Me, board: Reviews, o: Overview) -> Monitorin
         period: format!("{} \u{2013} {}", o.period.from, o.period.to),
         checklist: board.checklist.iter().map(|c| c.title.clone()).collect(),
         reviews,
-        states,
+        states: states.iter().map(|s| names.of(s)).collect(),
         matrices,
         case_chart: chart(w, &quarters, &o.case_trend),
         request_chart: chart(w, &quarters, &o.request_trend),
@@ -294,7 +289,7 @@ fn page(w: &'static PageWords, me: Me, board: Reviews, o: Overview) -> Monitorin
             .overdue
             .iter()
             .map(|f| OverdueLine {
-                state: f.country.clone(),
+                state: names.of(&f.country),
                 deadline: in_words(w.deadline_kinds, &f.deadline),
                 count: shown(w, f.count),
             })
@@ -302,42 +297,39 @@ fn page(w: &'static PageWords, me: Me, board: Reviews, o: Overview) -> Monitorin
     }
 }
 
+/// What the monitoring page reads.
+struct Board {
+    reviews: Reviews,
+    figures: Overview,
+    states: StateNames,
+}
+
 /// The monitoring page.
-pub async fn monitoring(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    meta: RequestMeta,
-) -> ApiResult<HttpResponse> {
-    let (viewer, me) = match monitor(&state, &req, meta).await? {
-        Ok(found) => found,
-        Err(answer) => return Ok(answer),
-    };
+pub async fn monitoring(state: web::Data<AppState>, visitor: Visitor) -> PageResult {
+    let viewer = monitor(&visitor)?;
     let now = crate::db::now();
-    let (reviews, figures) = state
+    let board = state
         .db(move |conn| {
-            Ok((
-                overview::reviews(conn)?,
-                overview::read(conn, &viewer, now)?,
-            ))
+            Ok(Board {
+                reviews: overview::reviews(conn)?,
+                figures: overview::read(conn, &viewer, now)?,
+                states: crate::countries::queries::names(conn)?,
+            })
         })
         .await?;
     Ok(html(
         StatusCode::OK,
-        page(&ENGLISH_PAGES, me, reviews, figures),
+        page(&ENGLISH_PAGES, visitor.me, board),
     ))
 }
 
 /// One of the page's tables as CSV: the same rows as the API's `Accept: text/csv`.
 pub async fn table(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    meta: RequestMeta,
+    visitor: Visitor,
     name: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let (viewer, _) = match monitor(&state, &req, meta).await? {
-        Ok(found) => found,
-        Err(answer) => return Ok(answer),
-    };
+) -> PageResult {
+    let viewer = monitor(&visitor)?;
     let name = name.into_inner();
     let now = crate::db::now();
     let o = state
@@ -348,7 +340,7 @@ pub async fn table(
         "requests.csv" => figures::csv(&figures::REQUEST_COLUMNS, &o.requests),
         "turnaround.csv" => figures::csv(&figures::TURNAROUND_COLUMNS, &o.turnaround),
         "overdue.csv" => figures::csv(&figures::OVERDUE_COLUMNS, &o.overdue),
-        _ => return Ok(not_found().await),
+        _ => return Err(Leave::NotFound),
     };
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

@@ -140,6 +140,29 @@ async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_
         &[caseledger::auth::roles::Role::Monitor],
     );
 
+    // For the points of contact's desks: a preservation from Jamaica to Trinidad and
+    // Tobago, waiting to be preserved.
+    use caseledger::auth::roles::Role;
+    let jm_point = app
+        .user_caller("jm.point", &w.police, &[Role::ContactPoint])
+        .await;
+    let tt_desk = app.agency(
+        "TT",
+        "TTPS 24/7 Desk",
+        caseledger::agencies::AgencyKind::Police,
+    );
+    app.user("tt.point", &tt_desk, &[Role::ContactPoint]);
+    let preservation = app
+        .post(
+            "/api/v1/preservations",
+            &jm_point.token,
+            &crate::mla::preservations::preservation(&w.police),
+        )
+        .await;
+    assert_eq!(preservation.status, 201, "{}", preservation.body);
+    let preservation_id = preservation.body["id"].as_str().unwrap();
+    let second_id = second.body["id"].as_str().unwrap();
+
     let backend = if app.is_postgres() {
         "postgresql"
     } else {
@@ -162,6 +185,24 @@ async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_
         "item": {"id": item_id, "label": item.body["label"], "description": "Seized phone of the SMS sender",
                  "place": "Forensic lab, Kingston"},
         "request": {"id": request_id, "reference": request.body["reference"]},
+        // Each role's desk: the parts it shows, and a row it leads to.
+        "desks": [
+            {"username": "jm.detective", "role": "investigator",
+             "parts": ["my-cases", "team-requests", "expiring", "receipts", "deadlines"],
+             "link": format!("/app/cases/{case_id}")},
+            {"username": "tt.authority", "role": "central-authority",
+             "parts": ["incoming", "outgoing"],
+             "link": format!("/app/requests/{second_id}")},
+            {"username": "tt.point", "role": "contact-point",
+             "parts": ["preservations"],
+             "link": format!("/app/preservations/{preservation_id}"), "page": "preservation"},
+            {"username": "jm.auditor", "role": "auditor",
+             "parts": ["verify", "audit"],
+             "link": format!("/app/evidence/{item_id}/verification"), "page": "verification"},
+            {"username": "jm.auditor", "role": "auditor-trail",
+             "parts": ["verify", "audit"],
+             "link": "/app/audit", "page": "audit"},
+        ],
     });
     let file = app.data_dir().join("browser-fixture.json");
     std::fs::write(&file, serde_json::to_vec_pretty(&fixture).unwrap()).unwrap();
@@ -212,7 +253,20 @@ async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_
         .filter(|e| e["action"] == "auth.logout")
         .count();
     assert!(signed_out >= 1, "the sign-out is audited");
-    for page in ["desk", "case", "evidence", "request", "monitoring"] {
+    for page in [
+        "desk",
+        "case",
+        "evidence",
+        "request",
+        "monitoring",
+        "desk-investigator",
+        "desk-central-authority",
+        "desk-contact-point",
+        "desk-auditor",
+        "preservation",
+        "verification",
+        "audit",
+    ] {
         for width in ["desktop", "phone"] {
             let shot = shots.join(format!("{page}-{width}.png"));
             let bytes = std::fs::read(&shot).unwrap_or_else(|_| panic!("{}", shot.display()));

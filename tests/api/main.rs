@@ -11,6 +11,7 @@ mod common;
 mod contract;
 mod crash;
 mod custody;
+mod desks;
 mod integration;
 mod ledger;
 mod mla;

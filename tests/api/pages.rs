@@ -164,7 +164,7 @@ async fn signing_in_and_out_uses_the_apis_accounts_with_strict_cookies_and_csrf(
     assert_eq!(desk.status, 200, "{}", text(&desk));
     let html = text(&desk);
     assert!(
-        html.contains("User tt.inv, TTPS Cyber Crime Unit (TT)"),
+        html.contains("User tt.inv, TTPS Cyber Crime Unit (Trinidad and Tobago)"),
         "{html}"
     );
     let csrf = csrf_field(&html);
@@ -349,11 +349,11 @@ async fn the_desk_lists_the_cases_referred_to_the_prosecutors_service_and_no_oth
     let case_page = text(&res);
     assert!(
         case_page.contains("Ransomware at the port")
-            && case_page.contains("TTPS Cyber Crime Unit (TT)"),
+            && case_page.contains("TTPS Cyber Crime Unit (Trinidad and Tobago)"),
         "{case_page}"
     );
     assert!(
-        case_page.contains("<td>Office of the DPP</td><td>TT</td><td>Read</td>"),
+        case_page.contains("<td>Office of the DPP</td><td>Trinidad and Tobago</td><td>Read</td>"),
         "{case_page}"
     );
     assert!(
@@ -563,7 +563,7 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
         html.contains("Completeness check") && html.contains("Its legal basis still requires:"),
         "{html}"
     );
-    assert!(html.contains("<code>proceedings</code>"), "{html}");
+    assert!(html.contains("<li>Proceedings</li>"), "{html}");
     assert!(html.contains("Approve this request"));
     assert!(
         html.contains("SMS phishing against customers of a Jamaican bank"),
@@ -603,7 +603,7 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
     assert!(
         html.contains("The request was not approved:")
             && html.contains("Its legal basis still requires what the completeness check lists.")
-            && html.contains("<code>proceedings</code>"),
+            && html.contains("<li>Proceedings</li>"),
         "{html}"
     );
     let api = app

@@ -104,6 +104,37 @@ pub fn list(
     query.load(conn)
 }
 
+/// The preservations `scope` covers in `direction` that wait to be preserved or run
+/// out by `until` (and have not yet), oldest first, up to `limit`: a desk's work.
+pub fn awaiting_or_expiring(
+    conn: &mut DbConn,
+    scope: &PreservationScope,
+    direction: Direction,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<PreservationRow>> {
+    let held = [
+        PreservationStatus::Preserved.as_str(),
+        PreservationStatus::Extended.as_str(),
+        PreservationStatus::PartiallyDisclosed.as_str(),
+    ];
+    preservations::table
+        .select(PreservationRow::as_select())
+        .filter(visible_to(scope, Some(direction)))
+        .filter(
+            preservations::status
+                .eq(PreservationStatus::Requested.as_str())
+                .or(preservations::status
+                    .eq_any(held)
+                    .and(preservations::expires_at.gt(now))
+                    .and(preservations::expires_at.le(until))),
+        )
+        .order(preservations::id)
+        .limit(limit)
+        .load(conn)
+}
+
 /// The preservations `scope` covers that run out by `until`.
 pub fn expiring(
     conn: &mut DbConn,

@@ -1,0 +1,471 @@
+//! The desk: for each role the person holds, a short list of what they must act on,
+//! soonest first, every row a link. Each list is read through its feature's access
+//! policy and audited as the API's list of the same things.
+
+use super::page::{Me, PageResult, html};
+use super::visitor::Visitor;
+use crate::auth::roles::Role;
+use crate::cases::model::CaseRow;
+use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
+use crate::countries::queries::StateNames;
+use crate::custody::model::EvidenceRow;
+use crate::error::ApiError;
+use crate::ledger::Action;
+use crate::mla::desk::{AuthorityWork, DeskPreservation, DeskRequest, NextDeadline};
+use crate::mla::review::AwaitingApproval;
+use crate::state::AppState;
+use crate::time::Clock;
+use actix_web::http::StatusCode;
+use actix_web::web;
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "desk.html", config = "src/web/askama.toml")]
+struct DeskPage<'a> {
+    w: &'a PageWords,
+    me: Option<Me>,
+    /// Whether to lead to the monitoring page.
+    monitoring: bool,
+    /// The parts the person's roles give them, in this order; a part the person
+    /// has no role for is not shown at all.
+    case_team: Option<CaseTeamPart>,
+    authority: Option<AuthorityPart>,
+    contact_point: Option<Vec<PreservationLine>>,
+    prosecutor: Option<ProsecutorPart>,
+    auditor: Option<Vec<VerifiableLine>>,
+    deadlines: Option<Vec<DeadlineLine>>,
+}
+
+/// An investigator's or supervisor's part.
+struct CaseTeamPart {
+    cases: Vec<CaseLine>,
+    requests: Vec<RequestLine>,
+    preservations: Vec<PreservationLine>,
+    receipts: Vec<ItemLine>,
+}
+
+/// A central authority's part.
+struct AuthorityPart {
+    incoming: Vec<RequestLine>,
+    outgoing: Vec<RequestLine>,
+}
+
+/// A prosecutor's part.
+struct ProsecutorPart {
+    referred: Vec<CaseLine>,
+    awaiting: Vec<ApprovalLine>,
+}
+
+/// A case as a desk lists it.
+struct CaseLine {
+    id: String,
+    reference: String,
+    title: String,
+    status: String,
+}
+
+/// A request as a desk lists it: what is to be done, and by when.
+struct RequestLine {
+    id: String,
+    reference: String,
+    /// The other state, by name.
+    other_state: String,
+    status: String,
+    task: String,
+    due: Due,
+}
+
+/// A preservation as a desk lists it.
+#[derive(Clone)]
+struct PreservationLine {
+    id: String,
+    reference: String,
+    other_state: String,
+    status: String,
+    task: String,
+    due: Due,
+}
+
+/// A deadline in words: which, when, whether it has passed ("none set" when none
+/// runs).
+#[derive(Clone)]
+struct Due {
+    kind: String,
+    at: String,
+    overdue: bool,
+}
+
+/// A draft awaiting a prosecutor's approval.
+struct ApprovalLine {
+    id: String,
+    reference: String,
+    to: String,
+    basis: String,
+    missing: usize,
+}
+
+/// An evidence item as a desk lists it.
+struct ItemLine {
+    id: String,
+    label: String,
+    description: String,
+}
+
+/// An item an auditor may verify: its label and when it was registered.
+struct VerifiableLine {
+    id: String,
+    label: String,
+    registered: String,
+}
+
+/// A deadline of the person's requests and preservations in the coming week.
+struct DeadlineLine {
+    reference: String,
+    /// Where it leads: a request's or a preservation's page.
+    href: String,
+    kind: String,
+    due: String,
+    overdue: bool,
+}
+
+/// What the desk says of a deadline.
+fn due(w: &PageWords, clock: &Clock, next: &Option<NextDeadline>) -> Due {
+    match next {
+        Some(d) => Due {
+            kind: in_words(w.deadline_kinds, d.kind.as_str()),
+            at: clock.show_stored(d.due.into(), false),
+            overdue: d.overdue,
+        },
+        None => Due {
+            kind: w.none_set_by_basis.to_owned(),
+            at: String::new(),
+            overdue: false,
+        },
+    }
+}
+
+fn case_lines(w: &PageWords, cases: Vec<CaseRow>) -> Vec<CaseLine> {
+    cases
+        .into_iter()
+        .map(|c| CaseLine {
+            status: in_words(w.case_statuses, &c.status),
+            id: c.id,
+            reference: c.reference,
+            title: c.title,
+        })
+        .collect()
+}
+
+/// Requests as a desk lists them; the other state is the requested one unless the
+/// person's own state is.
+fn request_lines(
+    w: &PageWords,
+    clock: &Clock,
+    states: &StateNames,
+    mine: &str,
+    requests: Vec<DeskRequest>,
+) -> Vec<RequestLine> {
+    requests
+        .into_iter()
+        .map(|r| {
+            let other = if r.row.requested_country == mine {
+                &r.row.requesting_country
+            } else {
+                &r.row.requested_country
+            };
+            RequestLine {
+                other_state: states.of(other),
+                status: in_words(w.request_statuses, &r.row.status),
+                task: in_words(w.desk_tasks, r.task.as_str()),
+                due: due(w, clock, &r.next),
+                id: r.row.id,
+                reference: r.row.reference,
+            }
+        })
+        .collect()
+}
+
+fn preservation_lines(
+    w: &PageWords,
+    clock: &Clock,
+    states: &StateNames,
+    mine: &str,
+    preservations: Vec<DeskPreservation>,
+) -> Vec<PreservationLine> {
+    preservations
+        .into_iter()
+        .map(|p| {
+            let other = if p.row.requested_country == mine {
+                &p.row.requesting_country
+            } else {
+                &p.row.requested_country
+            };
+            PreservationLine {
+                other_state: states.of(other),
+                status: in_words(w.preservation_statuses, &p.row.status),
+                task: in_words(w.desk_tasks, p.task.as_str()),
+                due: due(w, clock, &p.next),
+                id: p.row.id,
+                reference: p.row.reference,
+            }
+        })
+        .collect()
+}
+
+fn item_lines(items: Vec<EvidenceRow>) -> Vec<ItemLine> {
+    items
+        .into_iter()
+        .map(|i| ItemLine {
+            id: i.id,
+            label: i.label,
+            description: i.description,
+        })
+        .collect()
+}
+
+/// What the desk reads of cases.
+struct CasesRead {
+    worked: Vec<CaseRow>,
+    referred: Vec<CaseRow>,
+}
+
+/// What the desk reads of requests.
+struct RequestsRead {
+    team: Vec<DeskRequest>,
+    authority: AuthorityWork,
+    awaiting: Vec<AwaitingApproval>,
+}
+
+pub async fn page(state: web::Data<AppState>, visitor: Visitor) -> PageResult {
+    let w = &ENGLISH_PAGES;
+    let clock = Clock::of_country(&visitor.me.country);
+    let case_team = visitor.has(Role::Investigator) || visitor.has(Role::Supervisor);
+    let prosecutor = visitor.has(Role::Prosecutor);
+    let authority = visitor.has(Role::CentralAuthority);
+    let contact_point = visitor.has(Role::ContactPoint);
+    let mine = visitor.signed.principal.country.clone();
+
+    let cases = if case_team || prosecutor {
+        state
+            .read_as(
+                visitor.credentials(),
+                Action::CaseList,
+                |conn, caller, event| {
+                    let worked = crate::cases::desk::worked_by(conn, caller)?;
+                    let referred = crate::cases::desk::referred_to(conn, caller)?;
+                    let ids: Vec<&str> = worked
+                        .iter()
+                        .chain(&referred)
+                        .map(|c| c.id.as_str())
+                        .collect();
+                    event.set_detail("case_ids", ids);
+                    event.set_detail("page", "desk");
+                    Ok(CasesRead { worked, referred })
+                },
+            )
+            .await?
+    } else {
+        CasesRead {
+            worked: Vec::new(),
+            referred: Vec::new(),
+        }
+    };
+    let worked_ids: Vec<String> = cases.worked.iter().map(|c| c.id.clone()).collect();
+    let requests = if case_team || prosecutor || authority {
+        state
+            .read_as(
+                visitor.credentials(),
+                Action::MlaRequestList,
+                move |conn, caller, event| {
+                    let now = crate::db::now();
+                    let team =
+                        crate::mla::desk::case_team_requests(conn, caller, &worked_ids, now)?;
+                    let authority = crate::mla::desk::authority_work(conn, caller, now)?;
+                    let awaiting = crate::mla::review::awaiting_approval(conn, caller)?;
+                    let ids: Vec<&str> = team
+                        .iter()
+                        .chain(&authority.incoming)
+                        .chain(&authority.outgoing)
+                        .map(|r| r.row.id.as_str())
+                        .chain(awaiting.iter().map(|r| r.request.id.as_str()))
+                        .collect();
+                    event.set_detail("request_ids", ids);
+                    event.set_detail("page", "desk");
+                    Ok(RequestsRead {
+                        team,
+                        authority,
+                        awaiting,
+                    })
+                },
+            )
+            .await?
+    } else {
+        RequestsRead {
+            team: Vec::new(),
+            authority: AuthorityWork {
+                incoming: Vec::new(),
+                outgoing: Vec::new(),
+            },
+            awaiting: Vec::new(),
+        }
+    };
+    let preservations = if case_team || contact_point {
+        state
+            .read_as(
+                visitor.credentials(),
+                Action::PreservationList,
+                |conn, caller, event| {
+                    let found = crate::mla::desk::preservations(conn, caller, crate::db::now())?;
+                    let ids: Vec<&str> = found.iter().map(|p| p.row.id.as_str()).collect();
+                    event.set_detail("preservation_ids", ids);
+                    event.set_detail("page", "desk");
+                    Ok(found)
+                },
+            )
+            .await?
+    } else {
+        Vec::new()
+    };
+    let receipts = if case_team {
+        state
+            .read_as(
+                visitor.credentials(),
+                Action::TransferList,
+                |conn, caller, event| {
+                    let items = crate::custody::record::awaiting_receipt(conn, caller)?;
+                    let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+                    event.set_detail("evidence_ids", ids);
+                    event.set_detail("direction", "incoming");
+                    event.set_detail("page", "desk");
+                    Ok(items)
+                },
+            )
+            .await?
+    } else {
+        Vec::new()
+    };
+    let auditor = if visitor.has(Role::Auditor) {
+        let items = state
+            .read_as(
+                visitor.credentials(),
+                Action::EvidenceList,
+                |conn, caller, event| {
+                    let items = crate::custody::record::verifiable_items(conn, caller)?;
+                    let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+                    event.set_detail("evidence_ids", ids);
+                    event.set_detail("page", "desk");
+                    Ok(items)
+                },
+            )
+            .await?;
+        Some(
+            items
+                .into_iter()
+                .map(|i| VerifiableLine {
+                    registered: clock.show(i.registered_at.and_utc(), false),
+                    id: i.id,
+                    label: i.label,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let deadlines = if case_team || prosecutor {
+        Some(deadlines(&state, &visitor, clock).await?)
+    } else {
+        None
+    };
+    // States' names are no one's secret: read without an audit entry.
+    let states = state.db(crate::countries::queries::names_of_all).await?;
+    let preservations = preservation_lines(w, &clock, &states, &mine, preservations);
+    let page = DeskPage {
+        w,
+        monitoring: visitor.has(Role::Monitor) || visitor.has(Role::RegionalAdmin),
+        case_team: case_team.then(|| CaseTeamPart {
+            cases: case_lines(w, cases.worked),
+            requests: request_lines(w, &clock, &states, &mine, requests.team),
+            // A point of contact sees them in their own part.
+            preservations: if contact_point {
+                Vec::new()
+            } else {
+                preservations.clone()
+            },
+            receipts: item_lines(receipts),
+        }),
+        authority: authority.then(|| AuthorityPart {
+            incoming: request_lines(w, &clock, &states, &mine, requests.authority.incoming),
+            outgoing: request_lines(w, &clock, &states, &mine, requests.authority.outgoing),
+        }),
+        contact_point: contact_point.then_some(preservations),
+        prosecutor: prosecutor.then(|| ProsecutorPart {
+            referred: case_lines(w, cases.referred),
+            awaiting: requests
+                .awaiting
+                .into_iter()
+                .map(|a| ApprovalLine {
+                    missing: a.request.missing_fields.len(),
+                    to: a.names.requested_state,
+                    basis: a.names.legal_basis,
+                    id: a.request.id,
+                    reference: a.request.reference,
+                })
+                .collect(),
+        }),
+        auditor,
+        deadlines,
+        me: Some(visitor.me),
+    };
+    Ok(html(StatusCode::OK, page))
+}
+
+/// The deadlines of the person's requests and preservations in the coming week.
+async fn deadlines(
+    state: &AppState,
+    visitor: &Visitor,
+    clock: Clock,
+) -> Result<Vec<DeadlineLine>, super::page::Leave> {
+    let lines = state
+        .read_as(
+            visitor.credentials(),
+            Action::MlaDeadlineList,
+            move |conn, caller, event| {
+                let now = crate::db::now();
+                let filter = crate::mla::deadlines::DeadlineFilter::default();
+                let due = crate::mla::deadlines::due(
+                    conn,
+                    caller,
+                    &filter,
+                    now,
+                    now + chrono::Duration::days(7),
+                )
+                .or_else(|e| match e {
+                    ApiError::Forbidden(_) => Ok(Vec::new()),
+                    e => Err(e),
+                })?;
+                let ids: Vec<&str> = due.iter().map(|(_, d)| d.request_id.as_str()).collect();
+                event.set_detail("request_ids", ids);
+                event.set_detail("page", "desk");
+                let w = &ENGLISH_PAGES;
+                Ok(due
+                    .into_iter()
+                    .map(|(_, d)| DeadlineLine {
+                        href: match d.request_type {
+                            crate::mla::basis::RequestType::Mla => {
+                                format!("/app/requests/{}", d.request_id)
+                            }
+                            crate::mla::basis::RequestType::Preservation => {
+                                format!("/app/preservations/{}", d.request_id)
+                            }
+                        },
+                        reference: d.reference,
+                        kind: in_words(w.deadline_kinds, d.deadline.as_str()),
+                        due: clock.show_stored(d.due_at, false),
+                        overdue: d.overdue,
+                    })
+                    .collect())
+            },
+        )
+        .await?;
+    Ok(lines)
+}

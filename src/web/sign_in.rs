@@ -1,0 +1,264 @@
+//! Signing in and out, and changing one's password: the API's accounts, checks,
+//! lockout, password policy and audit, behind forms.
+
+use super::csrf;
+use super::page::{Leave, Me, PageResult, html, see_other};
+use super::session::{self, Sight};
+use super::visitor::{Visitor, sight};
+use crate::auth::service::AuthContext;
+use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
+use crate::error::ApiError;
+use crate::ledger::{Action, Event};
+use crate::observability::RequestMeta;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "login.html", config = "src/web/askama.toml")]
+struct LoginPage<'a> {
+    w: &'a PageWords,
+    me: Option<Me>,
+    csrf: String,
+    failed: bool,
+    username: String,
+}
+
+#[derive(Template)]
+#[template(path = "password.html", config = "src/web/askama.toml")]
+struct PasswordPage<'a> {
+    w: &'a PageWords,
+    me: Option<Me>,
+    csrf: String,
+    problems: Vec<String>,
+}
+
+/// A form that carries nothing but its CSRF token.
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// The sign-in form, with a fresh token in its own cookie (no session exists yet).
+fn login_form(
+    state: &AppState,
+    status: StatusCode,
+    failed: bool,
+    username: String,
+) -> HttpResponse {
+    let csrf = session::token();
+    let mut res = html(
+        status,
+        LoginPage {
+            w: &ENGLISH_PAGES,
+            me: None,
+            csrf: csrf.clone(),
+            failed,
+            username,
+        },
+    );
+    let cookie = session::cookie(
+        &state.settings,
+        session::login_cookie_name(&state.settings),
+        csrf,
+    );
+    let _ = res.add_cookie(&cookie);
+    res
+}
+
+pub async fn login_page(state: web::Data<AppState>) -> HttpResponse {
+    login_form(&state, StatusCode::OK, false, String::new())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Signs in with the same accounts, checks and lockout as the API's login, and opens
+/// a page session in the authentication session it starts.
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    form: web::Form<LoginForm>,
+) -> PageResult {
+    let form = form.into_inner();
+    let expected = req
+        .cookie(session::login_cookie_name(&state.settings))
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    if !csrf::accepted(&req, &expected, &form.csrf) {
+        return Err(Leave::Refused(None));
+    }
+    let st = state.clone().into_inner();
+    let (username, password) = (form.username.clone(), form.password);
+    let granted = state
+        .hashing(move |conn| {
+            let ctx = AuthContext {
+                hasher: &st.hasher,
+                tokens: &st.tokens,
+                settings: &st.settings,
+            };
+            let granted = crate::auth::service::login(conn, &ctx, &meta, &username, &password);
+            match granted {
+                Ok(tokens) => {
+                    let claims = st.tokens.verify(&tokens.access_token)?;
+                    Ok(Some(session::open(conn, &claims.sid, &claims.sub)?))
+                }
+                Err(ApiError::InvalidCredentials) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+        .map_err(Leave::Failed)?;
+    let Some(secret) = granted else {
+        return Ok(login_form(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            true,
+            form.username,
+        ));
+    };
+    let mut res = see_other("/app/");
+    let name = session::cookie_name(&state.settings);
+    let _ = res.add_cookie(&session::cookie(&state.settings, name, secret));
+    let _ = res.add_cookie(&session::removal(
+        &state.settings,
+        session::login_cookie_name(&state.settings),
+    ));
+    Ok(res)
+}
+
+/// Signs out: the page session and its authentication session end (audited as the
+/// API's logout).
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    visitor: Visitor,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
+    if !csrf::accepted(&req, &visitor.signed.csrf, &form.csrf) {
+        return Err(Leave::Refused(None));
+    }
+    let signed = visitor.signed;
+    let event = Event::by(Action::AuthLogout, &signed.principal, &meta)
+        .detail("session_id", signed.principal.session_id.as_str())
+        .detail("via", "pages");
+    let secret_hash = signed.secret_hash().to_owned();
+    let session_id = signed.principal.session_id.clone();
+    state
+        .audited(event, move |conn, _| {
+            session::end(conn, &secret_hash, &session_id)
+        })
+        .await
+        .map_err(Leave::Failed)?;
+    let mut res = see_other("/app/login");
+    let _ = res.add_cookie(&session::removal(
+        &state.settings,
+        session::cookie_name(&state.settings),
+    ));
+    Ok(res)
+}
+
+/// Who may change their password here: any signed-in person, and one who must.
+fn changer(sight: Sight) -> Option<session::Pending> {
+    match sight {
+        Sight::SignedIn(signed) => Some(session::Pending {
+            user_id: signed.principal.user_id.clone(),
+            session_id: signed.principal.session_id.clone(),
+            csrf: signed.csrf.clone(),
+        }),
+        Sight::PasswordChange(pending) => Some(pending),
+        Sight::Anonymous => None,
+    }
+}
+
+fn password_form(status: StatusCode, csrf: String, problems: Vec<String>) -> HttpResponse {
+    html(
+        status,
+        PasswordPage {
+            w: &ENGLISH_PAGES,
+            me: None,
+            csrf,
+            problems,
+        },
+    )
+}
+
+pub async fn password_page(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
+    match changer(sight(&state, &req).await.map_err(Leave::Failed)?) {
+        Some(pending) => Ok(password_form(StatusCode::OK, pending.csrf, Vec::new())),
+        None => Err(Leave::SignIn),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the password as the API does (same policy, history and audit; other
+/// sessions end), then leads to the desk.
+pub async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    form: web::Form<PasswordForm>,
+) -> PageResult {
+    let Some(pending) = changer(sight(&state, &req).await.map_err(Leave::Failed)?) else {
+        return Err(Leave::SignIn);
+    };
+    let form = form.into_inner();
+    if !csrf::accepted(&req, &pending.csrf, &form.csrf) {
+        return Err(Leave::Refused(None));
+    }
+    let st = state.clone().into_inner();
+    let (user_id, session_id) = (pending.user_id.clone(), pending.session_id.clone());
+    let changed = state
+        .hashing(move |conn| {
+            let ctx = AuthContext {
+                hasher: &st.hasher,
+                tokens: &st.tokens,
+                settings: &st.settings,
+            };
+            crate::auth::service::change_password(
+                conn,
+                &ctx,
+                &meta,
+                &user_id,
+                &session_id,
+                &form.current_password,
+                &form.new_password,
+            )
+        })
+        .await;
+    match changed {
+        Ok(()) => Ok(see_other("/app/")),
+        Err(ApiError::Validation(fields)) => {
+            let names = [
+                ("current_password", ENGLISH_PAGES.current_password),
+                ("new_password", ENGLISH_PAGES.new_password),
+            ];
+            Ok(password_form(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                pending.csrf,
+                fields
+                    .into_iter()
+                    .map(|f| format!("{} {}", in_words(&names, &f.field), f.message))
+                    .collect(),
+            ))
+        }
+        Err(e) => Err(Leave::Failed(e)),
+    }
+}

@@ -1,0 +1,108 @@
+//! The signed-in person, as a handler's argument: a page that takes a `Visitor` is
+//! only reached by someone signed in; anyone else is sent to sign in (or to change
+//! their password first) before the handler runs.
+
+use super::csrf;
+use super::page::{Leave, Me};
+use super::session::{self, Sight, SignedIn};
+use crate::auth::roles::Role;
+use crate::error::{ApiError, ApiResult};
+use crate::observability::RequestMeta;
+use crate::state::AppState;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+
+/// The person a page is shown to.
+pub struct Visitor {
+    pub signed: SignedIn,
+    pub me: Me,
+}
+
+impl Visitor {
+    pub fn has(&self, role: Role) -> bool {
+        self.signed.principal.has(role)
+    }
+
+    /// The credentials the page's reads and writes are made with (the API's).
+    pub fn credentials(&self) -> crate::auth::Credentials {
+        self.signed.credentials.clone()
+    }
+
+    /// Whether a form posted to `req` came from this person's own page; a form that
+    /// did not is refused.
+    pub fn check_form(&self, req: &HttpRequest, token: &str) -> Result<(), Leave> {
+        if csrf::accepted(req, &self.signed.csrf, token) {
+            Ok(())
+        } else {
+            Err(Leave::Refused(Some(Box::new(self.me.clone()))))
+        }
+    }
+}
+
+/// What the request's cookie comes to.
+pub async fn sight(state: &AppState, req: &HttpRequest) -> ApiResult<Sight> {
+    let secret = session::secret_of(req, &state.settings);
+    let settings = state.settings.clone();
+    let meta = RequestMeta::extract(req)
+        .await
+        .unwrap_or_else(|never| match never {});
+    state
+        .db(move |conn| session::resolve(conn, &settings, secret, meta))
+        .await
+}
+
+/// What the header names besides the person: their agency and state.
+struct Header {
+    agency: String,
+    state: String,
+}
+
+async fn visitor(state: web::Data<AppState>, req: HttpRequest) -> Result<Visitor, Leave> {
+    match sight(&state, &req).await? {
+        Sight::SignedIn(signed) => {
+            let agency_id = signed.principal.agency_id.clone();
+            let country = signed.principal.country.clone();
+            let header = state
+                .db(move |conn| {
+                    Ok(Header {
+                        agency: crate::agencies::find(conn, &agency_id)?
+                            .map(|a| a.name)
+                            .unwrap_or_default(),
+                        state: crate::countries::queries::name_of(conn, &country)?
+                            .unwrap_or(country),
+                    })
+                })
+                .await?;
+            let me = Me {
+                name: signed.principal.display_name.clone(),
+                agency: header.agency,
+                country: signed.principal.country.clone(),
+                state: header.state,
+                csrf: signed.csrf.clone(),
+            };
+            Ok(Visitor {
+                signed: *signed,
+                me,
+            })
+        }
+        Sight::PasswordChange(_) => Err(Leave::PasswordChange),
+        Sight::Anonymous => Err(Leave::SignIn),
+    }
+}
+
+impl FromRequest for Visitor {
+    type Error = Leave;
+    type Future = LocalBoxFuture<'static, Result<Visitor, Leave>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| Leave::Failed(ApiError::Internal(anyhow::anyhow!("no state"))))?;
+            visitor(state, req).await
+        })
+    }
+}
