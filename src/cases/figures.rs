@@ -8,9 +8,30 @@ use super::queries;
 use crate::db::DbConn;
 use crate::error::ApiResult;
 use crate::ledger::Tally;
+use crate::ledger::tally::Dimensions;
 use chrono::NaiveDateTime;
 use serde_json::{Value, json};
 use std::collections::HashMap;
+
+/// The dimension of the case measures: an offence (none for a state's total).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseDims<'a> {
+    pub offence: &'a str,
+}
+
+impl<'a> CaseDims<'a> {
+    pub fn of(dims: &'a Dimensions) -> CaseDims<'a> {
+        CaseDims {
+            offence: &dims.first,
+        }
+    }
+}
+
+impl From<CaseDims<'_>> for Dimensions {
+    fn from(d: CaseDims<'_>) -> Dimensions {
+        Dimensions::of(d.offence, "", "")
+    }
+}
 
 /// What the region's figures count a case as when it moves to `status`: opened,
 /// referred to prosecution, charged, closed.
@@ -32,11 +53,11 @@ pub fn case_tallies(status: CaseStatus, case: &CaseRow, at: NaiveDateTime) -> Ve
     };
     let one = || Tally::one(measure, &case.owner_country, at);
     std::iter::once(one())
-        .chain(
-            decode_offences(&case.offences)
-                .into_iter()
-                .map(|o| one().by([o.as_str(), "", ""])),
-        )
+        .chain(decode_offences(&case.offences).into_iter().map(|o| {
+            one().by(CaseDims {
+                offence: o.as_str(),
+            })
+        }))
         .collect()
 }
 

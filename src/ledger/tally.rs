@@ -17,6 +17,27 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 use std::collections::HashMap;
 
+/// A counter's three free columns. What fills them is each family of measures' own
+/// (a case's offence; a request's type, basis and outcome; a turnaround's stage and
+/// basis): the features name them, and convert their named dimensions to and from
+/// these; empty when unused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Dimensions {
+    pub first: String,
+    pub second: String,
+    pub third: String,
+}
+
+impl Dimensions {
+    pub fn of(first: &str, second: &str, third: &str) -> Dimensions {
+        Dimensions {
+            first: first.to_owned(),
+            second: second.to_owned(),
+            third: third.to_owned(),
+        }
+    }
+}
+
 /// A change to one counter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tally {
@@ -24,9 +45,20 @@ pub struct Tally {
     pub country: String,
     pub counterpart: String,
     pub quarter: String,
-    pub dims: [String; 3],
+    pub dims: Dimensions,
     pub bucket: i32,
     pub delta: i64,
+}
+
+/// What names a counter: every column of its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct CounterKey<'a> {
+    measure: &'a str,
+    country: &'a str,
+    counterpart: &'a str,
+    quarter: &'a str,
+    dims: &'a Dimensions,
+    bucket: i32,
 }
 
 impl Tally {
@@ -49,9 +81,9 @@ impl Tally {
         self
     }
 
-    /// The dimensions, in the measure's order.
-    pub fn by(mut self, dims: [&str; 3]) -> Tally {
-        self.dims = dims.map(str::to_owned);
+    /// The dimensions, named by the measure's family.
+    pub fn by(mut self, dims: impl Into<Dimensions>) -> Tally {
+        self.dims = dims.into();
         self
     }
 
@@ -66,15 +98,15 @@ impl Tally {
         self
     }
 
-    fn key(&self) -> (&str, &str, &str, &str, &[String; 3], i32) {
-        (
-            self.measure,
-            &self.country,
-            &self.counterpart,
-            &self.quarter,
-            &self.dims,
-            self.bucket,
-        )
+    fn key(&self) -> CounterKey<'_> {
+        CounterKey {
+            measure: self.measure,
+            country: &self.country,
+            counterpart: &self.counterpart,
+            quarter: &self.quarter,
+            dims: &self.dims,
+            bucket: self.bucket,
+        }
     }
 }
 
@@ -133,9 +165,9 @@ pub fn write(conn: &mut DbConn, tallies: &[Tally]) -> QueryResult<()> {
                 .bind::<Text, _>(&t.country)
                 .bind::<Text, _>(&t.counterpart)
                 .bind::<Text, _>(&t.quarter)
-                .bind::<Text, _>(&t.dims[0])
-                .bind::<Text, _>(&t.dims[1])
-                .bind::<Text, _>(&t.dims[2])
+                .bind::<Text, _>(&t.dims.first)
+                .bind::<Text, _>(&t.dims.second)
+                .bind::<Text, _>(&t.dims.third)
                 .bind::<Integer, _>(t.bucket)
                 .bind::<BigInt, _>(t.delta);
         }
@@ -167,6 +199,12 @@ pub struct Counter {
     pub count: i64,
 }
 
+impl Counter {
+    pub fn dims(&self) -> Dimensions {
+        Dimensions::of(&self.dim1, &self.dim2, &self.dim3)
+    }
+}
+
 /// Every counter other than zero, in the order of their keys.
 pub fn counters(conn: &mut DbConn) -> QueryResult<Vec<Counter>> {
     diesel::sql_query(
@@ -190,33 +228,31 @@ pub struct Replaced {
 /// the history writes. Call under the audit chain's lock, in the transaction that
 /// read the history, so that no event commits between the reading and the writing.
 pub fn replace(conn: &mut DbConn, tallies: &[Tally]) -> QueryResult<Replaced> {
-    type Key = (String, String, String, String, [String; 3], i32);
-    let mut before: HashMap<Key, i64> = counters(conn)?
+    let stored: Vec<(Counter, Dimensions)> = counters(conn)?
         .into_iter()
         .map(|c| {
-            let key = (
-                c.measure,
-                c.country,
-                c.counterpart,
-                c.quarter,
-                [c.dim1, c.dim2, c.dim3],
-                c.bucket,
-            );
+            let dims = c.dims();
+            (c, dims)
+        })
+        .collect();
+    let mut before: HashMap<CounterKey<'_>, i64> = stored
+        .iter()
+        .map(|(c, dims)| {
+            let key = CounterKey {
+                measure: &c.measure,
+                country: &c.country,
+                counterpart: &c.counterpart,
+                quarter: &c.quarter,
+                dims,
+                bucket: c.bucket,
+            };
             (key, c.count)
         })
         .collect();
     let merged = merged(tallies);
     let mut changed = 0;
     for t in &merged {
-        let key = (
-            t.measure.to_owned(),
-            t.country.clone(),
-            t.counterpart.clone(),
-            t.quarter.clone(),
-            t.dims.clone(),
-            t.bucket,
-        );
-        if before.remove(&key) != Some(t.delta) {
+        if before.remove(&t.key()) != Some(t.delta) {
             changed += 1;
         }
     }

@@ -26,12 +26,63 @@ use super::request::{MlaRequestRow, RequestStatus};
 use crate::db::DbConn;
 use crate::error::ApiResult;
 use crate::ledger::Tally;
+use crate::ledger::tally::Dimensions;
 use chrono::NaiveDateTime;
 use std::collections::HashMap;
 
 pub const REQUESTS: &str = "requests";
 pub const REQUESTS_BY_ASSISTANCE: &str = "requests.assistance";
 pub const TURNAROUND: &str = "turnaround";
+
+/// The dimensions of `requests` and `requests.assistance`: the request's type (`mla`
+/// or `preservation`), its legal basis (or, under `requests.assistance`, the type of
+/// assistance), and its outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestDims<'a> {
+    pub request_type: &'a str,
+    /// The legal basis; the assistance type under `requests.assistance`.
+    pub basis_or_assistance: &'a str,
+    pub outcome: &'a str,
+}
+
+impl<'a> RequestDims<'a> {
+    /// A stored counter's dimensions, named.
+    pub fn of(dims: &'a Dimensions) -> RequestDims<'a> {
+        RequestDims {
+            request_type: &dims.first,
+            basis_or_assistance: &dims.second,
+            outcome: &dims.third,
+        }
+    }
+}
+
+impl From<RequestDims<'_>> for Dimensions {
+    fn from(d: RequestDims<'_>) -> Dimensions {
+        Dimensions::of(d.request_type, d.basis_or_assistance, d.outcome)
+    }
+}
+
+/// The dimensions of `turnaround`: the stage reached and the legal basis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TurnaroundDims<'a> {
+    pub stage: &'a str,
+    pub legal_basis: &'a str,
+}
+
+impl<'a> TurnaroundDims<'a> {
+    pub fn of(dims: &'a Dimensions) -> TurnaroundDims<'a> {
+        TurnaroundDims {
+            stage: &dims.first,
+            legal_basis: &dims.second,
+        }
+    }
+}
+
+impl From<TurnaroundDims<'_>> for Dimensions {
+    fn from(d: TurnaroundDims<'_>) -> Dimensions {
+        Dimensions::of(d.stage, d.legal_basis, "")
+    }
+}
 
 /// The stages turnaround is measured to, in their order.
 pub const STAGES: [&str; 3] = ["acknowledged", "decided", "executed"];
@@ -100,11 +151,19 @@ pub fn tallies(row: &MlaRequestRow, kind: RequestEventType, now: NaiveDateTime) 
                     measure: REQUESTS_BY_ASSISTANCE,
                     ..one.clone()
                 }
-                .by(["mla", t.as_str(), outcome])
+                .by(RequestDims {
+                    request_type: "mla",
+                    basis_or_assistance: t.as_str(),
+                    outcome,
+                })
             });
-            std::iter::once(one.clone().by(["mla", &row.legal_basis, outcome]))
-                .chain(by_type)
-                .collect()
+            std::iter::once(one.clone().by(RequestDims {
+                request_type: "mla",
+                basis_or_assistance: &row.legal_basis,
+                outcome,
+            }))
+            .chain(by_type)
+            .collect()
         };
         if let Some(was) = before {
             out.extend(count(was).into_iter().map(Tally::undone));
@@ -117,7 +176,10 @@ pub fn tallies(row: &MlaRequestRow, kind: RequestEventType, now: NaiveDateTime) 
         out.push(
             Tally::one(TURNAROUND, &row.requesting_country, now)
                 .between(&row.requested_country)
-                .by([stage, &row.legal_basis, ""])
+                .by(TurnaroundDims {
+                    stage,
+                    legal_basis: &row.legal_basis,
+                })
                 .bucket(tenths_of_a_day(submitted_at, now)),
         );
     }
@@ -154,12 +216,20 @@ pub fn preservation_tallies(
         let one = Tally::one(REQUESTS, &row.requesting_country, row.created_at)
             .between(&row.requested_country);
         [
-            one.clone().by(["preservation", &row.legal_basis, outcome]),
+            one.clone().by(RequestDims {
+                request_type: "preservation",
+                basis_or_assistance: &row.legal_basis,
+                outcome,
+            }),
             Tally {
                 measure: REQUESTS_BY_ASSISTANCE,
                 ..one
             }
-            .by(["preservation", "preservation", outcome]),
+            .by(RequestDims {
+                request_type: "preservation",
+                basis_or_assistance: "preservation",
+                outcome,
+            }),
         ]
     };
     let mut out = Vec::new();

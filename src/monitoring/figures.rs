@@ -3,7 +3,10 @@
 //! 90th percentiles from their histograms, and small counts suppressed for whoever is
 //! outside the states a figure concerns.
 
+use crate::cases::figures::CaseDims;
 use crate::error::{ApiError, ApiResult};
+use crate::ledger::tally::Dimensions;
+use crate::mla::figures::{RequestDims, TurnaroundDims};
 use crate::observability::OverdueCount;
 use chrono::{Datelike, NaiveDateTime};
 use serde::Serialize;
@@ -20,7 +23,7 @@ pub struct FigureRow {
     pub country: String,
     pub counterpart: String,
     pub quarter: String,
-    pub dims: (String, String, String),
+    pub dims: Dimensions,
     pub bucket: i32,
     pub count: i64,
 }
@@ -319,33 +322,42 @@ pub struct CaseFigure {
     pub suppressed: bool,
 }
 
+/// What a case figure is summed by.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct CaseKey {
+    country: String,
+    quarter: Option<String>,
+    offence: Option<String>,
+    event: String,
+}
+
 pub fn case_figures(rows: &[FigureRow], grouping: &Grouping, viewer: &Viewer) -> Vec<CaseFigure> {
     let by_offence = grouping.has("offence");
-    let mut sums: BTreeMap<(String, Option<String>, Option<String>, String), i64> = BTreeMap::new();
+    let mut sums: BTreeMap<CaseKey, i64> = BTreeMap::new();
     for r in rows {
-        if by_offence == r.dims.0.is_empty() {
+        let dims = CaseDims::of(&r.dims);
+        if by_offence == dims.offence.is_empty() {
             continue;
         }
-        let event = r.measure.rsplit('.').next().unwrap_or_default().to_owned();
-        let key = (
-            r.country.clone(),
-            kept(grouping, "quarter", &r.quarter),
-            kept(grouping, "offence", &r.dims.0),
-            event,
-        );
+        let key = CaseKey {
+            country: r.country.clone(),
+            quarter: kept(grouping, "quarter", &r.quarter),
+            offence: kept(grouping, "offence", dims.offence),
+            event: r.measure.rsplit('.').next().unwrap_or_default().to_owned(),
+        };
         *sums.entry(key).or_insert(0) += r.count;
     }
     let cells: Vec<Cell<'_>> = sums
         .iter()
-        .map(|((country, quarter, offence, event), n)| Cell {
+        .map(|(k, n)| Cell {
             key: vec![
-                Some(country),
-                quarter.as_deref(),
-                offence.as_deref(),
-                Some(event),
+                Some(&k.country),
+                k.quarter.as_deref(),
+                k.offence.as_deref(),
+                Some(&k.event),
             ],
             count: *n,
-            concerns: [country, country],
+            concerns: [&k.country, &k.country],
         })
         .collect();
     // A reader may leave out the quarter and the offence, and sees totals over the
@@ -353,16 +365,14 @@ pub fn case_figures(rows: &[FigureRow], grouping: &Grouping, viewer: &Viewer) ->
     let counts = viewer.counts(&cells, &[0, 1, 2]);
     sums.into_iter()
         .zip(counts)
-        .map(
-            |(((country, quarter, offence, event), _), count)| CaseFigure {
-                suppressed: count.is_none(),
-                count,
-                country,
-                quarter,
-                offence,
-                event,
-            },
-        )
+        .map(|((k, _), count)| CaseFigure {
+            suppressed: count.is_none(),
+            count,
+            country: k.country,
+            quarter: k.quarter,
+            offence: k.offence,
+            event: k.event,
+        })
         .collect()
 }
 
@@ -392,15 +402,17 @@ pub struct RequestFigure {
     pub suppressed: bool,
 }
 
-type RequestKey = (
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+/// What a request figure is summed by.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct RequestKey {
+    requesting: String,
+    requested: String,
+    quarter: Option<String>,
+    request_type: String,
+    basis: Option<String>,
+    assistance: Option<String>,
+    outcome: Option<String>,
+}
 
 pub fn request_figures(
     rows: &[FigureRow],
@@ -410,59 +422,57 @@ pub fn request_figures(
     let by_assistance = grouping.has("assistance_type");
     let mut sums: BTreeMap<RequestKey, i64> = BTreeMap::new();
     for r in rows {
+        let dims = RequestDims::of(&r.dims);
         let (basis, assistance) = if by_assistance {
-            (None, Some(r.dims.1.clone()))
+            (None, Some(dims.basis_or_assistance.to_owned()))
         } else {
-            (kept(grouping, "legal_basis", &r.dims.1), None)
+            (
+                kept(grouping, "legal_basis", dims.basis_or_assistance),
+                None,
+            )
         };
-        let key = (
-            r.country.clone(),
-            r.counterpart.clone(),
-            kept(grouping, "quarter", &r.quarter),
-            r.dims.0.clone(),
+        let key = RequestKey {
+            requesting: r.country.clone(),
+            requested: r.counterpart.clone(),
+            quarter: kept(grouping, "quarter", &r.quarter),
+            request_type: dims.request_type.to_owned(),
             basis,
             assistance,
-            kept(grouping, "outcome", &r.dims.2),
-        );
+            outcome: kept(grouping, "outcome", dims.outcome),
+        };
         *sums.entry(key).or_insert(0) += r.count;
     }
     sums.retain(|_, n| *n != 0);
     let cells: Vec<Cell<'_>> = sums
         .iter()
-        .map(
-            |((requesting, requested, quarter, kind, basis, assistance, outcome), n)| Cell {
-                key: vec![
-                    Some(requesting),
-                    Some(requested),
-                    quarter.as_deref(),
-                    Some(kind),
-                    basis.as_deref(),
-                    assistance.as_deref(),
-                    outcome.as_deref(),
-                ],
-                count: *n,
-                concerns: [requesting, requested],
-            },
-        )
+        .map(|(k, n)| Cell {
+            key: vec![
+                Some(&k.requesting),
+                Some(&k.requested),
+                k.quarter.as_deref(),
+                Some(&k.request_type),
+                k.basis.as_deref(),
+                k.assistance.as_deref(),
+                k.outcome.as_deref(),
+            ],
+            count: *n,
+            concerns: [&k.requesting, &k.requested],
+        })
         .collect();
     let counts = viewer.counts(&cells, &[0, 1, 2, 4, 5, 6]);
     sums.into_iter()
         .zip(counts)
-        .map(
-            |(((requesting, requested, quarter, kind, basis, assistance, outcome), _), count)| {
-                RequestFigure {
-                    suppressed: count.is_none(),
-                    count,
-                    requesting_country: requesting,
-                    requested_country: requested,
-                    quarter,
-                    request_type: kind,
-                    legal_basis: basis,
-                    assistance_type: assistance,
-                    outcome,
-                }
-            },
-        )
+        .map(|((k, _), count)| RequestFigure {
+            suppressed: count.is_none(),
+            count,
+            requesting_country: k.requesting,
+            requested_country: k.requested,
+            quarter: k.quarter,
+            request_type: k.request_type,
+            legal_basis: k.basis,
+            assistance_type: k.assistance,
+            outcome: k.outcome,
+        })
         .collect()
 }
 
@@ -488,7 +498,15 @@ pub struct TurnaroundFigure {
     pub suppressed: bool,
 }
 
-type TurnaroundKey = (String, String, String, Option<String>, Option<String>);
+/// What a turnaround histogram is kept by.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct TurnaroundKey {
+    requesting: String,
+    requested: String,
+    stage: String,
+    quarter: Option<String>,
+    basis: Option<String>,
+}
 
 pub fn turnaround_figures(
     rows: &[FigureRow],
@@ -497,13 +515,14 @@ pub fn turnaround_figures(
 ) -> Vec<TurnaroundFigure> {
     let mut histograms: BTreeMap<TurnaroundKey, BTreeMap<i32, i64>> = BTreeMap::new();
     for r in rows {
-        let key = (
-            r.country.clone(),
-            r.counterpart.clone(),
-            r.dims.0.clone(),
-            kept(grouping, "quarter", &r.quarter),
-            kept(grouping, "legal_basis", &r.dims.1),
-        );
+        let dims = TurnaroundDims::of(&r.dims);
+        let key = TurnaroundKey {
+            requesting: r.country.clone(),
+            requested: r.counterpart.clone(),
+            stage: dims.stage.to_owned(),
+            quarter: kept(grouping, "quarter", &r.quarter),
+            basis: kept(grouping, "legal_basis", dims.legal_basis),
+        };
         *histograms
             .entry(key)
             .or_default()
@@ -513,41 +532,37 @@ pub fn turnaround_figures(
     histograms.retain(|_, h| h.values().sum::<i64>() > 0);
     let cells: Vec<Cell<'_>> = histograms
         .iter()
-        .map(
-            |((requesting, requested, stage, quarter, basis), histogram)| Cell {
-                key: vec![
-                    Some(requesting),
-                    Some(requested),
-                    Some(stage),
-                    quarter.as_deref(),
-                    basis.as_deref(),
-                ],
-                count: histogram.values().sum(),
-                concerns: [requesting, requested],
-            },
-        )
+        .map(|(k, histogram)| Cell {
+            key: vec![
+                Some(&k.requesting),
+                Some(&k.requested),
+                Some(&k.stage),
+                k.quarter.as_deref(),
+                k.basis.as_deref(),
+            ],
+            count: histogram.values().sum(),
+            concerns: [&k.requesting, &k.requested],
+        })
         .collect();
     let counts = viewer.counts(&cells, &[0, 1, 3, 4]);
     histograms
         .into_iter()
         .zip(counts)
-        .filter_map(
-            |(((requesting, requested, stage, quarter, basis), histogram), count)| {
-                let (median, p90) = median_and_p90(&histogram)?;
-                let shown = count.is_some();
-                Some(TurnaroundFigure {
-                    suppressed: !shown,
-                    count,
-                    median_days: shown.then_some(median),
-                    p90_days: shown.then_some(p90),
-                    requesting_country: requesting,
-                    requested_country: requested,
-                    stage,
-                    quarter,
-                    legal_basis: basis,
-                })
-            },
-        )
+        .filter_map(|((k, histogram), count)| {
+            let (median, p90) = median_and_p90(&histogram)?;
+            let shown = count.is_some();
+            Some(TurnaroundFigure {
+                suppressed: !shown,
+                count,
+                median_days: shown.then_some(median),
+                p90_days: shown.then_some(p90),
+                requesting_country: k.requesting,
+                requested_country: k.requested,
+                stage: k.stage,
+                quarter: k.quarter,
+                legal_basis: k.basis,
+            })
+        })
         .collect()
 }
 
@@ -755,7 +770,7 @@ mod tests {
             }
             .into(),
             quarter: "2026-Q4".into(),
-            dims: (dims[0].into(), dims[1].into(), dims[2].into()),
+            dims: Dimensions::of(dims[0], dims[1], dims[2]),
             bucket,
             count,
         }

@@ -118,7 +118,10 @@ pub fn read(conn: &mut DbConn, viewer: &Viewer, now: NaiveDateTime) -> ApiResult
                 event,
                 |q| {
                     sum_in(&case_rows, q, |r| {
-                        r.measure == measure && r.dims.0.is_empty()
+                        r.measure == measure
+                            && crate::cases::figures::CaseDims::of(&r.dims)
+                                .offence
+                                .is_empty()
                     })
                 },
                 |q| {

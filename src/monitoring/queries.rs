@@ -221,7 +221,11 @@ pub fn figures(
             country: r.country,
             counterpart: r.counterpart,
             quarter: r.quarter,
-            dims: (r.dim1, r.dim2, r.dim3),
+            dims: crate::ledger::tally::Dimensions {
+                first: r.dim1,
+                second: r.dim2,
+                third: r.dim3,
+            },
             bucket: r.bucket,
             count: r.count,
         })
