@@ -18,6 +18,8 @@ pub struct Words {
     pub tree_size: &'static str,
     pub signed_at: &'static str,
     pub log_key: &'static str,
+    /// The verifier key, printed whole.
+    pub log_key_whole: &'static str,
     pub key_fingerprint: &'static str,
     pub generated_at: &'static str,
     pub entries_heading: &'static str,
@@ -57,6 +59,7 @@ pub struct Words {
     pub page_head: &'static str,
     /// Custody event types by their code.
     pub event_types: &'static [(&'static str, &'static str)],
+    pub evidence_kinds: &'static [(&'static str, &'static str)],
     /// The verdict in a sentence, by outcome; `{record}` is one of the two record
     /// names below, and the other `{…}` are filled in as [`Words::fill`] does.
     pub summary_verified_history: &'static str,
@@ -81,6 +84,11 @@ pub struct Words {
 
 impl Words {
     /// An event type in words (its code when the catalogue has none).
+    /// A kind of evidence in words.
+    pub fn evidence_kind(&self, code: &str) -> String {
+        in_words(self.evidence_kinds, code)
+    }
+
     pub fn event_type<'a>(&self, code: &'a str) -> &'a str
     where
         'static: 'a,
@@ -131,6 +139,7 @@ pub static ENGLISH: Words = Words {
     tree_size: "Entries in the log",
     signed_at: "Signed at",
     log_key: "Log key",
+    log_key_whole: "The log's verifier key, whole",
     key_fingerprint: "Key fingerprint (SHA-256)",
     generated_at: "Report made at",
     entries_heading: "The custody record, entry by entry",
@@ -167,7 +176,7 @@ pub static ENGLISH: Words = Words {
         1. Extract the attachment (for example: pdfdetach -saveall report.pdf) and check that its \
         SHA-256 is the one printed below.\n\
         2. Obtain the log's verifier key from the operator of the service by a separate channel, \
-        and check that it is the key printed here: {key}\n\
+        and check that it is the key printed below, whole, on a line of its own.\n\
         3. Verify the bundle with any implementation of the custody log format ({spec}), for \
         example: caseledger verify-bundle {file} --key <verifier key>\n\
         A verified bundle proves that these entries were recorded in this order, unaltered, in \
@@ -176,6 +185,7 @@ pub static ENGLISH: Words = Words {
     bundle_sha256: "SHA-256 of the attached bundle",
     bundle_description: "The custody bundle of the item, for offline verification",
     page_head: "Custody report",
+    evidence_kinds: EVIDENCE_KINDS,
     event_types: &[
         ("collected", "Collected"),
         ("sealed", "Sealed"),
@@ -221,6 +231,19 @@ pub static ENGLISH: Words = Words {
     at_unrecorded_time: "at an unrecorded time",
     could_not_be_checked: "it could not be checked",
 };
+
+/// Kinds of evidence in words, by code (the pages' and the report's).
+pub const EVIDENCE_KINDS: &[(&str, &str)] = &[
+    ("device", "Device"),
+    ("storage_medium", "Storage medium"),
+    ("disk_image", "Disk image"),
+    ("memory_capture", "Memory capture"),
+    ("network_capture", "Network capture"),
+    ("cloud_account_data", "Cloud account data"),
+    ("logs", "Logs"),
+    ("document", "Document"),
+    ("other", "Other"),
+];
 
 /// Every word of the review pages.
 pub struct PageWords {
@@ -588,17 +611,7 @@ pub static ENGLISH_PAGES: PageWords = PageWords {
         ("real_time_collection", "Real-time collection"),
         ("other", "Other assistance"),
     ],
-    evidence_kinds: &[
-        ("device", "Device"),
-        ("storage_medium", "Storage medium"),
-        ("disk_image", "Disk image"),
-        ("memory_capture", "Memory capture"),
-        ("network_capture", "Network capture"),
-        ("cloud_account_data", "Cloud account data"),
-        ("logs", "Logs"),
-        ("document", "Document"),
-        ("other", "Other"),
-    ],
+    evidence_kinds: EVIDENCE_KINDS,
     document_kinds: &[
         ("letter_of_request", "Letter of request"),
         ("translation", "Translation"),

@@ -554,7 +554,7 @@ pub fn directory(
     people: &[String],
     agencies: &[String],
 ) -> QueryResult<super::report::Directory> {
-    use crate::db::schema::{agencies as agency_table, users};
+    use crate::db::schema::{agencies as agency_table, countries, users};
     let mut out = super::report::Directory::default();
     for chunk in people.chunks(500) {
         let rows: Vec<(String, String)> = users::table
@@ -564,18 +564,27 @@ pub fn directory(
         out.people.extend(rows);
     }
     for chunk in agencies.chunks(500) {
-        let rows: Vec<(String, String, String)> = agency_table::table
+        let rows: Vec<(String, String, String, String)> = agency_table::table
+            .inner_join(countries::table)
             .filter(agency_table::id.eq_any(chunk))
             .select((
                 agency_table::id,
                 agency_table::name,
                 agency_table::country_code,
+                countries::name,
             ))
             .load(conn)?;
-        out.agencies.extend(
-            rows.into_iter()
-                .map(|(id, name, country)| (id, super::report::AgencyName { name, country })),
-        );
+        out.agencies
+            .extend(rows.into_iter().map(|(id, name, country, state)| {
+                (
+                    id,
+                    super::report::AgencyName {
+                        name,
+                        country,
+                        state,
+                    },
+                )
+            }));
     }
     Ok(out)
 }

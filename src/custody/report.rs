@@ -5,7 +5,7 @@
 
 use super::model::Evidence;
 use super::verify::{Report, Verdict};
-use crate::catalogue::Words;
+use crate::catalogue::{Words, in_words};
 use crate::pdf::{ALERT, Attachment, Colour, Document, Field, Font, OK};
 use crate::time::Clock;
 use serde_json::Value;
@@ -24,23 +24,37 @@ pub struct Directory {
 pub struct AgencyName {
     pub name: String,
     pub country: String,
+    /// The state's name, for people to read (bundles carry the code).
+    #[serde(skip)]
+    pub state: String,
+}
+
+impl AgencyName {
+    fn shown(&self) -> String {
+        let state = if self.state.is_empty() {
+            &self.country
+        } else {
+            &self.state
+        };
+        format!("{} ({state})", self.name)
+    }
 }
 
 impl Directory {
-    /// "Name, Agency (JM)" for a user of an agency; what is unknown, said so.
+    /// "Name, Agency (Jamaica)" for a user of an agency; what is unknown, said so.
     fn person(&self, words: &Words, user_id: Option<&str>, agency_id: Option<&str>) -> String {
         let name = user_id
             .and_then(|id| self.people.get(id).cloned())
             .unwrap_or_else(|| words.unknown_person.to_owned());
         match agency_id.and_then(|id| self.agencies.get(id)) {
-            Some(a) => format!("{name}, {} ({})", a.name, a.country),
+            Some(a) => format!("{name}, {}", a.shown()),
             None => name,
         }
     }
 
     fn agency(&self, id: &str) -> String {
         match self.agencies.get(id) {
-            Some(a) => format!("{} ({})", a.name, a.country),
+            Some(a) => a.shown(),
             None => id.to_owned(),
         }
     }
@@ -197,7 +211,7 @@ pub fn render(report: &CustodyReport<'_>) -> Vec<u8> {
         Field::new(w.case_reference, report.case_reference),
         Field::new(w.evidence_item, item.label.clone()),
         Field::new(w.description, item.description.clone()),
-        Field::new(w.kind, item.kind.as_str()),
+        Field::new(w.kind, w.evidence_kind(item.kind.as_str())),
         Field::mono(
             w.acquisition_hash,
             item.sha256
@@ -249,24 +263,24 @@ pub fn render(report: &CustodyReport<'_>) -> Vec<u8> {
         );
     }
 
-    // How to verify, without the service.
+    // How to verify, without the service: kept on one page, the key whole on a line
+    // of its own.
     let file = bundle_file_name(item);
-    doc.heading(w.verify_heading, 13.0);
-    let steps = w
-        .verify_steps
-        .replace("{file}", &file)
-        .replace("{key}", &report.checkpoint.verifier_key)
-        .replace(
-            "{spec}",
-            "the caseledger custody log format, version 1: JCS entries, an RFC 9162 Merkle log, \
-             C2SP signed checkpoints",
-        );
-    doc.paragraph(&steps, Font::Regular, BODY, None);
-    doc.fields(&[
-        Field::new(w.attached_bundle, file.clone()),
-        Field::mono(w.bundle_sha256, hex::encode(Sha256::digest(report.bundle))),
-        Field::mono(w.log_key, report.checkpoint.verifier_key.clone()),
-    ]);
+    let steps = w.verify_steps.replace("{file}", &file).replace(
+        "{spec}",
+        "the caseledger custody log format, version 1: JCS entries, an RFC 9162 Merkle log, \
+         C2SP signed checkpoints",
+    );
+    let bundle_sha = hex::encode(Sha256::digest(report.bundle));
+    doc.keep_together(|doc| {
+        doc.heading(w.verify_heading, 13.0);
+        doc.paragraph(&steps, Font::Regular, BODY, None);
+        doc.fields(&[
+            Field::new(w.attached_bundle, file.clone()),
+            Field::mono(w.bundle_sha256, bundle_sha.clone()),
+        ]);
+        doc.line_of_its_own(w.log_key_whole, &report.checkpoint.verifier_key);
+    });
     doc.attach(Attachment {
         name: file,
         description: w.bundle_description.to_owned(),
@@ -277,6 +291,50 @@ pub fn render(report: &CustodyReport<'_>) -> Vec<u8> {
 }
 
 const BODY: f32 = 9.5;
+
+/// Members of an entry's details that have fields of their own.
+const SHOWN_APART: &[&str] = &[
+    "location",
+    "reason",
+    "authority",
+    "to_agency_id",
+    "to_custodian_id",
+    "seal",
+    "hash",
+    "corrects_seq",
+];
+
+/// A value as people read it: text as it is, lists joined by "; ", the members of an
+/// object named ("Seized from: Harbour Logistics Ltd, Location: Kingston").
+fn in_plain_words(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items
+            .iter()
+            .map(in_plain_words)
+            .collect::<Vec<_>>()
+            .join("; "),
+        Value::Object(members) => members
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| format!("{}: {}", in_words(&[], k), in_plain_words(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// An entry's details as `Name: value` lines (those shown apart left out), or none.
+fn details_lines(details: &Value, shown_apart: &[&str]) -> Option<String> {
+    let lines: Vec<String> = details
+        .as_object()?
+        .iter()
+        .filter(|(k, v)| !shown_apart.contains(&k.as_str()) && !v.is_null())
+        .map(|(k, v)| format!("{}: {}", in_words(&[], k), in_plain_words(v)))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
 
 /// One entry as people read it: its heading (position, what, when), the alert it
 /// carries if any, and its fields. The report prints it; the evidence page shows it.
@@ -420,8 +478,8 @@ pub fn entry_views(
         if let Some(seq) = member("corrects_seq").and_then(Value::as_i64) {
             fields.push(Field::new(w.corrects, seq.to_string()));
         }
-        if let Some(details) = e.get("details").filter(|v| v.is_object()) {
-            fields.push(Field::new(w.details, details.to_string()));
+        if let Some(lines) = e.get("details").and_then(|d| details_lines(d, SHOWN_APART)) {
+            fields.push(Field::new(w.details, lines));
         }
         fields.push(Field::mono(w.entry_hash, shown.entry_hash.clone()));
         fields.push(Field::new(w.log_index, shown.log_index.to_string()));

@@ -300,6 +300,34 @@ impl Document {
         self.space(4.0);
     }
 
+    /// A label, then `text` whole on a line of its own in the fixed-width font, set
+    /// small enough to fit the column: for a key or hash that must never be broken
+    /// in the middle (a key copied from paper must be copied whole).
+    pub fn line_of_its_own(&mut self, label: &str, text: &str) {
+        let fitted = TEXT_WIDTH / metrics::width(text, Font::Mono, 1.0).max(1.0);
+        let size = fitted.min(BODY_SIZE);
+        let leading = BODY_SIZE * 1.35;
+        self.room(leading + size * 1.6);
+        self.y -= leading;
+        self.place(Font::Bold, BODY_SIZE, MARGIN, label, None);
+        self.y -= size * 1.6;
+        self.place(Font::Mono, size, MARGIN, text, None);
+        self.space(BODY_SIZE * 0.5);
+    }
+
+    /// Lays out what `section` writes on one page: on this one when it fits what is
+    /// left of it, else from the top of the next (a section that needs more than a
+    /// page is simply laid out). So a document never ends on a page that holds a last
+    /// line or two of its closing section.
+    pub fn keep_together(&mut self, section: impl Fn(&mut Document)) {
+        let mut probe = Document::new(String::new(), String::new(), self.created);
+        section(&mut probe);
+        if probe.pages.len() == 1 {
+            self.room(BODY_TOP - probe.y);
+        }
+        section(self);
+    }
+
     /// A thin rule across the text column.
     pub fn rule(&mut self) {
         self.room(8.0);
@@ -527,5 +555,59 @@ mod tests {
         assert!(text.contains("/EmbeddedFiles"));
         assert!(text.contains("(bundle.json)"));
         assert!(text.contains(&format!("/Count {pages}")));
+    }
+
+    /// The lines of a page, as text.
+    fn page_text(page: &Page) -> Vec<String> {
+        page.lines
+            .iter()
+            .map(|l| String::from_utf8_lossy(&l.text).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_closing_section_kept_together_never_leaves_a_page_with_its_last_lines() {
+        let key = format!("caseledger.example/log+0a1b2c3d+{}", "A".repeat(44));
+        let close = |doc: &mut Document| {
+            doc.heading("How to verify", 13.0);
+            doc.paragraph(
+                &"Extract the attachment and check it. ".repeat(12),
+                Font::Regular,
+                BODY_SIZE,
+                None,
+            );
+            doc.fields(&[Field::mono("SHA-256", "ab".repeat(32))]);
+            doc.line_of_its_own("Log key", &key);
+        };
+        for blocks in 0..60 {
+            let mut doc = Document::new("Test", "Item", chrono::Utc::now());
+            for i in 0..blocks {
+                doc.block(&format!("Entry {i}"), None, &[Field::new("What", "sealed")]);
+            }
+            doc.keep_together(close);
+            let last = page_text(doc.pages.last().unwrap());
+            assert!(
+                last.iter().any(|l| l == "How to verify"),
+                "{blocks} blocks: the section on the last page: {last:?}"
+            );
+            assert_eq!(
+                last.last().unwrap(),
+                &key,
+                "{blocks} blocks: the key whole, on the last line"
+            );
+        }
+        // Without keeping it together, some of these documents would end on a page
+        // holding only the section's tail: the check above can fail.
+        let split = (0..60).any(|blocks| {
+            let mut doc = Document::new("Test", "Item", chrono::Utc::now());
+            for i in 0..blocks {
+                doc.block(&format!("Entry {i}"), None, &[Field::new("What", "sealed")]);
+            }
+            close(&mut doc);
+            !page_text(doc.pages.last().unwrap())
+                .iter()
+                .any(|l| l == "How to verify")
+        });
+        assert!(split);
     }
 }

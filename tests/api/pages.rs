@@ -443,7 +443,7 @@ async fn the_evidence_page_puts_the_verdict_first_and_hides_the_item_from_other_
     assert!(verdict < timeline, "the verdict comes first");
     assert!(html.contains("failed an integrity check"));
     assert!(html.contains("Entry 0 - Collected") && html.contains("Entry 1 - Hash verified"));
-    assert!(html.contains("User jm.inv, JCF Cybercrime Unit (JM)"));
+    assert!(html.contains("User jm.inv, JCF Cybercrime Unit (Jamaica)"));
     assert!(html.contains("Warrant 2026/117") && html.contains("Kingston, Jamaica"));
     // Times in the viewer's state's zone, then in UTC; the report reads UTC only.
     let when = first_when(&html);

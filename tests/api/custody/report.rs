@@ -96,7 +96,8 @@ async fn the_report_states_the_verdict_names_every_entry_and_carries_a_bundle_th
         json!({"type": "checked_out", "reason": "imaging for analysis", "authority": "Warrant 2026/117"}),
         json!({"type": "checked_in", "location": "JCF evidence room, Kingston"}),
         json!({"type": "hash_verified", "hash": {"algorithm": "sha-256", "value": DISK_SHA}}),
-        json!({"type": "note", "reason": "Curaçao liaison informed — by phone"}),
+        json!({"type": "note", "reason": "Curaçao liaison informed — by phone",
+               "details": {"tool_version": "20140608", "examiner": {"name": "Det. Sgt. Brown", "unit": "Forensics"}}}),
     ];
     for step in steps {
         ok(append(app, &w.inv.token, &id, step).await);
@@ -153,10 +154,21 @@ async fn the_report_states_the_verdict_names_every_entry_and_carries_a_bundle_th
         );
     }
     assert!(
-        text.contains("User jm.inv, JCF Cybercrime Unit (JM)"),
+        text.contains("User jm.inv, JCF Cybercrime Unit (Jamaica)"),
         "{text}"
     );
     assert!(text.contains("JCF-SEAL-0042 (intact)"));
+    // Codes in words, details as `Name: value` lines, never JSON.
+    assert!(
+        first.contains("Disk image") && !text.contains("disk_image"),
+        "{first}"
+    );
+    assert!(
+        text.contains("Tool version: 20140608")
+            && text.contains("Examiner: Name: Det. Sgt. Brown, Unit: Forensics")
+            && !text.contains("{\""),
+        "{text}"
+    );
     assert!(text.contains("imaging for analysis") && text.contains("Warrant 2026/117"));
     assert!(
         text.contains("Curaçao liaison informed — by phone"),
@@ -176,6 +188,14 @@ async fn the_report_states_the_verdict_names_every_entry_and_carries_a_bundle_th
         .trim()
         .parse()
         .unwrap();
+    // The closing section is whole on the last page, the log's key whole on a line
+    // of its own (a key broken on paper is a transcription risk).
+    let last = text_of(&path, Some((pages as u32, pages as u32)));
+    assert!(
+        last.contains("How to verify this record independently"),
+        "{last}"
+    );
+    assert!(last.lines().any(|l| l.trim() == key), "{key}: {last}");
     for page in 1..=pages as u32 {
         let one = text_of(&path, Some((page, page)));
         assert!(one.contains(&label), "page {page}");
