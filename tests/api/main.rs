@@ -18,4 +18,5 @@ mod mla;
 mod monitoring;
 mod pages;
 mod tokens;
+mod walkthrough;
 mod webhooks;
