@@ -69,7 +69,8 @@ def load(path, header):
 
 def main():
     url = os.environ.get("BENCH_DATABASE_URL")
-    binary = os.path.join(t.ROOT, "target", "release", "caseledger")
+    # BENCH_BINARY: another build to measure (an older commit's, for a before/after).
+    binary = os.environ.get("BENCH_BINARY") or os.path.join(t.ROOT, "target", "release", "caseledger")
     data = tempfile.mkdtemp(prefix="caseledger-pages-")
     env = dict(os.environ, CASELEDGER_DATA_DIR=data, CASELEDGER_BIND=f"127.0.0.1:{t.PORT}",
                CASELEDGER_BOOTSTRAP_PASSWORD=t.BOOT, RUST_LOG="warn")
@@ -99,8 +100,10 @@ def main():
         bearer = f"Authorization: Bearer {token}"
         rows = [
             ("page: desk `/app/`", "/app/", cookie),
-            ("page: case (64 items with verdicts)", f"/app/cases/{case}", cookie),
+            ("page: case (64 items)", f"/app/cases/{case}", cookie),
             ("API: `GET /cases/{id}` (baseline)", f"/api/v1/cases/{case}", bearer),
+            ("API: `GET /cases/{id}/evidence?limit=100`, the same 64 items (baseline)",
+             f"/api/v1/cases/{case}/evidence?limit=100", bearer),
             (f"page: evidence item ({ENTRIES} entries)", f"/app/evidence/{items[0]}", cookie),
             (f"API: `GET /evidence/{{id}}/custody/bundle` ({ENTRIES} entries, baseline)",
              f"/api/v1/evidence/{items[0]}/custody/bundle", bearer),

@@ -359,31 +359,29 @@ pub fn awaiting_receipt(conn: &mut DbConn, caller: &Principal) -> ApiResult<Vec<
         .collect())
 }
 
-/// An item of a case with the verdict on its custody record.
-pub struct ItemVerdict {
+/// An item of a case, with whether its record holds a failed integrity check: kept
+/// as its entries commit, so a case's items list without re-verifying any proof
+/// (each item's page and report verify its record in full).
+pub struct ItemAlert {
     pub item: EvidenceRow,
-    pub verdict: verify::Verdict,
+    pub alert: bool,
 }
 
 /// The most items a case page lists.
 pub const CASE_PAGE_ITEMS: i64 = 500;
 
-/// A case's items in registration order, each with its verdict (the caller has
-/// checked that the reader sees the case).
-pub fn verdicts_of_case(
-    conn: &mut DbConn,
-    signer: &LogSigner,
-    case_id: &str,
-) -> ApiResult<Vec<ItemVerdict>> {
+/// A case's items in registration order (the caller has checked that the reader sees
+/// the case).
+pub fn items_of_case(conn: &mut DbConn, case_id: &str) -> ApiResult<Vec<ItemAlert>> {
     let items = super::queries::items_of_case(conn, case_id, None, CASE_PAGE_ITEMS)?;
-    items
+    Ok(items
         .into_iter()
         .take(CASE_PAGE_ITEMS as usize)
-        .map(|item| {
-            let verdict = verdict_of(conn, signer, &item.id)?;
-            Ok(ItemVerdict { item, verdict })
+        .map(|item| ItemAlert {
+            alert: item.integrity_alert,
+            item,
         })
-        .collect()
+        .collect())
 }
 
 pub fn verdict_of(

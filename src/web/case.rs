@@ -1,13 +1,13 @@
-//! A case's page: its summary, its evidence items each with its verdict, its
+//! A case's page: its summary, its evidence items each with the alert its record
+//! holds (kept as entries commit; each item's page verifies in full), its
 //! requests (those the reader sees, each a link), the agencies it is shared with, and
 //! how its status came to be.
 
-use super::evidence::verdict_in_words;
 use super::page::{Fact, Me, PageResult, html, page_id};
 use super::visitor::Visitor;
 use crate::cases::review::CaseReview;
 use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
-use crate::custody::record::ItemVerdict;
+use crate::custody::record::ItemAlert;
 use crate::ledger::Action;
 use crate::mla::request::MlaRequestRow;
 use crate::state::AppState;
@@ -30,12 +30,11 @@ struct CasePage<'a> {
     history: Vec<StatusLine>,
 }
 
-/// An evidence item as the case page lists it, with its verdict.
+/// An evidence item as the case page lists it, with the alert its record holds.
 struct ItemLine {
     id: String,
     label: String,
     description: String,
-    verdict: &'static str,
     alert: bool,
 }
 
@@ -65,7 +64,7 @@ struct StatusLine {
 /// What the case page reads, in one audited read.
 struct CaseRead {
     review: CaseReview,
-    items: Vec<ItemVerdict>,
+    items: Vec<ItemAlert>,
     requests: Vec<MlaRequestRow>,
 }
 
@@ -117,7 +116,6 @@ pub async fn page(
     path: web::Path<String>,
 ) -> PageResult {
     let id = page_id(&path)?;
-    let signer = state.log.clone();
     let read = state
         .read_as(
             visitor.credentials(),
@@ -125,7 +123,7 @@ pub async fn page(
             move |conn, caller, event| {
                 event.set_detail("page", "case");
                 let review = crate::cases::review::read(conn, caller, &id, event)?;
-                let items = crate::custody::record::verdicts_of_case(conn, &signer, &id)?;
+                let items = crate::custody::record::items_of_case(conn, &id)?;
                 let requests = crate::mla::review::requests_of_case(conn, caller, &id)?;
                 Ok(CaseRead {
                     review,
@@ -141,15 +139,11 @@ pub async fn page(
     let items = read
         .items
         .into_iter()
-        .map(|i| {
-            let (verdict, class) = verdict_in_words(i.verdict);
-            ItemLine {
-                id: i.item.id,
-                label: i.item.label,
-                description: i.item.description,
-                verdict,
-                alert: class == "alert",
-            }
+        .map(|i| ItemLine {
+            id: i.item.id,
+            label: i.item.label,
+            description: i.item.description,
+            alert: i.alert,
         })
         .collect();
     let requests = read

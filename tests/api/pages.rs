@@ -381,7 +381,7 @@ async fn the_desk_lists_the_cases_referred_to_the_prosecutors_service_and_no_oth
         case_page.contains(&format!("href=\"/app/evidence/{item_id}\""))
             && case_page.contains("Seized router")
     );
-    assert!(case_page.contains("VERIFIED"), "{case_page}");
+    assert!(case_page.contains("<td>No alert</td>"), "{case_page}");
     assert!(html.contains(referred["reference"].as_str().unwrap()));
     assert!(!html.contains("Unreferred phishing case"));
     let elsewhere = sign_in(&app, "jm.pros", PASSWORD).await.unwrap();
@@ -435,6 +435,22 @@ async fn the_evidence_page_puts_the_verdict_first_and_hides_the_item_from_other_
     assert_eq!(mismatch.status, 201, "{}", mismatch.body);
 
     let session = sign_in(&app, "jm.inv", PASSWORD).await.unwrap();
+    // The case page lists the item with the alert its record holds, kept as the
+    // failed check committed.
+    let case_page = text(
+        &page(
+            &app,
+            &format!("/app/cases/{}", case["id"].as_str().unwrap()),
+            Some(&session),
+        )
+        .await,
+    );
+    let row = &case_page[case_page.find(&format!("/app/evidence/{id}")).unwrap()..];
+    assert!(
+        row[..row.find("</tr>").unwrap()]
+            .contains("<strong class=\"error\">INTEGRITY ALERT</strong>"),
+        "{case_page}"
+    );
     let res = page(&app, &format!("/app/evidence/{id}"), Some(&session)).await;
     assert_eq!(res.status, 200, "{}", text(&res));
     let html = text(&res);

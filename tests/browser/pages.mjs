@@ -171,7 +171,7 @@ try {
   );
   const items = page.locator("table[aria-labelledby=evidence]");
   await check(await items.getByRole("link", { name: fx.item.label }).isVisible(), "the case lists its item");
-  await check(await items.getByText("VERIFIED", { exact: true }).isVisible(), "with its verdict");
+  await check(await items.getByText("No alert", { exact: true }).isVisible(), "with the alert its record holds (none)");
   await check(
     await page.locator("table[aria-labelledby=history]").getByText("file complete for charging advice").isVisible(),
     "the status history says why the case was referred",
