@@ -512,8 +512,21 @@ fn submitted_days_ago(app: &TestApp, request_id: &str, days: i64) {
     .unwrap();
 }
 
-#[actix_web::test]
-async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outside_their_states() {
+/// The hand-counted world of the figures' tests: seven JM cases, each with a request
+/// to Trinidad and Tobago taken through a known history (days from submission to each
+/// stage, below), and monitors inside JM, inside TT and outside both.
+struct Counted {
+    app: TestApp,
+    w: crate::mla::World,
+    jm_monitor: crate::common::Caller,
+    tt_monitor: crate::common::Caller,
+    regional: crate::common::Caller,
+    requests: Vec<String>,
+    /// This quarter, where every figure falls.
+    quarter: String,
+}
+
+async fn hand_counted() -> Counted {
     let app = TestApp::spawn().await;
     let w = crate::mla::world(&app).await;
     let t = w.investigator.token.as_str();
@@ -671,32 +684,74 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
         json!({"status": "closed", "reason": "no offence"}),
     )
     .await;
-
-    // Only monitors and regional administrators read figures.
-    app.get("/api/v1/stats/cases", t)
-        .await
-        .assert_problem(403, "forbidden");
-    app.get("/api/v1/stats/turnaround", &w.jm_prosecutor.token)
-        .await
-        .assert_problem(403, "forbidden");
-
     let quarter = {
         use chrono::Datelike;
         let now = chrono::Utc::now();
         format!("{}-Q{}", now.year(), now.month0() / 3 + 1)
     };
-    let figures = |res: &Response| -> Vec<Value> {
-        assert_eq!(res.status, 200, "{}", res.body);
-        res.body["items"].as_array().unwrap().clone()
-    };
-    let find = |items: &[Value], pairs: &[(&str, Value)]| -> Value {
-        items
-            .iter()
-            .find(|i| pairs.iter().all(|(k, v)| &i[*k] == v))
-            .cloned()
-            .unwrap_or_else(|| panic!("no row {pairs:?} in {items:?}"))
-    };
+    Counted {
+        app,
+        w,
+        jm_monitor,
+        tt_monitor,
+        regional,
+        requests,
+        quarter,
+    }
+}
 
+/// The items of a figures answer.
+fn figures(res: &Response) -> Vec<Value> {
+    assert_eq!(res.status, 200, "{}", res.body);
+    res.body["items"].as_array().unwrap().clone()
+}
+
+/// The row whose members are `pairs`.
+fn find(items: &[Value], pairs: &[(&str, Value)]) -> Value {
+    items
+        .iter()
+        .find(|i| pairs.iter().all(|(k, v)| &i[*k] == v))
+        .cloned()
+        .unwrap_or_else(|| panic!("no row {pairs:?} in {items:?}"))
+}
+
+/// Figures are for monitors and regional administrators.
+#[actix_web::test]
+async fn only_monitors_and_regional_administrators_read_figures() {
+    let Counted {
+        app, w, regional, ..
+    } = &hand_counted().await;
+    // Only monitors and regional administrators read figures.
+    app.get("/api/v1/stats/cases", &w.investigator.token)
+        .await
+        .assert_problem(403, "forbidden");
+    app.get("/api/v1/stats/turnaround", &w.jm_prosecutor.token)
+        .await
+        .assert_problem(403, "forbidden");
+    // A monitor of a regional agency does; so does a regional administrator.
+    assert_eq!(
+        app.get("/api/v1/stats/cases", &regional.token).await.status,
+        200
+    );
+    let admin = app.regional_admin().await;
+    assert_eq!(
+        app.get("/api/v1/stats/turnaround", &admin.token)
+            .await
+            .status,
+        200
+    );
+}
+
+/// Cases per state and quarter, and by offence.
+#[actix_web::test]
+async fn case_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outside_their_state() {
+    let c = hand_counted().await;
+    let Counted {
+        app,
+        jm_monitor,
+        regional,
+        ..
+    } = &c;
     // Cases per state and quarter.
     let inside = figures(&app.get("/api/v1/stats/cases", &jm_monitor.token).await);
     let outside = figures(&app.get("/api/v1/stats/cases", &regional.token).await);
@@ -708,7 +763,7 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
     ] {
         let row = find(&inside, &[("event", json!(event))]);
         assert_eq!(row["count"], n, "{event} inside JM");
-        assert_eq!(row["quarter"], quarter.as_str());
+        assert_eq!(row["quarter"], c.quarter.as_str());
         assert_eq!(row["suppressed"], false);
         let row = find(&outside, &[("event", json!(event))]);
         if n >= 5 {
@@ -738,7 +793,17 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
         8,
         "two offences × four events: {by_offence:?}"
     );
+}
 
+/// Requests between the pair.
+#[actix_web::test]
+async fn request_figures_are_counted_per_pair_by_outcome_basis_and_assistance_type() {
+    let Counted {
+        app,
+        tt_monitor,
+        regional,
+        ..
+    } = &hand_counted().await;
     // Requests between the pair, by outcome.
     let total = figures(&app.get("/api/v1/stats/requests", &regional.token).await);
     assert_eq!(total.len(), 1, "{total:?}");
@@ -817,7 +882,18 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
     )
     .await
     .assert_problem(422, "validation-failed");
+}
 
+/// Turnaround from submission to each stage.
+#[actix_web::test]
+async fn turnaround_is_the_hand_counted_median_and_90th_percentile_in_json_and_csv() {
+    let Counted {
+        app,
+        jm_monitor,
+        tt_monitor,
+        regional,
+        ..
+    } = &hand_counted().await;
     // Turnaround for the pair: by hand, in days.
     //   acknowledged 1 2 3 4 5: median 3, 90th percentile (rank 5) 5
     //   decided 5 10 12 30: median 11, 90th percentile (rank 4) 30 — 4 requests
@@ -888,7 +964,14 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
             "JM,TT,executed,,,,,,true",
         ]
     );
+}
 
+/// Periods and groupings.
+#[actix_web::test]
+async fn a_period_without_events_holds_nothing_and_nonsense_is_refused() {
+    let Counted {
+        app, jm_monitor, ..
+    } = &hand_counted().await;
     // Periods: another year holds nothing; nonsense is refused.
     let before = figures(
         &app.get(
@@ -904,13 +987,24 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
     app.get("/api/v1/stats/cases?group_by=agency", &jm_monitor.token)
         .await
         .assert_problem(422, "validation-failed");
+}
 
+/// What is overdue now.
+#[actix_web::test]
+async fn overdue_deadlines_are_counted_by_the_state_that_owes_them_and_exported_to_prometheus() {
+    let c = hand_counted().await;
+    let Counted {
+        app,
+        jm_monitor,
+        tt_monitor,
+        ..
+    } = &c;
     // Overdue now: the requester's wanted-by date passed for the two requests still
     // open with Trinidad and Tobago.
     for i in [3, 5] {
         app.exec(&format!(
             "UPDATE mla_requests SET wanted_by = '2026-01-05' WHERE id = '{}'",
-            requests[i]
+            c.requests[i]
         ))
         .unwrap();
     }
@@ -933,13 +1027,43 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
     );
     assert_eq!(row["suppressed"], true);
 
+    // And for Prometheus, refreshed as deadlines pass.
+    caseledger::monitoring::overdue_gauge::refresh(&app.state)
+        .await
+        .unwrap();
+    let metrics = app.request("GET", "/metrics", None, None, None).await;
+    let text = String::from_utf8(metrics.raw.clone()).unwrap();
+    assert!(
+        text.contains("caseledger_overdue_deadlines{country=\"TT\",deadline=\"wanted_by\"} 2"),
+        "{text}"
+    );
+    app.exec(&format!(
+        "UPDATE mla_requests SET wanted_by = NULL WHERE id = '{}'",
+        c.requests[5]
+    ))
+    .unwrap();
+    caseledger::monitoring::overdue_gauge::refresh(&app.state)
+        .await
+        .unwrap();
+    let metrics = app.request("GET", "/metrics", None, None, None).await;
+    let text = String::from_utf8(metrics.raw.clone()).unwrap();
+    assert!(
+        text.contains("caseledger_overdue_deadlines{country=\"TT\",deadline=\"wanted_by\"} 1"),
+        "{text}"
+    );
+}
+
+/// The monitoring page.
+#[actix_web::test]
+async fn the_monitoring_page_shows_the_same_figures_to_monitors_only() {
+    let Counted { app, .. } = &hand_counted().await;
     // The monitoring page: the same figures, for monitors only.
     use crate::pages::{page, sign_in, text};
     let pw = crate::common::PASSWORD;
-    let inside = sign_in(&app, "jm.monitor", pw).await.expect("signed in");
-    let outside = sign_in(&app, "bb.monitor", pw).await.expect("signed in");
-    let investigator = sign_in(&app, "jm.detective", pw).await.expect("signed in");
-    let res = page(&app, "/app/monitoring", Some(&inside)).await;
+    let inside = sign_in(app, "jm.monitor", pw).await.expect("signed in");
+    let outside = sign_in(app, "bb.monitor", pw).await.expect("signed in");
+    let investigator = sign_in(app, "jm.detective", pw).await.expect("signed in");
+    let res = page(app, "/app/monitoring", Some(&inside)).await;
     assert_eq!(res.status, 200, "{}", text(&res));
     let html = text(&res);
     assert!(html.contains("<h1>Regional monitoring</h1>"), "{html}");
@@ -957,7 +1081,7 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
     );
     assert_eq!(html.matches("<svg role=\"img\"").count(), 2, "two charts");
     assert!(!html.contains("style="), "no inline style: the CSP holds");
-    let res = page(&app, "/app/monitoring", Some(&outside)).await;
+    let res = page(app, "/app/monitoring", Some(&outside)).await;
     let html = text(&res);
     assert!(
         html.contains("<td class=\"fast\">3.0 days (5)</td>"),
@@ -969,7 +1093,7 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
         2,
         "decided and executed are about fewer than 5 requests: {html}"
     );
-    let res = page(&app, "/app/monitoring/turnaround.csv", Some(&outside)).await;
+    let res = page(app, "/app/monitoring/turnaround.csv", Some(&outside)).await;
     assert_eq!(res.status, 200);
     assert!(res.content_type().starts_with("text/csv"));
     assert_eq!(
@@ -978,44 +1102,19 @@ async fn the_figures_are_the_hand_counted_ones_and_small_counts_are_hidden_outsi
         "the page's CSV is the API's"
     );
     for path in ["/app/monitoring", "/app/monitoring/turnaround.csv"] {
-        let res = page(&app, path, Some(&investigator)).await;
+        let res = page(app, path, Some(&investigator)).await;
         assert_eq!(res.status, 404, "{path}: {}", text(&res));
     }
-    let desk = page(&app, "/app/", Some(&inside)).await;
+    let desk = page(app, "/app/", Some(&inside)).await;
     assert_eq!(desk.status, 200, "{}", text(&desk));
     assert!(
         text(&desk).contains("href=\"/app/monitoring\""),
         "the desk leads a monitor to the figures"
     );
-    let desk = page(&app, "/app/", Some(&investigator)).await;
+    let desk = page(app, "/app/", Some(&investigator)).await;
     assert!(!text(&desk).contains("href=\"/app/monitoring\""));
-    let res = page(&app, "/app/monitoring/secrets.csv", Some(&inside)).await;
+    let res = page(app, "/app/monitoring/secrets.csv", Some(&inside)).await;
     assert_eq!(res.status, 404);
-
-    // And for Prometheus, refreshed as deadlines pass.
-    caseledger::monitoring::overdue_gauge::refresh(&app.state)
-        .await
-        .unwrap();
-    let metrics = app.request("GET", "/metrics", None, None, None).await;
-    let text = String::from_utf8(metrics.raw.clone()).unwrap();
-    assert!(
-        text.contains("caseledger_overdue_deadlines{country=\"TT\",deadline=\"wanted_by\"} 2"),
-        "{text}"
-    );
-    app.exec(&format!(
-        "UPDATE mla_requests SET wanted_by = NULL WHERE id = '{}'",
-        requests[5]
-    ))
-    .unwrap();
-    caseledger::monitoring::overdue_gauge::refresh(&app.state)
-        .await
-        .unwrap();
-    let metrics = app.request("GET", "/metrics", None, None, None).await;
-    let text = String::from_utf8(metrics.raw.clone()).unwrap();
-    assert!(
-        text.contains("caseledger_overdue_deadlines{country=\"TT\",deadline=\"wanted_by\"} 1"),
-        "{text}"
-    );
 }
 
 #[actix_web::test]
