@@ -118,7 +118,8 @@ def post_script(folder, name, body, paths=None):
     return path
 
 
-def run(binary, url):
+def serve(binary, url, loads):
+    """Starts `binary` on a fresh database, seeds it, and runs `loads(token, case, items)`."""
     data = tempfile.mkdtemp(prefix="caseledger-throughput-")
     env = dict(os.environ, CASELEDGER_DATA_DIR=data, CASELEDGER_BIND=f"127.0.0.1:{PORT}",
                CASELEDGER_BOOTSTRAP_PASSWORD=BOOT, RUST_LOG="warn")
@@ -129,7 +130,6 @@ def run(binary, url):
         subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True)
         env["DATABASE_URL"] = url
     server = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL)
-    rows = []
     try:
         for _ in range(300):
             try:
@@ -138,6 +138,18 @@ def run(binary, url):
             except OSError:
                 time.sleep(0.1)
         token, case, items = seed()
+        loads(token, case, items)
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def run(binary, url):
+    rows = []
+
+    def loads(token, case, items):
+        data = tempfile.mkdtemp(prefix="caseledger-scripts-")
         for connections in (16, 64):
             for label, path in (("GET /me (not audited)", "/api/v1/me"),
                                 ("GET /cases/{id}", f"/api/v1/cases/{case}"),
@@ -153,10 +165,9 @@ def run(binary, url):
         )
         for label, path, script in writes:
             rows.append((label, 16) + wrk(path, token, 16, script))
-    finally:
-        server.terminate()
-        server.wait()
         shutil.rmtree(data, ignore_errors=True)
+
+    serve(binary, url, loads)
     return rows
 
 
