@@ -32,8 +32,25 @@ impl From<UtcTimestamp> for NaiveDateTime {
 }
 
 impl std::fmt::Display for UtcTimestamp {
+    /// `%Y-%m-%dT%H:%M:%S%.6fZ`, written field by field: a list of items writes many,
+    /// and chrono's `format` parses its pattern again each time.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
+        use chrono::{Datelike, Timelike};
+        let at = self.0;
+        let nanos = at.nanosecond();
+        // A leap second is carried in the nanoseconds, as chrono writes it: `:60`.
+        let second = at.second() + nanos / 1_000_000_000;
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+            at.year(),
+            at.month(),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            second,
+            (nanos % 1_000_000_000) / 1_000
+        )
     }
 }
 
@@ -206,6 +223,34 @@ fn zone_of(country: &str) -> Option<chrono_tz::Tz> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_instant_is_written_as_chronos_pattern_writes_it() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        for (h, m, sec, nanos) in [
+            (6, 23, 46, 619_272_000),
+            (0, 0, 0, 0),
+            (23, 59, 59, 999_999_999),
+            (9, 5, 7, 1_000),
+            (12, 0, 0, 999),
+            // A leap second, as chrono carries it.
+            (23, 59, 59, 1_250_000_000),
+        ] {
+            let at = day.and_hms_nano_opt(h, m, sec, nanos).unwrap();
+            assert_eq!(
+                UtcTimestamp(at).to_string(),
+                at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+            );
+        }
+        let early = chrono::NaiveDate::from_ymd_opt(900, 1, 2)
+            .unwrap()
+            .and_hms_opt(3, 4, 5)
+            .unwrap();
+        assert_eq!(
+            UtcTimestamp(early).to_string(),
+            early.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+        );
+    }
 
     #[test]
     fn a_viewer_reads_their_states_time_with_its_daylight_saving_and_utc() {

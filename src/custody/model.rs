@@ -5,7 +5,7 @@ use crate::time::UtcTimestamp;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 crate::string_enum! {
@@ -158,14 +158,14 @@ pub struct Evidence {
     pub kind: EvidenceKind,
     /// Seized from whom and where, under which authority.
     #[schema(value_type = Object)]
-    pub source: Value,
+    pub source: Box<RawValue>,
     /// Method, tool and version, by whom, started and ended.
     #[schema(value_type = Object)]
-    pub acquisition: Value,
+    pub acquisition: Box<RawValue>,
     pub sha256: Option<String>,
     /// Other content hashes by algorithm.
     #[schema(value_type = Object)]
-    pub other_hashes: Value,
+    pub other_hashes: Box<RawValue>,
     pub size_bytes: Option<i64>,
     pub seal_number: Option<String>,
     pub storage_location: Option<String>,
@@ -194,7 +194,13 @@ pub struct Evidence {
 
 impl From<EvidenceRow> for Evidence {
     fn from(row: EvidenceRow) -> Evidence {
-        let parse = |s: &str| serde_json::from_str(s).unwrap_or(Value::Object(Default::default()));
+        // Stored as the JSON objects they were given: passed on as they are, not
+        // parsed into values and written out again (a list of items is mostly this).
+        let parse = |s: String| {
+            RawValue::from_string(s).unwrap_or_else(|_| {
+                RawValue::from_string("{}".to_owned()).expect("an empty object is JSON")
+            })
+        };
         Evidence {
             kind: EvidenceKind::parse(&row.kind).unwrap_or(EvidenceKind::Other),
             status: row.status(),
@@ -206,9 +212,9 @@ impl From<EvidenceRow> for Evidence {
                 }),
                 _ => None,
             },
-            source: parse(&row.source),
-            acquisition: parse(&row.acquisition),
-            other_hashes: parse(&row.other_hashes),
+            source: parse(row.source),
+            acquisition: parse(row.acquisition),
+            other_hashes: parse(row.other_hashes),
             entries: row.last_seq + 1,
             head: row.last_hash,
             holder_agency_id: row.holder_agency_id,
