@@ -1,7 +1,7 @@
 //! A request from Jamaica to Trinidad and Tobago from draft to closing, with the item
 //! its execution produced handed across the border, both histories verified offline.
 
-use super::preservations::{desks, submitted_request};
+use super::preservations::{Desks, desks, submitted_request};
 use crate::common::TestApp;
 use crate::custody::{log_key, verify_offline};
 use caseledger::agencies::AgencyKind;
@@ -21,8 +21,50 @@ fn produced() -> Value {
     })
 }
 
+/// What TT police registered under a request in execution, and the request's case.
+struct Produced {
+    item: String,
+    case_id: String,
+}
+
+/// TT police registers what execution of request `id` produced.
+async fn register_produced(app: &TestApp, d: &Desks, id: &str) -> Produced {
+    let res = app
+        .post(
+            &format!("/api/v1/mla/requests/{id}/evidence"),
+            &d.tt_police.token,
+            &produced(),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    Produced {
+        item: res.body["id"].as_str().unwrap().to_owned(),
+        case_id: res.body["case_id"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// TT police hands `item` to the JM investigator, who records its receipt and a note.
+async fn hand_over(app: &TestApp, d: &Desks, item: &str) {
+    let custody = format!("/api/v1/evidence/{item}/custody");
+    for (token, body) in [
+        (
+            &d.tt_police.token,
+            json!({"type": "transferred", "to_agency_id": d.jm_police,
+                    "to_custodian_id": d.jm_investigator.id, "authority": "MLA request"}),
+        ),
+        (&d.jm_investigator.token, json!({"type": "received"})),
+        (
+            &d.jm_investigator.token,
+            json!({"type": "note", "reason": "exhibit JM-7"}),
+        ),
+    ] {
+        let res = app.post(&custody, token, &body).await;
+        assert_eq!(res.status, 201, "{}", res.body);
+    }
+}
+
 #[actix_web::test]
-async fn a_jm_request_executed_in_tt_delivers_its_evidence_to_jm_with_both_histories_verified() {
+async fn only_the_executing_agency_registers_what_execution_produced_once_it_is_assigned() {
     let app = TestApp::spawn().await;
     let d = desks(&app).await;
     let jm_inv = d.jm_investigator.token.as_str();
@@ -147,6 +189,17 @@ async fn a_jm_request_executed_in_tt_delivers_its_evidence_to_jm_with_both_histo
     assert_eq!(first_entry["type"], "collected");
     assert_eq!(first_entry["mla_request_id"], id.as_str());
     assert_eq!(first_entry["actor"]["country"], "TT");
+}
+
+#[actix_web::test]
+async fn the_produced_item_crosses_to_the_requesting_state_which_alone_keeps_custody_power() {
+    let app = TestApp::spawn().await;
+    let d = desks(&app).await;
+    let jm_inv = d.jm_investigator.token.as_str();
+    let tt_police = d.tt_police.token.as_str();
+    let id = in_execution(&app, &d).await;
+    let Produced { item, case_id } = register_produced(&app, &d, &id).await;
+    let custody = format!("/api/v1/evidence/{item}/custody");
 
     // TT police sees the item and its custody, nothing else of the case.
     assert_eq!(
@@ -245,6 +298,21 @@ async fn a_jm_request_executed_in_tt_delivers_its_evidence_to_jm_with_both_histo
         .map(|e| e["entry"]["type"].as_str().unwrap())
         .collect();
     assert_eq!(tt_types, ["collected", "transferred", "received"]);
+}
+
+#[actix_web::test]
+async fn execution_closes_each_side_hears_its_part_and_both_histories_verify() {
+    let app = TestApp::spawn().await;
+    let d = desks(&app).await;
+    let jm_inv = d.jm_investigator.token.as_str();
+    let tt_ca = d.tt_authority.token.as_str();
+    let tt_police = d.tt_police.token.as_str();
+    let id = in_execution(&app, &d).await;
+    let path = format!("/api/v1/mla/requests/{id}");
+    let events = format!("{path}/events");
+    let evidence = format!("{path}/evidence");
+    let Produced { item, case_id } = register_produced(&app, &d, &id).await;
+    hand_over(&app, &d, &item).await;
 
     // Executed and closed.
     for (token, body) in [
