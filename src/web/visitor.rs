@@ -59,21 +59,34 @@ struct Header {
 }
 
 async fn visitor(state: web::Data<AppState>, req: HttpRequest) -> Result<Visitor, Leave> {
-    match sight(&state, &req).await? {
-        Sight::SignedIn(signed) => {
-            let agency_id = signed.principal.agency_id.clone();
-            let country = signed.principal.country.clone();
-            let header = state
-                .db(move |conn| {
-                    Ok(Header {
-                        agency: crate::agencies::find(conn, &agency_id)?
+    let secret = session::secret_of(&req, &state.settings);
+    let settings = state.settings.clone();
+    let meta = RequestMeta::extract(&req)
+        .await
+        .unwrap_or_else(|never| match never {});
+    // The session and the header's names in one trip to the database.
+    let (sight, header) = state
+        .db(move |conn| {
+            let sight = session::resolve(conn, &settings, secret, meta)?;
+            let header = match &sight {
+                Sight::SignedIn(signed) => {
+                    let p = &signed.principal;
+                    Some(Header {
+                        agency: crate::agencies::find(conn, &p.agency_id)?
                             .map(|a| a.name)
                             .unwrap_or_default(),
-                        state: crate::countries::queries::name_of(conn, &country)?
-                            .unwrap_or(country),
+                        state: crate::countries::queries::name_of(conn, &p.country)?
+                            .unwrap_or_else(|| p.country.clone()),
                     })
-                })
-                .await?;
+                }
+                _ => None,
+            };
+            Ok(Seen { sight, header })
+        })
+        .await
+        .map(|seen| (seen.sight, seen.header))?;
+    match (sight, header) {
+        (Sight::SignedIn(signed), Some(header)) => {
             let me = Me {
                 name: signed.principal.display_name.clone(),
                 agency: header.agency,
@@ -86,9 +99,15 @@ async fn visitor(state: web::Data<AppState>, req: HttpRequest) -> Result<Visitor
                 me,
             })
         }
-        Sight::PasswordChange(_) => Err(Leave::PasswordChange),
-        Sight::Anonymous => Err(Leave::SignIn),
+        (Sight::PasswordChange(_), _) => Err(Leave::PasswordChange),
+        _ => Err(Leave::SignIn),
     }
+}
+
+/// What the cookie came to, with the header's names for one signed in.
+struct Seen {
+    sight: Sight,
+    header: Option<Header>,
 }
 
 impl FromRequest for Visitor {
