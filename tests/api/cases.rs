@@ -51,8 +51,24 @@ enum Sharing {
     Contribute,
 }
 
-#[actix_web::test]
-async fn case_endpoints_by_role_agency_and_participation() {
+/// A case shared with nobody, one shared for reading and one to contribute (with a
+/// JM agency and a BB one), each with a national system's reference, and the agencies.
+struct Shared {
+    app: TestApp,
+    owner: String,
+    same: String,
+    abroad: String,
+    extra: String,
+    lead: crate::common::Caller,
+    cases: Vec<SharedCase>,
+}
+
+struct SharedCase {
+    id: String,
+    sharing: Sharing,
+}
+
+async fn shared() -> Shared {
     let app = TestApp::spawn().await;
     let owner = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
     let same = app.agency("JM", "JCF Fraud Squad", AgencyKind::Police);
@@ -96,173 +112,208 @@ async fn case_endpoints_by_role_agency_and_participation() {
             )
             .await;
         assert_eq!(res.status, 201, "{}", res.body);
-        cases.push((id, sharing));
+        cases.push(SharedCase { id, sharing });
     }
+    Shared {
+        app,
+        owner,
+        same,
+        abroad,
+        extra,
+        lead,
+        cases,
+    }
+}
 
+/// Every role, in an agency at `place`, against the three cases: each endpoint
+/// answers as the role and the case's sharing allow, and 404 where the case is not
+/// the agency's to see.
+async fn every_role_at(place: Place) {
+    let s = shared().await;
+    let Shared {
+        app,
+        extra,
+        lead,
+        cases,
+        ..
+    } = &s;
+    let agency = match place {
+        Place::Owner => &s.owner,
+        Place::SameCountry => &s.same,
+        Place::Abroad => &s.abroad,
+    };
     let mut n = 0;
-    for (place, agency) in [
-        (Place::Owner, &owner),
-        (Place::SameCountry, &same),
-        (Place::Abroad, &abroad),
-    ] {
-        for role in Role::ALL {
-            n += 1;
-            let who = format!("{role} at {place:?}");
-            let caller = app
-                .user_caller(
-                    &app.username_in(agency, &format!("member.{n}")),
-                    agency,
-                    &[role],
-                )
-                .await;
-            let t = caller.token.as_str();
-            let case_role = matches!(
-                role,
-                Role::Investigator | Role::Supervisor | Role::Prosecutor | Role::CentralAuthority
-            );
-            let editor =
-                place == Place::Owner && matches!(role, Role::Investigator | Role::Supervisor);
-            let sharer = place == Place::Owner && role == Role::Supervisor;
+    for role in Role::ALL {
+        n += 1;
+        let who = format!("{role} at {place:?}");
+        let caller = app
+            .user_caller(
+                &app.username_in(agency, &format!("member.{n}")),
+                agency,
+                &[role],
+            )
+            .await;
+        let t = caller.token.as_str();
+        let case_role = matches!(
+            role,
+            Role::Investigator | Role::Supervisor | Role::Prosecutor | Role::CentralAuthority
+        );
+        let editor = place == Place::Owner && matches!(role, Role::Investigator | Role::Supervisor);
+        let sharer = place == Place::Owner && role == Role::Supervisor;
 
-            let list = app.get("/api/v1/cases?limit=200", t).await;
-            if !case_role {
-                list.assert_problem(403, "forbidden");
-            } else {
-                assert_eq!(list.status, 200, "{who}");
-            }
-            let listed: HashSet<String> = list.body["items"]
-                .as_array()
-                .map(|items| {
-                    items
-                        .iter()
-                        .map(|c| c["id"].as_str().unwrap().to_owned())
-                        .collect()
-                })
-                .unwrap_or_default();
+        let list = app.get("/api/v1/cases?limit=200", t).await;
+        if !case_role {
+            list.assert_problem(403, "forbidden");
+        } else {
+            assert_eq!(list.status, 200, "{who}");
+        }
+        let listed: HashSet<String> = list.body["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|c| c["id"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
 
-            for (id, sharing) in &cases {
-                let visible = case_role && (place == Place::Owner || *sharing != Sharing::None);
-                let what = format!("{who}, case shared {sharing:?}");
-                let expect = |res: &Response, ok: u16, action: &str| {
-                    let want = if visible { ok } else { 404 };
-                    assert_eq!(res.status.as_u16(), want, "{what}: {action}: {}", res.body);
-                    if want >= 400 {
-                        assert_eq!(
-                            res.content_type(),
-                            "application/problem+json",
-                            "{what}: {action}"
-                        );
-                    }
-                };
-                if case_role {
-                    assert_eq!(listed.contains(id), visible, "{what}: list");
-                    let found = app
-                        .get(
-                            &format!("/api/v1/cases?external_ref=jm-cms:CMS-{sharing:?}"),
-                            t,
-                        )
-                        .await;
+        for SharedCase { id, sharing } in cases {
+            let visible = case_role && (place == Place::Owner || *sharing != Sharing::None);
+            let what = format!("{who}, case shared {sharing:?}");
+            let expect = |res: &Response, ok: u16, action: &str| {
+                let want = if visible { ok } else { 404 };
+                assert_eq!(res.status.as_u16(), want, "{what}: {action}: {}", res.body);
+                if want >= 400 {
                     assert_eq!(
-                        found.body["items"].as_array().unwrap().len(),
-                        usize::from(visible),
-                        "{what}: lookup"
+                        res.content_type(),
+                        "application/problem+json",
+                        "{what}: {action}"
                     );
                 }
-
-                let read = app.get(&format!("/api/v1/cases/{id}"), t).await;
-                expect(&read, 200, "read");
-                if visible {
-                    let standing = match (place, sharing) {
-                        (Place::Owner, _) => "owner",
-                        (_, Sharing::Read) => "read",
-                        _ => "contribute",
-                    };
-                    assert_eq!(read.body["access"], standing, "{what}");
-                } else {
-                    // Indistinguishable from a case that does not exist.
-                    let missing = app.get(&format!("/api/v1/cases/{MISSING}"), t).await;
-                    assert_eq!(read.raw, missing.raw, "{what}");
-                }
-
-                let etag = etag_of(&app, &lead.token, id).await;
-                let res = app
-                    .request_with_headers(
-                        "PATCH",
-                        &format!("/api/v1/cases/{id}"),
+            };
+            if case_role {
+                assert_eq!(listed.contains(id), visible, "{what}: list");
+                let found = app
+                    .get(
+                        &format!("/api/v1/cases?external_ref=jm-cms:CMS-{sharing:?}"),
                         t,
-                        &[("If-Match", &etag)],
-                        Some(&json!({"priority": "critical"})),
                     )
                     .await;
-                expect(&res, if editor { 200 } else { 403 }, "edit");
-
-                expect(
-                    &app.get(&format!("/api/v1/cases/{id}/participants"), t)
-                        .await,
-                    200,
-                    "read participants",
+                assert_eq!(
+                    found.body["items"].as_array().unwrap().len(),
+                    usize::from(visible),
+                    "{what}: lookup"
                 );
-                let res = app
-                    .post(
-                        &format!("/api/v1/cases/{id}/participants"),
-                        t,
-                        &json!({"agency_id": extra, "access": "read"}),
-                    )
-                    .await;
-                expect(&res, if sharer { 201 } else { 403 }, "share");
-                let res = app
-                    .request(
-                        "DELETE",
-                        &format!("/api/v1/cases/{id}/participants/{extra}"),
-                        Some(t),
-                        None,
-                        None,
-                    )
-                    .await;
-                expect(&res, if sharer { 204 } else { 403 }, "unshare");
-
-                expect(
-                    &app.get(&format!("/api/v1/cases/{id}/external-refs"), t)
-                        .await,
-                    200,
-                    "read references",
-                );
-                let res = app
-                    .post(
-                        &format!("/api/v1/cases/{id}/external-refs"),
-                        t,
-                        &json!({"system": "jm-cms", "external_id": format!("X-{n}-{sharing:?}")}),
-                    )
-                    .await;
-                expect(&res, if editor { 201 } else { 403 }, "link reference");
             }
 
-            // Nobody reads or changes a case that does not exist.
-            app.get(&format!("/api/v1/cases/{MISSING}/participants"), t)
-                .await
-                .assert_problem(404, "not-found");
+            let read = app.get(&format!("/api/v1/cases/{id}"), t).await;
+            expect(&read, 200, "read");
+            if visible {
+                let standing = match (place, sharing) {
+                    (Place::Owner, _) => "owner",
+                    (_, Sharing::Read) => "read",
+                    _ => "contribute",
+                };
+                assert_eq!(read.body["access"], standing, "{what}");
+            } else {
+                // Indistinguishable from a case that does not exist.
+                let missing = app.get(&format!("/api/v1/cases/{MISSING}"), t).await;
+                assert_eq!(read.raw, missing.raw, "{what}");
+            }
+
+            let etag = etag_of(app, &lead.token, id).await;
             let res = app
                 .request_with_headers(
                     "PATCH",
-                    &format!("/api/v1/cases/{MISSING}"),
+                    &format!("/api/v1/cases/{id}"),
                     t,
-                    &[("If-Match", "\"v1\"")],
-                    Some(&json!({"title": "x"})),
+                    &[("If-Match", &etag)],
+                    Some(&json!({"priority": "critical"})),
                 )
                 .await;
-            res.assert_problem(404, "not-found");
-            // Creating: investigators and supervisors only.
-            let res = app
-                .post("/api/v1/cases", t, &json!({"title": "New", "summary": "S", "offences": ["illegal_access"], "priority": "low"}))
-                .await;
-            let creator = matches!(role, Role::Investigator | Role::Supervisor);
-            assert_eq!(
-                res.status.as_u16(),
-                if creator { 201 } else { 403 },
-                "{who}: create"
+            expect(&res, if editor { 200 } else { 403 }, "edit");
+
+            expect(
+                &app.get(&format!("/api/v1/cases/{id}/participants"), t)
+                    .await,
+                200,
+                "read participants",
             );
+            let res = app
+                .post(
+                    &format!("/api/v1/cases/{id}/participants"),
+                    t,
+                    &json!({"agency_id": extra, "access": "read"}),
+                )
+                .await;
+            expect(&res, if sharer { 201 } else { 403 }, "share");
+            let res = app
+                .request(
+                    "DELETE",
+                    &format!("/api/v1/cases/{id}/participants/{extra}"),
+                    Some(t),
+                    None,
+                    None,
+                )
+                .await;
+            expect(&res, if sharer { 204 } else { 403 }, "unshare");
+
+            expect(
+                &app.get(&format!("/api/v1/cases/{id}/external-refs"), t)
+                    .await,
+                200,
+                "read references",
+            );
+            let res = app
+                .post(
+                    &format!("/api/v1/cases/{id}/external-refs"),
+                    t,
+                    &json!({"system": "jm-cms", "external_id": format!("X-{n}-{sharing:?}")}),
+                )
+                .await;
+            expect(&res, if editor { 201 } else { 403 }, "link reference");
         }
+
+        // Nobody reads or changes a case that does not exist.
+        app.get(&format!("/api/v1/cases/{MISSING}/participants"), t)
+            .await
+            .assert_problem(404, "not-found");
+        let res = app
+            .request_with_headers(
+                "PATCH",
+                &format!("/api/v1/cases/{MISSING}"),
+                t,
+                &[("If-Match", "\"v1\"")],
+                Some(&json!({"title": "x"})),
+            )
+            .await;
+        res.assert_problem(404, "not-found");
+        // Creating: investigators and supervisors only.
+        let res = app
+            .post("/api/v1/cases", t, &json!({"title": "New", "summary": "S", "offences": ["illegal_access"], "priority": "low"}))
+            .await;
+        let creator = matches!(role, Role::Investigator | Role::Supervisor);
+        assert_eq!(
+            res.status.as_u16(),
+            if creator { 201 } else { 403 },
+            "{who}: create"
+        );
     }
+}
+
+#[actix_web::test]
+async fn every_role_of_the_owning_agency_reads_edits_and_shares_its_cases_as_the_role_allows() {
+    every_role_at(Place::Owner).await;
+}
+
+#[actix_web::test]
+async fn every_role_of_another_agency_of_the_same_state_sees_only_what_is_shared_with_it() {
+    every_role_at(Place::SameCountry).await;
+}
+
+#[actix_web::test]
+async fn every_role_of_an_agency_abroad_sees_only_what_is_shared_with_it() {
+    every_role_at(Place::Abroad).await;
 }
 
 #[actix_web::test]
