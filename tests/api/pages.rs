@@ -517,13 +517,25 @@ async fn the_evidence_page_puts_the_verdict_first_and_hides_the_item_from_other_
     }
 }
 
-#[actix_web::test]
-async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_its_page() {
+/// Two drafts of a JM case to Trinidad and Tobago: one its basis finds incomplete,
+/// one ready (wanted within the week).
+struct Drafts {
+    app: TestApp,
+    w: crate::mla::World,
+    case_id: String,
+    incomplete: String,
+    ready: String,
+    /// The ready one's reference.
+    reference: String,
+}
+
+async fn drafts() -> Drafts {
     let app = TestApp::spawn().await;
     let w = crate::mla::world(&app).await;
     let t = w.investigator.token.as_str();
     let case = app.create_case(t, "Bank SMS phishing").await;
-    let case_id = case["id"].as_str().unwrap();
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let case_id = case_id.as_str();
     let incomplete = app
         .post("/api/v1/mla/requests", t, &crate::mla::draft(case_id))
         .await;
@@ -540,26 +552,68 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
     assert_eq!(ready.status, 201, "{}", ready.body);
     let reference = ready.body["reference"].as_str().unwrap().to_owned();
     let ready = ready.body["id"].as_str().unwrap().to_owned();
+    Drafts {
+        case_id: case_id.to_owned(),
+        app,
+        w,
+        incomplete,
+        ready,
+        reference,
+    }
+}
 
-    let session = sign_in(&app, "jm.prosecutor", PASSWORD).await.unwrap();
-    let cookie = format!("caseledger={session}");
-    // The DPP sees nothing until the case is shared with it.
-    let res = page(&app, &format!("/app/requests/{incomplete}"), Some(&session)).await;
-    assert_eq!(res.status, 404);
-    let dpp = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["agency_id"]
+/// The case shared with the DPP, whose prosecutors then see its requests.
+async fn share_with_dpp(d: &Drafts) {
+    let dpp = d.app.get("/api/v1/me", &d.w.jm_prosecutor.token).await.body["agency_id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let shared = app
+    let shared = d
+        .app
         .post(
-            &format!("/api/v1/cases/{case_id}/participants"),
-            t,
+            &format!("/api/v1/cases/{}/participants", d.case_id),
+            &d.w.investigator.token,
             &json!({"agency_id": dpp, "access": "read"}),
         )
         .await;
     assert_eq!(shared.status, 201, "{}", shared.body);
+}
+
+/// The prosecutor signed in on the pages: the session, its cookie header and the body
+/// of a form carrying its CSRF token.
+struct Prosecutor {
+    session: String,
+    cookie: String,
+    body: String,
+}
+
+async fn prosecutor(app: &TestApp) -> Prosecutor {
+    let session = sign_in(app, "jm.prosecutor", PASSWORD).await.unwrap();
+    let csrf = csrf_field(&text(&page(app, "/app/", Some(&session)).await));
+    Prosecutor {
+        cookie: format!("caseledger={session}"),
+        body: format!("csrf={csrf}"),
+        session,
+    }
+}
+
+#[actix_web::test]
+async fn the_dpp_sees_drafts_once_their_case_is_shared_each_with_what_it_still_misses() {
+    let d = drafts().await;
+    let Drafts {
+        app,
+        incomplete,
+        ready,
+        reference,
+        ..
+    } = &d;
+    let session = sign_in(app, "jm.prosecutor", PASSWORD).await.unwrap();
+    // The DPP sees nothing until the case is shared with it.
+    let res = page(app, &format!("/app/requests/{incomplete}"), Some(&session)).await;
+    assert_eq!(res.status, 404);
+    share_with_dpp(&d).await;
     // The desk lists both drafts as awaiting approval, with what each still misses.
-    let desk = text(&page(&app, "/app/", Some(&session)).await);
+    let desk = text(&page(app, "/app/", Some(&session)).await);
     assert!(
         desk.contains(&format!("href=\"/app/requests/{incomplete}\"")),
         "{desk}"
@@ -569,10 +623,10 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
         "{desk}"
     );
     assert!(
-        desk.contains("Wanted by") && desk.contains(&reference),
+        desk.contains("Wanted by") && desk.contains(reference.as_str()),
         "{desk}"
     );
-    let res = page(&app, &format!("/app/requests/{incomplete}"), Some(&session)).await;
+    let res = page(app, &format!("/app/requests/{incomplete}"), Some(&session)).await;
     assert_eq!(res.status, 200, "{}", text(&res));
     let html = text(&res);
     assert!(
@@ -590,15 +644,27 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
         html.contains("<th scope=\"row\">Summary of the facts</th>"),
         "{html}"
     );
-    let ready_page = text(&page(&app, &format!("/app/requests/{ready}"), Some(&session)).await);
+    let ready_page = text(&page(app, &format!("/app/requests/{ready}"), Some(&session)).await);
     assert!(
         ready_page.contains("Name: Det. Sgt. Brown, Email: brown@jcf.example"),
         "{ready_page}"
     );
     assert!(!ready_page.contains("{&quot;") && !ready_page.contains("{\""));
-    let csrf = csrf_field(&html);
-    let body = format!("csrf={csrf}");
+}
 
+#[actix_web::test]
+async fn a_draft_its_basis_finds_incomplete_is_refused_and_its_page_says_why() {
+    let d = drafts().await;
+    share_with_dpp(&d).await;
+    let Drafts {
+        app, w, incomplete, ..
+    } = &d;
+    let t = w.investigator.token.as_str();
+    let Prosecutor {
+        session,
+        cookie,
+        body,
+    } = prosecutor(app).await;
     // Incomplete: refused, and the page says what is missing.
     let res = app
         .post_form(
@@ -615,7 +681,7 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
         back,
         format!("/app/requests/{incomplete}?refused=incomplete")
     );
-    let html = text(&page(&app, back, Some(&session)).await);
+    let html = text(&page(app, back, Some(&session)).await);
     assert!(
         html.contains("The request was not approved:")
             && html.contains("Its legal basis still requires what the completeness check lists.")
@@ -626,7 +692,25 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
         .get(&format!("/api/v1/mla/requests/{incomplete}"), t)
         .await;
     assert_eq!(api.body["status"], "draft");
+}
 
+#[actix_web::test]
+async fn approving_needs_the_forms_token_and_the_approved_draft_leaves_the_desk_for_its_deadline() {
+    let d = drafts().await;
+    share_with_dpp(&d).await;
+    let Drafts {
+        app,
+        w,
+        ready,
+        reference,
+        ..
+    } = &d;
+    let t = w.investigator.token.as_str();
+    let Prosecutor {
+        session,
+        cookie,
+        body,
+    } = prosecutor(app).await;
     // Without the token, nothing happens; with it, the complete one is approved.
     let res = app
         .post_form(
@@ -653,9 +737,9 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
         .to_str()
         .unwrap()
         .to_owned();
-    let after = text(&page(&app, &location, Some(&session)).await);
+    let after = text(&page(app, &location, Some(&session)).await);
     assert!(
-        after.contains("The request is approved.") && after.contains(&reference),
+        after.contains("The request is approved.") && after.contains(reference.as_str()),
         "{after}"
     );
     assert!(
@@ -665,7 +749,7 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
     assert!(!after.contains("Approve this request"), "approved once");
     let api = app.get(&format!("/api/v1/mla/requests/{ready}"), t).await;
     assert_eq!(api.body["status"], "approved");
-    let desk = text(&page(&app, "/app/", Some(&session)).await);
+    let desk = text(&page(app, "/app/", Some(&session)).await);
     let awaiting =
         &desk[desk.find("id=\"awaiting\"").unwrap()..desk.find("id=\"deadlines\"").unwrap()];
     assert!(
@@ -682,7 +766,7 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
         .await;
     assert_eq!(submitted.status, 201, "{}", submitted.body);
     // The desk's deadlines are the API's, for the same person.
-    let desk = text(&page(&app, "/app/", Some(&session)).await);
+    let desk = text(&page(app, "/app/", Some(&session)).await);
     let listed = app.get("/api/v1/deadlines", &w.jm_prosecutor.token).await;
     let due = listed.body["items"].as_array().unwrap();
     for d in due {
@@ -712,20 +796,29 @@ async fn a_prosecutor_of_the_requesting_state_checks_and_approves_a_request_on_i
     assert_eq!(res.status, 303, "{}", text(&res));
     let back = res.headers.get("location").unwrap().to_str().unwrap();
     assert_eq!(back, format!("/app/requests/{ready}?refused=not-draft"));
-    let html = text(&page(&app, back, Some(&session)).await);
+    let html = text(&page(app, back, Some(&session)).await);
     assert!(html.contains("The request was not approved:"), "{html}");
+}
 
+#[actix_web::test]
+async fn the_investigator_sees_the_request_without_the_button_and_the_requested_states_police_nothing()
+ {
+    let d = drafts().await;
+    share_with_dpp(&d).await;
+    let Drafts {
+        app, incomplete, ..
+    } = &d;
     // The investigator sees the request, without the check or the button; the
     // requested state's police do not see a draft at all.
-    let inv = sign_in(&app, "jm.detective", PASSWORD).await.unwrap();
-    let html = text(&page(&app, &format!("/app/requests/{incomplete}"), Some(&inv)).await);
+    let inv = sign_in(app, "jm.detective", PASSWORD).await.unwrap();
+    let html = text(&page(app, &format!("/app/requests/{incomplete}"), Some(&inv)).await);
     assert!(html.contains("Mutual legal assistance request"), "{html}");
     assert!(!html.contains("Approve this request") && !html.contains("Completeness check"));
-    let tt = sign_in(&app, "tt.supervisor", PASSWORD).await.unwrap();
-    let res = page(&app, &format!("/app/requests/{incomplete}"), Some(&tt)).await;
+    let tt = sign_in(app, "tt.supervisor", PASSWORD).await.unwrap();
+    let res = page(app, &format!("/app/requests/{incomplete}"), Some(&tt)).await;
     assert_eq!(res.status, 404);
     let tt_cookie = format!("caseledger={tt}");
-    let tt_csrf = csrf_field(&text(&page(&app, "/app/", Some(&tt)).await));
+    let tt_csrf = csrf_field(&text(&page(app, "/app/", Some(&tt)).await));
     let res = app
         .post_form(
             &format!("/app/requests/{incomplete}/approve"),
