@@ -82,8 +82,20 @@ fn refused(res: &Response) {
     assert_eq!(res.body["error"], "invalid_client");
 }
 
-#[actix_web::test]
-async fn administrators_register_service_accounts_that_get_tokens_with_their_secret() {
+/// The people around a JCF case system's service account: the regional
+/// administrator, the JCF, a JM administrator (of another JM agency), a BB one, and a
+/// JCF detective; and the account's registration body.
+struct People {
+    app: TestApp,
+    regional: crate::common::Caller,
+    jcf: String,
+    jm_admin: crate::common::Caller,
+    bb_admin: crate::common::Caller,
+    detective: crate::common::Caller,
+    body: Value,
+}
+
+async fn people() -> People {
     let app = TestApp::spawn().await;
     let regional = app.regional_admin().await;
     let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
@@ -102,10 +114,53 @@ async fn administrators_register_service_accounts_that_get_tokens_with_their_sec
         .await;
     let body = json!({"agency_id": jcf, "name": "JCF case management mirror",
                       "roles": ["investigator"], "auth_method": "client_secret"});
+    People {
+        app,
+        regional,
+        jcf,
+        jm_admin,
+        bb_admin,
+        detective,
+        body,
+    }
+}
 
+/// A registered account: its id, client id and secret.
+struct Account {
+    account: String,
+    client_id: String,
+    secret: String,
+}
+
+async fn register(p: &People) -> Account {
+    let created = p
+        .app
+        .post("/api/v1/service-accounts", &p.jm_admin.token, &p.body)
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    Account {
+        account: created.body["id"].as_str().unwrap().to_owned(),
+        client_id: created.body["client_id"].as_str().unwrap().to_owned(),
+        secret: created.body["client_secret"].as_str().unwrap().to_owned(),
+    }
+}
+
+#[actix_web::test]
+async fn only_administrators_of_its_country_register_a_service_account_whose_secret_is_shown_once()
+{
+    let p = people().await;
+    let People {
+        app,
+        regional,
+        jm_admin,
+        bb_admin,
+        detective,
+        body,
+        ..
+    } = &p;
     // Only administrators of the agency's country; never with administrative roles.
     for token in [&detective.token, &bb_admin.token] {
-        app.post("/api/v1/service-accounts", token, &body)
+        app.post("/api/v1/service-accounts", token, body)
             .await
             .assert_problem(403, "forbidden");
     }
@@ -121,7 +176,7 @@ async fn administrators_register_service_accounts_that_get_tokens_with_their_sec
         .assert_problem(422, "validation-failed");
 
     let created = app
-        .post("/api/v1/service-accounts", &jm_admin.token, &body)
+        .post("/api/v1/service-accounts", &jm_admin.token, body)
         .await;
     assert_eq!(created.status, 201, "{}", created.body);
     let account = created.body["id"].as_str().unwrap().to_owned();
@@ -167,9 +222,24 @@ async fn administrators_register_service_accounts_that_get_tokens_with_their_sec
             .unwrap()
             .is_empty()
     );
+}
 
+#[actix_web::test]
+async fn a_service_account_gets_tokens_with_its_secret_and_acts_as_its_agencys_investigator() {
+    let p = people().await;
+    let Account {
+        account,
+        client_id,
+        secret,
+    } = register(&p).await;
+    let People {
+        app,
+        jcf,
+        detective,
+        ..
+    } = &p;
     // The token: with the form's client_secret, or with HTTP Basic.
-    let token = granted(&with_secret(&app, &client_id, &secret).await);
+    let token = granted(&with_secret(app, &client_id, &secret).await);
     let basic = base64_basic(&client_id, &secret);
     let form = encode(&[("grant_type", "client_credentials")]);
     granted(
@@ -233,7 +303,17 @@ async fn administrators_register_service_accounts_that_get_tokens_with_their_sec
     // A service account never signs in with a password, nor refreshes.
     let login = app.login(&client_id, "!service-account").await;
     login.assert_problem(401, "invalid-credentials");
+}
 
+#[actix_web::test]
+async fn its_secret_rotates_bad_requests_are_told_apart_and_wrong_secrets_lock_it_out() {
+    let p = people().await;
+    let Account {
+        account,
+        client_id,
+        secret,
+    } = register(&p).await;
+    let People { app, jm_admin, .. } = &p;
     // Rotation: the new secret works at once, the old one during the overlap only.
     let rotated = app
         .post(
@@ -245,8 +325,8 @@ async fn administrators_register_service_accounts_that_get_tokens_with_their_sec
     assert_eq!(rotated.status, 200, "{}", rotated.body);
     let second = rotated.body["client_secret"].as_str().unwrap().to_owned();
     assert!(rotated.body["previous_secret_valid_until"].is_string());
-    granted(&with_secret(&app, &client_id, &second).await);
-    granted(&with_secret(&app, &client_id, &secret).await);
+    granted(&with_secret(app, &client_id, &second).await);
+    granted(&with_secret(app, &client_id, &secret).await);
     let again = app
         .post(
             &format!("/api/v1/service-accounts/{account}/secret"),
@@ -255,9 +335,9 @@ async fn administrators_register_service_accounts_that_get_tokens_with_their_sec
         )
         .await;
     let third = again.body["client_secret"].as_str().unwrap().to_owned();
-    refused(&with_secret(&app, &client_id, &secret).await);
-    refused(&with_secret(&app, &client_id, &second).await);
-    granted(&with_secret(&app, &client_id, &third).await);
+    refused(&with_secret(app, &client_id, &secret).await);
+    refused(&with_secret(app, &client_id, &second).await);
+    granted(&with_secret(app, &client_id, &third).await);
 
     // Bad requests are told apart from bad credentials.
     let res = app
@@ -291,14 +371,14 @@ async fn administrators_register_service_accounts_that_get_tokens_with_their_sec
         )
         .await;
     json_body.assert_problem(415, "unsupported-media-type");
-    refused(&with_secret(&app, "svc-unknown", &third).await);
+    refused(&with_secret(app, "svc-unknown", &third).await);
 
     // Lockout: five wrong secrets lock the client, even the right one is refused,
     // and an administrator's unlock lets it in again.
     for _ in 0..5 {
-        refused(&with_secret(&app, &client_id, "cls_wrong").await);
+        refused(&with_secret(app, &client_id, "cls_wrong").await);
     }
-    refused(&with_secret(&app, &client_id, &third).await);
+    refused(&with_secret(app, &client_id, &third).await);
     let entries = app.audit_entries();
     assert!(
         entries
@@ -327,8 +407,20 @@ async fn administrators_register_service_accounts_that_get_tokens_with_their_sec
         )
         .await;
     assert!(unlocked.status.is_success(), "{}", unlocked.body);
-    granted(&with_secret(&app, &client_id, &third).await);
+    granted(&with_secret(app, &client_id, &third).await);
+}
 
+#[actix_web::test]
+async fn a_service_account_never_gets_administrative_roles_and_once_disabled_no_tokens() {
+    let p = people().await;
+    let Account {
+        account,
+        client_id,
+        secret,
+    } = register(&p).await;
+    let People { app, jm_admin, .. } = &p;
+    let third = secret;
+    let token = granted(&with_secret(app, &client_id, &third).await);
     // Never given administrative roles afterwards either.
     app.patch(
         &format!("/api/v1/users/{account}"),
@@ -347,7 +439,7 @@ async fn administrators_register_service_accounts_that_get_tokens_with_their_sec
         )
         .await;
     assert!(disabled.status.is_success(), "{}", disabled.body);
-    refused(&with_secret(&app, &client_id, &third).await);
+    refused(&with_secret(app, &client_id, &third).await);
     app.get("/api/v1/me", &token)
         .await
         .assert_problem(401, "unauthenticated");
