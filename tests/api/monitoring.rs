@@ -34,8 +34,20 @@ async fn post(app: &TestApp, path: &str, token: &str, if_match: &str, body: Valu
         .await
 }
 
-#[actix_web::test]
-async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
+/// The people of Jamaica's status review: the regional administrator, the JCF and
+/// the Ministry of Justice, their state's administrator, Barbados's, and an
+/// investigator (who reads reviews, as anyone signed in does).
+struct Reviewers {
+    app: TestApp,
+    regional: crate::common::Caller,
+    jcf: String,
+    moj: String,
+    jm_admin: crate::common::Caller,
+    bb_admin: crate::common::Caller,
+    investigator: crate::common::Caller,
+}
+
+async fn reviewers() -> Reviewers {
     let app = TestApp::spawn().await;
     let regional = app.regional_admin().await;
     let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
@@ -46,18 +58,97 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
     let investigator = app
         .user_caller("jm.investigator", &jcf, &[Role::Investigator])
         .await;
+    Reviewers {
+        app,
+        regional,
+        jcf,
+        moj,
+        jm_admin,
+        bb_admin,
+        investigator,
+    }
+}
 
+/// The two minimum standards, as the regional administrator defines them.
+async fn define_standards(w: &Reviewers) {
+    for (code, title) in [
+        ("national_247_point", "A designated 24/7 point of contact"),
+        ("substantive_law", "Substantive cybercrime law"),
+    ] {
+        let res = put(
+            &w.app,
+            &format!("/api/v1/checklist-items/{code}"),
+            &w.regional.token,
+            None,
+            json!({"title": title}),
+        )
+        .await;
+        assert_eq!(res.status, 201, "{}", res.body);
+    }
+}
+
+/// Jamaica's first change, by its administrator: version 1.
+fn first_change() -> Value {
+    json!({
+        "legislation": [{"title": " Cybercrimes Act ", "year": 2015, "status": "in_force"}],
+        "budapest_convention": "invited",
+        "checklist": [{"item": "national_247_point", "status": "met", "date": "2026-03-01", "note": "JCF unit"}],
+    })
+}
+
+/// Versions 1 (Jamaica's administrator) and 2 (the regional one); when version 1 was
+/// recorded.
+async fn two_versions(w: &Reviewers) -> String {
+    let v1 = put(
+        &w.app,
+        REVIEW,
+        &w.jm_admin.token,
+        Some("\"v0\""),
+        first_change(),
+    )
+    .await;
+    assert_eq!(v1.status, 200, "{}", v1.body);
+    let v2 = put(
+        &w.app,
+        REVIEW,
+        &w.regional.token,
+        Some("\"v1\""),
+        json!({"csirt": true, "csirt_name": "JaCIRT", "checklist": [{"item": "substantive_law", "status": "partly_met", "date": "2026-04-10"}]}),
+    )
+    .await;
+    assert_eq!(v2.status, 200, "{}", v2.body);
+    v1.body["recorded_at"].as_str().unwrap().to_owned()
+}
+
+/// How many entries of `action` with `outcome` the trail holds.
+fn audited(app: &TestApp, action: &str, outcome: &str) -> usize {
+    app.audit_entries()
+        .iter()
+        .filter(|e| e["action"] == action && e["outcome"] == outcome)
+        .count()
+}
+
+#[actix_web::test]
+async fn regional_administrators_alone_define_the_minimum_standards() {
+    let w = reviewers().await;
+    let Reviewers {
+        app,
+        regional,
+        jm_admin,
+        investigator,
+        ..
+    } = &w;
     // The regional minimum standards: defined by regional administrators only.
     let item = "/api/v1/checklist-items/national_247_point";
     let body = json!({"title": "A 24/7 point of contact", "description": "Budapest art. 35"});
-    put(&app, item, &jm_admin.token, None, body.clone())
+    put(app, item, &jm_admin.token, None, body.clone())
         .await
         .assert_problem(403, "forbidden");
-    let defined = put(&app, item, &regional.token, None, body).await;
+    let defined = put(app, item, &regional.token, None, body).await;
     assert_eq!(defined.status, 201, "{}", defined.body);
     assert_eq!(defined.body["position"], 0);
     let reworded = put(
-        &app,
+        app,
         item,
         &regional.token,
         None,
@@ -67,7 +158,7 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
     assert_eq!(reworded.status, 200, "{}", reworded.body);
     assert_eq!(reworded.body["position"], 0, "rewording keeps the place");
     let second = put(
-        &app,
+        app,
         "/api/v1/checklist-items/substantive_law",
         &regional.token,
         None,
@@ -79,7 +170,7 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
         "a new item comes after the others"
     );
     put(
-        &app,
+        app,
         "/api/v1/checklist-items/Bad-Code",
         &regional.token,
         None,
@@ -99,6 +190,20 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
         .collect();
     assert_eq!(codes, vec!["national_247_point", "substantive_law"]);
 
+    assert_eq!(audited(app, "checklist_item.define", "success"), 3);
+}
+
+#[actix_web::test]
+async fn before_anything_is_recorded_a_review_is_version_zero_with_the_directorys_designations() {
+    let w = reviewers().await;
+    define_standards(&w).await;
+    let Reviewers {
+        app,
+        jcf,
+        moj,
+        investigator,
+        ..
+    } = &w;
     // Before anyone records one: version 0, nothing assessed, the designations
     // derived from the directory as it is.
     let first = app.get(REVIEW, &investigator.token).await;
@@ -113,13 +218,9 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
     );
     assert_eq!(first.body["checklist"][0]["date"], Value::Null);
     assert_eq!(first.body["contact_point"]["designated"], false);
-    app.user(
-        "jm.contact",
-        &jcf,
-        &[Role::ContactPoint, Role::Investigator],
-    );
-    app.user("jm.contact2", &jcf, &[Role::ContactPoint]);
-    app.user("jm.ca", &moj, &[Role::CentralAuthority]);
+    app.user("jm.contact", jcf, &[Role::ContactPoint, Role::Investigator]);
+    app.user("jm.contact2", jcf, &[Role::ContactPoint]);
+    app.user("jm.ca", moj, &[Role::CentralAuthority]);
     let derived = app.get(REVIEW, &investigator.token).await;
     assert_eq!(
         derived.body["contact_point"],
@@ -129,36 +230,34 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
         derived.body["central_authority"],
         json!({"designated": true, "agencies": ["Ministry of Justice"], "people": 1})
     );
+}
 
+#[actix_web::test]
+async fn a_change_needs_the_version_read_and_its_states_administrators_and_a_refusal_records_nothing()
+ {
+    let w = reviewers().await;
+    define_standards(&w).await;
+    let Reviewers {
+        app,
+        regional,
+        jm_admin,
+        bb_admin,
+        investigator,
+        ..
+    } = &w;
     // Changes: the state's own administrators (and regional ones), on the version read.
-    let change = json!({
-        "legislation": [{"title": " Cybercrimes Act ", "year": 2015, "status": "in_force"}],
-        "budapest_convention": "invited",
-        "checklist": [{"item": "national_247_point", "status": "met", "date": "2026-03-01", "note": "JCF unit"}],
-    });
-    put(&app, REVIEW, &jm_admin.token, None, change.clone())
+    let change = first_change();
+    put(app, REVIEW, &jm_admin.token, None, change.clone())
         .await
         .assert_problem(428, "precondition-required");
+    put(app, REVIEW, &jm_admin.token, Some("\"v7\""), change.clone())
+        .await
+        .assert_problem(412, "precondition-failed");
+    put(app, REVIEW, &bb_admin.token, Some("\"v0\""), change.clone())
+        .await
+        .assert_problem(403, "forbidden");
     put(
-        &app,
-        REVIEW,
-        &jm_admin.token,
-        Some("\"v7\""),
-        change.clone(),
-    )
-    .await
-    .assert_problem(412, "precondition-failed");
-    put(
-        &app,
-        REVIEW,
-        &bb_admin.token,
-        Some("\"v0\""),
-        change.clone(),
-    )
-    .await
-    .assert_problem(403, "forbidden");
-    put(
-        &app,
+        app,
         REVIEW,
         &investigator.token,
         Some("\"v0\""),
@@ -167,7 +266,7 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
     .await
     .assert_problem(403, "forbidden");
     put(
-        &app,
+        app,
         "/api/v1/countries/XX/status-review",
         &regional.token,
         Some("\"v0\""),
@@ -196,7 +295,7 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
             "legislation[0].title",
         ),
     ] {
-        let refused = put(&app, REVIEW, &jm_admin.token, Some("\"v0\""), bad).await;
+        let refused = put(app, REVIEW, &jm_admin.token, Some("\"v0\""), bad).await;
         refused.assert_problem(422, "validation-failed");
         assert_eq!(
             refused.body["errors"][0]["field"], field,
@@ -205,7 +304,7 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
         );
     }
     let refused = put(
-        &app,
+        app,
         REVIEW,
         &jm_admin.token,
         Some("\"v0\""),
@@ -214,7 +313,7 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
     .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     let refused = put(
-        &app,
+        app,
         REVIEW,
         &jm_admin.token,
         Some("\"v0\""),
@@ -228,7 +327,25 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
         "a refused change records nothing"
     );
 
-    let v1 = put(&app, REVIEW, &jm_admin.token, Some("\"v0\""), change).await;
+    assert_eq!(
+        audited(app, "status_review.update", "denied"),
+        3,
+        "another state's, a non-admin's, XX"
+    );
+}
+
+#[actix_web::test]
+async fn each_change_is_a_version_that_keeps_what_it_does_not_name_and_a_no_op_records_none() {
+    let w = reviewers().await;
+    define_standards(&w).await;
+    let Reviewers {
+        app,
+        regional,
+        jm_admin,
+        ..
+    } = &w;
+    let change = first_change();
+    let v1 = put(app, REVIEW, &jm_admin.token, Some("\"v0\""), change).await;
     assert_eq!(v1.status, 200, "{}", v1.body);
     assert_eq!(etag(&v1), "\"v1\"");
     assert_eq!(v1.body["legislation"][0]["title"], "Cybercrimes Act");
@@ -241,10 +358,10 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
     assert_eq!(v1.body["checklist"][0]["date"], "2026-03-01");
     assert_eq!(v1.body["checklist"][1]["status"], "not_assessed");
     assert_eq!(v1.body["reviewed"], false);
-    let v1_at = v1.body["recorded_at"].as_str().unwrap().to_owned();
+    assert!(v1.body["recorded_at"].is_string(), "{}", v1.body);
 
     let v2 = put(
-        &app,
+        app,
         REVIEW,
         &regional.token,
         Some("\"v1\""),
@@ -259,7 +376,7 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
     );
     assert_eq!(v2.body["checklist"][1]["status"], "partly_met");
     let same = put(
-        &app,
+        app,
         REVIEW,
         &jm_admin.token,
         Some("\"v2\""),
@@ -272,7 +389,7 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
         "a change that changes nothing records no version"
     );
     put(
-        &app,
+        app,
         REVIEW,
         &jm_admin.token,
         Some("\"v1\""),
@@ -280,11 +397,43 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
     )
     .await
     .assert_problem(412, "precondition-failed");
+    assert_eq!(
+        audited(app, "status_review.update", "success"),
+        3,
+        "two versions and one no-op"
+    );
+    let updated = app
+        .audit_entries()
+        .into_iter()
+        .find(|e| e["action"] == "status_review.update" && e["details"]["version"] == 1)
+        .expect("the first version's entry");
+    assert_eq!(updated["subject"]["id"], "JM");
+    assert_eq!(
+        updated["details"]["changed"],
+        json!(["legislation", "budapest_convention", "checklist"])
+    );
+    app.assert_append_only(
+        "status_reviews",
+        "UPDATE status_reviews SET notes = 'rewritten'",
+    );
+    app.assert_append_only("status_reviews", "DELETE FROM status_reviews");
+}
 
+#[actix_web::test]
+async fn regional_administrators_review_the_version_they_read_and_a_later_change_unsets_it() {
+    let w = reviewers().await;
+    define_standards(&w).await;
+    two_versions(&w).await;
+    let Reviewers {
+        app,
+        regional,
+        jm_admin,
+        ..
+    } = &w;
     // Reviews: regional administrators only, of the version they read.
     let reviews = "/api/v1/countries/JM/status-review/reviews";
     post(
-        &app,
+        app,
         reviews,
         &jm_admin.token,
         "\"v2\"",
@@ -293,7 +442,7 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
     .await
     .assert_problem(403, "forbidden");
     post(
-        &app,
+        app,
         reviews,
         &regional.token,
         "\"v1\"",
@@ -302,7 +451,7 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
     .await
     .assert_problem(412, "precondition-failed");
     post(
-        &app,
+        app,
         reviews,
         &regional.token,
         "\"v2\"",
@@ -311,7 +460,7 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
     .await
     .assert_problem(422, "validation-failed");
     post(
-        &app,
+        app,
         "/api/v1/countries/BB/status-review/reviews",
         &regional.token,
         "\"v0\"",
@@ -320,7 +469,7 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
     .await
     .assert_problem(409, "conflict");
     let v3 = post(
-        &app,
+        app,
         reviews,
         &regional.token,
         "\"v2\"",
@@ -340,7 +489,7 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
         "a review changes nothing of the content"
     );
     let v4 = put(
-        &app,
+        app,
         REVIEW,
         &jm_admin.token,
         Some("\"v3\""),
@@ -349,7 +498,40 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
     .await;
     assert_eq!(v4.body["reviewed"], false, "changed since its review");
     assert_eq!(v4.body["last_review"]["version"], 3);
+    assert_eq!(audited(app, "status_review.review", "success"), 1);
+    assert_eq!(audited(app, "status_review.review", "denied"), 1);
+}
 
+#[actix_web::test]
+async fn the_history_pages_through_the_versions_and_a_review_reads_as_it_stood_then() {
+    let w = reviewers().await;
+    define_standards(&w).await;
+    let v1_at = two_versions(&w).await;
+    let Reviewers {
+        app,
+        regional,
+        jm_admin,
+        investigator,
+        ..
+    } = &w;
+    let reviewed = post(
+        app,
+        "/api/v1/countries/JM/status-review/reviews",
+        &regional.token,
+        "\"v2\"",
+        json!({"note": "Checked against the gazette"}),
+    )
+    .await;
+    assert_eq!(reviewed.status, 200, "{}", reviewed.body);
+    let v4 = put(
+        app,
+        REVIEW,
+        &jm_admin.token,
+        Some("\"v3\""),
+        json!({"second_protocol": "signatory"}),
+    )
+    .await;
+    assert_eq!(v4.status, 200, "{}", v4.body);
     // The history, page by page, and the review as it stood.
     let page = app
         .get(&format!("{REVIEW}/history?limit=3"), &investigator.token)
@@ -398,42 +580,6 @@ async fn a_status_review_is_kept_version_by_version_and_read_as_it_stood() {
     app.get(&format!("{REVIEW}?at=last%20March"), &investigator.token)
         .await
         .assert_problem(422, "validation-failed");
-
-    // Every change is audited, refusals too; versions are never changed.
-    let audit = app.audit_entries();
-    let of = |action: &str, outcome: &str| {
-        audit
-            .iter()
-            .filter(|e| e["action"] == action && e["outcome"] == outcome)
-            .count()
-    };
-    assert_eq!(
-        of("status_review.update", "success"),
-        4,
-        "three versions and one no-op"
-    );
-    assert_eq!(of("status_review.review", "success"), 1);
-    assert_eq!(of("checklist_item.define", "success"), 3);
-    assert_eq!(
-        of("status_review.update", "denied"),
-        3,
-        "another state's, a non-admin's, XX"
-    );
-    assert_eq!(of("status_review.review", "denied"), 1);
-    let updated = audit
-        .iter()
-        .find(|e| e["action"] == "status_review.update" && e["details"]["version"] == 1)
-        .expect("the first version's entry");
-    assert_eq!(updated["subject"]["id"], "JM");
-    assert_eq!(
-        updated["details"]["changed"],
-        json!(["legislation", "budapest_convention", "checklist"])
-    );
-    app.assert_append_only(
-        "status_reviews",
-        "UPDATE status_reviews SET notes = 'rewritten'",
-    );
-    app.assert_append_only("status_reviews", "DELETE FROM status_reviews");
     assert_eq!(
         app.get(REVIEW, &investigator.token).await.body["version"],
         4
