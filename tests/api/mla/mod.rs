@@ -1031,15 +1031,81 @@ async fn withdrawal_needs_a_reason_ends_the_history_and_the_history_cannot_be_re
     );
 }
 
-#[actix_web::test]
-async fn the_requested_state_decides_assigns_and_executes() {
-    let app = TestApp::spawn().await;
-    let w = world(&app).await;
+/// A JM request accepted by Trinidad and Tobago after the history the decision test
+/// records: approved, submitted, acknowledged (with TT's reference), a question asked
+/// and answered, postponed until February, accepted.
+struct Accepted {
+    id: String,
+    path: String,
+    events: String,
+    case_id: String,
+    /// The TT police agency, which execution is assigned to.
+    tt_police: String,
+}
+
+async fn accepted_request(app: &TestApp, w: &World) -> Accepted {
     let t = w.investigator.token.as_str();
     let tt_police = app.get("/api/v1/me", &w.tt_supervisor.token).await.body["agency_id"]
         .as_str()
         .unwrap()
         .to_owned();
+    let case = app.create_case(t, "Bank SMS phishing").await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let created = app
+        .post("/api/v1/mla/requests", t, &complete(&case_id))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/mla/requests/{id}");
+    let events = format!("{path}/events");
+    let dpp = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["agency_id"].clone();
+    let done = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/participants"),
+            t,
+            &json!({"agency_id": dpp, "access": "read"}),
+        )
+        .await;
+    assert!(done.status.is_success(), "{}", done.body);
+    let (jm, tt) = (&w.jm_authority.token, &w.tt_authority.token);
+    for (token, body) in [
+        (&w.jm_prosecutor.token, json!({"type": "approved"})),
+        (jm, json!({"type": "submitted"})),
+        (
+            tt,
+            json!({"type": "acknowledged", "their_reference": "AG-TT-2026-0413"}),
+        ),
+        (
+            tt,
+            json!({"type": "information_requested", "reason": "Which bank accounts received the funds?"}),
+        ),
+        (
+            jm,
+            json!({"type": "information_supplied", "reason": "Accounts 1001 and 1002 at First Bank"}),
+        ),
+        (
+            tt,
+            json!({"type": "postponed", "reason": "Parallel domestic investigation", "until": "2027-02-01"}),
+        ),
+        (tt, json!({"type": "accepted"})),
+    ] {
+        let res = app.post(&events, token, &body).await;
+        assert_eq!(res.status, 201, "{body}: {}", res.body);
+    }
+    Accepted {
+        id,
+        path,
+        events,
+        case_id,
+        tt_police,
+    }
+}
+
+#[actix_web::test]
+async fn only_the_requested_state_decides_and_the_requesting_state_answers_its_questions() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let t = w.investigator.token.as_str();
     let case = app.create_case(t, "Bank SMS phishing").await;
     let case_id = case["id"].as_str().unwrap();
     let created = app
@@ -1131,7 +1197,28 @@ async fn the_requested_state_decides_assigns_and_executes() {
         201
     );
     assert_eq!(step(tt, json!({"type": "accepted"})).await.status, 201);
+}
 
+#[actix_web::test]
+async fn an_executing_agency_of_the_requested_state_reports_execution_in_a_history_that_verifies() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let t = w.investigator.token.as_str();
+    let tt = w.tt_authority.token.as_str();
+    let jm = w.jm_authority.token.as_str();
+    let Accepted {
+        id,
+        path,
+        events,
+        case_id,
+        tt_police,
+    } = accepted_request(&app, &w).await;
+    let step = |token: &str, body: Value| {
+        let app = &app;
+        let events = events.clone();
+        let token = token.to_owned();
+        async move { app.post(&events, &token, &body).await }
+    };
     // Assigned to an agency of the requested state, which then sees the request
     // (not the case) and reports execution.
     step(
