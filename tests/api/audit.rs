@@ -22,8 +22,23 @@ fn actions(items: &[Value]) -> Vec<(String, String)> {
         .collect()
 }
 
-#[actix_web::test]
-async fn reads_changes_refusals_and_logins_are_recorded_for_the_right_auditors() {
+/// Officers of Jamaica and Barbados, auditors of each and a regional one, and a JM
+/// case read, changed (by a national system's request id) and refused to a
+/// Barbadian officer.
+struct Trail {
+    app: TestApp,
+    jm: String,
+    bb: String,
+    inv: crate::common::Caller,
+    bb_inv: crate::common::Caller,
+    jm_auditor: crate::common::Caller,
+    bb_auditor: crate::common::Caller,
+    regional: crate::common::Caller,
+    case_id: String,
+    case: Value,
+}
+
+async fn trail() -> Trail {
     let app = TestApp::spawn().await;
     let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
     let jm_oversight = app.agency(
@@ -61,7 +76,34 @@ async fn reads_changes_refusals_and_logins_are_recorded_for_the_right_auditors()
     app.get(&format!("/api/v1/cases/{id}"), &bb_inv.token)
         .await
         .assert_problem(404, "not-found");
+    Trail {
+        case_id: id.to_owned(),
+        case: case.clone(),
+        app,
+        jm,
+        bb,
+        inv,
+        bb_inv,
+        jm_auditor,
+        bb_auditor,
+        regional,
+    }
+}
 
+#[actix_web::test]
+async fn reads_changes_and_refusals_about_a_case_reach_the_auditors_of_the_states_concerned() {
+    let w = trail().await;
+    let id = w.case_id.as_str();
+    let Trail {
+        app,
+        bb_inv,
+        jm_auditor,
+        bb_auditor,
+        regional,
+        bb,
+        case,
+        ..
+    } = &w;
     // Everything about the case, as the regional auditor sees it (newest first).
     let trail = entries(
         &app.get(&format!("/api/v1/audit?case={id}"), &regional.token)
@@ -121,7 +163,21 @@ async fn reads_changes_refusals_and_logins_are_recorded_for_the_right_auditors()
         actions(&bb_view),
         vec![("case.read".into(), "denied".into())]
     );
+}
 
+#[actix_web::test]
+async fn logins_failures_and_lockouts_are_recorded_for_the_auditors_of_the_persons_state() {
+    let w = trail().await;
+    let Trail {
+        app,
+        jm,
+        inv,
+        bb_inv,
+        jm_auditor,
+        bb_auditor,
+        regional,
+        ..
+    } = &w;
     // Logins, failures and lockouts.
     app.login("jm.inv", "not-the-password").await;
     let failed = entries(
@@ -172,7 +228,14 @@ async fn reads_changes_refusals_and_logins_are_recorded_for_the_right_auditors()
         .iter()
         .all(|e| e["actor"]["country"] == "BB")
     );
+}
 
+#[actix_web::test]
+async fn the_trail_filters_by_time_and_outcome_pages_without_gaps_and_only_auditors_read_it() {
+    let w = trail().await;
+    let Trail {
+        app, inv, regional, ..
+    } = &w;
     // Time and outcome filters, and pages.
     assert!(
         entries(
