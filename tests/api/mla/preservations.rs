@@ -285,14 +285,12 @@ async fn a_preservation_is_seen_by_both_points_of_contact_and_authorities_and_it
 }
 
 #[actix_web::test]
-async fn the_requested_point_of_contact_preserves_and_the_requesting_one_releases_each_step_in_a_verified_history()
- {
+async fn the_requested_point_of_contact_preserves_for_the_basiss_period_a_deadline_of_both_sides() {
     let app = TestApp::spawn().await;
     let d = desks(&app).await;
     let jm = d.jm_point.token.as_str();
     let tt = d.tt_point.token.as_str();
     let Sent { id, path, events } = sent(&app, &d).await;
-
     // The requested state's point of contact preserves, for at least the basis's 60
     // days; the requesting side and the central authority may not.
     for caller in [&d.jm_point, &d.tt_authority] {
@@ -375,6 +373,33 @@ async fn the_requested_point_of_contact_preserves_and_the_requesting_one_release
             .unwrap()
             .is_empty()
     );
+
+    // The refused attempts are audited, naming the preservation.
+    assert!(
+        app.audit_entries()
+            .iter()
+            .any(|e| e["subject"]["id"] == id.as_str()
+                && e["action"] == "preservation.event"
+                && e["outcome"] == "denied")
+    );
+}
+
+#[actix_web::test]
+async fn an_extension_a_partial_disclosure_and_a_release_follow_each_other_in_a_verified_history() {
+    let app = TestApp::spawn().await;
+    let d = desks(&app).await;
+    let jm = d.jm_point.token.as_str();
+    let tt = d.tt_point.token.as_str();
+    let Sent { id, path, events } = sent(&app, &d).await;
+    let preserved = app
+        .post(
+            &events,
+            tt,
+            &json!({"type": "preserved", "their_reference": "TTPS-247-118"}),
+        )
+        .await;
+    assert_eq!(preserved.status, 201, "{}", preserved.body);
+    let expires = at(&app.get(&path, jm).await.body["expires_at"]);
 
     // Art. 29 sets no extension period: an extension names its new expiry, later
     // than the current one.
@@ -469,7 +494,7 @@ async fn the_requested_point_of_contact_preserves_and_the_requesting_one_release
     assert_eq!(code, 0, "{out}");
     assert!(out.starts_with("VERIFIED"), "{out}");
 
-    // Every read and step is audited; the refused attempts too.
+    // Every step is audited: its sending, and the export of its history.
     let actions: Vec<String> = app
         .audit_entries()
         .into_iter()
@@ -482,18 +507,16 @@ async fn the_requested_point_of_contact_preserves_and_the_requesting_one_release
             )
         })
         .collect();
-    assert!(
-        actions.contains(&"preservation.create:success".to_owned()),
-        "{actions:?}"
-    );
-    assert!(
-        actions.contains(&"preservation.event:denied".to_owned()),
-        "{actions:?}"
-    );
-    assert!(
-        actions.contains(&"preservation.export:success".to_owned()),
-        "{actions:?}"
-    );
+    for action in [
+        "preservation.create:success",
+        "preservation.event:success",
+        "preservation.export:success",
+    ] {
+        assert!(
+            actions.contains(&action.to_owned()),
+            "{action}: {actions:?}"
+        );
+    }
 }
 
 #[actix_web::test]
