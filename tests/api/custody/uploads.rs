@@ -110,7 +110,7 @@ async fn upload_rows(app: &TestApp) -> (i64, i64) {
 }
 
 #[actix_web::test]
-async fn the_tus_protocol_as_a_client_meets_it() {
+async fn the_tus_server_tells_what_it_takes_and_refuses_what_it_does_not() {
     let w = world().await;
     let app = &w.app;
     let token = &w.inv.token;
@@ -182,6 +182,13 @@ async fn the_tus_protocol_as_a_client_meets_it() {
             .assert_problem(status, slug);
     }
     assert_eq!(upload_rows(app).await, (0, 0), "nothing refused is kept");
+}
+
+#[actix_web::test]
+async fn an_upload_is_patched_checked_kept_whole_or_not_at_all_sealed_ended_and_audited() {
+    let w = world().await;
+    let app = &w.app;
+    let token = &w.inv.token;
 
     // An upload in three PATCHes, one with a checksum of each kind.
     let bytes = bytes_of(100_000, 7);
