@@ -4,7 +4,7 @@
 //! produced. Everyone outside gets 404, exactly like a missing object, and finds
 //! nothing in lists.
 
-use super::preservations::{desks, preservation, submitted_request};
+use super::preservations::{Desks, desks, preservation, submitted_request};
 use crate::common::TestApp;
 use caseledger::agencies::AgencyKind;
 use caseledger::auth::roles::Role;
@@ -68,10 +68,11 @@ async fn assert_seen(
     }
 }
 
-#[actix_web::test]
-async fn roles_of_three_states_see_requests_preservations_and_evidence_only_where_they_may() {
-    let app = TestApp::spawn().await;
-    let d = desks(&app).await;
+/// The matrix's seats: the people of Jamaica, Trinidad and Tobago and Barbados around
+/// a JM case (its team, its prosecutor and another JM prosecution service, the
+/// central authorities, points of contact and police of each state, an
+/// administrator, an auditor, the regional administrator).
+async fn matrix_seats(app: &TestApp, d: &Desks) -> Vec<Seat> {
     let jm_other_dpp = app.agency(
         "JM",
         "Office of the DPP (Montego Bay)",
@@ -148,7 +149,35 @@ async fn roles_of_three_states_see_requests_preservations_and_evidence_only_wher
         token: regional.token.clone(),
     });
 
-    // A draft: the case team, the case's prosecutor and the JM central authority.
+    seats
+}
+
+/// The reads of one request.
+fn request_views(id: &str) -> Vec<String> {
+    vec![
+        format!("/api/v1/mla/requests/{id}"),
+        format!("/api/v1/mla/requests/{id}/events"),
+        format!("/api/v1/mla/requests/{id}/bundle"),
+    ]
+}
+
+/// The lists and filters that may hold a request of `case_id`.
+fn request_lists(case_id: &str) -> Vec<String> {
+    vec![
+        "/api/v1/mla/requests".to_owned(),
+        format!("/api/v1/mla/requests?case_id={case_id}"),
+        "/api/v1/mla/requests?requested_country=TT".to_owned(),
+        "/api/v1/deadlines?within=P366D".to_owned(),
+    ]
+}
+
+/// A complete draft of a JM case shared with the DPP.
+struct Drafted {
+    case_id: String,
+    draft_id: String,
+}
+
+async fn drafted(app: &TestApp, d: &Desks) -> Drafted {
     let jm_inv = d.jm_investigator.token.as_str();
     let case = app.create_case(jm_inv, "Matrix case").await;
     let case_id = case["id"].as_str().unwrap().to_owned();
@@ -165,21 +194,15 @@ async fn roles_of_three_states_see_requests_preservations_and_evidence_only_wher
         .await;
     assert_eq!(draft.status, 201, "{}", draft.body);
     let draft_id = draft.body["id"].as_str().unwrap().to_owned();
-    let request_views = |id: &str| {
-        vec![
-            format!("/api/v1/mla/requests/{id}"),
-            format!("/api/v1/mla/requests/{id}/events"),
-            format!("/api/v1/mla/requests/{id}/bundle"),
-        ]
-    };
-    let request_lists = |case_id: &str| {
-        vec![
-            "/api/v1/mla/requests".to_owned(),
-            format!("/api/v1/mla/requests?case_id={case_id}"),
-            "/api/v1/mla/requests?requested_country=TT".to_owned(),
-            "/api/v1/deadlines?within=P366D".to_owned(),
-        ]
-    };
+    Drafted { case_id, draft_id }
+}
+
+#[actix_web::test]
+async fn a_draft_is_seen_by_its_case_team_prosecutor_and_central_authority_alone() {
+    let app = TestApp::spawn().await;
+    let d = desks(&app).await;
+    let seats = matrix_seats(&app, &d).await;
+    let Drafted { case_id, draft_id } = drafted(&app, &d).await;
     let drafting = ["jm.inv", "jm.dpp", "jm.ca"];
     assert_seen(
         &app,
@@ -191,7 +214,17 @@ async fn roles_of_three_states_see_requests_preservations_and_evidence_only_wher
         &drafting,
     )
     .await;
+}
 
+#[actix_web::test]
+async fn a_request_gains_the_requested_authority_when_submitted_and_the_executing_agency_when_assigned()
+ {
+    let app = TestApp::spawn().await;
+    let d = desks(&app).await;
+    let seats = matrix_seats(&app, &d).await;
+    let Drafted { case_id, draft_id } = drafted(&app, &d).await;
+    let drafting = ["jm.inv", "jm.dpp", "jm.ca"];
+    let jm_inv = d.jm_investigator.token.as_str();
     // Submitted (another request, of another case): the requested central authority
     // joins. Its first opening records the delivery, which changes nothing here.
     let id = submitted_request(&app, &d).await;
@@ -303,7 +336,13 @@ async fn roles_of_three_states_see_requests_preservations_and_evidence_only_wher
         &["jm.inv", "jm.dpp", "tt.police"],
     )
     .await;
+}
 
+#[actix_web::test]
+async fn a_preservation_is_seen_by_both_states_points_of_contact_authorities_and_its_case_team() {
+    let app = TestApp::spawn().await;
+    let d = desks(&app).await;
+    let seats = matrix_seats(&app, &d).await;
     // A preservation: both states' points of contact and central authorities, and
     // the requesting agency's case team; before and after it is preserved.
     let sent = app
