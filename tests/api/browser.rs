@@ -34,15 +34,23 @@ async fn change_status(app: &TestApp, token: &str, case_id: &str, body: &Value) 
     assert_eq!(res.status, 200, "{}", res.body);
 }
 
-#[actix_web::test]
-async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_else() {
-    assert!(
-        chromium().exists() && scripts().join("node_modules/playwright-core").exists(),
-        "the browser tests need Debian's chromium and tests/browser's npm packages: \
-         the README's test command (.ci/test) installs both"
-    );
-    let app = TestApp::spawn().await;
-    let w = crate::mla::world(&app).await;
+/// What the browser run is given, and what the checks after it need.
+struct BrowserWorld {
+    /// The fixture the script reads: the service, who signs in, what they find.
+    fixture: Value,
+    shots: std::path::PathBuf,
+    request_id: String,
+    /// The investigator's and the prosecutor's access tokens.
+    investigator: String,
+    prosecutor: String,
+}
+
+/// The world the pages are tried on, built through the API: a case referred to the
+/// DPP with an item whose hash was checked, a complete request for the prosecutor to
+/// approve, a second one acknowledged, a minimum standard and Jamaica's review of it,
+/// a preservation, and a person of each role.
+async fn browser_world(app: &TestApp) -> BrowserWorld {
+    let w = crate::mla::world(app).await;
     let t = w.investigator.token.as_str();
     let dpp = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["agency_id"]
         .as_str()
@@ -52,9 +60,9 @@ async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_
     // A case referred to the DPP, with one evidence item whose hash was checked.
     let case = app.create_case(t, "Bank SMS phishing").await;
     let case_id = case["id"].as_str().unwrap().to_owned();
-    change_status(&app, t, &case_id, &json!({"status": "under_investigation"})).await;
+    change_status(app, t, &case_id, &json!({"status": "under_investigation"})).await;
     change_status(
-        &app,
+        app,
         t,
         &case_id,
         &json!({"status": "referred_to_prosecution", "prosecution_agency_id": dpp,
@@ -204,6 +212,31 @@ async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_
              "link": "/app/audit", "page": "audit"},
         ],
     });
+    BrowserWorld {
+        fixture,
+        shots,
+        request_id,
+        investigator: t.to_owned(),
+        prosecutor: w.jm_prosecutor.token.clone(),
+    }
+}
+
+#[actix_web::test]
+async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_else() {
+    assert!(
+        chromium().exists() && scripts().join("node_modules/playwright-core").exists(),
+        "the browser tests need Debian's chromium and tests/browser's npm packages: \
+         the README's test command (.ci/test) installs both"
+    );
+    let app = TestApp::spawn().await;
+    let BrowserWorld {
+        fixture,
+        shots,
+        request_id,
+        investigator,
+        prosecutor,
+    } = browser_world(&app).await;
+    let t = investigator.as_str();
     let file = app.data_dir().join("browser-fixture.json");
     std::fs::write(&file, serde_json::to_vec_pretty(&fixture).unwrap()).unwrap();
 
@@ -245,7 +278,7 @@ async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_
         .filter(|e| e["type"] == "approved")
         .collect();
     assert_eq!(approvals.len(), 1, "approved once: {}", history.body);
-    let prosecutor = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["id"].clone();
+    let prosecutor = app.get("/api/v1/me", &prosecutor).await.body["id"].clone();
     assert_eq!(approvals[0]["entry"]["actor"]["user_id"], prosecutor);
     let signed_out = app
         .audit_entries()
