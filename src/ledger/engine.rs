@@ -713,14 +713,13 @@ impl Writer {
             }
         }
         keys.answer_twins(&mut results);
-        write::commit_batch(conn, &self.signer, &heads, &mut leaves, &audit)?;
-        // The events the batch's successes announce, in their order, with them.
+        // The events the batch's successes announce, in their order, written with them.
         let announced: Vec<super::outbox::Emit> = audit
             .iter()
             .filter(|r| r.outcome == Outcome::Success)
             .flat_map(|r| r.event.announces.iter().cloned())
             .collect();
-        super::outbox::write(conn, &announced, crate::db::now())?;
+        write::commit_batch(conn, &self.signer, &heads, &mut leaves, &audit, &announced)?;
         let tallies: Vec<super::tally::Tally> = audit
             .iter()
             .filter(|r| r.outcome == Outcome::Success)

@@ -120,6 +120,7 @@ pub fn commit_batch(
     heads: &Heads,
     leaves: &mut Leaves,
     audit: &[AuditRecord],
+    announced: &[super::outbox::Emit],
 ) -> ApiResult<()> {
     let rows = chain::build_rows(&heads.audit, audit)?;
     let checkpoint = if leaves.size > leaves.start {
@@ -133,13 +134,16 @@ pub fn commit_batch(
     } else {
         None
     };
-    if rows.is_empty() && checkpoint.is_none() {
+    if rows.is_empty() && checkpoint.is_none() && announced.is_empty() {
         return Ok(());
     }
     let now = crate::db::now();
     match conn {
         DbConn::Postgresql(pg) => {
-            PgWrite::new(&rows, &leaves.runs, checkpoint, now).execute(pg)?;
+            // One round trip for all of it, the outbox's events included.
+            PgWrite::new(&rows, &leaves.runs, checkpoint, now)
+                .announcing(announced)
+                .execute(pg)?;
         }
         DbConn::Sqlite(_) => {
             chain::insert_all(conn, &rows)?;
@@ -147,6 +151,7 @@ pub fn commit_batch(
             if let Some(c) = checkpoint {
                 log::store_checkpoint(conn, c.size as u64, &c.root, &c.note, now)?;
             }
+            super::outbox::write(conn, announced, now)?;
         }
     }
     Ok(())
@@ -173,6 +178,12 @@ struct PgWrite {
     checkpoint_root: Option<String>,
     checkpoint_note: Option<String>,
     created_at: NaiveDateTime,
+    /// The outbox's new events, numbered on from the last in the same statement.
+    event_id: Vec<String>,
+    event_type: Vec<String>,
+    event_subject_kind: Vec<String>,
+    event_subject_id: Vec<String>,
+    event_href: Vec<String>,
 }
 
 impl PgWrite {
@@ -205,7 +216,23 @@ impl PgWrite {
             checkpoint_root: checkpoint.as_ref().map(|c| c.root.clone()),
             checkpoint_note: checkpoint.map(|c| c.note),
             created_at,
+            event_id: Vec::new(),
+            event_type: Vec::new(),
+            event_subject_kind: Vec::new(),
+            event_subject_id: Vec::new(),
+            event_href: Vec::new(),
         }
+    }
+
+    fn announcing(mut self, announced: &[super::outbox::Emit]) -> PgWrite {
+        for e in announced {
+            self.event_id.push(uuid::Uuid::now_v7().to_string());
+            self.event_type.push(e.event_type.clone());
+            self.event_subject_kind.push(e.subject_kind.to_owned());
+            self.event_subject_id.push(e.subject_id.clone());
+            self.event_href.push(e.href.clone());
+        }
+        self
     }
 }
 
@@ -273,6 +300,26 @@ impl QueryFragment<Pg> for PgWrite {
         out.push_sql("::TEXT, ");
         out.push_bind_param::<Timestamp, _>(&self.created_at)?;
         out.push_sql("::TIMESTAMP)) AS v(s, r, n, t) WHERE s IS NOT NULL)");
+        // The outbox's events, in their order after the last one (the batch holds the
+        // audit chain's lock, as every writer of the outbox does). The statement's
+        // snapshot does not see its own rows: `max` is the last before it.
+        out.push_sql(
+            ", announced AS (INSERT INTO events (seq, id, event_type, at, subject_kind, \
+             subject_id, href) SELECT (SELECT COALESCE(MAX(seq), 0) FROM events) + e.o, \
+             e.i, e.ty, ",
+        );
+        out.push_bind_param::<Timestamp, _>(&self.created_at)?;
+        out.push_sql(", e.k, e.s, e.h FROM unnest(");
+        out.push_bind_param::<Array<Text>, _>(&self.event_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.event_type)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.event_subject_kind)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.event_subject_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.event_href)?;
+        out.push_sql(") WITH ORDINALITY AS e(i, ty, k, s, h, o))");
         out.push_sql(" SELECT 1::BIGINT");
         Ok(())
     }
