@@ -425,16 +425,45 @@ fn pg_schema_url(admin: &str, schema: &str) -> String {
 /// pgbench: 64 clients, each transaction one single-row INSERT, same server and database.
 /// Returns the rate (tps) and the share of the machine's CPU that was busy.
 fn pgbench(admin: &str) -> anyhow::Result<(f64, f64)> {
+    pgbench_script(
+        admin,
+        "CREATE TABLE {schema}.single_row (id BIGSERIAL PRIMARY KEY, v TEXT NOT NULL);",
+        "INSERT INTO {schema}.single_row (v) VALUES ('custody entry');\n",
+    )
+}
+
+/// pgbench shaped like a custody append: each client extends its own item's chain
+/// (its head moved on, and an entry row that names it), in one statement and one
+/// durable transaction each, as the appends do for their own item: the leanest a
+/// client can chain rows, with nothing of an append's JCS, hashes, log, audit or HTTP.
+fn pgbench_chain(admin: &str) -> anyhow::Result<(f64, f64)> {
+    pgbench_script(
+        admin,
+        &format!(
+            "CREATE TABLE {{schema}}.items (id INT PRIMARY KEY, seq INT NOT NULL, head TEXT NOT NULL); \
+             INSERT INTO {{schema}}.items SELECT g, 0, md5(g::text) FROM generate_series(1, {CLIENTS}) g; \
+             CREATE TABLE {{schema}}.entries (item INT NOT NULL REFERENCES {{schema}}.items (id), \
+             seq INT NOT NULL, prev TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (item, seq));"
+        ),
+        "\\set item :client_id + 1\n\
+         WITH moved AS (UPDATE {schema}.items SET seq = seq + 1, head = md5(head || seq::text) \
+         WHERE id = :item RETURNING seq, head) \
+         INSERT INTO {schema}.entries (item, seq, prev, body) \
+         SELECT :item, seq, head, 'custody entry' FROM moved;\n",
+    )
+}
+
+/// pgbench with `script` on tables `setup` creates (`{schema}` is a fresh schema).
+fn pgbench_script(admin: &str, setup: &str, script: &str) -> anyhow::Result<(f64, f64)> {
     let schema = format!("bench_pgbench_{}", uuid::Uuid::new_v4().simple());
     let mut conn = diesel::PgConnection::establish(admin)?;
     conn.batch_execute(&format!(
-        "CREATE SCHEMA {schema}; CREATE TABLE {schema}.single_row (id BIGSERIAL PRIMARY KEY, v TEXT NOT NULL);"
+        "CREATE SCHEMA {schema}; {}",
+        setup.replace("{schema}", &schema)
     ))?;
-    let script = tempfile::NamedTempFile::new()?;
-    std::fs::write(
-        script.path(),
-        format!("INSERT INTO {schema}.single_row (v) VALUES ('custody entry');\n"),
-    )?;
+    let file = tempfile::NamedTempFile::new()?;
+    std::fs::write(file.path(), script.replace("{schema}", &schema))?;
+    let script = file;
     let url = url_parts(admin);
     let cpu_before = cpu_ticks();
     let out = Command::new("pgbench")
@@ -708,6 +737,12 @@ fn main() -> anyhow::Result<()> {
         println!("{}", phases_row("PostgreSQL", &r));
         let (tps, busy) = pgbench(&admin)?;
         println!("{}", pgbench_row("", tps, busy));
+        let (tps, busy) = pgbench_chain(&admin)?;
+        println!(
+            "| pgbench, chain-shaped: each of {CLIENTS} clients extends its own item's chain (moves its head and inserts the entry naming it, one statement), one transaction each | {tps:.0} tps | {:.0}% | {:.0} µs | | | | | |",
+            busy * 100.0,
+            cpu_per_op(busy, tps)
+        );
         return Ok(());
     }
     let v = verification()?;
