@@ -75,6 +75,7 @@ pub struct DeskPreservation {
 }
 
 /// The work of a central authority: requests to its state, and from it.
+#[derive(Default)]
 pub struct AuthorityWork {
     pub incoming: Vec<DeskRequest>,
     pub outgoing: Vec<DeskRequest>,
@@ -130,10 +131,7 @@ pub fn authority_work(
 ) -> ApiResult<AuthorityWork> {
     use RequestStatus as S;
     if !caller.has(Role::CentralAuthority) {
-        return Ok(AuthorityWork {
-            incoming: Vec::new(),
-            outgoing: Vec::new(),
-        });
+        return Ok(AuthorityWork::default());
     }
     let scope = Scope {
         requesting_country: Some(caller.country.clone()),

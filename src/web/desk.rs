@@ -2,7 +2,7 @@
 //! soonest first, every row a link. Each list is read through its feature's access
 //! policy and audited as the API's list of the same things.
 
-use super::page::{Me, PageResult, html};
+use super::page::{Leave, Me, PageResult, html};
 use super::visitor::Visitor;
 use crate::auth::roles::Role;
 use crate::cases::model::CaseRow;
@@ -224,154 +224,203 @@ fn item_lines(items: Vec<EvidenceRow>) -> Vec<ItemLine> {
 }
 
 /// What the desk reads of cases.
+#[derive(Default)]
 struct CasesRead {
     worked: Vec<CaseRow>,
     referred: Vec<CaseRow>,
 }
 
 /// What the desk reads of requests.
+#[derive(Default)]
 struct RequestsRead {
     team: Vec<DeskRequest>,
     authority: AuthorityWork,
     awaiting: Vec<AwaitingApproval>,
 }
 
+/// Which parts the person's roles give them.
+struct Parts {
+    case_team: bool,
+    prosecutor: bool,
+    authority: bool,
+    contact_point: bool,
+    auditor: bool,
+}
+
+impl Parts {
+    fn of(visitor: &Visitor) -> Parts {
+        Parts {
+            case_team: visitor.has(Role::Investigator) || visitor.has(Role::Supervisor),
+            prosecutor: visitor.has(Role::Prosecutor),
+            authority: visitor.has(Role::CentralAuthority),
+            contact_point: visitor.has(Role::ContactPoint),
+            auditor: visitor.has(Role::Auditor),
+        }
+    }
+}
+
+/// The cases the person works and those referred to their service (audited as the
+/// case list).
+async fn read_cases(state: &AppState, visitor: &Visitor) -> Result<CasesRead, Leave> {
+    let read = state
+        .read_as(
+            visitor.credentials(),
+            Action::CaseList,
+            |conn, caller, event| {
+                let worked = crate::cases::desk::worked_by(conn, caller)?;
+                let referred = crate::cases::desk::referred_to(conn, caller)?;
+                let ids: Vec<&str> = worked
+                    .iter()
+                    .chain(&referred)
+                    .map(|c| c.id.as_str())
+                    .collect();
+                event.set_detail("case_ids", ids);
+                event.set_detail("page", "desk");
+                Ok(CasesRead { worked, referred })
+            },
+        )
+        .await?;
+    Ok(read)
+}
+
+/// The requests of the person's cases, their authority's work and the drafts
+/// awaiting their approval (audited as the request list).
+async fn read_requests(
+    state: &AppState,
+    visitor: &Visitor,
+    worked_ids: Vec<String>,
+) -> Result<RequestsRead, Leave> {
+    let read = state
+        .read_as(
+            visitor.credentials(),
+            Action::MlaRequestList,
+            move |conn, caller, event| {
+                let now = crate::db::now();
+                let team = crate::mla::desk::case_team_requests(conn, caller, &worked_ids, now)?;
+                let authority = crate::mla::desk::authority_work(conn, caller, now)?;
+                let awaiting = crate::mla::review::awaiting_approval(conn, caller)?;
+                let ids: Vec<&str> = team
+                    .iter()
+                    .chain(&authority.incoming)
+                    .chain(&authority.outgoing)
+                    .map(|r| r.row.id.as_str())
+                    .chain(awaiting.iter().map(|r| r.request.id.as_str()))
+                    .collect();
+                event.set_detail("request_ids", ids);
+                event.set_detail("page", "desk");
+                Ok(RequestsRead {
+                    team,
+                    authority,
+                    awaiting,
+                })
+            },
+        )
+        .await?;
+    Ok(read)
+}
+
+/// The preservations the person must act on (audited as the preservation list).
+async fn read_preservations(
+    state: &AppState,
+    visitor: &Visitor,
+) -> Result<Vec<DeskPreservation>, Leave> {
+    let found = state
+        .read_as(
+            visitor.credentials(),
+            Action::PreservationList,
+            |conn, caller, event| {
+                let found = crate::mla::desk::preservations(conn, caller, crate::db::now())?;
+                let ids: Vec<&str> = found.iter().map(|p| p.row.id.as_str()).collect();
+                event.set_detail("preservation_ids", ids);
+                event.set_detail("page", "desk");
+                Ok(found)
+            },
+        )
+        .await?;
+    Ok(found)
+}
+
+/// Items on their way to the person (audited as the incoming transfers' list).
+async fn read_receipts(state: &AppState, visitor: &Visitor) -> Result<Vec<EvidenceRow>, Leave> {
+    let items = state
+        .read_as(
+            visitor.credentials(),
+            Action::TransferList,
+            |conn, caller, event| {
+                let items = crate::custody::record::awaiting_receipt(conn, caller)?;
+                let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+                event.set_detail("evidence_ids", ids);
+                event.set_detail("direction", "incoming");
+                event.set_detail("page", "desk");
+                Ok(items)
+            },
+        )
+        .await?;
+    Ok(items)
+}
+
+/// The items an auditor may verify (audited as an evidence list).
+async fn read_verifiable(
+    state: &AppState,
+    visitor: &Visitor,
+    clock: &Clock,
+) -> Result<Vec<VerifiableLine>, Leave> {
+    let items = state
+        .read_as(
+            visitor.credentials(),
+            Action::EvidenceList,
+            |conn, caller, event| {
+                let items = crate::custody::record::verifiable_items(conn, caller)?;
+                let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+                event.set_detail("evidence_ids", ids);
+                event.set_detail("page", "desk");
+                Ok(items)
+            },
+        )
+        .await?;
+    Ok(items
+        .into_iter()
+        .map(|i| VerifiableLine {
+            registered: clock.show(i.registered_at.and_utc(), false),
+            id: i.id,
+            label: i.label,
+        })
+        .collect())
+}
+
 pub async fn page(state: web::Data<AppState>, visitor: Visitor) -> PageResult {
     let w = &ENGLISH_PAGES;
     let clock = Clock::of_country(&visitor.me.country);
-    let case_team = visitor.has(Role::Investigator) || visitor.has(Role::Supervisor);
-    let prosecutor = visitor.has(Role::Prosecutor);
-    let authority = visitor.has(Role::CentralAuthority);
-    let contact_point = visitor.has(Role::ContactPoint);
+    let parts = Parts::of(&visitor);
     let mine = visitor.signed.principal.country.clone();
-
-    let cases = if case_team || prosecutor {
-        state
-            .read_as(
-                visitor.credentials(),
-                Action::CaseList,
-                |conn, caller, event| {
-                    let worked = crate::cases::desk::worked_by(conn, caller)?;
-                    let referred = crate::cases::desk::referred_to(conn, caller)?;
-                    let ids: Vec<&str> = worked
-                        .iter()
-                        .chain(&referred)
-                        .map(|c| c.id.as_str())
-                        .collect();
-                    event.set_detail("case_ids", ids);
-                    event.set_detail("page", "desk");
-                    Ok(CasesRead { worked, referred })
-                },
-            )
-            .await?
+    // Only the reads the person's parts need (each is an audited read).
+    let cases = if parts.case_team || parts.prosecutor {
+        read_cases(&state, &visitor).await?
     } else {
-        CasesRead {
-            worked: Vec::new(),
-            referred: Vec::new(),
-        }
+        CasesRead::default()
     };
-    let worked_ids: Vec<String> = cases.worked.iter().map(|c| c.id.clone()).collect();
-    let requests = if case_team || prosecutor || authority {
-        state
-            .read_as(
-                visitor.credentials(),
-                Action::MlaRequestList,
-                move |conn, caller, event| {
-                    let now = crate::db::now();
-                    let team =
-                        crate::mla::desk::case_team_requests(conn, caller, &worked_ids, now)?;
-                    let authority = crate::mla::desk::authority_work(conn, caller, now)?;
-                    let awaiting = crate::mla::review::awaiting_approval(conn, caller)?;
-                    let ids: Vec<&str> = team
-                        .iter()
-                        .chain(&authority.incoming)
-                        .chain(&authority.outgoing)
-                        .map(|r| r.row.id.as_str())
-                        .chain(awaiting.iter().map(|r| r.request.id.as_str()))
-                        .collect();
-                    event.set_detail("request_ids", ids);
-                    event.set_detail("page", "desk");
-                    Ok(RequestsRead {
-                        team,
-                        authority,
-                        awaiting,
-                    })
-                },
-            )
-            .await?
+    let requests = if parts.case_team || parts.prosecutor || parts.authority {
+        let worked_ids = cases.worked.iter().map(|c| c.id.clone()).collect();
+        read_requests(&state, &visitor, worked_ids).await?
     } else {
-        RequestsRead {
-            team: Vec::new(),
-            authority: AuthorityWork {
-                incoming: Vec::new(),
-                outgoing: Vec::new(),
-            },
-            awaiting: Vec::new(),
-        }
+        RequestsRead::default()
     };
-    let preservations = if case_team || contact_point {
-        state
-            .read_as(
-                visitor.credentials(),
-                Action::PreservationList,
-                |conn, caller, event| {
-                    let found = crate::mla::desk::preservations(conn, caller, crate::db::now())?;
-                    let ids: Vec<&str> = found.iter().map(|p| p.row.id.as_str()).collect();
-                    event.set_detail("preservation_ids", ids);
-                    event.set_detail("page", "desk");
-                    Ok(found)
-                },
-            )
-            .await?
+    let preservations = if parts.case_team || parts.contact_point {
+        read_preservations(&state, &visitor).await?
     } else {
         Vec::new()
     };
-    let receipts = if case_team {
-        state
-            .read_as(
-                visitor.credentials(),
-                Action::TransferList,
-                |conn, caller, event| {
-                    let items = crate::custody::record::awaiting_receipt(conn, caller)?;
-                    let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
-                    event.set_detail("evidence_ids", ids);
-                    event.set_detail("direction", "incoming");
-                    event.set_detail("page", "desk");
-                    Ok(items)
-                },
-            )
-            .await?
+    let receipts = if parts.case_team {
+        read_receipts(&state, &visitor).await?
     } else {
         Vec::new()
     };
-    let auditor = if visitor.has(Role::Auditor) {
-        let items = state
-            .read_as(
-                visitor.credentials(),
-                Action::EvidenceList,
-                |conn, caller, event| {
-                    let items = crate::custody::record::verifiable_items(conn, caller)?;
-                    let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
-                    event.set_detail("evidence_ids", ids);
-                    event.set_detail("page", "desk");
-                    Ok(items)
-                },
-            )
-            .await?;
-        Some(
-            items
-                .into_iter()
-                .map(|i| VerifiableLine {
-                    registered: clock.show(i.registered_at.and_utc(), false),
-                    id: i.id,
-                    label: i.label,
-                })
-                .collect(),
-        )
+    let auditor = if parts.auditor {
+        Some(read_verifiable(&state, &visitor, &clock).await?)
     } else {
         None
     };
-    let deadlines = if case_team || prosecutor {
+    let deadlines = if parts.case_team || parts.prosecutor {
         Some(deadlines(&state, &visitor, clock).await?)
     } else {
         None
@@ -382,23 +431,23 @@ pub async fn page(state: web::Data<AppState>, visitor: Visitor) -> PageResult {
     let page = DeskPage {
         w,
         monitoring: visitor.has(Role::Monitor) || visitor.has(Role::RegionalAdmin),
-        case_team: case_team.then(|| CaseTeamPart {
+        case_team: parts.case_team.then(|| CaseTeamPart {
             cases: case_lines(w, cases.worked),
             requests: request_lines(w, &clock, &states, &mine, requests.team),
             // A point of contact sees them in their own part.
-            preservations: if contact_point {
+            preservations: if parts.contact_point {
                 Vec::new()
             } else {
                 preservations.clone()
             },
             receipts: item_lines(receipts),
         }),
-        authority: authority.then(|| AuthorityPart {
+        authority: parts.authority.then(|| AuthorityPart {
             incoming: request_lines(w, &clock, &states, &mine, requests.authority.incoming),
             outgoing: request_lines(w, &clock, &states, &mine, requests.authority.outgoing),
         }),
-        contact_point: contact_point.then_some(preservations),
-        prosecutor: prosecutor.then(|| ProsecutorPart {
+        contact_point: parts.contact_point.then_some(preservations),
+        prosecutor: parts.prosecutor.then(|| ProsecutorPart {
             referred: case_lines(w, cases.referred),
             awaiting: requests
                 .awaiting
@@ -424,7 +473,7 @@ async fn deadlines(
     state: &AppState,
     visitor: &Visitor,
     clock: Clock,
-) -> Result<Vec<DeadlineLine>, super::page::Leave> {
+) -> Result<Vec<DeadlineLine>, Leave> {
     let lines = state
         .read_as(
             visitor.credentials(),
