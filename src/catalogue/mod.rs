@@ -394,6 +394,8 @@ pub struct PageWords {
     pub document_refused: &'static str,
     pub document_kinds: &'static [(&'static str, &'static str)],
     pub evidence_kinds: &'static [(&'static str, &'static str)],
+    /// Languages a document is written in, by their BCP 47 code.
+    pub languages: &'static [(&'static str, &'static str)],
     pub assistance_types: &'static [(&'static str, &'static str)],
     /// A date or deadline the request's legal basis (or its author) does not set.
     pub none_set: &'static str,
@@ -618,6 +620,16 @@ pub static ENGLISH_PAGES: PageWords = PageWords {
         ("witness_statement", "Witness statement"),
         ("real_time_collection", "Real-time collection"),
         ("other", "Other assistance"),
+    ],
+    languages: &[
+        ("en", "English"),
+        ("fr", "French"),
+        ("nl", "Dutch"),
+        ("es", "Spanish"),
+        ("pt", "Portuguese"),
+        ("ht", "Haitian Creole"),
+        ("pap", "Papiamento"),
+        ("srn", "Sranan Tongo"),
     ],
     evidence_kinds: EVIDENCE_KINDS,
     document_kinds: &[

@@ -199,6 +199,50 @@ mod tests {
             "urgencies",
         );
         words_for_exactly(
+            W.desk_tasks,
+            &crate::mla::desk::DeskTask::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>(),
+            "desk tasks",
+        );
+        {
+            use crate::mla::preservations::model::{PreservationEventType, PreservationStatus};
+            words_for_exactly(
+                W.preservation_statuses,
+                &PreservationStatus::ALL
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>(),
+                "preservation statuses",
+            );
+            words_for_exactly(
+                W.preservation_events,
+                &PreservationEventType::ALL
+                    .iter()
+                    .map(|c| c.as_str())
+                    .chain(["requested", crate::mla::documents::DOCUMENT_ADDED])
+                    .collect::<Vec<_>>(),
+                "preservation events",
+            );
+        }
+        words_for_exactly(
+            W.evidence_kinds,
+            &crate::custody::model::EvidenceKind::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>(),
+            "evidence kinds",
+        );
+        words_for_exactly(
+            W.assistance_types,
+            &crate::mla::request::AssistanceType::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>(),
+            "assistance types",
+        );
+        words_for_exactly(
             W.deadline_kinds,
             &DeadlineKind::ALL
                 .iter()

@@ -246,7 +246,17 @@ pub(super) fn document_lines(
             id: d.id.clone(),
             title: d.title.clone(),
             kind: in_words(w.document_kinds, d.kind.as_str()),
-            language: d.language.clone().unwrap_or_default(),
+            // A language the catalogue names is shown by name, any other as given.
+            language: d
+                .language
+                .as_deref()
+                .map(|code| {
+                    w.languages
+                        .iter()
+                        .find(|(c, _)| c.eq_ignore_ascii_case(code))
+                        .map_or_else(|| code.to_owned(), |(_, name)| (*name).to_owned())
+                })
+                .unwrap_or_default(),
             size: format!("{} {}", d.size_bytes, w.bytes),
             sha256: d.sha256.clone(),
             added: clock.show_stored(d.added_at, false),

@@ -1151,6 +1151,14 @@ async fn the_request_page_lists_documents_and_adds_one_from_its_form() {
         .await;
     let document = listed.body[0]["id"].as_str().unwrap().to_owned();
     assert_eq!(listed.body[0]["language"], serde_json::Value::Null);
+    // A language the catalogue names is shown by its name.
+    let mut french = fields(&csrf, "response");
+    french[2].1 = "The answer, in French".to_owned();
+    french[3].1 = "fr".to_owned();
+    let added = post(french, Some(answer.clone())).await;
+    assert_eq!(added.status, 303, "{}", text(&added));
+    let html = text(&page(&app, &path, Some(&tt)).await);
+    assert!(html.contains("<td>French</td>"), "{html}");
 
     // The requesting side reads it on its page and downloads it; it may add nothing now.
     let jm = sign_in(&app, "jm.ca", PASSWORD).await.expect("signed in");
