@@ -383,12 +383,3 @@ pub fn items_of_case(conn: &mut DbConn, case_id: &str) -> ApiResult<Vec<ItemAler
         })
         .collect())
 }
-
-pub fn verdict_of(
-    conn: &mut DbConn,
-    signer: &LogSigner,
-    evidence_id: &str,
-) -> ApiResult<verify::Verdict> {
-    let proofs = item_proofs(conn, signer, evidence_id, None)?;
-    Ok(verification(evidence_id, &proofs, signer).verdict)
-}

@@ -11,7 +11,7 @@ use crate::countries::queries::StateNames;
 use crate::custody::model::EvidenceRow;
 use crate::error::ApiError;
 use crate::ledger::Action;
-use crate::mla::desk::{AuthorityWork, DeskPreservation, DeskRequest, NextDeadline};
+use crate::mla::desk::{AuthorityWork, DeskPreservation, DeskRequest, DeskTask, NextDeadline};
 use crate::mla::review::AwaitingApproval;
 use crate::state::AppState;
 use crate::time::Clock;
@@ -30,7 +30,7 @@ struct DeskPage<'a> {
     /// has no role for is not shown at all.
     case_team: Option<CaseTeamPart>,
     authority: Option<AuthorityPart>,
-    contact_point: Option<Vec<PreservationLine>>,
+    contact_point: Option<Vec<WorkLine>>,
     prosecutor: Option<ProsecutorPart>,
     auditor: Option<Vec<VerifiableLine>>,
     deadlines: Option<Vec<DeadlineLine>>,
@@ -39,15 +39,15 @@ struct DeskPage<'a> {
 /// An investigator's or supervisor's part.
 struct CaseTeamPart {
     cases: Vec<CaseLine>,
-    requests: Vec<RequestLine>,
-    preservations: Vec<PreservationLine>,
+    requests: Vec<WorkLine>,
+    preservations: Vec<WorkLine>,
     receipts: Vec<ItemLine>,
 }
 
 /// A central authority's part.
 struct AuthorityPart {
-    incoming: Vec<RequestLine>,
-    outgoing: Vec<RequestLine>,
+    incoming: Vec<WorkLine>,
+    outgoing: Vec<WorkLine>,
 }
 
 /// A prosecutor's part.
@@ -64,8 +64,9 @@ struct CaseLine {
     status: String,
 }
 
-/// A request as a desk lists it: what is to be done, and by when.
-struct RequestLine {
+/// A request or a preservation as a desk lists it: what is to be done, and by when.
+#[derive(Clone)]
+struct WorkLine {
     id: String,
     reference: String,
     /// The other state, by name.
@@ -75,15 +76,16 @@ struct RequestLine {
     due: Due,
 }
 
-/// A preservation as a desk lists it.
-#[derive(Clone)]
-struct PreservationLine {
+/// What a desk line is made of, whichever kind of request it is.
+struct Work<'a> {
     id: String,
     reference: String,
-    other_state: String,
+    requesting: &'a str,
+    requested: &'a str,
+    /// The status, in words.
     status: String,
-    task: String,
-    due: Due,
+    task: DeskTask,
+    next: &'a Option<NextDeadline>,
 }
 
 /// A deadline in words: which, when, whether it has passed ("none set" when none
@@ -156,31 +158,50 @@ fn case_lines(w: &PageWords, cases: Vec<CaseRow>) -> Vec<CaseLine> {
         .collect()
 }
 
-/// Requests as a desk lists them; the other state is the requested one unless the
-/// person's own state is.
+/// A desk line in words; the other state is the requested one unless the person's
+/// own state is.
+fn work_line(
+    w: &PageWords,
+    clock: &Clock,
+    states: &StateNames,
+    mine: &str,
+    work: Work<'_>,
+) -> WorkLine {
+    let other = if work.requested == mine {
+        work.requesting
+    } else {
+        work.requested
+    };
+    WorkLine {
+        other_state: states.of(other),
+        task: in_words(w.desk_tasks, work.task.as_str()),
+        due: due(w, clock, work.next),
+        status: work.status,
+        id: work.id,
+        reference: work.reference,
+    }
+}
+
 fn request_lines(
     w: &PageWords,
     clock: &Clock,
     states: &StateNames,
     mine: &str,
     requests: Vec<DeskRequest>,
-) -> Vec<RequestLine> {
+) -> Vec<WorkLine> {
     requests
         .into_iter()
         .map(|r| {
-            let other = if r.row.requested_country == mine {
-                &r.row.requesting_country
-            } else {
-                &r.row.requested_country
-            };
-            RequestLine {
-                other_state: states.of(other),
+            let work = Work {
                 status: in_words(w.request_statuses, &r.row.status),
-                task: in_words(w.desk_tasks, r.task.as_str()),
-                due: due(w, clock, &r.next),
-                id: r.row.id,
-                reference: r.row.reference,
-            }
+                requesting: &r.row.requesting_country,
+                requested: &r.row.requested_country,
+                task: r.task,
+                next: &r.next,
+                id: r.row.id.clone(),
+                reference: r.row.reference.clone(),
+            };
+            work_line(w, clock, states, mine, work)
         })
         .collect()
 }
@@ -191,23 +212,20 @@ fn preservation_lines(
     states: &StateNames,
     mine: &str,
     preservations: Vec<DeskPreservation>,
-) -> Vec<PreservationLine> {
+) -> Vec<WorkLine> {
     preservations
         .into_iter()
         .map(|p| {
-            let other = if p.row.requested_country == mine {
-                &p.row.requesting_country
-            } else {
-                &p.row.requested_country
-            };
-            PreservationLine {
-                other_state: states.of(other),
+            let work = Work {
                 status: in_words(w.preservation_statuses, &p.row.status),
-                task: in_words(w.desk_tasks, p.task.as_str()),
-                due: due(w, clock, &p.next),
-                id: p.row.id,
-                reference: p.row.reference,
-            }
+                requesting: &p.row.requesting_country,
+                requested: &p.row.requested_country,
+                task: p.task,
+                next: &p.next,
+                id: p.row.id.clone(),
+                reference: p.row.reference.clone(),
+            };
+            work_line(w, clock, states, mine, work)
         })
         .collect()
 }
