@@ -4,7 +4,9 @@
 //! and its history naming who took each step.
 
 use super::page::{Fact, Leave, Me, PageResult, html, page_id};
-use super::request::{DocumentLine, HistoryLine, content_facts, document_lines, history_lines};
+use super::request::{
+    DocumentLine, HistoryLine, content_facts, document_lines, download_document, history_lines,
+};
 use super::visitor::Visitor;
 use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
 use crate::ledger::Action;
@@ -21,7 +23,6 @@ use askama::Template;
 struct PreservationPage<'a> {
     w: &'a PageWords,
     me: Option<Me>,
-    id: String,
     reference: String,
     facts: Vec<Fact>,
     /// The request that followed, for a reader who sees it.
@@ -110,7 +111,6 @@ pub async fn page(
         StatusCode::OK,
         PreservationPage {
             w,
-            id: p.id.clone(),
             reference: p.reference.clone(),
             facts: facts(w, &clock, &review),
             followed_by: review.followed_by.as_ref().map(|r| RequestLink {
@@ -118,7 +118,12 @@ pub async fn page(
                 reference: r.reference.clone(),
             }),
             content: content_facts(w, serde_json::to_value(p).unwrap_or_default(), NOT_CONTENT),
-            documents: document_lines(w, &clock, &review.documents),
+            documents: document_lines(
+                w,
+                &clock,
+                &review.documents,
+                &format!("/app/preservations/{}", p.id),
+            ),
             history: history_lines(w, w.preservation_events, &clock, &review.history),
             me: Some(visitor.me),
         },
@@ -132,11 +137,5 @@ pub async fn document(
     visitor: Visitor,
     path: web::Path<(String, String)>,
 ) -> PageResult {
-    let (id, document) = path.into_inner();
-    let id = page_id(&id)?;
-    if !crate::input::is_canonical_uuid(&document) {
-        return Err(Leave::NotFound);
-    }
-    let on = RequestRef::Preservation(id);
-    Ok(crate::mla::document_routes::download(&state, visitor.credentials(), on, document).await?)
+    download_document(&state, visitor, path.into_inner(), RequestRef::Preservation).await
 }

@@ -59,7 +59,8 @@ pub(super) struct HistoryLine {
 
 /// A document of a request, as its page lists it.
 pub(super) struct DocumentLine {
-    pub(super) id: String,
+    /// Where it downloads from.
+    pub(super) href: String,
     pub(super) title: String,
     pub(super) kind: String,
     pub(super) language: String,
@@ -234,16 +235,17 @@ pub(super) fn history_lines(
         .collect()
 }
 
-/// Documents as a page lists them.
+/// Documents as a page lists them, each downloaded under `page` (the page's path).
 pub(super) fn document_lines(
     w: &PageWords,
     clock: &Clock,
     documents: &[Document],
+    page: &str,
 ) -> Vec<DocumentLine> {
     documents
         .iter()
         .map(|d| DocumentLine {
-            id: d.id.clone(),
+            href: format!("{page}/documents/{}", d.id),
             title: d.title.clone(),
             kind: in_words(w.document_kinds, d.kind.as_str()),
             // A language the catalogue names is shown by name, any other as given.
@@ -286,7 +288,12 @@ async fn show(
     let home_prosecutor = principal.country == r.requesting_country
         && principal.has(crate::auth::roles::Role::Prosecutor);
     let history = history_lines(w, w.request_events, &clock, &review.history);
-    let documents = document_lines(w, &clock, &review.documents);
+    let documents = document_lines(
+        w,
+        &clock,
+        &review.documents,
+        &format!("/app/requests/{}", r.id),
+    );
     let addable = review
         .addable
         .iter()
@@ -460,11 +467,23 @@ pub async fn document(
     visitor: Visitor,
     path: web::Path<(String, String)>,
 ) -> PageResult {
-    let (id, document) = path.into_inner();
+    download_document(&state, visitor, path.into_inner(), RequestRef::Mla).await
+}
+
+/// A document of the request or preservation `on` names by id, for its page's link:
+/// the API's download, its access rule and audit.
+pub(super) async fn download_document(
+    state: &AppState,
+    visitor: Visitor,
+    (id, document): (String, String),
+    on: fn(String) -> RequestRef,
+) -> PageResult {
     let id = page_id(&id)?;
     if !crate::input::is_canonical_uuid(&document) {
         return Err(Leave::NotFound);
     }
-    let on = RequestRef::Mla(id);
-    Ok(crate::mla::document_routes::download(&state, visitor.credentials(), on, document).await?)
+    Ok(
+        crate::mla::document_routes::download(state, visitor.credentials(), on(id), document)
+            .await?,
+    )
 }

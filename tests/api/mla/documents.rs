@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 const BOUNDARY: &str = "caseledger-test-boundary-7d1f";
 
 /// A `multipart/form-data` body of text fields and, perhaps, a file.
-fn form(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
+pub(crate) fn form(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend(
@@ -36,13 +36,13 @@ fn form(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
     body
 }
 
-async fn add(app: &TestApp, token: &str, path: &str, body: Vec<u8>) -> Response {
+pub(crate) async fn add(app: &TestApp, token: &str, path: &str, body: Vec<u8>) -> Response {
     let media = format!("multipart/form-data; boundary={BOUNDARY}");
     app.send_bytes("POST", path, token, &[("Content-Type", &media)], body)
         .await
 }
 
-fn letter() -> Vec<u8> {
+pub(crate) fn letter() -> Vec<u8> {
     b"%PDF-1.7\n"
         .iter()
         .copied()

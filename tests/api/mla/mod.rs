@@ -3,7 +3,7 @@
 //! what.
 
 mod dates;
-mod documents;
+pub(crate) mod documents;
 mod end_to_end;
 mod matrix;
 pub(crate) mod preservations;
