@@ -26,14 +26,17 @@ pub fn visible(
     let found = found.ok_or(ApiError::NotFound)?;
     let case = &found.case;
     event.subject = Some(Subject::new("case", &case.id, Some(&case.owner_country)));
-    if !has_case_role(caller) {
-        return Err(ApiError::NotFound);
-    }
-    let standing = found.standing.ok_or(ApiError::NotFound)?;
+    let standing = standing_of(caller, &found).ok_or(ApiError::NotFound)?;
     Ok(Visible {
         case: found.case,
         standing,
     })
+}
+
+/// The caller's standing in a case, if the case is theirs to see: their agency takes
+/// part in it, and their roles handle case content.
+fn standing_of(caller: &Principal, found: &super::queries::CaseFound) -> Option<Standing> {
+    has_case_role(caller).then_some(found.standing).flatten()
 }
 
 /// The case, when the caller may see it (the rule of `visible`), for a page that
@@ -43,7 +46,7 @@ pub fn seen(conn: &mut DbConn, caller: &Principal, case_id: &str) -> ApiResult<O
         return Ok(None);
     }
     Ok(super::queries::case_for(conn, case_id, &caller.agency_id)?
-        .filter(|found| found.standing.is_some())
+        .filter(|found| standing_of(caller, found).is_some())
         .map(|found| found.case))
 }
 

@@ -51,21 +51,26 @@ pub fn visible(
         Some(&row.requesting_country),
     ));
     event.case_id = Some(row.case_id.clone());
-    let scope = Scope::of(caller);
-    if scope.covers(&row) {
-        return Ok(row);
-    }
-    let prosecutes = match &scope.prosecuting {
-        Some(p) if p.country == row.requesting_country => {
-            crate::cases::queries::standing(conn, &row.case_id, &p.agency_id)?.is_some()
-        }
-        _ => false,
-    };
-    if prosecutes {
+    if sees(conn, caller, &row)? {
         Ok(row)
     } else {
         Err(ApiError::NotFound)
     }
+}
+
+/// Whether the caller sees a request: its scope covers it, or they prosecute in the
+/// requesting state for an agency that takes part in its case.
+pub fn sees(conn: &mut DbConn, caller: &Principal, row: &MlaRequestRow) -> ApiResult<bool> {
+    let scope = Scope::of(caller);
+    if scope.covers(row) {
+        return Ok(true);
+    }
+    Ok(match &scope.prosecuting {
+        Some(p) if p.country == row.requesting_country => {
+            crate::cases::queries::standing(conn, &row.case_id, &p.agency_id)?.is_some()
+        }
+        _ => false,
+    })
 }
 
 /// Who records which event: a prosecutor of the requesting state approves; its

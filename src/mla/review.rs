@@ -125,10 +125,10 @@ pub fn read_preservation(
         &row.legal_basis,
     )?;
     let followed_by = match &row.mla_request_id {
-        Some(request_id) => queries::request(conn, request_id)?.filter(|request| {
-            let scope = super::access::Scope::of(caller);
-            scope.covers(request)
-        }),
+        Some(request_id) => match queries::request(conn, request_id)? {
+            Some(request) if access::sees(conn, caller, &request)? => Some(request),
+            _ => None,
+        },
         None => None,
     };
     Ok(PreservationReview {

@@ -301,6 +301,24 @@ async fn a_contact_points_desk_lists_preservations_to_preserve_and_those_running
     let id = sent.body["id"].as_str().unwrap();
     let reference = sent.body["reference"].as_str().unwrap();
     let href = format!("/app/preservations/{id}");
+    // Its order travels with it (the requesting side adds it before it is preserved),
+    // listed on its page and downloaded from there.
+    use crate::mla::documents::{add, form, letter};
+    let order = add(
+        &app,
+        &d.jm_point.token,
+        &format!("/api/v1/preservations/{id}/documents"),
+        form(
+            &[
+                ("kind", "court_order"),
+                ("title", "Preservation order 2026/311"),
+            ],
+            Some(("application/pdf", &letter())),
+        ),
+    )
+    .await;
+    assert_eq!(order.status, 201, "{}", order.body);
+    let download = format!("{href}/documents/{}", order.body["id"].as_str().unwrap());
 
     let tt = desk_of(&app, "tt.point").await;
     let row = row_of(section(&tt, "preservations"), &href);
@@ -355,6 +373,15 @@ async fn a_contact_points_desk_lists_preservations_to_preserve_and_those_running
     let res = page(&app, &href, Some(&session)).await;
     assert_eq!(res.status, 200, "{}", text(&res));
     let html = text(&res);
+    assert!(
+        html.contains(&format!(
+            "<a href=\"{download}\">Preservation order 2026/311</a>"
+        )),
+        "{html}"
+    );
+    let got = page(&app, &download, Some(&session)).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.raw, letter());
     for words in [
         reference,
         "TTPS-247-118",
@@ -372,6 +399,7 @@ async fn a_contact_points_desk_lists_preservations_to_preserve_and_those_running
     let session = sign_in(&app, "bb.point", PASSWORD).await.unwrap();
     let res = page(&app, &href, Some(&session)).await;
     assert_eq!(res.status, 404);
+    assert_eq!(page(&app, &download, Some(&session)).await.status, 404);
     let missing = page(
         &app,
         &format!("/app/preservations/{}", uuid::Uuid::new_v4()),
@@ -379,6 +407,28 @@ async fn a_contact_points_desk_lists_preservations_to_preserve_and_those_running
     )
     .await;
     assert_eq!(text(&res), text(&missing));
+
+    // The request that followed it is a link for those who see that request (JM's
+    // central authority), and not for a point of contact, who does not.
+    let request = crate::mla::preservations::submitted_request(&app, &d).await;
+    let followed = app
+        .post(
+            &format!("/api/v1/preservations/{id}/events"),
+            &d.jm_point.token,
+            &json!({"type": "mla_followed", "mla_request_id": request}),
+        )
+        .await;
+    assert_eq!(followed.status, 201, "{}", followed.body);
+    let link = format!("href=\"/app/requests/{request}\"");
+    let ca = sign_in(&app, "jm.ca", PASSWORD).await.unwrap();
+    let html = text(&page(&app, &href, Some(&ca)).await);
+    assert!(html.contains(&link), "{html}");
+    let point = sign_in(&app, "jm.point", PASSWORD).await.unwrap();
+    let html = text(&page(&app, &href, Some(&point)).await);
+    assert!(
+        html.contains("Request for assistance followed") && !html.contains(&link),
+        "{html}"
+    );
 }
 
 #[actix_web::test]
