@@ -533,6 +533,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    figure_histograms (measure, country, counterpart, quarter, dim1) {
+        measure -> Text,
+        country -> Text,
+        counterpart -> Text,
+        quarter -> Text,
+        dim1 -> Text,
+        entries -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     countries,
     agencies,
@@ -571,4 +582,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     checklist_items,
     status_reviews,
     figures,
+    figure_histograms,
 );

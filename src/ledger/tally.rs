@@ -10,6 +10,11 @@
 //! dimensions (offence, legal basis, outcome…; empty when unused) and a bucket (the
 //! turnaround in tenths of a day; 0 for plain counts). The features decide what their
 //! events count; the ledger only adds the deltas up.
+//!
+//! A histogram's tallies (those given a bucket) are also appended, a line each, to a
+//! row per state, counterpart, quarter and first dimension (`figure_histograms`): a
+//! year's distribution is then a few thousand rows to read rather than a counter per
+//! bucket, and the counters stay the reference a rebuild compares.
 
 use crate::db::{DbConn, MultiBackend};
 use chrono::{Datelike, NaiveDateTime};
@@ -48,6 +53,10 @@ pub struct Tally {
     pub dims: Dimensions,
     pub bucket: i32,
     pub delta: i64,
+    /// A bucket of a histogram (set by [`Tally::bucket`]): the tally is also appended
+    /// to its histogram row, which a read of the whole distribution takes instead of
+    /// a counter per bucket.
+    pub histogram: bool,
 }
 
 /// What names a counter: every column of its key.
@@ -72,6 +81,7 @@ impl Tally {
             dims: Default::default(),
             bucket: 0,
             delta: 1,
+            histogram: false,
         }
     }
 
@@ -87,8 +97,10 @@ impl Tally {
         self
     }
 
+    /// The tally's bucket in its measure's histogram.
     pub fn bucket(mut self, bucket: i32) -> Tally {
         self.bucket = bucket;
+        self.histogram = true;
         self
     }
 
@@ -173,6 +185,100 @@ pub fn write(conn: &mut DbConn, tallies: &[Tally]) -> QueryResult<()> {
         }
         query.execute(conn)?;
     }
+    append_histograms(conn, &merged)
+}
+
+/// What names a histogram row: a counter's key without its last two dimensions and
+/// its bucket, which its entries carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct HistogramKey<'a> {
+    measure: &'a str,
+    country: &'a str,
+    counterpart: &'a str,
+    quarter: &'a str,
+    first: &'a str,
+}
+
+/// One line of a histogram row: a tally of one bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistogramEntry<'a> {
+    pub second: &'a str,
+    pub third: &'a str,
+    pub bucket: i32,
+    pub delta: i64,
+}
+
+/// The entries of a histogram row, in the order they were appended (a bucket may
+/// come more than once: add them up).
+pub fn histogram_entries(entries: &str) -> impl Iterator<Item = HistogramEntry<'_>> {
+    entries.lines().filter_map(|line| {
+        let mut fields = line.split('\t');
+        let entry = HistogramEntry {
+            second: fields.next()?,
+            third: fields.next()?,
+            bucket: fields.next()?.parse().ok()?,
+            delta: fields.next()?.parse().ok()?,
+        };
+        debug_assert!(fields.next().is_none(), "a histogram entry of five fields");
+        Some(entry)
+    })
+}
+
+/// Appends the histogram tallies among `merged` to their rows, one line each.
+fn append_histograms(conn: &mut DbConn, merged: &[Tally]) -> QueryResult<()> {
+    let mut index: HashMap<HistogramKey<'_>, usize> = HashMap::new();
+    let mut rows: Vec<(HistogramKey<'_>, String)> = Vec::new();
+    for t in merged.iter().filter(|t| t.histogram) {
+        let (second, third) = (&t.dims.second, &t.dims.third);
+        if [second, third].iter().any(|d| d.contains(['\t', '\n'])) {
+            return Err(diesel::result::Error::SerializationError(
+                "a histogram's dimension holds a tab or a line break".into(),
+            ));
+        }
+        let key = HistogramKey {
+            measure: t.measure,
+            country: &t.country,
+            counterpart: &t.counterpart,
+            quarter: &t.quarter,
+            first: &t.dims.first,
+        };
+        let i = *index.entry(key).or_insert_with(|| {
+            rows.push((key, String::new()));
+            rows.len() - 1
+        });
+        let line = format!("{second}\t{third}\t{}\t{}\n", t.bucket, t.delta);
+        rows[i].1.push_str(&line);
+    }
+    let per_statement = match conn.backend() {
+        crate::db::Backend::Sqlite => 1,
+        crate::db::Backend::Postgres => 500,
+    };
+    for chunk in rows.chunks(per_statement) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p: Vec<String> = (1..=6).map(|k| format!("${}", 6 * i + k)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO figure_histograms (measure, country, counterpart, quarter, dim1, entries) \
+             VALUES {} \
+             ON CONFLICT (measure, country, counterpart, quarter, dim1) \
+             DO UPDATE SET entries = figure_histograms.entries || excluded.entries",
+            values.join(", ")
+        );
+        let mut query = diesel::sql_query(sql).into_boxed::<MultiBackend>();
+        for (key, entries) in chunk {
+            query = query
+                .bind::<Text, _>(key.measure)
+                .bind::<Text, _>(key.country)
+                .bind::<Text, _>(key.counterpart)
+                .bind::<Text, _>(key.quarter)
+                .bind::<Text, _>(key.first)
+                .bind::<Text, _>(entries);
+        }
+        query.execute(conn)?;
+    }
     Ok(())
 }
 
@@ -224,8 +330,8 @@ pub struct Replaced {
     pub changed: usize,
 }
 
-/// Replaces every counter by the sum of `tallies`: what rebuilding the figures from
-/// the history writes. Call under the audit chain's lock, in the transaction that
+/// Replaces every counter (and histogram row) by the sum of `tallies`: what
+/// rebuilding the figures from the history writes. Call under the audit chain's lock, in the transaction that
 /// read the history, so that no event commits between the reading and the writing.
 pub fn replace(conn: &mut DbConn, tallies: &[Tally]) -> QueryResult<Replaced> {
     let stored: Vec<(Counter, Dimensions)> = counters(conn)?
@@ -258,6 +364,7 @@ pub fn replace(conn: &mut DbConn, tallies: &[Tally]) -> QueryResult<Replaced> {
     }
     changed += before.len();
     diesel::sql_query("DELETE FROM figures").execute(conn)?;
+    diesel::sql_query("DELETE FROM figure_histograms").execute(conn)?;
     write(conn, &merged)?;
     Ok(Replaced {
         counters: merged.len(),
@@ -281,5 +388,34 @@ mod tests {
         assert_eq!(quarter_of(at(3, 31)), "2026-Q1");
         assert_eq!(quarter_of(at(4, 1)), "2026-Q2");
         assert_eq!(quarter_of(at(12, 31)), "2026-Q4");
+    }
+
+    #[test]
+    fn histogram_entries_read_back_as_written() {
+        let text = "harare\t\t42\t1\nbudapest-27\t\t0\t-2\nharare\t\t42\t3\n";
+        let entries: Vec<_> = histogram_entries(text).collect();
+        assert_eq!(
+            entries,
+            [
+                HistogramEntry {
+                    second: "harare",
+                    third: "",
+                    bucket: 42,
+                    delta: 1
+                },
+                HistogramEntry {
+                    second: "budapest-27",
+                    third: "",
+                    bucket: 0,
+                    delta: -2
+                },
+                HistogramEntry {
+                    second: "harare",
+                    third: "",
+                    bucket: 42,
+                    delta: 3
+                },
+            ]
+        );
     }
 }

@@ -28,6 +28,22 @@ pub struct FigureRow {
     pub count: i64,
 }
 
+/// A histogram row as stored: its entries hold the second and third dimensions, the
+/// bucket and the count of each tally (see `ledger::tally::histogram_entries`).
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub struct HistogramRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub country: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub counterpart: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub quarter: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub dim1: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub entries: String,
+}
+
 /// A period of whole quarters, `from` to `to`, both included.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Period {
@@ -498,30 +514,40 @@ pub struct TurnaroundFigure {
     pub suppressed: bool,
 }
 
-/// What a turnaround histogram is kept by.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct TurnaroundKey {
-    requesting: String,
-    requested: String,
-    stage: String,
-    quarter: Option<String>,
-    basis: Option<String>,
+/// What a turnaround histogram is kept by (borrowed from the rows read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct TurnaroundKey<'a> {
+    requesting: &'a str,
+    requested: &'a str,
+    stage: &'a str,
+    quarter: Option<&'a str>,
+    basis: Option<&'a str>,
 }
 
+/// Each key's histogram: bucket (tenths of a day) to count. (Hashed while the rows
+/// are added up, a lookup per entry; put in order once, for the answer.)
+type Histograms<'a> = HashMap<TurnaroundKey<'a>, BTreeMap<i32, i64>>;
+
+/// Keeps `value` when grouped by it (borrowed).
+fn kept_ref<'a>(grouping: &Grouping, name: &str, value: &'a str) -> Option<&'a str> {
+    grouping.has(name).then_some(value)
+}
+
+/// Turnaround from the counters, one per bucket (`queries::figures`).
 pub fn turnaround_figures(
     rows: &[FigureRow],
     grouping: &Grouping,
     viewer: &Viewer,
 ) -> Vec<TurnaroundFigure> {
-    let mut histograms: BTreeMap<TurnaroundKey, BTreeMap<i32, i64>> = BTreeMap::new();
+    let mut histograms = Histograms::new();
     for r in rows {
         let dims = TurnaroundDims::of(&r.dims);
         let key = TurnaroundKey {
-            requesting: r.country.clone(),
-            requested: r.counterpart.clone(),
-            stage: dims.stage.to_owned(),
-            quarter: kept(grouping, "quarter", &r.quarter),
-            basis: kept(grouping, "legal_basis", dims.legal_basis),
+            requesting: &r.country,
+            requested: &r.counterpart,
+            stage: dims.stage,
+            quarter: kept_ref(grouping, "quarter", &r.quarter),
+            basis: kept_ref(grouping, "legal_basis", dims.legal_basis),
         };
         *histograms
             .entry(key)
@@ -529,38 +555,83 @@ pub fn turnaround_figures(
             .entry(r.bucket)
             .or_insert(0) += r.count;
     }
-    histograms.retain(|_, h| h.values().sum::<i64>() > 0);
+    turnaround_of(histograms, viewer)
+}
+
+/// Turnaround from the histogram rows (`queries::histograms`): the same figures as
+/// from the counters, from a row per pair, stage and quarter instead of one per
+/// bucket.
+pub fn turnaround_from_histograms(
+    rows: &[HistogramRow],
+    grouping: &Grouping,
+    viewer: &Viewer,
+) -> Vec<TurnaroundFigure> {
+    let mut histograms = Histograms::new();
+    for r in rows {
+        let mut key = TurnaroundKey {
+            requesting: &r.country,
+            requested: &r.counterpart,
+            stage: &r.dim1,
+            quarter: kept_ref(grouping, "quarter", &r.quarter),
+            basis: None,
+        };
+        let entries = crate::ledger::tally::histogram_entries(&r.entries);
+        if grouping.has("legal_basis") {
+            for entry in entries {
+                key.basis = Some(entry.second);
+                *histograms
+                    .entry(key)
+                    .or_default()
+                    .entry(entry.bucket)
+                    .or_insert(0) += entry.delta;
+            }
+        } else {
+            let histogram = histograms.entry(key).or_default();
+            for entry in entries {
+                *histogram.entry(entry.bucket).or_insert(0) += entry.delta;
+            }
+        }
+    }
+    turnaround_of(histograms, viewer)
+}
+
+/// The figures of each key's histogram, suppressed as `viewer` must see them.
+fn turnaround_of(histograms: Histograms<'_>, viewer: &Viewer) -> Vec<TurnaroundFigure> {
+    let histograms: BTreeMap<_, _> = histograms
+        .into_iter()
+        .filter(|(_, h)| h.values().sum::<i64>() > 0)
+        .collect();
     let cells: Vec<Cell<'_>> = histograms
         .iter()
         .map(|(k, histogram)| Cell {
             key: vec![
-                Some(&k.requesting),
-                Some(&k.requested),
-                Some(&k.stage),
-                k.quarter.as_deref(),
-                k.basis.as_deref(),
+                Some(k.requesting),
+                Some(k.requested),
+                Some(k.stage),
+                k.quarter,
+                k.basis,
             ],
             count: histogram.values().sum(),
-            concerns: [&k.requesting, &k.requested],
+            concerns: [k.requesting, k.requested],
         })
         .collect();
     let counts = viewer.counts(&cells, &[0, 1, 3, 4]);
     histograms
-        .into_iter()
+        .iter()
         .zip(counts)
         .filter_map(|((k, histogram), count)| {
-            let (median, p90) = median_and_p90(&histogram)?;
+            let (median, p90) = median_and_p90(histogram)?;
             let shown = count.is_some();
             Some(TurnaroundFigure {
                 suppressed: !shown,
                 count,
                 median_days: shown.then_some(median),
                 p90_days: shown.then_some(p90),
-                requesting_country: k.requesting,
-                requested_country: k.requested,
-                stage: k.stage,
-                quarter: k.quarter,
-                legal_basis: k.basis,
+                requesting_country: k.requesting.to_owned(),
+                requested_country: k.requested.to_owned(),
+                stage: k.stage.to_owned(),
+                quarter: k.quarter.map(str::to_owned),
+                legal_basis: k.basis.map(str::to_owned),
             })
         })
         .collect()

@@ -102,8 +102,7 @@ pub fn read(conn: &mut DbConn, viewer: &Viewer, now: NaiveDateTime) -> ApiResult
     let case_rows = queries::figures(conn, &CASE_MEASURES, &period, Folding::cases(&by_quarter))?;
     let request_rows =
         queries::figures(conn, &[REQUESTS], &period, Folding::requests(&by_quarter))?;
-    let turnaround_rows =
-        queries::figures(conn, &[TURNAROUND], &period, Folding::turnaround(&whole))?;
+    let turnaround_rows = queries::histograms(conn, TURNAROUND, &period)?;
     let quarters = period.quarters();
     let cases = figures::case_figures(&case_rows, &by_quarter, viewer);
     let requests = figures::request_figures(&request_rows, &by_quarter, viewer);
@@ -147,7 +146,7 @@ pub fn read(conn: &mut DbConn, viewer: &Viewer, now: NaiveDateTime) -> ApiResult
     )];
     let overdue = queries::overdue(conn, now)?;
     Ok(Overview {
-        turnaround: figures::turnaround_figures(&turnaround_rows, &whole, viewer),
+        turnaround: figures::turnaround_from_histograms(&turnaround_rows, &whole, viewer),
         cases,
         requests,
         case_trend,

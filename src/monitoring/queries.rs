@@ -255,3 +255,20 @@ pub fn overdue(
         })
         .collect())
 }
+
+/// The histogram rows of `measure` in the quarters of `period`.
+pub fn histograms(
+    conn: &mut DbConn,
+    measure: &str,
+    period: &Period,
+) -> QueryResult<Vec<super::figures::HistogramRow>> {
+    diesel::sql_query(
+        "SELECT country, counterpart, quarter, dim1, entries FROM figure_histograms \
+         WHERE measure = $1 AND quarter >= $2 AND quarter <= $3",
+    )
+    .into_boxed::<MultiBackend>()
+    .bind::<Text, _>(measure)
+    .bind::<Text, _>(&period.from)
+    .bind::<Text, _>(&period.to)
+    .load(conn)
+}

@@ -264,14 +264,11 @@ async fn turnaround_stats(
         &["quarter", "legal_basis"],
         &[],
     )?;
-    let rows = ask
-        .rows(
-            &state,
-            &[TURNAROUND],
-            figures::Folding::turnaround(&ask.grouping),
-        )
+    let period = ask.period.clone();
+    let rows = state
+        .db(move |conn| Ok(queries::histograms(conn, TURNAROUND, &period)?))
         .await?;
-    let items = figures::turnaround_figures(&rows, &ask.grouping, &ask.viewer);
+    let items = figures::turnaround_from_histograms(&rows, &ask.grouping, &ask.viewer);
     let items = concerning(items, ask.country.as_deref(), |i| {
         [&i.requesting_country, &i.requested_country]
     });
