@@ -13,6 +13,21 @@ pub enum LogFormat {
     Json,
 }
 
+/// Who must hold a second factor (`CASELEDGER_MFA`). Whoever holds one gives it at
+/// every sign-in, whatever the policy; a person who must hold one and holds none gets
+/// a session that can only enrol one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaPolicy {
+    /// Every person (not service accounts, whose client credentials are their factor).
+    Required,
+    /// Administrators, regional administrators, prosecutors, central authorities,
+    /// contact points and auditors.
+    Privileged,
+    /// Nobody: for evaluation only.
+    Off,
+}
+
 /// argon2id cost. The defaults are OWASP's (19 MiB, 2 passes, 1 lane); only tests
 /// configure cheaper values.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -40,6 +55,11 @@ pub struct Settings {
     pub bind: String,
     pub data_dir: PathBuf,
     pub log_format: LogFormat,
+    /// Who must hold a second factor.
+    pub mfa: MfaPolicy,
+    /// How recently a second factor must have been given for the actions that ask
+    /// for one again (removing a factor, new recovery codes, …).
+    pub step_up_secs: i64,
     pub pool_size: u32,
     /// PKCS#8 PEM file of the Ed25519 key that signs access tokens; generated into the
     /// data dir when not set. Instances sharing one database must share this key.
@@ -103,6 +123,8 @@ impl Default for Settings {
             bind: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./data"),
             log_format: LogFormat::Text,
+            mfa: MfaPolicy::Off,
+            step_up_secs: 300,
             pool_size: 16,
             jwt_key_file: None,
             log_key_file: None,
@@ -173,6 +195,17 @@ impl Settings {
                 "json" => LogFormat::Json,
                 _ => bail!("CASELEDGER_LOG_FORMAT must be text or json"),
             };
+        }
+        if let Some(v) = var("CASELEDGER_MFA") {
+            self.mfa = match v.as_str() {
+                "required" => MfaPolicy::Required,
+                "privileged" => MfaPolicy::Privileged,
+                "off" => MfaPolicy::Off,
+                _ => bail!("CASELEDGER_MFA must be required, privileged or off"),
+            };
+        }
+        if let Some(v) = var("CASELEDGER_STEP_UP_SECS") {
+            self.step_up_secs = parse("CASELEDGER_STEP_UP_SECS", v)?;
         }
         if let Some(v) = var("CASELEDGER_POOL_SIZE") {
             self.pool_size = parse("CASELEDGER_POOL_SIZE", v)?;

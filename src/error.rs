@@ -30,6 +30,29 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "invalid_client")]
     pub error: Option<String>,
+    /// On `mfa-required`: the single-use token that gives the second factor to
+    /// `POST /api/v1/auth/login/mfa`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_token: Option<String>,
+    /// On `mfa-required`: seconds until `mfa_token` expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
+    /// On `mfa-required`: the kinds of factor the person holds (`totp`); a recovery
+    /// code is accepted too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub factors: Option<Vec<String>>,
+}
+
+/// What a password accepted at sign-in leaves owed: a second factor, given with
+/// `mfa_token` to `POST /api/v1/auth/login/mfa`.
+#[derive(Debug, Clone)]
+pub struct MfaChallenge {
+    /// Single use, short-lived.
+    pub mfa_token: String,
+    /// Seconds until it expires.
+    pub expires_in: i64,
+    /// The kinds of factor the person holds (a recovery code is always accepted).
+    pub factors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -67,6 +90,18 @@ pub enum ApiError {
     InvalidRefreshToken,
     #[error("password change required")]
     PasswordChangeRequired,
+    #[error("second factor enrolment required")]
+    FactorEnrolmentRequired,
+    /// A password accepted: the second factor is owed, with the token that gives it.
+    #[error("second factor required")]
+    MfaRequired(MfaChallenge),
+    /// A second factor refused at sign-in (wrong, reused or expired), or an `mfa_token`
+    /// spent, expired or unknown: one answer for each.
+    #[error("invalid second factor")]
+    InvalidSecondFactor,
+    /// The action needs a second factor given recently (RFC 9470).
+    #[error("step-up required")]
+    StepUpRequired,
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("not found")]
@@ -148,6 +183,13 @@ impl ApiError {
             ApiError::PasswordChangeRequired => {
                 ("password-change-required", "Password change required")
             }
+            ApiError::FactorEnrolmentRequired => (
+                "factor-enrolment-required",
+                "Second factor enrolment required",
+            ),
+            ApiError::MfaRequired(_) => ("mfa-required", "Second factor required"),
+            ApiError::InvalidSecondFactor => ("invalid-second-factor", "Invalid second factor"),
+            ApiError::StepUpRequired => ("step-up-required", "Second factor required again"),
             ApiError::Forbidden(_) => ("forbidden", "Forbidden"),
             ApiError::NotFound => ("not-found", "Not found"),
             ApiError::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
@@ -221,6 +263,19 @@ impl ApiError {
             ApiError::PasswordChangeRequired => {
                 Some("change your password with POST /api/v1/auth/password first".into())
             }
+            ApiError::FactorEnrolmentRequired => Some(
+                "enrol a second factor with POST /api/v1/me/factors and confirm it first".into(),
+            ),
+            ApiError::MfaRequired(_) => Some(
+                "give a second factor with the mfa_token to POST /api/v1/auth/login/mfa".into(),
+            ),
+            ApiError::StepUpRequired => Some(
+                "give your second factor again with POST /api/v1/auth/step-up, then retry".into(),
+            ),
+            ApiError::InvalidSecondFactor => Some(
+                "the code is wrong or was used already, or the mfa_token has expired or was used"
+                    .into(),
+            ),
             ApiError::Validation(_) => Some("one or more fields are invalid".into()),
             ApiError::OAuth { description, .. } => Some(description.clone()),
             ApiError::PreconditionFailed => {
@@ -244,7 +299,7 @@ impl ApiError {
 
     pub fn problem(&self) -> Problem {
         let (slug, title) = self.kind();
-        Problem {
+        let mut problem = Problem {
             type_: format!("{PROBLEM_BASE}{slug}"),
             title: title.to_owned(),
             status: self.status_code().as_u16(),
@@ -257,7 +312,16 @@ impl ApiError {
                 ApiError::OAuth { error, .. } => Some((*error).to_owned()),
                 _ => None,
             },
+            mfa_token: None,
+            expires_in: None,
+            factors: None,
+        };
+        if let ApiError::MfaRequired(challenge) = self {
+            problem.mfa_token = Some(challenge.mfa_token.clone());
+            problem.expires_in = Some(challenge.expires_in);
+            problem.factors = Some(challenge.factors.clone());
         }
+        problem
     }
 }
 
@@ -270,8 +334,13 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthenticated
             | ApiError::InvalidCredentials
-            | ApiError::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
-            ApiError::PasswordChangeRequired | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            | ApiError::InvalidRefreshToken
+            | ApiError::MfaRequired(_)
+            | ApiError::InvalidSecondFactor
+            | ApiError::StepUpRequired => StatusCode::UNAUTHORIZED,
+            ApiError::PasswordChangeRequired
+            | ApiError::FactorEnrolmentRequired
+            | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -303,6 +372,13 @@ impl ResponseError for ApiError {
         ));
         if matches!(self, ApiError::Unauthenticated) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if matches!(self, ApiError::StepUpRequired) {
+            response.insert_header((
+                "WWW-Authenticate",
+                "Bearer error=\"insufficient_user_authentication\", \
+                 error_description=\"a second factor given recently is required\"",
+            ));
         }
         if let ApiError::OAuth { error, .. } = self {
             response.insert_header(("Cache-Control", "no-store"));

@@ -66,7 +66,7 @@ const UNAUTHENTICATED: Standard = Standard {
 const PASSWORD_CHANGE_REQUIRED: Standard = Standard {
     status: "403",
     name: "PasswordChangeRequired",
-    description: "Forbidden: the caller must change their password first (`password-change-required`), or their roles or agency do not allow this",
+    description: "Forbidden: the caller must change their password first (`password-change-required`) or enrol a second factor first (`factor-enrolment-required`), or their roles or agency do not allow this",
 };
 const NOT_FOUND: Standard = Standard {
     status: "404",

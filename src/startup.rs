@@ -26,6 +26,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::sessions::routes::routes(cfg);
+    crate::sessions::factors::routes(cfg);
     crate::countries::routes(cfg);
     crate::monitoring::routes(cfg);
     crate::agencies::routes(cfg);
@@ -162,10 +163,9 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         .store_key_file
         .clone()
         .unwrap_or_else(|| settings.data_dir.join("store-key"));
-    let store = crate::store::ContentStore::open(
-        &settings.store_spec(),
-        crate::keys::load_or_generate_secret(&store_key_path)?,
-    )?;
+    let store_key = crate::keys::load_or_generate_secret(&store_key_path)?;
+    let factor_sealer = Arc::new(crate::auth::factors::FactorSealer::derive(&store_key));
+    let store = crate::store::ContentStore::open(&settings.store_spec(), store_key)?;
     let metrics = Arc::new(Metrics::new());
     let ledger = Arc::new(
         LedgerBuilder::new()
@@ -199,6 +199,7 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         uploads,
         store,
         password_turns: Arc::new(tokio::sync::Semaphore::new(password_turns)),
+        factor_sealer,
         log,
         ledger,
     };

@@ -34,9 +34,21 @@ pub struct AppState {
     pub uploads: crate::store::uploads::Uploads,
     /// Turns for password hashing (see [`AppState::hashing`]).
     pub password_turns: Arc<tokio::sync::Semaphore>,
+    /// Seals second factors' secrets at rest.
+    pub factor_sealer: Arc<crate::auth::factors::FactorSealer>,
 }
 
 impl AppState {
+    /// What sign-in, password and factor changes need.
+    pub fn auth_context(&self) -> crate::auth::service::AuthContext<'_> {
+        crate::auth::service::AuthContext {
+            hasher: &self.hasher,
+            tokens: &self.tokens,
+            settings: &self.settings,
+            sealer: &self.factor_sealer,
+        }
+    }
+
     /// Runs blocking database work on the blocking thread pool with a pooled connection.
     pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
     where

@@ -3,9 +3,11 @@
 //! roles or logging out takes effect at once.
 
 pub mod account;
+pub mod factors;
 pub mod password;
 pub mod queries;
 pub mod roles;
+pub mod second_factor;
 pub mod service;
 pub mod tokens;
 
@@ -30,11 +32,27 @@ pub struct Principal {
     pub roles: Vec<Role>,
     pub session_id: String,
     pub must_change_password: bool,
+    /// Must hold a second factor and holds none: may only enrol one.
+    pub must_enrol: bool,
+    /// When a second factor was last given in this session.
+    pub factor_at: Option<chrono::NaiveDateTime>,
     /// A national system's service account, not a person.
     pub machine: bool,
 }
 
 impl Principal {
+    /// Refuses (403) a person who owes a password change or a second factor: they
+    /// may do that and nothing else.
+    pub fn may_act(&self) -> ApiResult<()> {
+        if self.must_change_password {
+            Err(ApiError::PasswordChangeRequired)
+        } else if self.must_enrol {
+            Err(ApiError::FactorEnrolmentRequired)
+        } else {
+            Ok(())
+        }
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
@@ -98,9 +116,7 @@ impl FromRequest for Principal {
         let req = req.clone();
         Box::pin(async move {
             let principal = authenticate(req).await?;
-            if principal.must_change_password {
-                return Err(ApiError::PasswordChangeRequired);
-            }
+            principal.may_act()?;
             Ok(principal)
         })
     }
@@ -127,8 +143,9 @@ impl FromRequest for TokenClaims {
     }
 }
 
-/// A principal that may still owe a password change: only for the few endpoints that
-/// let them make it (`/auth/password`, `/me`, `/auth/logout`).
+/// A principal that may still owe a password change or a second factor: only for the
+/// few endpoints that let them make it (`/auth/password`, `/me`, `/me/factors`,
+/// `/auth/logout`).
 pub struct PendingPrincipal(pub Principal);
 
 impl FromRequest for PendingPrincipal {
@@ -199,6 +216,8 @@ impl Credentials {
                 nbf: 0,
                 exp: 0,
                 jti: String::new(),
+                amr: Vec::new(),
+                auth_time: 0,
             },
             meta,
         }
@@ -207,9 +226,7 @@ impl Credentials {
     pub fn load(&self, conn: &mut DbConn) -> ApiResult<Principal> {
         let principal = queries::load_principal(conn, &self.claims.sub, &self.claims.sid)?
             .ok_or(ApiError::Unauthenticated)?;
-        if principal.must_change_password {
-            return Err(ApiError::PasswordChangeRequired);
-        }
+        principal.may_act()?;
         Ok(principal)
     }
 
@@ -229,11 +246,11 @@ impl Credentials {
     /// The live principal behind these credentials, as the extractor would find it:
     /// 401 for an ended session or disabled user, 403 while a password change is owed.
     pub fn principal<'p>(&self, principals: &'p Principals) -> ApiResult<&'p Principal> {
-        match principals.get(&self.session()) {
-            None => Err(ApiError::Unauthenticated),
-            Some(p) if p.must_change_password => Err(ApiError::PasswordChangeRequired),
-            Some(p) => Ok(p),
-        }
+        let principal = principals
+            .get(&self.session())
+            .ok_or(ApiError::Unauthenticated)?;
+        principal.may_act()?;
+        Ok(principal)
     }
 }
 

@@ -5,7 +5,10 @@ use super::account::UserRow;
 use super::roles::decode_roles;
 use super::{Principal, Principals, SessionKey};
 use crate::db::DbConn;
-use crate::db::schema::{agencies, password_history, refresh_tokens, sessions, users};
+use crate::db::schema::{
+    agencies, factors, login_challenges, password_history, recovery_codes, refresh_tokens,
+    sessions, users,
+};
 use crate::error::ApiResult;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -31,6 +34,12 @@ struct PrincipalRow {
     #[diesel(select_expression_type = sessions::id)]
     session_id: String,
     kind: String,
+    #[diesel(select_expression = sessions::must_enrol)]
+    #[diesel(select_expression_type = sessions::must_enrol)]
+    must_enrol: bool,
+    #[diesel(select_expression = sessions::factor_at)]
+    #[diesel(select_expression_type = sessions::factor_at)]
+    factor_at: Option<NaiveDateTime>,
 }
 
 impl From<PrincipalRow> for Principal {
@@ -45,6 +54,8 @@ impl From<PrincipalRow> for Principal {
             roles: decode_roles(&row.roles),
             session_id: row.session_id,
             must_change_password: row.must_change_password,
+            must_enrol: row.must_enrol,
+            factor_at: row.factor_at,
             machine: row.kind == super::account::SERVICE_KIND,
         }
     }
@@ -104,6 +115,8 @@ pub fn account_principal(conn: &mut DbConn, user_id: &str) -> ApiResult<Option<P
         country,
         session_id: String::new(),
         must_change_password: false,
+        must_enrol: false,
+        factor_at: None,
     }))
 }
 
@@ -208,6 +221,13 @@ pub struct NewSession<'a> {
     pub user_id: &'a str,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    /// The authentication methods that opened it (RFC 8176), comma-separated.
+    pub amr: &'a str,
+    /// When a second factor was given, if one was.
+    pub factor_at: Option<NaiveDateTime>,
+    /// The person must hold a second factor and holds none: the session may only
+    /// enrol one.
+    pub must_enrol: bool,
 }
 
 pub fn insert_session(conn: &mut DbConn, session: &NewSession) -> QueryResult<()> {
@@ -286,6 +306,12 @@ pub struct RefreshLookup {
     pub status: String,
     #[diesel(select_expression = users::must_change_password)]
     pub must_change: bool,
+    #[diesel(select_expression = sessions::amr)]
+    pub amr: String,
+    #[diesel(select_expression = sessions::created_at)]
+    pub auth_time: NaiveDateTime,
+    #[diesel(select_expression = sessions::must_enrol)]
+    pub must_enrol: bool,
 }
 
 pub fn find_refresh_token(
@@ -375,4 +401,217 @@ pub fn remember_password(
         .execute(conn)?;
     }
     Ok(())
+}
+
+/// A second factor as stored (its secret sealed).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = factors)]
+pub struct FactorRow {
+    pub id: String,
+    pub user_id: String,
+    pub kind: String,
+    pub label: String,
+    pub secret: Vec<u8>,
+    pub created_at: NaiveDateTime,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub last_step: Option<i64>,
+    pub last_used_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_factor(conn: &mut DbConn, factor: &FactorRow) -> QueryResult<()> {
+    diesel::insert_into(factors::table)
+        .values(factor)
+        .execute(conn)
+        .map(drop)
+}
+
+/// A person's factors, oldest first.
+pub fn factors_of(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<FactorRow>> {
+    factors::table
+        .filter(factors::user_id.eq(user_id))
+        .select(FactorRow::as_select())
+        .order((factors::created_at, factors::id))
+        .load(conn)
+}
+
+/// One of a person's factors (another's is none).
+pub fn factor_of(conn: &mut DbConn, user_id: &str, id: &str) -> QueryResult<Option<FactorRow>> {
+    factors::table
+        .filter(factors::user_id.eq(user_id))
+        .filter(factors::id.eq(id))
+        .select(FactorRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+/// Whether a person holds a confirmed factor.
+pub fn holds_factor(conn: &mut DbConn, user_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        factors::table
+            .filter(factors::user_id.eq(user_id))
+            .filter(factors::confirmed_at.is_not_null()),
+    ))
+    .get_result(conn)
+}
+
+/// Accepts the code of `step` for a factor if no code of this step or a later one was
+/// accepted before (one row); none when it was. Atomic: of two uses of one code, one
+/// wins.
+pub fn use_step(conn: &mut DbConn, id: &str, step: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(factors::table.find(id))
+        .filter(factors::last_step.is_null().or(factors::last_step.lt(step)))
+        .set((
+            factors::last_step.eq(Some(step)),
+            factors::last_used_at.eq(Some(at)),
+        ))
+        .execute(conn)
+}
+
+pub fn confirm_factor(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(factors::table.find(id))
+        .set(factors::confirmed_at.eq(Some(at)))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn delete_factor(conn: &mut DbConn, user_id: &str, id: &str) -> QueryResult<usize> {
+    diesel::delete(
+        factors::table
+            .filter(factors::user_id.eq(user_id))
+            .filter(factors::id.eq(id)),
+    )
+    .execute(conn)
+}
+
+/// A recovery code as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = recovery_codes)]
+pub struct RecoveryCodeRow {
+    pub user_id: String,
+    pub lookup: String,
+    pub code_hash: String,
+    pub created_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+}
+
+/// Replaces a person's recovery codes by `codes` (none: removes them).
+pub fn replace_recovery_codes(
+    conn: &mut DbConn,
+    user_id: &str,
+    codes: &[RecoveryCodeRow],
+) -> QueryResult<()> {
+    diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
+        .execute(conn)?;
+    for code in codes {
+        diesel::insert_into(recovery_codes::table)
+            .values(code)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A person's unused recovery code with this lookup prefix.
+pub fn unused_recovery_code(
+    conn: &mut DbConn,
+    user_id: &str,
+    lookup: &str,
+) -> QueryResult<Option<RecoveryCodeRow>> {
+    recovery_codes::table
+        .filter(recovery_codes::user_id.eq(user_id))
+        .filter(recovery_codes::lookup.eq(lookup))
+        .filter(recovery_codes::used_at.is_null())
+        .select(RecoveryCodeRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+/// Spends a recovery code if unspent: one row when this call spent it.
+pub fn spend_recovery_code(
+    conn: &mut DbConn,
+    user_id: &str,
+    lookup: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        recovery_codes::table
+            .filter(recovery_codes::user_id.eq(user_id))
+            .filter(recovery_codes::lookup.eq(lookup))
+            .filter(recovery_codes::used_at.is_null()),
+    )
+    .set(recovery_codes::used_at.eq(Some(at)))
+    .execute(conn)
+}
+
+/// How many of a person's recovery codes are unused.
+pub fn recovery_codes_left(conn: &mut DbConn, user_id: &str) -> QueryResult<i64> {
+    recovery_codes::table
+        .filter(recovery_codes::user_id.eq(user_id))
+        .filter(recovery_codes::used_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// A password accepted and a second factor owed.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = login_challenges)]
+pub struct ChallengeRow {
+    pub token_hash: String,
+    pub user_id: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_challenge(conn: &mut DbConn, challenge: &ChallengeRow) -> QueryResult<()> {
+    diesel::insert_into(login_challenges::table)
+        .values(challenge)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn challenge(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<ChallengeRow>> {
+    login_challenges::table
+        .find(token_hash)
+        .select(ChallengeRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+/// Spends a challenge if unspent and unexpired: one row when this call spent it.
+pub fn spend_challenge(
+    conn: &mut DbConn,
+    token_hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(login_challenges::table.find(token_hash))
+        .filter(login_challenges::used_at.is_null())
+        .filter(login_challenges::expires_at.gt(at))
+        .set(login_challenges::used_at.eq(Some(at)))
+        .execute(conn)
+}
+
+/// A second factor given in a session: its methods gain the factor's, and it may do
+/// more than enrol.
+pub fn factor_given(
+    conn: &mut DbConn,
+    session_id: &str,
+    amr: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(sessions::table.find(session_id))
+        .set((
+            sessions::factor_at.eq(Some(at)),
+            sessions::amr.eq(amr),
+            sessions::must_enrol.eq(false),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A session's authentication methods.
+pub fn session_amr(conn: &mut DbConn, session_id: &str) -> QueryResult<String> {
+    sessions::table
+        .find(session_id)
+        .select(sessions::amr)
+        .get_result(conn)
 }

@@ -6,7 +6,7 @@ use super::password::{self, Hasher};
 use super::queries::{
     self, AccountWithAgency, NewRefreshToken, NewSession, REMEMBERED_PASSWORDS, RefreshLookup,
 };
-use super::tokens::TokenKeys;
+use super::tokens::{Authentication, TokenKeys};
 use crate::config::Settings;
 use crate::db::{DbConn, write_tx};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -30,12 +30,65 @@ pub struct TokenResponse {
     pub refresh_token: String,
     /// When true, only `POST /api/v1/auth/password`, `/me` and logout are allowed.
     pub password_change_required: bool,
+    /// When true, the person must hold a second factor and holds none: only
+    /// `/me/factors` (to enrol one), `/me`, the password change and logout are allowed.
+    pub factor_enrolment_required: bool,
 }
 
 pub struct AuthContext<'a> {
     pub hasher: &'a Hasher,
     pub tokens: &'a TokenKeys,
     pub settings: &'a Settings,
+    pub sealer: &'a super::factors::FactorSealer,
+}
+
+/// A session just opened: what its tokens are issued for.
+pub struct OpenedSession<'a> {
+    pub user: &'a UserRow,
+    pub amr: &'a str,
+    pub factor_at: Option<NaiveDateTime>,
+    pub must_enrol: bool,
+}
+
+/// A session opened and the tokens issued for it.
+pub struct Opened {
+    pub session_id: String,
+    pub tokens: TokenResponse,
+}
+
+/// Opens a session (its row, its first refresh token) and issues its tokens. Call in
+/// the transaction that records the sign-in.
+pub fn open_session(
+    tx: &mut DbConn,
+    ctx: &AuthContext,
+    opened: OpenedSession,
+    now: NaiveDateTime,
+) -> ApiResult<Opened> {
+    let session_id = uuid::Uuid::now_v7().to_string();
+    let session = NewSession {
+        id: &session_id,
+        user_id: &opened.user.id,
+        created_at: now,
+        expires_at: now + Duration::seconds(ctx.settings.session_max_secs),
+        amr: opened.amr,
+        factor_at: opened.factor_at,
+        must_enrol: opened.must_enrol,
+    };
+    queries::insert_session(tx, &session)?;
+    let refresh_token = insert_refresh_token(tx, &session_id, now, ctx)?;
+    let how = Authentication {
+        amr: opened.amr.to_owned(),
+        auth_time: now,
+    };
+    let tokens = TokenResponse {
+        access_token: ctx.tokens.issue(&opened.user.id, &session_id, &how)?,
+        token_type: "Bearer",
+        expires_in: ctx.tokens.ttl_secs(),
+        refresh_token,
+        password_change_required: opened.user.must_change_password,
+        factor_enrolment_required: opened.must_enrol,
+    };
+    Ok(Opened { session_id, tokens })
 }
 
 fn hash_refresh_token(token: &str) -> String {
@@ -128,8 +181,18 @@ pub fn login(
         account,
         password_ok,
     };
-    ledger::transaction(conn, |tx| decide_login(tx, ctx, meta, attempt))?
-        .ok_or(ApiError::InvalidCredentials)
+    match ledger::transaction(conn, |tx| decide_login(tx, ctx, meta, attempt))? {
+        Some(Granted::Tokens(tokens)) => Ok(tokens),
+        Some(Granted::SecondFactorOwed(challenge)) => Err(ApiError::MfaRequired(challenge)),
+        None => Err(ApiError::InvalidCredentials),
+    }
+}
+
+/// What a password accepted grants.
+enum Granted {
+    Tokens(TokenResponse),
+    /// The person holds a second factor: it is owed, with this challenge.
+    SecondFactorOwed(crate::error::MfaChallenge),
 }
 
 /// Grants or refuses a checked attempt and records it (exactly one `auth.login` or
@@ -139,7 +202,7 @@ fn decide_login(
     ctx: &AuthContext,
     meta: &RequestMeta,
     attempt: Attempt,
-) -> ApiResult<Option<TokenResponse>> {
+) -> ApiResult<Option<Granted>> {
     let typed: String = attempt
         .username
         .chars()
@@ -177,26 +240,30 @@ fn decide_login(
         }
         return Ok(None);
     }
-    let session_id = uuid::Uuid::now_v7().to_string();
+    let kinds = super::second_factor::kinds_held(tx, &user.id)?;
+    if !kinds.is_empty() {
+        // The password alone opens nothing: its failures are not forgotten until
+        // the second factor is given too.
+        let challenge = super::second_factor::challenge(tx, &user.id, kinds, now)?;
+        let event = Event::new(Action::AuthMfaChallenge, Some(actor), meta)
+            .detail("factors", challenge.factors.join(","));
+        tx.append(&event, Outcome::Success)?;
+        return Ok(Some(Granted::SecondFactorOwed(challenge)));
+    }
     queries::clear_failed_logins(tx, &user.id)?;
-    let session = NewSession {
-        id: &session_id,
-        user_id: &user.id,
-        created_at: now,
-        expires_at: now + Duration::seconds(ctx.settings.session_max_secs),
+    let must_enrol = super::factors::required(ctx.settings.mfa, &user.roles(), false);
+    let opened = OpenedSession {
+        user: &user,
+        amr: "pwd",
+        factor_at: None,
+        must_enrol,
     };
-    queries::insert_session(tx, &session)?;
-    let event =
-        Event::new(Action::AuthLogin, Some(actor), meta).detail("session_id", session_id.as_str());
+    let Opened { session_id, tokens } = open_session(tx, ctx, opened, now)?;
+    let event = Event::new(Action::AuthLogin, Some(actor), meta)
+        .detail("session_id", session_id.as_str())
+        .detail("amr", "pwd");
     tx.append(&event, Outcome::Success)?;
-    let refresh_token = insert_refresh_token(tx, &session_id, now, ctx)?;
-    Ok(Some(TokenResponse {
-        access_token: ctx.tokens.issue(&user.id, &session_id)?,
-        token_type: "Bearer",
-        expires_in: ctx.tokens.ttl_secs(),
-        refresh_token,
-        password_change_required: user.must_change_password,
-    }))
+    Ok(Some(Granted::Tokens(tokens)))
 }
 
 /// A spent refresh token came back: someone holds a copy. The session ends.
@@ -255,6 +322,9 @@ pub fn refresh(
         session_expires,
         status,
         must_change,
+        amr,
+        auth_time,
+        must_enrol,
     }) = found
     else {
         return Err(ApiError::InvalidRefreshToken);
@@ -275,11 +345,16 @@ pub fn refresh(
     })?;
     match outcome {
         RefreshOutcome::Rotated(refresh_token) => Ok(TokenResponse {
-            access_token: ctx.tokens.issue(&user_id, &session_id)?,
+            access_token: ctx.tokens.issue(
+                &user_id,
+                &session_id,
+                &Authentication { amr, auth_time },
+            )?,
             token_type: "Bearer",
             expires_in: ctx.tokens.ttl_secs(),
             refresh_token,
             password_change_required: must_change,
+            factor_enrolment_required: must_enrol,
         }),
         RefreshOutcome::Reused => {
             reuse_detected(conn, &user_id, &session_id, meta)?;

@@ -31,6 +31,21 @@ pub struct Claims {
     pub nbf: i64,
     pub exp: i64,
     pub jti: String,
+    /// How the session was opened (RFC 8176: `pwd`, `otp`); none for a service
+    /// account's client credentials.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
+    /// When the person signed in (the session's start), as OpenID Connect names it.
+    #[serde(default)]
+    pub auth_time: i64,
+}
+
+/// How a session was opened, as its access tokens say.
+#[derive(Debug, Clone, Default)]
+pub struct Authentication {
+    /// Comma-separated, as the session keeps them.
+    pub amr: String,
+    pub auth_time: chrono::NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -91,7 +106,12 @@ impl TokenKeys {
         self.ttl_secs
     }
 
-    pub fn issue(&self, user_id: &str, session_id: &str) -> Result<String, ApiError> {
+    pub fn issue(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        how: &Authentication,
+    ) -> Result<String, ApiError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -102,6 +122,13 @@ impl TokenKeys {
             nbf: now,
             exp: now + self.ttl_secs,
             jti: uuid::Uuid::new_v4().to_string(),
+            amr: how
+                .amr
+                .split(',')
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            auth_time: how.auth_time.and_utc().timestamp(),
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());

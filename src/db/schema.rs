@@ -130,6 +130,43 @@ diesel::table! {
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
         failed_password_checks -> Integer,
+        amr -> Text,
+        factor_at -> Nullable<Timestamp>,
+        must_enrol -> Bool,
+    }
+}
+
+diesel::table! {
+    factors (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        label -> Text,
+        secret -> Binary,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        last_step -> Nullable<BigInt>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (user_id, lookup) {
+        user_id -> Text,
+        lookup -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_challenges (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -583,4 +620,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     status_reviews,
     figures,
     figure_histograms,
+    factors,
+    recovery_codes,
+    login_challenges,
 );

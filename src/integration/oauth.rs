@@ -206,6 +206,9 @@ fn decide(
             user_id: &user.id,
             created_at: now,
             expires_at: now + Duration::seconds(ctx.tokens.ttl_secs()),
+            amr: "",
+            factor_at: None,
+            must_enrol: false,
         },
     )?;
     let method = if checked.assertion.is_some() {
@@ -218,7 +221,14 @@ fn decide(
         .detail("auth_method", method.as_str());
     tx.append(&event, Outcome::Success)?;
     Ok(Some(ClientTokenResponse {
-        access_token: ctx.tokens.issue(&user.id, &session_id)?,
+        access_token: ctx.tokens.issue(
+            &user.id,
+            &session_id,
+            &crate::auth::tokens::Authentication {
+                amr: String::new(),
+                auth_time: now,
+            },
+        )?,
         token_type: "Bearer",
         expires_in: ctx.tokens.ttl_secs(),
     }))

@@ -10,7 +10,6 @@ use super::service_account::{
 };
 use crate::auth::account::SERVICE_KIND;
 use crate::auth::roles::{Role, encode_roles};
-use crate::auth::service::AuthContext;
 use crate::auth::{Credentials, Principal};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::input::{Id, Json};
@@ -485,11 +484,7 @@ async fn oauth_token(
     let st = state.clone();
     let granted = state
         .hashing(move |conn| {
-            let ctx = AuthContext {
-                hasher: &st.hasher,
-                tokens: &st.tokens,
-                settings: &st.settings,
-            };
+            let ctx = st.auth_context();
             oauth::grant(conn, &ctx, &meta, auth, &audience, published)
         })
         .await?;

@@ -38,6 +38,13 @@ impl utoipa::ToSchema for Action {}
 actions! {
     AuthLogin => "auth.login",
     AuthLoginFailed => "auth.login_failed",
+    AuthMfaChallenge => "auth.mfa_challenge",
+    AuthStepUp => "auth.step_up",
+    AuthFactorEnrol => "auth.factor_enrol",
+    AuthFactorConfirm => "auth.factor_confirm",
+    AuthFactorRemove => "auth.factor_remove",
+    AuthRecoveryCodes => "auth.recovery_codes",
+    AuthRecoveryCodeUsed => "auth.recovery_code_used",
     AuthAccountLocked => "auth.account_locked",
     AuthLogout => "auth.logout",
     AuthPasswordChange => "auth.password_change",

@@ -1,7 +1,7 @@
 use crate::auth::PendingPrincipal;
 use crate::auth::queries;
 use crate::auth::roles::Role;
-use crate::auth::service::{self, AuthContext, TokenResponse};
+use crate::auth::service::{self, TokenResponse};
 use crate::auth::tokens::Jwks;
 use crate::error::{ApiResult, Problem};
 use crate::input::Json;
@@ -60,14 +60,8 @@ pub struct Me {
     pub country: String,
     pub roles: Vec<Role>,
     pub must_change_password: bool,
-}
-
-fn context(state: &AppState) -> AuthContext<'_> {
-    AuthContext {
-        hasher: &state.hasher,
-        tokens: &state.tokens,
-        settings: &state.settings,
-    }
+    /// Must enrol a second factor before anything else (`/me/factors`).
+    pub factor_enrolment_required: bool,
 }
 
 /// Log in with a username and password.
@@ -93,7 +87,13 @@ async fn login(
     let st = state.clone();
     let tokens = state
         .hashing(move |conn| {
-            service::login(conn, &context(&st), &meta, &body.username, &body.password)
+            service::login(
+                conn,
+                &st.auth_context(),
+                &meta,
+                &body.username,
+                &body.password,
+            )
         })
         .await?;
     Ok(web::Json(tokens))
@@ -118,7 +118,7 @@ async fn refresh(
     let body = body.into_inner();
     let st = state.clone();
     let tokens = state
-        .db(move |conn| service::refresh(conn, &context(&st), &meta, &body.refresh_token))
+        .db(move |conn| service::refresh(conn, &st.auth_context(), &meta, &body.refresh_token))
         .await?;
     Ok(web::Json(tokens))
 }
@@ -174,7 +174,7 @@ async fn change_password(
         .hashing(move |conn| {
             service::change_password(
                 conn,
-                &context(&st),
+                &st.auth_context(),
                 &meta,
                 &caller.user_id,
                 &caller.session_id,
@@ -213,5 +213,6 @@ async fn me(caller: PendingPrincipal) -> web::Json<Me> {
         country: p.country,
         roles: p.roles,
         must_change_password: p.must_change_password,
+        factor_enrolment_required: p.must_enrol,
     })
 }

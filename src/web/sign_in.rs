@@ -5,7 +5,6 @@ use super::csrf;
 use super::page::{Leave, Me, PageResult, html, see_other};
 use super::session::{self, Sight};
 use super::visitor::{Visitor, sight};
-use crate::auth::service::AuthContext;
 use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
 use crate::error::ApiError;
 use crate::ledger::{Action, Event};
@@ -101,11 +100,7 @@ pub async fn login(
     let (username, password) = (form.username.clone(), form.password);
     let granted = state
         .hashing(move |conn| {
-            let ctx = AuthContext {
-                hasher: &st.hasher,
-                tokens: &st.tokens,
-                settings: &st.settings,
-            };
+            let ctx = st.auth_context();
             let granted = crate::auth::service::login(conn, &ctx, &meta, &username, &password);
             match granted {
                 Ok(tokens) => {
@@ -227,11 +222,7 @@ pub async fn change_password(
     let (user_id, session_id) = (pending.user_id.clone(), pending.session_id.clone());
     let changed = state
         .hashing(move |conn| {
-            let ctx = AuthContext {
-                hasher: &st.hasher,
-                tokens: &st.tokens,
-                settings: &st.settings,
-            };
+            let ctx = st.auth_context();
             crate::auth::service::change_password(
                 conn,
                 &ctx,

@@ -411,6 +411,10 @@ impl TestApp {
         self.send_json("POST", path, Some(token), body).await
     }
 
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.request("DELETE", path, Some(token), None, None).await
+    }
+
     pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Response {
         self.send_json("PATCH", path, Some(token), body).await
     }

@@ -12,6 +12,7 @@ mod contract;
 mod crash;
 mod custody;
 mod desks;
+mod factors;
 mod integration;
 mod ledger;
 mod mla;

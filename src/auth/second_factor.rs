@@ -1,0 +1,606 @@
+//! A person's second factors: enrolment and confirmation, removal, recovery codes,
+//! the second step of a sign-in and a factor given again in a session (step-up).
+//! Blocking code, like `service`: recovery codes are argon2id hashes.
+
+use super::Principal;
+use super::factors::{self, FactorKind};
+use super::queries::{self, ChallengeRow, FactorRow, RecoveryCodeRow};
+use super::service::{
+    AuthContext, Opened, OpenedSession, TokenResponse, actor_of, record_failed_password,
+};
+use crate::db::DbConn;
+use crate::error::{ApiError, ApiResult, MfaChallenge};
+use crate::ledger::{self, Action, Actor, AuditTx, Event, Outcome};
+use crate::observability::RequestMeta;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{Duration, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+/// How long an `mfa_token` lasts.
+pub const CHALLENGE_SECS: i64 = 300;
+
+/// A factor as its holder sees it (never its secret).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Factor {
+    pub id: String,
+    pub kind: FactorKind,
+    pub label: String,
+    /// False until confirmed with a first code: until then it is of no use.
+    pub confirmed: bool,
+    pub created_at: crate::time::UtcTimestamp,
+    pub last_used_at: Option<crate::time::UtcTimestamp>,
+}
+
+impl Factor {
+    fn of(row: &FactorRow) -> Factor {
+        Factor {
+            id: row.id.clone(),
+            kind: FactorKind::parse(&row.kind).unwrap_or(FactorKind::Totp),
+            label: row.label.clone(),
+            confirmed: row.confirmed_at.is_some(),
+            created_at: row.created_at.into(),
+            last_used_at: row.last_used_at.map(Into::into),
+        }
+    }
+}
+
+/// A person's factors and how many recovery codes they have left.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Factors {
+    pub items: Vec<Factor>,
+    pub recovery_codes_left: i64,
+}
+
+pub fn list(conn: &mut DbConn, user_id: &str) -> ApiResult<Factors> {
+    Ok(Factors {
+        items: queries::factors_of(conn, user_id)?
+            .iter()
+            .map(Factor::of)
+            .collect(),
+        recovery_codes_left: queries::recovery_codes_left(conn, user_id)?,
+    })
+}
+
+/// The kinds of confirmed factor a person holds, each once.
+pub fn kinds_held(conn: &mut DbConn, user_id: &str) -> ApiResult<Vec<String>> {
+    let mut kinds: Vec<String> = queries::factors_of(conn, user_id)?
+        .into_iter()
+        .filter(|f| f.confirmed_at.is_some())
+        .map(|f| f.kind)
+        .collect();
+    kinds.dedup();
+    Ok(kinds)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new `mfa_token` for a person whose password was accepted.
+pub fn challenge(
+    tx: &mut DbConn,
+    user_id: &str,
+    kinds: Vec<String>,
+    now: NaiveDateTime,
+) -> ApiResult<MfaChallenge> {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    queries::insert_challenge(
+        tx,
+        &ChallengeRow {
+            token_hash: token_hash(&token),
+            user_id: user_id.to_owned(),
+            created_at: now,
+            expires_at: now + Duration::seconds(CHALLENGE_SECS),
+            used_at: None,
+        },
+    )?;
+    Ok(MfaChallenge {
+        mfa_token: token,
+        expires_in: CHALLENGE_SECS,
+        factors: kinds,
+    })
+}
+
+/// A second factor as given: a code from an authenticator app or a recovery code.
+#[derive(Debug, Clone)]
+pub enum Proof {
+    Code(String),
+    RecoveryCode(String),
+}
+
+/// What a proof was checked to be, before it is spent.
+enum Checked {
+    /// The code of this step of this factor.
+    Code { factor_id: String, step: i64 },
+    /// The recovery code with this lookup prefix.
+    RecoveryCode { lookup: String },
+    /// Wrong: no factor's code, no recovery code.
+    Wrong,
+}
+
+impl Checked {
+    fn kind(&self) -> &'static str {
+        match self {
+            Checked::Code { .. } => "totp",
+            Checked::RecoveryCode { .. } => "recovery_code",
+            Checked::Wrong => "none",
+        }
+    }
+
+    fn amr(&self) -> &'static str {
+        match self {
+            Checked::Code { .. } => "pwd,otp,mfa",
+            Checked::RecoveryCode { .. } | Checked::Wrong => "pwd,mfa",
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0)
+}
+
+/// Checks `proof` against a person's confirmed factors (or, with `only`, that one
+/// factor, confirmed or not) and unused recovery codes, outside any transaction.
+fn check(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    user_id: &str,
+    proof: &Proof,
+    only: Option<&FactorRow>,
+) -> ApiResult<Checked> {
+    match proof {
+        Proof::Code(code) => {
+            let candidates = match only {
+                Some(f) => vec![f.clone()],
+                None => queries::factors_of(conn, user_id)?
+                    .into_iter()
+                    .filter(|f| f.confirmed_at.is_some() && f.kind == FactorKind::Totp.as_str())
+                    .collect(),
+            };
+            let now = unix_now();
+            for factor in candidates {
+                let secret = ctx.sealer.open(&factor.secret, &factor.id).map_err(|_| {
+                    ApiError::Internal(anyhow::anyhow!("a factor's secret does not open"))
+                })?;
+                if let Some(step) = factors::matching_step(&secret, code, now) {
+                    return Ok(Checked::Code {
+                        factor_id: factor.id,
+                        step: i64::try_from(step).unwrap_or(i64::MAX),
+                    });
+                }
+            }
+            Ok(Checked::Wrong)
+        }
+        Proof::RecoveryCode(typed) => {
+            let Some(code) = factors::normalized_recovery_code(typed) else {
+                ctx.hasher.verify_dummy(typed);
+                return Ok(Checked::Wrong);
+            };
+            let lookup = code[..factors::RECOVERY_LOOKUP_CHARS].to_owned();
+            match queries::unused_recovery_code(conn, user_id, &lookup)? {
+                Some(row) if ctx.hasher.verify(&code, &row.code_hash) => {
+                    Ok(Checked::RecoveryCode { lookup })
+                }
+                Some(_) => Ok(Checked::Wrong),
+                None => {
+                    ctx.hasher.verify_dummy(&code);
+                    Ok(Checked::Wrong)
+                }
+            }
+        }
+    }
+}
+
+/// Spends a checked proof (a code's step, a recovery code) in `tx`: false when it was
+/// spent meanwhile or before (a code used twice).
+fn spend(
+    tx: &mut AuditTx,
+    actor: &Actor,
+    checked: &Checked,
+    meta: &RequestMeta,
+) -> ApiResult<bool> {
+    let now = crate::db::now();
+    match checked {
+        Checked::Code { factor_id, step } => Ok(queries::use_step(tx, factor_id, *step, now)? == 1),
+        Checked::RecoveryCode { lookup } => {
+            if queries::spend_recovery_code(tx, &actor.user_id, lookup, now)? == 0 {
+                return Ok(false);
+            }
+            let left = queries::recovery_codes_left(tx, &actor.user_id)?;
+            let event = Event::new(Action::AuthRecoveryCodeUsed, Some(actor.clone()), meta)
+                .detail("left", left);
+            tx.append(&event, Outcome::Success)?;
+            Ok(true)
+        }
+        Checked::Wrong => Ok(false),
+    }
+}
+
+/// The second step of a sign-in: the `mfa_token` a password earned and a second
+/// factor. A wrong or reused factor counts toward the account's lockout as a wrong
+/// password does, and leaves the token to be tried again until it expires; the
+/// token is spent only by the sign-in it completes.
+pub fn login(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    meta: &RequestMeta,
+    mfa_token: &str,
+    proof: &Proof,
+) -> ApiResult<TokenResponse> {
+    let hash = token_hash(mfa_token);
+    let Some(found) = queries::challenge(conn, &hash)? else {
+        ctx.hasher.verify_dummy(mfa_token);
+        return Err(ApiError::InvalidSecondFactor);
+    };
+    let checked = check(conn, ctx, &found.user_id, proof, None)?;
+    let user = queries::account(conn, &found.user_id)?;
+    let actor = actor_of(conn, &user)?;
+    let tokens = ledger::transaction(conn, |tx| {
+        let now = crate::db::now();
+        let user = queries::account(tx, &found.user_id)?;
+        let failed = |reason: &str| {
+            Event::new(Action::AuthLoginFailed, Some(actor.clone()), meta)
+                .detail("reason", reason)
+                .detail("factor", checked.kind())
+        };
+        let refusal = if !user.is_active() {
+            Some("disabled")
+        } else if user.is_locked(now) {
+            Some("locked")
+        } else if found.used_at.is_some() || found.expires_at <= now {
+            Some("mfa_token spent or expired")
+        } else if matches!(checked, Checked::Wrong) {
+            Some("wrong second factor")
+        } else if !spend(tx, &actor, &checked, meta)? {
+            Some("second factor used already")
+        } else if queries::spend_challenge(tx, &hash, now)? == 0 {
+            Some("mfa_token spent or expired")
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            tx.append(&failed(reason), Outcome::Failed)?;
+            if matches!(reason, "wrong second factor" | "second factor used already") {
+                record_failed_password(tx, &actor, ctx.settings, meta)?;
+            }
+            return Ok(None);
+        }
+        queries::clear_failed_logins(tx, &user.id)?;
+        let opened = OpenedSession {
+            user: &user,
+            amr: checked.amr(),
+            factor_at: Some(now),
+            must_enrol: false,
+        };
+        let Opened { session_id, tokens } = super::service::open_session(tx, ctx, opened, now)?;
+        let event = Event::new(Action::AuthLogin, Some(actor.clone()), meta)
+            .detail("session_id", session_id.as_str())
+            .detail("amr", checked.amr())
+            .detail("factor", checked.kind());
+        tx.append(&event, Outcome::Success)?;
+        Ok(Some(tokens))
+    })?;
+    tokens.ok_or(ApiError::InvalidSecondFactor)
+}
+
+/// A second factor given again in a session (step-up): the actions that ask for a
+/// recent one may follow for the next `CASELEDGER_STEP_UP_SECS`. A wrong factor
+/// counts toward the account's lockout.
+pub fn step_up(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    meta: &RequestMeta,
+    caller: &Principal,
+    proof: &Proof,
+) -> ApiResult<()> {
+    let checked = check(conn, ctx, &caller.user_id, proof, None)?;
+    let actor = Actor::from(caller);
+    let granted = ledger::transaction(conn, |tx| {
+        let event = Event::new(Action::AuthStepUp, Some(actor.clone()), meta)
+            .detail("factor", checked.kind());
+        if matches!(checked, Checked::Wrong) || !spend(tx, &actor, &checked, meta)? {
+            tx.append(&event, Outcome::Failed)?;
+            record_failed_password(tx, &actor, ctx.settings, meta)?;
+            return Ok(false);
+        }
+        let amr = queries::session_amr(tx, &caller.session_id)?;
+        queries::factor_given(
+            tx,
+            &caller.session_id,
+            &with_factor(&amr, &checked),
+            crate::db::now(),
+        )?;
+        tx.append(&event, Outcome::Success)?;
+        Ok(true)
+    })?;
+    if granted {
+        Ok(())
+    } else {
+        Err(ApiError::validation("code", "is wrong or was used already"))
+    }
+}
+
+/// A session's methods with a factor's added.
+fn with_factor(amr: &str, checked: &Checked) -> String {
+    let mut methods: Vec<&str> = amr.split(',').filter(|m| !m.is_empty()).collect();
+    for m in checked.amr().split(',') {
+        if !methods.contains(&m) {
+            methods.push(m);
+        }
+    }
+    methods.join(",")
+}
+
+/// Refuses (401, `step-up-required`) a caller who has not given a second factor in
+/// the last `CASELEDGER_STEP_UP_SECS`.
+pub fn require_recent_factor(caller: &Principal, step_up_secs: i64) -> ApiResult<()> {
+    let recent = caller
+        .factor_at
+        .is_some_and(|at| (crate::db::now() - at).num_seconds() <= step_up_secs);
+    if recent {
+        Ok(())
+    } else {
+        Err(ApiError::StepUpRequired)
+    }
+}
+
+/// A TOTP factor begun: what the person's app needs to hold it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Enrolment {
+    pub id: String,
+    pub kind: FactorKind,
+    pub label: String,
+    /// For the authenticator app: the secret, the issuer and the account.
+    #[schema(example = "otpauth://totp/caseledger:jdoe?secret=JBSWY3DPEHPK3PXP&issuer=caseledger")]
+    pub otpauth_uri: String,
+    /// The secret in base 32, to type in by hand.
+    pub secret: String,
+    /// `otpauth_uri` as a QR code, an SVG image.
+    pub qr_svg: String,
+}
+
+/// What to enrol.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    pub kind: FactorKind,
+    /// A name to tell it from the person's other factors (default: "Authenticator app").
+    #[schema(min_length = 1, max_length = 80)]
+    pub label: Option<String>,
+}
+
+/// Begins a TOTP factor: unconfirmed, of no use until a first code confirms it.
+pub fn begin(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    meta: &RequestMeta,
+    caller: &Principal,
+    request: EnrolRequest,
+) -> ApiResult<Enrolment> {
+    let label = match request.label.as_deref().map(str::trim) {
+        None => "Authenticator app".to_owned(),
+        Some(l) if l.is_empty() || l.chars().count() > 80 => {
+            return Err(ApiError::validation("label", "must be 1 to 80 characters"));
+        }
+        Some(l) => l.to_owned(),
+    };
+    let id = uuid::Uuid::now_v7().to_string();
+    let secret = factors::new_totp_secret();
+    let row = FactorRow {
+        id: id.clone(),
+        user_id: caller.user_id.clone(),
+        kind: request.kind.as_str().to_owned(),
+        label: label.clone(),
+        secret: ctx.sealer.seal(&secret, &id),
+        created_at: crate::db::now(),
+        confirmed_at: None,
+        last_step: None,
+        last_used_at: None,
+    };
+    let event = Event::by(Action::AuthFactorEnrol, caller, meta)
+        .detail("factor_id", id.as_str())
+        .detail("kind", request.kind.as_str());
+    ledger::transaction(conn, |tx| {
+        queries::insert_factor(tx, &row)?;
+        tx.append(&event, Outcome::Success)?;
+        Ok(())
+    })?;
+    let uri = factors::otpauth_uri(&secret, &ctx.settings.jwt_issuer, &caller.username);
+    Ok(Enrolment {
+        id,
+        kind: request.kind,
+        label,
+        qr_svg: factors::qr_svg(&uri),
+        secret: factors::base32(&secret),
+        otpauth_uri: uri,
+    })
+}
+
+/// A factor confirmed, and with the first one the person's recovery codes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Confirmed {
+    pub factor: Factor,
+    /// With a person's first factor: ten recovery codes, shown this once.
+    pub recovery_codes: Option<Vec<String>>,
+}
+
+/// The code that confirms a factor.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// The six digits the app shows now.
+    #[schema(min_length = 6, max_length = 6, pattern = "^[0-9]{6}$")]
+    pub code: String,
+}
+
+/// Confirms a factor with its first code. A person who holds a factor already must
+/// have given one recently; a first factor is itself the factor given, and comes
+/// with ten recovery codes. The person's other sessions end.
+pub fn confirm(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    meta: &RequestMeta,
+    caller: &Principal,
+    factor_id: &str,
+    code: &str,
+) -> ApiResult<Confirmed> {
+    let factor = queries::factor_of(conn, &caller.user_id, factor_id)?.ok_or(ApiError::NotFound)?;
+    if factor.confirmed_at.is_some() {
+        return Err(ApiError::Conflict(
+            "this factor is confirmed already".into(),
+        ));
+    }
+    let first = kinds_held(conn, &caller.user_id)?.is_empty();
+    if !first {
+        require_recent_factor(caller, ctx.settings.step_up_secs)?;
+    }
+    let checked = check(
+        conn,
+        ctx,
+        &caller.user_id,
+        &Proof::Code(code.to_owned()),
+        Some(&factor),
+    )?;
+    let codes = first.then(new_recovery_codes);
+    let hashed = match &codes {
+        Some(codes) => Some(hash_recovery_codes(ctx, &caller.user_id, codes)?),
+        None => None,
+    };
+    let actor = Actor::from(caller);
+    let confirmed = ledger::transaction(conn, |tx| {
+        if matches!(checked, Checked::Wrong) || !spend(tx, &actor, &checked, meta)? {
+            let event = Event::new(Action::AuthFactorConfirm, Some(actor.clone()), meta)
+                .detail("factor_id", factor_id)
+                .detail("reason", "wrong code");
+            tx.append(&event, Outcome::Failed)?;
+            return Ok(false);
+        }
+        let now = crate::db::now();
+        queries::confirm_factor(tx, factor_id, now)?;
+        if let Some(rows) = &hashed {
+            queries::replace_recovery_codes(tx, &caller.user_id, rows)?;
+        }
+        let amr = queries::session_amr(tx, &caller.session_id)?;
+        queries::factor_given(tx, &caller.session_id, &with_factor(&amr, &checked), now)?;
+        queries::revoke_user_sessions(tx, &caller.user_id, Some(&caller.session_id))?;
+        let event = Event::new(Action::AuthFactorConfirm, Some(actor.clone()), meta)
+            .detail("factor_id", factor_id)
+            .detail("kind", factor.kind.as_str())
+            .detail("recovery_codes", hashed.as_ref().map_or(0, Vec::len));
+        tx.append(&event, Outcome::Success)?;
+        Ok(true)
+    })?;
+    if !confirmed {
+        return Err(ApiError::validation("code", "is wrong"));
+    }
+    let factor = queries::factor_of(conn, &caller.user_id, factor_id)?.ok_or(ApiError::NotFound)?;
+    Ok(Confirmed {
+        factor: Factor::of(&factor),
+        recovery_codes: codes,
+    })
+}
+
+fn new_recovery_codes() -> Vec<String> {
+    let mut codes: Vec<String> = Vec::with_capacity(factors::RECOVERY_CODES);
+    while codes.len() < factors::RECOVERY_CODES {
+        let code = factors::new_recovery_code();
+        let lookup = &code[..factors::RECOVERY_LOOKUP_CHARS];
+        if !codes.iter().any(|c| c.starts_with(lookup)) {
+            codes.push(code);
+        }
+    }
+    codes
+}
+
+fn hash_recovery_codes(
+    ctx: &AuthContext,
+    user_id: &str,
+    codes: &[String],
+) -> ApiResult<Vec<RecoveryCodeRow>> {
+    let now = crate::db::now();
+    codes
+        .iter()
+        .map(|code| {
+            let plain = factors::normalized_recovery_code(code).expect("a new code reads back");
+            Ok(RecoveryCodeRow {
+                user_id: user_id.to_owned(),
+                lookup: plain[..factors::RECOVERY_LOOKUP_CHARS].to_owned(),
+                code_hash: ctx.hasher.hash(&plain).map_err(ApiError::Internal)?,
+                created_at: now,
+                used_at: None,
+            })
+        })
+        .collect()
+}
+
+/// New recovery codes, replacing the old (a recent second factor needed).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecoveryCodes {
+    /// Ten codes, shown this once; each works once.
+    pub recovery_codes: Vec<String>,
+}
+
+pub fn renew_recovery_codes(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    meta: &RequestMeta,
+    caller: &Principal,
+) -> ApiResult<RecoveryCodes> {
+    require_recent_factor(caller, ctx.settings.step_up_secs)?;
+    if kinds_held(conn, &caller.user_id)?.is_empty() {
+        return Err(ApiError::Conflict(
+            "recovery codes come with a second factor: enrol one first".into(),
+        ));
+    }
+    let codes = new_recovery_codes();
+    let rows = hash_recovery_codes(ctx, &caller.user_id, &codes)?;
+    let event = Event::by(Action::AuthRecoveryCodes, caller, meta).detail("count", codes.len());
+    ledger::transaction(conn, |tx| {
+        queries::replace_recovery_codes(tx, &caller.user_id, &rows)?;
+        tx.append(&event, Outcome::Success)?;
+        Ok(())
+    })?;
+    Ok(RecoveryCodes {
+        recovery_codes: codes,
+    })
+}
+
+/// Removes a factor (a recent second factor needed). The last one may go only where
+/// the policy lets the person hold none; the person's other sessions end.
+pub fn remove(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    meta: &RequestMeta,
+    caller: &Principal,
+    factor_id: &str,
+) -> ApiResult<()> {
+    let factor = queries::factor_of(conn, &caller.user_id, factor_id)?.ok_or(ApiError::NotFound)?;
+    require_recent_factor(caller, ctx.settings.step_up_secs)?;
+    let confirmed_left = queries::factors_of(conn, &caller.user_id)?
+        .iter()
+        .filter(|f| f.confirmed_at.is_some() && f.id != factor.id)
+        .count();
+    let required = factors::required(ctx.settings.mfa, &caller.roles, caller.machine);
+    if factor.confirmed_at.is_some() && confirmed_left == 0 && required {
+        return Err(ApiError::Conflict(
+            "you must hold a second factor: confirm another before removing this one".into(),
+        ));
+    }
+    let event = Event::by(Action::AuthFactorRemove, caller, meta)
+        .detail("factor_id", factor_id)
+        .detail("kind", factor.kind.as_str());
+    ledger::transaction(conn, |tx| {
+        queries::delete_factor(tx, &caller.user_id, factor_id)?;
+        if confirmed_left == 0 {
+            queries::replace_recovery_codes(tx, &caller.user_id, &[])?;
+        }
+        queries::revoke_user_sessions(tx, &caller.user_id, Some(&caller.session_id))?;
+        tx.append(&event, Outcome::Success)?;
+        Ok(())
+    })
+}
