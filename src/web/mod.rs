@@ -66,6 +66,7 @@ fn pages(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(desk::page))
         .route("/login", web::get().to(sign_in::login_page))
         .route("/login", web::post().to(sign_in::login))
+        .route("/login/code", web::post().to(sign_in::login_code))
         .route("/logout", web::post().to(sign_in::logout))
         .route("/password", web::get().to(sign_in::password_page))
         .route("/password", web::post().to(sign_in::change_password))

@@ -40,6 +40,16 @@ pub fn login_cookie_name(settings: &Settings) -> &'static str {
     }
 }
 
+/// The name of the cookie that carries a sign-in's `mfa_token` between the password
+/// and the second factor.
+pub fn second_step_cookie_name(settings: &Settings) -> &'static str {
+    if secure(settings) {
+        "__Host-caseledger-second-step"
+    } else {
+        "caseledger-second-step"
+    }
+}
+
 pub fn secure(settings: &Settings) -> bool {
     settings.public_url.starts_with("https://")
 }

@@ -5,6 +5,7 @@ use super::csrf;
 use super::page::{Leave, Me, PageResult, html, see_other};
 use super::session::{self, Sight};
 use super::visitor::{Visitor, sight};
+use crate::auth::second_factor::Proof;
 use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
 use crate::error::ApiError;
 use crate::ledger::{Action, Event};
@@ -23,6 +24,15 @@ struct LoginPage<'a> {
     csrf: String,
     failed: bool,
     username: String,
+}
+
+#[derive(Template)]
+#[template(path = "login_code.html", config = "src/web/askama.toml")]
+struct SecondStepPage<'a> {
+    w: &'a PageWords,
+    me: Option<Me>,
+    csrf: String,
+    failed: bool,
 }
 
 #[derive(Template)]
@@ -68,6 +78,72 @@ fn login_form(
     res
 }
 
+/// The second step's form (a code or a recovery code), with a fresh token in the
+/// sign-in form's cookie; `mfa_token`, when given, goes in its own cookie.
+fn second_step_form(
+    state: &AppState,
+    status: StatusCode,
+    failed: bool,
+    mfa_token: Option<String>,
+) -> HttpResponse {
+    let csrf = session::token();
+    let mut res = html(
+        status,
+        SecondStepPage {
+            w: &ENGLISH_PAGES,
+            me: None,
+            csrf: csrf.clone(),
+            failed,
+        },
+    );
+    let settings = &state.settings;
+    let _ = res.add_cookie(&session::cookie(
+        settings,
+        session::login_cookie_name(settings),
+        csrf,
+    ));
+    if let Some(token) = mfa_token {
+        let name = session::second_step_cookie_name(settings);
+        let _ = res.add_cookie(&session::cookie(settings, name, token));
+    }
+    res
+}
+
+/// What a sign-in form led to.
+enum SignIn {
+    /// A page session opened: its cookie's secret.
+    Opened(String),
+    /// The password was right and a second factor is owed: its `mfa_token`.
+    SecondStep(String),
+    Refused,
+}
+
+/// Opens a page session in the authentication session `tokens` were issued for.
+fn page_session(
+    conn: &mut crate::db::DbConn,
+    state: &AppState,
+    tokens: &crate::auth::service::TokenResponse,
+) -> crate::error::ApiResult<String> {
+    let claims = state.tokens.verify(&tokens.access_token)?;
+    session::open(conn, &claims.sid, &claims.sub)
+}
+
+/// The answer that leaves the sign-in forms for the desk, with the page session's
+/// cookie, and forgets the forms' cookies.
+fn into_the_desk(state: &AppState, secret: String) -> HttpResponse {
+    let settings = &state.settings;
+    let mut res = see_other("/app/");
+    let name = session::cookie_name(settings);
+    let _ = res.add_cookie(&session::cookie(settings, name, secret));
+    for name in [
+        session::login_cookie_name(settings),
+        session::second_step_cookie_name(settings),
+    ] {
+        let _ = res.add_cookie(&session::removal(settings, name));
+    }
+    res
+}
+
 pub async fn login_page(state: web::Data<AppState>) -> HttpResponse {
     login_form(&state, StatusCode::OK, false, String::new())
 }
@@ -98,37 +174,83 @@ pub async fn login(
     }
     let st = state.clone().into_inner();
     let (username, password) = (form.username.clone(), form.password);
-    let granted = state
+    let signed = state
         .hashing(move |conn| {
             let ctx = st.auth_context();
-            let granted = crate::auth::service::login(conn, &ctx, &meta, &username, &password);
-            match granted {
-                Ok(tokens) => {
-                    let claims = st.tokens.verify(&tokens.access_token)?;
-                    Ok(Some(session::open(conn, &claims.sid, &claims.sub)?))
+            match crate::auth::service::login(conn, &ctx, &meta, &username, &password) {
+                Ok(tokens) => Ok(SignIn::Opened(page_session(conn, &st, &tokens)?)),
+                Err(ApiError::MfaRequired(challenge)) => {
+                    Ok(SignIn::SecondStep(challenge.mfa_token))
                 }
-                Err(ApiError::InvalidCredentials) => Ok(None),
+                Err(ApiError::InvalidCredentials) => Ok(SignIn::Refused),
                 Err(e) => Err(e),
             }
         })
         .await
         .map_err(Leave::Failed)?;
-    let Some(secret) = granted else {
-        return Ok(login_form(
-            &state,
-            StatusCode::UNAUTHORIZED,
-            true,
-            form.username,
-        ));
+    Ok(match signed {
+        SignIn::Opened(secret) => into_the_desk(&state, secret),
+        SignIn::SecondStep(token) => second_step_form(&state, StatusCode::OK, false, Some(token)),
+        SignIn::Refused => login_form(&state, StatusCode::UNAUTHORIZED, true, form.username),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SecondStepForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    recovery_code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The second step of a sign-in: the API's `POST /auth/login/mfa` behind a form, with
+/// the `mfa_token` the password earned kept in its own cookie.
+pub async fn login_code(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    form: web::Form<SecondStepForm>,
+) -> PageResult {
+    let form = form.into_inner();
+    let settings = &state.settings;
+    let cookie = |name| req.cookie(name).map(|c| c.value().to_owned());
+    let expected = cookie(session::login_cookie_name(settings)).unwrap_or_default();
+    if !csrf::accepted(&req, &expected, &form.csrf) {
+        return Err(Leave::Refused(None));
+    }
+    let Some(mfa_token) = cookie(session::second_step_cookie_name(settings)) else {
+        return Ok(see_other("/app/login"));
     };
-    let mut res = see_other("/app/");
-    let name = session::cookie_name(&state.settings);
-    let _ = res.add_cookie(&session::cookie(&state.settings, name, secret));
-    let _ = res.add_cookie(&session::removal(
-        &state.settings,
-        session::login_cookie_name(&state.settings),
-    ));
-    Ok(res)
+    let proof = match (form.code.trim(), form.recovery_code.trim()) {
+        (code, "") if !code.is_empty() => Proof::Code(code.to_owned()),
+        ("", recovery) if !recovery.is_empty() => Proof::RecoveryCode(recovery.to_owned()),
+        _ => {
+            return Ok(second_step_form(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                true,
+                None,
+            ));
+        }
+    };
+    let st = state.clone().into_inner();
+    let signed = state
+        .hashing(move |conn| {
+            let ctx = st.auth_context();
+            match crate::auth::second_factor::login(conn, &ctx, &meta, &mfa_token, &proof) {
+                Ok(tokens) => Ok(Some(page_session(conn, &st, &tokens)?)),
+                Err(ApiError::InvalidSecondFactor) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+        .map_err(Leave::Failed)?;
+    Ok(match signed {
+        Some(secret) => into_the_desk(&state, secret),
+        None => second_step_form(&state, StatusCode::UNAUTHORIZED, true, None),
+    })
 }
 
 /// Signs out: the page session and its authentication session end (audited as the

@@ -530,3 +530,51 @@ async fn under_privileged_only_the_privileged_roles_must_hold_a_factor() {
         assert_eq!(res.body["factor_enrolment_required"], owed, "{role}");
     }
 }
+
+/// Posts the second step's form with the cookies and token `from` gave.
+async fn post_second_step(
+    app: &TestApp,
+    from: &Response,
+    mfa_cookie: &str,
+    field: (&str, &str),
+) -> Response {
+    use crate::pages::{csrf_field, set_cookie, text, value};
+    let login = value(&set_cookie(from, "caseledger-login").unwrap());
+    let body =
+        serde_urlencoded::to_string([field, ("csrf", csrf_field(&text(from)).as_str())]).unwrap();
+    let cookie = format!("caseledger-login={login}; caseledger-second-step={mfa_cookie}");
+    app.post_form("/app/login/code", &[("Cookie", cookie.as_str())], &body)
+        .await
+}
+
+#[actix_web::test]
+async fn the_pages_ask_for_the_second_factor_after_the_password() {
+    use crate::pages::{page, set_cookie, sign_in, text, value};
+    let app = TestApp::spawn().await;
+    let person = enrolled(&app, "ebanks").await;
+    let asked = sign_in(&app, &person.username, PASSWORD).await.unwrap_err();
+    assert_eq!(asked.status, 200);
+    let html = text(&asked);
+    assert!(html.contains("<h1>Your second factor</h1>"), "{html}");
+    assert!(!html.contains("<script"), "no JavaScript for a code");
+    assert!(set_cookie(&asked, "caseledger").is_none(), "no session yet");
+    let second = set_cookie(&asked, "caseledger-second-step").unwrap();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(second.contains(attribute), "{second}");
+    }
+    let mfa_cookie = value(&second);
+
+    let wrong = code_at(&person.secret, unix_now() + 600);
+    let refused = post_second_step(&app, &asked, &mfa_cookie, ("code", &wrong)).await;
+    assert_eq!(refused.status, 401);
+    assert!(text(&refused).contains("not right"), "{}", text(&refused));
+    let right = code_at(&person.secret, unix_now() + 30);
+    let res = post_second_step(&app, &refused, &mfa_cookie, ("code", &right)).await;
+    assert_eq!(res.status, 303, "{}", text(&res));
+    assert_eq!(res.headers.get("location").unwrap(), "/app/");
+    let session = value(&set_cookie(&res, "caseledger").unwrap());
+    assert_eq!(page(&app, "/app/", Some(&session)).await.status, 200);
+    // Without the cookie the password earned, the code opens nothing.
+    let res = post_second_step(&app, &refused, "", ("code", &right)).await;
+    assert_eq!(res.status, 401);
+}

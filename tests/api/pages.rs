@@ -12,7 +12,7 @@ pub(crate) fn text(res: &Response) -> String {
 }
 
 /// The value of a `Set-Cookie` of `name`, with its attributes.
-fn set_cookie(res: &Response, name: &str) -> Option<String> {
+pub(crate) fn set_cookie(res: &Response, name: &str) -> Option<String> {
     res.headers
         .get_all("set-cookie")
         .filter_map(|v| v.to_str().ok())
@@ -20,7 +20,7 @@ fn set_cookie(res: &Response, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn value(cookie: &str) -> String {
+pub(crate) fn value(cookie: &str) -> String {
     cookie
         .split(';')
         .next()
@@ -32,7 +32,7 @@ fn value(cookie: &str) -> String {
 }
 
 /// The hidden CSRF field of a page's form.
-fn csrf_field(page: &str) -> String {
+pub(crate) fn csrf_field(page: &str) -> String {
     let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
     page[at..].split('"').next().unwrap().to_owned()
 }
