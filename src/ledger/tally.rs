@@ -145,23 +145,34 @@ fn merged(tallies: &[Tally]) -> Vec<Tally> {
     merged
 }
 
+/// How many rows one upsert carries. SQLite runs in the process: a cached one-row
+/// statement per row is the quickest there. PostgreSQL is a round trip away: one
+/// statement per 500.
+fn rows_per_statement(conn: &DbConn) -> usize {
+    match conn.backend() {
+        crate::db::Backend::Sqlite => 1,
+        crate::db::Backend::Postgres => 500,
+    }
+}
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `columns` values.
+fn placeholders(rows: usize, columns: usize) -> Vec<String> {
+    (0..rows)
+        .map(|i| {
+            let p: Vec<String> = (1..=columns)
+                .map(|k| format!("${}", columns * i + k))
+                .collect();
+            format!("({})", p.join(", "))
+        })
+        .collect()
+}
+
 /// Adds `tallies` to their counters. Call inside the transaction of the events they
 /// count (the ledger does, under the audit chain's lock).
 pub fn write(conn: &mut DbConn, tallies: &[Tally]) -> QueryResult<()> {
     let merged = merged(tallies);
-    // SQLite runs in the process: a cached one-row statement per counter is the
-    // quickest there. PostgreSQL is a round trip away: one statement per 500.
-    let per_statement = match conn.backend() {
-        crate::db::Backend::Sqlite => 1,
-        crate::db::Backend::Postgres => 500,
-    };
-    for chunk in merged.chunks(per_statement) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p: Vec<String> = (1..=9).map(|k| format!("${}", 9 * i + k)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
+    for chunk in merged.chunks(rows_per_statement(conn)) {
+        let values = placeholders(chunk.len(), 9);
         let sql = format!(
             "INSERT INTO figures \
              (measure, country, counterpart, quarter, dim1, dim2, dim3, bucket, count) \
@@ -249,17 +260,8 @@ fn append_histograms(conn: &mut DbConn, merged: &[Tally]) -> QueryResult<()> {
         let line = format!("{second}\t{third}\t{}\t{}\n", t.bucket, t.delta);
         rows[i].1.push_str(&line);
     }
-    let per_statement = match conn.backend() {
-        crate::db::Backend::Sqlite => 1,
-        crate::db::Backend::Postgres => 500,
-    };
-    for chunk in rows.chunks(per_statement) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p: Vec<String> = (1..=6).map(|k| format!("${}", 6 * i + k)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
+    for chunk in rows.chunks(rows_per_statement(conn)) {
+        let values = placeholders(chunk.len(), 6);
         let sql = format!(
             "INSERT INTO figure_histograms (measure, country, counterpart, quarter, dim1, entries) \
              VALUES {} \
