@@ -716,6 +716,20 @@ struct Approved {
     entry_hash: Value,
 }
 
+/// Shares the case with Jamaica's prosecution service (read access), as approval
+/// needs.
+async fn share_with_prosecution(app: &TestApp, w: &World, token: &str, case_id: &str) {
+    let dpp = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["agency_id"].clone();
+    let shared = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/participants"),
+            token,
+            &json!({"agency_id": dpp, "access": "read"}),
+        )
+        .await;
+    assert_eq!(shared.status, 201, "{}", shared.body);
+}
+
 async fn approved_request(app: &TestApp, w: &World) -> Approved {
     let t = w.investigator.token.as_str();
     let case = app.create_case(t, "Bank SMS phishing").await;
@@ -725,15 +739,7 @@ async fn approved_request(app: &TestApp, w: &World) -> Approved {
     let id = created.body["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/mla/requests/{id}");
     let events = format!("{path}/events");
-    let dpp = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["agency_id"].clone();
-    let shared = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/participants"),
-            t,
-            &json!({"agency_id": dpp, "access": "read"}),
-        )
-        .await;
-    assert_eq!(shared.status, 201, "{}", shared.body);
+    share_with_prosecution(app, w, t, case_id).await;
     let mut fill = complete(case_id);
     for key in ["case_id", "requested_country", "legal_basis"] {
         fill.as_object_mut().unwrap().remove(key);
@@ -775,18 +781,7 @@ async fn a_draft_is_approved_only_by_a_prosecutor_it_was_shared_with_once_comple
     app.post(&events, &w.jm_prosecutor.token, &approve)
         .await
         .assert_problem(404, "not-found");
-    let dpp = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["agency_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let shared = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/participants"),
-            t,
-            &json!({"agency_id": dpp, "access": "read"}),
-        )
-        .await;
-    assert_eq!(shared.status, 201, "{}", shared.body);
+    share_with_prosecution(&app, &w, t, case_id).await;
     assert_eq!(app.get(&path, &w.jm_prosecutor.token).await.status, 200);
     let listed = app
         .get("/api/v1/mla/requests", &w.jm_prosecutor.token)
@@ -1058,15 +1053,7 @@ async fn accepted_request(app: &TestApp, w: &World) -> Accepted {
     let id = created.body["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/mla/requests/{id}");
     let events = format!("{path}/events");
-    let dpp = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["agency_id"].clone();
-    let done = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/participants"),
-            t,
-            &json!({"agency_id": dpp, "access": "read"}),
-        )
-        .await;
-    assert!(done.status.is_success(), "{}", done.body);
+    share_with_prosecution(app, w, t, &case_id).await;
     let (jm, tt) = (&w.jm_authority.token, &w.tt_authority.token);
     for (token, body) in [
         (&w.jm_prosecutor.token, json!({"type": "approved"})),
@@ -1118,18 +1105,7 @@ async fn only_the_requested_state_decides_and_the_requesting_state_answers_its_q
     let jm = w.jm_authority.token.as_str();
 
     // Referred to the DPP, whose prosecutor approves.
-    let dpp = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["agency_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let done = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/participants"),
-            t,
-            &json!({"agency_id": dpp, "access": "read"}),
-        )
-        .await;
-    assert!(done.status.is_success(), "{}", done.body);
+    share_with_prosecution(&app, &w, t, case_id).await;
     let step = |token: &str, body: Value| {
         let app = &app;
         let events = events.clone();
@@ -1371,18 +1347,7 @@ async fn deadlines_follow_the_basis_and_the_history_for_those_who_see_the_reques
         .to_owned();
     let path = format!("/api/v1/mla/requests/{id}");
     let events = format!("/api/v1/mla/requests/{id}/events");
-    let dpp = app.get("/api/v1/me", &w.jm_prosecutor.token).await.body["agency_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let done = app
-        .post(
-            &format!("/api/v1/cases/{case_id}/participants"),
-            t,
-            &json!({"agency_id": dpp, "access": "read"}),
-        )
-        .await;
-    assert!(done.status.is_success(), "{}", done.body);
+    share_with_prosecution(&app, &w, t, case_id).await;
     assert_eq!(
         app.post(
             &events,
