@@ -444,16 +444,6 @@ pub fn factor_of(conn: &mut DbConn, user_id: &str, id: &str) -> QueryResult<Opti
         .optional()
 }
 
-/// Whether a person holds a confirmed factor.
-pub fn holds_factor(conn: &mut DbConn, user_id: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        factors::table
-            .filter(factors::user_id.eq(user_id))
-            .filter(factors::confirmed_at.is_not_null()),
-    ))
-    .get_result(conn)
-}
-
 /// Accepts the code of `step` for a factor if no code of this step or a later one was
 /// accepted before (one row); none when it was. Atomic: of two uses of one code, one
 /// wins.

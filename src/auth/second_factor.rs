@@ -71,6 +71,7 @@ pub fn kinds_held(conn: &mut DbConn, user_id: &str) -> ApiResult<Vec<String>> {
         .filter(|f| f.confirmed_at.is_some())
         .map(|f| f.kind)
         .collect();
+    kinds.sort();
     kinds.dedup();
     Ok(kinds)
 }

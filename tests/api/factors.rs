@@ -501,12 +501,14 @@ async fn where_the_policy_requires_a_factor_a_person_without_one_can_only_enrol(
     assert_eq!(confirmed.status, 200, "{}", confirmed.body);
     assert_eq!(app.get("/api/v1/cases", token).await.status, 200);
     // The last factor stays where the policy requires one.
-    app.post(
-        "/api/v1/auth/step-up",
-        token,
-        &json!({"recovery_code": confirmed.body["recovery_codes"][0]}),
-    )
-    .await;
+    let stepped = app
+        .post(
+            "/api/v1/auth/step-up",
+            token,
+            &json!({"recovery_code": confirmed.body["recovery_codes"][0]}),
+        )
+        .await;
+    assert_eq!(stepped.status, 204, "{}", stepped.body);
     app.delete(
         &format!("/api/v1/me/factors/{}", begun.body["id"].as_str().unwrap()),
         token,
