@@ -167,11 +167,12 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     let factor_sealer = Arc::new(crate::auth::factors::FactorSealer::derive(&store_key));
     let store = crate::store::ContentStore::open(&settings.store_spec(), store_key)?;
     let metrics = Arc::new(Metrics::new());
+    let step_up = crate::auth::factors::StepUp::of(&settings);
     let ledger = Arc::new(
         LedgerBuilder::new()
-            .kind(crate::custody::jobs::Custody::default())
+            .kind(crate::custody::jobs::Custody::new(step_up))
             .kind(crate::cases::jobs::CaseCreation)
-            .kind(crate::mla::jobs::RequestEvents)
+            .kind(crate::mla::jobs::RequestEvents { step_up })
             .kind(crate::mla::preservations::jobs::Preservations)
             .kind(crate::mla::documents::RequestDocuments)
             .start(

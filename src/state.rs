@@ -49,6 +49,11 @@ impl AppState {
         }
     }
 
+    /// The gate of the actions that ask for a recent second factor.
+    pub fn step_up(&self) -> crate::auth::factors::StepUp {
+        crate::auth::factors::StepUp::of(&self.settings)
+    }
+
     /// Runs blocking database work on the blocking thread pool with a pooled connection.
     pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
     where

@@ -62,6 +62,46 @@ pub fn required(policy: MfaPolicy, roles: &[Role], machine: bool) -> bool {
         }
 }
 
+/// The gate of the actions that ask for a second factor given lately (approving or
+/// submitting a request, changing roles, service accounts and their secrets, legal
+/// bases, resetting factors, destroying evidence, changing one's own factors): the
+/// policy (`CASELEDGER_MFA`) and how recent is recent (`CASELEDGER_STEP_UP_SECS`).
+#[derive(Debug, Clone, Copy)]
+pub struct StepUp {
+    pub policy: MfaPolicy,
+    pub window_secs: i64,
+}
+
+impl StepUp {
+    pub fn of(settings: &crate::config::Settings) -> StepUp {
+        StepUp {
+            policy: settings.mfa,
+            window_secs: settings.step_up_secs,
+        }
+    }
+
+    /// Refuses (401 `step-up-required`) a person who has not given a second factor in
+    /// the window. Not asked: service accounts (their client credentials are their
+    /// strong factor), and a person whom the policy lets hold no factor and who has
+    /// given none in this session (whoever holds one gives it at sign-in, so such a
+    /// person holds none: there is nothing to ask for).
+    pub fn require(&self, caller: &super::Principal) -> crate::error::ApiResult<()> {
+        if caller.machine {
+            return Ok(());
+        }
+        let given = match caller.factor_at {
+            Some(at) if (crate::db::now() - at).num_seconds() <= self.window_secs => return Ok(()),
+            Some(_) => true,
+            None => false,
+        };
+        if given || required(self.policy, &caller.roles, caller.machine) {
+            Err(crate::error::ApiError::StepUpRequired)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// Seals factor secrets at rest (XChaCha20-Poly1305, bound to the factor's id).
 pub struct FactorSealer(XChaCha20Poly1305);
 

@@ -473,6 +473,22 @@ pub fn delete_factor(conn: &mut DbConn, user_id: &str, id: &str) -> QueryResult<
     .execute(conn)
 }
 
+/// Deletes every factor a person holds (an administrator's reset); how many went.
+pub fn delete_factors(conn: &mut DbConn, user_id: &str) -> QueryResult<usize> {
+    diesel::delete(factors::table.filter(factors::user_id.eq(user_id))).execute(conn)
+}
+
+/// Spends every unspent challenge of a person: a sign-in half done when their factors
+/// were reset does not finish.
+pub fn spend_challenges_of(conn: &mut DbConn, user_id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(login_challenges::table)
+        .filter(login_challenges::user_id.eq(user_id))
+        .filter(login_challenges::used_at.is_null())
+        .set(login_challenges::used_at.eq(Some(at)))
+        .execute(conn)
+        .map(drop)
+}
+
 /// A recovery code as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = recovery_codes)]
@@ -604,4 +620,12 @@ pub fn session_amr(conn: &mut DbConn, session_id: &str) -> QueryResult<String> {
         .find(session_id)
         .select(sessions::amr)
         .get_result(conn)
+}
+
+/// A session whose person removed their last factor: it no longer counts one as given.
+pub fn factor_forgotten(conn: &mut DbConn, session_id: &str) -> QueryResult<()> {
+    diesel::update(sessions::table.find(session_id))
+        .set(sessions::factor_at.eq(None::<NaiveDateTime>))
+        .execute(conn)
+        .map(drop)
 }

@@ -337,19 +337,6 @@ fn with_factor(amr: &str, checked: &Checked) -> String {
     methods.join(",")
 }
 
-/// Refuses (401, `step-up-required`) a caller who has not given a second factor in
-/// the last `CASELEDGER_STEP_UP_SECS`.
-pub fn require_recent_factor(caller: &Principal, step_up_secs: i64) -> ApiResult<()> {
-    let recent = caller
-        .factor_at
-        .is_some_and(|at| (crate::db::now() - at).num_seconds() <= step_up_secs);
-    if recent {
-        Ok(())
-    } else {
-        Err(ApiError::StepUpRequired)
-    }
-}
-
 /// A TOTP factor begun: what the person's app needs to hold it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Enrolment {
@@ -411,15 +398,38 @@ pub fn begin(
         tx.append(&event, Outcome::Success)?;
         Ok(())
     })?;
-    let uri = factors::otpauth_uri(&secret, &ctx.settings.jwt_issuer, &caller.username);
-    Ok(Enrolment {
-        id,
-        kind: request.kind,
-        label,
+    Ok(enrolment(ctx, caller, &row, &secret))
+}
+
+fn enrolment(ctx: &AuthContext, caller: &Principal, row: &FactorRow, secret: &[u8]) -> Enrolment {
+    let uri = factors::otpauth_uri(secret, &ctx.settings.jwt_issuer, &caller.username);
+    Enrolment {
+        id: row.id.clone(),
+        kind: FactorKind::parse(&row.kind).unwrap_or(FactorKind::Totp),
+        label: row.label.clone(),
         qr_svg: factors::qr_svg(&uri),
-        secret: factors::base32(&secret),
+        secret: factors::base32(secret),
         otpauth_uri: uri,
-    })
+    }
+}
+
+/// A factor begun and not yet confirmed, shown again to its holder (a page that asks
+/// for the first code again after a wrong one); a confirmed factor's secret is never
+/// shown (404).
+pub fn enrolment_of(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    caller: &Principal,
+    factor_id: &str,
+) -> ApiResult<Enrolment> {
+    let row = queries::factor_of(conn, &caller.user_id, factor_id)?
+        .filter(|f| f.confirmed_at.is_none())
+        .ok_or(ApiError::NotFound)?;
+    let secret = ctx
+        .sealer
+        .open(&row.secret, &row.id)
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("a factor secret does not open")))?;
+    Ok(enrolment(ctx, caller, &row, &secret))
 }
 
 /// A factor confirmed, and with the first one the person's recovery codes.
@@ -458,7 +468,7 @@ pub fn confirm(
     }
     let first = kinds_held(conn, &caller.user_id)?.is_empty();
     if !first {
-        require_recent_factor(caller, ctx.settings.step_up_secs)?;
+        factors::StepUp::of(ctx.settings).require(caller)?;
     }
     let checked = check(
         conn,
@@ -552,7 +562,7 @@ pub fn renew_recovery_codes(
     meta: &RequestMeta,
     caller: &Principal,
 ) -> ApiResult<RecoveryCodes> {
-    require_recent_factor(caller, ctx.settings.step_up_secs)?;
+    factors::StepUp::of(ctx.settings).require(caller)?;
     if kinds_held(conn, &caller.user_id)?.is_empty() {
         return Err(ApiError::Conflict(
             "recovery codes come with a second factor: enrol one first".into(),
@@ -581,7 +591,7 @@ pub fn remove(
     factor_id: &str,
 ) -> ApiResult<()> {
     let factor = queries::factor_of(conn, &caller.user_id, factor_id)?.ok_or(ApiError::NotFound)?;
-    require_recent_factor(caller, ctx.settings.step_up_secs)?;
+    factors::StepUp::of(ctx.settings).require(caller)?;
     let confirmed_left = queries::factors_of(conn, &caller.user_id)?
         .iter()
         .filter(|f| f.confirmed_at.is_some() && f.id != factor.id)
@@ -599,9 +609,23 @@ pub fn remove(
         queries::delete_factor(tx, &caller.user_id, factor_id)?;
         if confirmed_left == 0 {
             queries::replace_recovery_codes(tx, &caller.user_id, &[])?;
+            queries::factor_forgotten(tx, &caller.session_id)?;
         }
         queries::revoke_user_sessions(tx, &caller.user_id, Some(&caller.session_id))?;
         tx.append(&event, Outcome::Success)?;
         Ok(())
     })
+}
+
+/// Resets a person's second factors (an administrator's act, checked by the caller):
+/// every factor and recovery code goes, a sign-in half done does not finish, and
+/// every session ends, so that the person enrols again at their next sign-in where
+/// the policy asks for a factor. Answers the kinds the person held.
+pub fn reset(conn: &mut DbConn, user_id: &str) -> ApiResult<Vec<String>> {
+    let held = kinds_held(conn, user_id)?;
+    queries::delete_factors(conn, user_id)?;
+    queries::replace_recovery_codes(conn, user_id, &[])?;
+    queries::spend_challenges_of(conn, user_id, crate::db::now())?;
+    queries::revoke_user_sessions(conn, user_id, None)?;
+    Ok(held)
 }

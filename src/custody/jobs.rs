@@ -10,6 +10,7 @@ use super::model::{
     ContentRow, Custodian, EventType, Evidence, EvidenceRow, ItemStatus, NewEntryRow,
 };
 use super::queries::{self, AccessChange, Reaches};
+use crate::auth::factors::StepUp;
 use crate::auth::{Credentials, Principal, Principals};
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::{Action, Actor, Batch, Event, Kind, Loader, Outcome, Subject};
@@ -94,9 +95,10 @@ const CACHED_ITEMS: usize = 4096;
 /// The custody kind, with the items it touched recently. Only this kind changes an
 /// item's derived state, and every change appends a leaf, so the cache holds while
 /// the log has the size the ledger expects; the ledger calls `forget` otherwise.
-#[derive(Default)]
 pub struct Custody {
     items: HashMap<String, EvidenceRow>,
+    /// Destroying an item asks for a second factor given lately.
+    step_up: StepUp,
 }
 
 impl Kind for Custody {
@@ -307,6 +309,13 @@ fn refused(batch: &mut Batch<'_>, event: Event, e: ApiError) -> ApiError {
 }
 
 impl Custody {
+    pub fn new(step_up: StepUp) -> Custody {
+        Custody {
+            items: HashMap::new(),
+            step_up,
+        }
+    }
+
     fn append(
         &mut self,
         batch: &mut Batch<'_>,
@@ -337,6 +346,9 @@ impl Custody {
                 receiving: item.pending_agency_id.as_deref(),
             };
             access::may_record(principal, reach, holding, app.request.event)?;
+            if app.request.event == EventType::Destroyed {
+                self.step_up.require(principal)?;
+            }
             let grant = match &app.request.to_agency_id {
                 Some(recipient) => check_recipient(
                     batch,

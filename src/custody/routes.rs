@@ -192,6 +192,7 @@ async fn list_custody(
     request_body = NewEntry,
     responses(
         (status = 201, description = "The entry was committed to the log", body = LoggedEntry),
+        (status = 401, description = "Not authenticated, or `destroyed` asks for a second factor given in the last `CASELEDGER_STEP_UP_SECS` (`step-up-required`, with `WWW-Authenticate: Bearer error=\"insufficient_user_authentication\"`): give one at `POST /api/v1/auth/step-up`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller may see the item but not record its custody", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A custody rule forbids the event, or the chain moved on since `prev`", body = Problem, content_type = "application/problem+json"),

@@ -117,6 +117,7 @@ async fn list_service_accounts(
     request_body = NewServiceAccount,
     responses(
         (status = 201, description = "The service account, with its client secret when it has one", body = ServiceAccount, headers(("Location" = String))),
+        (status = 401, description = "Not authenticated, or registering a service account asks for a second factor given in the last `CASELEDGER_STEP_UP_SECS` (`step-up-required`, with `WWW-Authenticate: Bearer error=\"insufficient_user_authentication\"`): give one at `POST /api/v1/auth/step-up`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator of the agency's country", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields: an unknown agency, a refused role, keys missing or unusable", body = Problem, content_type = "application/problem+json"),
     )
@@ -152,6 +153,7 @@ async fn create_service_account(
         }
         None => None,
     };
+    let step_up = state.step_up();
     let event = Event::by(Action::ServiceAccountCreate, &caller, &meta);
     let row = state
         .audited(event, move |conn, event| {
@@ -162,6 +164,7 @@ async fn create_service_account(
                     "only administrators of the agency's country register its service accounts",
                 ));
             }
+            step_up.require(&caller)?;
             let now = crate::db::now();
             let id = uuid::Uuid::now_v7().to_string();
             let client_id = new_client_id();
@@ -245,6 +248,7 @@ async fn get_service_account(
     request_body = SecretRotation,
     responses(
         (status = 200, description = "The service account with its new secret", body = ServiceAccount),
+        (status = 401, description = "Not authenticated, or a new secret asks for a second factor given in the last `CASELEDGER_STEP_UP_SECS` (`step-up-required`, with `WWW-Authenticate: Bearer error=\"insufficient_user_authentication\"`): give one at `POST /api/v1/auth/step-up`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such service account, or not one the caller administers", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The account authenticates with private_key_jwt", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -266,6 +270,7 @@ async fn rotate_secret(
         let s = secret.clone();
         state.hashing(move |_| Ok(hasher.hash(&s)?)).await?
     };
+    let step_up = state.step_up();
     let event = Event::by(Action::ServiceAccountRotate, &caller, &meta);
     let row = state
         .audited(event, move |conn, event| {
@@ -275,6 +280,7 @@ async fn rotate_secret(
                     "the account authenticates with private_key_jwt: it has no secret".into(),
                 ));
             }
+            step_up.require(&caller)?;
             let now = crate::db::now();
             let mut credential = row.credential.clone();
             credential.previous_secret_hash = credential.secret_hash.take();

@@ -90,6 +90,7 @@ actions! {
     UserRead => "user.read",
     UserUpdate => "user.update",
     UserUnlock => "user.unlock",
+    UserFactorsReset => "user.factors_reset",
     CaseList => "case.list",
     CaseCreate => "case.create",
     CaseRead => "case.read",

@@ -380,9 +380,13 @@ pub fn record(conn: &mut DbConn, event: &Event, outcome: Outcome) -> ApiResult<i
     transaction(conn, |tx| tx.append(event, outcome))
 }
 
-/// True for the refusals the trail records as denied attempts.
+/// True for the refusals the trail records as denied attempts (an action asked of a
+/// caller who had not given a second factor lately among them).
 pub fn is_refusal(e: &ApiError) -> bool {
-    matches!(e, ApiError::Forbidden(_) | ApiError::NotFound)
+    matches!(
+        e,
+        ApiError::Forbidden(_) | ApiError::NotFound | ApiError::StepUpRequired
+    )
 }
 
 /// Runs `f` in a write transaction and records `event` with it: as a success in the

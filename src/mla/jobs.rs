@@ -10,6 +10,7 @@ use super::events::{
 };
 use super::queries;
 use super::request::MlaRequestRow;
+use crate::auth::factors::StepUp;
 use crate::auth::{Credentials, Principals};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ledger::{Action, Batch, Event, Kind, Loader, Outcome};
@@ -28,9 +29,11 @@ pub struct Recording {
     pub by_service: Option<String>,
 }
 
-/// The kind of request events.
-#[derive(Default)]
-pub struct RequestEvents;
+/// The kind of request events. Approving and submitting a request ask for a second
+/// factor given lately (`step_up`).
+pub struct RequestEvents {
+    pub step_up: StepUp,
+}
 
 impl Kind for RequestEvents {
     type Job = Recording;
@@ -55,7 +58,14 @@ impl Kind for RequestEvents {
         let mut entries = Vec::new();
         let mut results = Vec::with_capacity(jobs.len());
         for job in jobs {
-            results.push(record(batch, &principals, &mut touched, &mut entries, job));
+            results.push(record(
+                batch,
+                &principals,
+                self.step_up,
+                &mut touched,
+                &mut entries,
+                job,
+            ));
         }
         queries::insert_entries(batch.conn(), &entries)?;
         for row in touched.values() {
@@ -76,6 +86,7 @@ impl Kind for RequestEvents {
 fn record(
     batch: &mut Batch<'_>,
     principals: &Principals,
+    step_up: StepUp,
     touched: &mut HashMap<String, MlaRequestRow>,
     entries: &mut Vec<RequestEntryRow>,
     job: Recording,
@@ -89,6 +100,12 @@ fn record(
     let row = match found.and_then(|row| {
         if job.by_service.is_none() {
             access::may_record(caller, &row, kind)?;
+            if matches!(
+                kind,
+                RequestEventType::Approved | RequestEventType::Submitted
+            ) {
+                step_up.require(caller)?;
+            }
         }
         Ok(row)
     }) {

@@ -109,6 +109,7 @@ async fn get_legal_basis(
     responses(
         (status = 201, description = "The legal basis was defined", body = LegalBasis),
         (status = 200, description = "The definition was replaced", body = LegalBasis),
+        (status = 401, description = "Not authenticated, or defining a legal basis asks for a second factor given in the last `CASELEDGER_STEP_UP_SECS` (`step-up-required`, with `WWW-Authenticate: Bearer error=\"insufficient_user_authentication\"`): give one at `POST /api/v1/auth/step-up`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a regional administrator", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
@@ -124,6 +125,7 @@ async fn put_legal_basis(
     let code = code.into_inner();
     check_code(&code)?;
     let definition = body.into_inner();
+    let step_up = state.step_up();
     let event = Event::by(Action::LegalBasisDefine, &caller, &meta).subject(Subject::new(
         "legal_basis",
         &code,
@@ -132,6 +134,7 @@ async fn put_legal_basis(
     let (basis, created) = state
         .audited(event, move |conn, event| {
             caller.require_any(&[Role::RegionalAdmin])?;
+            step_up.require(&caller)?;
             let now = crate::db::now();
             let existing = queries::legal_basis(conn, &code)?;
             let created_at = existing.as_ref().map_or(now, |e| e.created_at);
@@ -426,6 +429,7 @@ async fn update_request(
     request_body = NewRequestEvent,
     responses(
         (status = 201, description = "The event, as committed to the log", body = RequestEvent),
+        (status = 401, description = "Not authenticated, or `approved` or `submitted` asks for a second factor given in the last `CASELEDGER_STEP_UP_SECS` (`step-up-required`, with `WWW-Authenticate: Bearer error=\"insufficient_user_authentication\"`): give one at `POST /api/v1/auth/step-up`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's role or agency may not record this event", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The event cannot follow the request's current state, which the problem names", body = Problem, content_type = "application/problem+json"),

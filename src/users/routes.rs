@@ -10,7 +10,7 @@ use crate::ledger::{Action, Event, Subject};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -20,7 +20,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(create_user)
         .service(get_user)
         .service(update_user)
-        .service(unlock_user);
+        .service(unlock_user)
+        .service(reset_factors);
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -124,6 +125,7 @@ async fn list_users(
     request_body = NewUserRequest,
     responses(
         (status = 201, description = "The user was created", body = User),
+        (status = 401, description = "Not authenticated, or creating an account asks for a second factor given in the last `CASELEDGER_STEP_UP_SECS` (`step-up-required`, with `WWW-Authenticate: Bearer error=\"insufficient_user_authentication\"`): give one at `POST /api/v1/auth/step-up`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator of the agency's country", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -146,6 +148,7 @@ async fn create_user(
         must_change_password: true,
     };
     let hasher = state.hasher.clone();
+    let step_up = state.step_up();
     let event = Event::by(Action::UserCreate, &caller, &meta);
     let roles: Vec<Role> = input.roles.clone();
     let agency_id = input.agency_id.clone();
@@ -157,6 +160,7 @@ async fn create_user(
             crate::ledger::audited(conn, event, |conn, event| {
                 caller.require_any(&[Role::Admin, Role::RegionalAdmin])?;
                 check_role_grant(&caller, &roles)?;
+
                 // An unknown agency is one more invalid field, among the others.
                 if let Some(agency) = crate::agencies::find(conn, &agency_id)? {
                     event.subject = Some(Subject::new(
@@ -172,7 +176,9 @@ async fn create_user(
                 }
                 let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
                 event.set_detail("roles", names);
-                let user = super::insert(conn, prepared?)?;
+                let prepared = prepared?;
+                step_up.require(&caller)?;
+                let user = super::insert(conn, prepared)?;
                 event.subject = Some(Subject::new("user", &user.id, Some(&user.country)));
                 event.set_detail("username", user.username.clone());
                 Ok(user)
@@ -217,6 +223,7 @@ async fn get_user(
     request_body = UserPatch,
     responses(
         (status = 200, description = "The user as changed", body = User),
+        (status = 401, description = "Not authenticated, or changing roles asks for a second factor given in the last `CASELEDGER_STEP_UP_SECS` (`step-up-required`, with `WWW-Authenticate: Bearer error=\"insufficient_user_authentication\"`): give one at `POST /api/v1/auth/step-up`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed to make this change", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -249,6 +256,7 @@ async fn update_user(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let step_up = state.step_up();
     let event = Event::by(Action::UserUpdate, &caller, &meta);
     let updated = state
         .audited(event, move |conn, event| {
@@ -273,6 +281,7 @@ async fn update_user(
             check_role_grant(&caller, &row.roles())?;
             if let Some(roles) = &patch.roles {
                 check_role_grant(&caller, roles)?;
+                step_up.require(&caller)?;
                 if row.is_service()
                     && roles
                         .iter()
@@ -333,6 +342,55 @@ async fn unlock_user(
                 return Err(ApiError::forbidden("only administrators unlock accounts"));
             }
             queries::unlock(conn, &found.user.id, crate::db::now())?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Reset a person's second factors, when they lost them: every factor and recovery
+/// code goes and their sessions end; at their next sign-in they enrol again where
+/// the policy asks for a factor. Administrators of the person's country and regional
+/// administrators, with a second factor given in the last `CASELEDGER_STEP_UP_SECS`;
+/// one's own factors are changed at `/me/factors`.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid, description = "User id")),
+    responses(
+        (status = 204, description = "The person's factors were reset"),
+        (status = 401, description = "No second factor given lately (`step-up-required`): give one at `POST /api/v1/auth/step-up`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of the person's country, or one's own account", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A service account: it holds no second factor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/users/{id}/factors")]
+async fn reset_factors(
+    state: web::Data<AppState>,
+    caller: Principal,
+    meta: RequestMeta,
+    id: web::Path<Id>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner().into_string();
+    let step_up = state.step_up();
+    let event = Event::by(Action::UserFactorsReset, &caller, &meta);
+    state
+        .audited(event, move |conn, event| {
+            let found = visible_user(conn, &caller, &id, event)?;
+            if !manages(&caller, &found.country) || found.user.id == caller.user_id {
+                return Err(ApiError::forbidden(
+                    "administrators reset the factors of others in their country; your own are at /me/factors",
+                ));
+            }
+            if found.user.is_service() {
+                return Err(ApiError::Conflict(
+                    "a service account holds no second factor".into(),
+                ));
+            }
+            step_up.require(&caller)?;
+            let held = crate::auth::second_factor::reset(conn, &found.user.id)?;
+            event.set_detail("kinds", held);
             Ok(())
         })
         .await?;

@@ -9,6 +9,7 @@ mod case;
 pub mod csrf;
 mod desk;
 mod evidence;
+mod factors;
 pub mod monitoring;
 pub mod page;
 mod preservation;
@@ -70,6 +71,16 @@ fn pages(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(sign_in::logout))
         .route("/password", web::get().to(sign_in::password_page))
         .route("/password", web::post().to(sign_in::change_password))
+        .route("/factors", web::get().to(factors::page))
+        .route("/factors", web::post().to(factors::begin))
+        .route("/factors/{id}/confirm", web::post().to(factors::confirm))
+        .route("/factors/{id}/remove", web::post().to(factors::remove))
+        .route(
+            "/recovery-codes",
+            web::post().to(factors::renew_recovery_codes),
+        )
+        .route("/step-up", web::get().to(factors::step_up_page))
+        .route("/step-up", web::post().to(factors::step_up))
         .route("/evidence/{id}", web::get().to(evidence::page))
         .route("/evidence/{id}/report.pdf", web::get().to(evidence::report))
         .route(

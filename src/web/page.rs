@@ -55,6 +55,8 @@ pub enum Leave {
     SignIn,
     /// The password must be changed first.
     PasswordChange,
+    /// A second factor must be enrolled first.
+    FactorEnrolment,
     /// The object is missing, or one the person may not see: the same page for both.
     NotFound,
     /// A form that did not come from this service's own page (with the header of the
@@ -75,6 +77,7 @@ impl std::fmt::Display for Leave {
         match self {
             Leave::SignIn => f.write_str("not signed in"),
             Leave::PasswordChange => f.write_str("the password must be changed"),
+            Leave::FactorEnrolment => f.write_str("a second factor must be enrolled"),
             Leave::NotFound => f.write_str("not found"),
             Leave::Refused(_) => f.write_str("a form from elsewhere"),
             Leave::Failed(e) => e.fmt(f),
@@ -96,7 +99,7 @@ impl From<ApiError> for Leave {
 impl ResponseError for Leave {
     fn status_code(&self) -> StatusCode {
         match self {
-            Leave::SignIn | Leave::PasswordChange => StatusCode::SEE_OTHER,
+            Leave::SignIn | Leave::PasswordChange | Leave::FactorEnrolment => StatusCode::SEE_OTHER,
             Leave::NotFound => StatusCode::NOT_FOUND,
             Leave::Refused(_) => StatusCode::FORBIDDEN,
             Leave::Failed(e) => e.status_code(),
@@ -107,6 +110,7 @@ impl ResponseError for Leave {
         match self {
             Leave::SignIn => see_other("/app/login"),
             Leave::PasswordChange => see_other("/app/password"),
+            Leave::FactorEnrolment => see_other("/app/factors"),
             Leave::NotFound => not_found(),
             Leave::Refused(me) => refused(me.as_deref().cloned()),
             Leave::Failed(e) => e.error_response(),

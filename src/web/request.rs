@@ -385,6 +385,9 @@ pub async fn approve(
         Err(ApiError::Validation(_)) => "refused=incomplete",
         Err(ApiError::Conflict(_)) => "refused=not-draft",
         Err(ApiError::Forbidden(_)) => "refused=not-yours",
+        Err(ApiError::StepUpRequired) => {
+            return Ok(super::factors::to_step_up(&format!("/app/requests/{id}")));
+        }
         Err(e) => return Err(Leave::Failed(e)),
     };
     Ok(after_post(&format!("/app/requests/{id}?{said}")))

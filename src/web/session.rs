@@ -126,6 +126,8 @@ pub enum Sight {
     SignedIn(Box<SignedIn>),
     /// Signed in, but the password must be changed first.
     PasswordChange(Pending),
+    /// Signed in, but a second factor must be enrolled first: the factor pages only.
+    FactorEnrolment(Box<SignedIn>),
     /// No cookie, an unknown or idle one, or an ended session.
     Anonymous,
 }
@@ -160,6 +162,17 @@ pub fn resolve(
                 session_id: row.session_id,
                 csrf: row.csrf_token,
             }));
+        }
+        Err(ApiError::FactorEnrolmentRequired) => {
+            let principal =
+                crate::auth::queries::load_principal(conn, &row.user_id, &row.session_id)?
+                    .ok_or(ApiError::Unauthenticated)?;
+            return Ok(Sight::FactorEnrolment(Box::new(SignedIn {
+                principal,
+                credentials,
+                csrf: row.csrf_token,
+                secret_hash,
+            })));
         }
         Err(ApiError::Unauthenticated) => {
             queries::delete(conn, &row.secret_hash)?;

@@ -288,7 +288,7 @@ pub async fn logout(
 /// Who may change their password here: any signed-in person, and one who must.
 fn changer(sight: Sight) -> Option<session::Pending> {
     match sight {
-        Sight::SignedIn(signed) => Some(session::Pending {
+        Sight::SignedIn(signed) | Sight::FactorEnrolment(signed) => Some(session::Pending {
             user_id: signed.principal.user_id.clone(),
             session_id: signed.principal.session_id.clone(),
             csrf: signed.csrf.clone(),

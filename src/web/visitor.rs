@@ -100,6 +100,7 @@ async fn visitor(state: web::Data<AppState>, req: HttpRequest) -> Result<Visitor
             })
         }
         (Sight::PasswordChange(_), _) => Err(Leave::PasswordChange),
+        (Sight::FactorEnrolment(_), _) => Err(Leave::FactorEnrolment),
         _ => Err(Leave::SignIn),
     }
 }

@@ -9,7 +9,7 @@ use caseledger::config::MfaPolicy;
 use serde_json::{Value, json};
 
 /// RFC 4648 base 32, unpadded, as an enrolment gives the secret.
-fn base32_decode(text: &str) -> Vec<u8> {
+pub(crate) fn base32_decode(text: &str) -> Vec<u8> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let mut out = Vec::new();
     let (mut buffer, mut bits) = (0u32, 0);
@@ -25,7 +25,7 @@ fn base32_decode(text: &str) -> Vec<u8> {
     out
 }
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -534,7 +534,7 @@ async fn under_privileged_only_the_privileged_roles_must_hold_a_factor() {
 }
 
 /// Posts the second step's form with the cookies and token `from` gave.
-async fn post_second_step(
+pub(crate) async fn post_second_step(
     app: &TestApp,
     from: &Response,
     mfa_cookie: &str,
