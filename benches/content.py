@@ -110,7 +110,7 @@ def main():
     work = tempfile.mkdtemp(prefix="caseledger-content-", dir=os.environ.get("BENCH_DIR", ROOT + "/target"))
     data = os.path.join(work, "data")
     env = dict(os.environ, CASELEDGER_DATA_DIR=data, CASELEDGER_BIND=f"127.0.0.1:{PORT}",
-               CASELEDGER_BOOTSTRAP_PASSWORD=BOOT, RUST_LOG="warn")
+               CASELEDGER_BOOTSTRAP_PASSWORD=BOOT, CASELEDGER_MFA="off", RUST_LOG="warn")
     server = subprocess.Popen([BIN, "serve"], env=env, stdout=subprocess.DEVNULL)
     try:
         for _ in range(100):

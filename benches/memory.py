@@ -84,7 +84,7 @@ def main():
     url = os.environ.get("BENCH_DATABASE_URL")
     data = tempfile.mkdtemp(prefix="caseledger-memory-")
     env = dict(os.environ, CASELEDGER_DATA_DIR=data, CASELEDGER_BIND=f"127.0.0.1:{PORT}",
-               CASELEDGER_BOOTSTRAP_PASSWORD=BOOT, RUST_LOG="warn")
+               CASELEDGER_BOOTSTRAP_PASSWORD=BOOT, CASELEDGER_MFA="off", RUST_LOG="warn")
     if url:
         name = url.rsplit("/", 1)[1].split("?")[0]
         admin = url.rsplit("/", 1)[0] + "/postgres"

@@ -73,7 +73,7 @@ def main():
     binary = os.environ.get("BENCH_BINARY") or os.path.join(t.ROOT, "target", "release", "caseledger")
     data = tempfile.mkdtemp(prefix="caseledger-pages-")
     env = dict(os.environ, CASELEDGER_DATA_DIR=data, CASELEDGER_BIND=f"127.0.0.1:{t.PORT}",
-               CASELEDGER_BOOTSTRAP_PASSWORD=t.BOOT, RUST_LOG="warn")
+               CASELEDGER_BOOTSTRAP_PASSWORD=t.BOOT, CASELEDGER_MFA="off", RUST_LOG="warn")
     if url:
         name = url.rsplit("/", 1)[1].split("?")[0]
         admin_url = url.rsplit("/", 1)[0] + "/postgres"

@@ -87,7 +87,7 @@ def main():
     hook_url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
     data = tempfile.mkdtemp(prefix="caseledger-webhooks-")
     env = dict(os.environ, CASELEDGER_DATA_DIR=data, CASELEDGER_BIND=f"127.0.0.1:{t.PORT}",
-               CASELEDGER_BOOTSTRAP_PASSWORD=t.BOOT, RUST_LOG="warn",
+               CASELEDGER_BOOTSTRAP_PASSWORD=t.BOOT, CASELEDGER_MFA="off", RUST_LOG="warn",
                CASELEDGER_WEBHOOK_ALLOW_HOSTS="127.0.0.1", CASELEDGER_WEBHOOK_POLL_MS=POLL_MS)
     if url:
         name = url.rsplit("/", 1)[1].split("?")[0]

@@ -28,6 +28,17 @@ pub enum MfaPolicy {
     Off,
 }
 
+impl MfaPolicy {
+    /// As `CASELEDGER_MFA` names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaPolicy::Required => "required",
+            MfaPolicy::Privileged => "privileged",
+            MfaPolicy::Off => "off",
+        }
+    }
+}
+
 /// argon2id cost. The defaults are OWASP's (19 MiB, 2 passes, 1 lane); only tests
 /// configure cheaper values.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -123,7 +134,7 @@ impl Default for Settings {
             bind: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./data"),
             log_format: LogFormat::Text,
-            mfa: MfaPolicy::Off,
+            mfa: MfaPolicy::Required,
             step_up_secs: 300,
             pool_size: 16,
             jwt_key_file: None,

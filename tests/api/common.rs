@@ -79,6 +79,10 @@ pub fn test_settings(dir: &std::path::Path, db: &TestDb) -> Settings {
             parallelism: 1,
         },
         bootstrap_password: Some(SecretString::from(BOOTSTRAP_PASSWORD)),
+        // Most tests are about other things and sign their people in with a password
+        // alone; the tests of second factors, step-up and the README's walkthrough set
+        // the policy they need (the service's default is `required`).
+        mfa: caseledger::config::MfaPolicy::Off,
         // TEST_STORE=s3://BUCKET puts each test's content under a prefix of its own
         // in that bucket (the AWS_* variables name the S3 server); the data dir's
         // folder otherwise.
@@ -231,6 +235,7 @@ impl TestApp {
             .env("CASELEDGER_BIND", format!("127.0.0.1:{port}"))
             .env("CASELEDGER_ARGON2_MEMORY_KIB", "256")
             .env("CASELEDGER_ARGON2_ITERATIONS", "1")
+            .env("CASELEDGER_MFA", self.state.settings.mfa.as_str())
             .env("RUST_LOG", "error")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
