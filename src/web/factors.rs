@@ -354,6 +354,16 @@ pub async fn renew_recovery_codes(
     }
 }
 
+/// The factor a form's two fields give: a code or a recovery code, exactly one of
+/// them filled in.
+pub(super) fn proof_of_form(code: &str, recovery_code: &str) -> Option<Proof> {
+    match (code.trim(), recovery_code.trim()) {
+        (code, "") if !code.is_empty() => Some(Proof::Code(code.to_owned())),
+        ("", recovery) if !recovery.is_empty() => Some(Proof::RecoveryCode(recovery.to_owned())),
+        _ => None,
+    }
+}
+
 /// The way to the step-up page from a form that needs it, and back to `back_to`.
 pub fn to_step_up(back_to: &str) -> HttpResponse {
     let query = serde_urlencoded::to_string([("back", back_to)]).unwrap_or_default();
@@ -436,10 +446,8 @@ pub async fn step_up(
     let form = form.into_inner();
     check_form(&req, &signed, &form.csrf)?;
     let back = back_to(Some(&form.back));
-    let proof = match (form.code.trim(), form.recovery_code.trim()) {
-        (code, "") if !code.is_empty() => Proof::Code(code.to_owned()),
-        ("", recovery) if !recovery.is_empty() => Proof::RecoveryCode(recovery.to_owned()),
-        _ => return Ok(step_up_form(&signed, back, true)),
+    let Some(proof) = proof_of_form(&form.code, &form.recovery_code) else {
+        return Ok(step_up_form(&signed, back, true));
     };
     let st = state.clone().into_inner();
     let caller = signed.principal.clone();

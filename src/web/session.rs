@@ -154,8 +154,16 @@ pub fn resolve(
         return Ok(Sight::Anonymous);
     }
     let credentials = Credentials::of_session(&row.user_id, &row.session_id, meta);
-    let principal = match credentials.load(conn) {
-        Ok(p) => p,
+    // The principal read once, as `Credentials::load` reads it; what it may do decides
+    // which pages it reaches.
+    let Some(principal) =
+        crate::auth::queries::load_principal(conn, &row.user_id, &row.session_id)?
+    else {
+        queries::delete(conn, &row.secret_hash)?;
+        return Ok(Sight::Anonymous);
+    };
+    let enrolling = match principal.may_act() {
+        Ok(()) => false,
         Err(ApiError::PasswordChangeRequired) => {
             return Ok(Sight::PasswordChange(Pending {
                 user_id: row.user_id,
@@ -163,32 +171,23 @@ pub fn resolve(
                 csrf: row.csrf_token,
             }));
         }
-        Err(ApiError::FactorEnrolmentRequired) => {
-            let principal =
-                crate::auth::queries::load_principal(conn, &row.user_id, &row.session_id)?
-                    .ok_or(ApiError::Unauthenticated)?;
-            return Ok(Sight::FactorEnrolment(Box::new(SignedIn {
-                principal,
-                credentials,
-                csrf: row.csrf_token,
-                secret_hash,
-            })));
-        }
-        Err(ApiError::Unauthenticated) => {
-            queries::delete(conn, &row.secret_hash)?;
-            return Ok(Sight::Anonymous);
-        }
+        Err(ApiError::FactorEnrolmentRequired) => true,
         Err(e) => return Err(e),
     };
     if idle > TOUCH_AFTER_SECS {
         queries::touch(conn, &row.secret_hash, now)?;
     }
-    Ok(Sight::SignedIn(Box::new(SignedIn {
+    let signed = Box::new(SignedIn {
         principal,
         credentials,
         csrf: row.csrf_token,
         secret_hash,
-    })))
+    });
+    Ok(if enrolling {
+        Sight::FactorEnrolment(signed)
+    } else {
+        Sight::SignedIn(signed)
+    })
 }
 
 /// Ends a page session and the authentication session it was opened in.

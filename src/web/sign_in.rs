@@ -5,7 +5,6 @@ use super::csrf;
 use super::page::{Leave, Me, PageResult, html, see_other};
 use super::session::{self, Sight};
 use super::visitor::{Visitor, sight};
-use crate::auth::second_factor::Proof;
 use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
 use crate::error::ApiError;
 use crate::ledger::{Action, Event};
@@ -223,17 +222,13 @@ pub async fn login_code(
     let Some(mfa_token) = cookie(session::second_step_cookie_name(settings)) else {
         return Ok(see_other("/app/login"));
     };
-    let proof = match (form.code.trim(), form.recovery_code.trim()) {
-        (code, "") if !code.is_empty() => Proof::Code(code.to_owned()),
-        ("", recovery) if !recovery.is_empty() => Proof::RecoveryCode(recovery.to_owned()),
-        _ => {
-            return Ok(second_step_form(
-                &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                true,
-                None,
-            ));
-        }
+    let Some(proof) = super::factors::proof_of_form(&form.code, &form.recovery_code) else {
+        return Ok(second_step_form(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            true,
+            None,
+        ));
     };
     let st = state.clone().into_inner();
     let signed = state
