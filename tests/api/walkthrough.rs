@@ -1,5 +1,6 @@
 //! The README's first steps, run exactly as written: its shell block, against a fresh
-//! service, from the repository's root (where `cargo run` finds the verifier).
+//! service, from the repository's root (where the verifier is `target/debug/caseledger`,
+//! the binary the tests run too).
 
 use crate::common::{BOOTSTRAP_PASSWORD, TestApp};
 use crate::pages::{page, set_cookie, sign_in, text, value};
