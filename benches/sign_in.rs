@@ -114,6 +114,7 @@ fn seed(url: &str, dir: &std::path::Path, n: usize) -> anyhow::Result<(Vec<Perso
                 confirmed_at: Some(now),
                 last_step: None,
                 last_used_at: None,
+                credential_id: None,
             },
         )?;
         holders.push(Person {

@@ -158,7 +158,7 @@ impl Default for Settings {
                 .unwrap_or(2),
             password_hash_wait_ms: 2000,
             expiry_sweep_ms: 60_000,
-            public_url: "http://127.0.0.1:8080".into(),
+            public_url: "http://localhost:8080".into(),
             webhook_allow_hosts: String::new(),
             webhook_poll_ms: 250,
             webhook_retry_scale: 1.0,

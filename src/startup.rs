@@ -165,6 +165,10 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         .unwrap_or_else(|| settings.data_dir.join("store-key"));
     let store_key = crate::keys::load_or_generate_secret(&store_key_path)?;
     let factor_sealer = Arc::new(crate::auth::factors::FactorSealer::derive(&store_key));
+    let passkeys = Arc::new(crate::auth::passkeys::Passkeys::for_url(
+        &settings.public_url,
+        &settings.jwt_issuer,
+    ));
     let store = crate::store::ContentStore::open(&settings.store_spec(), store_key)?;
     let metrics = Arc::new(Metrics::new());
     let step_up = crate::auth::factors::StepUp::of(&settings);
@@ -201,6 +205,7 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         store,
         password_turns: Arc::new(tokio::sync::Semaphore::new(password_turns)),
         factor_sealer,
+        passkeys,
         log,
         ledger,
     };

@@ -36,6 +36,8 @@ pub struct AppState {
     pub password_turns: Arc<tokio::sync::Semaphore>,
     /// Seals second factors' secrets at rest.
     pub factor_sealer: Arc<crate::auth::factors::FactorSealer>,
+    /// The service as a WebAuthn relying party (none where its public URL names an IP).
+    pub passkeys: Arc<crate::auth::passkeys::Passkeys>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             tokens: &self.tokens,
             settings: &self.settings,
             sealer: &self.factor_sealer,
+            passkeys: &self.passkeys,
         }
     }
 

@@ -17,18 +17,22 @@ use utoipa::ToSchema;
 pub enum FactorKind {
     /// A code from an authenticator app (RFC 6238).
     Totp,
+    /// A passkey or a security key (WebAuthn), with user verification.
+    Webauthn,
 }
 
 impl FactorKind {
     pub fn as_str(self) -> &'static str {
         match self {
             FactorKind::Totp => "totp",
+            FactorKind::Webauthn => "webauthn",
         }
     }
 
     pub fn parse(text: &str) -> Option<FactorKind> {
         match text {
             "totp" => Some(FactorKind::Totp),
+            "webauthn" => Some(FactorKind::Webauthn),
             _ => None,
         }
     }
@@ -37,6 +41,8 @@ impl FactorKind {
     pub fn amr(self) -> &'static str {
         match self {
             FactorKind::Totp => "otp",
+            // Proof of possession of a hardware-secured key.
+            FactorKind::Webauthn => "hwk",
         }
     }
 }

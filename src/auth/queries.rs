@@ -6,8 +6,8 @@ use super::roles::decode_roles;
 use super::{Principal, Principals, SessionKey};
 use crate::db::DbConn;
 use crate::db::schema::{
-    agencies, factors, login_challenges, password_history, recovery_codes, refresh_tokens,
-    sessions, users,
+    agencies, factors, login_challenges, passkey_challenges, password_history, recovery_codes,
+    refresh_tokens, sessions, users,
 };
 use crate::error::ApiResult;
 use chrono::NaiveDateTime;
@@ -416,6 +416,8 @@ pub struct FactorRow {
     pub confirmed_at: Option<NaiveDateTime>,
     pub last_step: Option<i64>,
     pub last_used_at: Option<NaiveDateTime>,
+    /// A passkey's credential id (base64url), once confirmed.
+    pub credential_id: Option<String>,
 }
 
 pub fn insert_factor(conn: &mut DbConn, factor: &FactorRow) -> QueryResult<()> {
@@ -454,6 +456,99 @@ pub fn use_step(conn: &mut DbConn, id: &str, step: i64, at: NaiveDateTime) -> Qu
             factors::last_step.eq(Some(step)),
             factors::last_used_at.eq(Some(at)),
         ))
+        .execute(conn)
+}
+
+/// Whether a passkey credential is some factor's already (anyone's).
+pub fn credential_taken(conn: &mut DbConn, credential_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        factors::table.filter(factors::credential_id.eq(credential_id)),
+    ))
+    .get_result(conn)
+}
+
+/// Confirms a passkey factor: its sealed secret becomes the credential.
+pub fn confirm_passkey(
+    conn: &mut DbConn,
+    id: &str,
+    credential_id: &str,
+    sealed: &[u8],
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(factors::table.find(id))
+        .filter(factors::confirmed_at.is_null())
+        .set((
+            factors::confirmed_at.eq(Some(at)),
+            factors::credential_id.eq(Some(credential_id)),
+            factors::secret.eq(sealed),
+        ))
+        .execute(conn)
+}
+
+/// A passkey used: its credential as updated (the signature counter) and when.
+pub fn passkey_used(
+    conn: &mut DbConn,
+    id: &str,
+    sealed: &[u8],
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(factors::table.find(id))
+        .set((
+            factors::secret.eq(sealed),
+            factors::last_used_at.eq(Some(at)),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A passkey ceremony under way (its state sealed).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = passkey_challenges)]
+pub struct PasskeyChallengeRow {
+    pub bound_to: String,
+    pub user_id: String,
+    pub state: Vec<u8>,
+    pub expires_at: NaiveDateTime,
+}
+
+/// Puts a ceremony in place of any earlier one bound to the same sign-in or session.
+pub fn replace_passkey_challenge(conn: &mut DbConn, row: &PasskeyChallengeRow) -> QueryResult<()> {
+    diesel::delete(passkey_challenges::table.find(&row.bound_to)).execute(conn)?;
+    diesel::insert_into(passkey_challenges::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn passkey_challenge(
+    conn: &mut DbConn,
+    bound_to: &str,
+) -> QueryResult<Option<PasskeyChallengeRow>> {
+    passkey_challenges::table
+        .find(bound_to)
+        .select(PasskeyChallengeRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+/// Spends a ceremony if it is still there and unexpired: one row when this call spent
+/// it (of two answers to one challenge, one wins).
+pub fn spend_passkey_challenge(
+    conn: &mut DbConn,
+    bound_to: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(
+        passkey_challenges::table
+            .filter(passkey_challenges::bound_to.eq(bound_to))
+            .filter(passkey_challenges::expires_at.gt(at)),
+    )
+    .execute(conn)
+}
+
+/// Every ceremony of a person's, gone (their factors were reset).
+pub fn drop_passkey_challenges_of(conn: &mut DbConn, user_id: &str) -> QueryResult<usize> {
+    diesel::delete(passkey_challenges::table.filter(passkey_challenges::user_id.eq(user_id)))
         .execute(conn)
 }
 

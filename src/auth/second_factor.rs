@@ -4,7 +4,8 @@
 
 use super::Principal;
 use super::factors::{self, FactorKind};
-use super::queries::{self, ChallengeRow, FactorRow, RecoveryCodeRow};
+use super::passkeys;
+use super::queries::{self, ChallengeRow, FactorRow, PasskeyChallengeRow, RecoveryCodeRow};
 use super::service::{
     AuthContext, Opened, OpenedSession, TokenResponse, actor_of, record_failed_password,
 };
@@ -18,6 +19,10 @@ use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
+use webauthn_rs::prelude::{
+    Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
+    RegisterPublicKeyCredential,
+};
 
 /// How long an `mfa_token` lasts.
 pub const CHALLENGE_SECS: i64 = 300;
@@ -107,11 +112,13 @@ pub fn challenge(
     })
 }
 
-/// A second factor as given: a code from an authenticator app or a recovery code.
+/// A second factor as given: a code from an authenticator app, a recovery code, or
+/// a passkey's answer to the challenge the sign-in or session was given.
 #[derive(Debug, Clone)]
 pub enum Proof {
     Code(String),
     RecoveryCode(String),
+    Passkey(Box<PublicKeyCredential>),
 }
 
 /// What a proof was checked to be, before it is spent.
@@ -120,7 +127,14 @@ enum Checked {
     Code { factor_id: String, step: i64 },
     /// The recovery code with this lookup prefix.
     RecoveryCode { lookup: String },
-    /// Wrong: no factor's code, no recovery code.
+    /// This passkey answered the challenge of this ceremony; `sealed` is its
+    /// credential with the signature counter moved on.
+    Passkey {
+        factor_id: String,
+        sealed: Vec<u8>,
+        ceremony: String,
+    },
+    /// Wrong: no factor's code, no recovery code, no passkey's valid answer.
     Wrong,
 }
 
@@ -129,6 +143,7 @@ impl Checked {
         match self {
             Checked::Code { .. } => "totp",
             Checked::RecoveryCode { .. } => "recovery_code",
+            Checked::Passkey { .. } => "webauthn",
             Checked::Wrong => "none",
         }
     }
@@ -136,9 +151,92 @@ impl Checked {
     fn amr(&self) -> &'static str {
         match self {
             Checked::Code { .. } => "pwd,otp,mfa",
+            Checked::Passkey { .. } => "pwd,hwk,mfa",
             Checked::RecoveryCode { .. } | Checked::Wrong => "pwd,mfa",
         }
     }
+}
+
+/// Where a session's own passkey ceremony (for a step-up) is kept.
+fn session_ceremony(session_id: &str) -> String {
+    format!("session:{session_id}")
+}
+
+/// A person's confirmed passkeys, each with its factor's id.
+fn passkeys_held(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    user_id: &str,
+) -> ApiResult<Vec<(String, Passkey)>> {
+    queries::factors_of(conn, user_id)?
+        .into_iter()
+        .filter(|f| f.confirmed_at.is_some() && f.kind == FactorKind::Webauthn.as_str())
+        .map(|f| Ok((f.id.clone(), passkeys::open(ctx.sealer, &f.secret, &f.id)?)))
+        .collect()
+}
+
+/// The options a browser's `navigator.credentials.get` takes to answer with one of
+/// the person's passkeys; the challenge is kept, sealed, under `ceremony`.
+fn passkey_challenge(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    user_id: &str,
+    ceremony: &str,
+    expires_at: NaiveDateTime,
+) -> ApiResult<serde_json::Value> {
+    let held: Vec<Passkey> = passkeys_held(conn, ctx, user_id)?
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    if held.is_empty() {
+        return Err(ApiError::Conflict("no passkey is registered".into()));
+    }
+    let (options, state) = ctx.passkeys.begin_authentication(&held)?;
+    queries::replace_passkey_challenge(
+        conn,
+        &PasskeyChallengeRow {
+            bound_to: ceremony.to_owned(),
+            user_id: user_id.to_owned(),
+            state: passkeys::seal(ctx.sealer, &state, ceremony),
+            expires_at,
+        },
+    )?;
+    Ok(serde_json::to_value(options).expect("options serialise"))
+}
+
+/// A passkey challenge for the second step of a sign-in (its `mfa_token`): 401 as
+/// for a wrong factor when the token is unknown, spent or expired, 409 when the
+/// person holds no passkey.
+pub fn login_challenge(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    mfa_token: &str,
+) -> ApiResult<serde_json::Value> {
+    let hash = token_hash(mfa_token);
+    let now = crate::db::now();
+    let found = queries::challenge(conn, &hash)?
+        .filter(|c| c.used_at.is_none() && c.expires_at > now)
+        .ok_or(ApiError::InvalidSecondFactor)?;
+    let expires_at = found
+        .expires_at
+        .min(now + Duration::seconds(passkeys::CEREMONY_SECS));
+    passkey_challenge(conn, ctx, &found.user_id, &hash, expires_at)
+}
+
+/// A passkey challenge for a step-up in the caller's session.
+pub fn step_up_challenge(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    caller: &Principal,
+) -> ApiResult<serde_json::Value> {
+    let expires_at = crate::db::now() + Duration::seconds(passkeys::CEREMONY_SECS);
+    passkey_challenge(
+        conn,
+        ctx,
+        &caller.user_id,
+        &session_ceremony(&caller.session_id),
+        expires_at,
+    )
 }
 
 fn unix_now() -> u64 {
@@ -146,15 +244,44 @@ fn unix_now() -> u64 {
 }
 
 /// Checks `proof` against a person's confirmed factors (or, with `only`, that one
-/// factor, confirmed or not) and unused recovery codes, outside any transaction.
+/// factor, confirmed or not) and unused recovery codes, outside any transaction; a
+/// passkey's answer against the challenge kept under `ceremony`.
 fn check(
     conn: &mut DbConn,
     ctx: &AuthContext,
     user_id: &str,
     proof: &Proof,
     only: Option<&FactorRow>,
+    ceremony: &str,
 ) -> ApiResult<Checked> {
     match proof {
+        Proof::Passkey(answer) => {
+            let now = crate::db::now();
+            let Some(challenge) = queries::passkey_challenge(conn, ceremony)?
+                .filter(|c| c.user_id == user_id && c.expires_at > now)
+            else {
+                return Ok(Checked::Wrong);
+            };
+            let state: PasskeyAuthentication =
+                passkeys::open(ctx.sealer, &challenge.state, ceremony)?;
+            let held = passkeys_held(conn, ctx, user_id)?;
+            let keys: Vec<Passkey> = held.iter().map(|(_, p)| p.clone()).collect();
+            let Some(updated) = ctx.passkeys.finish_authentication(answer, &state, &keys)? else {
+                return Ok(Checked::Wrong);
+            };
+            let factor_id = held
+                .iter()
+                .find(|(_, p)| p.cred_id() == updated.cred_id())
+                .map(|(id, _)| id.clone())
+                .ok_or_else(|| {
+                    ApiError::Internal(anyhow::anyhow!("a passkey without its factor"))
+                })?;
+            Ok(Checked::Passkey {
+                sealed: passkeys::seal(ctx.sealer, &updated, &factor_id),
+                factor_id,
+                ceremony: ceremony.to_owned(),
+            })
+        }
         Proof::Code(code) => {
             let candidates = match only {
                 Some(f) => vec![f.clone()],
@@ -208,6 +335,17 @@ fn spend(
     let now = crate::db::now();
     match checked {
         Checked::Code { factor_id, step } => Ok(queries::use_step(tx, factor_id, *step, now)? == 1),
+        Checked::Passkey {
+            factor_id,
+            sealed,
+            ceremony,
+        } => {
+            if queries::spend_passkey_challenge(tx, ceremony, now)? == 0 {
+                return Ok(false);
+            }
+            queries::passkey_used(tx, factor_id, sealed, now)?;
+            Ok(true)
+        }
         Checked::RecoveryCode { lookup } => {
             if queries::spend_recovery_code(tx, &actor.user_id, lookup, now)? == 0 {
                 return Ok(false);
@@ -238,7 +376,7 @@ pub fn login(
         ctx.hasher.verify_dummy(mfa_token);
         return Err(ApiError::InvalidSecondFactor);
     };
-    let checked = check(conn, ctx, &found.user_id, proof, None)?;
+    let checked = check(conn, ctx, &found.user_id, proof, None, &hash)?;
     let user = queries::account(conn, &found.user_id)?;
     let actor = actor_of(conn, &user)?;
     let tokens = ledger::transaction(conn, |tx| {
@@ -299,7 +437,8 @@ pub fn step_up(
     caller: &Principal,
     proof: &Proof,
 ) -> ApiResult<()> {
-    let checked = check(conn, ctx, &caller.user_id, proof, None)?;
+    let ceremony = session_ceremony(&caller.session_id);
+    let checked = check(conn, ctx, &caller.user_id, proof, None, &ceremony)?;
     let actor = Actor::from(caller);
     let granted = ledger::transaction(conn, |tx| {
         let event = Event::new(Action::AuthStepUp, Some(actor.clone()), meta)
@@ -313,7 +452,7 @@ pub fn step_up(
         queries::factor_given(
             tx,
             &caller.session_id,
-            &with_factor(&amr, &checked),
+            &with_methods(&amr, checked.amr()),
             crate::db::now(),
         )?;
         tx.append(&event, Outcome::Success)?;
@@ -327,9 +466,9 @@ pub fn step_up(
 }
 
 /// A session's methods with a factor's added.
-fn with_factor(amr: &str, checked: &Checked) -> String {
+fn with_methods(amr: &str, added: &str) -> String {
     let mut methods: Vec<&str> = amr.split(',').filter(|m| !m.is_empty()).collect();
-    for m in checked.amr().split(',') {
+    for m in added.split(',') {
         if !methods.contains(&m) {
             methods.push(m);
         }
@@ -337,7 +476,9 @@ fn with_factor(amr: &str, checked: &Checked) -> String {
     methods.join(",")
 }
 
-/// A TOTP factor begun: what the person's app needs to hold it.
+/// A factor begun: for an authenticator app (`totp`), what the app needs to hold it;
+/// for a passkey (`webauthn`), the options the browser's `navigator.credentials.create`
+/// takes.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Enrolment {
     pub id: String,
@@ -345,11 +486,20 @@ pub struct Enrolment {
     pub label: String,
     /// For the authenticator app: the secret, the issuer and the account.
     #[schema(example = "otpauth://totp/caseledger:jdoe?secret=JBSWY3DPEHPK3PXP&issuer=caseledger")]
-    pub otpauth_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub otpauth_uri: Option<String>,
     /// The secret in base 32, to type in by hand.
-    pub secret: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
     /// `otpauth_uri` as a QR code, an SVG image.
-    pub qr_svg: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_svg: Option<String>,
+    /// For a passkey: `{"publicKey": PublicKeyCredentialCreationOptions}` (WebAuthn
+    /// Level 3), binary fields in unpadded base64url; the browser's answer confirms the
+    /// factor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub creation_options: Option<serde_json::Value>,
 }
 
 /// What to enrol.
@@ -377,18 +527,41 @@ pub fn begin(
         }
         Some(l) => l.to_owned(),
     };
+    let label = match (request.label.is_some(), request.kind) {
+        (false, FactorKind::Webauthn) => "Passkey".to_owned(),
+        _ => label,
+    };
     let id = uuid::Uuid::now_v7().to_string();
-    let secret = factors::new_totp_secret();
+    let (sealed, begun) = match request.kind {
+        FactorKind::Totp => {
+            let secret = factors::new_totp_secret();
+            (ctx.sealer.seal(&secret, &id), Begun::Totp(secret))
+        }
+        FactorKind::Webauthn => {
+            let held: Vec<Passkey> = passkeys_held(conn, ctx, &caller.user_id)?
+                .into_iter()
+                .map(|(_, p)| p)
+                .collect();
+            let (options, state) =
+                ctx.passkeys
+                    .begin_registration(&caller.user_id, &caller.username, &held)?;
+            (
+                passkeys::seal(ctx.sealer, &state, &id),
+                Begun::Passkey(serde_json::to_value(options).expect("options serialise")),
+            )
+        }
+    };
     let row = FactorRow {
         id: id.clone(),
         user_id: caller.user_id.clone(),
         kind: request.kind.as_str().to_owned(),
         label: label.clone(),
-        secret: ctx.sealer.seal(&secret, &id),
+        secret: sealed,
         created_at: crate::db::now(),
         confirmed_at: None,
         last_step: None,
         last_used_at: None,
+        credential_id: None,
     };
     let event = Event::by(Action::AuthFactorEnrol, caller, meta)
         .detail("factor_id", id.as_str())
@@ -398,24 +571,42 @@ pub fn begin(
         tx.append(&event, Outcome::Success)?;
         Ok(())
     })?;
-    Ok(enrolment(ctx, caller, &row, &secret))
+    Ok(enrolment(ctx, caller, &row, begun))
 }
 
-fn enrolment(ctx: &AuthContext, caller: &Principal, row: &FactorRow, secret: &[u8]) -> Enrolment {
-    let uri = factors::otpauth_uri(secret, &ctx.settings.jwt_issuer, &caller.username);
-    Enrolment {
+/// What a factor begun needs from its holder's device.
+enum Begun {
+    /// An authenticator app's secret.
+    Totp(Vec<u8>),
+    /// The browser's creation options.
+    Passkey(serde_json::Value),
+}
+
+fn enrolment(ctx: &AuthContext, caller: &Principal, row: &FactorRow, begun: Begun) -> Enrolment {
+    let mut enrolment = Enrolment {
         id: row.id.clone(),
         kind: FactorKind::parse(&row.kind).unwrap_or(FactorKind::Totp),
         label: row.label.clone(),
-        qr_svg: factors::qr_svg(&uri),
-        secret: factors::base32(secret),
-        otpauth_uri: uri,
+        otpauth_uri: None,
+        secret: None,
+        qr_svg: None,
+        creation_options: None,
+    };
+    match begun {
+        Begun::Totp(secret) => {
+            let uri = factors::otpauth_uri(&secret, &ctx.settings.jwt_issuer, &caller.username);
+            enrolment.qr_svg = Some(factors::qr_svg(&uri));
+            enrolment.secret = Some(factors::base32(&secret));
+            enrolment.otpauth_uri = Some(uri);
+        }
+        Begun::Passkey(options) => enrolment.creation_options = Some(options),
     }
+    enrolment
 }
 
-/// A factor begun and not yet confirmed, shown again to its holder (a page that asks
-/// for the first code again after a wrong one); a confirmed factor's secret is never
-/// shown (404).
+/// An authenticator app begun and not yet confirmed, shown again to its holder (a
+/// page that asks for the first code again after a wrong one); a confirmed factor's
+/// secret is never shown, nor is a passkey's ceremony replayed (404).
 pub fn enrolment_of(
     conn: &mut DbConn,
     ctx: &AuthContext,
@@ -423,13 +614,13 @@ pub fn enrolment_of(
     factor_id: &str,
 ) -> ApiResult<Enrolment> {
     let row = queries::factor_of(conn, &caller.user_id, factor_id)?
-        .filter(|f| f.confirmed_at.is_none())
+        .filter(|f| f.confirmed_at.is_none() && f.kind == FactorKind::Totp.as_str())
         .ok_or(ApiError::NotFound)?;
     let secret = ctx
         .sealer
         .open(&row.secret, &row.id)
         .map_err(|_| ApiError::Internal(anyhow::anyhow!("a factor secret does not open")))?;
-    Ok(enrolment(ctx, caller, &row, &secret))
+    Ok(enrolment(ctx, caller, &row, Begun::Totp(secret)))
 }
 
 /// A factor confirmed, and with the first one the person's recovery codes.
@@ -440,25 +631,109 @@ pub struct Confirmed {
     pub recovery_codes: Option<Vec<String>>,
 }
 
-/// The code that confirms a factor.
+/// What confirms a factor: for an authenticator app the code it shows now, for a
+/// passkey the browser's answer to the creation options.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CodeRequest {
-    /// The six digits the app shows now.
+pub struct ConfirmRequest {
+    /// The six digits the app shows now (an authenticator app).
     #[schema(min_length = 6, max_length = 6, pattern = "^[0-9]{6}$")]
-    pub code: String,
+    pub code: Option<String>,
+    /// The `PublicKeyCredential` that `navigator.credentials.create` answered, as its
+    /// `toJSON()` gives it (a passkey).
+    #[schema(value_type = Option<Object>)]
+    pub credential: Option<serde_json::Value>,
 }
 
-/// Confirms a factor with its first code. A person who holds a factor already must
-/// have given one recently; a first factor is itself the factor given, and comes
-/// with ten recovery codes. The person's other sessions end.
+/// A factor's confirmation as given.
+pub enum Confirmation {
+    Code(String),
+    Credential(Box<RegisterPublicKeyCredential>),
+}
+
+impl ConfirmRequest {
+    pub fn confirmation(self) -> ApiResult<Confirmation> {
+        match (self.code, self.credential) {
+            (Some(code), None) => Ok(Confirmation::Code(code)),
+            (None, Some(credential)) => Ok(Confirmation::Credential(Box::new(passkeys::answer(
+                "credential",
+                credential,
+            )?))),
+            _ => Err(ApiError::validation(
+                "code",
+                "give exactly one of code (an authenticator app) and credential (a passkey)",
+            )),
+        }
+    }
+}
+
+/// A factor's confirmation as checked, before it is written.
+enum Proven {
+    /// The app's code (to be spent).
+    Code(Checked),
+    /// The passkey registered: its credential's id and the credential, sealed.
+    Passkey {
+        credential_id: String,
+        sealed: Vec<u8>,
+    },
+    Wrong,
+}
+
+/// Checks a factor's confirmation against what began it, outside any transaction.
+fn prove(
+    conn: &mut DbConn,
+    ctx: &AuthContext,
+    factor: &FactorRow,
+    confirmation: &Confirmation,
+) -> ApiResult<Proven> {
+    match (FactorKind::parse(&factor.kind), confirmation) {
+        (Some(FactorKind::Totp), Confirmation::Code(code)) => {
+            let proof = Proof::Code(code.clone());
+            match check(conn, ctx, &factor.user_id, &proof, Some(factor), "")? {
+                Checked::Wrong => Ok(Proven::Wrong),
+                checked => Ok(Proven::Code(checked)),
+            }
+        }
+        (Some(FactorKind::Webauthn), Confirmation::Credential(answer)) => {
+            let state: PasskeyRegistration =
+                passkeys::open(ctx.sealer, &factor.secret, &factor.id)?;
+            let Some(passkey) = ctx.passkeys.finish_registration(answer, &state)? else {
+                return Ok(Proven::Wrong);
+            };
+            let credential_id = passkeys::credential_id(&passkey);
+            if queries::credential_taken(conn, &credential_id)? {
+                return Err(ApiError::validation(
+                    "credential",
+                    "this passkey is registered already",
+                ));
+            }
+            Ok(Proven::Passkey {
+                credential_id,
+                sealed: passkeys::seal(ctx.sealer, &passkey, &factor.id),
+            })
+        }
+        (Some(FactorKind::Webauthn), Confirmation::Code(_)) => Err(ApiError::validation(
+            "credential",
+            "a passkey is confirmed with the browser's credential, not a code",
+        )),
+        _ => Err(ApiError::validation(
+            "code",
+            "an authenticator app is confirmed with the code it shows",
+        )),
+    }
+}
+
+/// Confirms a factor: an authenticator app with its first code, a passkey with the
+/// browser's answer to its creation options. A person who holds a factor already
+/// must have given one recently; a first factor is itself the factor given, and
+/// comes with ten recovery codes. The person's other sessions end.
 pub fn confirm(
     conn: &mut DbConn,
     ctx: &AuthContext,
     meta: &RequestMeta,
     caller: &Principal,
     factor_id: &str,
-    code: &str,
+    confirmation: &Confirmation,
 ) -> ApiResult<Confirmed> {
     let factor = queries::factor_of(conn, &caller.user_id, factor_id)?.ok_or(ApiError::NotFound)?;
     if factor.confirmed_at.is_some() {
@@ -470,13 +745,8 @@ pub fn confirm(
     if !first {
         factors::StepUp::of(ctx.settings).require(caller)?;
     }
-    let checked = check(
-        conn,
-        ctx,
-        &caller.user_id,
-        &Proof::Code(code.to_owned()),
-        Some(&factor),
-    )?;
+    let proven = prove(conn, ctx, &factor, confirmation)?;
+    let kind = FactorKind::parse(&factor.kind).unwrap_or(FactorKind::Totp);
     let codes = first.then(new_recovery_codes);
     let hashed = match &codes {
         Some(codes) => Some(hash_recovery_codes(ctx, &caller.user_id, codes)?),
@@ -484,20 +754,40 @@ pub fn confirm(
     };
     let actor = Actor::from(caller);
     let confirmed = ledger::transaction(conn, |tx| {
-        if matches!(checked, Checked::Wrong) || !spend(tx, &actor, &checked, meta)? {
+        let now = crate::db::now();
+        let written = match &proven {
+            Proven::Code(checked) => {
+                spend(tx, &actor, checked, meta)? && {
+                    queries::confirm_factor(tx, factor_id, now)?;
+                    true
+                }
+            }
+            Proven::Passkey {
+                credential_id,
+                sealed,
+            } => queries::confirm_passkey(tx, factor_id, credential_id, sealed, now)? == 1,
+            Proven::Wrong => false,
+        };
+        if !written {
             let event = Event::new(Action::AuthFactorConfirm, Some(actor.clone()), meta)
                 .detail("factor_id", factor_id)
-                .detail("reason", "wrong code");
+                .detail("kind", factor.kind.as_str())
+                .detail(
+                    "reason",
+                    match kind {
+                        FactorKind::Totp => "wrong code",
+                        FactorKind::Webauthn => "credential refused",
+                    },
+                );
             tx.append(&event, Outcome::Failed)?;
             return Ok(false);
         }
-        let now = crate::db::now();
-        queries::confirm_factor(tx, factor_id, now)?;
         if let Some(rows) = &hashed {
             queries::replace_recovery_codes(tx, &caller.user_id, rows)?;
         }
         let amr = queries::session_amr(tx, &caller.session_id)?;
-        queries::factor_given(tx, &caller.session_id, &with_factor(&amr, &checked), now)?;
+        let methods = format!("{},mfa", kind.amr());
+        queries::factor_given(tx, &caller.session_id, &with_methods(&amr, &methods), now)?;
         queries::revoke_user_sessions(tx, &caller.user_id, Some(&caller.session_id))?;
         let event = Event::new(Action::AuthFactorConfirm, Some(actor.clone()), meta)
             .detail("factor_id", factor_id)
@@ -507,7 +797,13 @@ pub fn confirm(
         Ok(true)
     })?;
     if !confirmed {
-        return Err(ApiError::validation("code", "is wrong"));
+        return Err(match kind {
+            FactorKind::Totp => ApiError::validation("code", "is wrong"),
+            FactorKind::Webauthn => ApiError::validation(
+                "credential",
+                "is not an answer to this factor's creation options (another origin or challenge, no user verification, or a signature that fails)",
+            ),
+        });
     }
     let factor = queries::factor_of(conn, &caller.user_id, factor_id)?.ok_or(ApiError::NotFound)?;
     Ok(Confirmed {
@@ -626,6 +922,7 @@ pub fn reset(conn: &mut DbConn, user_id: &str) -> ApiResult<Vec<String>> {
     queries::delete_factors(conn, user_id)?;
     queries::replace_recovery_codes(conn, user_id, &[])?;
     queries::spend_challenges_of(conn, user_id, crate::db::now())?;
+    queries::drop_passkey_challenges_of(conn, user_id)?;
     queries::revoke_user_sessions(conn, user_id, None)?;
     Ok(held)
 }

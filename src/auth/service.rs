@@ -40,6 +40,7 @@ pub struct AuthContext<'a> {
     pub tokens: &'a TokenKeys,
     pub settings: &'a Settings,
     pub sealer: &'a super::factors::FactorSealer,
+    pub passkeys: &'a super::passkeys::Passkeys,
 }
 
 /// A session just opened: what its tokens are issued for.

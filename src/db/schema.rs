@@ -147,6 +147,16 @@ diesel::table! {
         confirmed_at -> Nullable<Timestamp>,
         last_step -> Nullable<BigInt>,
         last_used_at -> Nullable<Timestamp>,
+        credential_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    passkey_challenges (bound_to) {
+        bound_to -> Text,
+        user_id -> Text,
+        state -> Binary,
+        expires_at -> Timestamp,
     }
 }
 
@@ -623,4 +633,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     factors,
     recovery_codes,
     login_challenges,
+    passkey_challenges,
 );

@@ -1,14 +1,17 @@
 //! Sign-in security: a person's second factors (an authenticator app enrolled with a
-//! QR code drawn by the server, confirmed by a first code), their recovery codes, and
-//! the page that asks for the factor again before an action that needs it (step-up),
-//! then returns to the form. The API's checks, lockout and audit, behind forms; no
-//! script. A person who must enrol a factor reaches these pages and no other.
+//! QR code drawn by the server, confirmed by a first code; a passkey or security
+//! key), their recovery codes, and the page that asks for the factor again before an
+//! action that needs it (step-up), then returns to the form. The API's checks,
+//! lockout and audit, behind forms; the one script (a passkey's ceremony) only where
+//! a passkey is offered. A person who must enrol a factor reaches these pages and no
+//! other.
 
 use super::page::{Leave, PageResult, after_post, html};
+use super::passkey::{PasskeyForm, allow_script};
 use super::session::{Sight, SignedIn};
-use super::visitor::sight;
+use super::visitor::{me_of, sight};
 use crate::auth::factors::FactorKind;
-use crate::auth::second_factor::{self, EnrolRequest, Enrolment, Factors, Proof};
+use crate::auth::second_factor::{self, Confirmation, EnrolRequest, Enrolment, Factors, Proof};
 use crate::catalogue::{ENGLISH_PAGES, PageWords};
 use crate::error::ApiError;
 use crate::observability::RequestMeta;
@@ -41,6 +44,7 @@ struct FactorsPage<'a> {
     factors: Vec<FactorLine>,
     recovery_codes_left: i64,
     holds_one: bool,
+    passkeys_offered: bool,
 }
 
 #[derive(Template)]
@@ -54,6 +58,16 @@ struct EnrolPage<'a> {
     qr_svg: String,
     secret: String,
     failed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "passkey_enrol.html", config = "src/web/askama.toml")]
+struct PasskeyEnrolPage<'a> {
+    w: &'a PageWords,
+    me: Option<super::page::Me>,
+    csrf: String,
+    label: String,
+    passkey: Option<PasskeyForm>,
 }
 
 #[derive(Template)]
@@ -72,6 +86,7 @@ struct StepUpPage<'a> {
     csrf: String,
     back_to: String,
     failed: bool,
+    passkey: Option<PasskeyForm>,
 }
 
 /// The person signed in, whether they may act or must enrol a factor first.
@@ -96,6 +111,7 @@ pub struct Said {
     confirmed: Option<String>,
     removed: Option<String>,
     refused: Option<String>,
+    passkey: Option<String>,
 }
 
 fn lines(factors: Factors, clock: &Clock, w: &PageWords) -> Vec<FactorLine> {
@@ -105,6 +121,7 @@ fn lines(factors: Factors, clock: &Clock, w: &PageWords) -> Vec<FactorLine> {
         .map(|f| FactorLine {
             kind: match f.kind {
                 FactorKind::Totp => w.factor_totp,
+                FactorKind::Webauthn => w.factor_passkey,
             },
             label: f.label,
             confirmed: f.confirmed,
@@ -142,26 +159,54 @@ pub async fn page(
     } else {
         None
     };
+    let me = me_of(&state, &signed).await?;
     Ok(html(
         StatusCode::OK,
         FactorsPage {
             w,
-            me: None,
+            me: Some(me),
             csrf: signed.csrf.clone(),
             must_enrol: signed.principal.must_enrol,
             notice,
-            problem: said.refused.as_ref().map(|_| w.last_factor_kept),
+            problem: if said.refused.is_some() {
+                Some(w.last_factor_kept)
+            } else if said.passkey.is_some() {
+                Some(w.passkey_refused)
+            } else {
+                None
+            },
             factors: lines,
             recovery_codes_left,
             holds_one,
+            passkeys_offered: state.passkeys.offered(),
         },
     ))
 }
 
-fn enrol_page(signed: &SignedIn, enrolment: Enrolment, failed: bool) -> HttpResponse {
+fn enrol_page(
+    signed: &SignedIn,
+    me: super::page::Me,
+    enrolment: Enrolment,
+    failed: bool,
+) -> HttpResponse {
+    if let Some(options) = &enrolment.creation_options {
+        let action = format!("/app/factors/{}/confirm", enrolment.id);
+        let mut res = html(
+            StatusCode::OK,
+            PasskeyEnrolPage {
+                w: &ENGLISH_PAGES,
+                me: Some(me),
+                csrf: signed.csrf.clone(),
+                label: enrolment.label,
+                passkey: Some(PasskeyForm::new(options, action, "create", "credential")),
+            },
+        );
+        allow_script(&mut res);
+        return res;
+    }
     // The server's SVG, without its XML declaration, drawn inline (no script, no
     // style attribute: the page's policy holds).
-    let svg = enrolment.qr_svg;
+    let svg = enrolment.qr_svg.unwrap_or_default();
     let svg = match svg.find("<svg") {
         Some(at) => svg[at..].to_owned(),
         None => svg,
@@ -175,13 +220,14 @@ fn enrol_page(signed: &SignedIn, enrolment: Enrolment, failed: bool) -> HttpResp
         status,
         EnrolPage {
             w: &ENGLISH_PAGES,
-            me: None,
+            me: Some(me),
             csrf: signed.csrf.clone(),
             id: enrolment.id,
             label: enrolment.label,
             qr_svg: svg,
             secret: enrolment
                 .secret
+                .unwrap_or_default()
                 .as_bytes()
                 .chunks(4)
                 .map(|c| String::from_utf8_lossy(c).into_owned())
@@ -198,10 +244,13 @@ pub struct BeginForm {
     csrf: String,
     #[serde(default)]
     label: String,
+    /// `webauthn` for a passkey; an authenticator app otherwise.
+    #[serde(default)]
+    kind: String,
 }
 
-/// Begins an authenticator app: its QR code and secret, and the form for its first
-/// code.
+/// Begins an authenticator app (its QR code and secret, and the form for its first
+/// code) or a passkey (the button that asks the browser for one).
 pub async fn begin(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -212,22 +261,26 @@ pub async fn begin(
     let form = form.into_inner();
     check_form(&req, &signed, &form.csrf)?;
     let label = Some(form.label.trim().to_owned()).filter(|l| !l.is_empty());
+    let kind = match form.kind.as_str() {
+        "webauthn" => FactorKind::Webauthn,
+        _ => FactorKind::Totp,
+    };
     let st = state.clone().into_inner();
     let caller = signed.principal.clone();
     let enrolment = state
         .db(move |conn| {
             let ctx = st.auth_context();
-            let request = EnrolRequest {
-                kind: FactorKind::Totp,
-                label,
-            };
+            let request = EnrolRequest { kind, label };
             second_factor::begin(conn, &ctx, &meta, &caller, request)
         })
         .await;
     match enrolment {
-        Ok(enrolment) => Ok(enrol_page(&signed, enrolment, false)),
-        // A name too long: the page again, with the default.
-        Err(ApiError::Validation(_)) => Ok(after_post("/app/factors")),
+        Ok(enrolment) => {
+            let me = me_of(&state, &signed).await?;
+            Ok(enrol_page(&signed, me, enrolment, false))
+        }
+        // A name too long, or passkeys not offered here: the page again.
+        Err(ApiError::Validation(_) | ApiError::Conflict(_)) => Ok(after_post("/app/factors")),
         Err(e) => Err(Leave::Failed(e)),
     }
 }
@@ -238,10 +291,14 @@ pub struct CodeForm {
     csrf: String,
     #[serde(default)]
     code: String,
+    /// A passkey's credential, as the script wrote it.
+    #[serde(default)]
+    credential: String,
 }
 
-/// Confirms a factor with its first code: with a first factor, the recovery codes,
-/// shown this once; a wrong code shows the factor's QR code again.
+/// Confirms a factor with its first code or the browser's credential: with a first
+/// factor, the recovery codes, shown this once; a wrong code shows the factor's QR
+/// code again, a refused passkey leads back to the list.
 pub async fn confirm(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -255,12 +312,23 @@ pub async fn confirm(
     check_form(&req, &signed, &form.csrf)?;
     let st = state.clone().into_inner();
     let caller = signed.principal.clone();
-    let code = form.code.trim().to_owned();
+    let passkey = !form.credential.trim().is_empty();
+    let confirmation = if passkey {
+        let answer = serde_json::from_str(form.credential.trim())
+            .map_err(|_| ())
+            .and_then(|value| crate::auth::passkeys::answer("credential", value).map_err(|_| ()));
+        match answer {
+            Ok(credential) => Confirmation::Credential(Box::new(credential)),
+            Err(()) => return Ok(after_post("/app/factors?passkey=refused")),
+        }
+    } else {
+        Confirmation::Code(form.code.trim().to_owned())
+    };
     let factor_id = id.clone();
     let confirmed = state
         .hashing(move |conn| {
             let ctx = st.auth_context();
-            second_factor::confirm(conn, &ctx, &meta, &caller, &factor_id, &code)
+            second_factor::confirm(conn, &ctx, &meta, &caller, &factor_id, &confirmation)
         })
         .await;
     match confirmed {
@@ -268,13 +336,15 @@ pub async fn confirm(
             Some(codes) => recovery_codes_page(codes),
             None => after_post("/app/factors?confirmed=1"),
         }),
+        Err(ApiError::Validation(_)) if passkey => Ok(after_post("/app/factors?passkey=refused")),
         Err(ApiError::Validation(_)) => {
             let st = state.clone().into_inner();
             let caller = signed.principal.clone();
             let again = state
                 .db(move |conn| second_factor::enrolment_of(conn, &st.auth_context(), &caller, &id))
                 .await?;
-            Ok(enrol_page(&signed, again, true))
+            let me = me_of(&state, &signed).await?;
+            Ok(enrol_page(&signed, me, again, true))
         }
         Err(ApiError::StepUpRequired) => Ok(to_step_up("/app/factors")),
         Err(ApiError::NotFound | ApiError::Conflict(_)) => Ok(after_post("/app/factors")),
@@ -354,12 +424,19 @@ pub async fn renew_recovery_codes(
     }
 }
 
-/// The factor a form's two fields give: a code or a recovery code, exactly one of
-/// them filled in.
-pub(super) fn proof_of_form(code: &str, recovery_code: &str) -> Option<Proof> {
-    match (code.trim(), recovery_code.trim()) {
-        (code, "") if !code.is_empty() => Some(Proof::Code(code.to_owned())),
-        ("", recovery) if !recovery.is_empty() => Some(Proof::RecoveryCode(recovery.to_owned())),
+/// The factor a form's fields give: a code, a recovery code or a passkey's answer
+/// (as the script wrote it), exactly one of them filled in.
+pub(super) fn proof_of_form(code: &str, recovery_code: &str, webauthn: &str) -> Option<Proof> {
+    match (code.trim(), recovery_code.trim(), webauthn.trim()) {
+        (code, "", "") if !code.is_empty() => Some(Proof::Code(code.to_owned())),
+        ("", recovery, "") if !recovery.is_empty() => {
+            Some(Proof::RecoveryCode(recovery.to_owned()))
+        }
+        ("", "", answer) if !answer.is_empty() => {
+            let value = serde_json::from_str(answer).ok()?;
+            let credential = crate::auth::passkeys::answer("webauthn", value).ok()?;
+            Some(Proof::Passkey(Box::new(credential)))
+        }
         _ => None,
     }
 }
@@ -390,22 +467,50 @@ pub struct Back {
     back: Option<String>,
 }
 
-fn step_up_form(signed: &SignedIn, back: String, failed: bool) -> HttpResponse {
+/// The step-up form, and for a person who holds a passkey a fresh challenge for it.
+async fn step_up_form(
+    state: &AppState,
+    signed: &SignedIn,
+    back: String,
+    failed: bool,
+) -> PageResult {
     let status = if failed {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    html(
+    let st = state.clone();
+    let caller = signed.principal.clone();
+    let options = state
+        .db(
+            move |conn| match second_factor::step_up_challenge(conn, &st.auth_context(), &caller) {
+                Ok(options) => Ok(Some(options)),
+                // No passkey held, or none offered here: the code fields alone.
+                Err(ApiError::Conflict(_)) => Ok(None),
+                Err(e) => Err(e),
+            },
+        )
+        .await?;
+    let passkey = options.map(|options| PasskeyForm {
+        back: Some(back.clone()),
+        ..PasskeyForm::new(&options, "/app/step-up", "get", "webauthn")
+    });
+    let scripted = passkey.is_some();
+    let mut res = html(
         status,
         StepUpPage {
             w: &ENGLISH_PAGES,
-            me: None,
+            me: Some(me_of(state, signed).await?),
             csrf: signed.csrf.clone(),
             back_to: back,
             failed,
+            passkey,
         },
-    )
+    );
+    if scripted {
+        allow_script(&mut res);
+    }
+    Ok(res)
 }
 
 pub async fn step_up_page(
@@ -417,7 +522,7 @@ pub async fn step_up_page(
     if signed.principal.must_enrol {
         return Err(Leave::FactorEnrolment);
     }
-    Ok(step_up_form(&signed, back_to(back.back.as_deref()), false))
+    step_up_form(&state, &signed, back_to(back.back.as_deref()), false).await
 }
 
 #[derive(Deserialize)]
@@ -428,6 +533,8 @@ pub struct StepUpForm {
     code: String,
     #[serde(default)]
     recovery_code: String,
+    #[serde(default)]
+    webauthn: String,
     #[serde(default)]
     back: String,
 }
@@ -446,8 +553,8 @@ pub async fn step_up(
     let form = form.into_inner();
     check_form(&req, &signed, &form.csrf)?;
     let back = back_to(Some(&form.back));
-    let Some(proof) = proof_of_form(&form.code, &form.recovery_code) else {
-        return Ok(step_up_form(&signed, back, true));
+    let Some(proof) = proof_of_form(&form.code, &form.recovery_code, &form.webauthn) else {
+        return step_up_form(&state, &signed, back, true).await;
     };
     let st = state.clone().into_inner();
     let caller = signed.principal.clone();
@@ -458,7 +565,7 @@ pub async fn step_up(
         .await;
     match given {
         Ok(()) => Ok(after_post(&back)),
-        Err(ApiError::Validation(_)) => Ok(step_up_form(&signed, back, true)),
+        Err(ApiError::Validation(_)) => step_up_form(&state, &signed, back, true).await,
         Err(e) => Err(Leave::Failed(e)),
     }
 }

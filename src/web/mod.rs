@@ -12,6 +12,7 @@ mod evidence;
 mod factors;
 pub mod monitoring;
 pub mod page;
+mod passkey;
 mod preservation;
 pub mod queries;
 mod request;

@@ -32,6 +32,7 @@ struct SecondStepPage<'a> {
     me: Option<Me>,
     csrf: String,
     failed: bool,
+    passkey: Option<super::passkey::PasskeyForm>,
 }
 
 #[derive(Template)]
@@ -77,15 +78,18 @@ fn login_form(
     res
 }
 
-/// The second step's form (a code or a recovery code), with a fresh token in the
-/// sign-in form's cookie; `mfa_token`, when given, goes in its own cookie.
+/// The second step's form (a code or a recovery code, and a passkey's challenge for
+/// a person who holds one), with a fresh token in the sign-in form's cookie;
+/// `mfa_token`, when given, goes in its own cookie.
 fn second_step_form(
     state: &AppState,
     status: StatusCode,
     failed: bool,
     mfa_token: Option<String>,
+    passkey: Option<serde_json::Value>,
 ) -> HttpResponse {
     let csrf = session::token();
+    let scripted = passkey.is_some();
     let mut res = html(
         status,
         SecondStepPage {
@@ -93,8 +97,14 @@ fn second_step_form(
             me: None,
             csrf: csrf.clone(),
             failed,
+            passkey: passkey.map(|options| {
+                super::passkey::PasskeyForm::new(&options, "/app/login/code", "get", "webauthn")
+            }),
         },
     );
+    if scripted {
+        super::passkey::allow_script(&mut res);
+    }
     let settings = &state.settings;
     let _ = res.add_cookie(&session::cookie(
         settings,
@@ -112,8 +122,9 @@ fn second_step_form(
 enum SignIn {
     /// A page session opened: its cookie's secret.
     Opened(String),
-    /// The password was right and a second factor is owed: its `mfa_token`.
-    SecondStep(String),
+    /// The password was right and a second factor is owed: its `mfa_token`, and a
+    /// passkey's challenge for a person who holds one.
+    SecondStep(String, Option<serde_json::Value>),
     Refused,
 }
 
@@ -179,7 +190,8 @@ pub async fn login(
             match crate::auth::service::login(conn, &ctx, &meta, &username, &password) {
                 Ok(tokens) => Ok(SignIn::Opened(page_session(conn, &st, &tokens)?)),
                 Err(ApiError::MfaRequired(challenge)) => {
-                    Ok(SignIn::SecondStep(challenge.mfa_token))
+                    let passkey = passkey_challenge(conn, &ctx, &challenge.mfa_token)?;
+                    Ok(SignIn::SecondStep(challenge.mfa_token, passkey))
                 }
                 Err(ApiError::InvalidCredentials) => Ok(SignIn::Refused),
                 Err(e) => Err(e),
@@ -189,9 +201,25 @@ pub async fn login(
         .map_err(Leave::Failed)?;
     Ok(match signed {
         SignIn::Opened(secret) => into_the_desk(&state, secret),
-        SignIn::SecondStep(token) => second_step_form(&state, StatusCode::OK, false, Some(token)),
+        SignIn::SecondStep(token, passkey) => {
+            second_step_form(&state, StatusCode::OK, false, Some(token), passkey)
+        }
         SignIn::Refused => login_form(&state, StatusCode::UNAUTHORIZED, true, form.username),
     })
+}
+
+/// A passkey challenge for a sign-in's second step, where the person holds a passkey
+/// and the service offers them.
+fn passkey_challenge(
+    conn: &mut crate::db::DbConn,
+    ctx: &crate::auth::service::AuthContext,
+    mfa_token: &str,
+) -> crate::error::ApiResult<Option<serde_json::Value>> {
+    match crate::auth::second_factor::login_challenge(conn, ctx, mfa_token) {
+        Ok(options) => Ok(Some(options)),
+        Err(ApiError::Conflict(_) | ApiError::InvalidSecondFactor) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Deserialize)]
@@ -201,7 +229,17 @@ pub struct SecondStepForm {
     #[serde(default)]
     recovery_code: String,
     #[serde(default)]
+    webauthn: String,
+    #[serde(default)]
     csrf: String,
+}
+
+/// What a second step's form led to.
+enum SecondStep {
+    /// A page session opened: its cookie's secret.
+    Done(String),
+    /// The form again, with this status (and a new passkey challenge).
+    Again(StatusCode, Option<serde_json::Value>),
 }
 
 /// The second step of a sign-in: the API's `POST /auth/login/mfa` behind a form, with
@@ -222,29 +260,29 @@ pub async fn login_code(
     let Some(mfa_token) = cookie(session::second_step_cookie_name(settings)) else {
         return Ok(see_other("/app/login"));
     };
-    let Some(proof) = super::factors::proof_of_form(&form.code, &form.recovery_code) else {
-        return Ok(second_step_form(
-            &state,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            true,
-            None,
-        ));
-    };
+    let proof = super::factors::proof_of_form(&form.code, &form.recovery_code, &form.webauthn);
     let st = state.clone().into_inner();
     let signed = state
         .hashing(move |conn| {
             let ctx = st.auth_context();
+            let Some(proof) = proof else {
+                let passkey = passkey_challenge(conn, &ctx, &mfa_token)?;
+                return Ok(SecondStep::Again(StatusCode::UNPROCESSABLE_ENTITY, passkey));
+            };
             match crate::auth::second_factor::login(conn, &ctx, &meta, &mfa_token, &proof) {
-                Ok(tokens) => Ok(Some(page_session(conn, &st, &tokens)?)),
-                Err(ApiError::InvalidSecondFactor) => Ok(None),
+                Ok(tokens) => Ok(SecondStep::Done(page_session(conn, &st, &tokens)?)),
+                Err(ApiError::InvalidSecondFactor) => {
+                    let passkey = passkey_challenge(conn, &ctx, &mfa_token)?;
+                    Ok(SecondStep::Again(StatusCode::UNAUTHORIZED, passkey))
+                }
                 Err(e) => Err(e),
             }
         })
         .await
         .map_err(Leave::Failed)?;
     Ok(match signed {
-        Some(secret) => into_the_desk(&state, secret),
-        None => second_step_form(&state, StatusCode::UNAUTHORIZED, true, None),
+        SecondStep::Done(secret) => into_the_desk(&state, secret),
+        SecondStep::Again(status, passkey) => second_step_form(&state, status, true, None, passkey),
     })
 }
 

@@ -58,6 +58,37 @@ struct Header {
     state: String,
 }
 
+/// The names the header shows of a person: their agency's and their state's.
+fn header(
+    conn: &mut crate::db::DbConn,
+    p: &crate::auth::Principal,
+) -> crate::error::ApiResult<Header> {
+    Ok(Header {
+        agency: crate::agencies::find(conn, &p.agency_id)?
+            .map(|a| a.name)
+            .unwrap_or_default(),
+        state: crate::countries::queries::name_of(conn, &p.country)?
+            .unwrap_or_else(|| p.country.clone()),
+    })
+}
+
+/// The header of a page shown to a person signed in, whatever they may do yet (the
+/// sign-in security pages, which a person who must enrol a factor reaches too).
+pub async fn me_of(state: &AppState, signed: &SignedIn) -> Result<Me, Leave> {
+    let principal = signed.principal.clone();
+    let header = state
+        .db(move |conn| header(conn, &principal))
+        .await
+        .map_err(Leave::Failed)?;
+    Ok(Me {
+        name: signed.principal.display_name.clone(),
+        agency: header.agency,
+        country: signed.principal.country.clone(),
+        state: header.state,
+        csrf: signed.csrf.clone(),
+    })
+}
+
 async fn visitor(state: web::Data<AppState>, req: HttpRequest) -> Result<Visitor, Leave> {
     let secret = session::secret_of(&req, &state.settings);
     let settings = state.settings.clone();
@@ -69,16 +100,7 @@ async fn visitor(state: web::Data<AppState>, req: HttpRequest) -> Result<Visitor
         .db(move |conn| {
             let sight = session::resolve(conn, &settings, secret, meta)?;
             let header = match &sight {
-                Sight::SignedIn(signed) => {
-                    let p = &signed.principal;
-                    Some(Header {
-                        agency: crate::agencies::find(conn, &p.agency_id)?
-                            .map(|a| a.name)
-                            .unwrap_or_default(),
-                        state: crate::countries::queries::name_of(conn, &p.country)?
-                            .unwrap_or_else(|| p.country.clone()),
-                    })
-                }
+                Sight::SignedIn(signed) => Some(header(conn, &signed.principal)?),
                 _ => None,
             };
             Ok(Seen { sight, header })

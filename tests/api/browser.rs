@@ -307,3 +307,105 @@ async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_
         }
     }
 }
+
+/// A port free now, for a service that must know its own address before it starts
+/// (its public URL is the passkeys' origin).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[actix_web::test]
+async fn second_factors_work_in_chromium_an_app_then_a_passkey_on_a_virtual_authenticator() {
+    assert!(
+        chromium().exists() && scripts().join("node_modules/playwright-core").exists(),
+        "the browser tests need Debian's chromium and tests/browser's npm packages: \
+         the README's test command (.ci/test) installs both"
+    );
+    let port = free_port();
+    let base = format!("http://localhost:{port}");
+    let origin = base.clone();
+    let app = TestApp::spawn_with(move |s| {
+        s.bind = format!("127.0.0.1:{port}");
+        s.public_url = origin;
+        s.mfa = caseledger::config::MfaPolicy::Required;
+    })
+    .await;
+    let agency = app.agency(
+        "JM",
+        "JCF Cybercrime Unit",
+        caseledger::agencies::AgencyKind::Police,
+    );
+    let username = app.username_in(&agency, "ebanks");
+    app.user(
+        &username,
+        &agency,
+        &[caseledger::auth::roles::Role::Investigator],
+    );
+    let backend = if app.is_postgres() {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/screenshots")
+        .join(backend);
+    std::fs::create_dir_all(&shots).unwrap();
+    let fixture = json!({
+        "base": base,
+        "chromium": chromium(),
+        "screenshots": shots,
+        "username": username,
+        "password": PASSWORD,
+    });
+    let file = app.data_dir().join("factors-fixture.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&fixture).unwrap()).unwrap();
+    let script = scripts().join("factors.mjs");
+    let output = actix_web::rt::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(script)
+            .arg(&file)
+            .current_dir(scripts())
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs");
+    let log = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "the browser run failed:\n{log}");
+    println!("{log}");
+
+    // What the browser did, as the audit trail recorded it: an app, then a passkey,
+    // confirmed; sign-ins with each; a step-up with the passkey.
+    let trail = app.audit_entries();
+    let done = |action: &str, factor_field: &str, kind: &str| {
+        trail.iter().any(|e| {
+            e["action"] == action && e["outcome"] == "success" && e["details"][factor_field] == kind
+        })
+    };
+    assert!(done("auth.factor_confirm", "kind", "totp"));
+    assert!(done("auth.factor_confirm", "kind", "webauthn"));
+    assert!(done("auth.login", "factor", "totp"));
+    assert!(done("auth.login", "factor", "webauthn"));
+    assert!(done("auth.step_up", "factor", "webauthn"));
+    for page in [
+        "factors",
+        "factor-enrol",
+        "recovery-codes",
+        "second-step",
+        "passkey-enrol",
+        "second-step-passkey",
+        "step-up",
+    ] {
+        let shot = shots.join(format!("{page}-desktop.png"));
+        let bytes = std::fs::read(&shot).unwrap_or_else(|_| panic!("{}", shot.display()));
+        assert!(bytes.starts_with(b"\x89PNG"), "{}", shot.display());
+    }
+}

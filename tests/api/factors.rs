@@ -211,7 +211,7 @@ async fn enrolment_shows_the_secret_as_an_otpauth_uri_and_a_qr_code_and_a_first_
         actions,
         [
             json!(["auth.factor_enrol", "success", "totp"]),
-            json!(["auth.factor_confirm", "failed", null]),
+            json!(["auth.factor_confirm", "failed", "totp"]),
             json!(["auth.factor_confirm", "success", "totp"]),
         ]
     );

@@ -18,6 +18,7 @@ mod ledger;
 mod mla;
 mod monitoring;
 mod pages;
+mod passkeys;
 mod step_up;
 mod tokens;
 mod walkthrough;

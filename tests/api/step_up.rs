@@ -54,7 +54,7 @@ async fn person(app: &TestApp, name: &str, agency: &str, roles: &[Role]) -> Pers
 }
 
 /// Moves the moment `person` last gave a factor six minutes back.
-fn age_factor(app: &TestApp, id: &str) {
+pub(crate) fn age_factor(app: &TestApp, id: &str) {
     app.exec(&format!(
         "UPDATE sessions SET factor_at = factor_at - INTERVAL '6 minutes' WHERE user_id = '{id}'"
     ))

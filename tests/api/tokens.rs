@@ -62,7 +62,7 @@ async fn forged_tokens_are_refused() {
         jsonwebtoken::encode(
             &header,
             &claims,
-            &EncodingKey::from_secret(public_x.as_bytes()).unwrap(),
+            &EncodingKey::from_secret(public_x.as_bytes()),
         )
         .unwrap()
     };
