@@ -14,6 +14,7 @@ pub mod db;
 pub mod enums;
 pub mod error;
 pub mod health;
+pub mod identity;
 pub mod input;
 pub mod integration;
 pub mod jcs;

@@ -28,6 +28,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         (name = "auth", description = "Login, tokens and the caller's identity"),
         (name = "directory", description = "Countries and agencies"),
         (name = "users", description = "User accounts"),
+        (name = "identity providers", description = "National identity providers (OpenID Connect) people sign in with"),
         (name = "cases", description = "Cross-border cases and their sharing"),
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "evidence", description = "Evidence items and their custody"),

@@ -31,6 +31,7 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::monitoring::routes(cfg);
     crate::agencies::routes(cfg);
     crate::users::routes::routes(cfg);
+    crate::identity::routes::routes(cfg);
     crate::cases::routes::routes(cfg);
     crate::audit::routes::routes(cfg);
     crate::custody::routes::routes(cfg);

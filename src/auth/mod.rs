@@ -3,6 +3,7 @@
 //! roles or logging out takes effect at once.
 
 pub mod account;
+pub mod challenge;
 pub mod factors;
 pub mod passkeys;
 pub mod password;

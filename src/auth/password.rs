@@ -9,6 +9,9 @@ use std::sync::LazyLock;
 
 pub const MIN_LENGTH: usize = 12;
 pub const MAX_LENGTH: usize = 128;
+/// The password hash of an account that has none (one an identity provider signs
+/// in): no PHC string, so that no password ever verifies against it.
+pub const NO_PASSWORD: &str = "!no-password: signs in through its identity provider";
 
 /// The 30,000 most common passwords of the xato.net corpus (as shipped by zxcvbn).
 static COMMON: LazyLock<HashSet<&'static str>> =
@@ -52,6 +55,13 @@ impl Hasher {
 
     /// Verifies with the parameters recorded in the hash itself.
     pub fn verify(&self, password: &str, hash: &str) -> bool {
+        if hash == NO_PASSWORD {
+            // As long as a real verification, so that it tells nothing.
+            let _ = self
+                .argon2()
+                .verify_password(password.as_bytes(), self.dummy_hash.as_str());
+            return false;
+        }
         self.argon2()
             .verify_password(password.as_bytes(), hash)
             .is_ok()

@@ -3,29 +3,24 @@
 //! Blocking code, like `service`: recovery codes are argon2id hashes.
 
 use super::Principal;
+use super::challenge::{kinds_held, token_hash};
 use super::factors::{self, FactorKind};
 use super::passkeys;
-use super::queries::{self, ChallengeRow, FactorRow, PasskeyChallengeRow, RecoveryCodeRow};
+use super::queries::{self, FactorRow, PasskeyChallengeRow, RecoveryCodeRow};
 use super::service::{
     AuthContext, Opened, OpenedSession, TokenResponse, actor_of, record_failed_password,
 };
 use crate::db::DbConn;
-use crate::error::{ApiError, ApiResult, MfaChallenge};
+use crate::error::{ApiError, ApiResult};
 use crate::ledger::{self, Action, Actor, AuditTx, Event, Outcome};
 use crate::observability::RequestMeta;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use webauthn_rs::prelude::{
     Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
     RegisterPublicKeyCredential,
 };
-
-/// How long an `mfa_token` lasts.
-pub const CHALLENGE_SECS: i64 = 300;
 
 /// A factor as its holder sees it (never its secret).
 #[derive(Debug, Serialize, ToSchema)]
@@ -66,49 +61,6 @@ pub fn list(conn: &mut DbConn, user_id: &str) -> ApiResult<Factors> {
             .map(Factor::of)
             .collect(),
         recovery_codes_left: queries::recovery_codes_left(conn, user_id)?,
-    })
-}
-
-/// The kinds of confirmed factor a person holds, each once.
-pub fn kinds_held(conn: &mut DbConn, user_id: &str) -> ApiResult<Vec<String>> {
-    let mut kinds: Vec<String> = queries::factors_of(conn, user_id)?
-        .into_iter()
-        .filter(|f| f.confirmed_at.is_some())
-        .map(|f| f.kind)
-        .collect();
-    kinds.sort();
-    kinds.dedup();
-    Ok(kinds)
-}
-
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// A new `mfa_token` for a person whose password was accepted.
-pub fn challenge(
-    tx: &mut DbConn,
-    user_id: &str,
-    kinds: Vec<String>,
-    now: NaiveDateTime,
-) -> ApiResult<MfaChallenge> {
-    let mut bytes = [0u8; 32];
-    rand::fill(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
-    queries::insert_challenge(
-        tx,
-        &ChallengeRow {
-            token_hash: token_hash(&token),
-            user_id: user_id.to_owned(),
-            created_at: now,
-            expires_at: now + Duration::seconds(CHALLENGE_SECS),
-            used_at: None,
-        },
-    )?;
-    Ok(MfaChallenge {
-        mfa_token: token,
-        expires_in: CHALLENGE_SECS,
-        factors: kinds,
     })
 }
 
@@ -154,6 +106,15 @@ impl Checked {
             Checked::Passkey { .. } => "pwd,hwk,mfa",
             Checked::RecoveryCode { .. } | Checked::Wrong => "pwd,mfa",
         }
+    }
+}
+
+/// The kind of factor a proof claims to be, before it is checked.
+fn proof_kind(proof: &Proof) -> &'static str {
+    match proof {
+        Proof::Code(_) => "totp",
+        Proof::RecoveryCode(_) => "recovery_code",
+        Proof::Passkey(_) => "webauthn",
     }
 }
 
@@ -374,6 +335,10 @@ pub fn login(
     let hash = token_hash(mfa_token);
     let Some(found) = queries::challenge(conn, &hash)? else {
         ctx.hasher.verify_dummy(mfa_token);
+        let event = Event::new(Action::AuthLoginFailed, None, meta)
+            .detail("reason", "unknown mfa_token")
+            .detail("factor", proof_kind(proof));
+        ledger::record(conn, &event, Outcome::Failed)?;
         return Err(ApiError::InvalidSecondFactor);
     };
     let checked = check(conn, ctx, &found.user_id, proof, None, &hash)?;

@@ -241,11 +241,11 @@ fn decide_login(
         }
         return Ok(None);
     }
-    let kinds = super::second_factor::kinds_held(tx, &user.id)?;
+    let kinds = super::challenge::kinds_held(tx, &user.id)?;
     if !kinds.is_empty() {
         // The password alone opens nothing: its failures are not forgotten until
         // the second factor is given too.
-        let challenge = super::second_factor::challenge(tx, &user.id, kinds, now)?;
+        let challenge = super::challenge::challenge(tx, &user.id, kinds, now)?;
         let event = Event::new(Action::AuthMfaChallenge, Some(actor), meta)
             .detail("factors", challenge.factors.join(","));
         tx.append(&event, Outcome::Success)?;
@@ -265,6 +265,104 @@ fn decide_login(
         .detail("amr", "pwd");
     tx.append(&event, Outcome::Success)?;
     Ok(Some(Granted::Tokens(tokens)))
+}
+
+/// A person an identity provider signed in: which provider, the methods its ID token
+/// says were used (RFC 8176, comma-separated), and whether they were two factors.
+pub struct Federated<'a> {
+    pub provider_id: &'a str,
+    pub issuer: &'a str,
+    pub amr: &'a str,
+    pub second_factor: bool,
+}
+
+/// What a sign-in through a provider grants.
+pub enum FederatedGrant {
+    Tokens(TokenResponse),
+    /// The provider's sign-in was one factor and the person holds one of their own
+    /// here: it is owed, with this challenge (the second step of a password sign-in).
+    SecondFactorOwed(crate::error::MfaChallenge),
+    /// Refused (the account disabled or locked); recorded.
+    Refused(&'static str),
+}
+
+/// Grants or refuses a sign-in through an identity provider whose ID token held, in
+/// the transaction that linked or provisioned the account, and records it (one
+/// `auth.sso_login` entry). A second factor given at the provider counts as given
+/// here; otherwise a person who holds one of their own gives it, and a person who
+/// must hold one and holds none gets a session that can only enrol.
+pub fn federated(
+    tx: &mut AuditTx,
+    ctx: &AuthContext,
+    meta: &RequestMeta,
+    user_id: &str,
+    via: &Federated,
+) -> ApiResult<FederatedGrant> {
+    let user = queries::account(tx, user_id)?;
+    let actor = actor_of(tx, &user)?;
+    let now = crate::db::now();
+    let event = || {
+        Event::new(Action::AuthSsoLogin, Some(actor.clone()), meta)
+            .detail("provider_id", via.provider_id)
+            .detail("issuer", via.issuer)
+            .detail("amr", via.amr)
+    };
+    let refusal = if user.is_service() {
+        Some("a service account signs in with client credentials")
+    } else if !user.is_active() {
+        Some("disabled")
+    } else if user.is_locked(now) {
+        Some("locked")
+    } else {
+        None
+    };
+    if let Some(reason) = refusal {
+        tx.append(&event().detail("reason", reason), Outcome::Failed)?;
+        return Ok(FederatedGrant::Refused(reason));
+    }
+    if !via.second_factor {
+        let kinds = super::challenge::kinds_held(tx, &user.id)?;
+        if !kinds.is_empty() {
+            let challenge = super::challenge::challenge(tx, &user.id, kinds, now)?;
+            tx.append(
+                &event().detail("second_factor", "owed here"),
+                Outcome::Success,
+            )?;
+            let asked = Event::new(Action::AuthMfaChallenge, Some(actor), meta)
+                .detail("factors", challenge.factors.join(","));
+            tx.append(&asked, Outcome::Success)?;
+            return Ok(FederatedGrant::SecondFactorOwed(challenge));
+        }
+    }
+    queries::clear_failed_logins(tx, &user.id)?;
+    let amr = if via.second_factor && !via.amr.split(',').any(|m| m == "mfa") {
+        format!("{},mfa", via.amr)
+            .trim_start_matches(',')
+            .to_owned()
+    } else {
+        via.amr.to_owned()
+    };
+    let must_enrol =
+        !via.second_factor && super::factors::required(ctx.settings.mfa, &user.roles(), false);
+    let opened = OpenedSession {
+        user: &user,
+        amr: &amr,
+        factor_at: via.second_factor.then_some(now),
+        must_enrol,
+    };
+    let Opened { session_id, tokens } = open_session(tx, ctx, opened, now)?;
+    let second_factor = if via.second_factor {
+        "given at the provider"
+    } else {
+        "none"
+    };
+    tx.append(
+        &event()
+            .detail("session_id", session_id.as_str())
+            .detail("second_factor", second_factor),
+        Outcome::Success,
+    )?;
+    Ok(FederatedGrant::Tokens(tokens))
 }
 
 /// A spent refresh token came back: someone holds a copy. The session ends.

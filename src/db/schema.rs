@@ -152,6 +152,46 @@ diesel::table! {
 }
 
 diesel::table! {
+    identity_providers (id) {
+        id -> Text,
+        name -> Text,
+        issuer -> Text,
+        client_id -> Text,
+        client_secret -> Binary,
+        agencies -> Text,
+        mapping -> Text,
+        mfa_acr -> Text,
+        scopes -> Text,
+        enabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    identity_links (issuer, subject) {
+        issuer -> Text,
+        subject -> Text,
+        user_id -> Text,
+        provider_id -> Text,
+        created_at -> Timestamp,
+        last_sign_in_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sso_attempts (state_hash) {
+        state_hash -> Text,
+        provider_id -> Text,
+        nonce -> Text,
+        verifier -> Binary,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     passkey_challenges (bound_to) {
         bound_to -> Text,
         user_id -> Text,
@@ -634,4 +674,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     login_challenges,
     passkey_challenges,
+    identity_providers,
+    identity_links,
+    sso_attempts,
 );

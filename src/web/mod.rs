@@ -18,6 +18,7 @@ pub mod queries;
 mod request;
 pub mod session;
 mod sign_in;
+mod sso;
 pub mod visitor;
 
 use actix_web::body::MessageBody;
@@ -69,6 +70,8 @@ fn pages(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(sign_in::login_page))
         .route("/login", web::post().to(sign_in::login))
         .route("/login/code", web::post().to(sign_in::login_code))
+        .route("/sso/callback", web::get().to(sso::callback))
+        .route("/sso/{id}", web::get().to(sso::start))
         .route("/logout", web::post().to(sign_in::logout))
         .route("/password", web::get().to(sign_in::password_page))
         .route("/password", web::post().to(sign_in::change_password))

@@ -23,6 +23,10 @@ struct LoginPage<'a> {
     csrf: String,
     failed: bool,
     username: String,
+    /// The identity providers people may sign in with instead.
+    providers: Vec<crate::identity::queries::Offered>,
+    /// A sign-in through a provider that did not succeed.
+    sso_failed: bool,
 }
 
 #[derive(Template)]
@@ -51,13 +55,27 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-/// The sign-in form, with a fresh token in its own cookie (no session exists yet).
-fn login_form(
+/// How the sign-in form is shown again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum LoginShown {
+    Fresh,
+    /// A password refused.
+    Refused,
+    /// A sign-in through an identity provider that did not succeed.
+    SsoFailed,
+}
+
+/// The sign-in form, with a fresh token in its own cookie (no session exists yet),
+/// and the identity providers to sign in with instead.
+pub(super) async fn login_form(
     state: &AppState,
     status: StatusCode,
-    failed: bool,
+    shown: LoginShown,
     username: String,
-) -> HttpResponse {
+) -> PageResult {
+    let providers = state
+        .db(|conn| crate::identity::queries::enabled_providers(conn).map_err(Into::into))
+        .await?;
     let csrf = session::token();
     let mut res = html(
         status,
@@ -65,8 +83,10 @@ fn login_form(
             w: &ENGLISH_PAGES,
             me: None,
             csrf: csrf.clone(),
-            failed,
+            failed: shown == LoginShown::Refused,
             username,
+            providers,
+            sso_failed: shown == LoginShown::SsoFailed,
         },
     );
     let cookie = session::cookie(
@@ -75,13 +95,13 @@ fn login_form(
         csrf,
     );
     let _ = res.add_cookie(&cookie);
-    res
+    Ok(res)
 }
 
 /// The second step's form (a code or a recovery code, and a passkey's challenge for
 /// a person who holds one), with a fresh token in the sign-in form's cookie;
 /// `mfa_token`, when given, goes in its own cookie.
-fn second_step_form(
+pub(super) fn second_step_form(
     state: &AppState,
     status: StatusCode,
     failed: bool,
@@ -129,7 +149,7 @@ enum SignIn {
 }
 
 /// Opens a page session in the authentication session `tokens` were issued for.
-fn page_session(
+pub(super) fn page_session(
     conn: &mut crate::db::DbConn,
     state: &AppState,
     tokens: &crate::auth::service::TokenResponse,
@@ -140,7 +160,7 @@ fn page_session(
 
 /// The answer that leaves the sign-in forms for the desk, with the page session's
 /// cookie, and forgets the forms' cookies.
-fn into_the_desk(state: &AppState, secret: String) -> HttpResponse {
+pub(super) fn into_the_desk(state: &AppState, secret: String) -> HttpResponse {
     let settings = &state.settings;
     let mut res = see_other("/app/");
     let name = session::cookie_name(settings);
@@ -154,8 +174,8 @@ fn into_the_desk(state: &AppState, secret: String) -> HttpResponse {
     res
 }
 
-pub async fn login_page(state: web::Data<AppState>) -> HttpResponse {
-    login_form(&state, StatusCode::OK, false, String::new())
+pub async fn login_page(state: web::Data<AppState>) -> PageResult {
+    login_form(&state, StatusCode::OK, LoginShown::Fresh, String::new()).await
 }
 
 #[derive(Deserialize)]
@@ -204,13 +224,21 @@ pub async fn login(
         SignIn::SecondStep(token, passkey) => {
             second_step_form(&state, StatusCode::OK, false, Some(token), passkey)
         }
-        SignIn::Refused => login_form(&state, StatusCode::UNAUTHORIZED, true, form.username),
+        SignIn::Refused => {
+            return login_form(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                LoginShown::Refused,
+                form.username,
+            )
+            .await;
+        }
     })
 }
 
 /// A passkey challenge for a sign-in's second step, where the person holds a passkey
 /// and the service offers them.
-fn passkey_challenge(
+pub(super) fn passkey_challenge(
     conn: &mut crate::db::DbConn,
     ctx: &crate::auth::service::AuthContext,
     mfa_token: &str,

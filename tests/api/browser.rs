@@ -18,6 +18,72 @@ fn scripts() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
 }
 
+/// Fails a test that needs the browser where it is missing, saying what installs it.
+pub(crate) fn needs_the_browser() {
+    assert!(
+        chromium().exists() && scripts().join("node_modules/playwright-core").exists(),
+        "the browser tests need Debian's chromium and tests/browser's npm packages: \
+         the README's test command (.ci/test) installs both"
+    );
+}
+
+/// Where a run's photographs go: `target/screenshots/<backend>`.
+pub(crate) fn screenshots(app: &TestApp) -> PathBuf {
+    let backend = if app.is_postgres() {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/screenshots")
+        .join(backend);
+    std::fs::create_dir_all(&shots).unwrap();
+    shots
+}
+
+/// The run's outcome: whether it passed, and what it printed.
+pub(crate) struct Run {
+    pub(crate) passed: bool,
+    pub(crate) log: String,
+}
+
+/// Runs `tests/browser/<script>` on `fixture` (written into the app's data folder,
+/// with the browser's path added), on another thread: the server runs on this test's.
+pub(crate) async fn run(app: &TestApp, script: &str, mut fixture: Value) -> Run {
+    fixture["chromium"] = json!(chromium());
+    let file = app.data_dir().join(format!("{script}.json"));
+    std::fs::write(&file, serde_json::to_vec_pretty(&fixture).unwrap()).unwrap();
+    let script = scripts().join(script);
+    let output = actix_web::rt::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(script)
+            .arg(&file)
+            .current_dir(scripts())
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs");
+    Run {
+        passed: output.status.success(),
+        log: format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    }
+}
+
+/// A port free now, for a service that must know its own address before it starts
+/// (its public URL is the passkeys' origin and the providers' redirect URI's base).
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 async fn change_status(app: &TestApp, token: &str, case_id: &str, body: &Value) {
     let path = format!("/api/v1/cases/{case_id}");
     let read = app.get(&path, token).await;
@@ -171,18 +237,9 @@ async fn browser_world(app: &TestApp) -> BrowserWorld {
     let preservation_id = preservation.body["id"].as_str().unwrap();
     let second_id = second.body["id"].as_str().unwrap();
 
-    let backend = if app.is_postgres() {
-        "postgresql"
-    } else {
-        "sqlite"
-    };
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/screenshots")
-        .join(backend);
-    std::fs::create_dir_all(&shots).unwrap();
+    let shots = screenshots(app);
     let fixture = json!({
         "base": app.base,
-        "chromium": chromium(),
         "screenshots": shots,
         "password": PASSWORD,
         "prosecutor": {"username": "jm.prosecutor", "name": "User jm.prosecutor"},
@@ -223,11 +280,7 @@ async fn browser_world(app: &TestApp) -> BrowserWorld {
 
 #[actix_web::test]
 async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_else() {
-    assert!(
-        chromium().exists() && scripts().join("node_modules/playwright-core").exists(),
-        "the browser tests need Debian's chromium and tests/browser's npm packages: \
-         the README's test command (.ci/test) installs both"
-    );
+    needs_the_browser();
     let app = TestApp::spawn().await;
     let BrowserWorld {
         fixture,
@@ -237,27 +290,8 @@ async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_
         prosecutor,
     } = browser_world(&app).await;
     let t = investigator.as_str();
-    let file = app.data_dir().join("browser-fixture.json");
-    std::fs::write(&file, serde_json::to_vec_pretty(&fixture).unwrap()).unwrap();
-
-    // The server runs on this test's runtime: the browser run waits on another thread.
-    let script = scripts().join("pages.mjs");
-    let output = actix_web::rt::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg(script)
-            .arg(&file)
-            .current_dir(scripts())
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("node runs");
-    let log = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "the browser run failed:\n{log}");
+    let Run { passed, log } = run(&app, "pages.mjs", fixture).await;
+    assert!(passed, "the browser run failed:\n{log}");
     println!("{log}");
 
     // What the clicks did, read through the API: approved once, by the prosecutor,
@@ -308,23 +342,9 @@ async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_
     }
 }
 
-/// A port free now, for a service that must know its own address before it starts
-/// (its public URL is the passkeys' origin).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[actix_web::test]
 async fn second_factors_work_in_chromium_an_app_then_a_passkey_on_a_virtual_authenticator() {
-    assert!(
-        chromium().exists() && scripts().join("node_modules/playwright-core").exists(),
-        "the browser tests need Debian's chromium and tests/browser's npm packages: \
-         the README's test command (.ci/test) installs both"
-    );
+    needs_the_browser();
     let port = free_port();
     let base = format!("http://localhost:{port}");
     let origin = base.clone();
@@ -345,41 +365,15 @@ async fn second_factors_work_in_chromium_an_app_then_a_passkey_on_a_virtual_auth
         &agency,
         &[caseledger::auth::roles::Role::Investigator],
     );
-    let backend = if app.is_postgres() {
-        "postgresql"
-    } else {
-        "sqlite"
-    };
-    let shots = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/screenshots")
-        .join(backend);
-    std::fs::create_dir_all(&shots).unwrap();
+    let shots = screenshots(&app);
     let fixture = json!({
         "base": base,
-        "chromium": chromium(),
         "screenshots": shots,
         "username": username,
         "password": PASSWORD,
     });
-    let file = app.data_dir().join("factors-fixture.json");
-    std::fs::write(&file, serde_json::to_vec_pretty(&fixture).unwrap()).unwrap();
-    let script = scripts().join("factors.mjs");
-    let output = actix_web::rt::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg(script)
-            .arg(&file)
-            .current_dir(scripts())
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("node runs");
-    let log = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "the browser run failed:\n{log}");
+    let Run { passed, log } = run(&app, "factors.mjs", fixture).await;
+    assert!(passed, "the browser run failed:\n{log}");
     println!("{log}");
 
     // What the browser did, as the audit trail recorded it: an app, then a passkey,

@@ -305,6 +305,19 @@ async fn an_expired_mfa_token_is_refused() {
         .map(|e| e["details"]["reason"].clone())
         .collect();
     assert_eq!(reasons, [json!("mfa_token spent or expired")]);
+    // A token never issued is refused alike, and recorded without anyone to name.
+    second_step(&app, "never-issued", json!({"code": "123456"}))
+        .await
+        .assert_problem(401, "invalid-second-factor");
+    let unknown: Vec<Value> = app
+        .audit_entries()
+        .into_iter()
+        .filter(|e| {
+            e["action"] == "auth.login_failed" && e["details"]["reason"] == "unknown mfa_token"
+        })
+        .collect();
+    assert_eq!(unknown.len(), 1);
+    assert!(unknown[0]["actor"].is_null(), "{:?}", unknown[0]);
 }
 
 #[actix_web::test]

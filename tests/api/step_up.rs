@@ -12,15 +12,15 @@ use caseledger::config::MfaPolicy;
 use serde_json::{Value, json};
 
 /// A person signed in who holds a confirmed TOTP factor.
-struct Person {
-    id: String,
-    token: String,
-    secret: Vec<u8>,
+pub(crate) struct Person {
+    pub(crate) id: String,
+    pub(crate) token: String,
+    pub(crate) secret: Vec<u8>,
 }
 
 /// Enrols and confirms a TOTP factor in `token`'s session (an enrol-only session
 /// under `required`); the factor counts as given now.
-async fn enrol(app: &TestApp, token: &str) -> Vec<u8> {
+pub(crate) async fn enrol(app: &TestApp, token: &str) -> Vec<u8> {
     let begun = app
         .post("/api/v1/me/factors", token, &json!({"kind": "totp"}))
         .await;
@@ -42,7 +42,7 @@ async fn enrol(app: &TestApp, token: &str) -> Vec<u8> {
 }
 
 /// A new person of `agency` with `roles`, signed in and enrolled.
-async fn person(app: &TestApp, name: &str, agency: &str, roles: &[Role]) -> Person {
+pub(crate) async fn person(app: &TestApp, name: &str, agency: &str, roles: &[Role]) -> Person {
     let username = app.username_in(agency, name);
     let id = app.user(&username, agency, roles);
     let res = app.login(&username, PASSWORD).await;

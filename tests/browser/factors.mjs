@@ -12,26 +12,7 @@
 // only where a passkey is offered, under a policy that names it by its hash.
 
 import { createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const fx = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 390, height: 844 };
-
-let shown = null;
-
-async function check(cond, what) {
-  if (!cond) {
-    const where = shown ? `\n  at ${shown.url()}:\n${await shown.locator("body").innerText().catch(() => "")}` : "";
-    throw new Error(`not so: ${what}${where}`);
-  }
-  console.log(`ok - ${what}`);
-}
+import { DESKTOP, axe as axeOn, check, follow as followOn, fx, launch, photograph as photographOn, showing, watch } from "./harness.mjs";
 
 // RFC 6238 as an authenticator app computes it: HMAC-SHA-1, 30-second steps, 6 digits.
 function base32(text) {
@@ -58,47 +39,21 @@ function totp(secret, at = Date.now() / 1000) {
   return String(n).padStart(6, "0");
 }
 
-const browser = await chromium.launch({
-  executablePath: fx.chromium,
-  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-
+const browser = await launch();
 const problems = [];
 try {
   const context = await browser.newContext({ viewport: DESKTOP, locale: "en-GB" });
   const page = await context.newPage();
-  shown = page;
-  page.on("console", (m) => {
-    if (/Content Security Policy|Refused to/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  showing(page);
+  watch(page, problems);
   const policies = new Map(); // path -> the policy its page came under
   page.on("response", (r) => {
     if (r.request().resourceType() === "document") policies.set(new URL(r.url()).pathname, r.headers()["content-security-policy"] || "");
   });
 
-  async function follow(locator) {
-    await Promise.all([page.waitForEvent("framenavigated", (f) => f === page.mainFrame()), locator.click()]);
-    await page.waitForLoadState();
-  }
-  async function axe(name) {
-    await page.evaluate(axeSource);
-    const result = await page.evaluate(() =>
-      // eslint-disable-next-line no-undef
-      axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] }),
-    );
-    const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    const described = bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    await check(bad.length === 0, `axe-core finds no serious or critical violation on the ${name} page ${described.join("; ")}`);
-  }
-  async function photograph(name) {
-    await page.screenshot({ path: join(fx.screenshots, `${name}-desktop.png`), fullPage: true });
-    await page.setViewportSize(PHONE);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    await check(overflow <= 1, `the ${name} page fits a phone's width (overflow ${overflow}px)`);
-    await page.screenshot({ path: join(fx.screenshots, `${name}-phone.png`), fullPage: true });
-    await page.setViewportSize(DESKTOP);
-  }
+  const follow = (locator) => followOn(page, locator);
+  const axe = (name) => axeOn(page, name);
+  const photograph = (name) => photographOn(page, name);
   const path = () => new URL(page.url()).pathname;
   async function password() {
     await page.goto(`${fx.base}/app/login`);

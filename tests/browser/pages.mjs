@@ -8,40 +8,10 @@
 // and any serious or critical violation fails the run; every page is photographed at
 // desktop and phone widths. Exits non-zero on the first failure.
 
-import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { DESKTOP, axe as axeOn, check, follow as followOn, fx, launch, photograph as photographOn, showing } from "./harness.mjs";
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const fx = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 390, height: 844 };
-
-let shown = null; // the page whose text a failure prints
-
-async function check(cond, what) {
-  if (!cond) {
-    const where = shown ? `\n  at ${shown.url()}:\n${await shown.locator("body").innerText().catch(() => "")}` : "";
-    throw new Error(`not so: ${what}${where}`);
-  }
-  console.log(`ok - ${what}`);
-}
-
-const browser = await chromium.launch({
-  executablePath: fx.chromium,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launch();
 
 // A cross-site page, served from another site (localhost is not 127.0.0.1), holding a
 // form that posts to the service with a stolen CSRF token.
@@ -57,7 +27,7 @@ const problems = [];
 try {
   const context = await browser.newContext({ viewport: DESKTOP, locale: "en-GB" });
   const page = await context.newPage();
-  shown = page;
+  showing(page);
   // The strict CSP must cost the pages nothing: a refused load is a failure.
   // (A page answered 404 or 401 on purpose is not a problem; anything it fails to
   // load, or any policy refusal, is.)
@@ -75,31 +45,9 @@ try {
   });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
 
-  // Clicks what submits a form or follows a link, and waits for the page it leads to.
-  async function follow(locator) {
-    await Promise.all([page.waitForEvent("framenavigated", (f) => f === page.mainFrame()), locator.click()]);
-    await page.waitForLoadState();
-  }
-
-  async function axe(name) {
-    await page.evaluate(axeSource);
-    const result = await page.evaluate(() =>
-      // eslint-disable-next-line no-undef
-      axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] }),
-    );
-    const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    const described = bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    await check(bad.length === 0, `axe-core finds no serious or critical violation on the ${name} page ${described.join("; ")}`);
-  }
-
-  async function photograph(name) {
-    await page.screenshot({ path: join(fx.screenshots, `${name}-desktop.png`), fullPage: true });
-    await page.setViewportSize(PHONE);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    await check(overflow <= 1, `the ${name} page fits a phone's width (overflow ${overflow}px)`);
-    await page.screenshot({ path: join(fx.screenshots, `${name}-phone.png`), fullPage: true });
-    await page.setViewportSize(DESKTOP);
-  }
+  const follow = (locator) => followOn(page, locator);
+  const axe = (name) => axeOn(page, name);
+  const photograph = (name) => photographOn(page, name);
 
   async function signIn(username) {
     const res = await page.goto(`${fx.base}/app/`);
