@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `user create`, `openapi`, `verify-bundle`,
-//! `rebuild-figures`.
+//! `rebuild-figures`, and a witness's `witness key` and `witness serve`.
 
 use crate::auth::roles::Role;
 use crate::config::Settings;
@@ -41,6 +41,12 @@ enum Command {
     /// when the record is intact and every hash check matched, 3 when the record is
     /// intact but the item failed an integrity check, 1 when the record does not
     /// verify (or the bundle cannot be read), 2 on a command-line error.
+    /// A witness any state can run: it cosigns the log's checkpoints when each
+    /// consistently extends the last it saw (custody-log.md §7).
+    Witness {
+        #[command(subcommand)]
+        command: WitnessCommand,
+    },
     VerifyBundle {
         /// The bundle (JSON) from GET /api/v1/evidence/{id}/custody/bundle.
         bundle: std::path::PathBuf,
@@ -52,6 +58,39 @@ enum Command {
         /// `content_stored` entry, else the hash taken at acquisition): exit 4 if not.
         #[arg(long)]
         content: Option<std::path::PathBuf>,
+        /// A witness policy (C2SP tlog-policy, custody-log.md §7): the checkpoint's
+        /// cosignatures must meet its quorum, and its log line must be `--key`.
+        #[arg(long)]
+        policy: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum WitnessCommand {
+    /// Create the witness's key if missing and print its verifier key, the line a
+    /// policy names it by.
+    Key {
+        /// The name it cosigns as (`witness.jm.example/w1`).
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        key_file: std::path::PathBuf,
+    },
+    /// Serve `POST /add-checkpoint` for the logs named in `--logs`.
+    Serve {
+        #[arg(long)]
+        name: String,
+        /// The witness's Ed25519 key (created if missing).
+        #[arg(long)]
+        key_file: std::path::PathBuf,
+        /// Its SQLite state: the last checkpoint cosigned per log (created if missing).
+        #[arg(long)]
+        state: std::path::PathBuf,
+        /// The logs it witnesses: one log verifier key per line.
+        #[arg(long)]
+        logs: std::path::PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        bind: String,
     },
 }
 
@@ -90,11 +129,12 @@ pub fn run() -> anyhow::Result<()> {
             bundle,
             key,
             content,
+            policy,
         } => {
             let Verified {
                 verdict,
                 content: named,
-            } = match verify_bundle(&bundle, &key) {
+            } = match verify_bundle(&bundle, &key, policy.as_deref()) {
                 Ok(verified) => verified,
                 Err(e) => {
                     println!("NOT VERIFIED: the bundle cannot be checked: {e:#}");
@@ -115,6 +155,7 @@ pub fn run() -> anyhow::Result<()> {
             };
             std::process::exit(code);
         }
+        Command::Witness { command } => witness(command),
         Command::Serve => {
             let settings = Settings::load()?;
             crate::observability::init_logging(settings.log_format);
@@ -176,6 +217,47 @@ pub fn run() -> anyhow::Result<()> {
             .map_err(crate::startup::api_to_anyhow)?;
             println!("{}", serde_json::to_string_pretty(&user)?);
             Ok(())
+        }
+    }
+}
+
+fn witness_identity(
+    name: String,
+    key_file: &std::path::Path,
+) -> anyhow::Result<crate::witness::Identity> {
+    crate::witness::check_name(&name).map_err(|e| anyhow::anyhow!(e))?;
+    let key = crate::keys::load_or_generate(key_file)
+        .with_context(|| format!("the witness key {}", key_file.display()))?;
+    Ok(crate::witness::Identity { name, key })
+}
+
+fn witness(command: WitnessCommand) -> anyhow::Result<()> {
+    match command {
+        WitnessCommand::Key { name, key_file } => {
+            println!("{}", witness_identity(name, &key_file)?.verifier_key());
+            Ok(())
+        }
+        WitnessCommand::Serve {
+            name,
+            key_file,
+            state,
+            logs,
+            bind,
+        } => {
+            crate::observability::init_logging(crate::config::LogFormat::Text);
+            let identity = witness_identity(name, &key_file)?;
+            let text = std::fs::read_to_string(&logs)
+                .with_context(|| format!("reading {}", logs.display()))?;
+            let logs = crate::witness::check::Logs::parse(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", logs.display()))?;
+            let state = crate::witness::state::State::open(&state)?;
+            tracing::info!(verifier_key = %identity.verifier_key(), %bind, "witnessing");
+            let witness = crate::witness::server::Witness {
+                identity,
+                logs,
+                state,
+            };
+            actix_web::rt::System::new().block_on(crate::witness::server::serve(witness, &bind))
         }
     }
 }
@@ -246,7 +328,11 @@ struct Verified {
     content: Option<NamedContent>,
 }
 
-fn verify_bundle(path: &std::path::Path, key: &str) -> anyhow::Result<Verified> {
+fn verify_bundle(
+    path: &std::path::Path,
+    key: &str,
+    policy: Option<&std::path::Path>,
+) -> anyhow::Result<Verified> {
     let key = match std::fs::read_to_string(key) {
         Ok(text) => text.trim().to_owned(),
         Err(_) => key.trim().to_owned(),
@@ -255,14 +341,34 @@ fn verify_bundle(path: &std::path::Path, key: &str) -> anyhow::Result<Verified> 
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let bundle: serde_json::Value =
         serde_json::from_str(&text).context("the bundle is not JSON")?;
-    let report =
-        crate::custody::verify::verify_bundle(&bundle, &key).map_err(|e| anyhow::anyhow!(e))?;
+    let (report, witnessed) = match policy {
+        None => (
+            crate::custody::verify::verify_bundle(&bundle, &key).map_err(|e| anyhow::anyhow!(e))?,
+            None,
+        ),
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let policy = crate::ledger::policy::Policy::parse(&text)
+                .map_err(|e| anyhow::anyhow!("the policy: {e}"))?;
+            let named =
+                crate::ledger::note::verifier_key(&policy.log.name, &policy.log.key.to_bytes());
+            if named != key {
+                anyhow::bail!("the policy's log line names another key than --key");
+            }
+            crate::custody::verify::verify_bundle_under(&bundle, &policy)
+                .map_err(|e| anyhow::anyhow!(e))?
+        }
+    };
     let headline = match report.verdict {
         Verdict::Verified => "VERIFIED",
         Verdict::IntegrityAlert => "INTEGRITY ALERT",
         Verdict::NotVerified => "NOT VERIFIED",
     };
     println!("{headline}: {}", report.summary);
+    if let Some(witnessed) = &witnessed {
+        println!("Witnesses: {}", witnessed.words());
+    }
     println!();
     if let Some(id) = &report.evidence_id {
         println!("Evidence {id}");

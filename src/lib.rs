@@ -36,3 +36,4 @@ pub mod time;
 pub mod uploads;
 pub mod users;
 pub mod web;
+pub mod witness;

@@ -573,6 +573,76 @@ pub fn verify_bundle(bundle: &Value, trusted_key: &str) -> Result<Report, String
     Ok(report)
 }
 
+/// A checkpoint's cosignatures held against a witness policy: the witnesses (by their
+/// names in the policy) whose cosignatures verified, and whether they meet its quorum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Witnessed {
+    pub witnesses: Vec<String>,
+    /// The fewest cosigners the quorum can be met with.
+    pub needed: usize,
+    pub satisfied: bool,
+}
+
+impl Witnessed {
+    /// "cosigned by the witnesses of JM, TT and BB: 3 of the 2 the policy requires".
+    pub fn words(&self) -> String {
+        let names: Vec<String> = self.witnesses.iter().map(|w| w.to_uppercase()).collect();
+        let who = match names.as_slice() {
+            [] => "by no witness the policy names".to_owned(),
+            [one] => format!("by the witness of {one}"),
+            [rest @ .., last] => format!("by the witnesses of {} and {last}", rest.join(", ")),
+        };
+        format!(
+            "cosigned {who}: {} of the {} the policy requires",
+            self.witnesses.len(),
+            self.needed
+        )
+    }
+}
+
+/// Which of a policy's witnesses cosigned a checkpoint (its log signature verified).
+pub fn witnessed(note: &str, policy: &crate::ledger::policy::Policy) -> Result<Witnessed, String> {
+    let (_, found) = crate::ledger::cosignature::verify(note, &policy.log, &policy.cosigners())?;
+    let names: Vec<String> = found.into_iter().map(|c| c.name).collect();
+    let witnesses = policy.witnesses_named(&names);
+    Ok(Witnessed {
+        satisfied: policy.satisfied_by(&witnesses),
+        witnesses: witnesses.into_iter().collect(),
+        needed: policy.least_needed(),
+    })
+}
+
+/// Verifies a bundle as [`verify_bundle`] does with the policy's log key, and its
+/// checkpoint's cosignatures against the policy's quorum: a bundle whose cosignatures
+/// do not meet it is not verified under that policy.
+pub fn verify_bundle_under(
+    bundle: &Value,
+    policy: &crate::ledger::policy::Policy,
+) -> Result<(Report, Option<Witnessed>), String> {
+    let key = crate::ledger::note::verifier_key(&policy.log.name, &policy.log.key.to_bytes());
+    let mut report = verify_bundle(bundle, &key)?;
+    let note = bundle["checkpoint"].as_str().unwrap_or_default();
+    let witnessed = match witnessed(note, policy) {
+        Ok(w) => {
+            if !w.satisfied {
+                report.checkpoint_problems.push(format!(
+                    "it is {}, which does not meet the policy's quorum",
+                    w.words()
+                ));
+            }
+            Some(w)
+        }
+        Err(e) => {
+            report
+                .checkpoint_problems
+                .push(format!("its cosignatures do not verify: {e}"));
+            None
+        }
+    };
+    report.decide();
+    Ok((report, witnessed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -733,5 +803,64 @@ mod tests {
             "{}",
             report.summary
         );
+    }
+
+    #[test]
+    fn under_a_policy_a_bundle_verifies_only_with_cosignatures_that_meet_its_quorum() {
+        use crate::ledger::{cosignature, policy::Policy};
+        use ed25519_dalek::SigningKey;
+        let (mut bundle, key) = bundle(json!({"kind": "device", "sha256": SHA}), &[]);
+        let note = bundle["checkpoint"].as_str().unwrap().to_owned();
+        let body = format!("{}\n", note.split_once("\n\n").unwrap().0);
+        let witness = |seed: u8, state: &str| {
+            let k = SigningKey::from_bytes(&[seed; 32]);
+            let name = format!("witness.{state}.example/w1");
+            let vk = cosignature::verifier_key(&name, &k.verifying_key().to_bytes());
+            (k, name, vk)
+        };
+        let (jm, tt, bb) = (witness(11, "jm"), witness(12, "tt"), witness(13, "bb"));
+        let policy = Policy::parse(&format!(
+            "log {key}\nwitness jm {}\nwitness tt {}\nwitness bb {}\ngroup region 2 jm tt bb\nquorum region\n",
+            jm.2, tt.2, bb.2
+        ))
+        .unwrap();
+        let cosign =
+            |w: &(SigningKey, String, String)| cosignature::cosign(&body, &w.1, &w.0, 1796083200);
+
+        // One cosignature of the two the policy requires: not verified under it.
+        bundle["checkpoint"] = json!(cosignature::add_lines(&note, &cosign(&jm)));
+        let (report, witnessed) = verify_bundle_under(&bundle, &policy).unwrap();
+        assert_eq!(report.verdict, Verdict::NotVerified);
+        let witnessed = witnessed.unwrap();
+        assert_eq!(
+            witnessed.words(),
+            "cosigned by the witness of JM: 1 of the 2 the policy requires"
+        );
+        assert!(report.checkpoint_problems[0].contains("does not meet the policy's quorum"));
+
+        // Three: verified, and said so.
+        let all = [cosign(&jm), cosign(&tt), cosign(&bb)].concat();
+        bundle["checkpoint"] = json!(cosignature::add_lines(&note, &all));
+        let (report, witnessed) = verify_bundle_under(&bundle, &policy).unwrap();
+        assert_eq!(
+            report.verdict,
+            Verdict::Verified,
+            "{:?}",
+            report.checkpoint_problems
+        );
+        assert_eq!(
+            witnessed.unwrap().words(),
+            "cosigned by the witnesses of BB, JM and TT: 3 of the 2 the policy requires"
+        );
+
+        // A cosignature of something else under TT's name and key: not verified.
+        let forged = [
+            cosign(&jm),
+            cosignature::cosign("other\n1\nAAAA\n", &tt.1, &tt.0, 1796083200),
+        ]
+        .concat();
+        bundle["checkpoint"] = json!(cosignature::add_lines(&note, &forged));
+        let (report, _) = verify_bundle_under(&bundle, &policy).unwrap();
+        assert_eq!(report.verdict, Verdict::NotVerified);
     }
 }

@@ -49,12 +49,14 @@
 
 mod action;
 mod chain;
+pub mod cosignature;
 mod engine;
 pub mod idempotency;
 pub mod log;
 pub mod merkle;
 pub mod note;
 pub mod outbox;
+pub mod policy;
 pub mod tally;
 mod write;
 

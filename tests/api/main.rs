@@ -24,3 +24,4 @@ mod step_up;
 mod tokens;
 mod walkthrough;
 mod webhooks;
+mod witness;
