@@ -122,6 +122,12 @@ pub struct Settings {
     pub jwks_reread_secs: u64,
     /// How long a review-page sign-in lasts without use.
     pub web_idle_secs: i64,
+    /// A witness policy file (C2SP tlog-policy, each `witness` line ending with the
+    /// witness's URL): checkpoints go to every witness, and bundles carry the newest
+    /// checkpoint its quorum cosigned.
+    pub witness_policy: Option<PathBuf>,
+    /// The least time between two submissions of checkpoints to the witnesses.
+    pub witness_interval_ms: u64,
     pub bootstrap_password: Option<SecretString>,
     /// Country of the regional administration agency created with the first user.
     pub bootstrap_country: String,
@@ -164,6 +170,8 @@ impl Default for Settings {
             webhook_retry_scale: 1.0,
             jwks_reread_secs: 30,
             web_idle_secs: 30 * 60,
+            witness_policy: None,
+            witness_interval_ms: 1000,
             bootstrap_password: None,
             bootstrap_country: "TT".into(),
         }
@@ -286,6 +294,12 @@ impl Settings {
         }
         if let Some(v) = var("CASELEDGER_JWKS_REREAD_SECS") {
             self.jwks_reread_secs = parse("CASELEDGER_JWKS_REREAD_SECS", v)?;
+        }
+        if let Some(v) = var("CASELEDGER_WITNESS_POLICY").filter(|v| !v.is_empty()) {
+            self.witness_policy = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("CASELEDGER_WITNESS_INTERVAL_MS") {
+            self.witness_interval_ms = parse("CASELEDGER_WITNESS_INTERVAL_MS", v)?;
         }
         if let Some(v) = var("CASELEDGER_PUBLIC_URL") {
             self.public_url = v;

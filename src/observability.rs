@@ -92,6 +92,13 @@ pub struct Metrics {
     /// Logins and password changes answered 503 because no hashing turn came free.
     pub password_hashes_shed: Counter,
     overdue_deadlines: Family<OverdueLabels, Gauge>,
+    witness_lag: Family<WitnessLabels, Gauge>,
+    witness_refusals: Family<WitnessLabels, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WitnessLabels {
+    witness: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -173,7 +180,21 @@ impl Metrics {
             "Deadlines of open MLA requests passed now, by the state that owes them and the kind of deadline",
             overdue_deadlines.clone(),
         );
+        let witness_lag = Family::<WitnessLabels, Gauge>::default();
+        registry.register(
+            "witness_lag",
+            "Entries of the log beyond the last checkpoint each witness cosigned",
+            witness_lag.clone(),
+        );
+        let witness_refusals = Family::<WitnessLabels, Counter>::default();
+        registry.register(
+            "witness_refusals",
+            "Checkpoints a witness refused as inconsistent with what it saw (an alarm)",
+            witness_refusals.clone(),
+        );
         Metrics {
+            witness_lag,
+            witness_refusals,
             overdue_deadlines,
             password_hashes_shed,
             registry,
@@ -186,6 +207,24 @@ impl Metrics {
             ledger_batch_seconds,
             ledger_phases,
         }
+    }
+
+    /// How far behind the log a witness's last cosignature is.
+    pub fn set_witness_lag(&self, witness: &str, entries: u64) {
+        self.witness_lag
+            .get_or_create(&WitnessLabels {
+                witness: witness.to_owned(),
+            })
+            .set(i64::try_from(entries).unwrap_or(i64::MAX));
+    }
+
+    /// A witness refused a checkpoint as inconsistent.
+    pub fn witness_refused(&self, witness: &str) {
+        self.witness_refusals
+            .get_or_create(&WitnessLabels {
+                witness: witness.to_owned(),
+            })
+            .inc();
     }
 
     /// Sets the overdue gauge to `counts`: a state and kind no longer among them

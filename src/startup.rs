@@ -155,10 +155,18 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         .log_key_file
         .clone()
         .unwrap_or_else(|| settings.data_dir.join("log-signing-key.pem"));
-    let log = Arc::new(LogSigner::new(
+    let mut log = LogSigner::new(
         crate::keys::load_or_generate(&log_key_path)?,
         &settings.log_origin,
-    )?);
+    )?;
+    if let Some(path) = &settings.witness_policy {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the witness policy {}", path.display()))?;
+        let policy = crate::ledger::policy::Policy::parse(&text)
+            .map_err(|e| anyhow::anyhow!("the witness policy {}: {e}", path.display()))?;
+        log = log.witnessed_under(policy)?;
+    }
+    let log = Arc::new(log);
     check_log_key(&pool, &log)?;
     let store_key_path = settings
         .store_key_file
@@ -349,6 +357,10 @@ impl Application {
         ));
         // Webhook deliveries, from every instance.
         actix_web::rt::spawn(crate::integration::delivery::run(state.clone()));
+        // New checkpoints to the witnesses, from every instance.
+        if state.log.policy.is_some() {
+            actix_web::rt::spawn(crate::witness::submitter::run(state.clone()));
+        }
         let server = HttpServer::new(move || app(state.clone()))
             .workers(workers)
             .worker_max_blocking_threads(blocking)

@@ -603,8 +603,7 @@ impl Witnessed {
 /// Which of a policy's witnesses cosigned a checkpoint (its log signature verified).
 pub fn witnessed(note: &str, policy: &crate::ledger::policy::Policy) -> Result<Witnessed, String> {
     let (_, found) = crate::ledger::cosignature::verify(note, &policy.log, &policy.cosigners())?;
-    let names: Vec<String> = found.into_iter().map(|c| c.name).collect();
-    let witnesses = policy.witnesses_named(&names);
+    let witnesses = policy.witnesses_cosigning(&found);
     Ok(Witnessed {
         satisfied: policy.satisfied_by(&witnesses),
         witnesses: witnesses.into_iter().collect(),

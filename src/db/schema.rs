@@ -560,6 +560,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    log_cosignatures (tree_size, witness) {
+        tree_size -> BigInt,
+        witness -> Text,
+        line -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    witness_positions (witness) {
+        witness -> Text,
+        tree_size -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     log_checkpoints (tree_size) {
         tree_size -> BigInt,
         root_hash -> Text,
@@ -677,4 +694,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     identity_providers,
     identity_links,
     sso_attempts,
+    log_cosignatures,
+    witness_positions,
 );

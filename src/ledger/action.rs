@@ -121,6 +121,7 @@ actions! {
     UploadTerminate => "upload.terminate",
     AuditQuery => "audit.query",
     AuditVerify => "audit.verify",
+    LogWitnessRefused => "log.witness_refused",
 }
 
 #[cfg(test)]

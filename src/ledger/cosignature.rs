@@ -102,10 +102,12 @@ pub fn add_lines(note: &str, lines: &str) -> String {
     out
 }
 
-/// A cosignature that verified: by whom, and when the witness says it signed.
+/// A cosignature that verified: by whom (name and key ID), and when the witness says
+/// it signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cosigned {
     pub name: String,
+    pub id: [u8; 4],
     pub timestamp: u64,
 }
 
@@ -127,15 +129,19 @@ pub fn verify(
         else {
             continue;
         };
-        let Some(witness) = witnesses.iter().find(|w| w.name == name) else {
-            continue;
-        };
         let Ok(blob) = STANDARD.decode(sig) else {
             continue;
         };
-        if blob.len() != 4 + 8 + 64 || blob[..4] != witness.id {
+        if blob.len() != 4 + 8 + 64 {
             continue;
         }
+        // A witness is known by its name and key ID together (two may share a name).
+        let Some(witness) = witnesses
+            .iter()
+            .find(|w| w.name == name && blob[..4] == w.id)
+        else {
+            continue;
+        };
         let timestamp = u64::from_be_bytes(blob[4..12].try_into().expect("8 bytes"));
         let signature = Signature::from_slice(&blob[12..])
             .map_err(|_| format!("{name}'s cosignature is malformed"))?;
@@ -143,9 +149,13 @@ pub fn verify(
             .key
             .verify(signed_message(&body, timestamp).as_bytes(), &signature)
             .map_err(|_| format!("{name}'s cosignature does not verify"))?;
-        if !found.iter().any(|c: &Cosigned| c.name == name) {
+        if !found
+            .iter()
+            .any(|c: &Cosigned| c.name == name && c.id == witness.id)
+        {
             found.push(Cosigned {
                 name: name.to_owned(),
+                id: witness.id,
                 timestamp,
             });
         }

@@ -10,12 +10,14 @@ use diesel::prelude::*;
 use ed25519_dalek::SigningKey;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// The log's signing key and origin (the key name in notes and verifier keys).
+/// The log's signing key and origin (the key name in notes and verifier keys), and
+/// the witness policy its checkpoints are served under, where one is configured.
 pub struct LogSigner {
     key: SigningKey,
     pub origin: String,
     pub verifier_key: String,
     pub verifier: note::NoteVerifier,
+    pub policy: Option<super::policy::Policy>,
 }
 
 impl LogSigner {
@@ -28,7 +30,21 @@ impl LogSigner {
             origin: origin.to_owned(),
             verifier_key,
             verifier,
+            policy: None,
         })
+    }
+
+    /// Serves checkpoints under `policy`, whose log line must be this log's key.
+    pub fn witnessed_under(mut self, policy: super::policy::Policy) -> anyhow::Result<LogSigner> {
+        let named = note::verifier_key(&policy.log.name, &policy.log.key.to_bytes());
+        if named != self.verifier_key {
+            anyhow::bail!(
+                "the witness policy's log line names {named}, not this log's key {}",
+                self.verifier_key
+            );
+        }
+        self.policy = Some(policy);
+        Ok(self)
     }
 
     pub fn sign_checkpoint(&self, size: u64, root: &Hash) -> String {
@@ -237,15 +253,29 @@ pub fn current_checkpoint(conn: &mut DbConn, signer: &LogSigner) -> ApiResult<Si
     )
 }
 
-/// The current checkpoint and, for each leaf index, its inclusion proof against it
-/// (empty for a leaf the checkpoint does not cover yet): what a bundle of any
-/// history carries.
+/// The checkpoint a bundle carries and, for each leaf index, its inclusion proof
+/// against it (empty for a leaf the checkpoint does not cover yet). Under a witness
+/// policy, the newest checkpoint whose cosignatures meet its quorum and that covers
+/// every leaf, with them; until there is one, the current checkpoint with whatever
+/// cosignatures it has (a verifier holding the policy then says it is not enough).
 pub fn proofs_at(
     conn: &mut DbConn,
     signer: &LogSigner,
     indices: &[u64],
 ) -> ApiResult<(SignedCheckpoint, Vec<Vec<Hash>>)> {
-    let checkpoint = current_checkpoint(conn, signer)?;
+    let checkpoint = match &signer.policy {
+        None => current_checkpoint(conn, signer)?,
+        Some(policy) => {
+            let covering = indices.iter().max().map_or(0, |i| i + 1);
+            match super::witnessed::cosigned(conn, policy, covering)? {
+                Some(cosigned) => cosigned,
+                None => {
+                    let current = current_checkpoint(conn, signer)?;
+                    super::witnessed::with_cosignatures(conn, &current, policy)?.0
+                }
+            }
+        }
+    };
     let mut proofs = Vec::with_capacity(indices.len());
     for &index in indices {
         proofs.push(if index < checkpoint.size {

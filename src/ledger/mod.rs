@@ -58,6 +58,7 @@ pub mod note;
 pub mod outbox;
 pub mod policy;
 pub mod tally;
+pub mod witnessed;
 mod write;
 
 pub use action::Action;

@@ -12,7 +12,7 @@
 //! A `witness` line may end with the witness's URL (the service's own policy, which
 //! says where to send checkpoints); a verifier ignores it. `#` starts a comment.
 
-use super::cosignature::{self, Cosigner};
+use super::cosignature::{self, Cosigned, Cosigner};
 use super::note::{self, NoteVerifier};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -137,11 +137,15 @@ impl Policy {
         self.witnesses.iter().map(|w| w.cosigner.clone()).collect()
     }
 
-    /// The policy's names of the witnesses whose cosigners' names are in `cosigned`.
-    pub fn witnesses_named(&self, cosigned: &[String]) -> BTreeSet<String> {
+    /// The policy's names of the witnesses whose cosignatures these are.
+    pub fn witnesses_cosigning(&self, cosigned: &[Cosigned]) -> BTreeSet<String> {
         self.witnesses
             .iter()
-            .filter(|w| cosigned.contains(&w.cosigner.name))
+            .filter(|w| {
+                cosigned
+                    .iter()
+                    .any(|c| c.name == w.cosigner.name && c.id == w.cosigner.id)
+            })
             .map(|w| w.name.clone())
             .collect()
     }
@@ -211,8 +215,7 @@ mod tests {
             let policy = Policy::parse(case["policy"].as_str().unwrap()).unwrap();
             let (_, found) =
                 cosignature::verify(cosigned, &policy.log, &policy.cosigners()).unwrap();
-            let names: Vec<String> = found.into_iter().map(|c| c.name).collect();
-            let witnesses = policy.witnesses_named(&names);
+            let witnesses = policy.witnesses_cosigning(&found);
             assert_eq!(
                 policy.satisfied_by(&witnesses),
                 case["satisfied"].as_bool().unwrap(),

@@ -55,19 +55,58 @@ pub struct ConsistencyProof {
     pub path: Vec<String>,
 }
 
-/// The latest signed checkpoint (C2SP signed note).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointQuery {
+    /// The newest signed checkpoint, with the cosignatures it has so far, whether or
+    /// not they meet the witness policy's quorum.
+    pub latest: Option<bool>,
+}
+
+/// The log's checkpoint (a C2SP signed note).
+///
+/// Under a witness policy (`CASELEDGER_WITNESS_POLICY`): the newest checkpoint whose
+/// witnesses' cosignatures meet its quorum, with them (404 until one does);
+/// `?latest=true` gives the newest signed one with the cosignatures it has so far.
+/// Without a policy: the newest signed checkpoint.
 #[utoipa::path(
     tag = "log",
     security(("bearer" = [])),
-    responses((status = 200, description = "Signed note", content_type = "text/plain", body = String))
+    params(CheckpointQuery),
+    responses(
+        (status = 200, description = "Signed note, with its witnesses' cosignature lines", content_type = "text/plain", body = String),
+        (status = 404, description = "No checkpoint meets the witness policy's quorum yet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/log/checkpoint")]
-async fn checkpoint(state: web::Data<AppState>, _caller: Principal) -> ApiResult<HttpResponse> {
+async fn checkpoint(
+    state: web::Data<AppState>,
+    _caller: Principal,
+    query: Query<CheckpointQuery>,
+) -> ApiResult<HttpResponse> {
+    let latest = query.into_inner().latest.unwrap_or(false);
     let st = state.clone();
     let note = state
-        .db(move |conn| log::current_checkpoint(conn, &st.log))
-        .await?
-        .note;
+        .db(move |conn| {
+            let signer = &st.log;
+            let Some(policy) = &signer.policy else {
+                return Ok(log::current_checkpoint(conn, signer)?.note);
+            };
+            if latest {
+                let current = log::current_checkpoint(conn, signer)?;
+                return Ok(
+                    crate::ledger::witnessed::with_cosignatures(conn, &current, policy)?
+                        .0
+                        .note,
+                );
+            }
+            crate::ledger::witnessed::cosigned(conn, policy, 0)?
+                .map(|c| c.note)
+                .ok_or(ApiError::NotFound)
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(note))

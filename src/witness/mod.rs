@@ -8,6 +8,7 @@
 pub mod check;
 pub mod server;
 pub mod state;
+pub mod submitter;
 
 use crate::ledger::cosignature;
 use ed25519_dalek::SigningKey;

@@ -91,10 +91,14 @@ fn caseledger() -> std::process::Command {
 }
 
 async fn start(dir: &Path, logs: &str) -> Witness {
+    start_at(dir, NAME, logs, crate::browser::free_port()).await
+}
+
+/// A witness named `name` on `port`, its key and state in `dir`.
+async fn start_at(dir: &Path, name: &str, logs: &str, port: u16) -> Witness {
     std::fs::write(dir.join("logs"), logs).unwrap();
-    let port = crate::browser::free_port();
     let child = caseledger()
-        .args(["witness", "serve", "--name", NAME])
+        .args(["witness", "serve", "--name", name])
         .arg("--key-file")
         .arg(dir.join("witness.key"))
         .arg("--state")
@@ -133,8 +137,12 @@ async fn add(witness: &Witness, body: String) -> (u16, String) {
 
 /// The witness's verifier key, as `witness key` prints it.
 fn verifier_key(dir: &Path) -> String {
+    verifier_key_of(dir, NAME)
+}
+
+fn verifier_key_of(dir: &Path, name: &str) -> String {
     let out = caseledger()
-        .args(["witness", "key", "--name", NAME])
+        .args(["witness", "key", "--name", name])
         .arg("--key-file")
         .arg(dir.join("witness.key"))
         .output()
@@ -324,4 +332,274 @@ async fn a_court_verifies_a_bundle_under_a_policy_with_the_cosignatures_of_real_
     let (code, out) = verify(&bundle, &unmet).await;
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("2 of the 3 the policy requires"), "{out}");
+}
+
+/// The tree size a checkpoint note commits to.
+fn size_of(note: &str) -> u64 {
+    note.lines().nth(1).unwrap().parse().unwrap()
+}
+
+/// The service's checkpoint cosigned under its policy, once one covers `size` leaves.
+async fn cosigned_covering(app: &crate::common::TestApp, token: &str, size: u64) -> String {
+    for _ in 0..200 {
+        let res = app.get("/api/v1/log/checkpoint", token).await;
+        if res.status == 200 {
+            let note = String::from_utf8(res.raw).unwrap();
+            if size_of(&note) >= size {
+                return note;
+            }
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no checkpoint covering {size} leaves was cosigned by the quorum");
+}
+
+#[actix_web::test]
+async fn the_services_checkpoints_are_cosigned_and_bundles_verify_under_two_of_three_while_one_witness_is_down()
+ {
+    use crate::common::TestApp;
+    use caseledger::agencies::AgencyKind;
+    use caseledger::auth::roles::Role;
+    use serde_json::{Value, json};
+
+    // The log's key first: the witnesses must know it before the service starts.
+    let keys_dir = tempfile::tempdir().unwrap();
+    let log_key_file = keys_dir.path().join("log.pem");
+    let log_key = caseledger::keys::load_or_generate(&log_key_file).unwrap();
+    let origin = caseledger::config::Settings::default().log_origin;
+    let log_verifier = note::verifier_key(&origin, &log_key.verifying_key().to_bytes());
+
+    let states = ["jm", "tt", "bb"];
+    let dirs: Vec<tempfile::TempDir> = states
+        .iter()
+        .map(|_| tempfile::tempdir().unwrap())
+        .collect();
+    let ports: Vec<u16> = states.iter().map(|_| crate::browser::free_port()).collect();
+    let mut witnesses: Vec<Option<Witness>> = Vec::new();
+    let mut policy = format!("log {log_verifier}\n");
+    for (i, state) in states.iter().enumerate() {
+        let name = format!("witness.{state}.example/w1");
+        witnesses.push(Some(
+            start_at(dirs[i].path(), &name, &log_verifier, ports[i]).await,
+        ));
+        let key = verifier_key_of(dirs[i].path(), &name);
+        policy.push_str(&format!(
+            "witness {state} {key} http://127.0.0.1:{}\n",
+            ports[i]
+        ));
+    }
+    policy.push_str("group region 2 jm tt bb\nquorum region\n");
+    let policy_file = keys_dir.path().join("policy");
+    std::fs::write(&policy_file, &policy).unwrap();
+    let (key_file, policy_path) = (log_key_file.clone(), policy_file.clone());
+    let app = TestApp::spawn_with(move |s| {
+        s.log_key_file = Some(key_file);
+        s.witness_policy = Some(policy_path);
+        s.witness_interval_ms = 50;
+    })
+    .await;
+    let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let inv = app.user_caller("jm.inv", &jm, &[Role::Investigator]).await;
+    let case = app.create_case(&inv.token, "Ransomware at the port").await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let register = |n: usize| {
+        let app = &app;
+        let token = inv.token.clone();
+        let path = format!("/api/v1/cases/{case_id}/evidence");
+        async move {
+            let item = app
+                .post(
+                    &path,
+                    &token,
+                    &json!({"description": format!("Seized device {n}"), "kind": "device",
+                            "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                            "collected": {"location": "Kingston", "reason": "seized under warrant",
+                                          "authority": "Warrant 2026/117"}}),
+                )
+                .await;
+            assert_eq!(item.status, 201, "{}", item.body);
+            item.body["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let bundle_of = |id: String| {
+        let app = &app;
+        let token = inv.token.clone();
+        async move {
+            app.get(&format!("/api/v1/evidence/{id}/custody/bundle"), &token)
+                .await
+                .body
+        }
+    };
+    let covered = |bundle: &Value| {
+        bundle["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["log_index"].as_u64().unwrap() + 1)
+            .max()
+            .unwrap()
+    };
+    let verify = |bundle: Value| {
+        let app = &app;
+        let key = log_verifier.clone();
+        let policy = policy_file.clone();
+        async move {
+            crate::custody::verify_offline_with(
+                app,
+                &bundle,
+                &key,
+                &["--policy", policy.to_str().unwrap()],
+            )
+            .await
+        }
+    };
+
+    // All three up: the item's checkpoint is cosigned, and its bundle verifies.
+    let first = register(1).await;
+    let bundle = bundle_of(first.clone()).await;
+    cosigned_covering(&app, &inv.token, covered(&bundle)).await;
+    let bundle = bundle_of(first).await;
+    let (code, out) = verify(bundle).await;
+    assert_eq!(code, 0, "{out}");
+
+    // BB's witness stops: JM's and TT's still make the quorum.
+    witnesses[2] = None;
+    let second = register(2).await;
+    let bundle = bundle_of(second.clone()).await;
+    cosigned_covering(&app, &inv.token, covered(&bundle)).await;
+    let (code, out) = verify(bundle_of(second).await).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("cosigned by the witnesses of JM and TT: 2 of the 2"),
+        "{out}"
+    );
+    let metrics = app.request("GET", "/metrics", None, None, None).await;
+    let text = String::from_utf8(metrics.raw).unwrap();
+    let lag = text
+        .lines()
+        .find(|l| l.starts_with("caseledger_witness_lag{witness=\"bb\"}"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(!lag.ends_with(" 0"), "BB's witness lags: {lag}");
+
+    // TT's stops too: entries still commit, but what they write is covered by no
+    // checkpoint the quorum cosigned, and does not verify under the policy...
+    witnesses[1] = None;
+    let third = register(3).await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (code, out) = verify(bundle_of(third.clone()).await).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("1 of the 2 the policy requires"), "{out}");
+    // ...until TT's witness is back.
+    witnesses[1] = Some(
+        start_at(
+            dirs[1].path(),
+            "witness.tt.example/w1",
+            &log_verifier,
+            ports[1],
+        )
+        .await,
+    );
+    let bundle = bundle_of(third.clone()).await;
+    cosigned_covering(&app, &inv.token, covered(&bundle)).await;
+    let (code, out) = verify(bundle_of(third).await).await;
+    assert_eq!(code, 0, "{out}");
+}
+
+#[actix_web::test]
+async fn a_witness_that_saw_another_tree_at_the_same_size_refuses_and_the_alarm_is_raised() {
+    use crate::common::TestApp;
+    use caseledger::agencies::AgencyKind;
+    use caseledger::auth::roles::Role;
+
+    let keys_dir = tempfile::tempdir().unwrap();
+    let log_key_file = keys_dir.path().join("log.pem");
+    let log_key = caseledger::keys::load_or_generate(&log_key_file).unwrap();
+    let origin = caseledger::config::Settings::default().log_origin;
+    let log_verifier = note::verifier_key(&origin, &log_key.verifying_key().to_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let port = crate::browser::free_port();
+    let witness = start_at(dir.path(), "witness.tt.example/w1", &log_verifier, port).await;
+    let key = verifier_key_of(dir.path(), "witness.tt.example/w1");
+
+    // Someone holding the log's key showed this witness another history: a tree of
+    // 40 leaves of their own making (the service's log will pass that size).
+    let mut other = MemoryTree::default();
+    for i in 0..40 {
+        other.push(merkle::leaf_hash(format!("rewritten {i}").as_bytes()));
+    }
+    let forged = note::sign(
+        &note::checkpoint_body(&origin, 40, &other.root(40)),
+        &origin,
+        &log_key,
+    );
+    assert_eq!(add(&witness, request(0, &[], &forged)).await.0, 200);
+
+    let policy_file = keys_dir.path().join("policy");
+    std::fs::write(
+        &policy_file,
+        format!("log {log_verifier}\nwitness tt {key} http://127.0.0.1:{port}\nquorum tt\n"),
+    )
+    .unwrap();
+    let (key_file, policy_path) = (log_key_file.clone(), policy_file.clone());
+    let app = TestApp::spawn_with(move |s| {
+        s.log_key_file = Some(key_file);
+        s.witness_policy = Some(policy_path);
+        s.witness_interval_ms = 50;
+    })
+    .await;
+    let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let inv = app.user_caller("jm.inv", &jm, &[Role::Investigator]).await;
+    // Items registered until the real log is 40 leaves or more.
+    let case = app.create_case(&inv.token, "Ransomware at the port").await;
+    let path = format!("/api/v1/cases/{}/evidence", case["id"].as_str().unwrap());
+    let mut refused = Vec::new();
+    for n in 0..60 {
+        let item = app
+            .post(
+                &path,
+                &inv.token,
+                &serde_json::json!({"description": format!("Seized device {n}"), "kind": "device",
+                        "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                        "collected": {"location": "Kingston", "reason": "seized under warrant",
+                                      "authority": "Warrant 2026/117"}}),
+            )
+            .await;
+        assert_eq!(item.status, 201, "{}", item.body);
+        refused = app
+            .audit_entries()
+            .into_iter()
+            .filter(|e| e["action"] == "log.witness_refused")
+            .collect();
+        if !refused.is_empty() {
+            break;
+        }
+    }
+    for _ in 0..100 {
+        if !refused.is_empty() {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        refused = app
+            .audit_entries()
+            .into_iter()
+            .filter(|e| e["action"] == "log.witness_refused")
+            .collect();
+    }
+    assert!(
+        !refused.is_empty(),
+        "the witness's refusal raised the alarm"
+    );
+    assert_eq!(refused[0]["details"]["witness"], "tt");
+    assert_eq!(refused[0]["outcome"], "failed");
+    let metrics = app.request("GET", "/metrics", None, None, None).await;
+    let text = String::from_utf8(metrics.raw).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("caseledger_witness_refusals_total{witness=\"tt\"}")),
+        "{text}"
+    );
+    // Nothing the witness refused counts as cosigned.
+    app.get("/api/v1/log/checkpoint", &inv.token)
+        .await
+        .assert_problem(404, "not-found");
 }

@@ -1,0 +1,2 @@
+DROP TABLE witness_positions;
+DROP TABLE log_cosignatures;

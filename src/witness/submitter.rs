@@ -1,0 +1,218 @@
+//! The service's side of witnessing: every `CASELEDGER_WITNESS_INTERVAL_MS` at most,
+//! each instance sends the newest signed checkpoint to every witness of the policy
+//! that has not cosigned it, with a consistency proof from the size that witness last
+//! cosigned, and keeps every cosignature it gets back (checked first). A witness that
+//! is down or slow delays nothing: entries commit and checkpoints are signed without
+//! it, and its lag is a gauge. A witness that refuses a checkpoint as inconsistent
+//! (another root at a size it cosigned, or a proof that fails) raises the alarm: an
+//! audit entry `log.witness_refused`, a counter, an error in the log.
+
+use crate::ledger::cosignature;
+use crate::ledger::log::{self, SignedCheckpoint};
+use crate::ledger::policy::{Policy, Witness};
+use crate::ledger::{self as ledger, Action, Event, Outcome, witnessed};
+use crate::observability::RequestMeta;
+use crate::state::AppState;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use std::collections::HashSet;
+use std::time::Duration;
+
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What one witness did with one submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Cosigned: the line, checked.
+    Cosigned(String),
+    /// It last cosigned another size: the next proof starts there.
+    Behind(u64),
+    /// It refused the checkpoint as inconsistent with what it saw (`409` without a
+    /// size, or `422`): the alarm.
+    Refused(u16),
+    /// Down, slow, or an answer that is none of the above.
+    Unavailable(String),
+}
+
+/// The request body of §7: `old`, the proof, an empty line, the checkpoint.
+pub fn request_body(old: u64, proof: &[crate::ledger::merkle::Hash], note: &str) -> String {
+    let mut body = format!("old {old}\n");
+    for hash in proof {
+        body.push_str(&STANDARD.encode(hash));
+        body.push('\n');
+    }
+    body.push('\n');
+    body.push_str(note);
+    body
+}
+
+/// Sends a checkpoint to a witness and reads its answer.
+pub async fn submit(
+    client: &awc::Client,
+    policy: &Policy,
+    witness: &Witness,
+    checkpoint: &SignedCheckpoint,
+    old: u64,
+    proof: &[crate::ledger::merkle::Hash],
+) -> Answer {
+    let Some(url) = &witness.url else {
+        return Answer::Unavailable("the policy gives it no URL".into());
+    };
+    let sent = client
+        .post(format!("{}/add-checkpoint", url.trim_end_matches('/')))
+        .send_body(request_body(old, proof, &checkpoint.note))
+        .await;
+    let mut res = match sent {
+        Ok(res) => res,
+        Err(e) => return Answer::Unavailable(format!("{e}")),
+    };
+    let status = res.status().as_u16();
+    let body = match res.body().limit(64 * 1024).await {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) => return Answer::Unavailable(format!("{e}")),
+    };
+    match status {
+        200 => {
+            let cosigned = cosignature::add_lines(&checkpoint.note, &body);
+            let mine = [witness.cosigner.clone()];
+            match cosignature::verify(&cosigned, &policy.log, &mine) {
+                Ok((_, found)) if !found.is_empty() => {
+                    let line = body
+                        .lines()
+                        .find(|l| l.contains(&format!(" {} ", witness.cosigner.name)))
+                        .map(|l| format!("{l}\n"))
+                        .unwrap_or(body);
+                    Answer::Cosigned(line)
+                }
+                _ => Answer::Unavailable("its answer holds no valid cosignature of its key".into()),
+            }
+        }
+        409 => match body.trim().parse::<u64>() {
+            Ok(size) => Answer::Behind(size),
+            Err(_) => Answer::Refused(409),
+        },
+        422 => Answer::Refused(422),
+        other => Answer::Unavailable(format!("it answered {other}")),
+    }
+}
+
+/// One pass over the witnesses for the newest checkpoint.
+async fn pass(
+    state: &AppState,
+    client: &awc::Client,
+    policy: &Policy,
+    alarmed: &mut HashSet<(String, u64)>,
+) -> crate::error::ApiResult<()> {
+    let Some(latest) = state.db(log::latest_checkpoint).await? else {
+        return Ok(());
+    };
+    for witness in &policy.witnesses {
+        let key = witness.verifier_key.clone();
+        let size = latest.size;
+        let k = key.clone();
+        let (mut old, have) = state
+            .db(move |conn| {
+                Ok((
+                    witnessed::position(conn, &k)?,
+                    witnessed::has(conn, size, &k)?,
+                ))
+            })
+            .await?;
+        state
+            .metrics
+            .set_witness_lag(&witness.name, size.saturating_sub(old));
+        if have || old > size {
+            continue;
+        }
+        // At most twice: once more from the size a witness says it is at.
+        for _ in 0..2 {
+            let proof = if old == 0 || old == size {
+                Vec::new()
+            } else {
+                let from = old;
+                state
+                    .db(move |conn| log::consistency_proof(conn, from, size))
+                    .await?
+            };
+            let answer = submit(client, policy, witness, &latest, old, &proof).await;
+            let k = key.clone();
+            let now = crate::db::now();
+            match answer {
+                Answer::Cosigned(line) => {
+                    state
+                        .db(move |conn| {
+                            witnessed::record(conn, size, &k, &line, now)?;
+                            witnessed::set_position(conn, &k, size, now)
+                        })
+                        .await?;
+                    state.metrics.set_witness_lag(&witness.name, 0);
+                    break;
+                }
+                Answer::Behind(at) => {
+                    state
+                        .db(move |conn| witnessed::set_position(conn, &k, at, now))
+                        .await?;
+                    if at > size {
+                        break;
+                    }
+                    old = at;
+                }
+                Answer::Refused(status) => {
+                    if alarmed.insert((key.clone(), size)) {
+                        alarm(state, witness, &latest, old, status).await?;
+                    }
+                    break;
+                }
+                Answer::Unavailable(why) => {
+                    tracing::warn!(witness = %witness.name, %why, "a witness did not cosign; it is asked again");
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A witness refused a checkpoint as inconsistent with what it saw: recorded in the
+/// audit trail, counted, and logged as an error.
+async fn alarm(
+    state: &AppState,
+    witness: &Witness,
+    checkpoint: &SignedCheckpoint,
+    old: u64,
+    status: u16,
+) -> crate::error::ApiResult<()> {
+    tracing::error!(
+        witness = %witness.name, size = checkpoint.size, old, status,
+        "a witness refused the log's checkpoint as inconsistent with what it saw"
+    );
+    state.metrics.witness_refused(&witness.name);
+    let event = Event::new(Action::LogWitnessRefused, None, &RequestMeta::default())
+        .detail("witness", witness.name.as_str())
+        .detail("witness_key", witness.verifier_key.as_str())
+        .detail("tree_size", checkpoint.size)
+        .detail("old", old)
+        .detail("status", status);
+    state
+        .db(move |conn| ledger::record(conn, &event, Outcome::Failed).map(drop))
+        .await
+}
+
+/// Submits checkpoints for as long as the service runs.
+pub async fn run(state: AppState) {
+    let Some(policy) = state.log.policy.clone() else {
+        return;
+    };
+    let client = awc::Client::builder()
+        .timeout(TIMEOUT)
+        .disable_redirects()
+        .finish();
+    let every = Duration::from_millis(state.settings.witness_interval_ms.max(10));
+    let mut alarmed = HashSet::new();
+    loop {
+        if let Err(e) = pass(&state, &client, &policy, &mut alarmed).await {
+            tracing::warn!(error = %e, "a witnessing pass failed; it runs again");
+        }
+        actix_web::rt::time::sleep(every).await;
+    }
+}
