@@ -17,7 +17,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(checkpoint)
         .service(log_key)
         .service(inclusion)
-        .service(consistency);
+        .service(consistency)
+        .service(entry_proof);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -176,6 +177,57 @@ async fn inclusion(
         })
         .await?;
     Ok(web::Json(proof))
+}
+
+/// One entry's proof as a C2SP `tlog-proof` file (`c2sp.org/tlog-proof@v1`).
+///
+/// The entry's index, its inclusion proof and the checkpoint it is proven against:
+/// under a witness policy, the newest checkpoint its quorum cosigned that covers the
+/// entry, with the cosignatures; for tools outside this project.
+#[utoipa::path(
+    tag = "log",
+    security(("bearer" = [])),
+    params(("index" = u64, Path, description = "The entry's position in the log")),
+    responses(
+        (status = 200, description = "The proof (`c2sp.org/tlog-proof@v1`, file extension `.tlog-proof`)", content_type = "text/plain", body = String),
+        (status = 404, description = "No entry at this index is covered by a checkpoint yet", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/log/entries/{index}/proof")]
+async fn entry_proof(
+    state: web::Data<AppState>,
+    _caller: Principal,
+    index: web::Path<u64>,
+) -> ApiResult<HttpResponse> {
+    let index = index.into_inner();
+    let st = state.clone();
+    let (signed, proofs) = state
+        .db(move |conn| log::proofs_at(conn, &st.log, &[index]))
+        .await?;
+    if index >= signed.size {
+        return Err(ApiError::NotFound);
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"entry-{index}.tlog-proof\""),
+        ))
+        .body(tlog_proof(index, &proofs[0], &signed.note)))
+}
+
+/// A C2SP `tlog-proof`: the format line, `index`, the proof's hashes in base64 one a
+/// line, an empty line, the checkpoint.
+pub fn tlog_proof(index: u64, proof: &[crate::ledger::merkle::Hash], note: &str) -> String {
+    use base64::Engine;
+    let mut out = format!("c2sp.org/tlog-proof@v1\nindex {index}\n");
+    for hash in proof {
+        out.push_str(&base64::engine::general_purpose::STANDARD.encode(hash));
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(note);
+    out
 }
 
 /// RFC 9162 consistency proof between two tree sizes.

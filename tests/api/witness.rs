@@ -480,6 +480,15 @@ async fn the_services_checkpoints_are_cosigned_and_bundles_verify_under_two_of_t
         .find(|l| l.starts_with("caseledger_witness_lag{witness=\"bb\"}"))
         .unwrap_or_else(|| panic!("{text}"));
     assert!(!lag.ends_with(" 0"), "BB's witness lags: {lag}");
+    let ready = app.request("GET", "/readyz", None, None, None).await;
+    let bb = ready.body["witnesses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["witness"] == "bb")
+        .cloned()
+        .unwrap();
+    assert!(bb["lag"].as_u64().unwrap() > 0, "{}", ready.body);
 
     // TT's stops too: entries still commit, but what they write is covered by no
     // checkpoint the quorum cosigned, and does not verify under the policy...
@@ -600,6 +609,69 @@ async fn a_witness_that_saw_another_tree_at_the_same_size_refuses_and_the_alarm_
     );
     // Nothing the witness refused counts as cosigned.
     app.get("/api/v1/log/checkpoint", &inv.token)
+        .await
+        .assert_problem(404, "not-found");
+}
+
+#[actix_web::test]
+async fn one_entrys_proof_is_exported_as_a_c2sp_tlog_proof_that_verifies_on_its_own() {
+    use crate::common::TestApp;
+    use base64::Engine;
+    use caseledger::agencies::AgencyKind;
+    use caseledger::auth::roles::Role;
+    let app = TestApp::spawn().await;
+    let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let inv = app.user_caller("jm.inv", &jm, &[Role::Investigator]).await;
+    let case = app.create_case(&inv.token, "Ransomware at the port").await;
+    let path = format!("/api/v1/cases/{}/evidence", case["id"].as_str().unwrap());
+    for n in 0..5 {
+        let item = app
+            .post(
+                &path,
+                &inv.token,
+                &serde_json::json!({"description": format!("Seized device {n}"), "kind": "device",
+                        "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                        "collected": {"location": "Kingston", "reason": "seized under warrant",
+                                      "authority": "Warrant 2026/117"}}),
+            )
+            .await;
+        assert_eq!(item.status, 201, "{}", item.body);
+    }
+    let key = crate::custody::log_key(&app, &inv.token).await;
+    let res = app.get("/api/v1/log/entries/3/proof", &inv.token).await;
+    assert_eq!(res.status, 200);
+    let text = String::from_utf8(res.raw).unwrap();
+    let (head, checkpoint) = text.split_once("\n\n").unwrap();
+    let mut lines = head.lines();
+    assert_eq!(lines.next(), Some("c2sp.org/tlog-proof@v1"));
+    assert_eq!(lines.next(), Some("index 3"));
+    let proof: Vec<Hash> = lines
+        .map(|l| {
+            base64::engine::general_purpose::STANDARD
+                .decode(l)
+                .unwrap()
+                .try_into()
+                .unwrap()
+        })
+        .collect();
+    let verified =
+        note::verify_checkpoint(checkpoint, &note::parse_verifier_key(&key).unwrap()).unwrap();
+    let leaf = app
+        .get("/api/v1/log/proofs/inclusion?index=3", &inv.token)
+        .await
+        .body["leaf_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let leaf: Hash = hex::decode(leaf).unwrap().try_into().unwrap();
+    assert!(merkle::verify_inclusion(
+        &leaf,
+        3,
+        verified.size,
+        &proof,
+        &verified.root
+    ));
+    app.get("/api/v1/log/entries/99/proof", &inv.token)
         .await
         .assert_problem(404, "not-found");
 }
