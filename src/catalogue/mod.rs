@@ -18,6 +18,8 @@ pub struct Words {
     pub tree_size: &'static str,
     pub signed_at: &'static str,
     pub log_key: &'static str,
+    pub cosigned_by: &'static str,
+    pub no_witness_policy: &'static str,
     /// The verifier key, printed whole.
     pub log_key_whole: &'static str,
     pub key_fingerprint: &'static str,
@@ -139,6 +141,8 @@ pub static ENGLISH: Words = Words {
     tree_size: "Entries in the log",
     signed_at: "Signed at",
     log_key: "Log key",
+    cosigned_by: "Witnesses",
+    no_witness_policy: "no witness policy: the checkpoint is signed by the log key alone",
     log_key_whole: "The log's verifier key, whole",
     key_fingerprint: "Key fingerprint (SHA-256)",
     generated_at: "Report made at",

@@ -274,6 +274,10 @@ pub fn timeline(
             size: proofs.size,
             signed_at: proofs.signed_at,
             verifier_key: signer.verifier_key.clone(),
+            witnessed: signer
+                .policy
+                .as_ref()
+                .and_then(|policy| super::verify::witnessed(&proofs.note, policy).ok()),
         },
         bundle,
         content,

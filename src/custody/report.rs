@@ -100,6 +100,8 @@ pub struct CheckpointFacts {
     pub signed_at: Option<chrono::NaiveDateTime>,
     /// The verifier key string (`<name>+<key ID>+<base64 key>`).
     pub verifier_key: String,
+    /// Under a witness policy: which states' witnesses cosigned the checkpoint.
+    pub witnessed: Option<super::verify::Witnessed>,
 }
 
 impl CheckpointFacts {
@@ -233,6 +235,13 @@ pub fn render(report: &CustodyReport<'_>) -> Vec<u8> {
         ),
         Field::new(w.log_key, key_name),
         Field::mono(w.key_fingerprint, fingerprint),
+        Field::new(
+            w.cosigned_by,
+            match &report.checkpoint.witnessed {
+                Some(witnessed) => witnessed.words(),
+                None => w.no_witness_policy.to_owned(),
+            },
+        ),
         Field::mono(w.bundle_sha256, hex::encode(Sha256::digest(report.bundle))),
         Field::new(
             w.generated_at,

@@ -96,81 +96,72 @@ pub async fn submit(
     }
 }
 
-/// One pass over the witnesses for the newest checkpoint.
-async fn pass(
+/// One witness's round: the checkpoint sent (again from the size it names, at most
+/// once), its cosignature kept; the old size and status of a refusal, if it refused.
+async fn round(
     state: &AppState,
     client: &awc::Client,
     policy: &Policy,
-    alarmed: &mut HashSet<(String, u64)>,
-) -> crate::error::ApiResult<()> {
-    let Some(latest) = state.db(log::latest_checkpoint).await? else {
-        return Ok(());
-    };
-    for witness in &policy.witnesses {
-        let key = witness.verifier_key.clone();
-        let size = latest.size;
+    witness: &Witness,
+    latest: &SignedCheckpoint,
+) -> crate::error::ApiResult<Option<(u64, u16)>> {
+    let key = witness.verifier_key.clone();
+    let size = latest.size;
+    let k = key.clone();
+    let (mut old, have) = state
+        .db(move |conn| {
+            Ok((
+                witnessed::position(conn, &k)?,
+                witnessed::has(conn, size, &k)?,
+            ))
+        })
+        .await?;
+    state
+        .metrics
+        .set_witness_lag(&witness.name, size.saturating_sub(old));
+    if have || old > size {
+        return Ok(None);
+    }
+    for _ in 0..2 {
+        let proof = if old == 0 || old == size {
+            Vec::new()
+        } else {
+            let from = old;
+            state
+                .db(move |conn| log::consistency_proof(conn, from, size))
+                .await?
+        };
+        let answer = submit(client, policy, witness, latest, old, &proof).await;
         let k = key.clone();
-        let (mut old, have) = state
-            .db(move |conn| {
-                Ok((
-                    witnessed::position(conn, &k)?,
-                    witnessed::has(conn, size, &k)?,
-                ))
-            })
-            .await?;
-        state
-            .metrics
-            .set_witness_lag(&witness.name, size.saturating_sub(old));
-        if have || old > size {
-            continue;
-        }
-        // At most twice: once more from the size a witness says it is at.
-        for _ in 0..2 {
-            let proof = if old == 0 || old == size {
-                Vec::new()
-            } else {
-                let from = old;
+        let now = crate::db::now();
+        match answer {
+            Answer::Cosigned(line) => {
                 state
-                    .db(move |conn| log::consistency_proof(conn, from, size))
-                    .await?
-            };
-            let answer = submit(client, policy, witness, &latest, old, &proof).await;
-            let k = key.clone();
-            let now = crate::db::now();
-            match answer {
-                Answer::Cosigned(line) => {
-                    state
-                        .db(move |conn| {
-                            witnessed::record(conn, size, &k, &line, now)?;
-                            witnessed::set_position(conn, &k, size, now)
-                        })
-                        .await?;
-                    state.metrics.set_witness_lag(&witness.name, 0);
-                    break;
+                    .db(move |conn| {
+                        witnessed::record(conn, size, &k, &line, now)?;
+                        witnessed::set_position(conn, &k, size, now)
+                    })
+                    .await?;
+                state.metrics.set_witness_lag(&witness.name, 0);
+                return Ok(None);
+            }
+            Answer::Behind(at) => {
+                state
+                    .db(move |conn| witnessed::set_position(conn, &k, at, now))
+                    .await?;
+                if at > size {
+                    return Ok(None);
                 }
-                Answer::Behind(at) => {
-                    state
-                        .db(move |conn| witnessed::set_position(conn, &k, at, now))
-                        .await?;
-                    if at > size {
-                        break;
-                    }
-                    old = at;
-                }
-                Answer::Refused(status) => {
-                    if alarmed.insert((key.clone(), size)) {
-                        alarm(state, witness, &latest, old, status).await?;
-                    }
-                    break;
-                }
-                Answer::Unavailable(why) => {
-                    tracing::warn!(witness = %witness.name, %why, "a witness did not cosign; it is asked again");
-                    break;
-                }
+                old = at;
+            }
+            Answer::Refused(status) => return Ok(Some((old, status))),
+            Answer::Unavailable(why) => {
+                tracing::warn!(witness = %witness.name, %why, "a witness did not cosign; it is asked again");
+                return Ok(None);
             }
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// A witness refused a checkpoint as inconsistent with what it saw: recorded in the
@@ -198,7 +189,8 @@ async fn alarm(
         .await
 }
 
-/// Submits checkpoints for as long as the service runs.
+/// Submits checkpoints for as long as the service runs: one loop per witness, so
+/// that a slow or absent witness delays no other.
 pub async fn run(state: AppState) {
     let Some(policy) = state.log.policy.clone() else {
         return;
@@ -208,11 +200,40 @@ pub async fn run(state: AppState) {
         .disable_redirects()
         .finish();
     let every = Duration::from_millis(state.settings.witness_interval_ms.max(10));
-    let mut alarmed = HashSet::new();
+    let loops = policy
+        .witnesses
+        .iter()
+        .map(|witness| follow(&state, &client, &policy, witness, every));
+    futures_util::future::join_all(loops).await;
+}
+
+/// One witness's loop: a round at most every `every` (rounds start `every` apart, not
+/// `every` after the last one ended), and the alarm raised once per refused size.
+async fn follow(
+    state: &AppState,
+    client: &awc::Client,
+    policy: &Policy,
+    witness: &Witness,
+    every: Duration,
+) {
+    let mut alarmed: HashSet<u64> = HashSet::new();
     loop {
-        if let Err(e) = pass(&state, &client, &policy, &mut alarmed).await {
-            tracing::warn!(error = %e, "a witnessing pass failed; it runs again");
+        let started = std::time::Instant::now();
+        let done = async {
+            let Some(latest) = state.db(log::latest_checkpoint).await? else {
+                return Ok(());
+            };
+            if let Some((old, status)) = round(state, client, policy, witness, &latest).await?
+                && alarmed.insert(latest.size)
+            {
+                alarm(state, witness, &latest, old, status).await?;
+            }
+            Ok::<(), crate::error::ApiError>(())
         }
-        actix_web::rt::time::sleep(every).await;
+        .await;
+        if let Err(e) = done {
+            tracing::warn!(witness = %witness.name, error = %e, "a witnessing round failed; it runs again");
+        }
+        actix_web::rt::time::sleep(every.saturating_sub(started.elapsed())).await;
     }
 }

@@ -458,9 +458,29 @@ async fn the_services_checkpoints_are_cosigned_and_bundles_verify_under_two_of_t
     let first = register(1).await;
     let bundle = bundle_of(first.clone()).await;
     cosigned_covering(&app, &inv.token, covered(&bundle)).await;
-    let bundle = bundle_of(first).await;
+    let bundle = bundle_of(first.clone()).await;
     let (code, out) = verify(bundle).await;
     assert_eq!(code, 0, "{out}");
+    // The court report says which states' witnesses cosigned its checkpoint.
+    let pdf = app
+        .get(
+            &format!("/api/v1/evidence/{first}/custody/report.pdf"),
+            &inv.token,
+        )
+        .await;
+    assert_eq!(pdf.status, 200);
+    let file = app.data_dir().join("report.pdf");
+    std::fs::write(&file, &pdf.raw).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .args([file.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains("cosigned by the witnesses of"), "{text}");
+    assert!(text.contains("of the 2 the policy requires"), "{text}");
 
     // BB's witness stops: JM's and TT's still make the quorum.
     witnesses[2] = None;
