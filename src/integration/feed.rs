@@ -47,7 +47,8 @@ pub struct FeedParams {
 /// What an event is about.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EventSubject {
-    /// `case`, `evidence`, `mla_request` or `preservation`.
+    /// `case`, `evidence`, `mla_request`, `preservation`, or `log` (the log's own
+    /// alarms: `id` is the witness's name in the policy).
     pub kind: String,
     pub id: String,
     /// Where to read it, with the caller's own token.
@@ -63,7 +64,9 @@ pub struct OutboxEvent {
     pub id: String,
     /// `case.created`, `case.updated`, `case.shared`, `case.unshared`,
     /// `case.referred`, `evidence.registered`, `custody.appended`,
-    /// `transfer.pending`, `mla.<event type>`, `preservation.<event type>`.
+    /// `transfer.pending`, `mla.<event type>`, `preservation.<event type>`,
+    /// `log.witness_refused` (a witness refused the log's checkpoint as inconsistent
+    /// with what it saw: an alarm, heard by every listening system).
     #[serde(rename = "type")]
     #[schema(example = "custody.appended")]
     pub event_type: String,
@@ -141,6 +144,9 @@ fn may_see(conn: &mut DbConn, caller: &Principal, row: &EventRow) -> ApiResult<b
         "preservation" => {
             crate::mla::preservations::access::visible(conn, caller, id, &mut scratch).map(drop)
         }
+        // The log's own alarms (a witness refused a checkpoint) name no content: every
+        // system that listens hears of them.
+        "log" => Ok(()),
         _ => Err(ApiError::NotFound),
     };
     match seen {

@@ -5,7 +5,8 @@
 //! is down or slow delays nothing: entries commit and checkpoints are signed without
 //! it, and its lag is a gauge. A witness that refuses a checkpoint as inconsistent
 //! (another root at a size it cosigned, or a proof that fails) raises the alarm: an
-//! audit entry `log.witness_refused`, a counter, an error in the log.
+//! audit entry `log.witness_refused`, an outbox event of that type for the systems
+//! that listen, a counter, an error in the log.
 
 use crate::ledger::cosignature;
 use crate::ledger::log::{self, SignedCheckpoint};
@@ -179,18 +180,27 @@ async fn alarm(
     );
     state.metrics.witness_refused(&witness.name);
     let event = Event::new(Action::LogWitnessRefused, None, &RequestMeta::default())
+        .announcing(crate::ledger::Emit::new(
+            "log.witness_refused",
+            "log",
+            &witness.name,
+            "/api/v1/log/checkpoint?latest=true".to_owned(),
+        ))
         .detail("witness", witness.name.as_str())
         .detail("witness_key", witness.verifier_key.as_str())
         .detail("tree_size", checkpoint.size)
         .detail("old", old)
         .detail("status", status);
     state
-        .db(move |conn| ledger::record(conn, &event, Outcome::Failed).map(drop))
+        // The entry records that the refusal happened (the outbox event goes with it).
+        .db(move |conn| ledger::record(conn, &event, Outcome::Success).map(drop))
         .await
 }
 
-/// Submits checkpoints for as long as the service runs: one loop per witness, so
-/// that a slow or absent witness delays no other.
+/// Submits checkpoints for as long as the service runs. Every interval, the newest
+/// checkpoint goes to every witness at once (the same checkpoint to all, so that
+/// their cosignatures meet at one size); a witness whose last round has not ended
+/// (slow, or timing out) is skipped, so that it delays no other.
 pub async fn run(state: AppState) {
     let Some(policy) = state.log.policy.clone() else {
         return;
@@ -200,39 +210,45 @@ pub async fn run(state: AppState) {
         .disable_redirects()
         .finish();
     let every = Duration::from_millis(state.settings.witness_interval_ms.max(10));
-    let loops = policy
-        .witnesses
-        .iter()
-        .map(|witness| follow(&state, &client, &policy, witness, every));
-    futures_util::future::join_all(loops).await;
-}
-
-/// One witness's loop: a round at most every `every` (rounds start `every` apart, not
-/// `every` after the last one ended), and the alarm raised once per refused size.
-async fn follow(
-    state: &AppState,
-    client: &awc::Client,
-    policy: &Policy,
-    witness: &Witness,
-    every: Duration,
-) {
-    let mut alarmed: HashSet<u64> = HashSet::new();
+    let policy = std::rc::Rc::new(policy);
+    let busy: std::rc::Rc<std::cell::RefCell<HashSet<String>>> = Default::default();
+    let alarmed: std::rc::Rc<std::cell::RefCell<HashSet<(String, u64)>>> = Default::default();
     loop {
         let started = std::time::Instant::now();
-        let done = async {
-            let Some(latest) = state.db(log::latest_checkpoint).await? else {
-                return Ok(());
-            };
-            if let Some((old, status)) = round(state, client, policy, witness, &latest).await?
-                && alarmed.insert(latest.size)
-            {
-                alarm(state, witness, &latest, old, status).await?;
+        match state.db(log::latest_checkpoint).await {
+            Ok(Some(latest)) => {
+                for witness in &policy.witnesses {
+                    if !busy.borrow_mut().insert(witness.verifier_key.clone()) {
+                        continue;
+                    }
+                    let (state, client, policy) = (state.clone(), client.clone(), policy.clone());
+                    let (busy, alarmed) = (busy.clone(), alarmed.clone());
+                    let (witness, latest) = (witness.clone(), latest.clone());
+                    actix_web::rt::spawn(async move {
+                        let done = round(&state, &client, &policy, &witness, &latest).await;
+                        match done {
+                            Ok(Some((old, status))) => {
+                                let first = alarmed
+                                    .borrow_mut()
+                                    .insert((witness.verifier_key.clone(), latest.size));
+                                if first
+                                    && let Err(e) =
+                                        alarm(&state, &witness, &latest, old, status).await
+                                {
+                                    tracing::warn!(error = %e, "a witness's alarm was not recorded");
+                                }
+                            }
+                            Ok(None) => {}
+                            Err(e) => {
+                                tracing::warn!(witness = %witness.name, error = %e, "a witnessing round failed; it runs again");
+                            }
+                        }
+                        busy.borrow_mut().remove(&witness.verifier_key);
+                    });
+                }
             }
-            Ok::<(), crate::error::ApiError>(())
-        }
-        .await;
-        if let Err(e) = done {
-            tracing::warn!(witness = %witness.name, error = %e, "a witnessing round failed; it runs again");
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "the newest checkpoint could not be read"),
         }
         actix_web::rt::time::sleep(every.saturating_sub(started.elapsed())).await;
     }

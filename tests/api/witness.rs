@@ -619,7 +619,24 @@ async fn a_witness_that_saw_another_tree_at_the_same_size_refuses_and_the_alarm_
         "the witness's refusal raised the alarm"
     );
     assert_eq!(refused[0]["details"]["witness"], "tt");
-    assert_eq!(refused[0]["outcome"], "failed");
+    // Systems that listen hear of it: the event feed carries it, with no content.
+    let feed = app
+        .get("/api/v1/events?types=log.*&limit=500", &inv.token)
+        .await;
+    assert_eq!(feed.status, 200, "{}", feed.body);
+    let alarms: Vec<&serde_json::Value> = feed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "log.witness_refused")
+        .collect();
+    assert_eq!(alarms.len(), 1, "{}", feed.body);
+    assert_eq!(alarms[0]["subject"]["kind"], "log");
+    assert_eq!(alarms[0]["subject"]["id"], "tt");
+    assert_eq!(
+        refused[0]["outcome"], "success",
+        "the refusal is recorded as having happened"
+    );
     let metrics = app.request("GET", "/metrics", None, None, None).await;
     let text = String::from_utf8(metrics.raw).unwrap();
     assert!(
