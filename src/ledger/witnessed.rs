@@ -60,14 +60,21 @@ pub fn has(conn: &mut DbConn, size: u64, witness_key: &str) -> ApiResult<bool> {
     .get_result(conn)?)
 }
 
-/// The size a witness last cosigned, as this service knows it (0: none).
+/// The size a witness last cosigned, as this service knows it (0: none): the
+/// largest it cosigned for this service, or the size it said it was at, whichever is
+/// larger (so that a cosignature costs one write, not two).
 pub fn position(conn: &mut DbConn, witness_key: &str) -> ApiResult<u64> {
-    let size: Option<i64> = witness_positions::table
+    let said: Option<i64> = witness_positions::table
         .find(witness_key)
         .select(witness_positions::tree_size)
         .get_result(conn)
         .optional()?;
-    Ok(size.map_or(0, |s| u64::try_from(s).unwrap_or(0)))
+    let cosigned: Option<i64> = log_cosignatures::table
+        .filter(log_cosignatures::witness.eq(witness_key))
+        .select(diesel::dsl::max(log_cosignatures::tree_size))
+        .get_result(conn)?;
+    let size = said.unwrap_or(0).max(cosigned.unwrap_or(0));
+    Ok(u64::try_from(size).unwrap_or(0))
 }
 
 pub fn set_position(

@@ -138,10 +138,7 @@ async fn round(
         match answer {
             Answer::Cosigned(line) => {
                 state
-                    .db(move |conn| {
-                        witnessed::record(conn, size, &k, &line, now)?;
-                        witnessed::set_position(conn, &k, size, now)
-                    })
+                    .db(move |conn| witnessed::record(conn, size, &k, &line, now))
                     .await?;
                 state.metrics.set_witness_lag(&witness.name, 0);
                 return Ok(None);

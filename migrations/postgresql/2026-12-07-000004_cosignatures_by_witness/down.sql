@@ -1,0 +1,1 @@
+DROP INDEX log_cosignatures_by_witness;
