@@ -274,7 +274,11 @@ impl TestApp {
             base,
             state,
             _db: db,
+            // Pooled connections are dropped after a second idle, well before the
+            // server closes them (5 s): a request never goes out on a connection the
+            // server is closing, which failed a test at random as `Disconnected`.
             client: awc::Client::builder()
+                .connector(awc::Connector::new().conn_keep_alive(std::time::Duration::from_secs(1)))
                 .timeout(std::time::Duration::from_secs(30))
                 .disable_redirects()
                 .finish(),
