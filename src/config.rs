@@ -128,6 +128,9 @@ pub struct Settings {
     pub witness_policy: Option<PathBuf>,
     /// The least time between two submissions of checkpoints to the witnesses.
     pub witness_interval_ms: u64,
+    /// The least time between two audit-head entries (spec §6): the audit chain's head
+    /// is anchored in the log at most this often, and only when it moved.
+    pub audit_anchor_ms: u64,
     pub bootstrap_password: Option<SecretString>,
     /// Country of the regional administration agency created with the first user.
     pub bootstrap_country: String,
@@ -172,6 +175,7 @@ impl Default for Settings {
             web_idle_secs: 30 * 60,
             witness_policy: None,
             witness_interval_ms: 1000,
+            audit_anchor_ms: 60_000,
             bootstrap_password: None,
             bootstrap_country: "TT".into(),
         }
@@ -300,6 +304,9 @@ impl Settings {
         }
         if let Some(v) = var("CASELEDGER_WITNESS_INTERVAL_MS") {
             self.witness_interval_ms = parse("CASELEDGER_WITNESS_INTERVAL_MS", v)?;
+        }
+        if let Some(v) = var("CASELEDGER_AUDIT_ANCHOR_MS") {
+            self.audit_anchor_ms = parse("CASELEDGER_AUDIT_ANCHOR_MS", v)?;
         }
         if let Some(v) = var("CASELEDGER_PUBLIC_URL") {
             self.public_url = v;

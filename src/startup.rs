@@ -357,6 +357,11 @@ impl Application {
         ));
         // Webhook deliveries, from every instance.
         actix_web::rt::spawn(crate::integration::delivery::run(state.clone()));
+        // The audit chain's head into the log, where witnesses see it.
+        actix_web::rt::spawn(crate::audit::anchoring::run(
+            state.clone(),
+            std::time::Duration::from_millis(state.settings.audit_anchor_ms.max(10)),
+        ));
         // New checkpoints to the witnesses, from every instance.
         if state.log.policy.is_some() {
             actix_web::rt::spawn(crate::witness::submitter::run(state.clone()));

@@ -13,7 +13,9 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(list_audit).service(verify_audit);
+    cfg.service(list_audit)
+        .service(verify_audit)
+        .service(audit_heads_bundle);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -123,4 +125,39 @@ async fn verify_audit(
         })
         .await?;
     Ok(web::Json(result))
+}
+
+/// The audit trail's heads as anchored in the log (custody log spec §6): every
+/// audit-head entry with its inclusion proof against the newest checkpoint that covers
+/// them (under a witness policy, the newest its quorum cosigned), and the log's public
+/// key. `caseledger verify-bundle` checks it as it checks a custody bundle; an audit
+/// trail shown later must continue from the heads it proves (`GET /audit/verify`).
+#[utoipa::path(
+    tag = "audit",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "An audit-head bundle (custody log format §4 and §6)", body = Object),
+        (status = 403, description = "Not an auditor", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No audit head has been anchored in the log yet", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/audit/heads/bundle")]
+async fn audit_heads_bundle(
+    state: web::Data<AppState>,
+    caller: Credentials,
+) -> ApiResult<web::Json<serde_json::Value>> {
+    let signer = state.log.clone();
+    let bundle = state
+        .read_as(
+            caller,
+            Action::AuditHeadsBundle,
+            move |conn, caller, event| {
+                scope(caller)?;
+                let bundle = super::heads::bundle(conn, &signer)?.ok_or(ApiError::NotFound)?;
+                event.set_detail("heads", bundle["entries"].as_array().map_or(0, Vec::len));
+                Ok(bundle)
+            },
+        )
+        .await?;
+    Ok(web::Json(bundle))
 }

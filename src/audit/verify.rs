@@ -3,6 +3,7 @@
 use crate::db::DbConn;
 use crate::db::schema::audit_log;
 use crate::error::ApiResult;
+use crate::ledger::anchor::{self, AnchoredHead};
 use crate::ledger::{AuditEntry, FORMAT_VERSION, canonical, format_at, sha256_hex};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -37,6 +38,66 @@ pub struct Verification {
     /// The first entry that does not verify.
     pub broken_seq: Option<i64>,
     pub problem: Option<String>,
+    /// How many of the heads anchored in the log (spec §6) were held against the trail.
+    pub anchored_heads_checked: i64,
+    /// The newest head anchored in the log that the trail continues from: what the
+    /// log's witnesses saw. A trail rewritten or cut short before it no longer does.
+    pub continues_from: Option<AnchorPoint>,
+}
+
+/// A head of the audit trail as anchored in the log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnchorPoint {
+    /// The audit entry anchored: its `seq` and hash.
+    pub audit_seq: i64,
+    pub audit_hash: String,
+    /// The audit-head entry that anchors it: its place among them and in the log.
+    pub head_seq: i64,
+    pub log_index: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub anchored_at: String,
+}
+
+impl From<&AnchoredHead> for AnchorPoint {
+    fn from(head: &AnchoredHead) -> AnchorPoint {
+        AnchorPoint {
+            audit_seq: head.audit_seq,
+            audit_hash: head.audit_hash.clone(),
+            head_seq: head.seq,
+            log_index: head.log_index,
+            anchored_at: format_at(head.created_at),
+        }
+    }
+}
+
+/// What is wrong with an anchored head, held against the trail's entry at its
+/// `audit_seq` (`None`: the trail ends before it).
+fn check_anchor(head: &AnchoredHead, trail_hash: Option<&str>) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Anchored {
+        audit_seq: i64,
+        audit_hash: String,
+    }
+    let stored = serde_json::from_str::<Anchored>(&head.canonical).ok();
+    if sha256_hex(head.canonical.as_bytes()) != head.entry_hash
+        || stored.is_none_or(|a| a.audit_seq != head.audit_seq || a.audit_hash != head.audit_hash)
+    {
+        return Some(format!(
+            "the audit head anchored at log index {} does not match its stored entry",
+            head.log_index
+        ));
+    }
+    match trail_hash {
+        None => Some(format!(
+            "the trail ends before entry {}, anchored in the log at index {}: it was cut short",
+            head.audit_seq, head.log_index
+        )),
+        Some(hash) if hash != head.audit_hash => Some(format!(
+            "entry {} is not the one anchored in the log at index {}: the trail was rewritten",
+            head.audit_seq, head.log_index
+        )),
+        Some(_) => None,
+    }
 }
 
 /// Checks one stored row against its predecessor; returns what is wrong.
@@ -81,39 +142,72 @@ fn check_row(row: &AuditRow, expected_seq: i64, prev_hash: Option<&str>) -> Opti
 
 const VERIFY_BATCH: i64 = 2000;
 
-/// Walks the whole chain in order, in batches.
+/// How far the walk has come: the entries checked, the last one's hash, the anchored
+/// heads held against them and the newest of those.
+#[derive(Default)]
+struct Walk {
+    entries: i64,
+    head_hash: Option<String>,
+    anchors_checked: i64,
+    newest_anchor: Option<AnchoredHead>,
+}
+
+impl Walk {
+    fn ends(self, broken: Option<(i64, String)>) -> Verification {
+        let (broken_seq, problem) = broken.unzip();
+        Verification {
+            intact: broken_seq.is_none(),
+            entries: self.entries,
+            head_hash: self.head_hash,
+            broken_seq,
+            problem,
+            anchored_heads_checked: self.anchors_checked,
+            continues_from: self.newest_anchor.as_ref().map(AnchorPoint::from),
+        }
+    }
+}
+
+/// Walks the whole chain in order, in batches, and holds every head anchored in the
+/// log against it.
 pub fn verify(conn: &mut DbConn) -> ApiResult<Verification> {
-    let mut expected = 0i64;
-    let mut prev: Option<String> = None;
+    let mut walk = Walk::default();
     loop {
         let rows: Vec<AuditRow> = audit_log::table
-            .filter(audit_log::seq.ge(expected))
+            .filter(audit_log::seq.ge(walk.entries))
             .order(audit_log::seq)
             .limit(VERIFY_BATCH)
             .select(AuditRow::as_select())
             .load(conn)?;
         let done = (rows.len() as i64) < VERIFY_BATCH;
+        let first = walk.entries;
+        let mut hashes = Vec::with_capacity(rows.len());
         for row in rows {
-            if let Some(problem) = check_row(&row, expected, prev.as_deref()) {
-                return Ok(Verification {
-                    intact: false,
-                    entries: expected,
-                    head_hash: prev,
-                    broken_seq: Some(expected),
-                    problem: Some(problem),
-                });
+            if let Some(problem) = check_row(&row, walk.entries, walk.head_hash.as_deref()) {
+                let seq = walk.entries;
+                return Ok(walk.ends(Some((seq, problem))));
             }
-            prev = Some(row.entry_hash);
-            expected += 1;
+            hashes.push(row.entry_hash.clone());
+            walk.head_hash = Some(row.entry_hash);
+            walk.entries += 1;
+        }
+        if walk.entries > first {
+            for head in anchor::anchoring(conn, first, walk.entries - 1)? {
+                let at = hashes.get((head.audit_seq - first) as usize);
+                if let Some(problem) = check_anchor(&head, at.map(String::as_str)) {
+                    return Ok(walk.ends(Some((head.audit_seq, problem))));
+                }
+                walk.anchors_checked += 1;
+                if walk.newest_anchor.as_ref().is_none_or(|n| n.seq < head.seq) {
+                    walk.newest_anchor = Some(head);
+                }
+            }
         }
         if done {
-            return Ok(Verification {
-                intact: true,
-                entries: expected,
-                head_hash: prev,
-                broken_seq: None,
-                problem: None,
-            });
+            let beyond = anchor::anchoring_beyond(conn, walk.entries - 1)?;
+            let broken = beyond
+                .first()
+                .map(|head| (head.audit_seq, check_anchor(head, None).unwrap_or_default()));
+            return Ok(walk.ends(broken));
         }
     }
 }

@@ -80,6 +80,7 @@ pub struct Words {
     pub summary_not_verified: &'static str,
     pub record_custody: &'static str,
     pub record_request: &'static str,
+    pub record_audit_heads: &'static str,
     pub at_unrecorded_time: &'static str,
     pub could_not_be_checked: &'static str,
 }
@@ -232,6 +233,7 @@ pub static ENGLISH: Words = Words {
         {problem}.",
     record_custody: "The custody record",
     record_request: "The request's history",
+    record_audit_heads: "The record of the audit trail's anchored heads",
     at_unrecorded_time: "at an unrecorded time",
     could_not_be_checked: "it could not be checked",
 };

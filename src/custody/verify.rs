@@ -31,6 +31,8 @@ struct Head<'a> {
     evidence_id: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow)]
     request_id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    audit_head: Option<std::borrow::Cow<'a, str>>,
     seq: Option<i64>,
     #[serde(borrow)]
     prev: Option<std::borrow::Cow<'a, str>>,
@@ -109,6 +111,9 @@ pub struct Report {
     /// The request whose history was checked (spec §5).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// The log (its origin) whose audit-head entries were checked (spec §6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<String>,
     pub checkpoint_size: Option<u64>,
     /// Problems with the checkpoint itself (signature, origin, format).
     pub checkpoint_problems: Vec<String>,
@@ -247,7 +252,7 @@ fn summary(
     match verdict {
         Verdict::Verified => {
             let template = match history {
-                History::Request(_) => w.summary_verified_history,
+                History::Request(_) | History::AuditHeads(_) => w.summary_verified_history,
                 History::Evidence(_) => w.summary_verified_custody,
             };
             let matched = checks.hash_checks_matched;
@@ -304,13 +309,15 @@ fn summary(
     }
 }
 
-/// Whose history a chain of entries is: an evidence item's custody (spec §1) or a
-/// request's (spec §5). The member that names it stays the same throughout, and an
-/// entry carries exactly one of the two.
+/// Whose history a chain of entries is: an evidence item's custody (spec §1), a
+/// request's (spec §5) or the log's anchored audit heads (§6). The member that names
+/// it stays the same throughout, and an entry carries exactly one of the three.
 #[derive(Debug, Clone, Copy)]
 pub enum History<'a> {
     Evidence(&'a str),
     Request(&'a str),
+    /// The audit-head entries of the log of this origin (spec §6).
+    AuditHeads(&'a str),
 }
 
 impl History<'_> {
@@ -318,6 +325,7 @@ impl History<'_> {
         match self {
             History::Evidence(_) => w.record_custody,
             History::Request(_) => w.record_request,
+            History::AuditHeads(_) => w.record_audit_heads,
         }
     }
 }
@@ -369,19 +377,30 @@ pub fn verify(
         let head: Head = serde_json::from_str(bytes).unwrap_or(Head {
             evidence_id: None,
             request_id: None,
+            audit_head: None,
             seq: None,
             prev: None,
             kind: None,
         });
+        let named = (
+            head.evidence_id.as_deref(),
+            head.request_id.as_deref(),
+            head.audit_head.as_deref(),
+        );
         match history {
             History::Evidence(id) => {
-                if head.evidence_id.as_deref() != Some(id) || head.request_id.is_some() {
+                if named != (Some(id), None, None) {
                     problems.push("the entry belongs to another evidence item".into());
                 }
             }
             History::Request(id) => {
-                if head.request_id.as_deref() != Some(id) || head.evidence_id.is_some() {
+                if named != (None, Some(id), None) {
                     problems.push("the entry belongs to another request".into());
+                }
+            }
+            History::AuditHeads(origin) => {
+                if named != (None, None, Some(origin)) {
+                    problems.push("the entry is not an audit head of this log".into());
                 }
             }
         }
@@ -437,11 +456,15 @@ pub fn verify(
         summary: String::new(),
         evidence_id: match history {
             History::Evidence(id) => Some(id.to_owned()),
-            History::Request(_) => None,
+            _ => None,
         },
         request_id: match history {
             History::Request(id) => Some(id.to_owned()),
-            History::Evidence(_) => None,
+            _ => None,
+        },
+        audit_head: match history {
+            History::AuditHeads(origin) => Some(origin.to_owned()),
+            _ => None,
         },
         checkpoint_size: checkpoint.map(|c| c.size),
         checkpoint_problems,
@@ -469,9 +492,10 @@ impl Report {
             .first()
             .map(String::as_str)
             .or(self.entries.is_empty().then_some("it holds no entries"));
-        let history = match &self.request_id {
-            Some(id) => History::Request(id),
-            None => History::Evidence(self.evidence_id.as_deref().unwrap_or_default()),
+        let history = match (&self.request_id, &self.audit_head) {
+            (Some(id), _) => History::Request(id),
+            (None, Some(origin)) => History::AuditHeads(origin),
+            (None, None) => History::Evidence(self.evidence_id.as_deref().unwrap_or_default()),
         };
         self.summary = summary(
             history,
@@ -521,10 +545,16 @@ pub fn verify_bundle(bundle: &Value, trusted_key: &str) -> Result<Report, String
     let history = match (
         bundle["evidence_id"].as_str(),
         bundle["request_id"].as_str(),
+        bundle["audit_head"].as_str(),
     ) {
-        (Some(id), None) => History::Evidence(id),
-        (None, Some(id)) => History::Request(id),
-        _ => return Err("the bundle must name exactly one of evidence_id and request_id".into()),
+        (Some(id), None, None) => History::Evidence(id),
+        (None, Some(id), None) => History::Request(id),
+        (None, None, Some(origin)) => History::AuditHeads(origin),
+        _ => {
+            return Err(
+                "the bundle must name exactly one of evidence_id, request_id and audit_head".into(),
+            );
+        }
     };
     let note = bundle["checkpoint"]
         .as_str()

@@ -560,6 +560,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_heads (seq) {
+        seq -> BigInt,
+        log_index -> BigInt,
+        audit_seq -> BigInt,
+        audit_hash -> Text,
+        canonical -> Text,
+        entry_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     log_cosignatures (tree_size, witness) {
         tree_size -> BigInt,
         witness -> Text,
@@ -696,4 +708,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sso_attempts,
     log_cosignatures,
     witness_positions,
+    audit_heads,
 );

@@ -121,6 +121,7 @@ actions! {
     UploadTerminate => "upload.terminate",
     AuditQuery => "audit.query",
     AuditVerify => "audit.verify",
+    AuditHeadsBundle => "audit.heads_bundle",
     LogWitnessRefused => "log.witness_refused",
 }
 

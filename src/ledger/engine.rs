@@ -1,6 +1,6 @@
 //! The writer, its helper and its committer, and the interface job kinds implement.
 
-use super::chain::{AUDIT_SEQUENCE_LOCK, AuditRecord, Event, Outcome};
+use super::chain::{AUDIT_SEQUENCE_LOCK, AuditRecord, ChainHead, Event, Outcome};
 use super::idempotency::{self, Claim, Reservation};
 use super::log::LogSigner;
 use super::write::{self, Frontier, Leaves};
@@ -61,6 +61,7 @@ pub struct Batch<'a> {
     conn: &'a mut DbConn,
     leaves: &'a mut Leaves,
     audit: Vec<AuditRecord>,
+    anchor: bool,
 }
 
 impl Batch<'_> {
@@ -82,6 +83,12 @@ impl Batch<'_> {
     /// batch's checkpoint covers it.
     pub fn append_leaf(&mut self, canonical: &[u8]) -> u64 {
         self.leaves.append(canonical)
+    }
+
+    /// Anchors the audit chain's head, as it stands after the batch's own entries, in
+    /// the log (spec §6), when it moved since the last anchored head.
+    pub(super) fn anchor_audit_head(&mut self) {
+        self.anchor = true;
     }
 }
 
@@ -180,7 +187,9 @@ pub struct LedgerBuilder {
 
 impl LedgerBuilder {
     pub fn new() -> LedgerBuilder {
-        LedgerBuilder::default().kind(Recorded)
+        LedgerBuilder::default()
+            .kind(Recorded)
+            .kind(super::anchor::Anchor)
     }
 
     pub fn kind<K: Kind>(mut self, kind: K) -> LedgerBuilder {
@@ -266,6 +275,14 @@ impl Ledger {
     /// Records the audit entry of work done elsewhere; returns once it is durable.
     pub async fn record(&self, event: Event, outcome: Outcome) -> ApiResult<()> {
         self.submit::<Recorded>(AuditRecord { event, outcome }, None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Anchors the audit chain's head in the log (spec §6) if it moved since the last
+    /// anchored head; returns once that is durable.
+    pub async fn anchor_audit_head(&self) -> ApiResult<()> {
+        self.submit::<super::anchor::Anchor>((), None)
             .await
             .map(|_| ())
     }
@@ -631,6 +648,7 @@ impl Writer {
             conn,
             leaves: &mut leaves,
             audit: Vec::new(),
+            anchor: false,
         };
         let kinds_of: Vec<usize> = submissions.iter().map(|s| s.kind).collect();
         let positions_of = |kind: usize, results: &[Option<ApiResult<Reply>>]| -> Vec<usize> {
@@ -705,6 +723,7 @@ impl Writer {
             }
         }
         let audit = std::mem::take(&mut batch.audit);
+        let anchor = batch.anchor;
         laps.lap(LedgerPhase::Compute);
         for ReservedKey { position, claim } in &keys.reserved {
             match &results[*position] {
@@ -719,7 +738,16 @@ impl Writer {
             .filter(|r| r.outcome == Outcome::Success)
             .flat_map(|r| r.event.announces.iter().cloned())
             .collect();
-        write::commit_batch(conn, &self.signer, &heads, &mut leaves, &audit, &announced)?;
+        let rows = super::chain::build_rows(&heads.audit, &audit)?;
+        if anchor {
+            let after = match rows.last() {
+                Some(last) => ChainHead::after(Some(last.seq), Some(last.entry_hash.clone())),
+                None => heads.audit.clone(),
+            };
+            let at = crate::db::now();
+            super::anchor::append(conn, &self.signer.origin, &after, &mut leaves, at)?;
+        }
+        write::commit_batch(conn, &self.signer, &rows, &mut leaves, &announced)?;
         let tallies: Vec<super::tally::Tally> = audit
             .iter()
             .filter(|r| r.outcome == Outcome::Success)

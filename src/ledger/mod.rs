@@ -48,6 +48,7 @@
 //! countries and case sharing, which are rare.
 
 mod action;
+pub mod anchor;
 mod chain;
 pub mod cosignature;
 mod engine;

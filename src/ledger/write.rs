@@ -4,7 +4,7 @@
 //! change with the batch's size, so it is prepared once per connection and a batch
 //! costs one round trip here.
 
-use super::chain::{self, AuditInsert, AuditRecord, ChainHead};
+use super::chain::{self, AuditInsert, ChainHead};
 use super::log::{self, LogSigner, Runs};
 use super::merkle::{self, Hash, NodeId};
 use crate::db::DbConn;
@@ -117,12 +117,10 @@ struct Checkpoint {
 pub fn commit_batch(
     conn: &mut DbConn,
     signer: &LogSigner,
-    heads: &Heads,
+    rows: &[AuditInsert],
     leaves: &mut Leaves,
-    audit: &[AuditRecord],
     announced: &[super::outbox::Emit],
 ) -> ApiResult<()> {
-    let rows = chain::build_rows(&heads.audit, audit)?;
     let checkpoint = if leaves.size > leaves.start {
         let root = merkle::range_hash(0, leaves.size, &leaves.nodes)
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the log frontier is incomplete")))?;
@@ -141,12 +139,12 @@ pub fn commit_batch(
     match conn {
         DbConn::Postgresql(pg) => {
             // One round trip for all of it, the outbox's events included.
-            PgWrite::new(&rows, &leaves.runs, checkpoint, now)
+            PgWrite::new(rows, &leaves.runs, checkpoint, now)
                 .announcing(announced)
                 .execute(pg)?;
         }
         DbConn::Sqlite(_) => {
-            chain::insert_all(conn, &rows)?;
+            chain::insert_all(conn, rows)?;
             log::insert_runs(conn, &leaves.runs)?;
             if let Some(c) = checkpoint {
                 log::store_checkpoint(conn, c.size as u64, &c.root, &c.note, now)?;

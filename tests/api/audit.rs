@@ -509,3 +509,190 @@ async fn concurrent_appends_never_fork_the_chain() {
     );
     assert_eq!(reads.len(), 40);
 }
+
+/// The audit-head entries anchored so far, read behind the service's back.
+fn anchored(app: &TestApp) -> Vec<caseledger::ledger::anchor::AnchoredHead> {
+    use caseledger::db::schema::audit_heads;
+    use caseledger::ledger::anchor::AnchoredHead;
+    use diesel::prelude::*;
+    let mut conn = app.state.pool.get().unwrap();
+    audit_heads::table
+        .order(audit_heads::seq)
+        .select(AnchoredHead::as_select())
+        .load(&mut conn)
+        .unwrap()
+}
+
+/// The hash of the audit entry `seq`, read behind the service's back.
+fn audit_hash(app: &TestApp, seq: i64) -> String {
+    use caseledger::db::schema::audit_log;
+    use diesel::prelude::*;
+    let mut conn = app.state.pool.get().unwrap();
+    audit_log::table
+        .find(seq)
+        .select(audit_log::entry_hash)
+        .first(&mut conn)
+        .unwrap()
+}
+
+/// Waits until a head at or after audit entry `seq` is anchored; returns the heads.
+async fn anchored_after(app: &TestApp, seq: i64) -> Vec<caseledger::ledger::anchor::AnchoredHead> {
+    for _ in 0..200 {
+        let heads = anchored(app);
+        if heads.last().is_some_and(|h| h.audit_seq >= seq) {
+            return heads;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("no audit head at or after entry {seq} was anchored");
+}
+
+#[actix_web::test]
+async fn the_trails_head_is_anchored_in_the_log_only_when_it_moved_and_its_bundle_verifies_offline()
+{
+    use caseledger::custody::verify::{Verdict, verify_bundle};
+    let app = TestApp::spawn_with(|s| s.audit_anchor_ms = 50).await;
+    let (token, seq) = chain_with_entries(&app).await;
+    let heads = anchored_after(&app, seq).await;
+    // Each head names an audit entry as the trail holds it, and they chain in order.
+    for (i, head) in heads.iter().enumerate() {
+        assert_eq!(head.seq, i as i64);
+        assert_eq!(head.audit_hash, audit_hash(&app, head.audit_seq));
+        let entry: Value = serde_json::from_str(&head.canonical).unwrap();
+        assert_eq!(entry["type"], "audit_head");
+        assert_eq!(entry["audit_head"], app.state.log.origin);
+        assert_eq!(entry["actor"], json!({"system": app.state.log.origin}));
+        assert_eq!(entry["audit_seq"], head.audit_seq);
+        assert_eq!(
+            entry["prev"],
+            match i {
+                0 => Value::Null,
+                _ => json!(heads[i - 1].entry_hash),
+            }
+        );
+        assert!(i == 0 || heads[i - 1].audit_seq < head.audit_seq);
+    }
+    // Nothing audited, nothing anchored: the log does not grow while the trail rests.
+    let resting = anchored_after(&app, audit_seq_now(&app)).await.len();
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(anchored(&app).len(), resting);
+
+    let res = app.get("/api/v1/audit/heads/bundle", &token).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let bundle = res.body;
+    assert_eq!(bundle["entries"].as_array().unwrap().len(), resting);
+    let key = app.state.log.verifier_key.clone();
+    let report = verify_bundle(&bundle, &key).unwrap();
+    assert_eq!(report.verdict, Verdict::Verified, "{report:?}");
+    assert_eq!(
+        report.audit_head.as_deref(),
+        Some(app.state.log.origin.as_str())
+    );
+    assert!(
+        report.summary.starts_with(
+            "The record of the audit trail's anchored heads is complete and unaltered"
+        ),
+        "{}",
+        report.summary
+    );
+    // An anchored head altered in the bundle no longer verifies.
+    let mut forged = bundle.clone();
+    forged["entries"][0]["entry"]["audit_hash"] = json!("0".repeat(64));
+    assert_eq!(
+        verify_bundle(&forged, &key).unwrap().verdict,
+        Verdict::NotVerified
+    );
+    // Nor does an entry of another kind passed off as one.
+    let mut other = bundle.clone();
+    other["audit_head"] = json!("another.log.example");
+    assert_eq!(
+        verify_bundle(&other, &key).unwrap().verdict,
+        Verdict::NotVerified
+    );
+
+    // The trail's verification says which anchored head it continues from.
+    let last = bundle["entries"].as_array().unwrap().last().unwrap()["entry"].clone();
+    let v = app.get("/api/v1/audit/verify", &token).await;
+    assert_eq!(v.body["intact"], true, "{}", v.body);
+    let from = &v.body["continues_from"];
+    assert!(
+        from["audit_seq"].as_i64() >= last["audit_seq"].as_i64(),
+        "{}",
+        v.body
+    );
+    assert_eq!(
+        from["audit_hash"],
+        json!(audit_hash(&app, from["audit_seq"].as_i64().unwrap()))
+    );
+    assert!(v.body["anchored_heads_checked"].as_i64().unwrap() >= resting as i64);
+
+    // Audit-head entries are never changed or removed.
+    app.assert_append_only("audit_heads", "UPDATE audit_heads SET audit_seq = 0");
+    app.assert_append_only("audit_heads", "DELETE FROM audit_heads");
+    if app.is_postgres() {
+        app.assert_append_only("audit_heads", "TRUNCATE audit_heads");
+    }
+}
+
+/// The newest audit entry's `seq`.
+fn audit_seq_now(app: &TestApp) -> i64 {
+    app.audit_entries().len() as i64 - 1
+}
+
+#[actix_web::test]
+async fn only_auditors_export_the_anchored_heads_and_before_the_first_there_is_none() {
+    let app = TestApp::spawn().await;
+    let (token, _) = chain_with_entries(&app).await;
+    // The default interval is a minute: nothing is anchored yet.
+    app.get("/api/v1/audit/heads/bundle", &token)
+        .await
+        .assert_problem(404, "not-found");
+    let jm = app.agency("JM", "JCF Fraud Squad", AgencyKind::Police);
+    let inv = app
+        .user_caller("jm.fraud", &jm, &[Role::Investigator])
+        .await;
+    app.get("/api/v1/audit/heads/bundle", &inv.token)
+        .await
+        .assert_problem(403, "forbidden");
+    let v = app.get("/api/v1/audit/verify", &token).await;
+    assert_eq!(v.body["intact"], true);
+    assert!(v.body["continues_from"].is_null(), "{}", v.body);
+    assert_eq!(v.body["anchored_heads_checked"], 0);
+}
+
+#[actix_web::test]
+async fn a_trail_cut_short_or_rewritten_no_longer_continues_from_its_anchored_head() {
+    let app = TestApp::spawn_with(|s| s.audit_anchor_ms = 50).await;
+    let (token, seq) = chain_with_entries(&app).await;
+    let head = anchored_after(&app, seq).await.last().unwrap().clone();
+    // The operator cuts the trail back to before the anchored entry. What is left is a
+    // chain intact in itself; only the log remembers the head it had.
+    drop_trigger(&app, "audit_log_no_delete");
+    app.exec(&format!(
+        "DELETE FROM audit_log WHERE seq >= {}",
+        head.audit_seq
+    ))
+    .unwrap();
+    let v = app.get("/api/v1/audit/verify", &token).await;
+    assert_eq!(v.body["intact"], false, "{}", v.body);
+    assert_eq!(v.body["broken_seq"], head.audit_seq, "{}", v.body);
+    assert_eq!(
+        v.body["problem"],
+        format!(
+            "the trail ends before entry {}, anchored in the log at index {}: it was cut short",
+            head.audit_seq, head.log_index
+        )
+    );
+    // That verification was itself recorded, in the place of the anchored entry: the
+    // trail goes on, but not from what the witnesses saw.
+    let v = app.get("/api/v1/audit/verify", &token).await;
+    assert_eq!(v.body["intact"], false, "{}", v.body);
+    assert_eq!(v.body["broken_seq"], head.audit_seq, "{}", v.body);
+    assert_eq!(
+        v.body["problem"],
+        format!(
+            "entry {} is not the one anchored in the log at index {}: the trail was rewritten",
+            head.audit_seq, head.log_index
+        )
+    );
+}
