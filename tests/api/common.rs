@@ -47,6 +47,57 @@ impl TestDb {
         self.cleanup.is_some() || self.url.starts_with("postgres")
     }
 
+    /// A copy of this database as it stands (every table, trigger and function), in
+    /// `dir` for SQLite, a schema of its own on PostgreSQL; dropped with the copy.
+    pub fn copy(&self, dir: &std::path::Path) -> TestDb {
+        match &self.cleanup {
+            Some((admin_url, schema)) => {
+                let copy = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let dump = std::process::Command::new("pg_dump")
+                    .args(["--no-owner", "--schema", schema, admin_url])
+                    .output()
+                    .expect("pg_dump");
+                assert!(
+                    dump.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&dump.stderr)
+                );
+                let sql = String::from_utf8(dump.stdout)
+                    .unwrap()
+                    .replace(schema, &copy);
+                let mut psql = std::process::Command::new("psql")
+                    .args(["-q", "-v", "ON_ERROR_STOP=1", admin_url])
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .expect("psql");
+                use std::io::Write;
+                psql.stdin
+                    .take()
+                    .unwrap()
+                    .write_all(sql.as_bytes())
+                    .unwrap();
+                assert!(psql.wait().unwrap().success(), "restoring the copy");
+                let sep = if admin_url.contains('?') { '&' } else { '?' };
+                TestDb {
+                    url: format!("{admin_url}{sep}options=-csearch_path%3D{copy}"),
+                    cleanup: Some((admin_url.clone(), copy)),
+                }
+            }
+            None => {
+                let source = self.url.trim_start_matches("sqlite://");
+                let target = dir.join("copy.db");
+                let mut conn = diesel::SqliteConnection::establish(source).unwrap();
+                conn.batch_execute(&format!("VACUUM INTO '{}'", target.display()))
+                    .unwrap();
+                TestDb {
+                    url: format!("sqlite://{}", target.display()),
+                    cleanup: None,
+                }
+            }
+        }
+    }
+
     /// The same database, owned (and dropped) by another TestDb.
     pub fn borrowed(url: &str) -> TestDb {
         TestDb {
@@ -208,6 +259,14 @@ impl TestApp {
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let db = TestDb::new(dir.path());
+        Self::spawn_on(db, dir, adjust).await
+    }
+
+    /// An instance on a copy of this instance's database as it stands now (the log
+    /// included: a fork), with its own data folder.
+    pub async fn copy(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let db = self._db.copy(dir.path());
         Self::spawn_on(db, dir, adjust).await
     }
 

@@ -334,6 +334,121 @@ async fn a_court_verifies_a_bundle_under_a_policy_with_the_cosignatures_of_real_
     assert!(out.contains("2 of the 3 the policy requires"), "{out}");
 }
 
+/// Three states' witnesses (JM, TT and BB), each a process of its own, the log key
+/// they witness (made before the service starts, so that they know it), and a policy
+/// naming them with a quorum of two.
+struct Region {
+    _dir: tempfile::TempDir,
+    log_key_file: std::path::PathBuf,
+    log_verifier: String,
+    dirs: Vec<tempfile::TempDir>,
+    ports: Vec<u16>,
+    witnesses: Vec<Option<Witness>>,
+    policy_file: std::path::PathBuf,
+}
+
+const STATES: [&str; 3] = ["jm", "tt", "bb"];
+
+impl Region {
+    async fn start() -> Region {
+        let dir = tempfile::tempdir().unwrap();
+        let log_key_file = dir.path().join("log.pem");
+        let log_key = caseledger::keys::load_or_generate(&log_key_file).unwrap();
+        let origin = caseledger::config::Settings::default().log_origin;
+        let log_verifier = note::verifier_key(&origin, &log_key.verifying_key().to_bytes());
+        let mut region = Region {
+            policy_file: dir.path().join("policy"),
+            _dir: dir,
+            log_key_file,
+            log_verifier,
+            dirs: STATES
+                .iter()
+                .map(|_| tempfile::tempdir().unwrap())
+                .collect(),
+            ports: STATES.iter().map(|_| crate::browser::free_port()).collect(),
+            witnesses: Vec::new(),
+        };
+        let mut policy = format!("log {}\n", region.log_verifier);
+        for (i, state) in STATES.iter().enumerate() {
+            region.witnesses.push(None);
+            region.restart(i).await;
+            let key = verifier_key_of(region.dirs[i].path(), &Region::name(i));
+            policy.push_str(&format!(
+                "witness {state} {key} http://127.0.0.1:{}\n",
+                region.ports[i]
+            ));
+        }
+        policy.push_str("group region 2 jm tt bb\nquorum region\n");
+        std::fs::write(&region.policy_file, &policy).unwrap();
+        region
+    }
+
+    fn name(i: usize) -> String {
+        format!("witness.{}.example/w1", STATES[i])
+    }
+
+    /// Starts witness `i` (again), with the key and state it had.
+    async fn restart(&mut self, i: usize) {
+        let witness = start_at(
+            self.dirs[i].path(),
+            &Region::name(i),
+            &self.log_verifier,
+            self.ports[i],
+        )
+        .await;
+        self.witnesses[i] = Some(witness);
+    }
+
+    /// The service's settings: this region's log key and policy, rounds every 50 ms.
+    fn serve(&self) -> impl FnOnce(&mut caseledger::config::Settings) + 'static {
+        let (key, policy) = (self.log_key_file.clone(), self.policy_file.clone());
+        move |s| {
+            s.log_key_file = Some(key);
+            s.witness_policy = Some(policy);
+            s.witness_interval_ms = 50;
+        }
+    }
+}
+
+/// Registers a seized device in `case`; returns the item's id.
+async fn register_item(app: &crate::common::TestApp, token: &str, case: &str, n: usize) -> String {
+    let item = app
+        .post(
+            &format!("/api/v1/cases/{case}/evidence"),
+            token,
+            &serde_json::json!({"description": format!("Seized device {n}"), "kind": "device",
+                    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                    "collected": {"location": "Kingston", "reason": "seized under warrant",
+                                  "authority": "Warrant 2026/117"}}),
+        )
+        .await;
+    assert_eq!(item.status, 201, "{}", item.body);
+    item.body["id"].as_str().unwrap().to_owned()
+}
+
+async fn custody_bundle(
+    app: &crate::common::TestApp,
+    token: &str,
+    id: String,
+) -> serde_json::Value {
+    let res = app
+        .get(&format!("/api/v1/evidence/{id}/custody/bundle"), token)
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    res.body
+}
+
+/// The log size that covers every entry of a bundle.
+fn covering(bundle: &serde_json::Value) -> u64 {
+    bundle["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["log_index"].as_u64().unwrap() + 1)
+        .max()
+        .unwrap()
+}
+
 /// The tree size a checkpoint note commits to.
 fn size_of(note: &str) -> u64 {
     note.lines().nth(1).unwrap().parse().unwrap()
@@ -360,85 +475,17 @@ async fn the_services_checkpoints_are_cosigned_and_bundles_verify_under_two_of_t
     use crate::common::TestApp;
     use caseledger::agencies::AgencyKind;
     use caseledger::auth::roles::Role;
-    use serde_json::{Value, json};
+    use serde_json::Value;
 
-    // The log's key first: the witnesses must know it before the service starts.
-    let keys_dir = tempfile::tempdir().unwrap();
-    let log_key_file = keys_dir.path().join("log.pem");
-    let log_key = caseledger::keys::load_or_generate(&log_key_file).unwrap();
-    let origin = caseledger::config::Settings::default().log_origin;
-    let log_verifier = note::verifier_key(&origin, &log_key.verifying_key().to_bytes());
-
-    let states = ["jm", "tt", "bb"];
-    let dirs: Vec<tempfile::TempDir> = states
-        .iter()
-        .map(|_| tempfile::tempdir().unwrap())
-        .collect();
-    let ports: Vec<u16> = states.iter().map(|_| crate::browser::free_port()).collect();
-    let mut witnesses: Vec<Option<Witness>> = Vec::new();
-    let mut policy = format!("log {log_verifier}\n");
-    for (i, state) in states.iter().enumerate() {
-        let name = format!("witness.{state}.example/w1");
-        witnesses.push(Some(
-            start_at(dirs[i].path(), &name, &log_verifier, ports[i]).await,
-        ));
-        let key = verifier_key_of(dirs[i].path(), &name);
-        policy.push_str(&format!(
-            "witness {state} {key} http://127.0.0.1:{}\n",
-            ports[i]
-        ));
-    }
-    policy.push_str("group region 2 jm tt bb\nquorum region\n");
-    let policy_file = keys_dir.path().join("policy");
-    std::fs::write(&policy_file, &policy).unwrap();
-    let (key_file, policy_path) = (log_key_file.clone(), policy_file.clone());
-    let app = TestApp::spawn_with(move |s| {
-        s.log_key_file = Some(key_file);
-        s.witness_policy = Some(policy_path);
-        s.witness_interval_ms = 50;
-    })
-    .await;
+    let mut region = Region::start().await;
+    let app = TestApp::spawn_with(region.serve()).await;
+    let (log_verifier, policy_file) = (region.log_verifier.clone(), region.policy_file.clone());
     let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
     let inv = app.user_caller("jm.inv", &jm, &[Role::Investigator]).await;
     let case = app.create_case(&inv.token, "Ransomware at the port").await;
     let case_id = case["id"].as_str().unwrap().to_owned();
-    let register = |n: usize| {
-        let app = &app;
-        let token = inv.token.clone();
-        let path = format!("/api/v1/cases/{case_id}/evidence");
-        async move {
-            let item = app
-                .post(
-                    &path,
-                    &token,
-                    &json!({"description": format!("Seized device {n}"), "kind": "device",
-                            "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                            "collected": {"location": "Kingston", "reason": "seized under warrant",
-                                          "authority": "Warrant 2026/117"}}),
-                )
-                .await;
-            assert_eq!(item.status, 201, "{}", item.body);
-            item.body["id"].as_str().unwrap().to_owned()
-        }
-    };
-    let bundle_of = |id: String| {
-        let app = &app;
-        let token = inv.token.clone();
-        async move {
-            app.get(&format!("/api/v1/evidence/{id}/custody/bundle"), &token)
-                .await
-                .body
-        }
-    };
-    let covered = |bundle: &Value| {
-        bundle["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["log_index"].as_u64().unwrap() + 1)
-            .max()
-            .unwrap()
-    };
+    let register = |n: usize| register_item(&app, &inv.token, &case_id, n);
+    let bundle_of = |id: String| custody_bundle(&app, &inv.token, id);
     let verify = |bundle: Value| {
         let app = &app;
         let key = log_verifier.clone();
@@ -457,7 +504,7 @@ async fn the_services_checkpoints_are_cosigned_and_bundles_verify_under_two_of_t
     // All three up: the item's checkpoint is cosigned, and its bundle verifies.
     let first = register(1).await;
     let bundle = bundle_of(first.clone()).await;
-    cosigned_covering(&app, &inv.token, covered(&bundle)).await;
+    cosigned_covering(&app, &inv.token, covering(&bundle)).await;
     let bundle = bundle_of(first.clone()).await;
     let (code, out) = verify(bundle).await;
     assert_eq!(code, 0, "{out}");
@@ -483,10 +530,10 @@ async fn the_services_checkpoints_are_cosigned_and_bundles_verify_under_two_of_t
     assert!(text.contains("of the 2 the policy requires"), "{text}");
 
     // BB's witness stops: JM's and TT's still make the quorum.
-    witnesses[2] = None;
+    region.witnesses[2] = None;
     let second = register(2).await;
     let bundle = bundle_of(second.clone()).await;
-    cosigned_covering(&app, &inv.token, covered(&bundle)).await;
+    cosigned_covering(&app, &inv.token, covering(&bundle)).await;
     let (code, out) = verify(bundle_of(second).await).await;
     assert_eq!(code, 0, "{out}");
     assert!(
@@ -512,24 +559,16 @@ async fn the_services_checkpoints_are_cosigned_and_bundles_verify_under_two_of_t
 
     // TT's stops too: entries still commit, but what they write is covered by no
     // checkpoint the quorum cosigned, and does not verify under the policy...
-    witnesses[1] = None;
+    region.witnesses[1] = None;
     let third = register(3).await;
     actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
     let (code, out) = verify(bundle_of(third.clone()).await).await;
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("1 of the 2 the policy requires"), "{out}");
     // ...until TT's witness is back.
-    witnesses[1] = Some(
-        start_at(
-            dirs[1].path(),
-            "witness.tt.example/w1",
-            &log_verifier,
-            ports[1],
-        )
-        .await,
-    );
+    region.restart(1).await;
     let bundle = bundle_of(third.clone()).await;
-    cosigned_covering(&app, &inv.token, covered(&bundle)).await;
+    cosigned_covering(&app, &inv.token, covering(&bundle)).await;
     let (code, out) = verify(bundle_of(third).await).await;
     assert_eq!(code, 0, "{out}");
 }
@@ -711,4 +750,168 @@ async fn one_entrys_proof_is_exported_as_a_c2sp_tlog_proof_that_verifies_on_its_
     app.get("/api/v1/log/entries/99/proof", &inv.token)
         .await
         .assert_problem(404, "not-found");
+}
+
+/// The witnesses whose refusals the instance recorded as alarms.
+fn alarms(app: &crate::common::TestApp) -> std::collections::BTreeSet<String> {
+    app.audit_entries()
+        .into_iter()
+        .filter(|e| e["action"] == "log.witness_refused")
+        .map(|e| e["details"]["witness"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_copy_of_the_database_that_goes_its_own_way_is_refused_by_every_witness_and_its_bundles_fail_the_policy()
+ {
+    use crate::common::{PASSWORD, TestApp};
+    use caseledger::agencies::AgencyKind;
+    use caseledger::auth::roles::Role;
+
+    let region = Region::start().await;
+    let app = TestApp::spawn_with(region.serve()).await;
+    let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let inv = app.user_caller("jm.inv", &jm, &[Role::Investigator]).await;
+    let case = app.create_case(&inv.token, "Ransomware at the port").await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let first = register_item(&app, &inv.token, &case_id, 1).await;
+    let bundle = custody_bundle(&app, &inv.token, first).await;
+    cosigned_covering(&app, &inv.token, covering(&bundle)).await;
+
+    // Someone copies the database, and runs the copy with the log's key: from here on,
+    // the two logs hold different entries under the same signature.
+    let fork = app.copy(region.serve()).await;
+    let forger = fork.caller("jm.inv", PASSWORD).await;
+    for n in 2..=4 {
+        register_item(&app, &inv.token, &case_id, n).await;
+    }
+    let latest = app
+        .get("/api/v1/log/checkpoint?latest=true", &inv.token)
+        .await;
+    let size = size_of(&String::from_utf8(latest.raw).unwrap());
+    cosigned_covering(&app, &inv.token, size).await;
+    // The copy takes more entries than the original, so that its checkpoints reach and
+    // pass the size the witnesses have cosigned for the original.
+    let mut planted = String::new();
+    for n in 2..=8 {
+        planted = register_item(&fork, &forger.token, &case_id, 100 + n).await;
+    }
+    let mut refused = alarms(&fork);
+    for _ in 0..200 {
+        if refused.len() == STATES.len() {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        refused = alarms(&fork);
+    }
+    assert_eq!(
+        refused,
+        STATES.iter().map(|s| s.to_string()).collect(),
+        "every witness refused the copy's checkpoint, and each refusal raised the alarm"
+    );
+    assert!(alarms(&app).is_empty(), "the original was never refused");
+
+    // The copy's bundle is signed with the log's key, and with that key alone it
+    // verifies: only the witnesses tell the forgery apart.
+    let forged = custody_bundle(&fork, &forger.token, planted).await;
+    let (code, out) =
+        crate::custody::verify_offline_with(&fork, &forged, &region.log_verifier, &[]).await;
+    assert_eq!(code, 0, "{out}");
+    let policy = region.policy_file.to_str().unwrap();
+    let (code, out) = crate::custody::verify_offline_with(
+        &fork,
+        &forged,
+        &region.log_verifier,
+        &["--policy", policy],
+    )
+    .await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("0 of the 2 the policy requires"), "{out}");
+
+    // The original goes on being cosigned.
+    let fifth = register_item(&app, &inv.token, &case_id, 5).await;
+    let bundle = custody_bundle(&app, &inv.token, fifth).await;
+    cosigned_covering(&app, &inv.token, covering(&bundle)).await;
+    let bundle = custody_bundle(
+        &app,
+        &inv.token,
+        bundle["evidence_id"].as_str().unwrap().to_owned(),
+    )
+    .await;
+    let (code, out) = crate::custody::verify_offline_with(
+        &app,
+        &bundle,
+        &region.log_verifier,
+        &["--policy", policy],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+}
+
+#[actix_web::test]
+async fn the_audit_trails_anchored_heads_are_cosigned_by_the_witnesses_and_verify_under_the_policy()
+{
+    use crate::common::TestApp;
+    use caseledger::agencies::AgencyKind;
+    use caseledger::auth::roles::Role;
+
+    let region = Region::start().await;
+    let serve = region.serve();
+    let app = TestApp::spawn_with(move |s| {
+        serve(s);
+        s.audit_anchor_ms = 50;
+    })
+    .await;
+    let jm = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let impacs = app.agency("TT", "CARICOM IMPACS", AgencyKind::Regional);
+    let inv = app.user_caller("jm.inv", &jm, &[Role::Investigator]).await;
+    let auditor = app
+        .user_caller("tt.impacs.auditor", &impacs, &[Role::Auditor])
+        .await;
+    app.create_case(&inv.token, "Ransomware at the port").await;
+    let policy = region.policy_file.to_str().unwrap();
+    let export = || async {
+        let res = app.get("/api/v1/audit/heads/bundle", &auditor.token).await;
+        if res.status != 200 {
+            res.assert_problem(404, "not-found");
+            return None;
+        }
+        let (code, out) = crate::custody::verify_offline_with(
+            &app,
+            &res.body,
+            &region.log_verifier,
+            &["--policy", policy],
+        )
+        .await;
+        Some((res.body, code, out))
+    };
+    // Once the witnesses have cosigned a checkpoint that covers an anchored head...
+    let mut first = None;
+    for _ in 0..100 {
+        if let Some((bundle, 0, out)) = export().await {
+            first = Some((bundle, out));
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (bundle, out) = first.expect("the anchored heads were cosigned");
+    assert!(
+        out.contains("The record of the audit trail's anchored heads"),
+        "{out}"
+    );
+    assert!(out.contains("of the 2 the policy requires"), "{out}");
+    // ...every export verifies under the policy, although each is audited and so moves
+    // the head again: it holds the heads the witnesses have cosigned so far.
+    let mut exported = bundle["entries"].as_array().unwrap().len();
+    for _ in 0..3 {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+        let (bundle, code, out) = export().await.unwrap();
+        assert_eq!(code, 0, "{out}");
+        let heads = bundle["entries"].as_array().unwrap().len();
+        assert!(
+            heads > exported,
+            "later exports hold the heads anchored since"
+        );
+        exported = heads;
+    }
 }
