@@ -6,8 +6,7 @@
 use super::note::{self, Checkpoint, NoteVerifier};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier as _, VerifyingKey};
-use sha2::{Digest, Sha256};
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier as _};
 
 /// The signature type byte of cosignatures.
 const COSIGNATURE: u8 = 0x04;
@@ -15,56 +14,23 @@ const EM_DASH: &str = "\u{2014}";
 
 /// First four bytes of SHA-256(name ‖ 0x0A ‖ 0x04 ‖ public key).
 pub fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
-    let mut h = Sha256::new();
-    h.update(name.as_bytes());
-    h.update([0x0A, COSIGNATURE]);
-    h.update(public);
-    let digest = h.finalize();
-    [digest[0], digest[1], digest[2], digest[3]]
+    note::typed_key_id(name, COSIGNATURE, public)
 }
 
 /// `<name>+<key id hex>+<base64(0x04 ‖ public key)>`.
 pub fn verifier_key(name: &str, public: &[u8; 32]) -> String {
-    let mut typed = vec![COSIGNATURE];
-    typed.extend_from_slice(public);
-    format!(
-        "{name}+{}+{}",
-        hex::encode(key_id(name, public)),
-        STANDARD.encode(typed)
-    )
+    note::typed_verifier_key(name, COSIGNATURE, public)
 }
 
-/// A witness's parsed verifier key.
-#[derive(Debug, Clone)]
-pub struct Cosigner {
-    pub name: String,
-    pub id: [u8; 4],
-    pub key: VerifyingKey,
-}
+/// A witness's parsed verifier key (of type 0x04).
+pub type Cosigner = NoteVerifier;
 
 pub fn parse_verifier_key(text: &str) -> Result<Cosigner, String> {
-    let mut parts = text.trim().splitn(3, '+');
-    let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err("a verifier key is <name>+<key id>+<key>".into());
-    };
-    let bytes = STANDARD
-        .decode(key)
-        .map_err(|_| "the key is not base64".to_owned())?;
-    if bytes.len() != 33 || bytes[0] != COSIGNATURE {
-        return Err("not a cosignature (type 0x04) verifier key".into());
-    }
-    let public: [u8; 32] = bytes[1..].try_into().expect("32 bytes");
-    let key = VerifyingKey::from_bytes(&public)
-        .map_err(|_| "not a valid Ed25519 public key".to_owned())?;
-    let computed = key_id(name, &public);
-    if hex::encode(computed) != id.to_lowercase() {
-        return Err("the key id does not match the name and key".into());
-    }
-    Ok(Cosigner {
-        name: name.to_owned(),
-        id: computed,
-        key,
-    })
+    note::parse_typed_verifier_key(
+        text,
+        COSIGNATURE,
+        "not a cosignature (type 0x04) verifier key",
+    )
 }
 
 /// What a witness signs: `cosignature/v1`, the time, and the checkpoint body.

@@ -14,26 +14,37 @@ const EM_DASH: &str = "\u{2014}";
 
 /// First four bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key).
 pub fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
+    typed_key_id(name, ED25519, public)
+}
+
+/// `<name>+<key id hex>+<base64(0x01 ‖ public key)>`.
+pub fn verifier_key(name: &str, public: &[u8; 32]) -> String {
+    typed_verifier_key(name, ED25519, public)
+}
+
+/// First four bytes of SHA-256(name ‖ 0x0A ‖ type ‖ public key): the key ID of a
+/// signature type (0x01 a note's Ed25519 signature, 0x04 a cosignature).
+pub(super) fn typed_key_id(name: &str, signature_type: u8, public: &[u8; 32]) -> [u8; 4] {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
-    h.update([0x0A, ED25519]);
+    h.update([0x0A, signature_type]);
     h.update(public);
     let digest = h.finalize();
     [digest[0], digest[1], digest[2], digest[3]]
 }
 
-/// `<name>+<key id hex>+<base64(0x01 ‖ public key)>`.
-pub fn verifier_key(name: &str, public: &[u8; 32]) -> String {
-    let mut typed = vec![ED25519];
+/// `<name>+<key id hex>+<base64(type ‖ public key)>`.
+pub(super) fn typed_verifier_key(name: &str, signature_type: u8, public: &[u8; 32]) -> String {
+    let mut typed = vec![signature_type];
     typed.extend_from_slice(public);
     format!(
         "{name}+{}+{}",
-        hex::encode(key_id(name, public)),
+        hex::encode(typed_key_id(name, signature_type, public)),
         STANDARD.encode(typed)
     )
 }
 
-/// A parsed verifier key.
+/// A parsed verifier key: a name, its key ID and the Ed25519 public key.
 #[derive(Debug, Clone)]
 pub struct NoteVerifier {
     pub name: String,
@@ -42,6 +53,15 @@ pub struct NoteVerifier {
 }
 
 pub fn parse_verifier_key(text: &str) -> Result<NoteVerifier, String> {
+    parse_typed_verifier_key(text, ED25519, "not an Ed25519 verifier key")
+}
+
+/// Parses a verifier key of one signature type (`wrong_type`: what to say of another).
+pub(super) fn parse_typed_verifier_key(
+    text: &str,
+    signature_type: u8,
+    wrong_type: &str,
+) -> Result<NoteVerifier, String> {
     // Names never contain '+'; base64 keys may.
     let mut parts = text.trim().splitn(3, '+');
     let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
@@ -50,13 +70,13 @@ pub fn parse_verifier_key(text: &str) -> Result<NoteVerifier, String> {
     let bytes = STANDARD
         .decode(key)
         .map_err(|_| "the key is not base64".to_owned())?;
-    if bytes.len() != 33 || bytes[0] != ED25519 {
-        return Err("not an Ed25519 verifier key".into());
+    if bytes.len() != 33 || bytes[0] != signature_type {
+        return Err(wrong_type.to_owned());
     }
     let public: [u8; 32] = bytes[1..].try_into().expect("32 bytes");
     let key = VerifyingKey::from_bytes(&public)
         .map_err(|_| "not a valid Ed25519 public key".to_owned())?;
-    let computed = key_id(name, &public);
+    let computed = typed_key_id(name, signature_type, &public);
     if hex::encode(computed) != id.to_lowercase() {
         return Err("the key id does not match the name and key".into());
     }
