@@ -13,7 +13,7 @@ use crate::auth::factors::StepUp;
 use crate::auth::roles::Role;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::input::{Id, Json};
-use crate::ledger::{Action, Event, Subject};
+use crate::ledger::{Action, Event, Outcome, Subject};
 use crate::observability::RequestMeta;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
@@ -139,20 +139,13 @@ fn authorize(caller: &Principal, step_up: StepUp) -> ApiResult<()> {
     step_up.require(caller)
 }
 
-/// Refuses a caller without that authority (403, `step-up-required`), recorded as the
-/// audit trail records any refusal.
-async fn refused(state: &AppState, event: Event, caller: Principal, step_up: StepUp) -> ApiError {
-    let recorded = state
-        .db(move |conn| {
-            crate::ledger::audited(conn, event, |_, _| {
-                authorize(&caller, step_up)?;
-                Err::<(), _>(ApiError::Internal(anyhow::anyhow!("refused, then allowed")))
-            })
-        })
-        .await;
-    recorded
-        .err()
-        .unwrap_or_else(|| ApiError::Internal(anyhow::anyhow!("a refusal passed")))
+/// A refusal (403, or `step-up-required`), recorded as the audit trail records any.
+async fn refused(state: &AppState, event: Event, refusal: ApiError) -> ApiError {
+    let denied = event.detail("refused", refusal.kind().0);
+    match state.ledger.record(denied, Outcome::Denied).await {
+        Ok(()) => refusal,
+        Err(e) => e,
+    }
 }
 
 /// Register an identity provider (regional administrators).
@@ -182,8 +175,8 @@ async fn register_identity_provider(
 ) -> ApiResult<HttpResponse> {
     let event = Event::by(Action::IdentityProviderCreate, &caller, &meta);
     let step_up = state.step_up();
-    if authorize(&caller, step_up).is_err() {
-        return Err(refused(&state, event, caller, step_up).await);
+    if let Err(refusal) = authorize(&caller, step_up) {
+        return Err(refused(&state, event, refusal).await);
     }
     let body = body.into_inner();
     let scopes = body
@@ -344,8 +337,8 @@ async fn change_identity_provider(
     let Some(mut row) = found else {
         return Err(ApiError::NotFound);
     };
-    if authorize(&caller, step_up).is_err() {
-        return Err(refused(&state, event, caller, step_up).await);
+    if let Err(refusal) = authorize(&caller, step_up) {
+        return Err(refused(&state, event, refusal).await);
     }
     let change = body.into_inner();
     let mut changed: Vec<&str> = Vec::new();

@@ -161,8 +161,14 @@ pub(super) fn page_session(
 /// The answer that leaves the sign-in forms for the desk, with the page session's
 /// cookie, and forgets the forms' cookies.
 pub(super) fn into_the_desk(state: &AppState, secret: String) -> HttpResponse {
-    let settings = &state.settings;
     let mut res = see_other("/app/");
+    signed_in(state, &mut res, secret);
+    res
+}
+
+/// Sets the new session's cookie on `res`, and clears the sign-in's own.
+pub(super) fn signed_in(state: &AppState, res: &mut HttpResponse, secret: String) {
+    let settings = &state.settings;
     let name = session::cookie_name(settings);
     let _ = res.add_cookie(&session::cookie(settings, name, secret));
     for name in [
@@ -171,7 +177,6 @@ pub(super) fn into_the_desk(state: &AppState, secret: String) -> HttpResponse {
     ] {
         let _ = res.add_cookie(&session::removal(settings, name));
     }
-    res
 }
 
 pub async fn login_page(state: web::Data<AppState>) -> PageResult {

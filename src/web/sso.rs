@@ -10,7 +10,7 @@
 //! answer to the provider's redirect is a page that moves on to the desk.
 
 use super::page::{Leave, PageResult, html};
-use super::sign_in::{LoginShown, into_the_desk, login_form, page_session, second_step_form};
+use super::sign_in::{LoginShown, login_form, page_session, second_step_form, signed_in};
 use crate::auth::service::FederatedGrant;
 use crate::catalogue::{ENGLISH_PAGES, PageWords};
 use crate::identity::sign_in::{self, Callback, Finished};
@@ -111,19 +111,14 @@ pub async fn callback(
                 .map_err(Leave::Failed)?;
             // The session's cookie, set here and first sent by the page's own move to
             // the desk (a same-site navigation).
-            let mut res = into_the_desk(&state, secret);
-            let page = html(
+            let mut res = html(
                 StatusCode::OK,
                 ContinuePage {
                     w: &ENGLISH_PAGES,
                     me: None,
                 },
             );
-            let cookies: Vec<Cookie<'static>> = res.cookies().map(|c| c.into_owned()).collect();
-            res = page;
-            for cookie in cookies {
-                let _ = res.add_cookie(&cookie);
-            }
+            signed_in(&state, &mut res, secret);
             res
         }
         Finished::Granted(FederatedGrant::SecondFactorOwed(challenge)) => {
