@@ -190,6 +190,7 @@ impl LedgerBuilder {
         LedgerBuilder::default()
             .kind(Recorded)
             .kind(super::anchor::Anchor)
+            .kind(super::witnessed::KeepCosignatures)
     }
 
     pub fn kind<K: Kind>(mut self, kind: K) -> LedgerBuilder {

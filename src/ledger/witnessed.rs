@@ -20,34 +20,52 @@ fn size_of(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// Keeps a witness's cosignature of the checkpoint of `size` (a second one for the
-/// same size and witness is not kept).
-pub fn record(
-    conn: &mut DbConn,
-    size: u64,
-    witness_key: &str,
-    line: &str,
-    at: NaiveDateTime,
-) -> ApiResult<()> {
-    if has(conn, size, witness_key)? {
-        return Ok(());
+/// A witness's cosignature of the checkpoint of `size`, to keep.
+pub struct Cosignature {
+    pub size: u64,
+    pub witness_key: String,
+    pub line: String,
+    pub at: NaiveDateTime,
+}
+
+/// Keeps cosignatures, committed by the ledger's writer with its next batch: keeping
+/// one never waits for the write lock the writer holds, and under the ledger's lock no
+/// other instance keeps the same one meanwhile (a second one for the same size and
+/// witness is not kept).
+pub struct KeepCosignatures;
+
+impl super::Kind for KeepCosignatures {
+    type Job = Cosignature;
+    type Loaded = ();
+
+    fn loader(&self, _: &[&Cosignature]) -> Option<super::Loader<()>> {
+        None
     }
-    let inserted = diesel::insert_into(log_cosignatures::table)
-        .values((
-            log_cosignatures::tree_size.eq(size_of(size)),
-            log_cosignatures::witness.eq(witness_key),
-            log_cosignatures::line.eq(line),
-            log_cosignatures::received_at.eq(at),
-        ))
-        .execute(conn);
-    match inserted {
-        Ok(_) => Ok(()),
-        // Another instance kept the same witness's line for this size meanwhile.
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Ok(()),
-        Err(e) => Err(e.into()),
+
+    fn apply(
+        &mut self,
+        batch: &mut super::Batch<'_>,
+        _: (),
+        jobs: Vec<Cosignature>,
+    ) -> ApiResult<Vec<ApiResult<crate::reply::Reply>>> {
+        let mut kept = BTreeSet::new();
+        let mut replies = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let fresh = kept.insert((job.size, job.witness_key.clone()))
+                && !has(batch.conn(), job.size, &job.witness_key)?;
+            if fresh {
+                diesel::insert_into(log_cosignatures::table)
+                    .values((
+                        log_cosignatures::tree_size.eq(size_of(job.size)),
+                        log_cosignatures::witness.eq(&job.witness_key),
+                        log_cosignatures::line.eq(&job.line),
+                        log_cosignatures::received_at.eq(job.at),
+                    ))
+                    .execute(batch.conn())?;
+            }
+            replies.push(Ok(crate::reply::Reply::empty()));
+        }
+        Ok(replies)
     }
 }
 

@@ -16,7 +16,9 @@ use crate::observability::RequestMeta;
 use crate::state::AppState;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -97,6 +99,12 @@ pub async fn submit(
     }
 }
 
+/// What this instance knows of each witness (by verifier key): the size it last
+/// cosigned or said it was at. Read from the database at a witness's first round, then
+/// kept here; when another instance has moved the witness on since, the witness says
+/// where it is (`409`) and the round goes on from there.
+type Positions = Rc<RefCell<HashMap<String, u64>>>;
+
 /// One witness's round: the checkpoint sent (again from the size it names, at most
 /// once), its cosignature kept; the old size and status of a refusal, if it refused.
 async fn round(
@@ -105,26 +113,28 @@ async fn round(
     policy: &Policy,
     witness: &Witness,
     latest: &SignedCheckpoint,
+    positions: &Positions,
 ) -> crate::error::ApiResult<Option<(u64, u16)>> {
     let key = witness.verifier_key.clone();
     let size = latest.size;
-    let k = key.clone();
-    let (mut old, have) = state
-        .db(move |conn| {
-            Ok((
-                witnessed::position(conn, &k)?,
-                witnessed::has(conn, size, &k)?,
-            ))
-        })
-        .await?;
+    let known = positions.borrow().get(&key).copied();
+    let mut old = match known {
+        Some(at) => at,
+        None => {
+            let k = key.clone();
+            let at = state.db(move |conn| witnessed::position(conn, &k)).await?;
+            positions.borrow_mut().insert(key.clone(), at);
+            at
+        }
+    };
     state
         .metrics
         .set_witness_lag(&witness.name, size.saturating_sub(old));
-    if have || old > size {
+    if old >= size {
         return Ok(None);
     }
     for _ in 0..2 {
-        let proof = if old == 0 || old == size {
+        let proof = if old == 0 {
             Vec::new()
         } else {
             let from = old;
@@ -133,21 +143,30 @@ async fn round(
                 .await?
         };
         let answer = submit(client, policy, witness, latest, old, &proof).await;
-        let k = key.clone();
         let now = crate::db::now();
         match answer {
             Answer::Cosigned(line) => {
+                let kept = witnessed::Cosignature {
+                    size,
+                    witness_key: key.clone(),
+                    line,
+                    at: now,
+                };
                 state
-                    .db(move |conn| witnessed::record(conn, size, &k, &line, now))
+                    .ledger
+                    .submit::<witnessed::KeepCosignatures>(kept, None)
                     .await?;
+                positions.borrow_mut().insert(key, size);
                 state.metrics.set_witness_lag(&witness.name, 0);
                 return Ok(None);
             }
             Answer::Behind(at) => {
+                let k = key.clone();
                 state
                     .db(move |conn| witnessed::set_position(conn, &k, at, now))
                     .await?;
-                if at > size {
+                positions.borrow_mut().insert(key.clone(), at);
+                if at >= size {
                     return Ok(None);
                 }
                 old = at;
@@ -207,9 +226,10 @@ pub async fn run(state: AppState) {
         .disable_redirects()
         .finish();
     let every = Duration::from_millis(state.settings.witness_interval_ms.max(10));
-    let policy = std::rc::Rc::new(policy);
-    let busy: std::rc::Rc<std::cell::RefCell<HashSet<String>>> = Default::default();
-    let alarmed: std::rc::Rc<std::cell::RefCell<HashSet<(String, u64)>>> = Default::default();
+    let policy = Rc::new(policy);
+    let busy: Rc<RefCell<HashSet<String>>> = Default::default();
+    let alarmed: Rc<RefCell<HashSet<(String, u64)>>> = Default::default();
+    let positions: Positions = Default::default();
     loop {
         let started = std::time::Instant::now();
         match state.db(log::latest_checkpoint).await {
@@ -219,10 +239,12 @@ pub async fn run(state: AppState) {
                         continue;
                     }
                     let (state, client, policy) = (state.clone(), client.clone(), policy.clone());
-                    let (busy, alarmed) = (busy.clone(), alarmed.clone());
+                    let (busy, alarmed, positions) =
+                        (busy.clone(), alarmed.clone(), positions.clone());
                     let (witness, latest) = (witness.clone(), latest.clone());
                     actix_web::rt::spawn(async move {
-                        let done = round(&state, &client, &policy, &witness, &latest).await;
+                        let done =
+                            round(&state, &client, &policy, &witness, &latest, &positions).await;
                         match done {
                             Ok(Some((old, status))) => {
                                 let first = alarmed
