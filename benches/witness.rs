@@ -1,4 +1,5 @@
-//! Custody appends with and without witnesses, in one run, on SQLite:
+//! Custody appends with and without witnesses, in one run, on SQLite and then on
+//! PostgreSQL:
 //! 1. the append rate over HTTP by 16 concurrent clients without a witness policy
 //!    (the baseline), then with three local witnesses (each `caseledger witness
 //!    serve`, a process of its own) and a 2-of-3 policy, at the default
@@ -9,7 +10,10 @@
 //!    that both loads carry it).
 //!
 //! cargo bench --bench witness
-//! (BENCH_SECONDS: how long each load runs; at least 1.5 s a sample, 60 samples)
+//! (BENCH_SECONDS: how long each load runs; at least 1.5 s a sample, 60 samples;
+//! BENCH_DATABASE_URL: the PostgreSQL server, postgres://postgres@127.0.0.1:5432/
+//! caseledger_test?sslmode=disable by default; BENCH_BACKENDS=sqlite or postgresql:
+//! one of them only)
 
 use caseledger::agencies::{self, AgencyKind};
 use caseledger::auth::password::Hasher;
@@ -108,13 +112,58 @@ fn witnesses(
     Ok((running, file))
 }
 
+/// A fresh database for one configuration: a file in a folder of its own, or a
+/// schema of its own on the PostgreSQL server, dropped with it (so that vacuuming
+/// one configuration's tables never runs during the next's load).
+struct Database {
+    url: String,
+    schema: Option<(String, String)>,
+}
+
+fn admin_url() -> String {
+    std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
+        "postgres://postgres@127.0.0.1:5432/caseledger_test?sslmode=disable".into()
+    })
+}
+
+fn database(backend: &str, dir: &std::path::Path) -> anyhow::Result<Database> {
+    if backend == "sqlite" {
+        return Ok(Database {
+            url: format!("sqlite://{}", dir.join("bench.db").display()),
+            schema: None,
+        });
+    }
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let admin = admin_url();
+    let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
+    diesel::PgConnection::establish(&admin)?.batch_execute(&format!("CREATE SCHEMA {schema}"))?;
+    let sep = if admin.contains('?') { '&' } else { '?' };
+    Ok(Database {
+        url: format!("{admin}{sep}options=-csearch_path%3D{schema}"),
+        schema: Some((admin, schema)),
+    })
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        if let Some((admin, schema)) = &self.schema
+            && let Ok(mut conn) = diesel::PgConnection::establish(admin)
+        {
+            let _ = conn.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+        }
+    }
+}
+
 /// Seeds a database, and starts the service on it (with `policy`, if any).
 fn service(
+    url: &str,
     dir: &std::path::Path,
     policy: Option<&std::path::Path>,
 ) -> anyhow::Result<(Process, String)> {
-    let url = format!("sqlite://{}", dir.join("bench.db").display());
-    let pool = db::build_pool(&url, 2)?;
+    let pool = db::build_pool(url, 2)?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
     let hasher = Hasher::new(&Argon2Settings {
@@ -142,7 +191,7 @@ fn service(
     let mut command = Command::new(env!("CARGO_BIN_EXE_caseledger"));
     command
         .arg("serve")
-        .env("DATABASE_URL", &url)
+        .env("DATABASE_URL", url)
         .env("CASELEDGER_BIND", format!("127.0.0.1:{port}"))
         .env("CASELEDGER_DATA_DIR", dir)
         .env("CASELEDGER_LOG_KEY_FILE", dir.join("log.pem"))
@@ -290,6 +339,16 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn main() -> anyhow::Result<()> {
+    let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgresql".into());
+    for backend in backends.split(',') {
+        println!("### {backend}\n");
+        run(backend)?;
+        println!();
+    }
+    Ok(())
+}
+
+fn run(backend: &str) -> anyhow::Result<()> {
     // The load lasts while the samples are taken (about a second each).
     let secs = seconds().max(SAMPLES as u64 * 3 / 2);
     actix_web::rt::System::new().block_on(async move {
@@ -297,7 +356,8 @@ fn main() -> anyhow::Result<()> {
 
         // Without witnesses: the baseline.
         let plain = tempfile::tempdir()?;
-        let (server, base) = service(plain.path(), None)?;
+        let db = database(backend, plain.path())?;
+        let (server, base) = service(&db.url, plain.path(), None)?;
         let (token, items) = setup(&client, &base).await;
         appends(&base, &token, &items, 2).await; // warm-up
         let (load, signed) = futures_util::join!(
@@ -306,11 +366,13 @@ fn main() -> anyhow::Result<()> {
         );
         let baseline = load as f64 / secs as f64;
         drop(server);
+        drop(db);
 
         // With three witnesses and a 2-of-3 policy.
         let witnessed = tempfile::tempdir()?;
         let (running, policy) = witnesses(witnessed.path(), &witnessed.path().join("log.pem"))?;
-        let (server, base) = service(witnessed.path(), Some(&policy))?;
+        let db = database(backend, witnessed.path())?;
+        let (server, base) = service(&db.url, witnessed.path(), Some(&policy))?;
         let (token, items) = setup(&client, &base).await;
         appends(&base, &token, &items, 2).await;
         let (load, waits) = futures_util::join!(
