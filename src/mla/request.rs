@@ -124,22 +124,7 @@ pub struct DataSought {
     pub time_zone: Option<String>,
 }
 
-/// Who to contact about the request, and when they can be reached.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Contact {
-    #[schema(min_length = 1, max_length = 200)]
-    pub name: String,
-    #[schema(max_length = 320)]
-    pub email: Option<String>,
-    #[schema(max_length = 50)]
-    pub phone: Option<String>,
-    /// Such as `Mon-Fri 08:30-16:30`.
-    #[schema(max_length = 200)]
-    pub office_hours: Option<String>,
-    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_+/-]+$")]
-    pub time_zone: Option<String>,
-}
+pub use crate::contact::Contact;
 
 /// Declares a struct with the fields of a request's content (those of
 /// [`RequestContent`]) after its own, and `take_content` to move them out: the
@@ -295,11 +280,7 @@ fn names_given<T>(
     }
 }
 
-/// A name of the IANA time zone database (`America/Jamaica`, `Etc/UTC`), as
-/// `chrono-tz` carries it; case matters, as in the database.
-fn is_time_zone(tz: &str) -> bool {
-    tz.len() <= 64 && tz.parse::<chrono_tz::Tz>().is_ok()
-}
+use crate::contact::is_time_zone;
 
 impl RequestContent {
     /// Every problem of the content at once. Emptiness is not one: a draft may be
@@ -356,21 +337,7 @@ impl RequestContent {
         }
         names_given("contacts", &self.contacts, |c| &c.name, errors);
         for (i, c) in self.contacts.iter().flatten().enumerate() {
-            if c.time_zone.as_deref().is_some_and(|tz| !is_time_zone(tz)) {
-                errors.push(FieldError::new(
-                    format!("contacts[{i}].time_zone"),
-                    "must be an IANA time zone name, such as America/Jamaica",
-                ));
-            }
-            if c.email.as_deref().is_some_and(|e| {
-                let (user, host) = e.split_once('@').unwrap_or_default();
-                user.is_empty() || !host.contains('.')
-            }) {
-                errors.push(FieldError::new(
-                    format!("contacts[{i}].email"),
-                    "must be an email address",
-                ));
-            }
+            c.check(&format!("contacts[{i}]"), errors);
         }
     }
 
