@@ -29,6 +29,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         (name = "directory", description = "Countries and agencies"),
         (name = "users", description = "User accounts"),
         (name = "identity providers", description = "National identity providers (OpenID Connect) people sign in with"),
+        (name = "providers", description = "Service providers that take orders directly (Second Additional Protocol), and their contacts"),
         (name = "cases", description = "Cross-border cases and their sharing"),
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "evidence", description = "Evidence items and their custody"),

@@ -30,6 +30,7 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::countries::routes(cfg);
     crate::monitoring::routes(cfg);
     crate::agencies::routes(cfg);
+    crate::providers::routes(cfg);
     crate::users::routes::routes(cfg);
     crate::identity::routes::routes(cfg);
     crate::cases::routes::routes(cfg);

@@ -24,6 +24,8 @@ pub enum AgencyKind {
     Cert,
     Regional,
     Other,
+    /// A service provider (registered at `/api/v1/providers`, not here).
+    Provider,
 }
 
 impl AgencyKind {
@@ -35,8 +37,23 @@ impl AgencyKind {
             AgencyKind::Cert => "cert",
             AgencyKind::Regional => "regional",
             AgencyKind::Other => "other",
+            AgencyKind::Provider => "provider",
         }
     }
+}
+
+/// Whether an agency of `kind` may hold people with `roles`: a provider's people are
+/// its liaisons, and nobody else is one. What is wrong, otherwise.
+pub fn roles_fit(kind: &str, roles: &[crate::auth::roles::Role]) -> Result<(), &'static str> {
+    use crate::auth::roles::Role;
+    let provider = kind == AgencyKind::Provider.as_str();
+    if provider && roles.iter().any(|r| *r != Role::ProviderLiaison) {
+        return Err("a provider's people hold provider_liaison only");
+    }
+    if !provider && roles.contains(&Role::ProviderLiaison) {
+        return Err("provider_liaison is held in a provider's agency only");
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]

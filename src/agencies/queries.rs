@@ -42,11 +42,12 @@ pub fn insert(conn: &mut DbConn, country: &str, name: &str, kind: AgencyKind) ->
     Ok(agency)
 }
 
-/// A page of agencies in id order, of `country` when given, after `after`, up to
-/// `limit + 1`.
+/// A page of agencies in id order, of `country` when given (and only agency `only`,
+/// when given), after `after`, up to `limit + 1`.
 pub fn list(
     conn: &mut DbConn,
     country: Option<String>,
+    only: Option<String>,
     after: Option<String>,
     limit: i64,
 ) -> QueryResult<Vec<Agency>> {
@@ -57,6 +58,9 @@ pub fn list(
         .into_boxed();
     if let Some(country) = country {
         query = query.filter(agencies::country_code.eq(country));
+    }
+    if let Some(only) = only {
+        query = query.filter(agencies::id.eq(only));
     }
     if let Some(after) = after {
         query = query.filter(agencies::id.gt(after));

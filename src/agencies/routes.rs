@@ -2,7 +2,7 @@
 //! add agencies.
 
 use super::queries;
-use super::{Agency, AgencyFilter, NewAgency};
+use super::{Agency, AgencyFilter, AgencyKind, NewAgency};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
@@ -33,7 +33,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[get("/agencies")]
 async fn list_agencies(
     state: web::Data<AppState>,
-    _caller: Principal,
+    caller: Principal,
     filter: Query<AgencyFilter>,
     paging: Paging,
 ) -> ApiResult<web::Json<Page<Agency>>> {
@@ -41,8 +41,9 @@ async fn list_agencies(
     let limit = paging.limit();
     let after = paging.after();
     let country = filter.country;
+    let only = (caller.agency_kind == AgencyKind::Provider.as_str()).then_some(caller.agency_id);
     let rows = state
-        .db(move |conn| Ok(queries::list(conn, country, after, limit)?))
+        .db(move |conn| Ok(queries::list(conn, country, only, after, limit)?))
         .await?;
     Ok(web::Json(paging.page(rows, |a| a.id.clone(), |a| a)))
 }
@@ -60,12 +61,20 @@ async fn list_agencies(
 #[get("/agencies/{id}")]
 async fn get_agency(
     state: web::Data<AppState>,
-    _caller: Principal,
+    caller: Principal,
     id: web::Path<Id>,
 ) -> ApiResult<web::Json<Agency>> {
     let id = id.into_inner().into_string();
     let agency = state.db(move |conn| queries::find(conn, &id)).await?;
-    agency.map(web::Json).ok_or(ApiError::NotFound)
+    agency
+        .filter(|a| sees(&caller, a))
+        .map(web::Json)
+        .ok_or(ApiError::NotFound)
+}
+
+/// The directory is everyone's but a provider's: its people see their own agency.
+fn sees(caller: &Principal, agency: &Agency) -> bool {
+    caller.agency_kind != AgencyKind::Provider.as_str() || agency.id == caller.agency_id
 }
 
 /// Add an agency: administrators in their own country, regional administrators anywhere.
@@ -94,6 +103,12 @@ async fn create_agency(
             "name",
             "must be 1 to 200 characters",
         )]));
+    }
+    if body.kind == AgencyKind::Provider {
+        return Err(ApiError::validation(
+            "kind",
+            "providers are registered at /api/v1/providers",
+        ));
     }
     let event = Event::by(Action::AgencyCreate, &caller, &meta).subject(Subject::new(
         "country",

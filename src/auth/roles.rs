@@ -23,10 +23,13 @@ pub enum Role {
     /// The regional secretariat's and national coordinators' view: figures of the
     /// region's cooperation, never the content of a case or request.
     Monitor,
+    /// A service provider's person (in an agency of kind `provider`): sees the orders
+    /// addressed to that provider, and nothing else.
+    ProviderLiaison,
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::Investigator,
         Role::Supervisor,
         Role::Prosecutor,
@@ -36,6 +39,7 @@ impl Role {
         Role::Admin,
         Role::RegionalAdmin,
         Role::Monitor,
+        Role::ProviderLiaison,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +53,7 @@ impl Role {
             Role::Admin => "admin",
             Role::RegionalAdmin => "regional_admin",
             Role::Monitor => "monitor",
+            Role::ProviderLiaison => "provider_liaison",
         }
     }
 }

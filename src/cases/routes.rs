@@ -364,6 +364,12 @@ async fn add_participant(
                 if agency.id == v.case.owner_agency_id {
                     return Err(ApiError::validation("agency_id", "is the owning agency"));
                 }
+                if agency.kind == crate::agencies::AgencyKind::Provider.as_str() {
+                    return Err(ApiError::validation(
+                        "agency_id",
+                        "is a service provider, which takes part through orders, not cases",
+                    ));
+                }
                 let now = crate::db::now();
                 let exists = queries::standing(conn, &v.case.id, &agency.id)?.is_some();
                 let form = ParticipantForm {

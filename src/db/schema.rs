@@ -560,6 +560,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    providers (agency_id) {
+        agency_id -> Text,
+        provider_kind -> Text,
+        legal_contact -> Text,
+        emergency_contact -> Text,
+        accepts -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(providers -> agencies (agency_id));
+
+diesel::table! {
     audit_heads (seq) {
         seq -> BigInt,
         log_index -> BigInt,
@@ -709,4 +722,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     log_cosignatures,
     witness_positions,
     audit_heads,
+    providers,
 );

@@ -63,7 +63,7 @@ pub struct ClaimMapping {
 /// A provider to register.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewProvider {
+pub struct NewIdentityProvider {
     #[schema(min_length = 1, max_length = 100, example = "Government of Jamaica ID")]
     pub name: String,
     /// The provider's issuer, exactly as its discovery document and ID tokens name it.
@@ -90,7 +90,7 @@ pub struct NewProvider {
 /// A change to a provider: what is given changes.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ProviderChange {
+pub struct IdentityProviderChange {
     #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     #[schema(min_length = 1, max_length = 1024, format = Password)]

@@ -4,7 +4,8 @@
 
 use super::oidc::Caller;
 use super::provider::{
-    self, ClaimMapping, DEFAULT_SCOPES, IdentityProvider, NewProvider, ProviderChange,
+    self, ClaimMapping, DEFAULT_SCOPES, IdentityProvider, IdentityProviderChange,
+    NewIdentityProvider,
 };
 use super::queries::{self, ProviderRow};
 use super::sign_in::redirect_uri;
@@ -157,7 +158,7 @@ async fn refused(state: &AppState, event: Event, refusal: ApiError) -> ApiError 
 #[utoipa::path(
     tag = "identity providers",
     security(("bearer" = [])),
-    request_body = NewProvider,
+    request_body = NewIdentityProvider,
     responses(
         (status = 201, description = "Registered", body = IdentityProvider),
         (status = 401, description = "Not authenticated, or a recent second factor is needed (`step-up-required`)", body = Problem, content_type = "application/problem+json"),
@@ -171,7 +172,7 @@ async fn register_identity_provider(
     state: web::Data<AppState>,
     caller: Principal,
     meta: RequestMeta,
-    body: Json<NewProvider>,
+    body: Json<NewIdentityProvider>,
 ) -> ApiResult<HttpResponse> {
     let event = Event::by(Action::IdentityProviderCreate, &caller, &meta);
     let step_up = state.step_up();
@@ -305,7 +306,7 @@ async fn discoverable(state: &AppState, issuer: &str) -> ApiResult<()> {
     tag = "identity providers",
     security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "The provider")),
-    request_body = ProviderChange,
+    request_body = IdentityProviderChange,
     responses(
         (status = 200, description = "Changed", body = IdentityProvider),
         (status = 401, description = "Not authenticated, or a recent second factor is needed (`step-up-required`)", body = Problem, content_type = "application/problem+json"),
@@ -320,7 +321,7 @@ async fn change_identity_provider(
     caller: Principal,
     meta: RequestMeta,
     id: web::Path<Id>,
-    body: Json<ProviderChange>,
+    body: Json<IdentityProviderChange>,
 ) -> ApiResult<web::Json<IdentityProvider>> {
     let id = id.into_inner().into_string();
     let mut event = Event::by(Action::IdentityProviderUpdate, &caller, &meta);

@@ -72,6 +72,8 @@ actions! {
     ChecklistItemDefine => "checklist_item.define",
     FiguresRebuild => "figures.rebuild",
     AgencyCreate => "agency.create",
+    ProviderCreate => "provider.create",
+    ProviderUpdate => "provider.update",
     LegalBasisDefine => "legal_basis.define",
     MlaRequestList => "mla_request.list",
     MlaRequestCreate => "mla_request.create",

@@ -173,6 +173,8 @@ async fn create_user(
                             "administrators manage the users of their own country",
                         ));
                     }
+                    crate::agencies::roles_fit(&agency.kind, &roles)
+                        .map_err(|why| ApiError::validation("roles", why))?;
                 }
                 let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
                 event.set_detail("roles", names);
@@ -281,6 +283,11 @@ async fn update_user(
             check_role_grant(&caller, &row.roles())?;
             if let Some(roles) = &patch.roles {
                 check_role_grant(&caller, roles)?;
+                let kind = crate::agencies::find(conn, &row.agency_id)?
+                    .map(|a| a.kind)
+                    .unwrap_or_default();
+                crate::agencies::roles_fit(&kind, roles)
+                    .map_err(|why| ApiError::validation("roles", why))?;
                 step_up.require(&caller)?;
                 if row.is_service()
                     && roles

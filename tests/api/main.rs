@@ -19,6 +19,7 @@ mod mla;
 mod monitoring;
 mod pages;
 mod passkeys;
+mod providers;
 mod sso;
 mod step_up;
 mod tokens;
