@@ -184,6 +184,7 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     let step_up = crate::auth::factors::StepUp::of(&settings);
     let ledger = Arc::new(
         LedgerBuilder::new()
+            .kind(crate::ledger::witnessed::KeepCosignatures)
             .kind(crate::custody::jobs::Custody::new(step_up))
             .kind(crate::cases::jobs::CaseCreation)
             .kind(crate::mla::jobs::RequestEvents { step_up })

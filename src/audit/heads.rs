@@ -42,7 +42,7 @@ pub fn bundle(conn: &mut DbConn, signer: &LogSigner) -> ApiResult<Option<Value>>
         return Ok(None);
     }
     let indices: Vec<u64> = heads.iter().map(|h| h.log_index as u64).collect();
-    let (checkpoint, proofs) = log::proofs_at(conn, signer, &indices)?;
+    let (checkpoint, proofs) = crate::ledger::witnessed::proofs_at(conn, signer, &indices)?;
     let mut entries = Vec::with_capacity(heads.len());
     for (head, proof) in heads.into_iter().zip(proofs) {
         let entry: Value = serde_json::from_str(&head.canonical)

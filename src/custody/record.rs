@@ -46,7 +46,7 @@ pub(crate) fn item_proofs(
 ) -> ApiResult<ItemProofs> {
     let stored = queries::entries_of(conn, evidence_id, horizon)?;
     let indices: Vec<u64> = stored.iter().map(|e| e.log_index as u64).collect();
-    let (checkpoint, proofs) = log::proofs_at(conn, signer, &indices)?;
+    let (checkpoint, proofs) = crate::ledger::witnessed::proofs_at(conn, signer, &indices)?;
     let entries = stored
         .into_iter()
         .zip(proofs)

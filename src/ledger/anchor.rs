@@ -2,16 +2,14 @@
 //! witnesses see the audit trail too: an *audit-head entry* names the newest audit
 //! entry (`audit_seq`, `audit_hash`) and is a leaf of the log like a custody entry,
 //! chained among the audit-head entries by `seq` and `prev`. A batch that carries an
-//! [`Anchor`] job appends one when the chain moved since the last; the entry is kept
-//! verbatim in `audit_heads` and never changed.
+//! `Anchor` job (the engine's) appends one when the chain moved since the last; the
+//! entry is kept verbatim in `audit_heads` and never changed.
 
 use super::chain::ChainHead;
-use super::engine::{Batch, Kind, Loader};
 use super::write::Leaves;
 use crate::db::DbConn;
 use crate::db::schema::{audit_heads, audit_log};
 use crate::error::{ApiError, ApiResult};
-use crate::reply::Reply;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::json;
@@ -35,32 +33,6 @@ pub struct AnchoredHead {
     pub created_at: NaiveDateTime,
 }
 
-/// Asks the batch it lands in to anchor the audit chain's head after its own entries.
-pub struct Anchor;
-
-impl Kind for Anchor {
-    type Job = ();
-    type Loaded = ();
-
-    fn writes(&self) -> bool {
-        false
-    }
-
-    fn loader(&self, _: &[&()]) -> Option<Loader<()>> {
-        None
-    }
-
-    fn apply(
-        &mut self,
-        batch: &mut Batch<'_>,
-        _: (),
-        jobs: Vec<()>,
-    ) -> ApiResult<Vec<ApiResult<Reply>>> {
-        batch.anchor_audit_head();
-        Ok(jobs.into_iter().map(|_| Ok(Reply::empty())).collect())
-    }
-}
-
 /// The newest audit-head entry, if any.
 pub fn latest(conn: &mut DbConn) -> ApiResult<Option<AnchoredHead>> {
     Ok(audit_heads::table
@@ -71,7 +43,7 @@ pub fn latest(conn: &mut DbConn) -> ApiResult<Option<AnchoredHead>> {
 }
 
 /// Whether audit entries were committed after the newest anchored head (two index
-/// lookups: what the anchoring timer asks before it submits an [`Anchor`]).
+/// lookups: what the anchoring timer asks before it asks the ledger to anchor).
 pub fn behind(conn: &mut DbConn) -> ApiResult<bool> {
     let (trail, anchored): (Option<i64>, Option<i64>) = diesel::select((
         audit_log::table

@@ -253,40 +253,6 @@ pub fn current_checkpoint(conn: &mut DbConn, signer: &LogSigner) -> ApiResult<Si
     )
 }
 
-/// The checkpoint a bundle carries and, for each leaf index, its inclusion proof
-/// against it (empty for a leaf the checkpoint does not cover yet). Under a witness
-/// policy, the newest checkpoint whose cosignatures meet its quorum and that covers
-/// every leaf, with them; until there is one, the current checkpoint with whatever
-/// cosignatures it has (a verifier holding the policy then says it is not enough).
-pub fn proofs_at(
-    conn: &mut DbConn,
-    signer: &LogSigner,
-    indices: &[u64],
-) -> ApiResult<(SignedCheckpoint, Vec<Vec<Hash>>)> {
-    let checkpoint = match &signer.policy {
-        None => current_checkpoint(conn, signer)?,
-        Some(policy) => {
-            let covering = indices.iter().max().map_or(0, |i| i + 1);
-            match super::witnessed::cosigned(conn, policy, covering)? {
-                Some(cosigned) => cosigned,
-                None => {
-                    let current = current_checkpoint(conn, signer)?;
-                    super::witnessed::with_cosignatures(conn, &current, policy)?.0
-                }
-            }
-        }
-    };
-    let mut proofs = Vec::with_capacity(indices.len());
-    for &index in indices {
-        proofs.push(if index < checkpoint.size {
-            inclusion_proof(conn, index, checkpoint.size)?
-        } else {
-            Vec::new()
-        });
-    }
-    Ok((checkpoint, proofs))
-}
-
 pub fn hex_path(path: &[Hash]) -> Vec<String> {
     path.iter().map(hex::encode).collect()
 }

@@ -3,7 +3,8 @@
 //! witness last cosigned, where its next consistency proof starts from.
 
 use super::cosignature;
-use super::log::SignedCheckpoint;
+use super::log::{self, LogSigner, SignedCheckpoint};
+use super::merkle::Hash;
 use super::policy::Policy;
 use crate::db::DbConn;
 use crate::db::schema::{log_checkpoints, log_cosignatures, witness_positions};
@@ -197,4 +198,38 @@ pub fn cosigned(
         }
     }
     Ok(None)
+}
+
+/// The checkpoint a bundle carries and, for each leaf index, its inclusion proof
+/// against it (empty for a leaf the checkpoint does not cover yet). Under a witness
+/// policy, the newest checkpoint whose cosignatures meet its quorum and that covers
+/// every leaf, with them; until there is one, the current checkpoint with whatever
+/// cosignatures it has (a verifier holding the policy then says it is not enough).
+pub fn proofs_at(
+    conn: &mut DbConn,
+    signer: &LogSigner,
+    indices: &[u64],
+) -> ApiResult<(SignedCheckpoint, Vec<Vec<Hash>>)> {
+    let checkpoint = match &signer.policy {
+        None => log::current_checkpoint(conn, signer)?,
+        Some(policy) => {
+            let covering = indices.iter().max().map_or(0, |i| i + 1);
+            match cosigned(conn, policy, covering)? {
+                Some(cosigned) => cosigned,
+                None => {
+                    let current = log::current_checkpoint(conn, signer)?;
+                    with_cosignatures(conn, &current, policy)?.0
+                }
+            }
+        }
+    };
+    let mut proofs = Vec::with_capacity(indices.len());
+    for &index in indices {
+        proofs.push(if index < checkpoint.size {
+            log::inclusion_proof(conn, index, checkpoint.size)?
+        } else {
+            Vec::new()
+        });
+    }
+    Ok((checkpoint, proofs))
 }

@@ -17,7 +17,7 @@ pub fn of_history(
     stored: Vec<RequestEntryRow>,
 ) -> ApiResult<Value> {
     let indices: Vec<u64> = stored.iter().map(|e| e.log_index as u64).collect();
-    let (checkpoint, proofs) = log::proofs_at(conn, signer, &indices)?;
+    let (checkpoint, proofs) = crate::ledger::witnessed::proofs_at(conn, signer, &indices)?;
     let mut entries = Vec::with_capacity(stored.len());
     for (stored, proof) in stored.into_iter().zip(proofs) {
         let entry: Value = serde_json::from_str(&stored.canonical)

@@ -202,7 +202,7 @@ async fn entry_proof(
     let index = index.into_inner();
     let st = state.clone();
     let (signed, proofs) = state
-        .db(move |conn| log::proofs_at(conn, &st.log, &[index]))
+        .db(move |conn| crate::ledger::witnessed::proofs_at(conn, &st.log, &[index]))
         .await?;
     if index >= signed.size {
         return Err(ApiError::NotFound);
