@@ -695,11 +695,17 @@ mod tests {
             entries.push(json!({"v": 1, "type": "hash_verified", "actor": actor,
                 "hash": {"algorithm": algorithm, "value": value}, "hash_mismatch": flag}));
         }
+        log_bundle("evidence_id", ID, entries)
+    }
+
+    /// A bundle of `entries`, each named by `member` = `id` and chained, in a log of
+    /// their own signed with a test key; and that key.
+    fn log_bundle(member: &str, id: &str, entries: Vec<Value>) -> (Value, String) {
         let mut tree = MemoryTree::default();
         let mut prev: Option<String> = None;
         let mut sealed = Vec::new();
         for (seq, mut entry) in entries.into_iter().enumerate() {
-            entry["evidence_id"] = json!(ID);
+            entry[member] = json!(id);
             entry["seq"] = json!(seq);
             entry["prev"] = json!(prev);
             entry["at"] = json!(format!("2026-03-0{}T10:00:00.000000Z", seq + 1));
@@ -724,12 +730,45 @@ mod tests {
                 json!({"log_index": i, "entry": entry, "entry_hash": hash, "inclusion_proof": proof})
             })
             .collect();
-        let bundle = json!({"evidence_id": ID, "entries": entries,
-            "checkpoint": note::sign(&body, name, &key)});
+        let mut bundle = json!({"entries": entries, "checkpoint": note::sign(&body, name, &key)});
+        bundle[member] = json!(id);
         (
             bundle,
             note::verifier_key(name, &key.verifying_key().to_bytes()),
         )
+    }
+
+    #[test]
+    fn audit_heads_verify_as_a_history_of_their_own_and_name_neither_item_nor_request() {
+        let head = |audit_seq: i64| {
+            json!({"v": 1, "type": "audit_head", "actor": {"system": "test/custody"},
+                   "audit_seq": audit_seq, "audit_hash": SHA})
+        };
+        let (bundle, key) = log_bundle("audit_head", "test/custody", vec![head(4), head(9)]);
+        let report = verify_bundle(&bundle, &key).unwrap();
+        assert_eq!(report.verdict, Verdict::Verified, "{report:?}");
+        assert_eq!(report.audit_head.as_deref(), Some("test/custody"));
+        assert!(
+            report
+                .summary
+                .starts_with("The record of the audit trail's anchored heads is complete"),
+            "{}",
+            report.summary
+        );
+        // An entry that also names an item is not an audit head, though it chains.
+        let mut item = head(12);
+        item["evidence_id"] = json!(ID);
+        let (bundle, key) = log_bundle("audit_head", "test/custody", vec![head(4), item]);
+        let report = verify_bundle(&bundle, &key).unwrap();
+        assert_eq!(report.verdict, Verdict::NotVerified);
+        assert_eq!(
+            report.entries[1].problems,
+            ["the entry is not an audit head of this log"]
+        );
+        // A bundle names exactly one history.
+        let mut both = bundle.clone();
+        both["evidence_id"] = json!(ID);
+        assert!(verify_bundle(&both, &key).is_err());
     }
 
     fn verified(evidence: Value, checks: &[(&str, &str, bool)]) -> Report {

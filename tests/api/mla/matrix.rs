@@ -71,7 +71,8 @@ async fn assert_seen(
 /// The matrix's seats: the people of Jamaica, Trinidad and Tobago and Barbados around
 /// a JM case (its team, its prosecutor and another JM prosecution service, the
 /// central authorities, points of contact and police of each state, an
-/// administrator, an auditor, the regional administrator).
+/// administrator, an auditor, the regional administrator, and a TT provider's
+/// liaison).
 async fn matrix_seats(app: &TestApp, d: &Desks) -> Vec<Seat> {
     let jm_other_dpp = app.agency(
         "JM",
@@ -84,6 +85,8 @@ async fn matrix_seats(app: &TestApp, d: &Desks) -> Vec<Seat> {
     let bb_ca = app.agency("BB", "BB Attorney General", AgencyKind::CentralAuthority);
     let bb_police = app.agency("BB", "RBPF Cyber Unit", AgencyKind::Police);
     let bb_dpp = app.agency("BB", "BB Office of the DPP", AgencyKind::Prosecution);
+    // A provider established in the requested state: nothing between states is its.
+    let tt_provider = app.agency("TT", "Digicel Trinidad", AgencyKind::Provider);
     let case_roles = [Role::Investigator, Role::Supervisor];
     let extra = [
         ("jm.other_dpp", &jm_other_dpp, &[Role::Prosecutor][..]),
@@ -93,6 +96,7 @@ async fn matrix_seats(app: &TestApp, d: &Desks) -> Vec<Seat> {
         ("bb.ca", &bb_ca, &[Role::CentralAuthority][..]),
         ("bb.police", &bb_police, &case_roles[..]),
         ("bb.prosecutor", &bb_dpp, &[Role::Prosecutor][..]),
+        ("tt.provider", &tt_provider, &[Role::ProviderLiaison][..]),
     ];
     let mut seats = vec![
         Seat {
