@@ -83,15 +83,17 @@ pub fn has(conn: &mut DbConn, size: u64, witness_key: &str) -> ApiResult<bool> {
 /// largest it cosigned for this service, or the size it said it was at, whichever is
 /// larger (so that a cosignature costs one write, not two).
 pub fn position(conn: &mut DbConn, witness_key: &str) -> ApiResult<u64> {
-    let said: Option<i64> = witness_positions::table
-        .find(witness_key)
-        .select(witness_positions::tree_size)
-        .get_result(conn)
-        .optional()?;
-    let cosigned: Option<i64> = log_cosignatures::table
-        .filter(log_cosignatures::witness.eq(witness_key))
-        .select(diesel::dsl::max(log_cosignatures::tree_size))
-        .get_result(conn)?;
+    let (said, cosigned): (Option<i64>, Option<i64>) = diesel::select((
+        witness_positions::table
+            .find(witness_key)
+            .select(witness_positions::tree_size)
+            .single_value(),
+        log_cosignatures::table
+            .filter(log_cosignatures::witness.eq(witness_key))
+            .select(diesel::dsl::max(log_cosignatures::tree_size))
+            .single_value(),
+    ))
+    .get_result(conn)?;
     let size = said.unwrap_or(0).max(cosigned.unwrap_or(0));
     Ok(u64::try_from(size).unwrap_or(0))
 }

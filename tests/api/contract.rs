@@ -832,3 +832,60 @@ async fn the_documented_limits_are_the_ones_enforced() {
         .await;
     at_limit.assert_problem(422, "validation-failed");
 }
+
+/// The OpenAPI document names each schema by its type's name, and utoipa keeps one
+/// schema per name: two body types of one name would silently share one schema (the
+/// later shadowing the other), and the input checks would hold one body to the other's
+/// members. Every type the source derives `ToSchema` for has a name of its own.
+#[test]
+fn every_schema_type_has_a_name_of_its_own() {
+    fn walk(dir: &std::path::Path, found: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let mut deriving = false;
+                for line in text.lines().map(str::trim) {
+                    if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                        deriving = true;
+                    } else if deriving && !line.starts_with("#[") && !line.starts_with("///") {
+                        let words: Vec<&str> = line.split_whitespace().collect();
+                        if let Some(at) = words.iter().position(|w| *w == "struct" || *w == "enum")
+                            && let Some(name) = words.get(at + 1)
+                        {
+                            let name = name.split(['<', '{', '(', ';']).next().unwrap();
+                            found.push((name.to_owned(), path.display().to_string()));
+                        }
+                        deriving = false;
+                    }
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src")
+            .as_path(),
+        &mut found,
+    );
+    assert!(
+        found.len() > 50,
+        "the walk found the schema types: {}",
+        found.len()
+    );
+    let mut by_name: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (name, file) in found {
+        by_name.entry(name).or_default().push(file);
+    }
+    let shared: Vec<_> = by_name
+        .into_iter()
+        .filter(|(_, files)| files.len() > 1)
+        .collect();
+    assert!(
+        shared.is_empty(),
+        "schema names given to two types: {shared:?}"
+    );
+}
