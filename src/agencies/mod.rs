@@ -78,7 +78,33 @@ pub struct NewAgency {
     pub country: String,
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
-    pub kind: AgencyKind,
+    pub kind: NewAgencyKind,
+}
+
+/// The kinds of agency added at `/agencies`: every kind but `provider`, which is
+/// registered at `/providers` with what a provider has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NewAgencyKind {
+    Police,
+    Prosecution,
+    CentralAuthority,
+    Cert,
+    Regional,
+    Other,
+}
+
+impl From<NewAgencyKind> for AgencyKind {
+    fn from(kind: NewAgencyKind) -> AgencyKind {
+        match kind {
+            NewAgencyKind::Police => AgencyKind::Police,
+            NewAgencyKind::Prosecution => AgencyKind::Prosecution,
+            NewAgencyKind::CentralAuthority => AgencyKind::CentralAuthority,
+            NewAgencyKind::Cert => AgencyKind::Cert,
+            NewAgencyKind::Regional => AgencyKind::Regional,
+            NewAgencyKind::Other => AgencyKind::Other,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -104,12 +104,6 @@ async fn create_agency(
             "must be 1 to 200 characters",
         )]));
     }
-    if body.kind == AgencyKind::Provider {
-        return Err(ApiError::validation(
-            "kind",
-            "providers are registered at /api/v1/providers",
-        ));
-    }
     let event = Event::by(Action::AgencyCreate, &caller, &meta).subject(Subject::new(
         "country",
         &body.country,
@@ -126,7 +120,7 @@ async fn create_agency(
             if !crate::countries::queries::exists(conn, &body.country)? {
                 return Err(ApiError::validation("country", "is not a known country"));
             }
-            let agency = queries::insert(conn, &body.country, &name, body.kind)?;
+            let agency = queries::insert(conn, &body.country, &name, body.kind.into())?;
             event.subject = Some(Subject::new(
                 "agency",
                 &agency.id,
