@@ -17,32 +17,9 @@ use crate::time::UtcTimestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-macro_rules! text_enum {
-    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($(#[$vmeta])* $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(text: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|v| v.as_str() == text)
-            }
-        }
-    };
-}
-
-text_enum! {
+crate::string_enum! {
     /// What a provider does.
-    pub enum ProviderKind {
+    ProviderKind {
         Telecom => "telecom",
         Isp => "isp",
         Hosting => "hosting",
@@ -52,9 +29,9 @@ text_enum! {
     }
 }
 
-text_enum! {
+crate::string_enum! {
     /// The orders a provider may be given (and takes directly, when it says so).
-    pub enum OrderType {
+    OrderType {
         SubscriberInformation => "subscriber_information",
         DomainRegistration => "domain_registration",
         TrafficData => "traffic_data",
