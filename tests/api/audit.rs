@@ -616,7 +616,7 @@ async fn the_trails_head_is_anchored_in_the_log_only_when_it_moved_and_its_bundl
     assert_eq!(v.body["intact"], true, "{}", v.body);
     let from = &v.body["continues_from"];
     assert!(
-        from["audit_seq"].as_i64() >= last["audit_seq"].as_i64(),
+        from["audit_seq"].as_i64().unwrap() >= last["audit_seq"].as_i64().unwrap(),
         "{}",
         v.body
     );
