@@ -25,6 +25,7 @@ pub mod mla;
 pub mod monitoring;
 pub mod observability;
 pub mod openapi;
+pub mod orders;
 pub mod pagination;
 pub mod pdf;
 pub mod proofs;

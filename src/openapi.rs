@@ -35,6 +35,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         (name = "evidence", description = "Evidence items and their custody"),
         (name = "log", description = "The custody log: checkpoints and proofs"),
         (name = "mla", description = "Mutual legal assistance between states, and their deadlines"),
+        (name = "orders", description = "Orders to service providers: subscriber, domain and traffic data, content, emergency disclosure, preservation"),
         (name = "preservations", description = "Expedited preservation requests between 24/7 points of contact"),
         (name = "integration", description = "National case systems: service accounts and client credentials"),
         (name = "monitoring", description = "Regional monitoring: each state's status review against the regional minimum standards"),

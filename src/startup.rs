@@ -31,6 +31,7 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::monitoring::routes(cfg);
     crate::agencies::routes(cfg);
     crate::providers::routes(cfg);
+    crate::orders::routes(cfg);
     crate::users::routes::routes(cfg);
     crate::identity::routes::routes(cfg);
     crate::cases::routes::routes(cfg);
@@ -189,6 +190,7 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
             .kind(crate::cases::jobs::CaseCreation)
             .kind(crate::mla::jobs::RequestEvents { step_up })
             .kind(crate::mla::preservations::jobs::Preservations)
+            .kind(crate::orders::jobs::OrderEvents { step_up })
             .kind(crate::mla::documents::RequestDocuments)
             .start(
                 pool.clone(),

@@ -39,6 +39,7 @@ pub struct CountryRow {
     pub membership: String,
     pub official_languages: String,
     pub created_at: NaiveDateTime,
+    pub order_notice_required: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -50,6 +51,10 @@ pub struct Country {
     pub membership: String,
     /// BCP 47 language codes.
     pub official_languages: Vec<String>,
+    /// Whether the state requires notice of the orders its providers are given
+    /// (Second Additional Protocol, art. 7(5)(a)): orders on a basis that notifies
+    /// where the state requires it then reach its central authority.
+    pub order_notice_required: bool,
 }
 
 impl From<CountryRow> for Country {
@@ -64,6 +69,7 @@ impl From<CountryRow> for Country {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            order_notice_required: row.order_notice_required,
         }
     }
 }
@@ -93,4 +99,12 @@ fn language_codes() -> utoipa::openapi::schema::Array {
         .min_items(Some(1))
         .examples([serde_json::json!(["en"])])
         .build()
+}
+
+/// A change to a country's settings.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountryChange {
+    /// Whether the state requires notice of the orders its providers are given.
+    pub order_notice_required: Option<bool>,
 }

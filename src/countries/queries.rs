@@ -60,3 +60,28 @@ pub fn insert(conn: &mut DbConn, row: &CountryRow) -> QueryResult<()> {
         .execute(conn)?;
     Ok(())
 }
+
+pub fn find(conn: &mut DbConn, code: &str) -> QueryResult<Option<CountryRow>> {
+    countries::table
+        .find(code)
+        .select(CountryRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+/// Whether a state requires notice of the orders its providers are given.
+pub fn order_notice_required(conn: &mut DbConn, code: &str) -> QueryResult<bool> {
+    countries::table
+        .find(code)
+        .select(countries::order_notice_required)
+        .get_result(conn)
+        .optional()
+        .map(|found| found.unwrap_or(false))
+}
+
+pub fn set_order_notice(conn: &mut DbConn, code: &str, required: bool) -> QueryResult<()> {
+    diesel::update(countries::table.find(code))
+        .set(countries::order_notice_required.eq(required))
+        .execute(conn)
+        .map(drop)
+}

@@ -1,7 +1,7 @@
 //! The country endpoints.
 
 use super::queries;
-use super::{Country, CountryRow, NewCountry};
+use super::{Country, CountryChange, CountryRow, NewCountry};
 use crate::auth::Principal;
 use crate::auth::roles::Role;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
@@ -10,11 +10,13 @@ use crate::ledger::{Action, Event, Subject};
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(list_countries).service(create_country);
+    cfg.service(list_countries)
+        .service(create_country)
+        .service(change_country);
 }
 
 /// List countries, ordered by code.
@@ -96,6 +98,7 @@ async fn create_country(
         membership: body.membership.as_str().to_owned(),
         official_languages: body.official_languages.join(";"),
         created_at: crate::db::now(),
+        order_notice_required: false,
     };
     let event = Event::by(Action::CountryCreate, &caller, &meta)
         .subject(Subject::new("country", &row.code, Some(&row.code)))
@@ -117,4 +120,56 @@ async fn create_country(
         })
         .await?;
     Ok(HttpResponse::Created().json(Country::from(created)))
+}
+
+/// Change a country's settings (regional administrators, and the country's own
+/// administrators): whether it requires notice of the orders its providers are given
+/// (art. 7(5)(a) of the Second Additional Protocol). Orders sent before keep the
+/// notice they were sent with.
+#[utoipa::path(
+    tag = "directory",
+    security(("bearer" = [])),
+    params(("code" = String, Path, pattern = "^[A-Z]{2}$", description = "ISO 3166-1 alpha-2 code")),
+    request_body = CountryChange,
+    responses(
+        (status = 200, description = "The country as changed", body = Country),
+        (status = 403, description = "Neither a regional administrator nor an administrator of that country", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such country", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/countries/{code}")]
+async fn change_country(
+    state: web::Data<AppState>,
+    caller: Principal,
+    meta: RequestMeta,
+    code: web::Path<String>,
+    body: Json<CountryChange>,
+) -> ApiResult<HttpResponse> {
+    let code = code.into_inner();
+    let change = body.into_inner();
+    let event = Event::by(Action::CountryUpdate, &caller, &meta).subject(Subject::new(
+        "country",
+        &code,
+        Some(&code),
+    ));
+    let changed = state
+        .audited(event, move |conn, event| {
+            let mine = caller.has(Role::Admin) && caller.country == code;
+            if !caller.has(Role::RegionalAdmin) && !mine {
+                return Err(ApiError::forbidden(
+                    "only regional administrators and the country's administrators change its settings",
+                ));
+            }
+            if !queries::exists(conn, &code)? {
+                return Err(ApiError::NotFound);
+            }
+            if let Some(required) = change.order_notice_required {
+                event.set_detail("order_notice_required", required);
+                queries::set_order_notice(conn, &code, required)?;
+            }
+            queries::find(conn, &code)?.ok_or(ApiError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Country::from(changed)))
 }

@@ -7,6 +7,7 @@ diesel::table! {
         membership -> Text,
         official_languages -> Text,
         created_at -> Timestamp,
+        order_notice_required -> Bool,
     }
 }
 
@@ -257,6 +258,7 @@ diesel::table! {
         notes -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        order_rules -> Nullable<Text>,
     }
 }
 
@@ -321,6 +323,45 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Text,
+        reference -> Text,
+        case_id -> Text,
+        requesting_agency_id -> Text,
+        requesting_country -> Text,
+        provider_id -> Text,
+        provider_country -> Text,
+        order_type -> Text,
+        legal_basis -> Text,
+        urgency -> Text,
+        content -> Text,
+        status -> Text,
+        notified -> Bool,
+        authorisation -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        objection_by -> Nullable<Timestamp>,
+        acknowledge_by -> Nullable<Timestamp>,
+        produce_by -> Nullable<Timestamp>,
+        acknowledged_at -> Nullable<Timestamp>,
+        answered_at -> Nullable<Timestamp>,
+        version -> Integer,
+        last_seq -> Integer,
+        last_hash -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    order_counters (country, year) {
+        country -> Text,
+        year -> Integer,
+        last_value -> Integer,
     }
 }
 
@@ -702,6 +743,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_entries,
     preservations,
     preservation_counters,
+    orders,
+    order_counters,
     service_credentials,
     client_assertions,
     events,

@@ -144,6 +144,7 @@ fn may_see(conn: &mut DbConn, caller: &Principal, row: &EventRow) -> ApiResult<b
         "preservation" => {
             crate::mla::preservations::access::visible(conn, caller, id, &mut scratch).map(drop)
         }
+        "order" => crate::orders::access::visible(conn, caller, id, &mut scratch).map(drop),
         // The log's own alarms (a witness refused a checkpoint) name no content: every
         // system that listens hears of them.
         "log" => Ok(()),

@@ -6,6 +6,7 @@
 
 use crate::db::schema::legal_bases;
 use crate::error::{ApiError, FieldError};
+use crate::providers::OrderType;
 use crate::time::UtcTimestamp;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -19,6 +20,112 @@ crate::string_enum! {
         Mla => "mla",
         /// An expedited preservation request (Budapest art. 29 and 30).
         Preservation => "preservation",
+        /// An order to a service provider (Second Additional Protocol, arts. 6-9, or
+        /// a domestic production order).
+        Order => "order",
+    }
+}
+
+crate::string_enum! {
+    /// Who approves an order before it is sent.
+    Approver {
+        /// A prosecutor of the requesting state.
+        Prosecutor => "prosecutor",
+        /// A judge: a prosecutor of the requesting state records the approval with
+        /// the judicial authorisation (court, judge, reference, date).
+        Judge => "judge",
+    }
+}
+
+crate::string_enum! {
+    /// Whether the provider's state is notified of an order.
+    Notice {
+        Never => "never",
+        Always => "always",
+        /// Where that state requires notice (art. 7(5)(a)): its `order_notice_required`.
+        WhereRequired => "where_required",
+    }
+}
+
+/// Days to produce for one order type, where a basis sets them apart from its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TypeProduceDays {
+    pub order_type: OrderType,
+    #[schema(minimum = 1, maximum = 3650)]
+    pub produce_days: i32,
+}
+
+/// How a legal basis governs orders to providers. The basis's `acknowledge_days` and
+/// `execute_days` are the provider's days to acknowledge and to produce,
+/// `emergency_acknowledge_hours` and `emergency_execute_hours` the same for an
+/// emergency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderRules {
+    /// The order types the basis covers.
+    #[schema(min_items = 1, max_items = 6)]
+    pub order_types: Vec<OrderType>,
+    pub approver: Approver,
+    pub notice: Notice,
+    /// Days the notified state has to object, during which the provider holds the
+    /// data back; absent: it may object until the order is answered, and the data is
+    /// not held back.
+    #[schema(minimum = 1, maximum = 3650)]
+    pub objection_days: Option<i32>,
+    /// Days to produce for particular order types (art. 8(6)), in place of
+    /// `execute_days`.
+    #[serde(default)]
+    #[schema(max_items = 6)]
+    pub produce_days_by_type: Vec<TypeProduceDays>,
+}
+
+impl OrderRules {
+    fn check(&self, errors: &mut Vec<FieldError>) {
+        let mut types = self.order_types.clone();
+        types.sort();
+        types.dedup();
+        if self.order_types.is_empty() || types.len() != self.order_types.len() {
+            errors.push(FieldError::new(
+                "order_rules.order_types",
+                "must name at least one order type, each once",
+            ));
+        }
+        if self
+            .objection_days
+            .is_some_and(|d| !(1..=3650).contains(&d))
+        {
+            errors.push(FieldError::new(
+                "order_rules.objection_days",
+                "must be 1 to 3650 days",
+            ));
+        }
+        let mut seen = Vec::new();
+        for (i, by_type) in self.produce_days_by_type.iter().enumerate() {
+            if !(1..=3650).contains(&by_type.produce_days) {
+                errors.push(FieldError::new(
+                    format!("order_rules.produce_days_by_type[{i}].produce_days"),
+                    "must be 1 to 3650 days",
+                ));
+            }
+            if !self.order_types.contains(&by_type.order_type) || seen.contains(&by_type.order_type)
+            {
+                errors.push(FieldError::new(
+                    format!("order_rules.produce_days_by_type[{i}].order_type"),
+                    "must be an order type the basis covers, named once",
+                ));
+            }
+            seen.push(by_type.order_type);
+        }
+    }
+
+    /// The days to produce an order of `order_type` on the normal track.
+    pub fn produce_days(&self, order_type: OrderType, deadlines: &Deadlines) -> Option<i32> {
+        self.produce_days_by_type
+            .iter()
+            .find(|t| t.order_type == order_type)
+            .map(|t| t.produce_days)
+            .or(deadlines.execute_days)
     }
 }
 
@@ -145,6 +252,7 @@ pub struct LegalBasisRow {
     pub notes: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub order_rules: Option<String>,
 }
 
 /// A legal basis.
@@ -160,6 +268,8 @@ pub struct LegalBasis {
     /// Whether the conduct must be an offence in both states.
     pub dual_criminality_required: bool,
     pub deadlines: Deadlines,
+    /// How it governs orders to providers; present when it covers orders.
+    pub order_rules: Option<OrderRules>,
     pub notes: String,
     pub created_at: UtcTimestamp,
     pub updated_at: UtcTimestamp,
@@ -190,6 +300,10 @@ impl From<LegalBasisRow> for LegalBasis {
                 emergency_decide_hours: row.emergency_decide_hours,
                 emergency_execute_hours: row.emergency_execute_hours,
             },
+            order_rules: row
+                .order_rules
+                .as_deref()
+                .and_then(|rules| serde_json::from_str(rules).ok()),
             code: row.code,
             name: row.name,
             dual_criminality_required: row.dual_criminality_required,
@@ -214,6 +328,8 @@ pub struct LegalBasisDefinition {
     pub dual_criminality_required: bool,
     #[serde(default)]
     pub deadlines: Deadlines,
+    /// Required when the basis covers orders, and only then.
+    pub order_rules: Option<OrderRules>,
     #[serde(default)]
     #[schema(max_length = 5000)]
     pub notes: String,
@@ -265,6 +381,19 @@ impl LegalBasisDefinition {
             errors.push(FieldError::new("notes", "must be at most 5000 characters"));
         }
         self.deadlines.check(&mut errors);
+        let orders = self.request_types.contains(&RequestType::Order);
+        match &self.order_rules {
+            Some(rules) if orders => rules.check(&mut errors),
+            None if orders => errors.push(FieldError::new(
+                "order_rules",
+                "is required when the basis covers orders",
+            )),
+            Some(_) => errors.push(FieldError::new(
+                "order_rules",
+                "is given only when the basis covers orders",
+            )),
+            None => {}
+        }
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
@@ -287,6 +416,9 @@ impl LegalBasisDefinition {
             notes: self.notes,
             created_at,
             updated_at: now,
+            order_rules: self
+                .order_rules
+                .map(|rules| serde_json::to_string(&rules).expect("order rules serialise")),
         })
     }
 }

@@ -54,6 +54,7 @@ pub fn replace_legal_basis(conn: &mut DbConn, row: &LegalBasisRow) -> QueryResul
 pub enum Numbering {
     MlaRequests,
     Preservations,
+    Orders,
 }
 
 impl Numbering {
@@ -61,6 +62,7 @@ impl Numbering {
         match self {
             Numbering::MlaRequests => "mla_request_counters",
             Numbering::Preservations => "preservation_counters",
+            Numbering::Orders => "order_counters",
         }
     }
 }

@@ -524,6 +524,9 @@ async fn deadlines(
                             crate::mla::basis::RequestType::Preservation => {
                                 format!("/app/preservations/{}", d.request_id)
                             }
+                            crate::mla::basis::RequestType::Order => {
+                                format!("/app/orders/{}", d.request_id)
+                            }
                         },
                         reference: d.reference,
                         kind: in_words(w.deadline_kinds, d.deadline.as_str()),

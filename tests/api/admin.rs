@@ -374,14 +374,17 @@ async fn countries_and_agencies() {
         .unwrap();
     assert_eq!(
         haiti,
-        json!({"code": "HT", "name": "Haiti", "membership": "member", "official_languages": ["fr", "ht"]})
+        json!({"code": "HT", "name": "Haiti", "membership": "member", "official_languages": ["fr", "ht"],
+               "order_notice_required": false})
     );
 
     // A state outside the region.
     let us = json!({"code": "US", "name": "United States", "membership": "non_member", "official_languages": ["en"]});
     let res = app.post("/api/v1/countries", t, &us).await;
     assert_eq!(res.status, 201, "{}", res.body);
-    assert_eq!(res.body, us);
+    let mut added = us.clone();
+    added["order_notice_required"] = json!(false);
+    assert_eq!(res.body, added);
     app.post("/api/v1/countries", t, &us)
         .await
         .assert_problem(409, "conflict");
@@ -394,6 +397,49 @@ async fn countries_and_agencies() {
         .await;
     res.assert_problem(422, "validation-failed");
     assert_eq!(res.body["errors"].as_array().unwrap().len(), 3);
+
+    // Whether a state requires notice of its providers' orders (art. 7(5)(a)) is set
+    // by regional administrators and that state's own administrators, audited.
+    let notice = json!({"order_notice_required": true});
+    let res = app.patch("/api/v1/countries/US", t, &notice).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["order_notice_required"], true);
+    app.patch("/api/v1/countries/ZZ", t, &notice)
+        .await
+        .assert_problem(404, "not-found");
+    app.patch(
+        "/api/v1/countries/US",
+        t,
+        &json!({"order_notice_required": "yes"}),
+    )
+    .await
+    .assert_problem(422, "validation-failed");
+    let jm_ministry = app.agency("JM", "Ministry of Justice", AgencyKind::Other);
+    let jm_admin = app
+        .user_caller("jm.admin", &jm_ministry, &[Role::Admin])
+        .await;
+    let res = app
+        .patch("/api/v1/countries/JM", &jm_admin.token, &notice)
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    app.patch(
+        "/api/v1/countries/US",
+        &jm_admin.token,
+        &json!({"order_notice_required": false}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let changes: Vec<Value> = app
+        .audit_entries()
+        .into_iter()
+        .filter(|e| e["action"] == "country.update")
+        .collect();
+    let outcomes: Vec<&str> = changes
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["success", "denied", "success", "denied"]);
+    assert_eq!(changes[0]["details"]["order_notice_required"], true);
 
     // Agencies of a country, including the new one.
     let res = app

@@ -49,6 +49,7 @@ fn write_row(batch: &mut Batch<'_>, tag: &str) -> ApiResult<()> {
         membership: "member".into(),
         official_languages: "en".into(),
         created_at: caseledger::db::now(),
+        order_notice_required: false,
     };
     Ok(caseledger::countries::queries::insert(batch.conn(), &row)?)
 }

@@ -17,6 +17,7 @@ mod integration;
 mod ledger;
 mod mla;
 mod monitoring;
+mod orders;
 mod pages;
 mod passkeys;
 mod providers;

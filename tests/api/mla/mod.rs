@@ -38,20 +38,25 @@ async fn the_seeded_legal_bases_with_their_fields_and_deadlines() {
         [
             "bilateral",
             "budapest-29",
+            "budapest-2p-6",
+            "budapest-2p-7",
+            "budapest-2p-8",
+            "budapest-2p-9",
             "budapest-30",
             "budapest-31",
             "caricom-2005",
+            "domestic-production",
             "harare",
             "reciprocity"
         ]
     );
 
     // Paged like every list, without gaps or repeats.
-    let first = app.get("/api/v1/legal-bases?limit=4", t).await;
-    assert_eq!(codes(&first.body).len(), 4);
+    let first = app.get("/api/v1/legal-bases?limit=6", t).await;
+    assert_eq!(codes(&first.body).len(), 6);
     let cursor = first.body["next_cursor"].as_str().unwrap();
     let rest = app
-        .get(&format!("/api/v1/legal-bases?limit=4&cursor={cursor}"), t)
+        .get(&format!("/api/v1/legal-bases?limit=6&cursor={cursor}"), t)
         .await;
     assert_eq!(
         [codes(&first.body), codes(&rest.body)].concat(),
@@ -99,6 +104,32 @@ async fn the_seeded_legal_bases_with_their_fields_and_deadlines() {
         app.get("/api/v1/legal-bases/reciprocity", t).await.body["dual_criminality_required"],
         true
     );
+
+    // The Second Protocol's articles and domestic production orders govern orders to
+    // providers: who approves, whether the provider's state is notified, the days.
+    let art7 = app.get("/api/v1/legal-bases/budapest-2p-7", t).await.body;
+    assert_eq!(art7["request_types"], json!(["order"]));
+    assert_eq!(
+        art7["order_rules"],
+        json!({"order_types": ["subscriber_information"], "approver": "prosecutor",
+               "notice": "where_required", "objection_days": 10, "produce_days_by_type": []})
+    );
+    let art8 = app.get("/api/v1/legal-bases/budapest-2p-8", t).await.body;
+    assert_eq!(art8["order_rules"]["approver"], "judge");
+    assert_eq!(art8["order_rules"]["notice"], "always");
+    assert_eq!(art8["deadlines"]["execute_days"], 45);
+    assert_eq!(
+        art8["order_rules"]["produce_days_by_type"],
+        json!([{"order_type": "subscriber_information", "produce_days": 20}])
+    );
+    let art9 = app.get("/api/v1/legal-bases/budapest-2p-9", t).await.body;
+    assert_eq!(art9["deadlines"]["emergency_execute_hours"], 8);
+    assert_eq!(
+        art9["order_rules"]["order_types"],
+        json!(["emergency_disclosure"])
+    );
+    // Bases between states have no rules for orders.
+    assert!(app.get("/api/v1/legal-bases/harare", t).await.body["order_rules"].is_null());
 
     app.get("/api/v1/legal-bases/no-such-basis", t)
         .await
@@ -222,6 +253,68 @@ async fn regional_administrators_define_and_change_legal_bases() {
     )
     .await
     .assert_problem(422, "validation-failed");
+    // A basis that covers orders says how, and only such a basis does; its rules are
+    // checked like the rest.
+    let fields_of = |res: &crate::common::Response| -> Vec<String> {
+        res.body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let res = app
+        .send_json(
+            "PUT",
+            "/api/v1/legal-bases/eu-eio",
+            Some(&regional.token),
+            &json!({"name": "x", "request_types": ["order"]}),
+        )
+        .await;
+    res.assert_problem(422, "validation-failed");
+    assert_eq!(fields_of(&res), ["order_rules"]);
+    let rules = json!({"order_types": ["traffic_data", "traffic_data"], "approver": "judge",
+                       "notice": "always", "objection_days": 5,
+                       "produce_days_by_type": [{"order_type": "content_data", "produce_days": 10}]});
+    let res = app
+        .send_json(
+            "PUT",
+            "/api/v1/legal-bases/eu-eio",
+            Some(&regional.token),
+            &json!({"name": "x", "request_types": ["order"], "order_rules": rules}),
+        )
+        .await;
+    res.assert_problem(422, "validation-failed");
+    assert_eq!(
+        fields_of(&res),
+        [
+            "order_rules.order_types",
+            "order_rules.produce_days_by_type[0].order_type"
+        ]
+    );
+    let res = app
+        .send_json(
+            "PUT",
+            "/api/v1/legal-bases/eu-eio",
+            Some(&regional.token),
+            &json!({"name": "x", "request_types": ["mla"], "order_rules": {"order_types": ["traffic_data"], "approver": "judge", "notice": "always"}}),
+        )
+        .await;
+    res.assert_problem(422, "validation-failed");
+    assert_eq!(fields_of(&res), ["order_rules"]);
+    let res = app
+        .send_json(
+            "PUT",
+            "/api/v1/legal-bases/eu-po",
+            Some(&regional.token),
+            &json!({"name": "EU production order (2023/1543)", "request_types": ["order"],
+                    "deadlines": {"execute_days": 10, "emergency_execute_hours": 8},
+                    "order_rules": {"order_types": ["subscriber_information", "traffic_data", "content_data"],
+                                    "approver": "judge", "notice": "where_required", "objection_days": 10}}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert_eq!(res.body["order_rules"]["produce_days_by_type"], json!([]));
     app.send_json(
         "PUT",
         "/api/v1/legal-bases/EU_EIO",
@@ -247,15 +340,18 @@ async fn regional_administrators_define_and_change_legal_bases() {
         .iter()
         .map(|e| e["outcome"].as_str().unwrap())
         .collect();
-    assert_eq!(outcomes.iter().filter(|o| **o == "success").count(), 2);
+    assert_eq!(outcomes.iter().filter(|o| **o == "success").count(), 3);
     assert!(outcomes.contains(&"denied"), "{outcomes:?}");
     let changes: Vec<&str> = defines
         .iter()
         .filter(|e| e["outcome"] == "success")
         .map(|e| e["details"]["change"].as_str().unwrap())
         .collect();
-    assert_eq!(changes, ["defined", "replaced"]);
-    for e in &defines {
+    assert_eq!(changes, ["defined", "replaced", "defined"]);
+    for e in defines
+        .iter()
+        .filter(|e| e["details"]["name"] != "EU production order (2023/1543)")
+    {
         assert_eq!(e["subject"]["id"], "eu-eio", "{e}");
         assert_eq!(e["subject"]["type"], "legal_basis", "{e}");
     }

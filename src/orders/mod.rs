@@ -1,0 +1,14 @@
+//! Orders to service providers (Second Additional Protocol, arts. 6-9, and domestic
+//! production orders): drafted by a case team, approved by a prosecutor (with a
+//! judge's authorisation where the basis asks for one), sent to a provider in the
+//! directory with notice to its state where the basis or that state requires it,
+//! and answered by the provider's liaisons. Every event is an entry of the signed
+//! log, as a request's is (custody log spec §5).
+
+pub mod access;
+pub mod jobs;
+pub mod model;
+pub mod queries;
+pub mod routes;
+
+pub use routes::routes;

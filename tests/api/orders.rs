@@ -1,0 +1,772 @@
+//! Orders to service providers: drafted by a case team, approved by a prosecutor (on
+//! a judge's authorisation where the basis asks for one), sent to a provider with
+//! notice to its state where that is required, answered by the provider's liaison;
+//! every event an entry of the signed log, the history a bundle that verifies
+//! offline. Who sees an order, and who hears of it, is tested as a matrix.
+
+use crate::common::{Caller, TestApp};
+use crate::custody::{log_key, verify_offline};
+use caseledger::agencies::AgencyKind;
+use caseledger::auth::roles::Role;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+
+/// The people around an order from Jamaica to a Trinidadian operator.
+struct Orders {
+    app: TestApp,
+    regional: Caller,
+    jm_investigator: Caller,
+    jm_prosecutor: Caller,
+    jm_other_police: Caller,
+    jm_authority: Caller,
+    tt_authority: Caller,
+    bb_authority: Caller,
+    tt_liaison: Caller,
+    other_liaison: Caller,
+    monitor: Caller,
+    /// A TT telecom operator, and a TT ISP.
+    operator: String,
+    isp: String,
+    dpp: String,
+}
+
+fn provider(name: &str, kind: &str) -> Value {
+    json!({
+        "name": name,
+        "provider_kind": kind,
+        "country": "TT",
+        "legal_contact": {"name": "Law Enforcement Liaison", "email": "lea@example.tt",
+                          "time_zone": "America/Port_of_Spain"},
+        "emergency_contact": {"name": "Network Operations Centre", "phone": "+1 868 555 0100",
+                              "time_zone": "America/Port_of_Spain"},
+        "accepts": ["subscriber_information", "emergency_disclosure"],
+    })
+}
+
+async fn orders() -> Orders {
+    let app = TestApp::spawn().await;
+    let regional = app.regional_admin().await;
+    let mut providers = Vec::new();
+    for (name, kind) in [("TT Mobile Ltd", "telecom"), ("TSTT Broadband", "isp")] {
+        let res = app
+            .post("/api/v1/providers", &regional.token, &provider(name, kind))
+            .await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        providers.push(res.body["id"].as_str().unwrap().to_owned());
+    }
+    let jm_police = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let jm_fraud = app.agency("JM", "JCF Fraud Squad", AgencyKind::Police);
+    let jm_ca = app.agency("JM", "Ministry of Justice", AgencyKind::CentralAuthority);
+    let dpp = app.agency("JM", "Office of the DPP", AgencyKind::Prosecution);
+    let tt_ca = app.agency("TT", "Office of the AG", AgencyKind::CentralAuthority);
+    let bb_ca = app.agency("BB", "Office of the AG", AgencyKind::CentralAuthority);
+    let secretariat = app.agency("GY", "CARICOM IMPACS", AgencyKind::Regional);
+    let case_roles = [Role::Investigator, Role::Supervisor];
+    Orders {
+        jm_investigator: app.user_caller("jm.inv", &jm_police, &case_roles).await,
+        jm_prosecutor: app.user_caller("jm.pros", &dpp, &[Role::Prosecutor]).await,
+        jm_other_police: app.user_caller("jm.fraud", &jm_fraud, &case_roles).await,
+        jm_authority: app
+            .user_caller("jm.ca", &jm_ca, &[Role::CentralAuthority])
+            .await,
+        tt_authority: app
+            .user_caller("tt.ca", &tt_ca, &[Role::CentralAuthority])
+            .await,
+        bb_authority: app
+            .user_caller("bb.ca", &bb_ca, &[Role::CentralAuthority])
+            .await,
+        tt_liaison: app
+            .user_caller("tt.mobile", &providers[0], &[Role::ProviderLiaison])
+            .await,
+        other_liaison: app
+            .user_caller("tt.tstt", &providers[1], &[Role::ProviderLiaison])
+            .await,
+        monitor: app
+            .user_caller("gy.monitor", &secretariat, &[Role::Monitor])
+            .await,
+        operator: providers[0].clone(),
+        isp: providers[1].clone(),
+        dpp,
+        regional,
+        app,
+    }
+}
+
+/// A case of the JM investigator, referred to the DPP (whose prosecutor approves).
+async fn case(o: &Orders) -> String {
+    let t = o.jm_investigator.token.as_str();
+    let case = o.app.create_case(t, "SIM-swap fraud").await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let referred = o
+        .app
+        .post(
+            &format!("/api/v1/cases/{case_id}/participants"),
+            t,
+            &json!({"agency_id": o.dpp, "access": "read"}),
+        )
+        .await;
+    assert!(referred.status.is_success(), "{}", referred.body);
+    case_id
+}
+
+/// Subscriber information for an IP address and port at an instant.
+fn subscriber_order(case_id: &str, provider: &str) -> Value {
+    json!({
+        "case_id": case_id,
+        "provider_id": provider,
+        "type": "subscriber_information",
+        "legal_basis": "budapest-2p-7",
+        "data_sought": [{"kind": "ip_address", "identifier": "190.93.14.7", "port": 51234,
+                         "at": "2026-11-02T14:31:07-05:00", "time_zone": "America/Jamaica"}],
+        "summary_of_facts": "The victim's online banking was entered from this address after a SIM swap.",
+    })
+}
+
+/// Drafts `body` as the JM investigator; its id.
+async fn draft(o: &Orders, body: &Value) -> String {
+    let res = o
+        .app
+        .post("/api/v1/orders", &o.jm_investigator.token, body)
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    res.body["id"].as_str().unwrap().to_owned()
+}
+
+async fn event(o: &Orders, id: &str, who: &Caller, body: Value) -> crate::common::Response {
+    o.app
+        .post(&format!("/api/v1/orders/{id}/events"), &who.token, &body)
+        .await
+}
+
+async fn recorded(o: &Orders, id: &str, who: &Caller, body: Value) -> Value {
+    let res = event(o, id, who, body.clone()).await;
+    assert_eq!(res.status, 201, "{body}: {}", res.body);
+    res.body
+}
+
+/// An order approved and sent; its id.
+async fn sent(o: &Orders, body: &Value) -> String {
+    let id = draft(o, body).await;
+    recorded(o, &id, &o.jm_prosecutor, json!({"type": "approved"})).await;
+    recorded(o, &id, &o.jm_investigator, json!({"type": "sent"})).await;
+    id
+}
+
+fn at(value: &Value) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(value.as_str().unwrap_or_else(|| panic!("{value}")))
+        .unwrap()
+        .to_utc()
+}
+
+fn ids(res: &crate::common::Response) -> HashSet<String> {
+    assert_eq!(res.status, 200, "{}", res.body);
+    res.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn an_order_for_subscriber_information_goes_from_draft_to_production_and_its_history_verifies()
+ {
+    let o = orders().await;
+    let app = &o.app;
+    // Trinidad and Tobago requires notice of orders to its providers (art. 7(5)(a)).
+    let res = app
+        .patch(
+            "/api/v1/countries/TT",
+            &o.regional.token,
+            &json!({"order_notice_required": true}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.body["order_notice_required"], true);
+
+    let case_id = case(&o).await;
+    let created = app
+        .post(
+            "/api/v1/orders",
+            &o.jm_investigator.token,
+            &subscriber_order(&case_id, &o.operator),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let order = &created.body;
+    let id = order["id"].as_str().unwrap().to_owned();
+    assert!(
+        order["reference"].as_str().unwrap().starts_with("JM-ORD-"),
+        "{order}"
+    );
+    assert!(order["reference"].as_str().unwrap().ends_with("-000001"));
+    assert_eq!(order["status"], "draft");
+    assert_eq!(order["case_id"], case_id.as_str());
+    assert_eq!(order["provider_country"], "TT");
+    assert_eq!(order["missing_fields"], json!([]));
+    assert_eq!(order["data_sought"][0]["port"], 51234);
+    let path = format!("/api/v1/orders/{id}");
+
+    // Before it is sent, neither the provider nor its state knows of it.
+    for outsider in [&o.tt_liaison, &o.tt_authority] {
+        app.get(&path, &outsider.token)
+            .await
+            .assert_problem(404, "not-found");
+    }
+    // The DPP's prosecutor approves; the investigator sends.
+    recorded(&o, &id, &o.jm_prosecutor, json!({"type": "approved"})).await;
+    let before = chrono::Utc::now();
+    let sending = recorded(&o, &id, &o.jm_investigator, json!({"type": "sent"})).await;
+    assert_eq!(sending["entry"]["notified"], true, "{sending}");
+    let order = app.get(&path, &o.jm_investigator.token).await.body;
+    assert_eq!(order["status"], "sent");
+    assert_eq!(order["notified"], true);
+    assert_eq!(order["held_back"], true);
+    // The basis's days: 5 to acknowledge, 30 to produce, 10 for the state to object.
+    let sent_at = at(&order["sent_at"]);
+    assert!(sent_at >= before - chrono::Duration::seconds(1));
+    assert_eq!(
+        at(&order["acknowledge_by"]) - sent_at,
+        chrono::Duration::days(5)
+    );
+    assert_eq!(
+        at(&order["produce_by"]) - sent_at,
+        chrono::Duration::days(30)
+    );
+    assert_eq!(
+        at(&order["objection_by"]) - sent_at,
+        chrono::Duration::days(10)
+    );
+
+    // The operator's liaison and TT's central authority see the order, not the case.
+    for outsider in [&o.tt_liaison, &o.tt_authority] {
+        let seen = app.get(&path, &outsider.token).await;
+        assert_eq!(seen.status, 200, "{}", seen.body);
+        assert_eq!(seen.body["case_id"], Value::Null);
+        assert_eq!(seen.body["reference"], order["reference"]);
+        app.get(&format!("/api/v1/cases/{case_id}"), &outsider.token)
+            .await
+            .assert_problem(404, "not-found");
+    }
+
+    // The liaison acknowledges; the data is held back while TT may object.
+    recorded(&o, &id, &o.tt_liaison, json!({"type": "acknowledged"})).await;
+    let held = event(&o, &id, &o.tt_liaison, json!({"type": "produced"})).await;
+    held.assert_problem(409, "conflict");
+    assert!(
+        held.body["detail"].as_str().unwrap().contains("held back"),
+        "{}",
+        held.body
+    );
+    // TT does not object in time: the period ends, and objecting is then too late.
+    app.exec(&format!(
+        "UPDATE orders SET objection_by = created_at WHERE id = '{id}'"
+    ))
+    .unwrap();
+    event(
+        &o,
+        &id,
+        &o.tt_authority,
+        json!({"type": "objected", "grounds": "too late"}),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    recorded(&o, &id, &o.tt_liaison, json!({"type": "produced"})).await;
+    let order = app.get(&path, &o.jm_investigator.token).await.body;
+    assert_eq!(order["status"], "produced");
+    assert_eq!(order["held_back"], false);
+    assert!(order["answered_at"].is_string(), "{order}");
+    recorded(&o, &id, &o.jm_investigator, json!({"type": "closed"})).await;
+
+    // The history: every event an entry of the log, chained.
+    let history = app
+        .get(&format!("{path}/events"), &o.jm_investigator.token)
+        .await;
+    assert_eq!(history.status, 200, "{}", history.body);
+    let types: Vec<&str> = history
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["approved", "sent", "acknowledged", "produced", "closed"]
+    );
+    let entries = history.body.as_array().unwrap();
+    assert_eq!(entries[0]["entry"]["request_id"], id.as_str());
+    assert_eq!(entries[0]["entry"]["approver"], "prosecutor");
+    assert_eq!(entries[0]["entry"]["provider_id"], o.operator.as_str());
+    assert_eq!(entries[0]["entry"]["prev"], Value::Null);
+    for pair in entries.windows(2) {
+        assert_eq!(pair[1]["entry"]["prev"], pair[0]["entry_hash"]);
+    }
+    // The liaison reads the same history; the bundle verifies offline with the key.
+    let theirs = app
+        .get(&format!("{path}/events"), &o.tt_liaison.token)
+        .await;
+    assert_eq!(theirs.body, history.body);
+    let bundle = app
+        .get(&format!("{path}/bundle"), &o.jm_investigator.token)
+        .await;
+    assert_eq!(bundle.status, 200, "{}", bundle.body);
+    let key = log_key(app, &o.jm_investigator.token).await;
+    let (code, out) = verify_offline(app, &bundle.body, &key).await;
+    assert_eq!(code, 0, "{out}");
+    let mut forged = bundle.body.clone();
+    forged["entries"][3]["entry"]["type"] = json!("refused");
+    let (code, _) = verify_offline(app, &forged, &key).await;
+    assert_ne!(code, 0);
+}
+
+#[actix_web::test]
+async fn a_state_objection_stops_an_order_and_a_withdrawn_order_cannot_be_produced() {
+    let o = orders().await;
+    let case_id = case(&o).await;
+    // Art. 8 orders always reach the provider's state, which may object until the
+    // order is answered; nothing is held back meanwhile.
+    let mut body = subscriber_order(&case_id, &o.operator);
+    body["legal_basis"] = json!("budapest-2p-8");
+    let id = draft(&o, &body).await;
+    // A judge approves orders on this basis: the prosecutor records the authorisation.
+    let refused = event(&o, &id, &o.jm_prosecutor, json!({"type": "approved"})).await;
+    refused.assert_problem(422, "validation-failed");
+    let fields: Vec<&str> = refused.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["authorisation"]);
+    let approved = recorded(
+        &o,
+        &id,
+        &o.jm_prosecutor,
+        json!({"type": "approved", "authorisation": {"court": "Parish Court, Kingston",
+               "judge": "Her Honour A. Brown", "reference": "KPC-2026-PO-118", "issued_on": "2026-11-20"}}),
+    )
+    .await;
+    assert_eq!(
+        approved["entry"]["authorisation"]["reference"],
+        "KPC-2026-PO-118"
+    );
+    assert_eq!(approved["entry"]["approver"], "judge");
+    recorded(&o, &id, &o.jm_investigator, json!({"type": "sent"})).await;
+    let order = o
+        .app
+        .get(&format!("/api/v1/orders/{id}"), &o.tt_authority.token)
+        .await
+        .body;
+    assert_eq!(order["notified"], true);
+    assert_eq!(order["objection_by"], Value::Null);
+    assert_eq!(order["held_back"], false);
+    // Subscriber information under art. 8(6): 20 days, not the basis's 45.
+    assert_eq!(
+        at(&order["produce_by"]) - at(&order["sent_at"]),
+        chrono::Duration::days(20)
+    );
+    // TT's central authority asks a question, then objects: the order stops.
+    recorded(
+        &o,
+        &id,
+        &o.tt_authority,
+        json!({"type": "clarification_asked", "note": "Which offence?"}),
+    )
+    .await;
+    recorded(
+        &o,
+        &id,
+        &o.jm_investigator,
+        json!({"type": "clarification_given", "note": "Computer-related fraud"}),
+    )
+    .await;
+    event(&o, &id, &o.tt_authority, json!({"type": "objected"}))
+        .await
+        .assert_problem(422, "validation-failed");
+    recorded(
+        &o,
+        &id,
+        &o.tt_authority,
+        json!({"type": "objected", "grounds": "Art. 8(8): essential interests"}),
+    )
+    .await;
+    for kind in ["acknowledged", "produced", "partially_produced"] {
+        event(&o, &id, &o.tt_liaison, json!({"type": kind}))
+            .await
+            .assert_problem(409, "conflict");
+    }
+    // Only the notified state objects: another state's central authority does not see
+    // the order, the provider may not.
+    event(
+        &o,
+        &id,
+        &o.bb_authority,
+        json!({"type": "objected", "grounds": "x"}),
+    )
+    .await
+    .assert_problem(404, "not-found");
+    recorded(&o, &id, &o.jm_investigator, json!({"type": "closed"})).await;
+
+    // Withdrawn after it was sent: the provider can no longer answer it.
+    let withdrawn = sent(&o, &subscriber_order(&case_id, &o.operator)).await;
+    recorded(
+        &o,
+        &withdrawn,
+        &o.tt_liaison,
+        json!({"type": "acknowledged"}),
+    )
+    .await;
+    recorded(
+        &o,
+        &withdrawn,
+        &o.jm_investigator,
+        json!({"type": "withdrawn", "note": "The suspect was identified otherwise."}),
+    )
+    .await;
+    for kind in ["produced", "partially_produced"] {
+        event(&o, &withdrawn, &o.tt_liaison, json!({"type": kind}))
+            .await
+            .assert_problem(409, "conflict");
+    }
+    event(
+        &o,
+        &withdrawn,
+        &o.tt_liaison,
+        json!({"type": "refused", "grounds": "x"}),
+    )
+    .await
+    .assert_problem(409, "conflict");
+}
+
+#[actix_web::test]
+async fn an_emergency_disclosure_runs_in_hours_and_is_never_held_back() {
+    let o = orders().await;
+    let app = &o.app;
+    app.patch(
+        "/api/v1/countries/TT",
+        &o.regional.token,
+        &json!({"order_notice_required": true}),
+    )
+    .await;
+    let case_id = case(&o).await;
+    let mut body = subscriber_order(&case_id, &o.operator);
+    body["type"] = json!("emergency_disclosure");
+    body["legal_basis"] = json!("budapest-2p-9");
+    // An emergency disclosure is an emergency, with its reasons.
+    app.post("/api/v1/orders", &o.jm_investigator.token, &body)
+        .await
+        .assert_problem(422, "validation-failed");
+    body["urgency"] = json!("emergency");
+    let id = draft(&o, &body).await;
+    let missing = app
+        .get(&format!("/api/v1/orders/{id}"), &o.jm_investigator.token)
+        .await;
+    assert_eq!(missing.body["missing_fields"], json!(["urgency_reasons"]));
+    event(&o, &id, &o.jm_prosecutor, json!({"type": "approved"}))
+        .await
+        .assert_problem(422, "validation-failed");
+    let order = app
+        .get(&format!("/api/v1/orders/{id}"), &o.jm_investigator.token)
+        .await;
+    let etag = order
+        .headers
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let patched = app
+        .request_with_headers(
+            "PATCH",
+            &format!("/api/v1/orders/{id}"),
+            &o.jm_investigator.token,
+            &[("If-Match", etag.as_str())],
+            Some(&json!({"urgency_reasons": "A kidnapper is demanding ransom from this address."})),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    assert_eq!(patched.body["missing_fields"], json!([]));
+    recorded(&o, &id, &o.jm_prosecutor, json!({"type": "approved"})).await;
+    recorded(&o, &id, &o.jm_investigator, json!({"type": "sent"})).await;
+    let order = app
+        .get(&format!("/api/v1/orders/{id}"), &o.tt_liaison.token)
+        .await
+        .body;
+    let sent_at = at(&order["sent_at"]);
+    assert_eq!(
+        at(&order["acknowledge_by"]) - sent_at,
+        chrono::Duration::hours(1)
+    );
+    assert_eq!(
+        at(&order["produce_by"]) - sent_at,
+        chrono::Duration::hours(8)
+    );
+    assert_eq!(order["notified"], true);
+    assert_eq!(order["objection_by"], Value::Null);
+    assert_eq!(order["held_back"], false);
+    recorded(&o, &id, &o.tt_liaison, json!({"type": "acknowledged"})).await;
+    recorded(
+        &o,
+        &id,
+        &o.tt_liaison,
+        json!({"type": "partially_produced"}),
+    )
+    .await;
+    recorded(&o, &id, &o.tt_liaison, json!({"type": "produced"})).await;
+}
+
+/// A draft posted with the Idempotency-Key `order-7`.
+async fn keyed(app: &TestApp, token: &str, body: &Value) -> crate::common::Response {
+    app.request_with_headers(
+        "POST",
+        "/api/v1/orders",
+        token,
+        &[("Idempotency-Key", "order-7")],
+        Some(body),
+    )
+    .await
+}
+
+/// A change sent with `If-Match: tag`.
+async fn patch_with(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    tag: &str,
+    change: &Value,
+) -> crate::common::Response {
+    app.request_with_headers("PATCH", path, token, &[("If-Match", tag)], Some(change))
+        .await
+}
+
+#[actix_web::test]
+async fn a_draft_is_checked_field_by_field_and_frozen_once_approved() {
+    let o = orders().await;
+    let app = &o.app;
+    let case_id = case(&o).await;
+    let t = o.jm_investigator.token.as_str();
+    let field_errors = |res: &crate::common::Response| -> Vec<String> {
+        assert_eq!(res.status, 422, "{}", res.body);
+        res.body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Identifiers and times that are not.
+    let mut body = subscriber_order(&case_id, &o.operator);
+    body["data_sought"] = json!([
+        {"kind": "ip_address", "identifier": "190.93.14.300", "at": "2026-11-02T14:31:07-05:00"},
+        {"kind": "ip_address", "identifier": "190.93.14.7"},
+        {"kind": "domain", "identifier": "not a domain", "port": 80},
+        {"kind": "account", "identifier": "victim@example.com", "from": "2026-11-03T00:00:00Z",
+         "to": "2026-11-01T00:00:00Z", "time_zone": "Mars/Olympus"}
+    ]);
+    let res = app.post("/api/v1/orders", t, &body).await;
+    assert_eq!(
+        field_errors(&res),
+        [
+            "data_sought[0].identifier",
+            "data_sought[1].at",
+            "data_sought[2].identifier",
+            "data_sought[2].port",
+            "data_sought[3].to",
+            "data_sought[3].time_zone"
+        ]
+    );
+    let mut body = subscriber_order(&case_id, &o.operator);
+    body["data_sought"][0]["at"] = json!("yesterday");
+    let res = app.post("/api/v1/orders", t, &body).await;
+    assert_eq!(field_errors(&res), ["data_sought[0].at"]);
+    // A basis that does not cover the type, a provider that is not one, a basis that
+    // covers no orders.
+    let mut body = subscriber_order(&case_id, &o.operator);
+    body["type"] = json!("domain_registration");
+    assert_eq!(
+        field_errors(&app.post("/api/v1/orders", t, &body).await),
+        ["legal_basis"]
+    );
+    let mut body = subscriber_order(&case_id, &o.operator);
+    body["legal_basis"] = json!("harare");
+    assert_eq!(
+        field_errors(&app.post("/api/v1/orders", t, &body).await),
+        ["legal_basis"]
+    );
+    let mut body = subscriber_order(&case_id, &o.operator);
+    body["provider_id"] = json!(o.dpp);
+    assert_eq!(
+        field_errors(&app.post("/api/v1/orders", t, &body).await),
+        ["provider_id"]
+    );
+    // Only the case's owner drafts; a case the caller cannot see is 404.
+    app.post(
+        "/api/v1/orders",
+        &o.jm_other_police.token,
+        &subscriber_order(&case_id, &o.operator),
+    )
+    .await
+    .assert_problem(404, "not-found");
+    app.post(
+        "/api/v1/orders",
+        &o.jm_prosecutor.token,
+        &subscriber_order(&case_id, &o.operator),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+
+    // The same Idempotency-Key replays the first draft; with another body it is 422.
+    let first = keyed(app, t, &subscriber_order(&case_id, &o.operator)).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let again = keyed(app, t, &subscriber_order(&case_id, &o.operator)).await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.body["id"], first.body["id"]);
+    assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
+    keyed(app, t, &subscriber_order(&case_id, &o.isp))
+        .await
+        .assert_problem(422, "idempotency-key-reused");
+    let id = first.body["id"].as_str().unwrap();
+    let path = format!("/api/v1/orders/{id}");
+
+    // A change needs the version it is based on.
+    let change = json!({"provider_id": o.isp});
+    app.patch(&path, t, &change)
+        .await
+        .assert_problem(428, "precondition-required");
+    patch_with(app, &path, t, "\"v7\"", &change)
+        .await
+        .assert_problem(412, "precondition-failed");
+    let changed = patch_with(app, &path, t, "\"v1\"", &change).await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(changed.body["provider_id"], o.isp.as_str());
+    assert_eq!(changed.body["version"], 2);
+
+    // Only a prosecutor approves; once approved, the draft is frozen.
+    event(&o, id, &o.jm_investigator, json!({"type": "approved"}))
+        .await
+        .assert_problem(403, "forbidden");
+    event(&o, id, &o.jm_investigator, json!({"type": "produced"}))
+        .await
+        .assert_problem(403, "forbidden");
+    recorded(&o, id, &o.jm_prosecutor, json!({"type": "approved"})).await;
+    patch_with(app, &path, t, "\"v3\"", &change)
+        .await
+        .assert_problem(409, "conflict");
+    event(&o, id, &o.jm_prosecutor, json!({"type": "approved"}))
+        .await
+        .assert_problem(409, "conflict");
+}
+
+#[actix_web::test]
+async fn who_sees_an_order_and_hears_of_it() {
+    let o = orders().await;
+    let app = &o.app;
+    let case_id = case(&o).await;
+    // Notified to TT (art. 8); one not notified (art. 7, TT requiring no notice); a
+    // draft; and an order to the other provider.
+    let mut notified_body = subscriber_order(&case_id, &o.operator);
+    notified_body["legal_basis"] = json!("domestic-production");
+    app.patch(
+        "/api/v1/countries/TT",
+        &o.regional.token,
+        &json!({"order_notice_required": true}),
+    )
+    .await;
+    let notified = draft(&o, &notified_body).await;
+    recorded(&o, &notified, &o.jm_prosecutor, json!({"type": "approved", "authorisation": {"court": "Supreme Court", "judge": "Justice B. Clarke", "reference": "SC-PO-2026-9", "issued_on": "2026-12-01"}})).await;
+    recorded(&o, &notified, &o.jm_investigator, json!({"type": "sent"})).await;
+    app.patch(
+        "/api/v1/countries/TT",
+        &o.regional.token,
+        &json!({"order_notice_required": false}),
+    )
+    .await;
+    let quiet = sent(&o, &subscriber_order(&case_id, &o.operator)).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/orders/{quiet}"), &o.tt_liaison.token)
+            .await
+            .body["notified"],
+        false
+    );
+    let drafted = draft(&o, &subscriber_order(&case_id, &o.operator)).await;
+    let elsewhere = sent(&o, &subscriber_order(&case_id, &o.isp)).await;
+    let all = [&notified, &quiet, &drafted, &elsewhere];
+
+    // Who sees which, in every endpoint and the list.
+    let matrix: Vec<(&str, &Caller, Vec<&String>)> = vec![
+        ("the case team", &o.jm_investigator, all.to_vec()),
+        ("the DPP's prosecutor", &o.jm_prosecutor, all.to_vec()),
+        (
+            "the operator's liaison",
+            &o.tt_liaison,
+            vec![&notified, &quiet],
+        ),
+        ("the ISP's liaison", &o.other_liaison, vec![&elsewhere]),
+        ("TT's central authority", &o.tt_authority, vec![&notified]),
+        ("JM's central authority", &o.jm_authority, vec![]),
+        ("BB's central authority", &o.bb_authority, vec![]),
+        ("another JM agency", &o.jm_other_police, vec![]),
+    ];
+    for (who, caller, sees) in &matrix {
+        for id in all {
+            let path = format!("/api/v1/orders/{id}");
+            for endpoint in [
+                path.clone(),
+                format!("{path}/events"),
+                format!("{path}/bundle"),
+            ] {
+                let res = app.get(&endpoint, &caller.token).await;
+                if sees.contains(&id) {
+                    assert_eq!(res.status, 200, "{who} {endpoint}: {}", res.body);
+                } else {
+                    res.assert_problem(404, "not-found");
+                }
+            }
+            if !sees.contains(&id) {
+                event(&o, id, caller, json!({"type": "acknowledged"}))
+                    .await
+                    .assert_problem(404, "not-found");
+            }
+        }
+        let listed = ids(&app.get("/api/v1/orders", &caller.token).await);
+        let expected: HashSet<String> = sees.iter().map(|s| s.to_string()).collect();
+        assert_eq!(listed, expected, "{who}");
+        // The case filter tells nobody outside the case which orders serve it.
+        let by_case = app
+            .get(&format!("/api/v1/orders?case_id={case_id}"), &caller.token)
+            .await;
+        if ["the case team", "the DPP's prosecutor"].contains(who) {
+            assert_eq!(ids(&by_case).len(), 4, "{who}");
+        } else {
+            assert!(ids(&by_case).is_empty(), "{who}");
+        }
+    }
+    // A monitor has no access to orders at all (their figures come later).
+    app.get("/api/v1/orders", &o.monitor.token)
+        .await
+        .assert_problem(403, "forbidden");
+    app.get(&format!("/api/v1/orders/{notified}"), &o.monitor.token)
+        .await
+        .assert_problem(404, "not-found");
+
+    // The feed: each hears of the orders it sees, and nothing of the others.
+    for (who, caller, sees) in &matrix {
+        let res = app
+            .get("/api/v1/events?types=order.*&limit=100", &caller.token)
+            .await;
+        assert_eq!(res.status, 200, "{who}: {}", res.body);
+        let heard: HashSet<String> = res.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["subject"]["id"].as_str().unwrap().to_owned())
+            .collect();
+        let expected: HashSet<String> = sees
+            .iter()
+            .filter(|id| ***id != drafted)
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(heard, expected, "{who}");
+    }
+}
