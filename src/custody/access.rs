@@ -24,8 +24,9 @@ pub struct Reach {
 /// who lead cases.
 pub const CUSTODIAN_ROLES: &[Role] = crate::cases::access::LEAD_ROLES;
 
+/// Those who lead cases, and a provider's liaisons for what their provider produced.
 pub fn handles_evidence(caller: &Principal) -> bool {
-    CUSTODIAN_ROLES.iter().any(|r| caller.has(*r))
+    CUSTODIAN_ROLES.iter().any(|r| caller.has(*r)) || caller.has(Role::ProviderLiaison)
 }
 
 /// An item the caller may see, or 404. Names the item and its case in the audit event
@@ -52,9 +53,13 @@ pub fn visible(
     Ok(found)
 }
 
-/// The item is visible through its case, or as an agency it was sent to.
+/// The item is visible through its case, or as an agency it was sent to (or that
+/// produced it under a request or an order: a provider's liaisons see what their
+/// provider produced, and nothing of the case).
 pub fn may_see(caller: &Principal, reach: Reach) -> ApiResult<()> {
-    if has_case_role(caller) && (reach.standing.is_some() || reach.via_transfer) {
+    let through_case = has_case_role(caller) && (reach.standing.is_some() || reach.via_transfer);
+    let as_provider = caller.has(Role::ProviderLiaison) && reach.via_transfer;
+    if through_case || as_provider {
         Ok(())
     } else {
         Err(ApiError::NotFound)
@@ -129,6 +134,38 @@ pub fn may_register_under_request(
         Err(ApiError::Conflict(format!(
             "the request is {request_status}: evidence is registered under it while it is in execution"
         )))
+    }
+}
+
+/// What a provider produced under an order is registered into the requesting case by
+/// its liaisons, once the order is acknowledged and while it is answered, and not
+/// while the notified state may still object. (That the caller sees the order is
+/// checked before.)
+pub fn may_register_under_order(
+    caller: &Principal,
+    order: &super::queries::ProducingOrder,
+    now: chrono::NaiveDateTime,
+) -> ApiResult<()> {
+    if caller.agency_id != order.provider_id || !caller.has(Role::ProviderLiaison) {
+        return Err(ApiError::forbidden(
+            "only the liaisons of the provider the order is addressed to register what it produced",
+        ));
+    }
+    if !matches!(
+        order.status.as_str(),
+        "acknowledged" | "clarification_given" | "partially_produced"
+    ) {
+        return Err(ApiError::Conflict(format!(
+            "the order is {}: what is produced is registered once it is acknowledged and until it is answered",
+            order.status
+        )));
+    }
+    match order.objection_by {
+        Some(by) if order.notified && by > now => Err(ApiError::Conflict(format!(
+            "the data is held back until {}: the notified state may object until then",
+            crate::ledger::format_at(by)
+        ))),
+        _ => Ok(()),
     }
 }
 

@@ -111,15 +111,17 @@ impl Kind for Custody {
         let mut case_ids = Vec::new();
         let mut parent_ids = Vec::new();
         let mut request_ids = Vec::new();
+        let mut order_ids = Vec::new();
         for job in jobs {
             match job {
                 CustodyJob::Append(_) | CustodyJob::Content(_) => {
                     item_ids.extend(job.item().map(str::to_owned));
                 }
                 CustodyJob::Register(r) => {
-                    match &r.item.mla_request_id {
-                        Some(request) => request_ids.push(request.clone()),
-                        None => case_ids.push(r.item.case_id.clone()),
+                    match (&r.item.mla_request_id, &r.item.order_id) {
+                        (Some(request), _) => request_ids.push(request.clone()),
+                        (None, Some(order)) => order_ids.push(order.clone()),
+                        (None, None) => case_ids.push(r.item.case_id.clone()),
                     }
                     parent_ids.extend(r.item.parent_id.clone());
                 }
@@ -130,6 +132,7 @@ impl Kind for Custody {
             &mut case_ids,
             &mut parent_ids,
             &mut request_ids,
+            &mut order_ids,
         ] {
             ids.sort();
             ids.dedup();
@@ -140,14 +143,18 @@ impl Kind for Custody {
                 principals.values().map(|p| p.agency_id.clone()).collect();
             agencies.sort();
             agencies.dedup();
-            // An item produced under a request goes into the case the request serves.
+            // An item produced under a request or an order goes into the case it
+            // serves.
             let requests = queries::executed_requests(conn, &request_ids)?;
+            let orders = queries::producing_orders(conn, &order_ids)?;
             let mut case_ids = case_ids;
             case_ids.extend(requests.values().map(|r| r.case_id.clone()));
+            case_ids.extend(orders.values().map(|o| o.case_id.clone()));
             case_ids.sort();
             case_ids.dedup();
             let mut reaches = queries::reaches(conn, &item_ids, &case_ids, &parent_ids, &agencies)?;
             reaches.requests = requests;
+            reaches.orders = orders;
             Ok(Loaded {
                 principals,
                 reaches,
@@ -201,6 +208,14 @@ impl Kind for Custody {
                         .and_then(|id| loaded.reaches.requests.get(id))
                     {
                         reg.item.case_id = request.case_id.clone();
+                    }
+                    if let Some(order) = reg
+                        .item
+                        .order_id
+                        .as_ref()
+                        .and_then(|id| loaded.reaches.orders.get(id))
+                    {
+                        reg.item.case_id = order.case_id.clone();
                     }
                     match check_registration(batch, &loaded.reaches, principal, &reg) {
                         Ok(case) => registrations.push(Checked {
@@ -566,16 +581,25 @@ impl Custody {
                     .entry
                     .insert("mla_request_id".into(), json!(request));
             }
+            if let Some(order) = &item.order_id {
+                // ...or the order under which a provider produced it.
+                applied.entry.insert("order_id".into(), json!(order));
+            }
             item.status = ItemStatus::InCustody.as_str().to_owned();
             work.new_items.push(item.id.clone());
-            if item.mla_request_id.is_some() {
-                // The executing agency sees what it produced, through the request:
-                // the item and its custody, nothing else of the case.
+            if item.mla_request_id.is_some() || item.order_id.is_some() {
+                // The executing agency (or the provider) sees what it produced,
+                // through the request (or the order): the item and its custody,
+                // nothing else of the case.
                 work.access.push(AccessChange::Grant {
                     evidence_id: item.id.clone(),
                     agency_id: principal.agency_id.clone(),
                 });
-                event.set_detail("mla_request_id", item.mla_request_id.clone());
+                if item.mla_request_id.is_some() {
+                    event.set_detail("mla_request_id", item.mla_request_id.clone());
+                } else {
+                    event.set_detail("order_id", item.order_id.clone());
+                }
             }
             let row = commit_entry(batch, work, item, applied, &mut event)?.row;
             event.announce(item_event("evidence.registered", &row.id));
@@ -606,8 +630,8 @@ fn check_registration(
         .ok_or(ApiError::NotFound)
         .map_err(|e| refused(batch, event.clone(), e))?;
     event.subject = Some(Subject::new("case", &case.id, Some(&case.owner_country)));
-    match &reg.item.mla_request_id {
-        Some(request) => {
+    match (&reg.item.mla_request_id, &reg.item.order_id) {
+        (Some(request), _) => {
             event.set_detail("mla_request_id", request.clone());
             let request = reaches.requests.get(request).ok_or(ApiError::NotFound);
             request
@@ -620,7 +644,14 @@ fn check_registration(
                 })
                 .map_err(|e| refused(batch, event, e))?;
         }
-        None => {
+        (None, Some(order)) => {
+            event.set_detail("order_id", order.clone());
+            let order = reaches.orders.get(order).ok_or(ApiError::NotFound);
+            order
+                .and_then(|o| access::may_register_under_order(principal, o, crate::db::now()))
+                .map_err(|e| refused(batch, event, e))?;
+        }
+        (None, None) => {
             let standing = reaches
                 .standing
                 .get(&(case.id.clone(), principal.agency_id.clone()))

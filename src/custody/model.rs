@@ -132,6 +132,8 @@ pub struct EvidenceRow {
     /// The agency that holds the item, or last held it once it was released,
     /// returned or destroyed: it alone records what a holder does.
     pub holder_agency_id: Option<String>,
+    /// The order under which a provider produced the item.
+    pub order_id: Option<String>,
 }
 
 impl EvidenceRow {
@@ -184,6 +186,8 @@ pub struct Evidence {
     /// receipt of a transfer, which the receiving agency records. Derived from the
     /// custody log.
     pub holder_agency_id: Option<String>,
+    /// The order to a provider under which the item was produced.
+    pub order_id: Option<String>,
     /// True once a `hash_verified` entry observed a hash other than the acquisition hash.
     pub integrity_alert: bool,
     /// Number of custody entries.
@@ -218,6 +222,7 @@ impl From<EvidenceRow> for Evidence {
             entries: row.last_seq + 1,
             head: row.last_hash,
             holder_agency_id: row.holder_agency_id,
+            order_id: row.order_id,
             id: row.id,
             case_id: row.case_id,
             label: row.label,

@@ -4,7 +4,7 @@ use super::model::{ContentRow, EvidenceRow, NewEntryRow};
 use crate::cases::model::{CaseRow, Standing};
 use crate::db::schema::{
     case_participants, cases, contents, custody_entries, evidence_access, evidence_items,
-    mla_requests,
+    mla_requests, orders,
 };
 use crate::db::{DbConn, MultiBackend};
 use chrono::NaiveDateTime;
@@ -135,6 +135,8 @@ pub struct Reaches {
     pub parent_cases: HashMap<String, String>,
     /// The MLA requests registrations say they execute.
     pub requests: HashMap<String, ExecutedRequest>,
+    /// The orders registrations say a provider answers.
+    pub orders: HashMap<String, ProducingOrder>,
 }
 
 /// An MLA request as registering what its execution produced needs it: the case it
@@ -146,6 +148,36 @@ pub struct ExecutedRequest {
     pub case_id: String,
     pub executing_agency_id: Option<String>,
     pub status: String,
+}
+
+/// An order as registering what a provider produced under it needs it: the case it
+/// serves, its provider, where it stands, and whether the data is held back.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = orders)]
+pub struct ProducingOrder {
+    pub id: String,
+    pub case_id: String,
+    pub provider_id: String,
+    pub status: String,
+    pub notified: bool,
+    pub objection_by: Option<NaiveDateTime>,
+}
+
+/// The orders of `ids`, by id.
+pub fn producing_orders(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> QueryResult<HashMap<String, ProducingOrder>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(orders::table
+        .filter(orders::id.eq_any(ids))
+        .select(ProducingOrder::as_select())
+        .load::<ProducingOrder>(conn)?
+        .into_iter()
+        .map(|o| (o.id.clone(), o))
+        .collect())
 }
 
 /// The MLA requests of `ids`, by id.

@@ -166,6 +166,7 @@ impl NewEvidence {
             last_hash: String::new(),
             mla_request_id: None,
             holder_agency_id: None,
+            order_id: None,
         };
         Ok(ItemToRegister {
             item: row,

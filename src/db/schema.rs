@@ -354,6 +354,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        deliver_to -> Nullable<Text>,
     }
 }
 
@@ -505,6 +506,7 @@ diesel::table! {
         last_hash -> Text,
         mla_request_id -> Nullable<Text>,
         holder_agency_id -> Nullable<Text>,
+        order_id -> Nullable<Text>,
     }
 }
 

@@ -186,6 +186,12 @@ fn record(
                         .unwrap_or_default()
                 )));
             }
+            if queries::produced_items(batch.conn(), &row.id)? == 0 {
+                return Err(ApiError::Conflict(format!(
+                    "nothing is registered under the order yet: register what is produced at POST /api/v1/orders/{}/evidence first",
+                    row.id
+                )));
+            }
             if kind == OrderEventType::Produced {
                 next.answered_at = Some(now);
             }

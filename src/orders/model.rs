@@ -409,6 +409,10 @@ pub struct NewOrder {
     pub summary_of_facts: Option<String>,
     #[schema(max_length = 5000)]
     pub urgency_reasons: Option<String>,
+    /// The investigator or supervisor of the requesting agency to whom the provider
+    /// transfers what it produces (default: the caller, when they are one).
+    #[schema(format = Uuid)]
+    pub deliver_to: Option<String>,
 }
 
 fn normal() -> Urgency {
@@ -462,6 +466,10 @@ pub struct OrderChange {
     pub summary_of_facts: Option<String>,
     #[schema(max_length = 5000)]
     pub urgency_reasons: Option<String>,
+    /// The investigator or supervisor of the requesting agency who receives what is
+    /// produced.
+    #[schema(format = Uuid)]
+    pub deliver_to: Option<String>,
 }
 
 impl OrderChange {
@@ -475,6 +483,7 @@ impl OrderChange {
             ("data_sought", self.data_sought.is_some()),
             ("summary_of_facts", self.summary_of_facts.is_some()),
             ("urgency_reasons", self.urgency_reasons.is_some()),
+            ("deliver_to", self.deliver_to.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, given)| given.then_some(name))
@@ -506,6 +515,9 @@ impl OrderChange {
         }
         if let Some(urgency) = self.urgency {
             next.urgency = urgency.as_str().to_owned();
+        }
+        if let Some(receiver) = self.deliver_to {
+            next.deliver_to = Some(receiver);
         }
         let mut errors = Vec::new();
         content.check(&mut errors);
@@ -550,6 +562,7 @@ pub struct OrderRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub deliver_to: Option<String>,
 }
 
 impl OrderRow {
@@ -623,6 +636,9 @@ pub struct Order {
     pub provider_id: String,
     /// Where the provider is established.
     pub provider_country: String,
+    /// The investigator or supervisor of the requesting agency to whom the provider
+    /// transfers what it produces (`to_custodian_id` of the transfer).
+    pub deliver_to: Option<String>,
     #[serde(rename = "type")]
     pub order_type: OrderType,
     pub legal_basis: String,
@@ -648,13 +664,20 @@ pub struct Order {
     pub answered_at: Option<UtcTimestamp>,
     /// What its legal basis still needs before approval (drafts).
     pub missing_fields: Vec<RequestField>,
+    /// How many evidence items the provider registered under it.
+    pub produced_items: i64,
     pub version: i32,
     pub created_at: UtcTimestamp,
     pub updated_at: UtcTimestamp,
 }
 
 impl Order {
-    pub fn new(row: OrderRow, reader: Reader, missing_fields: Vec<RequestField>) -> Order {
+    pub fn new(
+        row: OrderRow,
+        reader: Reader,
+        missing_fields: Vec<RequestField>,
+        produced_items: i64,
+    ) -> Order {
         let now = crate::db::now();
         Order {
             content: row.content(),
@@ -670,6 +693,7 @@ impl Order {
             requesting_country: row.requesting_country,
             provider_id: row.provider_id,
             provider_country: row.provider_country,
+            deliver_to: row.deliver_to,
             legal_basis: row.legal_basis,
             notified: row.notified,
             sent_at: row.sent_at.map(Into::into),
@@ -679,6 +703,7 @@ impl Order {
             acknowledged_at: row.acknowledged_at.map(Into::into),
             answered_at: row.answered_at.map(Into::into),
             missing_fields,
+            produced_items,
             version: row.version,
             created_at: row.created_at.into(),
             updated_at: row.updated_at.into(),

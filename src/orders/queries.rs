@@ -2,7 +2,7 @@
 
 use super::access::OrderScope;
 use super::model::{OrderFilter, OrderRow, OrderStatus};
-use crate::db::schema::{case_participants, orders};
+use crate::db::schema::{case_participants, evidence_items, orders};
 use crate::db::{DbConn, MultiBackend};
 use diesel::prelude::*;
 
@@ -118,4 +118,12 @@ pub fn list(
         query = query.filter(orders::id.lt(after));
     }
     query.load(conn)
+}
+
+/// How many items the provider registered under the order.
+pub fn produced_items(conn: &mut DbConn, order_id: &str) -> QueryResult<i64> {
+    evidence_items::table
+        .filter(evidence_items::order_id.eq(order_id))
+        .count()
+        .get_result(conn)
 }

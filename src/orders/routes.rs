@@ -31,7 +31,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(update_order)
         .service(record_order_event)
         .service(list_order_events)
-        .service(order_bundle);
+        .service(order_bundle)
+        .service(register_produced);
 }
 
 /// The view of an order for `reader`: what its basis still misses, for a draft.
@@ -44,7 +45,12 @@ fn view(conn: &mut DbConn, row: OrderRow, reader: Reader) -> ApiResult<Order> {
     } else {
         Vec::new()
     };
-    Ok(Order::new(row, reader, missing))
+    let produced = if row.status().is_sent() {
+        queries::produced_items(conn, &row.id)?
+    } else {
+        0
+    };
+    Ok(Order::new(row, reader, missing, produced))
 }
 
 /// Where the provider an order names is established; 422 when it is not one in the
@@ -53,6 +59,24 @@ fn provider_country(conn: &mut DbConn, provider_id: &str) -> ApiResult<String> {
     crate::providers::queries::find(conn, provider_id)?
         .map(|p| p.country)
         .ok_or_else(|| ApiError::validation("provider_id", "is not a provider in the directory"))
+}
+
+/// The receiver of what is produced: an active investigator or supervisor of the
+/// requesting agency.
+fn check_receiver(conn: &mut DbConn, user_id: &str, agency_id: &str) -> ApiResult<()> {
+    if crate::users::queries::serves(
+        conn,
+        user_id,
+        agency_id,
+        crate::custody::access::CUSTODIAN_ROLES,
+    )? {
+        Ok(())
+    } else {
+        Err(ApiError::validation(
+            "deliver_to",
+            "must be an active investigator or supervisor of the requesting agency (required when the caller is not one)",
+        ))
+    }
 }
 
 /// Orders the caller may see, newest first: those of their agency's cases (and, for
@@ -134,6 +158,11 @@ async fn create_order(
                 let case = crate::cases::access::visible(conn, &caller, &draft.case_id, event)?;
                 access::may_draft(&caller, case.standing)?;
                 let provider_country = provider_country(conn, &draft.provider_id)?;
+                let receiver = draft
+                    .deliver_to
+                    .clone()
+                    .unwrap_or_else(|| caller.user_id.clone());
+                check_receiver(conn, &receiver, &caller.agency_id)?;
                 order_basis(conn, &draft.legal_basis, draft.order_type)?;
                 let year = chrono::Utc::now().year();
                 let number = crate::mla::queries::next_number(
@@ -170,6 +199,7 @@ async fn create_order(
                     created_by: caller.user_id.clone(),
                     created_at: now,
                     updated_at: now,
+                    deliver_to: Some(receiver),
                 };
                 queries::insert(conn, &row)?;
                 event.subject = Some(Subject::new(
@@ -254,6 +284,9 @@ async fn update_order(
             access::may_edit(&caller, &row)?;
             event.set_detail("fields", change.fields());
             let provider = change.provider_id.clone();
+            if let Some(receiver) = &change.deliver_to {
+                check_receiver(conn, receiver, &row.requesting_agency_id)?;
+            }
             let mut next = change.apply(&row, crate::db::now())?;
             if let Some(provider) = provider {
                 next.provider_country = provider_country(conn, &provider)?;
@@ -370,4 +403,66 @@ async fn order_bundle(
         })
         .await?;
     Ok(web::Json(bundle))
+}
+
+/// Register what the provider produced under the order: an evidence item of the
+/// requesting case whose custody starts with the liaison (`collected`, naming the
+/// order). Its bytes are then uploaded as any item's content (`PUT
+/// /api/v1/evidence/{id}/content`, or resumably at `/api/v1/uploads`), and the item
+/// transferred to the requesting agency. By the provider's liaisons, once the order is
+/// acknowledged and until it is answered, and not while the notified state may still
+/// object.
+#[utoipa::path(
+    tag = "orders",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, format = Uuid, description = "Order id"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$", description = "1 to 255 visible ASCII characters, unique per request: a retry with the same key and body replays the first response (`Idempotent-Replayed: true`); the same key with another request is 422"),
+    ),
+    request_body = crate::custody::registration::NewEvidence,
+    responses(
+        (status = 201, description = "The item was registered in the requesting case with its first custody entry", body = crate::custody::model::Evidence),
+        (status = 403, description = "Not a liaison of the provider the order is addressed to", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such order, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The order is not acknowledged or already answered, or the data is held back while the notified state may object", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/orders/{id}/evidence")]
+async fn register_produced(
+    state: web::Data<AppState>,
+    claims: TokenClaims,
+    meta: RequestMeta,
+    key: IdempotencyKey,
+    id: web::Path<Id>,
+    body: Json<crate::custody::registration::NewEvidence>,
+) -> ApiResult<HttpResponse> {
+    use crate::custody::jobs::{Custody, CustodyJob, Registration};
+    use crate::custody::registration::ItemToRegister;
+    let body = body.into_inner();
+    let claims = claims.0;
+    let claim = key.claim(&claims.sub, &body);
+    let credentials = Credentials { claims, meta };
+    let order_id = id.into_inner().into_string();
+    // The order as the caller may see it (404 otherwise); the ledger then checks,
+    // under its lock, that the caller is its provider's and that it is being
+    // answered, and files the item in the case the order serves.
+    let lookup = order_id.clone();
+    state
+        .read_as(
+            credentials.clone(),
+            Action::OrderRead,
+            move |conn, caller, event| Ok(visible(conn, caller, &lookup, event)?.0.id),
+        )
+        .await?;
+    let ItemToRegister { mut item, first } =
+        body.into_item(String::new(), credentials.claims.sub.clone())?;
+    item.order_id = Some(order_id);
+    let job = CustodyJob::Register(Box::new(Registration {
+        credentials,
+        item,
+        first,
+    }));
+    let reply = state.ledger.submit::<Custody>(job, claim).await?;
+    Ok(reply.into_response())
 }

@@ -9,7 +9,25 @@ use crate::custody::{log_key, verify_offline};
 use caseledger::agencies::AgencyKind;
 use caseledger::auth::roles::Role;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use std::collections::HashSet;
+
+/// What the operator produces: the subscriber behind the address at that instant.
+const PRODUCED_CSV: &[u8] =
+    b"subscriber,msisdn,ip_address,port,session_start_utc,session_end_utc\n\
+Jordan Doe,+18685550101,190.93.14.7,51234,2026-11-02T19:12:44Z,2026-11-02T20:03:10Z\n";
+
+fn produced_item(bytes: &[u8], reference: &str) -> Value {
+    json!({
+        "description": "Subscriber of 190.93.14.7:51234 on 2 November 2026 (CSV)",
+        "kind": "document",
+        "sha256": hex::encode(Sha256::digest(bytes)),
+        "size_bytes": bytes.len(),
+        "source": {"produced_by": "TT Mobile Ltd", "legal_authority": reference},
+        "collected": {"location": "Port of Spain", "reason": "produced under the order",
+                      "authority": reference}
+    })
+}
 
 /// The people around an order from Jamaica to a Trinidadian operator.
 struct Orders {
@@ -253,6 +271,13 @@ async fn an_order_for_subscriber_information_goes_from_draft_to_production_and_i
     recorded(&o, &id, &o.tt_liaison, json!({"type": "acknowledged"})).await;
     let held = event(&o, &id, &o.tt_liaison, json!({"type": "produced"})).await;
     held.assert_problem(409, "conflict");
+    app.post(
+        &format!("{path}/evidence"),
+        &o.tt_liaison.token,
+        &produced_item(PRODUCED_CSV, "held"),
+    )
+    .await
+    .assert_problem(409, "conflict");
     assert!(
         held.body["detail"].as_str().unwrap().contains("held back"),
         "{}",
@@ -271,9 +296,112 @@ async fn an_order_for_subscriber_information_goes_from_draft_to_production_and_i
     )
     .await
     .assert_problem(409, "conflict");
+    // Produced: nothing yet registered under it, so not yet.
+    event(&o, &id, &o.tt_liaison, json!({"type": "produced"}))
+        .await
+        .assert_problem(409, "conflict");
+    // The liaison registers the CSV: an item of the JM case whose custody starts
+    // with the provider; only the operator's liaisons do, and nobody else sees it.
+    let reference = order["reference"].as_str().unwrap().to_owned();
+    let evidence = format!("{path}/evidence");
+    let item_body = produced_item(PRODUCED_CSV, &reference);
+    app.post(&evidence, &o.jm_investigator.token, &item_body)
+        .await
+        .assert_problem(403, "forbidden");
+    app.post(&evidence, &o.other_liaison.token, &item_body)
+        .await
+        .assert_problem(404, "not-found");
+    let registered = app.post(&evidence, &o.tt_liaison.token, &item_body).await;
+    assert_eq!(registered.status, 201, "{}", registered.body);
+    let item = registered.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(registered.body["case_id"], case_id.as_str());
+    assert_eq!(registered.body["order_id"], id.as_str());
+    assert_eq!(registered.body["holder_agency_id"], o.operator.as_str());
+    app.get(&format!("/api/v1/evidence/{item}"), &o.other_liaison.token)
+        .await
+        .assert_problem(404, "not-found");
+    // Its bytes, then the transfer to whom the order names; JM receives it.
+    let stored = app
+        .send_bytes(
+            "PUT",
+            &format!("/api/v1/evidence/{item}/content"),
+            &o.tt_liaison.token,
+            &[("Content-Type", "application/octet-stream")],
+            PRODUCED_CSV.to_vec(),
+        )
+        .await;
+    assert_eq!(stored.status, 201, "{}", stored.body);
+    let custody = format!("/api/v1/evidence/{item}/custody");
+    let handed = app
+        .post(
+            &custody,
+            &o.tt_liaison.token,
+            &json!({"type": "transferred", "to_agency_id": order["requesting_agency_id"],
+                    "to_custodian_id": order["deliver_to"], "authority": reference}),
+        )
+        .await;
+    assert_eq!(handed.status, 201, "{}", handed.body);
+    let received = app
+        .post(
+            &custody,
+            &o.jm_investigator.token,
+            &json!({"type": "received"}),
+        )
+        .await;
+    assert_eq!(received.status, 201, "{}", received.body);
     recorded(&o, &id, &o.tt_liaison, json!({"type": "produced"})).await;
+    // JM downloads it: the bytes the provider produced, their hash the registered one.
+    let download = app
+        .send_bytes(
+            "GET",
+            &format!("/api/v1/evidence/{item}/content"),
+            &o.jm_investigator.token,
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(download.status, 200);
+    assert_eq!(download.raw, PRODUCED_CSV);
+    assert_eq!(
+        hex::encode(Sha256::digest(&download.raw)),
+        item_body["sha256"].as_str().unwrap()
+    );
+    let types: Vec<String> = app
+        .get(&custody, &o.jm_investigator.token)
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["entry"]["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "collected",
+            "content_stored",
+            "transferred",
+            "received",
+            "content_downloaded"
+        ]
+    );
+    let first = &app.get(&custody, &o.jm_investigator.token).await.body[0]["entry"];
+    assert_eq!(first["order_id"], id.as_str());
+    assert_eq!(first["actor"]["agency_id"], o.operator.as_str());
+    let item_bundle = app
+        .get(&format!("{custody}/bundle"), &o.jm_investigator.token)
+        .await;
+    assert_eq!(item_bundle.status, 200, "{}", item_bundle.body);
+    let key = log_key(app, &o.jm_investigator.token).await;
+    let (code, out) = verify_offline(app, &item_bundle.body, &key).await;
+    assert_eq!(code, 0, "{out}");
+    // Handed on, the provider reads the history it was part of, no more.
+    let theirs = app.get(&custody, &o.tt_liaison.token).await;
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+    assert_eq!(theirs.body.as_array().unwrap().len(), 4);
     let order = app.get(&path, &o.jm_investigator.token).await.body;
     assert_eq!(order["status"], "produced");
+    assert_eq!(order["produced_items"], 1);
     assert_eq!(order["held_back"], false);
     assert!(order["answered_at"].is_string(), "{order}");
     recorded(&o, &id, &o.jm_investigator, json!({"type": "closed"})).await;
@@ -311,7 +439,6 @@ async fn an_order_for_subscriber_information_goes_from_draft_to_production_and_i
         .get(&format!("{path}/bundle"), &o.jm_investigator.token)
         .await;
     assert_eq!(bundle.status, 200, "{}", bundle.body);
-    let key = log_key(app, &o.jm_investigator.token).await;
     let (code, out) = verify_offline(app, &bundle.body, &key).await;
     assert_eq!(code, 0, "{out}");
     let mut forged = bundle.body.clone();
@@ -506,6 +633,74 @@ async fn an_emergency_disclosure_runs_in_hours_and_is_never_held_back() {
     assert_eq!(order["objection_by"], Value::Null);
     assert_eq!(order["held_back"], false);
     recorded(&o, &id, &o.tt_liaison, json!({"type": "acknowledged"})).await;
+    let registered = app
+        .post(
+            &format!("/api/v1/orders/{id}/evidence"),
+            &o.tt_liaison.token,
+            &produced_item(PRODUCED_CSV, "emergency"),
+        )
+        .await;
+    assert_eq!(registered.status, 201, "{}", registered.body);
+    // Its bytes come resumably (tus), in two parts, and bind as the item's content.
+    let item = registered.body["id"].as_str().unwrap();
+    let t = o.tt_liaison.token.as_str();
+    let tus = ("Tus-Resumable", "1.0.0");
+    let length = PRODUCED_CSV.len().to_string();
+    let created = app
+        .send_bytes(
+            "POST",
+            "/api/v1/uploads",
+            t,
+            &[tus, ("Upload-Length", &length)],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let upload = created
+        .headers
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let half = PRODUCED_CSV.len() / 2;
+    for (offset, part) in [(0, &PRODUCED_CSV[..half]), (half, &PRODUCED_CSV[half..])] {
+        let offset = offset.to_string();
+        let res = app
+            .send_bytes(
+                "PATCH",
+                &upload,
+                t,
+                &[
+                    tus,
+                    ("Upload-Offset", &offset),
+                    ("Content-Type", "application/offset+octet-stream"),
+                ],
+                part.to_vec(),
+            )
+            .await;
+        assert_eq!(res.status, 204, "{}", res.body);
+    }
+    let upload_id = upload.rsplit('/').next().unwrap();
+    let bound = app
+        .send_json(
+            "PUT",
+            &format!("/api/v1/evidence/{item}/content"),
+            Some(t),
+            &json!({"upload_id": upload_id}),
+        )
+        .await;
+    assert_eq!(bound.status, 201, "{}", bound.body);
+    let download = app
+        .send_bytes(
+            "GET",
+            &format!("/api/v1/evidence/{item}/content"),
+            t,
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(download.raw, PRODUCED_CSV);
     recorded(
         &o,
         &id,
