@@ -12,6 +12,7 @@ pub mod contact;
 pub mod countries;
 pub mod custody;
 pub mod db;
+pub mod deadlines;
 pub mod enums;
 pub mod error;
 pub mod health;

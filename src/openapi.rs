@@ -20,7 +20,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
         crate::mla::request::Direction,
         crate::mla::request::RequestStatus,
         crate::mla::preservations::model::PreservationStatus,
-        crate::mla::deadlines::AnyStatus,
+        crate::deadlines::AnyStatus,
         crate::custody::routes::TransferDirection,
         crate::custody::routes::TransferStatus
     )),

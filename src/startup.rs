@@ -40,6 +40,7 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     crate::proofs::routes(cfg);
     crate::mla::routes(cfg);
     crate::mla::preservations::routes(cfg);
+    crate::deadlines::routes(cfg);
     crate::integration::routes(cfg);
     crate::integration::webhook_routes::routes(cfg);
     crate::uploads::routes(cfg);
@@ -345,7 +346,7 @@ impl Application {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let blocking = (state.settings.pool_size as usize).div_ceil(workers).max(1);
         // Preservations run out, and deadlines pass, whether or not anyone is looking.
-        actix_web::rt::spawn(crate::mla::deadline_watch::run(
+        actix_web::rt::spawn(crate::deadlines::watch::run(
             state.clone(),
             std::time::Duration::from_millis(state.settings.expiry_sweep_ms.max(1)),
         ));

@@ -106,57 +106,16 @@ crate::string_enum! {
         WantedBy => "wanted_by",
         /// When a preservation runs out.
         ExpiresAt => "expires_at",
+        /// When a provider must have produced what an order asks.
+        Produce => "produce",
+        /// When the notified state's period to object to an order ends (the
+        /// provider holds the data back until then).
+        ObjectionEnds => "objection_ends",
+        /// An order's acknowledgement and production, as the overdue figures count
+        /// them apart from requests' (owed by the provider's state).
+        OrderAcknowledge => "order_acknowledge",
+        OrderProduce => "order_produce",
     }
-}
-
-/// The status of an MLA request or of a preservation.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(untagged)]
-pub enum AnyStatus {
-    Request(super::request::RequestStatus),
-    Preservation(super::preservations::model::PreservationStatus),
-}
-
-/// A deadline the caller may see: what falls due, or is overdue, on which request.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct Deadline {
-    /// The MLA request's or the preservation's id.
-    pub request_id: String,
-    /// Whether it is an MLA request or a preservation.
-    pub request_type: super::basis::RequestType,
-    #[schema(example = "JM-MLA-2026-000007")]
-    pub reference: String,
-    pub deadline: DeadlineKind,
-    pub due_at: crate::time::UtcTimestamp,
-    pub overdue: bool,
-    pub status: AnyStatus,
-    /// Seen from the caller's state.
-    pub direction: super::request::Direction,
-    pub requesting_country: String,
-    pub requested_country: String,
-    /// An MLA request's urgency (absent for preservations, expedited by nature).
-    pub urgency: Option<Urgency>,
-}
-
-/// The filters of the deadline list.
-#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct DeadlineFilter {
-    /// How far ahead, as an ISO 8601 duration of days, weeks or hours (`P7D`,
-    /// `P2W`, `PT36H`); at most a year. Default `P7D`.
-    #[param(pattern = "^P(([0-9]{1,3}[DW])|(T[0-9]{1,4}H))$")]
-    pub within: Option<String>,
-    pub direction: Option<super::request::Direction>,
-    /// Only requests or preservations in this state.
-    pub status: Option<AnyStatus>,
-    /// Requests between the caller's state and this one.
-    #[param(pattern = "^[A-Z]{2}$")]
-    pub country: Option<String>,
-    /// Only what is overdue now.
-    pub overdue: Option<bool>,
 }
 
 /// `P7D`, `P2W`, `PT36H`: at most a year.
@@ -202,115 +161,6 @@ pub fn of_request(row: &super::request::MlaRequestRow) -> Vec<(DeadlineKind, Nai
         out.push((DeadlineKind::WantedBy, end.and_time(chrono::NaiveTime::MIN)));
     }
     out
-}
-
-/// What falls due on the requests and preservations `caller` may see up to `until`,
-/// or is overdue, as `filter` narrows it: soonest first (so overdue first), each
-/// with the key the list pages by.
-pub fn due(
-    conn: &mut crate::db::DbConn,
-    caller: &crate::auth::Principal,
-    filter: &DeadlineFilter,
-    now: chrono::NaiveDateTime,
-    until: chrono::NaiveDateTime,
-) -> crate::error::ApiResult<Vec<(String, Deadline)>> {
-    use super::access::Scope;
-    use super::basis::RequestType;
-    use super::preservations::access::PreservationScope;
-    use super::queries;
-    use super::request::Direction;
-    use crate::error::ApiError;
-    let scope = Scope::of(caller);
-    let preserving = PreservationScope::of(caller);
-    if scope.is_empty() && preserving.is_empty() {
-        return Err(ApiError::forbidden("your roles give no access to requests"));
-    }
-    let until_date = (until.date() - chrono::Duration::days(1))
-        .format("%Y-%m-%d")
-        .to_string();
-    let rows = if scope.is_empty() {
-        Vec::new()
-    } else {
-        queries::requests_due(conn, &scope, filter.direction, until, until_date)?
-    };
-    let preservations = if preserving.is_empty() {
-        Vec::new()
-    } else {
-        super::preservations::queries::expiring(conn, &preserving, filter.direction, until)?
-    };
-    let between = |requesting: &str, requested: &str| {
-        filter
-            .country
-            .as_deref()
-            .is_none_or(|c| (requesting == c || requested == c) && c != caller.country)
-    };
-    let direction_of = |requesting: &str| {
-        if requesting == caller.country {
-            Direction::Outgoing
-        } else {
-            Direction::Incoming
-        }
-    };
-    let mut keyed: Vec<(String, Deadline)> = Vec::new();
-    let mut keep = |deadline: Deadline| {
-        if deadline.due_at.naive() > until
-            || (filter.overdue == Some(true) && !deadline.overdue)
-            || filter.status.is_some_and(|s| s != deadline.status)
-        {
-            return;
-        }
-        let key = format!(
-            "{}|{}|{}",
-            deadline.due_at.naive().format("%Y%m%d%H%M%S%6f"),
-            deadline.request_id,
-            deadline.deadline.as_str()
-        );
-        keyed.push((key, deadline));
-    };
-    for row in rows
-        .iter()
-        .filter(|r| between(&r.requesting_country, &r.requested_country))
-    {
-        for (kind, due) in of_request(row) {
-            keep(Deadline {
-                request_id: row.id.clone(),
-                request_type: RequestType::Mla,
-                reference: row.reference.clone(),
-                deadline: kind,
-                due_at: due.into(),
-                overdue: due < now,
-                status: AnyStatus::Request(row.status()),
-                direction: direction_of(&row.requesting_country),
-                requesting_country: row.requesting_country.clone(),
-                requested_country: row.requested_country.clone(),
-                urgency: Some(
-                    super::request::Urgency::parse(&row.urgency)
-                        .unwrap_or(super::request::Urgency::Normal),
-                ),
-            });
-        }
-    }
-    for row in preservations
-        .iter()
-        .filter(|r| between(&r.requesting_country, &r.requested_country))
-    {
-        let Some(due) = row.expires_at else { continue };
-        keep(Deadline {
-            request_id: row.id.clone(),
-            request_type: RequestType::Preservation,
-            reference: row.reference.clone(),
-            deadline: DeadlineKind::ExpiresAt,
-            due_at: due.into(),
-            overdue: due < now,
-            status: AnyStatus::Preservation(row.status()),
-            direction: direction_of(&row.requesting_country),
-            requesting_country: row.requesting_country.clone(),
-            requested_country: row.requested_country.clone(),
-            urgency: None,
-        });
-    }
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(keyed)
 }
 
 #[cfg(test)]

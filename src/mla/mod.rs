@@ -8,7 +8,6 @@ pub mod access;
 pub mod alerts;
 pub mod basis;
 pub mod bundle;
-pub mod deadline_watch;
 pub mod deadlines;
 pub mod delivery;
 pub mod desk;

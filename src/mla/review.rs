@@ -141,7 +141,7 @@ pub fn read_preservation(
 }
 
 /// The names of a request's states and legal basis.
-fn names_of(
+pub fn names_of(
     conn: &mut DbConn,
     requesting: &str,
     requested: &str,
@@ -159,7 +159,7 @@ fn names_of(
 }
 
 /// Each event with who took it, named from the directory of people and agencies.
-fn steps(conn: &mut DbConn, events: Vec<RequestEvent>) -> ApiResult<Vec<Step>> {
+pub fn steps(conn: &mut DbConn, events: Vec<RequestEvent>) -> ApiResult<Vec<Step>> {
     let actor =
         |e: &RequestEvent, member: &str| e.entry["actor"][member].as_str().map(str::to_owned);
     let people: Vec<String> = events.iter().filter_map(|e| actor(e, "user_id")).collect();

@@ -5,7 +5,6 @@
 
 use super::access::{self, Scope, visible};
 use super::basis::{LegalBasis, LegalBasisDefinition, LegalBasisRow, RequestType, check_code};
-use super::deadlines::{Deadline, DeadlineFilter, parse_within};
 use super::events::{NewRequestEvent, RequestEvent};
 use super::jobs::{Recording, RequestEvents};
 use super::queries;
@@ -39,7 +38,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_events)
         .service(request_bundle)
         .service(register_produced)
-        .service(list_deadlines)
         .configure(super::document_routes::routes);
 }
 
@@ -492,61 +490,6 @@ async fn list_events(
     Ok(web::Json(
         entries.into_iter().map(RequestEvent::from).collect(),
     ))
-}
-
-/// What falls due within a window (default a week), or is overdue, on the requests
-/// the caller may see: soonest first. Legal deadlines come from each request's basis
-/// and history; a wanted-by date falls due at the end of its day (UTC).
-#[utoipa::path(
-    tag = "mla",
-    security(("bearer" = [])),
-    params(DeadlineFilter, PageParams),
-    responses(
-        (status = 200, description = "A page of deadlines, soonest first", body = Page<Deadline>),
-        (status = 403, description = "The caller's roles give no access to requests", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An invalid window", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/deadlines")]
-async fn list_deadlines(
-    state: web::Data<AppState>,
-    caller: Credentials,
-    filter: Query<DeadlineFilter>,
-    paging: Paging,
-) -> ApiResult<web::Json<Page<Deadline>>> {
-    let filter = filter.into_inner();
-    let within = match &filter.within {
-        Some(text) => parse_within(text).ok_or_else(|| {
-            ApiError::validation("within", "must be P<n>D, P<n>W or PT<n>H, at most a year")
-        })?,
-        None => chrono::Duration::days(7),
-    };
-    let (limit, after) = (paging.limit() as usize, paging.after());
-    let now = crate::db::now();
-    let until = now + within;
-    let keyed = state
-        .read_as(
-            caller,
-            Action::MlaDeadlineList,
-            move |conn, caller, event| {
-                let mut keyed = super::deadlines::due(conn, caller, &filter, now, until)?;
-                keyed.retain(|(k, _)| after.as_ref().is_none_or(|a| k > a));
-                keyed.truncate(limit + 1);
-                let ids: Vec<&str> = keyed
-                    .iter()
-                    .take(limit)
-                    .map(|(_, d)| d.request_id.as_str())
-                    .collect();
-                event.set_detail("request_ids", ids);
-                Ok(keyed)
-            },
-        )
-        .await?;
-    Ok(web::Json(paging.page(
-        keyed,
-        |(k, _)| k.clone(),
-        |(_, d)| d,
-    )))
 }
 
 /// The request's history as a bundle a court can verify offline (custody log spec §4

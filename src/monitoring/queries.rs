@@ -4,6 +4,7 @@ use super::figures::{FigureRow, Folding, Period};
 use super::review::{ChecklistItem, Designation, ReviewRow};
 use crate::db::schema::{agencies, checklist_items, status_reviews, users};
 use crate::db::{DbConn, MultiBackend};
+use crate::mla::deadlines::DeadlineKind;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
@@ -233,7 +234,9 @@ pub fn figures(
 }
 
 /// Every deadline of an MLA request that has passed with the request still open, by
-/// the state that owes it (the requested state) and the kind of deadline. A request
+/// the state that owes it (the requested state) and the kind of deadline; and every
+/// deadline an order's provider let pass (`order_acknowledge`, `order_produce`), by
+/// the state where the provider is established. A request
 /// owes the requested state nothing before it is submitted: a draft's wanted-by day
 /// is its own team's (their deadline list shows it), not an overdue of that state.
 pub fn overdue(
@@ -253,6 +256,25 @@ pub fn overdue(
                 })
                 .collect::<Vec<_>>()
         })
+        .chain(
+            // An order's overdue deadlines are its provider's, counted under the
+            // state where the provider is established, apart from requests'.
+            crate::orders::queries::past_due(conn, now)?
+                .iter()
+                .flat_map(|row| {
+                    crate::orders::deadlines::missed(row, now)
+                        .into_iter()
+                        .map(|(kind, _)| super::figures::OverdueDeadline {
+                            country: row.provider_country.clone(),
+                            deadline: match kind {
+                                DeadlineKind::Acknowledge => DeadlineKind::OrderAcknowledge,
+                                _ => DeadlineKind::OrderProduce,
+                            }
+                            .as_str(),
+                        })
+                        .collect::<Vec<_>>()
+                }),
+        )
         .collect())
 }
 

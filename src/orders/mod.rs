@@ -6,9 +6,12 @@
 //! log, as a request's is (custody log spec §5).
 
 pub mod access;
+pub mod alerts;
+pub mod deadlines;
 pub mod jobs;
 pub mod model;
 pub mod queries;
+pub mod review;
 pub mod routes;
 
 pub use routes::routes;

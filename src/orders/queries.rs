@@ -127,3 +127,45 @@ pub fn produced_items(conn: &mut DbConn, order_id: &str) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// The statuses in which an order waits on its provider.
+const WITH_PROVIDER: [&str; 5] = [
+    "sent",
+    "acknowledged",
+    "clarification_asked",
+    "clarification_given",
+    "partially_produced",
+];
+
+/// The orders `scope` reaches that wait on their provider with a deadline (or the
+/// end of an objection period) by `until`.
+pub fn due(
+    conn: &mut DbConn,
+    scope: &OrderScope,
+    until: chrono::NaiveDateTime,
+) -> QueryResult<Vec<OrderRow>> {
+    orders::table
+        .select(OrderRow::as_select())
+        .filter(visible_to(scope))
+        .filter(orders::status.eq_any(WITH_PROVIDER))
+        .filter(
+            orders::acknowledge_by
+                .le(until)
+                .or(orders::produce_by.le(until))
+                .or(orders::objection_by.le(until)),
+        )
+        .load(conn)
+}
+
+/// Orders that wait on their provider past a deadline at `now`.
+pub fn past_due(conn: &mut DbConn, now: chrono::NaiveDateTime) -> QueryResult<Vec<OrderRow>> {
+    orders::table
+        .select(OrderRow::as_select())
+        .filter(orders::status.eq_any(WITH_PROVIDER))
+        .filter(
+            orders::acknowledge_by
+                .le(now)
+                .or(orders::produce_by.le(now)),
+        )
+        .load(conn)
+}

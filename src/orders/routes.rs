@@ -32,11 +32,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(record_order_event)
         .service(list_order_events)
         .service(order_bundle)
-        .service(register_produced);
+        .service(register_produced_under_order);
 }
 
 /// The view of an order for `reader`: what its basis still misses, for a draft.
-fn view(conn: &mut DbConn, row: OrderRow, reader: Reader) -> ApiResult<Order> {
+pub(crate) fn view(conn: &mut DbConn, row: OrderRow, reader: Reader) -> ApiResult<Order> {
     let missing = if row.status() == OrderStatus::Draft {
         match order_basis(conn, &row.legal_basis, row.order_type()) {
             Ok((basis, _)) => row.content().missing(&basis.required_fields, row.urgency()),
@@ -429,7 +429,7 @@ async fn order_bundle(
     )
 )]
 #[post("/orders/{id}/evidence")]
-async fn register_produced(
+async fn register_produced_under_order(
     state: web::Data<AppState>,
     claims: TokenClaims,
     meta: RequestMeta,

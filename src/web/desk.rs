@@ -34,6 +34,18 @@ struct DeskPage<'a> {
     prosecutor: Option<ProsecutorPart>,
     auditor: Option<Vec<VerifiableLine>>,
     deadlines: Option<Vec<DeadlineLine>>,
+    /// Orders to providers that wait on someone: for the case team, the provider's
+    /// liaisons and the notified state's central authority.
+    orders: Option<Vec<OrderLine>>,
+}
+
+/// An order as a desk lists it.
+struct OrderLine {
+    id: String,
+    reference: String,
+    provider: String,
+    status: String,
+    due: Due,
 }
 
 /// An investigator's or supervisor's part.
@@ -443,6 +455,7 @@ pub async fn page(state: web::Data<AppState>, visitor: Visitor) -> PageResult {
     } else {
         None
     };
+    let orders = order_lines(&state, &visitor, clock).await?;
     // States' names are no one's secret: read without an audit entry.
     let states = state.db(crate::countries::queries::names_of_all).await?;
     let preservations = preservation_lines(w, &clock, &states, &mine, preservations);
@@ -481,9 +494,65 @@ pub async fn page(state: web::Data<AppState>, visitor: Visitor) -> PageResult {
         }),
         auditor,
         deadlines,
+        orders,
         me: Some(visitor.me),
     };
     Ok(html(StatusCode::OK, page))
+}
+
+/// The orders that wait on someone, each with its next deadline; none for roles that
+/// see no orders.
+async fn order_lines(
+    state: &AppState,
+    visitor: &Visitor,
+    clock: Clock,
+) -> Result<Option<Vec<OrderLine>>, Leave> {
+    const DESK_LIMIT: i64 = 50;
+    let lines = state
+        .read_as(
+            visitor.credentials(),
+            Action::OrderList,
+            move |conn, caller, event| {
+                if crate::orders::access::OrderScope::of(caller).is_empty() {
+                    return Ok(None);
+                }
+                let open = crate::orders::review::open(conn, caller, DESK_LIMIT)?;
+                let ids: Vec<&str> = open.iter().map(|o| o.row.id.as_str()).collect();
+                event.set_detail("order_ids", ids);
+                event.set_detail("page", "desk");
+                let w = &ENGLISH_PAGES;
+                let now = crate::db::now();
+                Ok(Some(
+                    open.into_iter()
+                        .map(|o| {
+                            let next = crate::orders::deadlines::running(&o.row, now)
+                                .into_iter()
+                                .min_by_key(|(_, at)| *at);
+                            OrderLine {
+                                due: match next {
+                                    Some((kind, at)) => Due {
+                                        kind: in_words(w.deadline_kinds, kind.as_str()),
+                                        at: clock.show_stored(at.into(), false),
+                                        overdue: at < now,
+                                    },
+                                    None => Due {
+                                        kind: w.none_set_by_basis.to_owned(),
+                                        at: String::new(),
+                                        overdue: false,
+                                    },
+                                },
+                                status: in_words(w.order_statuses, &o.row.status),
+                                provider: o.provider,
+                                id: o.row.id,
+                                reference: o.row.reference,
+                            }
+                        })
+                        .collect(),
+                ))
+            },
+        )
+        .await?;
+    Ok(lines)
 }
 
 /// The deadlines of the person's requests and preservations in the coming week.
@@ -498,8 +567,8 @@ async fn deadlines(
             Action::MlaDeadlineList,
             move |conn, caller, event| {
                 let now = crate::db::now();
-                let filter = crate::mla::deadlines::DeadlineFilter::default();
-                let due = crate::mla::deadlines::due(
+                let filter = crate::deadlines::DeadlineFilter::default();
+                let due = crate::deadlines::due(
                     conn,
                     caller,
                     &filter,

@@ -11,6 +11,7 @@ mod desk;
 mod evidence;
 mod factors;
 pub mod monitoring;
+mod order;
 pub mod page;
 mod passkey;
 mod preservation;
@@ -109,6 +110,7 @@ fn pages(cfg: &mut web::ServiceConfig) {
             web::get().to(request::document),
         )
         .route("/preservations/{id}", web::get().to(preservation::page))
+        .route("/orders/{id}", web::get().to(order::page))
         .route(
             "/preservations/{id}/documents/{document}",
             web::get().to(preservation::document),
@@ -258,6 +260,43 @@ mod tests {
                 .collect::<Vec<_>>(),
             "assistance types",
         );
+        {
+            use crate::orders::model::{IdentifierKind, OrderEventType, OrderStatus};
+            use crate::providers::OrderType;
+            let all = |codes: &[&'static str]| codes.to_vec();
+            words_for_exactly(
+                W.order_statuses,
+                &all(&OrderStatus::ALL
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()),
+                "order statuses",
+            );
+            words_for_exactly(
+                W.order_events,
+                &all(&OrderEventType::ALL
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()),
+                "order events",
+            );
+            words_for_exactly(
+                W.order_types,
+                &all(&OrderType::ALL
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()),
+                "order types",
+            );
+            words_for_exactly(
+                W.identifier_kinds,
+                &all(&IdentifierKind::ALL
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()),
+                "identifier kinds",
+            );
+        }
         words_for_exactly(
             W.deadline_kinds,
             &DeadlineKind::ALL

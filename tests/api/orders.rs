@@ -632,7 +632,111 @@ async fn an_emergency_disclosure_runs_in_hours_and_is_never_held_back() {
     assert_eq!(order["notified"], true);
     assert_eq!(order["objection_by"], Value::Null);
     assert_eq!(order["held_back"], false);
+    // Its deadlines, in /deadlines for those who see the order: the provider's to
+    // acknowledge and to produce, hours away.
+    let deadlines = |token: String| async move {
+        let res = app.get("/api/v1/deadlines?within=PT12H", &token).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        res.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["request_type"] == "order")
+            .map(|d| {
+                (
+                    d["request_id"].as_str().unwrap().to_owned(),
+                    d["deadline"].as_str().unwrap().to_owned(),
+                    d["direction"].as_str().unwrap().to_owned(),
+                    d["overdue"].as_bool().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let due = |kind: &str, direction: &str, overdue: bool| {
+        (id.clone(), kind.to_owned(), direction.to_owned(), overdue)
+    };
+    assert_eq!(
+        deadlines(o.tt_liaison.token.clone()).await,
+        [
+            due("acknowledge", "incoming", false),
+            due("produce", "incoming", false)
+        ]
+    );
+    assert_eq!(
+        deadlines(o.jm_investigator.token.clone()).await,
+        [
+            due("acknowledge", "outgoing", false),
+            due("produce", "outgoing", false)
+        ]
+    );
+    assert_eq!(deadlines(o.tt_authority.token.clone()).await.len(), 2);
+    assert!(deadlines(o.other_liaison.token.clone()).await.is_empty());
+    assert!(deadlines(o.bb_authority.token.clone()).await.is_empty());
+    let sent_status = app
+        .get(
+            "/api/v1/deadlines?within=PT12H&status=sent",
+            &o.tt_liaison.token,
+        )
+        .await;
+    assert_eq!(
+        sent_status.body["items"].as_array().unwrap().len(),
+        2,
+        "{}",
+        sent_status.body
+    );
     recorded(&o, &id, &o.tt_liaison, json!({"type": "acknowledged"})).await;
+    // Acknowledged: that deadline is met. The 8 hours pass without the data: the
+    // deadline is overdue, announced once, and counted against the provider's state.
+    assert_eq!(
+        deadlines(o.tt_liaison.token.clone()).await,
+        [due("produce", "incoming", false)]
+    );
+    app.exec(&format!(
+        "UPDATE orders SET produce_by = created_at WHERE id = '{id}'"
+    ))
+    .unwrap();
+    assert_eq!(
+        deadlines(o.jm_investigator.token.clone()).await,
+        [due("produce", "outgoing", true)]
+    );
+    let announced = app
+        .state
+        .db(caseledger::orders::alerts::sweep)
+        .await
+        .unwrap();
+    assert_eq!(announced, 1);
+    assert_eq!(
+        app.state
+            .db(caseledger::orders::alerts::sweep)
+            .await
+            .unwrap(),
+        0
+    );
+    for (caller, hears) in [
+        (&o.tt_liaison, true),
+        (&o.jm_investigator, true),
+        (&o.other_liaison, false),
+    ] {
+        let feed = app
+            .get("/api/v1/events?types=deadline.due&limit=100", &caller.token)
+            .await;
+        assert_eq!(feed.status, 200, "{}", feed.body);
+        let heard = feed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["subject"]["id"] == id.as_str());
+        assert_eq!(heard, hears, "{}", feed.body);
+    }
+    caseledger::monitoring::overdue_gauge::refresh(&app.state)
+        .await
+        .unwrap();
+    let metrics = app.request("GET", "/metrics", None, None, None).await;
+    let text = String::from_utf8(metrics.raw.clone()).unwrap();
+    assert!(
+        text.contains("caseledger_overdue_deadlines{country=\"TT\",deadline=\"order_produce\"} 1"),
+        "{text}"
+    );
     let registered = app
         .post(
             &format!("/api/v1/orders/{id}/evidence"),
@@ -964,4 +1068,70 @@ async fn who_sees_an_order_and_hears_of_it() {
             .collect();
         assert_eq!(heard, expected, "{who}");
     }
+}
+
+#[actix_web::test]
+async fn the_order_page_and_the_desk_show_each_reader_its_orders_and_deadlines() {
+    use crate::common::PASSWORD;
+    use crate::pages::{page, sign_in, text};
+    let o = orders().await;
+    let app = &o.app;
+    app.patch(
+        "/api/v1/countries/TT",
+        &o.regional.token,
+        &json!({"order_notice_required": true}),
+    )
+    .await;
+    let case_id = case(&o).await;
+    let id = sent(&o, &subscriber_order(&case_id, &o.operator)).await;
+    let reference = app
+        .get(&format!("/api/v1/orders/{id}"), &o.jm_investigator.token)
+        .await
+        .body["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = sent(&o, &subscriber_order(&case_id, &o.isp)).await;
+    let path = format!("/app/orders/{id}");
+
+    // The operator's liaison: the order, its deadlines, the data held back, no case.
+    let liaison = sign_in(app, "tt.mobile", PASSWORD).await.unwrap();
+    let desk = page(app, "/app/", Some(&liaison)).await;
+    assert_eq!(desk.status, 200, "{:?}", desk.headers);
+    let desk = text(&desk);
+    assert!(desk.contains(&format!("href=\"{path}\"")), "{desk}");
+    assert!(!desk.contains(&other), "{desk}");
+    assert!(desk.contains("Acknowledge"), "{desk}");
+    let seen = page(app, &path, Some(&liaison)).await;
+    assert_eq!(seen.status, 200);
+    let html = text(&seen);
+    for words in [
+        reference.as_str(),
+        "TT Mobile Ltd",
+        "Subscriber information",
+        "190.93.14.7 : 51234",
+        "2026-11-02T14:31:07-05:00",
+        "America/Jamaica",
+        "Data held back until",
+        "Produce",
+        "Sent to the provider",
+    ] {
+        assert!(html.contains(words), "{words}: {html}");
+    }
+    assert!(!html.contains("/app/cases/"), "{html}");
+    // The other provider's liaison, and another state's authority: not found.
+    let stranger = sign_in(app, "tt.tstt", PASSWORD).await.unwrap();
+    assert_eq!(page(app, &path, Some(&stranger)).await.status, 404);
+    let bb = sign_in(app, "bb.ca", PASSWORD).await.unwrap();
+    assert_eq!(page(app, &path, Some(&bb)).await.status, 404);
+    // The case team sees the case's link; TT's central authority the order alone.
+    let team = sign_in(app, "jm.inv", PASSWORD).await.unwrap();
+    let html = text(&page(app, &path, Some(&team)).await);
+    assert!(html.contains(&format!("/app/cases/{case_id}")), "{html}");
+    let tt = sign_in(app, "tt.ca", PASSWORD).await.unwrap();
+    let html = text(&page(app, &path, Some(&tt)).await);
+    assert!(
+        html.contains(reference.as_str()) && !html.contains("/app/cases/"),
+        "{html}"
+    );
 }

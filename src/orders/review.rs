@@ -1,0 +1,91 @@
+//! What the pages read of orders: one order with its history and its codes in words,
+//! and the orders that wait on someone, for the desk. Read through the same access
+//! policy as the API.
+
+use super::access::{OrderScope, visible};
+use super::model::{Order, OrderFilter, OrderRow, Reader};
+use crate::auth::Principal;
+use crate::db::DbConn;
+use crate::error::ApiResult;
+use crate::ledger::Event;
+use crate::mla::events::RequestEvent;
+use crate::mla::review::{RequestNames, Step};
+
+pub struct OrderReview {
+    pub order: Order,
+    pub history: Vec<Step>,
+    /// The requesting and the provider's state, and the legal basis, by name.
+    pub names: RequestNames,
+    /// The provider, by name.
+    pub provider: String,
+    /// Its deadlines running now.
+    pub running: Vec<(crate::mla::deadlines::DeadlineKind, chrono::NaiveDateTime)>,
+}
+
+/// An order the caller may see (404 otherwise, as for a missing one).
+pub fn read(
+    conn: &mut DbConn,
+    caller: &Principal,
+    id: &str,
+    event: &mut Event,
+) -> ApiResult<OrderReview> {
+    let (row, reader) = visible(conn, caller, id, event)?;
+    let events: Vec<RequestEvent> = crate::mla::queries::entries(conn, &row.id)?
+        .into_iter()
+        .map(RequestEvent::from)
+        .collect();
+    let history = crate::mla::review::steps(conn, events)?;
+    let names = crate::mla::review::names_of(
+        conn,
+        &row.requesting_country,
+        &row.provider_country,
+        &row.legal_basis,
+    )?;
+    let provider = crate::agencies::find(conn, &row.provider_id)?
+        .map_or_else(|| row.provider_id.clone(), |a| a.name);
+    let running = super::deadlines::running(&row, crate::db::now());
+    let order = super::routes::view(conn, row, reader)?;
+    Ok(OrderReview {
+        order,
+        history,
+        names,
+        provider,
+        running,
+    })
+}
+
+/// An order on the desk: the order, and its provider's name.
+pub struct DeskOrder {
+    pub row: OrderRow,
+    pub provider: String,
+}
+
+/// The orders the caller sees that still wait on their provider (or on a draft's
+/// approval and sending, for the case team), newest first, at most `limit`.
+pub fn open(conn: &mut DbConn, caller: &Principal, limit: i64) -> ApiResult<Vec<DeskOrder>> {
+    let scope = OrderScope::of(caller);
+    if scope.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = OrderFilter {
+        status: None,
+        order_type: None,
+        provider_id: None,
+        case_id: None,
+    };
+    let rows = super::queries::list(conn, &scope, &filter, None, limit)?;
+    let mut out = Vec::new();
+    for row in rows.into_iter().take(limit as usize) {
+        let status = row.status();
+        let open = status.is_with_provider()
+            || (super::access::reader(conn, caller, &row)? == Some(Reader::CaseTeam)
+                && !status.is_sent());
+        if !open {
+            continue;
+        }
+        let provider = crate::agencies::find(conn, &row.provider_id)?
+            .map_or_else(|| row.provider_id.clone(), |a| a.name);
+        out.push(DeskOrder { row, provider });
+    }
+    Ok(out)
+}
