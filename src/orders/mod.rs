@@ -13,5 +13,6 @@ pub mod model;
 pub mod queries;
 pub mod review;
 pub mod routes;
+pub mod scope;
 
 pub use routes::routes;

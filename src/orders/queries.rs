@@ -1,7 +1,7 @@
 //! The SQL of orders.
 
-use super::access::OrderScope;
 use super::model::{OrderFilter, OrderRow, OrderStatus};
+use super::scope::OrderScope;
 use crate::db::schema::{case_participants, evidence_items, orders};
 use crate::db::{DbConn, MultiBackend};
 use diesel::prelude::*;
