@@ -144,7 +144,17 @@ fn may_see(conn: &mut DbConn, caller: &Principal, row: &EventRow) -> ApiResult<b
         "preservation" => {
             crate::mla::preservations::access::visible(conn, caller, id, &mut scratch).map(drop)
         }
-        "order" => crate::orders::access::visible(conn, caller, id, &mut scratch).map(drop),
+        // An order's approval happens before it is sent: the provider and the notified
+        // state, who see the order from then on, never hear of it, whenever the
+        // delivery runs.
+        "order" => crate::orders::access::visible(conn, caller, id, &mut scratch).and_then(
+            |(_, reader)| match reader {
+                crate::orders::model::Reader::Outside if row.event_type == "order.approved" => {
+                    Err(ApiError::NotFound)
+                }
+                _ => Ok(()),
+            },
+        ),
         // The log's own alarms (a witness refused a checkpoint) name no content: every
         // system that listens hears of them.
         "log" => Ok(()),
@@ -162,7 +172,7 @@ fn may_see(conn: &mut DbConn, caller: &Principal, row: &EventRow) -> ApiResult<b
 /// one look at the outbox only, so that a change of sharing counts from the next.
 pub struct Sight<'a> {
     caller: &'a Principal,
-    seen: std::collections::HashMap<(String, String), bool>,
+    seen: std::collections::HashMap<(String, String, String), bool>,
 }
 
 impl<'a> Sight<'a> {
@@ -174,7 +184,13 @@ impl<'a> Sight<'a> {
     }
 
     pub fn may_see(&mut self, conn: &mut DbConn, row: &EventRow) -> ApiResult<bool> {
-        let key = (row.subject_kind.clone(), row.subject_id.clone());
+        // What an order's reader hears depends on the event too (see `may_see`).
+        let event = if row.subject_kind == "order" {
+            row.event_type.clone()
+        } else {
+            String::new()
+        };
+        let key = (row.subject_kind.clone(), row.subject_id.clone(), event);
         if let Some(seen) = self.seen.get(&key) {
             return Ok(*seen);
         }

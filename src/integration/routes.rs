@@ -119,7 +119,7 @@ async fn list_service_accounts(
         (status = 201, description = "The service account, with its client secret when it has one", body = ServiceAccount, headers(("Location" = String))),
         (status = 401, description = "Not authenticated, or registering a service account asks for a second factor given in the last `CASELEDGER_STEP_UP_SECS` (`step-up-required`, with `WWW-Authenticate: Bearer error=\"insufficient_user_authentication\"`): give one at `POST /api/v1/auth/step-up`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator of the agency's country", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields: an unknown agency, a refused role, keys missing or unusable", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields: an unknown agency, a refused role (provider_liaison outside a provider's agency, any other role in one), keys missing or unusable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/service-accounts")]
@@ -165,6 +165,9 @@ async fn create_service_account(
                 ));
             }
             step_up.require(&caller)?;
+            // A provider's systems act as its liaisons, and only a provider's do.
+            crate::agencies::roles_fit(&agency.kind, &body.roles)
+                .map_err(|why| ApiError::validation("roles", why))?;
             let now = crate::db::now();
             let id = uuid::Uuid::now_v7().to_string();
             let client_id = new_client_id();

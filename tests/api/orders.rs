@@ -1067,6 +1067,21 @@ async fn who_sees_an_order_and_hears_of_it() {
             .map(|s| s.to_string())
             .collect();
         assert_eq!(heard, expected, "{who}");
+        // The approval came before the order was sent: outside the case team nobody
+        // hears of it.
+        let approvals = res.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "order.approved")
+            .count();
+        let team = ["the case team", "the DPP's prosecutor"].contains(who);
+        assert_eq!(
+            approvals > 0,
+            team && !sees.is_empty(),
+            "{who}: {}",
+            res.body
+        );
     }
 }
 

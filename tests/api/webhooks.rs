@@ -839,3 +839,136 @@ async fn a_service_account_manages_only_the_endpoints_that_hear_its_own_view() {
         .await;
     assert_eq!(rotated.status, 200, "{}", rotated.body);
 }
+
+/// Two providers' systems each hear the orders sent to their provider, from the
+/// moment they are sent (never of an approval before it), and nothing of another
+/// provider's; a provider's system answers an order as its liaisons do.
+#[actix_web::test]
+async fn a_providers_system_hears_only_the_orders_sent_to_its_provider() {
+    let app = TestApp::spawn_with(fast).await;
+    let regional = app.regional_admin().await;
+    let mut providers = Vec::new();
+    for name in ["TT Mobile Ltd", "TSTT Broadband"] {
+        let res = app
+            .post(
+                "/api/v1/providers",
+                &regional.token,
+                &json!({"name": name, "provider_kind": "telecom", "country": "TT",
+                        "legal_contact": {"name": "Law Enforcement Liaison", "email": "lea@example.tt"},
+                        "emergency_contact": {"name": "Network Operations Centre", "phone": "+1 868 555 0100",
+                                              "time_zone": "America/Port_of_Spain"},
+                        "accepts": ["subscriber_information"]}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.body);
+        providers.push(res.body["id"].as_str().unwrap().to_owned());
+    }
+    // A provider's system acts as its liaisons do, and nobody else's does.
+    for (agency, roles) in [
+        (providers[0].clone(), json!(["investigator"])),
+        (
+            app.agency("TT", "TTPS Cyber Crime Unit", AgencyKind::Police),
+            json!(["provider_liaison"]),
+        ),
+    ] {
+        app.post(
+            "/api/v1/service-accounts",
+            &regional.token,
+            &json!({"agency_id": agency, "name": "a system", "roles": roles,
+                    "auth_method": "client_secret"}),
+        )
+        .await
+        .assert_problem(422, "validation-failed");
+    }
+    let mut receivers = Vec::new();
+    let mut systems = Vec::new();
+    for provider in &providers {
+        let system = system_with(&app, &regional.token, provider, &["provider_liaison"]).await;
+        let receiver = Receiver::default();
+        let url = receiver.start();
+        register(
+            &app.post("/api/v1/webhooks", &system.token, &json!({"url": url}))
+                .await,
+        );
+        receivers.push(receiver);
+        systems.push(system);
+    }
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let jm = app
+        .user_caller("jm.inv", &jcf, &[Role::Investigator, Role::Prosecutor])
+        .await;
+    let case = app.create_case(&jm.token, "SIM-swap fraud").await;
+    let mut orders = Vec::new();
+    for provider in &providers {
+        let created = app
+            .post(
+                "/api/v1/orders",
+                &jm.token,
+                &json!({"case_id": case["id"], "provider_id": provider,
+                        "type": "subscriber_information", "legal_basis": "budapest-2p-7",
+                        "data_sought": [{"kind": "account", "identifier": "+1 868 555 0101"}],
+                        "summary_of_facts": "SIM swap on this number before the fraud."}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        let id = created.body["id"].as_str().unwrap().to_owned();
+        for kind in ["approved", "sent"] {
+            let res = app
+                .post(
+                    &format!("/api/v1/orders/{id}/events"),
+                    &jm.token,
+                    &json!({"type": kind}),
+                )
+                .await;
+            assert_eq!(res.status, 201, "{kind}: {}", res.body);
+        }
+        orders.push(id);
+    }
+    // The operator's system acknowledges its order through the API.
+    let res = app
+        .post(
+            &format!("/api/v1/orders/{}/events", orders[0]),
+            &systems[0].token,
+            &json!({"type": "acknowledged"}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    app.post(
+        &format!("/api/v1/orders/{}/events", orders[1]),
+        &systems[0].token,
+        &json!({"type": "acknowledged"}),
+    )
+    .await
+    .assert_problem(404, "not-found");
+    let heard = |got: &[Received]| -> Vec<(String, String)> {
+        got.iter()
+            .map(|r| {
+                let b = body(r);
+                (
+                    b["type"].as_str().unwrap().to_owned(),
+                    b["subject"]["id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let got = receivers[0]
+        .until("order.acknowledged", |g| {
+            g.iter().any(|r| body(r)["type"] == "order.acknowledged")
+        })
+        .await;
+    let mut types = heard(&got);
+    types.sort();
+    assert_eq!(
+        types,
+        [
+            ("order.acknowledged".to_owned(), orders[0].clone()),
+            ("order.sent".to_owned(), orders[0].clone())
+        ]
+    );
+    let got = receivers[1]
+        .until("order.sent", |g| {
+            g.iter().any(|r| body(r)["type"] == "order.sent")
+        })
+        .await;
+    assert_eq!(heard(&got), [("order.sent".to_owned(), orders[1].clone())]);
+}
