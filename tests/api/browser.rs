@@ -237,6 +237,46 @@ async fn browser_world(app: &TestApp) -> BrowserWorld {
     let preservation_id = preservation.body["id"].as_str().unwrap();
     let second_id = second.body["id"].as_str().unwrap();
 
+    // For a provider's liaison: an order for subscriber information, sent to a TT
+    // operator.
+    let operator = app
+        .post(
+            "/api/v1/providers",
+            &regional.token,
+            &json!({"name": "TT Mobile Ltd", "provider_kind": "telecom", "country": "TT",
+                    "legal_contact": {"name": "Law Enforcement Liaison", "email": "lea@example.tt"},
+                    "emergency_contact": {"name": "Network Operations Centre", "phone": "+1 868 555 0100",
+                                          "time_zone": "America/Port_of_Spain"},
+                    "accepts": ["subscriber_information"]}),
+        )
+        .await;
+    assert_eq!(operator.status, 201, "{}", operator.body);
+    let operator = operator.body["id"].as_str().unwrap().to_owned();
+    app.user("tt.mobile", &operator, &[Role::ProviderLiaison]);
+    let order = app
+        .post(
+            "/api/v1/orders",
+            t,
+            &json!({"case_id": case_id, "provider_id": operator, "type": "subscriber_information",
+                    "legal_basis": "budapest-2p-7",
+                    "data_sought": [{"kind": "ip_address", "identifier": "190.93.14.7", "port": 51234,
+                                     "at": "2026-11-02T14:31:07-05:00", "time_zone": "America/Jamaica"}],
+                    "summary_of_facts": "The sender's phone reached the bank from this address."}),
+        )
+        .await;
+    assert_eq!(order.status, 201, "{}", order.body);
+    let order_id = order.body["id"].as_str().unwrap().to_owned();
+    for (token, step) in [(w.jm_prosecutor.token.as_str(), "approved"), (t, "sent")] {
+        let res = app
+            .post(
+                &format!("/api/v1/orders/{order_id}/events"),
+                token,
+                &json!({"type": step}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{step}: {}", res.body);
+    }
+
     let shots = screenshots(app);
     let fixture = json!({
         "base": app.base,
@@ -267,6 +307,9 @@ async fn browser_world(app: &TestApp) -> BrowserWorld {
             {"username": "jm.auditor", "role": "auditor-trail",
              "parts": ["verify", "audit"],
              "link": "/app/audit", "page": "audit"},
+            {"username": "tt.mobile", "role": "provider-liaison",
+             "parts": ["orders"],
+             "link": format!("/app/orders/{order_id}"), "page": "order"},
         ],
     });
     BrowserWorld {
@@ -330,6 +373,8 @@ async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_
         "desk-central-authority",
         "desk-contact-point",
         "desk-auditor",
+        "desk-provider-liaison",
+        "order",
         "preservation",
         "verification",
         "audit",
