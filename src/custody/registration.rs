@@ -174,3 +174,35 @@ impl NewEvidence {
         })
     }
 }
+
+/// What an item was produced under: an MLA request executed, or an order a provider
+/// answered.
+pub enum ProducedUnder {
+    Request(String),
+    Order(String),
+}
+
+/// Registers what was produced under a request or an order, once the caller's sight
+/// of it was checked: the ledger then checks, under its lock, that the caller may
+/// register under it now, and files the item in the case it serves.
+pub async fn register_produced(
+    state: &crate::state::AppState,
+    credentials: crate::auth::Credentials,
+    body: NewEvidence,
+    claim: Option<crate::ledger::Claim>,
+    under: ProducedUnder,
+) -> crate::error::ApiResult<crate::reply::Reply> {
+    use super::jobs::{Custody, CustodyJob, Registration};
+    let ItemToRegister { mut item, first } =
+        body.into_item(String::new(), credentials.claims.sub.clone())?;
+    match under {
+        ProducedUnder::Request(id) => item.mla_request_id = Some(id),
+        ProducedUnder::Order(id) => item.order_id = Some(id),
+    }
+    let job = CustodyJob::Register(Box::new(Registration {
+        credentials,
+        item,
+        first,
+    }));
+    state.ledger.submit::<Custody>(job, claim).await
+}

@@ -484,19 +484,14 @@ fn add(
         object_deleted_at: None,
     };
     let members = entry_members(&chain, &row, &content, &Actor::from(caller));
-    let seq = chain.last_seq + 1;
-    let sealed = super::events::seal(members, &chain.id, seq, chain.last_hash.as_deref(), now)?;
-    let entry_hash = crate::ledger::sha256_hex(sealed.as_bytes());
-    let log_index = batch.append_leaf(sealed.as_bytes()) as i64;
-    work.entries.push(super::events::RequestEntryRow {
-        log_index,
-        request_id: chain.id.clone(),
-        seq,
-        entry_type: DOCUMENT_ADDED.into(),
-        canonical: sealed,
-        entry_hash: entry_hash.clone(),
-        created_at: now,
-    });
+    let head = super::events::ChainHead {
+        request_id: &chain.id,
+        last_seq: chain.last_seq,
+        last_hash: chain.last_hash.as_deref(),
+    };
+    let entry = super::events::append_entry(batch, head, DOCUMENT_ADDED, members, now)?;
+    let (seq, log_index, entry_hash) = (entry.seq, entry.log_index, entry.entry_hash.clone());
+    work.entries.push(entry);
     match holder {
         Holder::Request(mut next) => {
             let read_at = work

@@ -333,3 +333,36 @@ pub fn seal(
     crate::jcs::to_string(&serde_json::Value::Object(members))
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("canonicalising an entry: {e}")))
 }
+
+/// Where a request's history stands when an entry continues it: the request, the seq
+/// of its last entry (-1 before any) and that entry's hash.
+pub struct ChainHead<'a> {
+    pub request_id: &'a str,
+    pub last_seq: i32,
+    pub last_hash: Option<&'a str>,
+}
+
+/// Seals the next entry of a request's history (custody log spec §5) and appends it
+/// to the log as a leaf of the batch: the entry as it is stored. The caller moves its
+/// own head on to the entry's `seq` and `entry_hash`.
+pub fn append_entry(
+    batch: &mut crate::ledger::Batch<'_>,
+    head: ChainHead<'_>,
+    kind: &str,
+    members: serde_json::Map<String, serde_json::Value>,
+    at: chrono::NaiveDateTime,
+) -> ApiResult<RequestEntryRow> {
+    let seq = head.last_seq + 1;
+    let sealed = seal(members, head.request_id, seq, head.last_hash, at)?;
+    let entry_hash = crate::ledger::sha256_hex(sealed.as_bytes());
+    let log_index = batch.append_leaf(sealed.as_bytes()) as i64;
+    Ok(RequestEntryRow {
+        log_index,
+        request_id: head.request_id.to_owned(),
+        seq,
+        entry_type: kind.to_owned(),
+        canonical: sealed,
+        entry_hash,
+        created_at: at,
+    })
+}

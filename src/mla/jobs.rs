@@ -190,19 +190,13 @@ fn record(
         }
     }
     let now = crate::db::now();
-    let seq = row.last_seq + 1;
-    let sealed = super::events::seal(members, &row.id, seq, row.last_hash.as_deref(), now)?;
-    let entry_hash = crate::ledger::sha256_hex(sealed.as_bytes());
-    let log_index = batch.append_leaf(sealed.as_bytes()) as i64;
-    let stored = RequestEntryRow {
-        log_index,
-        request_id: row.id.clone(),
-        seq,
-        entry_type: kind.as_str().to_owned(),
-        canonical: sealed,
-        entry_hash: entry_hash.clone(),
-        created_at: now,
+    let head = super::events::ChainHead {
+        request_id: &row.id,
+        last_seq: row.last_seq,
+        last_hash: row.last_hash.as_deref(),
     };
+    let stored = super::events::append_entry(batch, head, kind.as_str(), members, now)?;
+    let (seq, log_index, entry_hash) = (stored.seq, stored.log_index, stored.entry_hash.clone());
     next.status = kind.leads_to().as_str().to_owned();
     if matches!(
         kind,

@@ -556,8 +556,7 @@ async fn register_produced(
     id: web::Path<Id>,
     body: Json<crate::custody::registration::NewEvidence>,
 ) -> ApiResult<HttpResponse> {
-    use crate::custody::jobs::{Custody, CustodyJob, Registration};
-    use crate::custody::registration::ItemToRegister;
+    use crate::custody::registration::{ProducedUnder, register_produced};
     let body = body.into_inner();
     let claims = claims.0;
     let claim = key.claim(&claims.sub, &body);
@@ -574,14 +573,7 @@ async fn register_produced(
             move |conn, caller, event| Ok(visible(conn, caller, &lookup, event)?.id),
         )
         .await?;
-    let ItemToRegister { mut item, first } =
-        body.into_item(String::new(), credentials.claims.sub.clone())?;
-    item.mla_request_id = Some(request_id);
-    let job = CustodyJob::Register(Box::new(Registration {
-        credentials,
-        item,
-        first,
-    }));
-    let reply = state.ledger.submit::<Custody>(job, claim).await?;
+    let under = ProducedUnder::Request(request_id);
+    let reply = register_produced(&state, credentials, body, claim, under).await?;
     Ok(reply.into_response())
 }

@@ -10,7 +10,7 @@ use crate::auth::{Credentials, Principal, Principals};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::ledger::{Action, Actor, Batch, Event, Kind, Loader, Outcome};
 use crate::mla::basis::{Approver, LegalBasis, Notice, OrderRules};
-use crate::mla::events::{RequestEntryRow, RequestEvent};
+use crate::mla::events::{ChainHead, RequestEntryRow, RequestEvent};
 use crate::providers::OrderType;
 use crate::reply::Reply;
 use actix_web::http::StatusCode;
@@ -363,21 +363,14 @@ fn append(
     members: Map<String, Value>,
     now: NaiveDateTime,
 ) -> ApiResult<RequestEntryRow> {
-    let seq = row.last_seq + 1;
-    let sealed = crate::mla::events::seal(members, &row.id, seq, row.last_hash.as_deref(), now)?;
-    let entry_hash = crate::ledger::sha256_hex(sealed.as_bytes());
-    let log_index = batch.append_leaf(sealed.as_bytes()) as i64;
-    row.last_seq = seq;
-    row.last_hash = Some(entry_hash.clone());
-    let entry = RequestEntryRow {
-        log_index,
-        request_id: row.id.clone(),
-        seq,
-        entry_type: kind.to_owned(),
-        canonical: sealed,
-        entry_hash,
-        created_at: now,
+    let head = ChainHead {
+        request_id: &row.id,
+        last_seq: row.last_seq,
+        last_hash: row.last_hash.as_deref(),
     };
+    let entry = crate::mla::events::append_entry(batch, head, kind, members, now)?;
+    row.last_seq = entry.seq;
+    row.last_hash = Some(entry.entry_hash.clone());
     work.entries.push(entry.clone());
     Ok(entry)
 }

@@ -437,8 +437,7 @@ async fn register_produced_under_order(
     id: web::Path<Id>,
     body: Json<crate::custody::registration::NewEvidence>,
 ) -> ApiResult<HttpResponse> {
-    use crate::custody::jobs::{Custody, CustodyJob, Registration};
-    use crate::custody::registration::ItemToRegister;
+    use crate::custody::registration::{ProducedUnder, register_produced};
     let body = body.into_inner();
     let claims = claims.0;
     let claim = key.claim(&claims.sub, &body);
@@ -455,14 +454,7 @@ async fn register_produced_under_order(
             move |conn, caller, event| Ok(visible(conn, caller, &lookup, event)?.0.id),
         )
         .await?;
-    let ItemToRegister { mut item, first } =
-        body.into_item(String::new(), credentials.claims.sub.clone())?;
-    item.order_id = Some(order_id);
-    let job = CustodyJob::Register(Box::new(Registration {
-        credentials,
-        item,
-        first,
-    }));
-    let reply = state.ledger.submit::<Custody>(job, claim).await?;
+    let under = ProducedUnder::Order(order_id);
+    let reply = register_produced(&state, credentials, body, claim, under).await?;
     Ok(reply.into_response())
 }
