@@ -1150,3 +1150,148 @@ async fn the_order_page_and_the_desk_show_each_reader_its_orders_and_deadlines()
         "{html}"
     );
 }
+
+#[actix_web::test]
+async fn the_notified_state_may_let_an_order_go_ahead_and_each_party_records_its_own_events() {
+    let o = orders().await;
+    let app = &o.app;
+    app.patch(
+        "/api/v1/countries/TT",
+        &o.regional.token,
+        &json!({"order_notice_required": true}),
+    )
+    .await;
+    let case_id = case(&o).await;
+    let id = sent(&o, &subscriber_order(&case_id, &o.operator)).await;
+    let evidence = format!("/api/v1/orders/{id}/evidence");
+    // Each records only its own events.
+    for (caller, kind) in [
+        (&o.tt_authority, "acknowledged"),
+        (&o.jm_investigator, "acknowledged"),
+        (&o.tt_liaison, "no_objection"),
+        (&o.jm_investigator, "no_objection"),
+        (&o.tt_liaison, "clarification_given"),
+        (&o.tt_liaison, "withdrawn"),
+    ] {
+        event(&o, &id, caller, json!({"type": kind, "note": "x"}))
+            .await
+            .assert_problem(403, "forbidden");
+    }
+    recorded(&o, &id, &o.tt_liaison, json!({"type": "acknowledged"})).await;
+    app.post(
+        &evidence,
+        &o.tt_liaison.token,
+        &produced_item(PRODUCED_CSV, "held"),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    // TT lets it go ahead: the hold ends now, and an objection is too late.
+    let waived = recorded(&o, &id, &o.tt_authority, json!({"type": "no_objection"})).await;
+    assert_eq!(waived["entry"]["status_before"], "acknowledged");
+    assert_eq!(waived["entry"]["status_after"], "acknowledged");
+    let order = app
+        .get(&format!("/api/v1/orders/{id}"), &o.tt_liaison.token)
+        .await
+        .body;
+    assert_eq!(order["held_back"], false, "{order}");
+    event(
+        &o,
+        &id,
+        &o.tt_authority,
+        json!({"type": "objected", "grounds": "late"}),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    event(&o, &id, &o.tt_authority, json!({"type": "no_objection"}))
+        .await
+        .assert_problem(409, "conflict");
+    let registered = app
+        .post(
+            &evidence,
+            &o.tt_liaison.token,
+            &produced_item(PRODUCED_CSV, "released"),
+        )
+        .await;
+    assert_eq!(registered.status, 201, "{}", registered.body);
+
+    // Another order: the provider asks, the team answers, the provider refuses.
+    let refused = sent(&o, &subscriber_order(&case_id, &o.operator)).await;
+    event(
+        &o,
+        &refused,
+        &o.tt_liaison,
+        json!({"type": "clarification_asked"}),
+    )
+    .await
+    .assert_problem(422, "validation-failed");
+    recorded(
+        &o,
+        &refused,
+        &o.tt_liaison,
+        json!({"type": "clarification_asked", "note": "Which port range?"}),
+    )
+    .await;
+    event(&o, &refused, &o.tt_liaison, json!({"type": "acknowledged"}))
+        .await
+        .assert_problem(409, "conflict");
+    recorded(
+        &o,
+        &refused,
+        &o.jm_investigator,
+        json!({"type": "clarification_given", "note": "51234 only."}),
+    )
+    .await;
+    event(&o, &refused, &o.tt_liaison, json!({"type": "refused"}))
+        .await
+        .assert_problem(422, "validation-failed");
+    let refusal = recorded(
+        &o,
+        &refused,
+        &o.tt_liaison,
+        json!({"type": "refused", "grounds": "The address is a carrier-grade NAT pool; no log for that port."}),
+    )
+    .await;
+    assert_eq!(
+        refusal["entry"]["grounds"],
+        "The address is a carrier-grade NAT pool; no log for that port."
+    );
+    app.post(
+        &format!("/api/v1/orders/{refused}/evidence"),
+        &o.tt_liaison.token,
+        &produced_item(PRODUCED_CSV, "refused"),
+    )
+    .await
+    .assert_problem(409, "conflict");
+    recorded(&o, &refused, &o.jm_investigator, json!({"type": "closed"})).await;
+    let order = app
+        .get(
+            &format!("/api/v1/orders/{refused}"),
+            &o.jm_investigator.token,
+        )
+        .await
+        .body;
+    assert_eq!(order["status"], "closed");
+    let types: Vec<String> = app
+        .get(
+            &format!("/api/v1/orders/{refused}/events"),
+            &o.tt_liaison.token,
+        )
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "approved",
+            "sent",
+            "clarification_asked",
+            "clarification_given",
+            "refused",
+            "closed"
+        ]
+    );
+}
