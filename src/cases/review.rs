@@ -39,8 +39,7 @@ pub fn read(
         .iter()
         .filter_map(|h| h.by_user_id.clone())
         .collect();
-    let people = crate::custody::queries::directory(conn, &ids, &[])?
-        .people
+    let people = crate::users::queries::display_names(conn, &ids)?
         .into_iter()
         .collect();
     let states = crate::countries::queries::names(conn)?;

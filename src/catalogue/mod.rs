@@ -338,6 +338,8 @@ pub struct PageWords {
     pub expires_at: &'static str,
     /// Orders to providers: their page and the desk's part.
     pub order: &'static str,
+    pub order_facts: &'static str,
+    pub order_case: &'static str,
     pub orders: &'static str,
     pub no_orders: &'static str,
     pub provider: &'static str,
@@ -626,6 +628,8 @@ pub static ENGLISH_PAGES: PageWords = PageWords {
     preservation: "Preservation",
     expires_at: "Preserved until",
     order: "Order",
+    order_facts: "The order",
+    order_case: "The case it serves",
     orders: "Orders to providers",
     no_orders: "No order waits on a provider.",
     provider: "Provider",

@@ -586,15 +586,11 @@ pub fn directory(
     people: &[String],
     agencies: &[String],
 ) -> QueryResult<super::report::Directory> {
-    use crate::db::schema::{agencies as agency_table, countries, users};
-    let mut out = super::report::Directory::default();
-    for chunk in people.chunks(500) {
-        let rows: Vec<(String, String)> = users::table
-            .filter(users::id.eq_any(chunk))
-            .select((users::id, users::display_name))
-            .load(conn)?;
-        out.people.extend(rows);
-    }
+    use crate::db::schema::{agencies as agency_table, countries};
+    let mut out = super::report::Directory {
+        people: crate::users::queries::display_names(conn, people)?,
+        ..Default::default()
+    };
     for chunk in agencies.chunks(500) {
         let rows: Vec<(String, String, String, String)> = agency_table::table
             .inner_join(countries::table)

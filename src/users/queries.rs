@@ -144,3 +144,19 @@ pub fn insert(conn: &mut DbConn, user: &NewUser) -> QueryResult<()> {
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
+
+/// People's names by id (500 ids a query), for pages that say who did what.
+pub fn display_names(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> QueryResult<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(String, String)> = users::table
+            .filter(users::id.eq_any(chunk))
+            .select((users::id, users::display_name))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
