@@ -67,3 +67,18 @@ pub fn list(
     }
     query.load(conn)
 }
+
+/// Agencies' names by id, in one query.
+pub fn names(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> ApiResult<std::collections::HashMap<String, String>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(String, String)> = agencies::table
+        .filter(agencies::id.eq_any(ids))
+        .select((agencies::id, agencies::name))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}

@@ -120,6 +120,26 @@ pub fn list(
     query.load(conn)
 }
 
+/// How many items the providers registered under each of the orders `ids` (those
+/// with none left out).
+pub fn produced_counts(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> QueryResult<std::collections::HashMap<String, i64>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(Option<String>, i64)> = evidence_items::table
+        .filter(evidence_items::order_id.eq_any(ids))
+        .group_by(evidence_items::order_id)
+        .select((evidence_items::order_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, n)| Some((id?, n)))
+        .collect())
+}
+
 /// How many items the provider registered under the order.
 pub fn produced_items(conn: &mut DbConn, order_id: &str) -> QueryResult<i64> {
     evidence_items::table

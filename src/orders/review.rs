@@ -73,19 +73,25 @@ pub fn open(conn: &mut DbConn, caller: &Principal, limit: i64) -> ApiResult<Vec<
         provider_id: None,
         case_id: None,
     };
-    let rows = super::queries::list(conn, &scope, &filter, None, limit)?;
-    let mut out = Vec::new();
-    for row in rows.into_iter().take(limit as usize) {
-        let status = row.status();
-        let open = status.is_with_provider()
-            || (super::access::reader(conn, caller, &row)? == Some(Reader::CaseTeam)
-                && !status.is_sent());
-        if !open {
-            continue;
-        }
-        let provider = crate::agencies::find(conn, &row.provider_id)?
-            .map_or_else(|| row.provider_id.clone(), |a| a.name);
-        out.push(DeskOrder { row, provider });
-    }
-    Ok(out)
+    let rows: Vec<OrderRow> = super::queries::list(conn, &scope, &filter, None, limit)?
+        .into_iter()
+        .take(limit as usize)
+        .filter(|row| {
+            let status = row.status();
+            status.is_with_provider()
+                || (scope.reader_of_listed(row) == Reader::CaseTeam && !status.is_sent())
+        })
+        .collect();
+    let ids: Vec<String> = rows.iter().map(|r| r.provider_id.clone()).collect();
+    let names = crate::agencies::queries::names(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| DeskOrder {
+            provider: names
+                .get(&row.provider_id)
+                .cloned()
+                .unwrap_or_else(|| row.provider_id.clone()),
+            row,
+        })
+        .collect())
 }

@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::input::{Id, IdempotencyKey, IfMatch, Json, Query};
 use crate::ledger::idempotency::audited_once;
 use crate::ledger::{Action, Event, Subject};
+use crate::mla::basis::RequestField;
 use crate::mla::events::RequestEvent;
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, Paging};
@@ -37,20 +38,38 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// The view of an order for `reader`: what its basis still misses, for a draft.
 pub(crate) fn view(conn: &mut DbConn, row: OrderRow, reader: Reader) -> ApiResult<Order> {
-    let missing = if row.status() == OrderStatus::Draft {
-        match order_basis(conn, &row.legal_basis, row.order_type()) {
-            Ok((basis, _)) => row.content().missing(&basis.required_fields, row.urgency()),
-            Err(_) => Vec::new(),
-        }
-    } else {
-        Vec::new()
-    };
-    let produced = if row.status().is_sent() {
-        queries::produced_items(conn, &row.id)?
-    } else {
-        0
-    };
-    Ok(Order::new(row, reader, missing, produced))
+    Ok(views(conn, vec![(row, reader)])?.remove(0))
+}
+
+/// The views of orders, each for its reader: the items produced under them counted in
+/// one query, each draft's basis read once.
+fn views(conn: &mut DbConn, rows: Vec<(OrderRow, Reader)>) -> ApiResult<Vec<Order>> {
+    let sent: Vec<String> = rows
+        .iter()
+        .filter(|(row, _)| row.status().is_sent())
+        .map(|(row, _)| row.id.clone())
+        .collect();
+    let produced = queries::produced_counts(conn, &sent)?;
+    let mut required: std::collections::HashMap<(String, String), Vec<RequestField>> =
+        std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for (row, reader) in rows {
+        let missing = if row.status() == OrderStatus::Draft {
+            let key = (row.legal_basis.clone(), row.order_type.clone());
+            if !required.contains_key(&key) {
+                let fields = order_basis(conn, &row.legal_basis, row.order_type())
+                    .map(|(basis, _)| basis.required_fields)
+                    .unwrap_or_default();
+                required.insert(key.clone(), fields);
+            }
+            row.content().missing(&required[&key], row.urgency())
+        } else {
+            Vec::new()
+        };
+        let count = produced.get(&row.id).copied().unwrap_or(0);
+        out.push(Order::new(row, reader, missing, count));
+    }
+    Ok(out)
 }
 
 /// Where the provider an order names is established; 422 when it is not one in the
@@ -114,12 +133,14 @@ async fn list_orders(
                 .map(|r| r.id.as_str())
                 .collect();
             event.set_detail("order_ids", ids);
-            let mut views = Vec::with_capacity(rows.len());
-            for row in rows {
-                let reader = access::reader(conn, caller, &row)?.unwrap_or(Reader::Outside);
-                views.push(view(conn, row, reader)?);
-            }
-            Ok(views)
+            let read: Vec<(OrderRow, Reader)> = rows
+                .into_iter()
+                .map(|row| {
+                    let reader = scope.reader_of_listed(&row);
+                    (row, reader)
+                })
+                .collect();
+            views(conn, read)
         })
         .await?;
     Ok(web::Json(paging.page(views, |o| o.id.clone(), |o| o)))

@@ -59,4 +59,10 @@ impl OrderScope {
             row.notified && self.notified_country.as_deref() == Some(row.provider_country.as_str());
         (sent && (provider || notified)).then_some(Reader::Outside)
     }
+
+    /// How the caller reads an order the list (`queries::list`) returned: one the
+    /// scope does not reach directly came through the prosecutor's part in its case.
+    pub fn reader_of_listed(&self, row: &OrderRow) -> Reader {
+        self.reaches(row).unwrap_or(Reader::CaseTeam)
+    }
 }

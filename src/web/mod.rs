@@ -263,37 +263,36 @@ mod tests {
         {
             use crate::orders::model::{IdentifierKind, OrderEventType, OrderStatus};
             use crate::providers::OrderType;
-            let all = |codes: &[&'static str]| codes.to_vec();
             words_for_exactly(
                 W.order_statuses,
-                &all(&OrderStatus::ALL
+                &OrderStatus::ALL
                     .iter()
                     .map(|c| c.as_str())
-                    .collect::<Vec<_>>()),
+                    .collect::<Vec<_>>(),
                 "order statuses",
             );
             words_for_exactly(
                 W.order_events,
-                &all(&OrderEventType::ALL
+                &OrderEventType::ALL
                     .iter()
                     .map(|c| c.as_str())
-                    .collect::<Vec<_>>()),
+                    .collect::<Vec<_>>(),
                 "order events",
             );
             words_for_exactly(
                 W.order_types,
-                &all(&OrderType::ALL
+                &OrderType::ALL
                     .iter()
                     .map(|c| c.as_str())
-                    .collect::<Vec<_>>()),
+                    .collect::<Vec<_>>(),
                 "order types",
             );
             words_for_exactly(
                 W.identifier_kinds,
-                &all(&IdentifierKind::ALL
+                &IdentifierKind::ALL
                     .iter()
                     .map(|c| c.as_str())
-                    .collect::<Vec<_>>()),
+                    .collect::<Vec<_>>(),
                 "identifier kinds",
             );
         }
