@@ -314,7 +314,7 @@ impl Folding {
 }
 
 /// Keeps `value` when grouped by it.
-fn kept(grouping: &Grouping, name: &str, value: &str) -> Option<String> {
+pub(super) fn kept(grouping: &Grouping, name: &str, value: &str) -> Option<String> {
     grouping.has(name).then(|| value.to_owned())
 }
 
@@ -529,7 +529,7 @@ struct TurnaroundKey<'a> {
 type Histograms<'a> = HashMap<TurnaroundKey<'a>, BTreeMap<i32, i64>>;
 
 /// Keeps `value` when grouped by it (borrowed).
-fn kept_ref<'a>(grouping: &Grouping, name: &str, value: &'a str) -> Option<&'a str> {
+pub(super) fn kept_ref<'a>(grouping: &Grouping, name: &str, value: &'a str) -> Option<&'a str> {
     grouping.has(name).then_some(value)
 }
 

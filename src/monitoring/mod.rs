@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod figures;
+pub mod order_figures;
 pub mod overdue_gauge;
 pub mod overview;
 pub mod queries;

@@ -1,16 +1,18 @@
 //! Everything the monitoring page shows at once: every state's status review beside
-//! the checklist, turnaround per pair of states, the trends per quarter and what is
-//! overdue, each as its reader may see it.
+//! the checklist, turnaround per pair of states, the trends per quarter, what is
+//! overdue, and how providers answer orders, each as its reader may see it.
 
 use super::figures::{
     self, CaseFigure, FigureRow, Folding, Grouping, OverdueFigure, Period, RequestFigure,
     TurnaroundFigure, Viewer,
 };
+use super::order_figures::{self, EmergencyFigure, OrderFigure, OrderTurnaroundFigure};
 use super::queries;
 use super::review::{ChecklistItem, StatusReview};
 use crate::db::DbConn;
 use crate::error::ApiResult;
 use crate::mla::figures::{REQUESTS, TURNAROUND};
+use crate::orders::figures::{EMERGENCIES, ORDER_TURNAROUND, ORDERS};
 use chrono::NaiveDateTime;
 
 /// The most states the page lists.
@@ -45,6 +47,10 @@ pub struct Overview {
     pub case_trend: Vec<QuarterTotals>,
     pub request_trend: Vec<QuarterTotals>,
     pub overdue: Vec<OverdueFigure>,
+    /// Orders to providers per pair and provider, over the period.
+    pub orders: Vec<OrderFigure>,
+    pub order_turnaround: Vec<OrderTurnaroundFigure>,
+    pub emergencies: Vec<EmergencyFigure>,
 }
 
 /// A series' value for each quarter of the period, in order.
@@ -145,7 +151,42 @@ pub fn read(conn: &mut DbConn, viewer: &Viewer, now: NaiveDateTime) -> ApiResult
         },
     )];
     let overdue = queries::overdue(conn, now)?;
+    let by_provider = Grouping::of(Some("provider"), &["provider"], &[])?;
+    let order_rows = queries::figures(
+        conn,
+        &[ORDERS],
+        &period,
+        Folding::orders(&by_provider, false),
+    )?;
+    let emergency_rows = queries::figures(
+        conn,
+        &[EMERGENCIES],
+        &period,
+        Folding::orders(&by_provider, true),
+    )?;
+    let order_turnaround_rows = queries::histograms(conn, ORDER_TURNAROUND, &period)?;
+    let mut providers = order_figures::providers_named(&order_rows);
+    providers.extend(order_figures::providers_named(&emergency_rows));
+    providers.extend(order_figures::providers_in_histograms(
+        &order_turnaround_rows,
+    ));
+    providers.sort();
+    providers.dedup();
+    let names = crate::agencies::queries::names(conn, &providers)?;
     Ok(Overview {
+        orders: order_figures::order_figures(&order_rows, &by_provider, viewer, &names),
+        order_turnaround: order_figures::turnaround_figures(
+            &order_turnaround_rows,
+            &by_provider,
+            viewer,
+            &names,
+        ),
+        emergencies: order_figures::emergency_figures(
+            &emergency_rows,
+            &by_provider,
+            viewer,
+            &names,
+        ),
         turnaround: figures::turnaround_from_histograms(&turnaround_rows, &whole, viewer),
         cases,
         requests,

@@ -17,6 +17,7 @@ pub fn rebuild(conn: &mut DbConn) -> ApiResult<Replaced> {
     crate::ledger::transaction(conn, |tx| {
         let mut tallies = crate::cases::figures::replay(tx)?;
         tallies.extend(crate::mla::figures::replay(tx)?);
+        tallies.extend(crate::orders::figures::replay(tx)?);
         tallies.extend(crate::custody::figures::replay(tx)?);
         let replaced = crate::ledger::tally::replace(tx, &tallies)?;
         let event = Event::new(Action::FiguresRebuild, None, &RequestMeta::default())

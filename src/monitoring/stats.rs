@@ -6,12 +6,14 @@ use super::access;
 use super::figures::{
     self, CaseFigure, Grouping, OverdueFigure, Period, RequestFigure, TurnaroundFigure, Viewer,
 };
+use super::order_figures::{self, EmergencyFigure, OrderFigure, OrderTurnaroundFigure};
 use super::queries;
 use crate::auth::Principal;
 use crate::error::{ApiResult, Problem};
 use crate::input::Query;
 use crate::mla::figures::{REQUESTS, REQUESTS_BY_ASSISTANCE, TURNAROUND};
 use crate::monitoring::overview::CASE_MEASURES;
+use crate::orders::figures::{EMERGENCIES, ORDER_TURNAROUND, ORDERS};
 use crate::state::AppState;
 use crate::time::UtcTimestamp;
 use actix_web::http::header::{ACCEPT, CONTENT_DISPOSITION};
@@ -24,7 +26,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(case_stats)
         .service(request_stats)
         .service(turnaround_stats)
-        .service(overdue_stats);
+        .service(overdue_stats)
+        .service(order_stats)
+        .service(order_turnaround_stats)
+        .service(emergency_stats);
 }
 
 /// The period and grouping of a figures endpoint.
@@ -125,6 +130,25 @@ impl Ask {
             .db(move |conn| Ok(queries::figures(conn, measures, &period, folding)?))
             .await
     }
+}
+
+/// The counters of `measure` over the period, and the names of the providers they
+/// count.
+async fn order_rows(
+    state: &AppState,
+    ask: &Ask,
+    measure: &'static [&'static str],
+    folding: figures::Folding,
+) -> ApiResult<(Vec<figures::FigureRow>, order_figures::ProviderNames)> {
+    let period = ask.period.clone();
+    state
+        .db(move |conn| {
+            let rows = queries::figures(conn, measure, &period, folding)?;
+            let names =
+                crate::agencies::queries::names(conn, &order_figures::providers_named(&rows))?;
+            Ok((rows, names))
+        })
+        .await
 }
 
 /// Keeps the figures that concern `country`, when one is asked for.
@@ -332,4 +356,138 @@ async fn overdue_stats(
         at: now.into(),
         items,
     }))
+}
+
+/// Orders to service providers, by the requesting state and the state where the
+/// provider is established, by the quarter they were sent in. Group by `quarter`
+/// (the default), `provider`, `order_type` and `outcome`.
+#[utoipa::path(
+    tag = "monitoring",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "The figures; a count about fewer than 5 orders is `null` with `suppressed: true` (or hidden beside one, so that it cannot be worked out from a total) for a reader outside both states", content((Figures<OrderFigure> = "application/json"), (String = "text/csv"))),
+        (status = 403, description = "Not a monitor or regional administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A period or grouping that is not one", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/stats/orders")]
+async fn order_stats(
+    state: web::Data<AppState>,
+    caller: Principal,
+    req: HttpRequest,
+    query: Query<StatsQuery>,
+) -> ApiResult<HttpResponse> {
+    let ask = Ask::of(
+        &caller,
+        query.into_inner(),
+        &["quarter", "provider", "order_type", "outcome"],
+        &["quarter"],
+    )?;
+    let folding = figures::Folding::orders(&ask.grouping, ask.grouping.has("outcome"));
+    let (rows, names) = order_rows(&state, &ask, &[ORDERS], folding).await?;
+    let items = order_figures::order_figures(&rows, &ask.grouping, &ask.viewer, &names);
+    let items = concerning(items, ask.country.as_deref(), |i| {
+        [&i.requesting_country, &i.provider_country]
+    });
+    Ok(answer(
+        &req,
+        "orders",
+        ask.period,
+        &order_figures::ORDER_COLUMNS,
+        items,
+    ))
+}
+
+/// How long providers take, from an order's sending to its acknowledgement and to
+/// the first data produced (in part or whole): count, median and 90th percentile in
+/// hours, of the orders that reached the stage in the period. Group by `provider`
+/// (the default), `quarter` and `order_type`.
+#[utoipa::path(
+    tag = "monitoring",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "The figures; a row about fewer than 5 orders has `null` count, median and percentile with `suppressed: true` (or hidden beside one, so that it cannot be worked out from a total) for a reader outside both states", content((Figures<OrderTurnaroundFigure> = "application/json"), (String = "text/csv"))),
+        (status = 403, description = "Not a monitor or regional administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A period or grouping that is not one", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/stats/orders/turnaround")]
+async fn order_turnaround_stats(
+    state: web::Data<AppState>,
+    caller: Principal,
+    req: HttpRequest,
+    query: Query<StatsQuery>,
+) -> ApiResult<HttpResponse> {
+    let ask = Ask::of(
+        &caller,
+        query.into_inner(),
+        &["quarter", "provider", "order_type"],
+        &["provider"],
+    )?;
+    let period = ask.period.clone();
+    let (rows, names) = state
+        .db(move |conn| {
+            let rows = queries::histograms(conn, ORDER_TURNAROUND, &period)?;
+            let names = crate::agencies::queries::names(
+                conn,
+                &order_figures::providers_in_histograms(&rows),
+            )?;
+            Ok((rows, names))
+        })
+        .await?;
+    let items = order_figures::turnaround_figures(&rows, &ask.grouping, &ask.viewer, &names);
+    let items = concerning(items, ask.country.as_deref(), |i| {
+        [&i.requesting_country, &i.provider_country]
+    });
+    Ok(answer(
+        &req,
+        "order-turnaround",
+        ask.period,
+        &order_figures::ORDER_TURNAROUND_COLUMNS,
+        items,
+    ))
+}
+
+/// Emergencies (emergency disclosures, and orders sent as emergencies) answered by
+/// their providers within the deadline in hours, or late, by the quarter they were
+/// answered in: data produced, in part or whole, or refused. Group by `provider`
+/// (the default), `quarter` and `order_type`.
+#[utoipa::path(
+    tag = "monitoring",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "The figures; a count about fewer than 5 orders is `null` with `suppressed: true` (or hidden beside one, so that it cannot be worked out from a total) for a reader outside both states", content((Figures<EmergencyFigure> = "application/json"), (String = "text/csv"))),
+        (status = 403, description = "Not a monitor or regional administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A period or grouping that is not one", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/stats/orders/emergencies")]
+async fn emergency_stats(
+    state: web::Data<AppState>,
+    caller: Principal,
+    req: HttpRequest,
+    query: Query<StatsQuery>,
+) -> ApiResult<HttpResponse> {
+    let ask = Ask::of(
+        &caller,
+        query.into_inner(),
+        &["quarter", "provider", "order_type"],
+        &["provider"],
+    )?;
+    let folding = figures::Folding::orders(&ask.grouping, true);
+    let (rows, names) = order_rows(&state, &ask, &[EMERGENCIES], folding).await?;
+    let items = order_figures::emergency_figures(&rows, &ask.grouping, &ask.viewer, &names);
+    let items = concerning(items, ask.country.as_deref(), |i| {
+        [&i.requesting_country, &i.provider_country]
+    });
+    Ok(answer(
+        &req,
+        "emergencies",
+        ask.period,
+        &order_figures::EMERGENCY_COLUMNS,
+        items,
+    ))
 }

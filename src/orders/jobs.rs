@@ -230,6 +230,9 @@ fn record(
     audit.set_detail("log_index", entry.log_index);
     audit.set_detail("entry_hash", entry.entry_hash.clone());
     audit.announce(order_event(kind.as_str(), &next.id));
+    for tally in super::figures::tallies(&row, kind, now) {
+        audit.tally(tally);
+    }
     batch.audit(audit, Outcome::Success);
     work.touched.insert(next.id.clone(), (next, read_at));
     Ok(Reply::json(StatusCode::CREATED, &RequestEvent::from(entry)))

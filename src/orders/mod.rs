@@ -8,6 +8,7 @@
 pub mod access;
 pub mod alerts;
 pub mod deadlines;
+pub mod figures;
 pub mod jobs;
 pub mod model;
 pub mod queries;

@@ -2,7 +2,7 @@
 
 use super::model::{OrderFilter, OrderRow, OrderStatus};
 use super::scope::OrderScope;
-use crate::db::schema::{case_participants, evidence_items, orders};
+use crate::db::schema::{case_participants, evidence_items, orders, request_entries};
 use crate::db::{DbConn, MultiBackend};
 use diesel::prelude::*;
 
@@ -187,5 +187,34 @@ pub fn past_due(conn: &mut DbConn, now: chrono::NaiveDateTime) -> QueryResult<Ve
                 .le(now)
                 .or(orders::produce_by.le(now)),
         )
+        .load(conn)
+}
+
+/// Every order that was sent, as replaying the figures needs it.
+pub fn every_sent(conn: &mut DbConn) -> QueryResult<Vec<OrderRow>> {
+    orders::table
+        .filter(orders::sent_at.is_not_null())
+        .select(OrderRow::as_select())
+        .load(conn)
+}
+
+/// The entries of every order's history after log index `after`, in the order they
+/// were logged, up to `limit`.
+pub fn history_after(
+    conn: &mut DbConn,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<crate::mla::queries::HistoryStep>> {
+    request_entries::table
+        .filter(request_entries::log_index.gt(after))
+        .filter(request_entries::request_id.eq_any(orders::table.select(orders::id)))
+        .order(request_entries::log_index)
+        .limit(limit)
+        .select((
+            request_entries::log_index,
+            request_entries::request_id,
+            request_entries::entry_type,
+            request_entries::created_at,
+        ))
         .load(conn)
 }

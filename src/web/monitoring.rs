@@ -1,7 +1,7 @@
 //! The monitoring page: every state's status review beside the regional minimum
 //! standards, a matrix of median turnaround per pair of states, the trends per quarter
-//! as charts drawn by the server (SVG, no script), what is overdue, and each table as
-//! CSV. For monitors and regional administrators; anyone else gets the not-found page.
+//! as charts drawn by the server (SVG, no script), what is overdue, how providers
+//! answer orders, and each table as CSV. For monitors and regional administrators; anyone else gets the not-found page.
 
 use super::page::{Leave, Me, PageResult, html};
 use super::visitor::Visitor;
@@ -9,6 +9,7 @@ use crate::auth::roles::Role;
 use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
 use crate::countries::queries::StateNames;
 use crate::monitoring::figures::{self, Viewer};
+use crate::monitoring::order_figures;
 use crate::monitoring::overview::{self, Overview, QuarterTotals, Reviews};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -30,6 +31,7 @@ struct MonitoringPage<'a> {
     case_chart: String,
     request_chart: String,
     overdue: Vec<OverdueLine>,
+    providers: Vec<ProviderLine>,
 }
 
 /// One state's review, as the table shows it.
@@ -59,6 +61,17 @@ struct MatrixRow {
 struct Cell {
     text: String,
     class: &'static str,
+}
+
+/// How one provider answered one state's orders.
+struct ProviderLine {
+    requesting: String,
+    provider: String,
+    sent: String,
+    to_acknowledgement: String,
+    to_production: String,
+    in_time: String,
+    late: String,
 }
 
 struct OverdueLine {
@@ -275,7 +288,9 @@ fn page(w: &'static PageWords, me: Me, board: Board) -> MonitoringPage<'static> 
         })
         .collect();
     let quarters = o.period.quarters();
+    let providers = provider_lines(w, &o, &names);
     MonitoringPage {
+        providers,
         w,
         me: Some(me),
         period: format!("{} \u{2013} {}", o.period.from, o.period.to),
@@ -295,6 +310,92 @@ fn page(w: &'static PageWords, me: Me, board: Board) -> MonitoringPage<'static> 
             })
             .collect(),
     }
+}
+
+/// A line per requesting state and provider: orders sent, median hours to each
+/// stage, emergencies answered in time and late; each as hidden as the API has it,
+/// a dash where there is none.
+fn provider_lines<'a>(w: &PageWords, o: &'a Overview, names: &StateNames) -> Vec<ProviderLine> {
+    // Every pair any of the three names: an order sent before the period may be
+    // answered in it.
+    let line = |requesting: &'a str,
+                id: &'a Option<String>,
+                name: &'a Option<String>,
+                country: &'a str| {
+        (
+            requesting,
+            id.as_deref().unwrap_or_default(),
+            name.as_deref(),
+            country,
+        )
+    };
+    let mut pairs: Vec<(&str, &str, Option<&str>, &str)> = o
+        .orders
+        .iter()
+        .map(|f| {
+            line(
+                &f.requesting_country,
+                &f.provider_id,
+                &f.provider_name,
+                &f.provider_country,
+            )
+        })
+        .chain(o.order_turnaround.iter().map(|f| {
+            line(
+                &f.requesting_country,
+                &f.provider_id,
+                &f.provider_name,
+                &f.provider_country,
+            )
+        }))
+        .chain(o.emergencies.iter().map(|f| {
+            line(
+                &f.requesting_country,
+                &f.provider_id,
+                &f.provider_name,
+                &f.provider_country,
+            )
+        }))
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    let none = || "\u{2014}".to_owned();
+    pairs
+        .into_iter()
+        .map(|(requesting, provider, name, country)| {
+            let mine =
+                |r: &str, p: &Option<String>| r == requesting && p.as_deref() == Some(provider);
+            let stage = |stage: &str| {
+                o.order_turnaround
+                    .iter()
+                    .find(|t| mine(&t.requesting_country, &t.provider_id) && t.stage == stage)
+                    .map_or_else(none, |t| match t.median_hours {
+                        Some(m) => format!("{m:.1} {} ({})", w.hours, t.count.unwrap_or_default()),
+                        None => w.fewer_than_5.to_owned(),
+                    })
+            };
+            let answered = |how: &str| {
+                o.emergencies
+                    .iter()
+                    .find(|e| mine(&e.requesting_country, &e.provider_id) && e.answered == how)
+                    .map_or_else(none, |e| shown(w, e.count))
+            };
+            let sent = o
+                .orders
+                .iter()
+                .find(|f| mine(&f.requesting_country, &f.provider_id))
+                .map_or_else(none, |f| shown(w, f.count));
+            ProviderLine {
+                requesting: names.of(requesting),
+                provider: format!("{} ({})", name.unwrap_or(provider), names.of(country)),
+                sent,
+                to_acknowledgement: stage("acknowledged"),
+                to_production: stage("produced"),
+                in_time: answered("in_time"),
+                late: answered("late"),
+            }
+        })
+        .collect()
 }
 
 /// What the monitoring page reads.
@@ -340,6 +441,12 @@ pub async fn table(
         "requests.csv" => figures::csv(&figures::REQUEST_COLUMNS, &o.requests),
         "turnaround.csv" => figures::csv(&figures::TURNAROUND_COLUMNS, &o.turnaround),
         "overdue.csv" => figures::csv(&figures::OVERDUE_COLUMNS, &o.overdue),
+        "orders.csv" => figures::csv(&order_figures::ORDER_COLUMNS, &o.orders),
+        "order-turnaround.csv" => figures::csv(
+            &order_figures::ORDER_TURNAROUND_COLUMNS,
+            &o.order_turnaround,
+        ),
+        "emergencies.csv" => figures::csv(&order_figures::EMERGENCY_COLUMNS, &o.emergencies),
         _ => return Err(Leave::NotFound),
     };
     Ok(HttpResponse::Ok()

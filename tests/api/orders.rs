@@ -46,6 +46,7 @@ struct Orders {
     operator: String,
     isp: String,
     dpp: String,
+    jm_police: String,
 }
 
 fn provider(name: &str, kind: &str) -> Value {
@@ -105,6 +106,7 @@ async fn orders() -> Orders {
         operator: providers[0].clone(),
         isp: providers[1].clone(),
         dpp,
+        jm_police,
         regional,
         app,
     }
@@ -813,6 +815,26 @@ async fn an_emergency_disclosure_runs_in_hours_and_is_never_held_back() {
     )
     .await;
     recorded(&o, &id, &o.tt_liaison, json!({"type": "produced"})).await;
+    // In the figures: an emergency answered after its 8 hours, counted once (the
+    // partial production was its first answer). A monitor in Jamaica sees the count;
+    // one outside both states sees it suppressed.
+    let jm_monitor = app
+        .user_caller("jm.monitor", &o.jm_police, &[Role::Monitor])
+        .await;
+    let emergencies = |token: String| async move {
+        let res = app.get("/api/v1/stats/orders/emergencies", &token).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        res.body["items"].clone()
+    };
+    assert_eq!(
+        emergencies(jm_monitor.token.clone()).await,
+        json!([{"requesting_country": "JM", "provider_country": "TT", "quarter": null,
+                "provider_id": o.operator, "provider_name": "TT Mobile Ltd",
+                "order_type": null, "answered": "late", "count": 1, "suppressed": false}])
+    );
+    let outside = emergencies(o.monitor.token.clone()).await;
+    assert_eq!(outside[0]["count"], Value::Null, "{outside}");
+    assert_eq!(outside[0]["suppressed"], true);
 }
 
 /// A draft posted with the Idempotency-Key `order-7`.
@@ -1294,4 +1316,255 @@ async fn the_notified_state_may_let_an_order_go_ahead_and_each_party_records_its
             "closed"
         ]
     );
+}
+
+/// The figures of orders: per provider, state, type and outcome as they are sent and
+/// answered; turnaround per provider; small counts suppressed outside both states;
+/// and rebuilt from the histories, the same counters the events kept.
+#[actix_web::test]
+async fn orders_are_counted_per_provider_type_and_outcome_and_rebuilt_from_their_histories() {
+    let o = orders().await;
+    let app = &o.app;
+    let case_id = case(&o).await;
+    let jm_monitor = app
+        .user_caller("jm.monitor", &o.jm_police, &[Role::Monitor])
+        .await;
+    // The operator acknowledges and produces one; the ISP refuses another; a third is
+    // withdrawn once sent; a draft withdrawn before it was sent never counts.
+    let produced = sent(&o, &subscriber_order(&case_id, &o.operator)).await;
+    recorded(
+        &o,
+        &produced,
+        &o.tt_liaison,
+        json!({"type": "acknowledged"}),
+    )
+    .await;
+    let item = app
+        .post(
+            &format!("/api/v1/orders/{produced}/evidence"),
+            &o.tt_liaison.token,
+            &produced_item(PRODUCED_CSV, "figures"),
+        )
+        .await;
+    assert_eq!(item.status, 201, "{}", item.body);
+    recorded(&o, &produced, &o.tt_liaison, json!({"type": "produced"})).await;
+    recorded(&o, &produced, &o.jm_investigator, json!({"type": "closed"})).await;
+    let refused = sent(&o, &subscriber_order(&case_id, &o.isp)).await;
+    recorded(
+        &o,
+        &refused,
+        &o.other_liaison,
+        json!({"type": "refused", "grounds": "No subscriber held that address then."}),
+    )
+    .await;
+    let withdrawn = sent(&o, &subscriber_order(&case_id, &o.operator)).await;
+    let never_sent = draft(&o, &subscriber_order(&case_id, &o.operator)).await;
+    for id in [&withdrawn, &never_sent] {
+        recorded(
+            &o,
+            id,
+            &o.jm_investigator,
+            json!({"type": "withdrawn", "note": "The suspect was identified otherwise."}),
+        )
+        .await;
+    }
+
+    let items = |path: String, token: String| async move {
+        let res = app.get(&path, &token).await;
+        assert_eq!(res.status, 200, "{path}: {}", res.body);
+        res.body["items"].as_array().unwrap().clone()
+    };
+    let mut by_outcome: Vec<(String, String, i64)> = items(
+        "/api/v1/stats/orders?group_by=provider,outcome".into(),
+        jm_monitor.token.clone(),
+    )
+    .await
+    .iter()
+    .map(|f| {
+        assert_eq!(
+            (
+                f["requesting_country"].as_str(),
+                f["provider_country"].as_str()
+            ),
+            (Some("JM"), Some("TT"))
+        );
+        (
+            f["provider_name"].as_str().unwrap().to_owned(),
+            f["outcome"].as_str().unwrap().to_owned(),
+            f["count"].as_i64().unwrap(),
+        )
+    })
+    .collect();
+    by_outcome.sort();
+    let counted = |name: &str, outcome: &str| (name.to_owned(), outcome.to_owned(), 1);
+    assert_eq!(
+        by_outcome,
+        [
+            counted("TSTT Broadband", "refused"),
+            counted("TT Mobile Ltd", "produced"),
+            counted("TT Mobile Ltd", "withdrawn"),
+        ],
+        "closing keeps the outcome it closes"
+    );
+    let by_type = items(
+        "/api/v1/stats/orders?group_by=order_type".into(),
+        jm_monitor.token.clone(),
+    )
+    .await;
+    assert_eq!(by_type.len(), 1);
+    assert_eq!(by_type[0]["order_type"], "subscriber_information");
+    assert_eq!(by_type[0]["count"], 3);
+    assert_eq!(by_type[0]["provider_id"], Value::Null);
+    // Outside both states, three orders are too few to show; a third state's filter
+    // holds nothing.
+    let outside = items("/api/v1/stats/orders".into(), o.monitor.token.clone()).await;
+    assert_eq!(outside.len(), 1);
+    assert_eq!(outside[0]["count"], Value::Null);
+    assert_eq!(outside[0]["suppressed"], true);
+    assert!(
+        items(
+            "/api/v1/stats/orders?country=BB".into(),
+            jm_monitor.token.clone()
+        )
+        .await
+        .is_empty()
+    );
+    app.get(
+        "/api/v1/stats/orders?group_by=legal_basis",
+        &jm_monitor.token,
+    )
+    .await
+    .assert_problem(422, "validation-failed");
+    for path in [
+        "/api/v1/stats/orders",
+        "/api/v1/stats/orders/turnaround",
+        "/api/v1/stats/orders/emergencies",
+    ] {
+        app.get(path, &o.jm_investigator.token)
+            .await
+            .assert_problem(403, "forbidden");
+    }
+
+    // Turnaround per provider: the operator acknowledged and produced, within the
+    // hour; a refusal is no production. No emergency was answered.
+    let turnaround = |token: String| items("/api/v1/stats/orders/turnaround".into(), token);
+    let mut stages: Vec<(String, String, Value, Value)> = turnaround(jm_monitor.token.clone())
+        .await
+        .iter()
+        .map(|f| {
+            (
+                f["provider_name"].as_str().unwrap().to_owned(),
+                f["stage"].as_str().unwrap().to_owned(),
+                f["count"].clone(),
+                f["median_hours"].clone(),
+            )
+        })
+        .collect();
+    stages.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    assert_eq!(
+        stages,
+        [
+            (
+                "TT Mobile Ltd".into(),
+                "acknowledged".into(),
+                json!(1),
+                json!(0.0)
+            ),
+            (
+                "TT Mobile Ltd".into(),
+                "produced".into(),
+                json!(1),
+                json!(0.0)
+            ),
+        ]
+    );
+    assert!(
+        items(
+            "/api/v1/stats/orders/emergencies".into(),
+            jm_monitor.token.clone()
+        )
+        .await
+        .is_empty()
+    );
+    let csv = app
+        .request_with_headers(
+            "GET",
+            "/api/v1/stats/orders?group_by=provider",
+            &jm_monitor.token,
+            &[("Accept", "text/csv")],
+            None,
+        )
+        .await;
+    assert_eq!(csv.status, 200);
+    let body = String::from_utf8(csv.raw.clone()).unwrap();
+    assert!(
+        body.starts_with(
+            "requesting_country,provider_country,quarter,provider_id,provider_name,order_type,outcome,count,suppressed\r\n"
+        ),
+        "{body}"
+    );
+    assert!(body.contains(",TSTT Broadband,,,1,false\r\n"), "{body}");
+
+    // The monitoring page: a line per requesting state and provider; outside both
+    // states, too few to show.
+    use crate::pages::{page, sign_in, text};
+    let inside = sign_in(app, "jm.monitor", crate::common::PASSWORD)
+        .await
+        .unwrap();
+    let html = text(&page(app, "/app/monitoring", Some(&inside)).await);
+    assert!(
+        html.contains("<h2 id=\"providers\">Orders to service providers</h2>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<th scope=\"row\">TT Mobile Ltd (Trinidad and Tobago)</th><td>2</td>\
+             <td>0.0 hours (1)</td><td>0.0 hours (1)</td><td>\u{2014}</td><td>\u{2014}</td>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<th scope=\"row\">TSTT Broadband (Trinidad and Tobago)</th><td>1</td>"),
+        "{html}"
+    );
+    let outside = sign_in(app, "gy.monitor", crate::common::PASSWORD)
+        .await
+        .unwrap();
+    let html = text(&page(app, "/app/monitoring", Some(&outside)).await);
+    assert!(
+        html.contains(
+            "<th scope=\"row\">TT Mobile Ltd (Trinidad and Tobago)</th><td>fewer than 5</td>"
+        ),
+        "{html}"
+    );
+    let csv = page(app, "/app/monitoring/orders.csv", Some(&inside)).await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(text(&csv).lines().count(), 3, "a header and two providers");
+    for table in ["order-turnaround.csv", "emergencies.csv"] {
+        let res = page(app, &format!("/app/monitoring/{table}"), Some(&inside)).await;
+        assert_eq!(res.status, 200, "{table}");
+    }
+
+    // Rebuilt from the histories: the counters the events kept, lost ones back.
+    let before = turnaround(jm_monitor.token.clone()).await;
+    let mut conn = app.state.pool.get().unwrap();
+    let kept = caseledger::ledger::tally::counters(&mut conn).unwrap();
+    let orders_kept = kept
+        .iter()
+        .filter(|c| c.measure.starts_with("orders"))
+        .count();
+    assert_eq!(orders_kept, 3 + 2, "three outcomes and two stages");
+    app.exec(
+        "DELETE FROM figures WHERE measure LIKE 'orders%'; \
+         DELETE FROM figure_histograms WHERE measure LIKE 'orders%'",
+    )
+    .unwrap();
+    let replaced = caseledger::monitoring::rebuild::rebuild(&mut conn).unwrap();
+    assert_eq!(replaced.changed, orders_kept);
+    assert_eq!(
+        caseledger::ledger::tally::counters(&mut conn).unwrap(),
+        kept
+    );
+    drop(conn);
+    assert_eq!(turnaround(jm_monitor.token.clone()).await, before);
 }
