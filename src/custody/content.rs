@@ -270,6 +270,27 @@ async fn bind_upload(
     record_stored(state, caller, evidence_id, stored, Some(finished.claim)).await
 }
 
+/// Binds bytes already streamed into the store as the content of an item registered
+/// from them (a page's upload form registers the item with the hash and length the
+/// store computed): the checks of `PUT /evidence/{id}/content`, nothing kept when
+/// they fail (the caller discards the object).
+pub async fn bind_stored(
+    state: &AppState,
+    caller: Credentials,
+    evidence_id: String,
+    stored: crate::store::StoredObject,
+) -> ApiResult<()> {
+    let expected = expected(state, caller.clone(), evidence_id.clone()).await?;
+    if stored.sha256 != expected.sha256 || expected.size.is_some_and(|size| size != stored.size) {
+        return Err(ApiError::ContentMismatch(
+            "the bytes are not those the item was registered with".into(),
+        ));
+    }
+    record_stored(state, caller, evidence_id, stored, None)
+        .await
+        .map(drop)
+}
+
 /// Records stored bytes as the item's content (`content_stored` in its custody).
 async fn record_stored(
     state: &AppState,

@@ -63,63 +63,26 @@ struct Upload {
 
 impl Upload {
     async fn read(state: &AppState, form: &mut Multipart) -> ApiResult<Upload> {
-        let mut upload = Upload {
-            kind: None,
-            language: None,
-            title: None,
-            media_type: "application/octet-stream".into(),
-            writer: None,
-            upload_id: None,
-        };
-        let broke = |e: actix_multipart::MultipartError| {
-            ApiError::Malformed(format!("the multipart body cannot be read: {e}"))
-        };
-        while let Some(field) = form.next().await {
-            let mut field = field.map_err(broke)?;
-            let name = field.name().unwrap_or_default().to_owned();
-            if name == "file" {
-                if upload.writer.is_some() {
-                    return Err(ApiError::validation("file", "only one file is taken"));
-                }
-                if let Some(media) = field.content_type() {
-                    upload.media_type = media.essence_str().to_owned();
-                }
-                let mut writer = state.store.writer(state.settings.max_upload_bytes).await?;
-                let streamed = async {
-                    while let Some(chunk) = field.next().await {
-                        writer.write(&chunk.map_err(broke)?).await?;
-                    }
-                    Ok::<(), ApiError>(())
-                }
-                .await;
-                if let Err(e) = streamed {
-                    writer.abort().await;
-                    return Err(e);
-                }
-                upload.writer = Some(writer);
-                continue;
-            }
-            let mut text = Vec::new();
-            while let Some(chunk) = field.next().await {
-                text.extend_from_slice(&chunk.map_err(broke)?);
-                if text.len() > FIELD {
-                    return Err(ApiError::validation(
-                        &name,
-                        format!("must be at most {FIELD} bytes"),
-                    ));
-                }
-            }
-            let text = String::from_utf8(text)
-                .map_err(|_| ApiError::validation(&name, "must be UTF-8 text"))?;
-            match name.as_str() {
-                "kind" => upload.kind = Some(text),
-                "language" => upload.language = (!text.is_empty()).then_some(text),
-                "title" => upload.title = Some(text),
-                "upload_id" => upload.upload_id = Some(text),
-                _ => return Err(ApiError::validation(&name, "is not a known field")),
-            }
-        }
-        Ok(upload)
+        let mut form = crate::store::form::read(
+            &state.store,
+            state.settings.max_upload_bytes,
+            form,
+            &["kind", "language", "title", "upload_id"],
+            FIELD,
+        )
+        .await?;
+        let mut text = |name: &str| form.fields.remove(name);
+        Ok(Upload {
+            kind: text("kind"),
+            language: text("language").filter(|l| !l.is_empty()),
+            title: text("title"),
+            upload_id: text("upload_id"),
+            media_type: form
+                .media_type
+                .take()
+                .unwrap_or_else(|| "application/octet-stream".into()),
+            writer: form.writer.take(),
+        })
     }
 }
 

@@ -11,6 +11,7 @@ pub mod deadlines;
 pub mod figures;
 pub mod jobs;
 pub mod model;
+pub mod production;
 pub mod queries;
 pub mod review;
 pub mod routes;

@@ -3,7 +3,7 @@
 //! policy as the API.
 
 use super::access::{OrderScope, visible};
-use super::model::{Order, OrderFilter, OrderRow, Reader};
+use super::model::{Order, OrderEventType, OrderFilter, OrderRow, Reader};
 use crate::auth::Principal;
 use crate::db::DbConn;
 use crate::error::ApiResult;
@@ -20,6 +20,11 @@ pub struct OrderReview {
     pub provider: String,
     /// Its deadlines running now.
     pub running: Vec<(crate::mla::deadlines::DeadlineKind, chrono::NaiveDateTime)>,
+    /// The events the caller may record on it now.
+    pub recordable: Vec<OrderEventType>,
+    /// Whether the caller may produce under it now: a liaison of its provider, the
+    /// order acknowledged and not held back.
+    pub may_produce: bool,
 }
 
 /// An order the caller may see (404 otherwise, as for a missing one).
@@ -43,7 +48,21 @@ pub fn read(
     )?;
     let provider = crate::agencies::find(conn, &row.provider_id)?
         .map_or_else(|| row.provider_id.clone(), |a| a.name);
-    let running = super::deadlines::running(&row, crate::db::now());
+    let now = crate::db::now();
+    let running = super::deadlines::running(&row, now);
+    let status = row.status();
+    let recordable: Vec<OrderEventType> = OrderEventType::ALL
+        .iter()
+        .copied()
+        .filter(|kind| kind.may_follow(status))
+        .filter(|kind| super::access::may_record(caller, &row, reader, *kind).is_ok())
+        .filter(|kind| match kind {
+            OrderEventType::NoObjection | OrderEventType::Objected => row.objection_open(now),
+            OrderEventType::PartiallyProduced | OrderEventType::Produced => !row.held_back(now),
+            _ => true,
+        })
+        .collect();
+    let may_produce = recordable.contains(&OrderEventType::PartiallyProduced);
     let order = super::routes::view(conn, row, reader)?;
     Ok(OrderReview {
         order,
@@ -51,6 +70,8 @@ pub fn read(
         names,
         provider,
         running,
+        recordable,
+        may_produce,
     })
 }
 

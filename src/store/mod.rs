@@ -7,6 +7,7 @@
 //! key-encryption key, is kept by the caller (in the database), so that forgetting it
 //! shreds the object even before the object itself is deleted.
 
+pub mod form;
 pub mod queries;
 pub mod seal;
 pub mod uploads;

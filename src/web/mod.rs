@@ -111,6 +111,8 @@ fn pages(cfg: &mut web::ServiceConfig) {
         )
         .route("/preservations/{id}", web::get().to(preservation::page))
         .route("/orders/{id}", web::get().to(order::page))
+        .route("/orders/{id}/events", web::post().to(order::record))
+        .route("/orders/{id}/evidence", web::post().to(order::produce))
         .route(
             "/preservations/{id}/documents/{document}",
             web::get().to(preservation::document),

@@ -2,20 +2,27 @@
 //! running (the provider's, and the end of the notified state's period to object),
 //! and its history naming who took each step. Its case team, the provider's liaisons
 //! and the notified state's central authority read it; the case is shown to the
-//! team alone.
+//! team alone. Each records the events its part allows from the page; a provider's
+//! liaison uploads what it produces (registered in the requesting case, stored, and
+//! handed to whom the order names, in one go).
 
-use super::page::{Fact, Leave, Me, PageResult, html, page_id};
-use super::request::{HistoryLine, history_lines};
+use super::page::{Fact, Leave, Me, PageResult, after_post, html, page_id};
+use super::request::{HistoryLine, history_lines, multipart_token};
 use super::visitor::Visitor;
 use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
+use crate::custody::model::EvidenceKind;
+use crate::error::ApiError;
 use crate::ledger::Action;
-use crate::orders::model::SoughtIdentifier;
+use crate::orders::jobs::{OrderEvents, Recording};
+use crate::orders::model::{NewOrderEvent, OrderEventType, SoughtIdentifier};
+use crate::orders::production::{Production, Refused};
 use crate::orders::review::OrderReview;
 use crate::state::AppState;
 use crate::time::Clock;
 use actix_web::http::StatusCode;
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 use askama::Template;
+use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "order.html", config = "src/web/askama.toml")]
@@ -30,6 +37,42 @@ struct OrderPage<'a> {
     sought: Vec<SoughtLine>,
     content: Vec<Fact>,
     history: Vec<HistoryLine>,
+    id: String,
+    csrf: String,
+    notice: Option<&'a str>,
+    problems: Vec<String>,
+    /// What the problems listed are the refusal of.
+    refusal: &'a str,
+    /// The events the reader may record now (no form when none).
+    recordable: Vec<Choice>,
+    /// The upload form, for the provider's liaison when it may produce.
+    may_produce: bool,
+    kinds: Vec<Choice>,
+    /// The answers an upload may give the order.
+    answers: Vec<Choice>,
+}
+
+/// An option of a form's list: its code and its words.
+struct Choice {
+    code: &'static str,
+    name: String,
+}
+
+/// What a provider produces, as the upload form offers it.
+const PRODUCED_KINDS: [EvidenceKind; 5] = [
+    EvidenceKind::Document,
+    EvidenceKind::Logs,
+    EvidenceKind::CloudAccountData,
+    EvidenceKind::NetworkCapture,
+    EvidenceKind::Other,
+];
+
+/// How the last form went.
+#[derive(Default)]
+struct Outcome {
+    notice: Option<&'static str>,
+    problems: Vec<String>,
+    refusal: Option<&'static str>,
 }
 
 /// A deadline running on the order.
@@ -121,13 +164,15 @@ async fn review(state: &AppState, visitor: &Visitor, id: String) -> Result<Order
     Ok(read)
 }
 
-pub async fn page(
-    state: web::Data<AppState>,
+/// The order, saying how the last form went.
+async fn show(
+    state: &AppState,
     visitor: Visitor,
-    path: web::Path<String>,
+    id: String,
+    outcome: Outcome,
+    status: StatusCode,
 ) -> PageResult {
-    let id = page_id(&path)?;
-    let review = review(&state, &visitor, id).await?;
+    let review = review(state, &visitor, id).await?;
     let w = &ENGLISH_PAGES;
     let clock = Clock::of_country(&visitor.me.country);
     let now = crate::db::now();
@@ -142,7 +187,7 @@ pub async fn page(
         }
     }
     Ok(html(
-        StatusCode::OK,
+        status,
         OrderPage {
             w,
             reference: o.reference.clone(),
@@ -160,7 +205,257 @@ pub async fn page(
             sought: sought(w, o.content.data_sought.as_deref().unwrap_or_default()),
             content,
             history: history_lines(w, w.order_events, &clock, &review.history),
+            id: o.id.clone(),
+            csrf: visitor.signed.csrf.clone(),
+            notice: outcome.notice,
+            problems: outcome.problems,
+            refusal: outcome.refusal.unwrap_or(w.order_event_refused),
+            recordable: review
+                .recordable
+                .iter()
+                .map(|e| Choice {
+                    code: e.as_str(),
+                    name: in_words(w.order_events, e.as_str()),
+                })
+                .collect(),
+            may_produce: review.may_produce,
+            kinds: PRODUCED_KINDS
+                .iter()
+                .map(|k| Choice {
+                    code: k.as_str(),
+                    name: in_words(w.evidence_kinds, k.as_str()),
+                })
+                .collect(),
+            answers: [OrderEventType::PartiallyProduced, OrderEventType::Produced]
+                .iter()
+                .map(|e| Choice {
+                    code: e.as_str(),
+                    name: in_words(w.order_events, e.as_str()),
+                })
+                .collect(),
             me: Some(visitor.me),
         },
     ))
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<String>,
+) -> PageResult {
+    let id = page_id(&path)?;
+    let w = &ENGLISH_PAGES;
+    let notice = match req.query_string() {
+        "recorded=1" => Some(w.order_event_recorded),
+        "produced=1" => Some(w.order_produced_now),
+        _ => None,
+    };
+    let outcome = Outcome {
+        notice,
+        ..Outcome::default()
+    };
+    show(&state, visitor, id, outcome, StatusCode::OK).await
+}
+
+/// The problems of a refusal the page says (as the API says them), with the status
+/// the API answers; `None` for what is no refusal of the reader's (the error page).
+fn said(e: &ApiError) -> Option<(StatusCode, Vec<String>)> {
+    let status = actix_web::ResponseError::status_code(e);
+    match e {
+        ApiError::Validation(fields) => Some((
+            status,
+            fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect(),
+        )),
+        ApiError::Forbidden(_)
+        | ApiError::Conflict(_)
+        | ApiError::Malformed(_)
+        | ApiError::ContentMismatch(_)
+        | ApiError::PayloadTooLarge { .. }
+        | ApiError::InsufficientStorage
+        | ApiError::StoreUnavailable => {
+            let problem = e.problem();
+            Some((status, vec![problem.detail.unwrap_or(problem.title)]))
+        }
+        _ => None,
+    }
+}
+
+/// The event form: its type, and the note or grounds it takes.
+#[derive(Deserialize)]
+pub struct EventForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(rename = "type", default)]
+    event: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// Records an event from the order's page, as the API's `POST /orders/{id}/events`
+/// (the text is the grounds of a refusal or an objection, the note of anything
+/// else). Recorded, the browser goes back to the page (reloading records nothing);
+/// refused, the page says why.
+pub async fn record(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<String>,
+    form: web::Form<EventForm>,
+) -> PageResult {
+    let id = page_id(&path)?;
+    let form = form.into_inner();
+    visitor.check_form(&req, &form.csrf)?;
+    let tried = match OrderEventType::parse(&form.event) {
+        None => Err(ApiError::validation("type", "is not an event of an order")),
+        Some(kind) => {
+            let mut event = NewOrderEvent::of(kind);
+            let text = form.text.trim();
+            if !text.is_empty() {
+                match kind {
+                    OrderEventType::Refused | OrderEventType::Objected => {
+                        event.grounds = Some(text.to_owned())
+                    }
+                    _ => event.note = Some(text.to_owned()),
+                }
+            }
+            match event.check() {
+                Ok(()) => {
+                    let job = Recording {
+                        credentials: visitor.credentials(),
+                        order_id: id.clone(),
+                        event,
+                    };
+                    state
+                        .ledger
+                        .submit::<OrderEvents>(job, None)
+                        .await
+                        .map(drop)
+                }
+                Err(e) => Err(e),
+            }
+        }
+    };
+    match tried {
+        Ok(()) => Ok(after_post(&format!("/app/orders/{id}?recorded=1"))),
+        Err(ApiError::NotFound) => Err(Leave::NotFound),
+        Err(ApiError::StepUpRequired) => {
+            Ok(super::factors::to_step_up(&format!("/app/orders/{id}")))
+        }
+        Err(e) => match said(&e) {
+            Some((status, problems)) => {
+                let outcome = Outcome {
+                    problems,
+                    ..Outcome::default()
+                };
+                show(&state, visitor, id, outcome, status).await
+            }
+            None => Err(Leave::Failed(e)),
+        },
+    }
+}
+
+/// The small fields of the upload form, at most this long each.
+const FIELD: usize = 20_000;
+
+/// Produces from the order's page (`multipart/form-data`, no script): the file is
+/// registered as an item of the requesting case under the order, stored, handed to
+/// whom the order names, and, as the liaison says, answers the order in part or
+/// whole. Then the page again, saying how it went.
+pub async fn produce(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    visitor: Visitor,
+    path: web::Path<String>,
+    mut form: actix_multipart::Multipart,
+) -> PageResult {
+    let id = page_id(&path)?;
+    let token = multipart_token(&mut form).await.unwrap_or_default();
+    visitor.check_form(&req, &token)?;
+    let w = &ENGLISH_PAGES;
+    let tried = match read_production(&state, &mut form).await {
+        Ok(production) => {
+            crate::orders::production::produce(
+                &state,
+                visitor.credentials(),
+                id.clone(),
+                production,
+            )
+            .await
+        }
+        Err(error) => Err(Refused {
+            item_id: None,
+            error,
+        }),
+    };
+    let Refused { item_id, error } = match tried {
+        Ok(_) => return Ok(after_post(&format!("/app/orders/{id}?produced=1"))),
+        Err(refused) => refused,
+    };
+    if matches!(error, ApiError::NotFound) && item_id.is_none() {
+        return Err(Leave::NotFound);
+    }
+    let Some((status, mut problems)) = said(&error) else {
+        return Err(Leave::Failed(error));
+    };
+    if let Some(item) = item_id {
+        problems.insert(0, format!("{} {item}", w.produced_item_kept));
+    }
+    let outcome = Outcome {
+        problems,
+        refusal: Some(w.production_refused),
+        ..Outcome::default()
+    };
+    show(&state, visitor, id, outcome, status).await
+}
+
+/// The upload form's fields and file (the file in the store).
+async fn read_production(
+    state: &AppState,
+    form: &mut actix_multipart::Multipart,
+) -> Result<Production, ApiError> {
+    let upload = crate::store::form::read(
+        &state.store,
+        state.settings.max_upload_bytes,
+        form,
+        &["description", "kind", "answer"],
+        FIELD,
+    )
+    .await?;
+    let kind = upload.field("kind").and_then(EvidenceKind::parse);
+    let answer = match upload.field("answer").unwrap_or_default() {
+        "" => Ok(None),
+        "partially_produced" => Ok(Some(OrderEventType::PartiallyProduced)),
+        "produced" => Ok(Some(OrderEventType::Produced)),
+        _ => Err(ApiError::validation(
+            "answer",
+            "must be partially_produced, produced or empty",
+        )),
+    };
+    let description = upload.field("description").unwrap_or_default().to_owned();
+    let checked = match (kind, answer) {
+        (None, _) => Err(ApiError::validation("kind", "is not a kind of evidence")),
+        (_, Err(e)) => Err(e),
+        (Some(kind), Ok(answer)) => Ok((kind, answer)),
+    };
+    let (kind, answer) = match checked {
+        Ok(checked) => checked,
+        Err(e) => {
+            upload.abort().await;
+            return Err(e);
+        }
+    };
+    let Some(writer) = upload.writer else {
+        return Err(ApiError::validation("file", "is required"));
+    };
+    let stored = writer.finish().await?;
+    Ok(Production {
+        description,
+        kind,
+        stored,
+        answer,
+    })
 }

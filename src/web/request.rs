@@ -395,7 +395,7 @@ pub async fn approve(
 
 /// The CSRF token a multipart form carries as its first field, read before anything
 /// else of the form (the file is never read for a form without it).
-async fn multipart_token(form: &mut actix_multipart::Multipart) -> Option<String> {
+pub(super) async fn multipart_token(form: &mut actix_multipart::Multipart) -> Option<String> {
     use futures_util::StreamExt;
     let mut field = form.next().await?.ok()?;
     if field.name() != Some("csrf") {

@@ -1568,3 +1568,235 @@ async fn orders_are_counted_per_provider_type_and_outcome_and_rebuilt_from_their
     drop(conn);
     assert_eq!(turnaround(jm_monitor.token.clone()).await, before);
 }
+
+/// The order page's forms: each party records the events its part allows, with the
+/// page's CSRF token; the provider's liaison uploads what it produces, which becomes
+/// an item of the requesting case registered under the order, stored, handed over to
+/// whom the order names, and the order's answer, in one go. A refused upload keeps
+/// nothing; another provider's liaison finds nothing to post to.
+#[actix_web::test]
+async fn the_liaison_produces_from_the_order_page_and_each_party_records_its_events_there() {
+    use crate::common::PASSWORD;
+    use crate::pages::{csrf_field, document_form, page, sign_in, text};
+    let o = orders().await;
+    let app = &o.app;
+    let case_id = case(&o).await;
+    let id = sent(&o, &subscriber_order(&case_id, &o.operator)).await;
+    let path = format!("/app/orders/{id}");
+    let liaison = sign_in(app, "tt.mobile", PASSWORD).await.unwrap();
+    let stranger = sign_in(app, "tt.tstt", PASSWORD).await.unwrap();
+    let investigator = sign_in(app, "jm.inv", PASSWORD).await.unwrap();
+
+    let html = text(&page(app, &path, Some(&liaison)).await);
+    let option = |code: &str, name: &str| format!("<option value=\"{code}\">{name}</option>");
+    assert!(
+        html.contains("<h2 id=\"record\">Record an event</h2>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&option("acknowledged", "Acknowledged by the provider")),
+        "{html}"
+    );
+    assert!(
+        !html.contains("value=\"closed\""),
+        "the team's event: {html}"
+    );
+    assert!(
+        !html.contains("enctype=\"multipart/form-data\""),
+        "not acknowledged yet: nothing to produce: {html}"
+    );
+    let csrf = csrf_field(&html);
+    let post_event = |session: String, token: String, fields: Vec<(&'static str, &'static str)>| {
+        let path = format!("{path}/events");
+        async move {
+            let mut form = vec![("csrf", token.as_str())];
+            form.extend(fields);
+            let body = serde_urlencoded::to_string(&form).unwrap();
+            let cookie = format!("caseledger={session}");
+            app.post_form(&path, &[("Cookie", cookie.as_str())], &body)
+                .await
+        }
+    };
+    let forged = post_event(
+        liaison.clone(),
+        "forged".into(),
+        vec![("type", "acknowledged")],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    let their_page = text(&page(app, "/app/", Some(&stranger)).await);
+    let hidden = post_event(
+        stranger.clone(),
+        csrf_field(&their_page),
+        vec![("type", "acknowledged")],
+    )
+    .await;
+    assert_eq!(
+        hidden.status,
+        404,
+        "another provider's liaison: {}",
+        text(&hidden)
+    );
+    // An event that cannot follow is said on the page, nothing recorded.
+    let early = post_event(liaison.clone(), csrf.clone(), vec![("type", "produced")]).await;
+    assert_eq!(early.status, 409, "{}", text(&early));
+    assert!(
+        text(&early).contains("The event was not recorded:"),
+        "{}",
+        text(&early)
+    );
+    let acknowledged = post_event(
+        liaison.clone(),
+        csrf.clone(),
+        vec![("type", "acknowledged")],
+    )
+    .await;
+    assert_eq!(acknowledged.status, 303, "{}", text(&acknowledged));
+    assert_eq!(
+        acknowledged.headers.get("location").unwrap(),
+        &format!("/app/orders/{id}?recorded=1")
+    );
+    let html = text(&page(app, &format!("{path}?recorded=1"), Some(&liaison)).await);
+    assert!(
+        html.contains("The event is recorded in the order"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<h2 id=\"produce\">Produce the data</h2>"),
+        "{html}"
+    );
+    assert!(html.contains(&option("produced", "Produced")), "{html}");
+
+    // The upload: without a description, refused and nothing kept.
+    let post_upload = |fields: Vec<(&'static str, String)>| {
+        let cookie = format!("caseledger={liaison}");
+        let path = format!("{path}/evidence");
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (media, body) = document_form(&fields, Some(PRODUCED_CSV));
+            app.send_bytes(
+                "POST",
+                &path,
+                "",
+                &[
+                    ("Cookie", cookie.as_str()),
+                    ("Content-Type", media.as_str()),
+                ],
+                body,
+            )
+            .await
+        }
+    };
+    let fields = |description: &str, answer: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("description", description.to_owned()),
+            ("kind", "document".to_owned()),
+            ("answer", answer.to_owned()),
+        ]
+    };
+    let refused = post_upload(fields("  ", "produced")).await;
+    assert_eq!(refused.status, 422, "{}", text(&refused));
+    assert!(
+        text(&refused).contains("The data was not produced:"),
+        "{}",
+        text(&refused)
+    );
+    let order = app
+        .get(&format!("/api/v1/orders/{id}"), &o.jm_investigator.token)
+        .await
+        .body;
+    assert_eq!(order["produced_items"], 0);
+    let produced = post_upload(fields("Subscriber of 190.93.14.7:51234 (CSV)", "produced")).await;
+    assert_eq!(produced.status, 303, "{}", text(&produced));
+    let html = text(&page(app, &format!("{path}?produced=1"), Some(&liaison)).await);
+    assert!(
+        html.contains("handed over to whom the order names"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<h2 id=\"produce\">"),
+        "produced: nothing more to produce"
+    );
+
+    // The order is answered; the item is the requesting case's, its custody starts
+    // with the provider and is on its way to JM, which receives it and downloads the
+    // bytes the liaison uploaded.
+    let order = app
+        .get(&format!("/api/v1/orders/{id}"), &o.jm_investigator.token)
+        .await
+        .body;
+    assert_eq!(order["status"], "produced");
+    assert_eq!(order["produced_items"], 1);
+    let items = app
+        .get(
+            &format!("/api/v1/cases/{case_id}/evidence"),
+            &o.jm_investigator.token,
+        )
+        .await;
+    let item = items.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["order_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("{}", items.body))
+        .clone();
+    assert_eq!(item["sha256"], hex::encode(Sha256::digest(PRODUCED_CSV)));
+    assert_eq!(item["kind"], "document");
+    let item_id = item["id"].as_str().unwrap();
+    let custody = format!("/api/v1/evidence/{item_id}/custody");
+    let received = app
+        .post(
+            &custody,
+            &o.jm_investigator.token,
+            &json!({"type": "received"}),
+        )
+        .await;
+    assert_eq!(received.status, 201, "{}", received.body);
+    let history = app.get(&custody, &o.jm_investigator.token).await.body;
+    let types: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["entry"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["collected", "content_stored", "transferred", "received"]
+    );
+    assert_eq!(
+        history[0]["entry"]["actor"]["agency_id"],
+        o.operator.as_str()
+    );
+    assert_eq!(
+        history[2]["entry"]["to_agency_id"],
+        order["requesting_agency_id"]
+    );
+    let download = app
+        .send_bytes(
+            "GET",
+            &format!("/api/v1/evidence/{item_id}/content"),
+            &o.jm_investigator.token,
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(download.raw, PRODUCED_CSV);
+
+    // The case team closes it from the page.
+    let html = text(&page(app, &path, Some(&investigator)).await);
+    assert!(html.contains(&option("closed", "Closed")), "{html}");
+    assert!(!html.contains("<h2 id=\"produce\">"), "{html}");
+    let closed = post_event(
+        investigator.clone(),
+        csrf_field(&html),
+        vec![("type", "closed")],
+    )
+    .await;
+    assert_eq!(closed.status, 303, "{}", text(&closed));
+    let order = app
+        .get(&format!("/api/v1/orders/{id}"), &o.jm_investigator.token)
+        .await
+        .body;
+    assert_eq!(order["status"], "closed");
+}

@@ -1017,7 +1017,7 @@ async fn the_evidence_page_names_the_stored_content_and_downloads_it() {
 }
 
 /// A multipart form of the request page: its fields in order, then perhaps a file.
-fn document_form(fields: &[(&str, &str)], file: Option<&[u8]>) -> (String, Vec<u8>) {
+pub(crate) fn document_form(fields: &[(&str, &str)], file: Option<&[u8]>) -> (String, Vec<u8>) {
     let boundary = "page-form-boundary-41c";
     let mut body = Vec::new();
     for (name, value) in fields {
