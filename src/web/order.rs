@@ -6,7 +6,7 @@
 //! liaison uploads what it produces (registered in the requesting case, stored, and
 //! handed to whom the order names, in one go).
 
-use super::page::{Fact, Leave, Me, PageResult, after_post, html, page_id};
+use super::page::{Fact, Leave, Me, PageResult, after_post, html, page_id, refused_on_page};
 use super::request::{HistoryLine, history_lines, multipart_token};
 use super::visitor::Visitor;
 use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
@@ -258,32 +258,6 @@ pub async fn page(
     show(&state, visitor, id, outcome, StatusCode::OK).await
 }
 
-/// The problems of a refusal the page says (as the API says them), with the status
-/// the API answers; `None` for what is no refusal of the reader's (the error page).
-fn said(e: &ApiError) -> Option<(StatusCode, Vec<String>)> {
-    let status = actix_web::ResponseError::status_code(e);
-    match e {
-        ApiError::Validation(fields) => Some((
-            status,
-            fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect(),
-        )),
-        ApiError::Forbidden(_)
-        | ApiError::Conflict(_)
-        | ApiError::Malformed(_)
-        | ApiError::ContentMismatch(_)
-        | ApiError::PayloadTooLarge { .. }
-        | ApiError::InsufficientStorage
-        | ApiError::StoreUnavailable => {
-            let problem = e.problem();
-            Some((status, vec![problem.detail.unwrap_or(problem.title)]))
-        }
-        _ => None,
-    }
-}
-
 /// The event form: its type, and the note or grounds it takes.
 #[derive(Deserialize)]
 pub struct EventForm {
@@ -345,7 +319,7 @@ pub async fn record(
         Err(ApiError::StepUpRequired) => {
             Ok(super::factors::to_step_up(&format!("/app/orders/{id}")))
         }
-        Err(e) => match said(&e) {
+        Err(e) => match refused_on_page(&e) {
             Some((status, problems)) => {
                 let outcome = Outcome {
                     problems,
@@ -398,7 +372,7 @@ pub async fn produce(
     if matches!(error, ApiError::NotFound) && item_id.is_none() {
         return Err(Leave::NotFound);
     }
-    let Some((status, mut problems)) = said(&error) else {
+    let Some((status, mut problems)) = refused_on_page(&error) else {
         return Err(Leave::Failed(error));
     };
     if let Some(item) = item_id {

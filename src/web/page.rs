@@ -196,3 +196,29 @@ pub fn page_id(raw: &str) -> Result<String, Leave> {
         .map(|u| u.to_string())
         .map_err(|_| Leave::NotFound)
 }
+
+/// What a page says of a refusal of its form (as the API says it), with the status
+/// the API answers; `None` for what is no refusal of the reader's (the error page).
+pub fn refused_on_page(e: &ApiError) -> Option<(StatusCode, Vec<String>)> {
+    let status = actix_web::ResponseError::status_code(e);
+    match e {
+        ApiError::Validation(fields) => Some((
+            status,
+            fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect(),
+        )),
+        ApiError::Forbidden(_)
+        | ApiError::Conflict(_)
+        | ApiError::Malformed(_)
+        | ApiError::ContentMismatch(_)
+        | ApiError::PayloadTooLarge { .. }
+        | ApiError::InsufficientStorage
+        | ApiError::StoreUnavailable => {
+            let problem = e.problem();
+            Some((status, vec![problem.detail.unwrap_or(problem.title)]))
+        }
+        _ => None,
+    }
+}

@@ -3,7 +3,7 @@
 //! naming who took each step, a link to its case for those who see that too; for a
 //! prosecutor of the requesting state, the completeness check and the approve button.
 
-use super::page::{Fact, Leave, Me, PageResult, after_post, html, page_id};
+use super::page::{Fact, Leave, Me, PageResult, after_post, html, page_id, refused_on_page};
 use super::sign_in::CsrfForm;
 use super::visitor::Visitor;
 use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
@@ -431,30 +431,11 @@ pub async fn add_document(
     let (status, problems) = match tried {
         Ok(_) => return Ok(after_post(&format!("/app/requests/{id}?document=added"))),
         Err(ApiError::NotFound) => return Err(Leave::NotFound),
-        Err(ApiError::Validation(fields)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            fields
-                .into_iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect(),
-        ),
         // Too large, a store full or out of reach: said on the page, as the API says it.
-        Err(e)
-            if matches!(
-                e,
-                ApiError::Forbidden(_)
-                    | ApiError::Conflict(_)
-                    | ApiError::Malformed(_)
-                    | ApiError::PayloadTooLarge { .. }
-                    | ApiError::InsufficientStorage
-                    | ApiError::StoreUnavailable
-            ) =>
-        {
-            let status = actix_web::ResponseError::status_code(&e);
-            let problem = e.problem();
-            (status, vec![problem.detail.unwrap_or(problem.title)])
-        }
-        Err(e) => return Err(Leave::Failed(e)),
+        Err(e) => match refused_on_page(&e) {
+            Some(said) => said,
+            None => return Err(Leave::Failed(e)),
+        },
     };
     let outcome = Outcome {
         notice: None,
