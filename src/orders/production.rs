@@ -49,6 +49,35 @@ struct ProducedFor {
     provider: String,
 }
 
+/// Whether the caller may produce under order `order_id` now, checked before a byte
+/// of an upload is read: 404 for an order it does not see, 403 for one not addressed
+/// to its provider, 409 for one not acknowledged, answered already, or held back.
+/// (The registration checks it again under the ledger's lock.)
+pub async fn may_produce(
+    state: &AppState,
+    credentials: Credentials,
+    order_id: String,
+) -> ApiResult<()> {
+    state
+        .check_as(
+            credentials,
+            Action::OrderRead,
+            move |conn, caller, event| {
+                let (row, reader) = super::access::visible(conn, caller, &order_id, event)?;
+                let kind = OrderEventType::PartiallyProduced;
+                super::access::may_record(caller, &row, reader, kind)?;
+                if !kind.may_follow(row.status()) || row.held_back(crate::db::now()) {
+                    return Err(ApiError::Conflict(format!(
+                        "the order is {} and cannot be produced under now",
+                        row.status().as_str()
+                    )));
+                }
+                Ok(())
+            },
+        )
+        .await
+}
+
 /// Registers, stores and hands on what `production` holds under order `order_id`;
 /// the item's id.
 pub async fn produce(

@@ -350,7 +350,13 @@ pub async fn produce(
     let token = multipart_token(&mut form).await.unwrap_or_default();
     visitor.check_form(&req, &token)?;
     let w = &ENGLISH_PAGES;
-    let tried = match read_production(&state, &mut form).await {
+    let credentials = visitor.credentials();
+    let allowed = crate::orders::production::may_produce(&state, credentials, id.clone()).await;
+    let read = match allowed {
+        Ok(()) => read_production(&state, &mut form).await,
+        Err(e) => Err(e),
+    };
+    let tried = match read {
         Ok(production) => {
             crate::orders::production::produce(
                 &state,

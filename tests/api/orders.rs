@@ -1668,8 +1668,8 @@ async fn the_liaison_produces_from_the_order_page_and_each_party_records_its_eve
     assert!(html.contains(&option("produced", "Produced")), "{html}");
 
     // The upload: without a description, refused and nothing kept.
-    let post_upload = |fields: Vec<(&'static str, String)>| {
-        let cookie = format!("caseledger={liaison}");
+    let post_upload_as = |session: &str, fields: Vec<(&'static str, String)>| {
+        let cookie = format!("caseledger={session}");
         let path = format!("{path}/evidence");
         async move {
             let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -1695,6 +1695,12 @@ async fn the_liaison_produces_from_the_order_page_and_each_party_records_its_eve
             ("answer", answer.to_owned()),
         ]
     };
+    let post_upload = |fields| post_upload_as(&liaison, fields);
+    // Another provider's liaison finds no order to produce under.
+    let mut theirs = fields("Not ours", "produced");
+    theirs[0].1 = csrf_field(&their_page);
+    let hidden = post_upload_as(&stranger, theirs).await;
+    assert_eq!(hidden.status, 404, "{}", text(&hidden));
     let refused = post_upload(fields("  ", "produced")).await;
     assert_eq!(refused.status, 422, "{}", text(&refused));
     assert!(
@@ -1718,6 +1724,9 @@ async fn the_liaison_produces_from_the_order_page_and_each_party_records_its_eve
         !html.contains("<h2 id=\"produce\">"),
         "produced: nothing more to produce"
     );
+    let again = post_upload(fields("Once more", "")).await;
+    assert_eq!(again.status, 409, "{}", text(&again));
+    assert!(text(&again).contains("cannot be produced under now"));
 
     // The order is answered; the item is the requesting case's, its custody starts
     // with the provider and is on its way to JM, which receives it and downloads the
