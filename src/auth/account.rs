@@ -41,6 +41,8 @@ pub struct UserRow {
     pub updated_at: NaiveDateTime,
     /// `person`, or `service` for a national system's service account.
     pub kind: String,
+    /// The language the person chose (`en`, `fr`, `nl`); `None` until chosen.
+    pub language: Option<String>,
 }
 
 /// The kind of account a service account is.

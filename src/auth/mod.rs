@@ -40,6 +40,8 @@ pub struct Principal {
     pub factor_at: Option<chrono::NaiveDateTime>,
     /// A national system's service account, not a person.
     pub machine: bool,
+    /// The language the person chose; `None` until chosen.
+    pub language: Option<crate::catalogue::Language>,
 }
 
 impl Principal {

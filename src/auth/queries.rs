@@ -4,6 +4,7 @@
 use super::account::UserRow;
 use super::roles::decode_roles;
 use super::{Principal, Principals, SessionKey};
+use crate::catalogue::Language;
 use crate::db::DbConn;
 use crate::db::schema::{
     agencies, factors, login_challenges, passkey_challenges, password_history, recovery_codes,
@@ -40,6 +41,7 @@ struct PrincipalRow {
     #[diesel(select_expression = sessions::factor_at)]
     #[diesel(select_expression_type = sessions::factor_at)]
     factor_at: Option<NaiveDateTime>,
+    language: Option<String>,
 }
 
 impl From<PrincipalRow> for Principal {
@@ -57,6 +59,7 @@ impl From<PrincipalRow> for Principal {
             must_enrol: row.must_enrol,
             factor_at: row.factor_at,
             machine: row.kind == super::account::SERVICE_KIND,
+            language: row.language.as_deref().and_then(Language::parse),
         }
     }
 }
@@ -117,6 +120,7 @@ pub fn account_principal(conn: &mut DbConn, user_id: &str) -> ApiResult<Option<P
         must_change_password: false,
         must_enrol: false,
         factor_at: None,
+        language: None,
     }))
 }
 
@@ -723,4 +727,17 @@ pub fn factor_forgotten(conn: &mut DbConn, session_id: &str) -> QueryResult<()> 
         .set(sessions::factor_at.eq(None::<NaiveDateTime>))
         .execute(conn)
         .map(drop)
+}
+
+/// Sets (or, with `None`, unsets) the language a person chose.
+pub fn set_language(
+    conn: &mut DbConn,
+    id: &str,
+    language: Option<&str>,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((users::language.eq(language), users::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
 }

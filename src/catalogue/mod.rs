@@ -1,8 +1,77 @@
-//! The words the service prints for people (reports, and the pages to come), one
-//! value per language, so that French and Dutch follow English word by word: a
-//! language is a [`Words`], and the compiler refuses one that lacks a word.
+//! The words the service prints for people (reports and pages), one value per
+//! language, so that French and Dutch follow English word by word: a language is a
+//! [`Words`], and the compiler refuses one that lacks a word.
+
+crate::string_enum! {
+    /// A language the service speaks, by its ISO 639-1 code.
+    Language {
+        En => "en",
+        Fr => "fr",
+        Nl => "nl",
+    }
+}
+
+impl Language {
+    /// The custody report's words in this language.
+    pub fn words(self) -> &'static Words {
+        match self {
+            Language::En => &ENGLISH,
+            Language::Fr => &FRENCH,
+            Language::Nl => &DUTCH,
+        }
+    }
+
+    /// The language of a language tag (BCP 47): its primary subtag decides (`fr-HT`
+    /// is French, `nl-SR` Dutch); Haitian Creole (`ht`) is answered in French, the
+    /// other official language of Haiti, which its officials read.
+    pub fn of_tag(tag: &str) -> Option<Language> {
+        let primary = tag.split(['-', '_']).next()?.trim().to_ascii_lowercase();
+        match primary.as_str() {
+            "ht" => Some(Language::Fr),
+            other => Language::parse(other),
+        }
+    }
+
+    /// The language an `Accept-Language` field (RFC 9110 §12.5.4) prefers among the
+    /// service's: the one of the highest weight (the first among equals); `None` when
+    /// it names none of them (or only with weight 0).
+    pub fn from_accept(field: &str) -> Option<Language> {
+        let mut best: Option<(u16, Language)> = None;
+        for range in field.split(',') {
+            let mut parts = range.split(';');
+            let tag = parts.next().unwrap_or_default().trim();
+            let weight = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(Some(1000), weight_of);
+            let (Some(weight), Some(language)) = (weight, Language::of_tag(tag)) else {
+                continue;
+            };
+            if weight > 0 && best.is_none_or(|(w, _)| weight > w) {
+                best = Some((weight, language));
+            }
+        }
+        best.map(|(_, language)| language)
+    }
+
+    /// The language to answer in: the person's choice, else what the request's
+    /// `Accept-Language` prefers, else English.
+    pub fn negotiate(chosen: Option<Language>, accept: Option<&str>) -> Language {
+        chosen
+            .or_else(|| accept.and_then(Language::from_accept))
+            .unwrap_or(Language::En)
+    }
+}
+
+/// A weight (`q=0.8`) in thousandths; `None` when it is not one.
+fn weight_of(text: &str) -> Option<u16> {
+    let value: f32 = text.trim().parse().ok()?;
+    (0.0..=1.0)
+        .contains(&value)
+        .then(|| (value * 1000.0).round() as u16)
+}
 
 /// Every printed word of the custody report.
+#[derive(serde::Serialize)]
 pub struct Words {
     pub custody_report: &'static str,
     pub case_reference: &'static str,
@@ -237,6 +306,267 @@ pub static ENGLISH: Words = Words {
     at_unrecorded_time: "at an unrecorded time",
     could_not_be_checked: "it could not be checked",
 };
+
+/// The custody report in French. The legal notions are those of the Convention sur
+/// la cybercriminalité (STE n° 185) in its official French text; see docs/GLOSSARY.md.
+pub static FRENCH: Words = Words {
+    custody_report: "Rapport de chaîne de possession",
+    case_reference: "Référence de l'affaire",
+    evidence_item: "Élément de preuve",
+    description: "Description",
+    kind: "Nature",
+    acquisition_hash: "Empreinte à l'acquisition (SHA-256)",
+    verdict: "Conclusion",
+    verdict_verified: "VÉRIFIÉ",
+    verdict_integrity_alert: "ALERTE D'INTÉGRITÉ",
+    verdict_not_verified: "NON VÉRIFIÉ",
+    checkpoint: "Point de contrôle signé",
+    tree_size: "Entrées du journal",
+    signed_at: "Signé le",
+    log_key: "Clé du journal",
+    cosigned_by: "Témoins",
+    no_witness_policy: "aucune politique de témoins : le point de contrôle est signé par la seule clé du journal",
+    log_key_whole: "La clé de vérification du journal, en entier",
+    key_fingerprint: "Empreinte de la clé (SHA-256)",
+    generated_at: "Rapport établi le",
+    entries_heading: "La chaîne de possession, entrée par entrée",
+    entry: "Entrée",
+    who: "Qui",
+    when: "Quand",
+    place: "Où",
+    reason: "Pourquoi",
+    authority: "Fondement juridique",
+    custodian_before: "Gardien avant",
+    custodian_after: "Gardien après",
+    transferred_to: "Remis à",
+    seal: "Scellé",
+    hash_observed: "Empreinte constatée",
+    content_stored: "Contenu conservé",
+    range: "Plage",
+    whole_content: "l'intégralité du contenu",
+    content_shredded: "Son contenu conservé a été détruit avec lui (sa clé effacée)",
+    corrects: "Rectifie l'entrée",
+    details: "Précisions",
+    entry_hash: "Empreinte de l'entrée",
+    log_index: "Position dans le journal",
+    none: "aucun",
+    not_recorded: "non consigné",
+    unknown_person: "inconnu",
+    alert_mark: "ALERTE D'INTÉGRITÉ : l'empreinte constatée diffère de l'empreinte prise à l'acquisition",
+    uncompared_mark: "NON COMPARÉ : aucune empreinte de cet algorithme n'a été prise à l'acquisition ; \
+        ce contrôle n'est ni concordant ni en échec",
+    problem_mark: "NE SE VÉRIFIE PAS",
+    verify_heading: "Comment vérifier ce registre de manière indépendante",
+    verify_steps: "Le registre de la chaîne de possession de cet élément est joint à ce PDF sous \
+        la forme du fichier {file} : la chaîne complète des entrées, le point de contrôle signé du \
+        journal et une preuve d'inclusion pour chaque entrée. Chacun peut le vérifier sans \
+        interroger le service et sans avoir à lui faire confiance :\n\
+        1. Extraire la pièce jointe (par exemple : pdfdetach -saveall report.pdf) et vérifier que \
+        son SHA-256 est celui imprimé ci-dessous.\n\
+        2. Obtenir la clé de vérification du journal auprès de l'opérateur du service par un canal \
+        distinct, et vérifier qu'il s'agit de la clé imprimée ci-dessous, en entier, sur une ligne \
+        séparée.\n\
+        3. Vérifier le paquet avec toute mise en œuvre du format du journal de possession ({spec}), \
+        par exemple : caseledger verify-bundle {file} --key <clé de vérification>\n\
+        Un paquet vérifié prouve que ces entrées ont été consignées dans cet ordre, sans \
+        altération, dans le journal que la clé signe.",
+    attached_bundle: "Paquet joint",
+    bundle_sha256: "SHA-256 du paquet joint",
+    bundle_description: "Le paquet de la chaîne de possession de l'élément, pour une vérification hors ligne",
+    page_head: "Rapport de chaîne de possession",
+    evidence_kinds: FRENCH_EVIDENCE_KINDS,
+    event_types: &[
+        ("collected", "Recueilli"),
+        ("sealed", "Placé sous scellé"),
+        ("transferred", "Remis"),
+        ("received", "Reçu"),
+        ("checked_out", "Sorti"),
+        ("checked_in", "Réintégré"),
+        ("hash_verified", "Empreinte vérifiée"),
+        ("analysed", "Analysé"),
+        ("copied", "Copié"),
+        ("shared_abroad", "Communiqué à l'étranger"),
+        ("returned", "Restitué"),
+        ("released", "Mainlevée"),
+        ("destroyed", "Détruit"),
+        ("note", "Note"),
+        ("correction", "Rectification"),
+        ("content_stored", "Contenu conservé"),
+        ("content_downloaded", "Contenu téléchargé"),
+    ],
+    summary_verified_history: "{record} est complet et inaltéré : ses {entries} entrées sont \
+        couvertes par le point de contrôle signé du journal, qui en compte {size}.",
+    summary_verified_custody: "{record} est complet et inaltéré : ses {entries} entrées sont \
+        couvertes par le point de contrôle signé du journal, qui en compte {size}, et \
+        {hash_checks}.{uncompared}",
+    summary_no_hash_check: "il ne consigne aucun contrôle d'empreinte de l'élément",
+    summary_hash_checks_matched: "chacun des {count} contrôles d'empreinte de l'élément \
+        concorde avec l'empreinte de son algorithme prise à l'acquisition",
+    summary_some_hash_checks_matched: "{matched} des {total} contrôles d'empreinte de \
+        l'élément concordent avec l'empreinte de leur algorithme prise à l'acquisition",
+    summary_none_compared: "aucun des contrôles d'empreinte de l'élément n'a pu être comparé \
+        à une empreinte prise à l'acquisition",
+    summary_uncompared: " {count} de ses contrôles d'empreinte n'ont pu être comparés et ne \
+        comptent ni comme concordants ni comme en échec : {which}.",
+    summary_uncompared_check: "l'entrée {position} a contrôlé {algorithm}, et aucune empreinte \
+        {algorithm} n'a été prise à l'acquisition",
+    summary_integrity_alert: "Le registre de la chaîne de possession est complet et inaltéré, \
+        mais il montre que l'élément a échoué à un contrôle d'intégrité : l'entrée {position}, \
+        consignée {at}, a constaté {algorithm} {observed} alors que l'empreinte prise à \
+        l'acquisition est {expected}{more}.{uncompared}",
+    summary_more_alerts: " ({count} autres contrôles ont également échoué)",
+    summary_not_verified: "{record} ne se vérifie pas et ne doit pas être tenu pour fiable en \
+        l'état : {problem}.",
+    record_custody: "Le registre de la chaîne de possession",
+    record_request: "L'historique de la demande",
+    record_audit_heads: "Le registre des têtes ancrées de la piste d'audit",
+    at_unrecorded_time: "à une date non consignée",
+    could_not_be_checked: "il n'a pas pu être contrôlé",
+};
+
+/// The custody report in Dutch. The legal notions are those of the Dutch text of the
+/// Verdrag inzake de bestrijding van strafbare feiten verbonden met elektronische
+/// netwerken (Trb. 2002, 18); see docs/GLOSSARY.md.
+pub static DUTCH: Words = Words {
+    custody_report: "Rapport van de bewaarketen",
+    case_reference: "Zaaknummer",
+    evidence_item: "Bewijsstuk",
+    description: "Omschrijving",
+    kind: "Soort",
+    acquisition_hash: "Hashwaarde bij verkrijging (SHA-256)",
+    verdict: "Uitkomst",
+    verdict_verified: "GEVERIFIEERD",
+    verdict_integrity_alert: "INTEGRITEITSWAARSCHUWING",
+    verdict_not_verified: "NIET GEVERIFIEERD",
+    checkpoint: "Ondertekend controlepunt",
+    tree_size: "Vermeldingen in het logboek",
+    signed_at: "Ondertekend op",
+    log_key: "Sleutel van het logboek",
+    cosigned_by: "Getuigen",
+    no_witness_policy: "geen getuigenbeleid: het controlepunt is alleen met de sleutel van het logboek ondertekend",
+    log_key_whole: "De verificatiesleutel van het logboek, volledig",
+    key_fingerprint: "Vingerafdruk van de sleutel (SHA-256)",
+    generated_at: "Rapport opgemaakt op",
+    entries_heading: "De bewaarketen, vermelding voor vermelding",
+    entry: "Vermelding",
+    who: "Wie",
+    when: "Wanneer",
+    place: "Waar",
+    reason: "Waarom",
+    authority: "Rechtsgrond",
+    custodian_before: "Bewaarder voor",
+    custodian_after: "Bewaarder na",
+    transferred_to: "Overgedragen aan",
+    seal: "Verzegeling",
+    hash_observed: "Vastgestelde hashwaarde",
+    content_stored: "Inhoud bewaard",
+    range: "Bereik",
+    whole_content: "de volledige inhoud",
+    content_shredded: "De bewaarde inhoud is mee vernietigd (de sleutel gewist)",
+    corrects: "Verbetert vermelding",
+    details: "Bijzonderheden",
+    entry_hash: "Hashwaarde van de vermelding",
+    log_index: "Plaats in het logboek",
+    none: "geen",
+    not_recorded: "niet vastgelegd",
+    unknown_person: "onbekend",
+    alert_mark: "INTEGRITEITSWAARSCHUWING: de vastgestelde hashwaarde wijkt af van de hashwaarde bij verkrijging",
+    uncompared_mark: "NIET VERGELEKEN: bij verkrijging is geen hashwaarde met dit algoritme \
+        berekend; deze controle klopt noch faalt",
+    problem_mark: "NIET VERIFIEERBAAR",
+    verify_heading: "Hoe dit register onafhankelijk te verifiëren",
+    verify_steps: "Het register van de bewaarketen van dit stuk is als het bestand {file} bij \
+        deze PDF gevoegd: de volledige keten van vermeldingen, het ondertekende controlepunt van \
+        het logboek en een insluitingsbewijs voor elke vermelding. Iedereen kan het controleren \
+        zonder de dienst te raadplegen en zonder de dienst te hoeven vertrouwen:\n\
+        1. Haal de bijlage eruit (bijvoorbeeld: pdfdetach -saveall report.pdf) en controleer dat \
+        de SHA-256 ervan de hieronder afgedrukte is.\n\
+        2. Verkrijg de verificatiesleutel van het logboek langs een afzonderlijke weg van de \
+        beheerder van de dienst, en controleer dat het de hieronder volledig, op een eigen regel, \
+        afgedrukte sleutel is.\n\
+        3. Verifieer de bundel met een willekeurige implementatie van het formaat van het \
+        bewaarlogboek ({spec}), bijvoorbeeld: caseledger verify-bundle {file} --key <verificatiesleutel>\n\
+        Een geverifieerde bundel bewijst dat deze vermeldingen in deze volgorde, ongewijzigd, zijn \
+        vastgelegd in het logboek dat de sleutel ondertekent.",
+    attached_bundle: "Bijgevoegde bundel",
+    bundle_sha256: "SHA-256 van de bijgevoegde bundel",
+    bundle_description: "De bundel van de bewaarketen van het stuk, voor verificatie zonder verbinding",
+    page_head: "Rapport van de bewaarketen",
+    evidence_kinds: DUTCH_EVIDENCE_KINDS,
+    event_types: &[
+        ("collected", "Verkregen"),
+        ("sealed", "Verzegeld"),
+        ("transferred", "Overgedragen"),
+        ("received", "Ontvangen"),
+        ("checked_out", "Uitgeleend"),
+        ("checked_in", "Teruggebracht"),
+        ("hash_verified", "Hashwaarde gecontroleerd"),
+        ("analysed", "Onderzocht"),
+        ("copied", "Gekopieerd"),
+        ("shared_abroad", "Aan het buitenland verstrekt"),
+        ("returned", "Teruggegeven"),
+        ("released", "Vrijgegeven"),
+        ("destroyed", "Vernietigd"),
+        ("note", "Aantekening"),
+        ("correction", "Verbetering"),
+        ("content_stored", "Inhoud bewaard"),
+        ("content_downloaded", "Inhoud gedownload"),
+    ],
+    summary_verified_history: "{record} is volledig en ongewijzigd: de {entries} vermeldingen \
+        vallen onder het ondertekende controlepunt van het logboek, dat er {size} telt.",
+    summary_verified_custody: "{record} is volledig en ongewijzigd: de {entries} vermeldingen \
+        vallen onder het ondertekende controlepunt van het logboek, dat er {size} telt, en \
+        {hash_checks}.{uncompared}",
+    summary_no_hash_check: "het vermeldt geen controle van de hashwaarde van het stuk",
+    summary_hash_checks_matched: "elk van de {count} controles van de hashwaarde van het stuk \
+        kwam overeen met de hashwaarde van hetzelfde algoritme bij verkrijging",
+    summary_some_hash_checks_matched: "{matched} van de {total} controles van de hashwaarde van \
+        het stuk kwamen overeen met de hashwaarde van hetzelfde algoritme bij verkrijging",
+    summary_none_compared: "geen enkele controle van de hashwaarde van het stuk kon worden \
+        vergeleken met een hashwaarde bij verkrijging",
+    summary_uncompared: " {count} van de controles konden niet worden vergeleken en tellen \
+        niet als overeenkomend of mislukt: {which}.",
+    summary_uncompared_check: "vermelding {position} controleerde {algorithm}, en bij \
+        verkrijging is geen {algorithm}-hashwaarde berekend",
+    summary_integrity_alert: "Het register van de bewaarketen is volledig en ongewijzigd, maar \
+        het toont dat het stuk een integriteitscontrole niet heeft doorstaan: vermelding \
+        {position}, vastgelegd {at}, stelde {algorithm} {observed} vast, terwijl de hashwaarde bij \
+        verkrijging {expected} is{more}.{uncompared}",
+    summary_more_alerts: " ({count} andere controles mislukten eveneens)",
+    summary_not_verified: "{record} is niet verifieerbaar en mag in deze staat niet als \
+        betrouwbaar worden aangemerkt: {problem}.",
+    record_custody: "Het register van de bewaarketen",
+    record_request: "Het verloop van het verzoek",
+    record_audit_heads: "Het register van de verankerde koppen van het auditspoor",
+    at_unrecorded_time: "op een niet vastgelegd tijdstip",
+    could_not_be_checked: "het kon niet worden gecontroleerd",
+};
+
+/// Kinds of evidence in French.
+pub const FRENCH_EVIDENCE_KINDS: &[(&str, &str)] = &[
+    ("device", "Appareil"),
+    ("storage_medium", "Support de stockage"),
+    ("disk_image", "Image disque"),
+    ("memory_capture", "Capture de mémoire"),
+    ("network_capture", "Capture réseau"),
+    ("cloud_account_data", "Données de compte en nuage"),
+    ("logs", "Journaux"),
+    ("document", "Document"),
+    ("other", "Autre"),
+];
+
+/// Kinds of evidence in Dutch.
+pub const DUTCH_EVIDENCE_KINDS: &[(&str, &str)] = &[
+    ("device", "Apparaat"),
+    ("storage_medium", "Opslagmedium"),
+    ("disk_image", "Schijfkopie"),
+    ("memory_capture", "Geheugenopname"),
+    ("network_capture", "Netwerkopname"),
+    ("cloud_account_data", "Gegevens van een cloudaccount"),
+    ("logs", "Logbestanden"),
+    ("document", "Document"),
+    ("other", "Overig"),
+];
 
 /// Kinds of evidence in words, by code (the pages' and the report's).
 pub const EVIDENCE_KINDS: &[(&str, &str)] = &[
@@ -1086,3 +1416,112 @@ pub static ENGLISH_PAGES: PageWords = PageWords {
         ("submitted", "Submitted"),
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    /// Every word of a catalogue by its path (`event_types.collected`), as text.
+    fn flat(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
+        match value {
+            Value::String(s) => out.push((path.to_owned(), s.clone())),
+            Value::Object(members) => {
+                for (name, v) in members {
+                    let inner = if path.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{path}.{name}")
+                    };
+                    flat(v, &inner, out);
+                }
+            }
+            // A table: pairs of a code and its words.
+            Value::Array(rows) => {
+                for row in rows {
+                    if let [Value::String(code), Value::String(words)] =
+                        row.as_array().map(Vec::as_slice).unwrap_or_default()
+                    {
+                        out.push((format!("{path}.{code}"), words.clone()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn words(language: Language) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        flat(
+            &serde_json::to_value(language.words()).unwrap(),
+            "",
+            &mut out,
+        );
+        out
+    }
+
+    /// The `{name}`s a template fills in, in order.
+    fn placeholders(text: &str) -> Vec<&str> {
+        text.match_indices('{')
+            .filter_map(|(at, _)| text[at + 1..].split_once('}').map(|(name, _)| name))
+            .filter(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .collect()
+    }
+
+    /// Words that are the same in a language as in English, rightly.
+    const SAME_AS_ENGLISH: [(&str, &str); 4] = [
+        ("fr", "description"),
+        ("fr", "evidence_kinds.document"),
+        ("nl", "evidence_kinds.document"),
+        ("fr", "event_types.note"),
+    ];
+
+    #[test]
+    fn every_language_has_every_word_of_the_report_translated_with_its_placeholders() {
+        let english = words(Language::En);
+        assert!(english.len() > 90, "{}", english.len());
+        for language in [Language::Fr, Language::Nl] {
+            let theirs = words(language);
+            let paths: Vec<&String> = theirs.iter().map(|(p, _)| p).collect();
+            let ours: Vec<&String> = english.iter().map(|(p, _)| p).collect();
+            assert_eq!(
+                paths, ours,
+                "{language:?}: the same entries, tables included"
+            );
+            for ((path, en), (_, text)) in english.iter().zip(&theirs) {
+                assert!(!text.trim().is_empty(), "{language:?} {path} is empty");
+                let same_allowed = SAME_AS_ENGLISH.contains(&(language.as_str(), path.as_str()));
+                assert!(
+                    text != en || same_allowed,
+                    "{language:?} {path} is the English words: {text}"
+                );
+                let mut want = placeholders(en);
+                let mut got = placeholders(text);
+                want.sort();
+                got.sort();
+                assert_eq!(got, want, "{language:?} {path}: the same placeholders");
+            }
+        }
+    }
+
+    #[test]
+    fn the_language_is_the_choice_else_accept_language_else_english() {
+        use Language::*;
+        assert_eq!(Language::from_accept("fr-HT, en;q=0.5"), Some(Fr));
+        assert_eq!(Language::from_accept("en;q=0.4, nl-SR;q=0.9"), Some(Nl));
+        assert_eq!(
+            Language::from_accept("ht"),
+            Some(Fr),
+            "Haitian Creole reads French"
+        );
+        assert_eq!(Language::from_accept("de, es;q=0.8"), None);
+        assert_eq!(Language::from_accept("fr;q=0, nl;q=0.1"), Some(Nl));
+        assert_eq!(Language::from_accept("fr;q=abc, nl;q=0.2"), Some(Nl));
+        assert_eq!(Language::from_accept("*"), None);
+        assert_eq!(Language::from_accept("NL-be"), Some(Nl));
+        assert_eq!(Language::negotiate(Some(Nl), Some("fr")), Nl);
+        assert_eq!(Language::negotiate(None, Some("fr-CA")), Fr);
+        assert_eq!(Language::negotiate(None, Some("de")), En);
+        assert_eq!(Language::negotiate(None, None), En);
+    }
+}

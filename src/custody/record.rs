@@ -284,10 +284,11 @@ pub fn timeline(
     })
 }
 
-/// The custody report of a record.
-pub fn report_pdf(timeline: &Timeline) -> Vec<u8> {
+/// The custody report of a record, in `language`.
+pub fn report_pdf(timeline: &Timeline, language: crate::catalogue::Language) -> Vec<u8> {
     report::render(&CustodyReport {
-        words: &crate::catalogue::ENGLISH,
+        language,
+        words: language.words(),
         case_reference: &timeline.case_reference,
         item: &timeline.item,
         verification: &timeline.verification,

@@ -5,7 +5,7 @@
 
 use super::model::Evidence;
 use super::verify::{Report, Verdict};
-use crate::catalogue::{Words, in_words};
+use crate::catalogue::{Language, Words, in_words};
 use crate::pdf::{ALERT, Attachment, Colour, Document, Field, Font, OK};
 use crate::time::Clock;
 use serde_json::Value;
@@ -135,6 +135,7 @@ impl CheckpointFacts {
 
 /// Everything the report shows.
 pub struct CustodyReport<'a> {
+    pub language: Language,
     pub words: &'a Words,
     pub case_reference: &'a str,
     pub item: &'a Evidence,
@@ -192,6 +193,7 @@ pub fn render(report: &CustodyReport<'_>) -> Vec<u8> {
         format!("{} {} / {}", w.page_head, item.label, report.case_reference),
         report.generated_at,
     );
+    doc.set_language(report.language.as_str());
     doc.heading(&title, 17.0);
 
     // The verdict first, in plain words.
@@ -206,7 +208,12 @@ pub fn render(report: &CustodyReport<'_>) -> Vec<u8> {
         13.0,
         Some(colour),
     );
-    doc.paragraph(&report.verification.summary, Font::Regular, 11.0, None);
+    doc.paragraph(
+        &report.verification.summary_in(w),
+        Font::Regular,
+        11.0,
+        None,
+    );
     doc.space(6.0);
 
     let facts = [

@@ -11,13 +11,15 @@ use super::registration::{ItemToRegister, NewEvidence};
 use super::verify::Report;
 use crate::auth::{Credentials, Principal, TokenClaims};
 use crate::cases::access::visible;
+use crate::catalogue::Language;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::input::{Id, IdempotencyKey, Json};
+use crate::input::{Id, IdempotencyKey, Json, Query};
 use crate::ledger::Action;
 use crate::observability::RequestMeta;
 use crate::pagination::{Page, PageParams, Paging};
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::http::header::CONTENT_LANGUAGE;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -277,6 +279,17 @@ async fn custody_bundle(
     Ok(web::Json(bundle))
 }
 
+/// The language a court report is printed in.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// The language to print it in (the court's), whatever the reader's; by default
+    /// the reader's chosen language, else the request's `Accept-Language`, else
+    /// English. The attached bundle is the same in every language.
+    pub lang: Option<Language>,
+}
+
 /// A PDF document.
 #[derive(ToSchema)]
 #[schema(value_type = String, format = Binary)]
@@ -291,9 +304,10 @@ pub struct PdfDocument(#[allow(dead_code)] Vec<u8>);
 #[utoipa::path(
     tag = "evidence",
     security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid, description = "Evidence id")),
+    params(("id" = String, Path, format = Uuid, description = "Evidence id"), ReportQuery),
     responses(
-        (status = 200, description = "The custody report, with the bundle attached", content_type = "application/pdf", body = PdfDocument, headers(("Content-Disposition" = String))),
+        (status = 200, description = "The custody report, with the bundle attached", content_type = "application/pdf", body = PdfDocument, headers(("Content-Disposition" = String), ("Content-Language" = String, description = "The language it is printed in"))),
+        (status = 422, description = "`lang` is not a language of the service (`en`, `fr`, `nl`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item, or not one the caller may see", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -302,17 +316,26 @@ async fn custody_report(
     state: web::Data<AppState>,
     caller: Credentials,
     id: web::Path<Id>,
+    query: Query<ReportQuery>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().into_string();
     let signer = state.log.clone();
-    let (evidence_id, pdf) = state
+    let asked = query.into_inner().lang;
+    let accept = crate::input::accept_language(&req);
+    let (evidence_id, language, pdf) = state
         .read_as(caller, Action::CustodyReport, move |conn, caller, event| {
             let timeline = record::timeline(conn, caller, &id, event, &signer)?;
-            Ok((timeline.item.id.clone(), record::report_pdf(&timeline)))
+            let language =
+                asked.unwrap_or_else(|| Language::negotiate(caller.language, accept.as_deref()));
+            event.set_detail("language", language.as_str());
+            let pdf = record::report_pdf(&timeline, language);
+            Ok((timeline.item.id.clone(), language, pdf))
         })
         .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
+        .insert_header((CONTENT_LANGUAGE, language.as_str()))
         .insert_header((
             "Content-Disposition",
             format!("attachment; filename=\"custody-report-{evidence_id}.pdf\""),

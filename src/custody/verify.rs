@@ -237,6 +237,7 @@ fn uncompared_words(w: &Words, uncompared: &[UncomparedCheck]) -> String {
 
 /// The verdict in a sentence a judge understands, in the catalogue's words.
 fn summary(
+    w: &crate::catalogue::Words,
     history: History<'_>,
     verdict: Verdict,
     entries: usize,
@@ -244,7 +245,6 @@ fn summary(
     checks: &Report,
     first_problem: Option<&str>,
 ) -> String {
-    let w = &crate::catalogue::ENGLISH;
     let record = history.record(w);
     let entries = entries.to_string();
     let size = size.unwrap_or_default().to_string();
@@ -488,6 +488,13 @@ impl Report {
         } else {
             Verdict::Verified
         };
+        self.summary = self.summary_in(&crate::catalogue::ENGLISH);
+    }
+
+    /// The verdict in a sentence, in the words of a language. (What a problem found
+    /// says of itself is quoted as the checks wrote it.)
+    pub fn summary_in(&self, w: &crate::catalogue::Words) -> String {
+        let problems = self.problems();
         let first = problems
             .first()
             .map(String::as_str)
@@ -497,14 +504,15 @@ impl Report {
             (None, Some(origin)) => History::AuditHeads(origin),
             (None, None) => History::Evidence(self.evidence_id.as_deref().unwrap_or_default()),
         };
-        self.summary = summary(
+        summary(
+            w,
             history,
             self.verdict,
             self.entries.len(),
             self.checkpoint_size,
             self,
             first,
-        );
+        )
     }
 }
 

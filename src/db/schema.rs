@@ -36,6 +36,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         kind -> Text,
+        language -> Nullable<Text>,
     }
 }
 

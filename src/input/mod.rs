@@ -460,6 +460,14 @@ impl<'de> serde::Deserialize<'de> for Id {
     }
 }
 
+/// The request's `Accept-Language` field, if it has one of text.
+pub fn accept_language(req: &actix_web::HttpRequest) -> Option<String> {
+    req.headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -127,6 +127,8 @@ pub struct Document {
     pages: Vec<Page>,
     y: f32,
     attachments: Vec<Attachment>,
+    /// The language of its text (a BCP 47 tag), for readers and assistive tools.
+    language: Option<String>,
 }
 
 impl Document {
@@ -143,7 +145,13 @@ impl Document {
             pages: vec![Page::default()],
             y: BODY_TOP,
             attachments: Vec::new(),
+            language: None,
         }
+    }
+
+    /// Names the language of the document's text (`/Lang`, a BCP 47 tag).
+    pub fn set_language(&mut self, tag: &str) {
+        self.language = Some(tag.to_owned());
     }
 
     fn page(&mut self) -> &mut Page {
@@ -373,6 +381,9 @@ impl Document {
         {
             let mut catalog = pdf.catalog(catalog_id);
             catalog.pages(tree_id);
+            if let Some(tag) = &self.language {
+                catalog.lang(TextStr(tag));
+            }
             if !self.attachments.is_empty() {
                 catalog.page_mode(PageMode::UseAttachments);
                 let mut names = catalog.names();

@@ -3,12 +3,13 @@ use crate::auth::queries;
 use crate::auth::roles::Role;
 use crate::auth::service::{self, TokenResponse};
 use crate::auth::tokens::Jwks;
+use crate::catalogue::Language;
 use crate::error::{ApiResult, Problem};
 use crate::input::Json;
 use crate::ledger::{Action, Event};
 use crate::observability::RequestMeta;
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -19,7 +20,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(logout)
         .service(change_password)
         .service(jwks)
-        .service(me);
+        .service(me)
+        .service(change_me);
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -62,6 +64,18 @@ pub struct Me {
     pub must_change_password: bool,
     /// Must enrol a second factor before anything else (`/me/factors`).
     pub factor_enrolment_required: bool,
+    /// The language chosen for pages, reports and messages; `null` until chosen,
+    /// when each request's `Accept-Language` decides (else English).
+    pub language: Option<Language>,
+}
+
+/// A change to one's own account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MePatch {
+    /// The language for pages, reports and messages; `null` leaves it to each
+    /// request's `Accept-Language`.
+    pub language: Option<Language>,
 }
 
 /// Log in with a username and password.
@@ -214,5 +228,62 @@ async fn me(caller: PendingPrincipal) -> web::Json<Me> {
         roles: p.roles,
         must_change_password: p.must_change_password,
         factor_enrolment_required: p.must_enrol,
+        language: p.language,
     })
+}
+
+/// Choose one's language for pages, reports and messages (audited `user.update`).
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    request_body = MePatch,
+    responses(
+        (status = 200, description = "The caller, as changed", body = Me),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a language of the service (`en`, `fr`, `nl`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/me")]
+async fn change_me(
+    state: web::Data<AppState>,
+    caller: PendingPrincipal,
+    meta: RequestMeta,
+    body: Json<MePatch>,
+) -> ApiResult<web::Json<Me>> {
+    let mut p = caller.0;
+    let language = body.into_inner().language;
+    let event = Event::by(Action::UserUpdate, &p, &meta)
+        .subject(crate::ledger::Subject::new(
+            "user",
+            &p.user_id,
+            Some(&p.country),
+        ))
+        .detail(
+            "changed",
+            serde_json::json!({"language": language.map(Language::as_str)}),
+        );
+    let user_id = p.user_id.clone();
+    state
+        .audited(event, move |conn, _| {
+            let code = language.map(Language::as_str);
+            Ok(queries::set_language(
+                conn,
+                &user_id,
+                code,
+                crate::db::now(),
+            )?)
+        })
+        .await?;
+    p.language = language;
+    Ok(web::Json(Me {
+        id: p.user_id,
+        username: p.username,
+        display_name: p.display_name,
+        agency_id: p.agency_id,
+        country: p.country,
+        roles: p.roles,
+        must_change_password: p.must_change_password,
+        factor_enrolment_required: p.must_enrol,
+        language: p.language,
+    }))
 }

@@ -51,6 +51,9 @@ pub struct User {
     /// in with client credentials only).
     #[schema(example = "person")]
     pub kind: String,
+    /// The language the person chose for pages, reports and messages; `null` until
+    /// chosen, when each request's `Accept-Language` decides.
+    pub language: Option<crate::catalogue::Language>,
     pub created_at: UtcTimestamp,
     pub updated_at: UtcTimestamp,
 }
@@ -73,6 +76,10 @@ impl User {
             country,
             must_change_password: row.must_change_password,
             kind: row.kind,
+            language: row
+                .language
+                .as_deref()
+                .and_then(crate::catalogue::Language::parse),
             created_at: row.created_at.into(),
             updated_at: row.updated_at.into(),
         }

@@ -102,6 +102,7 @@ pub struct AccountChange<'a> {
     pub display_name: &'a str,
     pub roles: &'a str,
     pub status: &'a str,
+    pub language: Option<&'a str>,
     pub updated_at: chrono::NaiveDateTime,
 }
 

@@ -49,6 +49,8 @@ pub struct UserPatch {
     #[schema(min_items = 1)]
     pub roles: Option<Vec<Role>>,
     pub status: Option<UserStatus>,
+    /// The person's language for pages, reports and messages.
+    pub language: Option<crate::catalogue::Language>,
 }
 
 /// Whether the caller administers accounts in `country`.
@@ -270,6 +272,7 @@ async fn update_user(
                     "display_name": display_name,
                     "roles": patch.roles.as_ref().map(|r| encode_roles(r)),
                     "status": patch.status.map(UserStatus::as_str),
+                    "language": patch.language.map(crate::catalogue::Language::as_str),
                 }),
             );
             if !manages(&caller, &country) {
@@ -309,6 +312,10 @@ async fn update_user(
                     .map(encode_roles)
                     .unwrap_or_else(|| row.roles.clone()),
                 status: patch.status.map(UserStatus::as_str).unwrap_or(&row.status),
+                language: patch
+                    .language
+                    .map(crate::catalogue::Language::as_str)
+                    .or(row.language.as_deref()),
                 updated_at: now,
             };
             queries::change_account(conn, &row.id, &change)?;

@@ -4,7 +4,7 @@
 
 use super::page::{Leave, Me, PageResult, html, page_id};
 use super::visitor::Visitor;
-use crate::catalogue::{ENGLISH, ENGLISH_PAGES, PageWords, in_words};
+use crate::catalogue::{ENGLISH, ENGLISH_PAGES, Language, PageWords, in_words};
 use crate::custody::record::{self, Timeline};
 use crate::custody::report::{EntryView, entry_views};
 use crate::custody::verify::Verdict;
@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::time::Clock;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_DISPOSITION;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 #[derive(Template)]
@@ -162,19 +162,29 @@ impl Attachment {
 /// The court report (PDF, the bundle attached).
 pub async fn report(
     state: web::Data<AppState>,
+    req: HttpRequest,
     visitor: Visitor,
     path: web::Path<String>,
 ) -> PageResult {
     let id = page_id(&path)?;
-    let report = read_timeline(&state, &visitor, id, Action::CustodyReport, |t| {
+    let language = Language::negotiate(
+        visitor.signed.principal.language,
+        crate::input::accept_language(&req).as_deref(),
+    );
+    let report = read_timeline(&state, &visitor, id, Action::CustodyReport, move |t| {
         Attachment {
             content_type: "application/pdf",
             name: format!("custody-report-{}.pdf", t.item.id),
-            body: record::report_pdf(&t),
+            body: record::report_pdf(&t, language),
         }
     })
     .await?;
-    Ok(report.response())
+    let mut response = report.response();
+    response.headers_mut().insert(
+        actix_web::http::header::CONTENT_LANGUAGE,
+        actix_web::http::header::HeaderValue::from_static(language.as_str()),
+    );
+    Ok(response)
 }
 
 /// The bundle, for offline verification.

@@ -315,3 +315,178 @@ async fn a_tampered_record_yields_a_report_whose_first_page_says_so() {
     let mark = text.find("DOES NOT VERIFY").expect("the entry is marked");
     assert!(mark > text.find("Entry 2 - ").unwrap(), "{text}");
 }
+
+/// The attached bundle of a report, as `pdfdetach` extracts it.
+fn attached_bundle(app: &TestApp, path: &std::path::Path) -> Vec<u8> {
+    let out = app
+        .data_dir()
+        .join(format!("detached-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&out).unwrap();
+    poppler(
+        "pdfdetach",
+        &[
+            "-saveall",
+            "-o",
+            out.to_str().unwrap(),
+            path.to_str().unwrap(),
+        ],
+    );
+    let file = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap();
+    std::fs::read(file.path()).unwrap()
+}
+
+/// A report asked for as `query` with `headers`, saved; its path and the language
+/// it says it is in.
+async fn report_in(
+    w: &World,
+    id: &str,
+    query: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+) -> (std::path::PathBuf, String) {
+    let res = w
+        .app
+        .request_with_headers(
+            "GET",
+            &format!("/api/v1/evidence/{id}/custody/report.pdf{query}"),
+            token,
+            headers,
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 200, "{query}: {}", res.body);
+    let language = res
+        .headers
+        .get("content-language")
+        .expect("Content-Language")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let path = w
+        .app
+        .data_dir()
+        .join(format!("report-{}.pdf", uuid::Uuid::new_v4()));
+    std::fs::write(&path, &res.raw).unwrap();
+    let keep = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("reports");
+    std::fs::create_dir_all(&keep).unwrap();
+    std::fs::copy(
+        &path,
+        keep.join(format!("custody-report-{id}-{language}.pdf")),
+    )
+    .unwrap();
+    (path, language)
+}
+
+/// A court reads the report in its language: `?lang=` prints it so whatever the
+/// reader's; without it, the reader's chosen language (`PATCH /me`), else the
+/// request's `Accept-Language`, else English. The verdict and its sentence, the
+/// headings and the event types are in that language, read back with `pdftotext`;
+/// the attached bundle is the same bytes in every language and verifies.
+#[actix_web::test]
+async fn the_report_is_printed_in_the_courts_language_and_its_bundle_is_the_same() {
+    let w = world().await;
+    let app = &w.app;
+    let id = disk_item(&w).await;
+    ok(append(
+        app,
+        &w.inv.token,
+        &id,
+        json!({"type": "hash_verified", "hash": {"algorithm": "sha-256", "value": DISK_SHA}}),
+    )
+    .await);
+    let t = w.inv.token.as_str();
+    let (english, said) = report_in(&w, &id, "", t, &[]).await;
+    assert_eq!(said, "en");
+    let (french, said) = report_in(&w, &id, "?lang=fr", t, &[]).await;
+    assert_eq!(said, "fr");
+    let (dutch, said) = report_in(&w, &id, "?lang=nl", t, &[("Accept-Language", "fr")]).await;
+    assert_eq!(said, "nl", "the court's language, whatever the reader's");
+
+    let text = text_of(&french, Some((1, 1)));
+    for words in [
+        "Rapport de chaîne de possession",
+        "Conclusion: VÉRIFIÉ",
+        "Le registre de la chaîne de possession est complet et inaltéré",
+        "chacun des 1 contrôles d'empreinte",
+        "SHA-256 du paquet joint",
+    ] {
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    assert!(!text.contains("VERIFIED"), "{text}");
+    let all = text_of(&french, None);
+    assert!(
+        all.contains("Empreinte vérifiée"),
+        "the event in French: {all}"
+    );
+    assert!(all.contains("Comment vérifier ce registre"), "{all}");
+    let text = text_of(&dutch, Some((1, 1)));
+    for words in [
+        "Rapport van de bewaarketen",
+        "Uitkomst: GEVERIFIEERD",
+        "Het register van de bewaarketen is volledig en ongewijzigd",
+    ] {
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    assert!(text_of(&dutch, None).contains("Hashwaarde gecontroleerd"));
+    // The bundle is the record, not its words: the same bytes, and it verifies.
+    let bundle = attached_bundle(app, &english);
+    assert_eq!(attached_bundle(app, &french), bundle);
+    assert_eq!(attached_bundle(app, &dutch), bundle);
+    let key = log_key(app, t).await;
+    let (code, out) = verify_offline(app, &serde_json::from_slice(&bundle).unwrap(), &key).await;
+    assert_eq!(code, 0, "{out}");
+
+    // Without `lang`: Accept-Language, until the reader chooses a language.
+    let (_, said) = report_in(&w, &id, "", t, &[("Accept-Language", "fr-HT, en;q=0.5")]).await;
+    assert_eq!(said, "fr");
+    let (_, said) = report_in(&w, &id, "", t, &[("Accept-Language", "de")]).await;
+    assert_eq!(said, "en", "none of ours: English");
+    let me = app.patch("/api/v1/me", t, &json!({"language": "nl"})).await;
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(me.body["language"], "nl");
+    assert_eq!(app.get("/api/v1/me", t).await.body["language"], "nl");
+    let (_, said) = report_in(&w, &id, "", t, &[("Accept-Language", "fr")]).await;
+    assert_eq!(said, "nl", "the reader's choice over Accept-Language");
+    let (_, said) = report_in(&w, &id, "?lang=en", t, &[]).await;
+    assert_eq!(said, "en");
+    // Not a language of the service: refused, with the field named.
+    app.get(
+        &format!("/api/v1/evidence/{id}/custody/report.pdf?lang=de"),
+        t,
+    )
+    .await
+    .assert_problem(422, "validation-failed");
+    app.patch("/api/v1/me", t, &json!({"language": "de"}))
+        .await
+        .assert_problem(422, "validation-failed");
+    // Unset, Accept-Language decides again.
+    let me = app.patch("/api/v1/me", t, &json!({"language": null})).await;
+    assert_eq!(me.body["language"], Value::Null);
+    let (_, said) = report_in(&w, &id, "", t, &[("Accept-Language", "fr")]).await;
+    assert_eq!(said, "fr");
+    // The choice is audited as a change of the account.
+    let changed = app
+        .audit_entries()
+        .into_iter()
+        .filter(|e| e["action"] == "user.update")
+        .map(|e| e["details"]["changed"]["language"].clone())
+        .collect::<Vec<_>>();
+    assert_eq!(changed, [json!("nl"), Value::Null]);
+    // An administrator sets it for a person too.
+    let admin = app.regional_admin().await;
+    let set = app
+        .patch(
+            &format!("/api/v1/users/{}", w.sup.id),
+            &admin.token,
+            &json!({"language": "fr"}),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(set.body["language"], "fr");
+    assert_eq!(
+        app.get("/api/v1/me", &w.sup.token).await.body["language"],
+        "fr"
+    );
+    let (_, said) = report_in(&w, &id, "", &w.sup.token, &[]).await;
+    assert_eq!(said, "fr");
+}
