@@ -2,7 +2,6 @@
 
 use super::{PageWords, Words};
 
-
 pub static ENGLISH: Words = Words {
     custody_report: "Custody report",
     case_reference: "Case reference",
@@ -114,7 +113,6 @@ pub static ENGLISH: Words = Words {
     could_not_be_checked: "it could not be checked",
 };
 
-
 /// Kinds of evidence in words, by code (the pages' and the report's).
 pub const EVIDENCE_KINDS: &[(&str, &str)] = &[
     ("device", "Device"),
@@ -128,8 +126,9 @@ pub const EVIDENCE_KINDS: &[(&str, &str)] = &[
     ("other", "Other"),
 ];
 
-
 pub static ENGLISH_PAGES: PageWords = PageWords {
+    lang: "en",
+    apply_language: "Change language",
     service: "caseledger",
     sign_in: "Sign in",
     sign_out: "Sign out",

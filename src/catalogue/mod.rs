@@ -6,9 +6,9 @@ mod dutch;
 mod english;
 mod french;
 
-pub use dutch::{DUTCH, DUTCH_EVIDENCE_KINDS};
+pub use dutch::{DUTCH, DUTCH_EVIDENCE_KINDS, DUTCH_PAGES};
 pub use english::{ENGLISH, ENGLISH_PAGES, EVIDENCE_KINDS};
-pub use french::{FRENCH, FRENCH_EVIDENCE_KINDS};
+pub use french::{FRENCH, FRENCH_EVIDENCE_KINDS, FRENCH_PAGES};
 
 crate::string_enum! {
     /// A language the service speaks, by its ISO 639-1 code.
@@ -26,6 +26,15 @@ impl Language {
             Language::En => &ENGLISH,
             Language::Fr => &FRENCH,
             Language::Nl => &DUTCH,
+        }
+    }
+
+    /// The pages' words in this language.
+    pub fn pages(self) -> &'static PageWords {
+        match self {
+            Language::En => &ENGLISH_PAGES,
+            Language::Fr => &FRENCH_PAGES,
+            Language::Nl => &DUTCH_PAGES,
         }
     }
 
@@ -205,7 +214,12 @@ pub fn in_words(table: &[(&'static str, &'static str)], code: &str) -> String {
 }
 
 /// Every word of the review pages.
+#[derive(serde::Serialize)]
 pub struct PageWords {
+    /// The language's code, for `lang` attributes and `Content-Language`.
+    pub lang: &'static str,
+    /// The button that shows the pages in the language chosen.
+    pub apply_language: &'static str,
     pub service: &'static str,
     pub sign_in: &'static str,
     pub sign_out: &'static str,
@@ -561,6 +575,16 @@ mod tests {
         out
     }
 
+    fn page_words(language: Language) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        flat(
+            &serde_json::to_value(language.pages()).unwrap(),
+            "",
+            &mut out,
+        );
+        out
+    }
+
     /// The `{name}`s a template fills in, in order.
     fn placeholders(text: &str) -> Vec<&str> {
         text.match_indices('{')
@@ -569,39 +593,75 @@ mod tests {
             .collect()
     }
 
-    /// Words that are the same in a language as in English, rightly.
-    const SAME_AS_ENGLISH: [(&str, &str); 4] = [
+    /// Words that are the same in a language as in English, rightly: names, codes,
+    /// and words the languages share.
+    const SAME_AS_ENGLISH: &[(&str, &str)] = &[
         ("fr", "description"),
         ("fr", "evidence_kinds.document"),
         ("nl", "evidence_kinds.document"),
         ("fr", "event_types.note"),
+        ("*", "service"),
+        ("*", "csirt"),
+        ("*", "document"),
+        ("fr", "documents"),
+        ("fr", "position"),
+        ("nl", "status"),
+        ("nl", "downloads"),
+        ("nl", "bytes"),
+        ("fr", "request_members.contacts"),
+        ("nl", "case_statuses.open"),
+        ("nl", "identifier_kinds.account"),
+        ("fr", "languages.pap"),
+        ("nl", "offence_names.ransomware"),
+        ("nl", "offence_names.phishing"),
+        ("nl", "offence_names.cyberstalking"),
     ];
+
+    /// Every entry of `theirs` is there, not empty, translated (but for the words
+    /// rightly the same) and fills in the English entry's placeholders.
+    fn translated(language: Language, english: &[(String, String)], theirs: &[(String, String)]) {
+        let paths: Vec<&String> = theirs.iter().map(|(p, _)| p).collect();
+        let ours: Vec<&String> = english.iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            paths, ours,
+            "{language:?}: the same entries, tables included"
+        );
+        for ((path, en), (_, text)) in english.iter().zip(theirs) {
+            assert!(!text.trim().is_empty(), "{language:?} {path} is empty");
+            if path == "lang" {
+                assert_eq!(text, language.as_str());
+                continue;
+            }
+            let same_allowed = SAME_AS_ENGLISH
+                .iter()
+                .any(|(l, p)| (*l == "*" || *l == language.as_str()) && *p == path.as_str());
+            assert!(
+                text != en || same_allowed,
+                "{language:?} {path} is the English words: {text}"
+            );
+            let mut want = placeholders(en);
+            let mut got = placeholders(text);
+            want.sort();
+            got.sort();
+            assert_eq!(got, want, "{language:?} {path}: the same placeholders");
+        }
+    }
 
     #[test]
     fn every_language_has_every_word_of_the_report_translated_with_its_placeholders() {
         let english = words(Language::En);
         assert!(english.len() > 90, "{}", english.len());
         for language in [Language::Fr, Language::Nl] {
-            let theirs = words(language);
-            let paths: Vec<&String> = theirs.iter().map(|(p, _)| p).collect();
-            let ours: Vec<&String> = english.iter().map(|(p, _)| p).collect();
-            assert_eq!(
-                paths, ours,
-                "{language:?}: the same entries, tables included"
-            );
-            for ((path, en), (_, text)) in english.iter().zip(&theirs) {
-                assert!(!text.trim().is_empty(), "{language:?} {path} is empty");
-                let same_allowed = SAME_AS_ENGLISH.contains(&(language.as_str(), path.as_str()));
-                assert!(
-                    text != en || same_allowed,
-                    "{language:?} {path} is the English words: {text}"
-                );
-                let mut want = placeholders(en);
-                let mut got = placeholders(text);
-                want.sort();
-                got.sort();
-                assert_eq!(got, want, "{language:?} {path}: the same placeholders");
-            }
+            translated(language, &english, &words(language));
+        }
+    }
+
+    #[test]
+    fn every_language_has_every_word_of_the_pages_translated() {
+        let english = page_words(Language::En);
+        assert!(english.len() > 450, "{}", english.len());
+        for language in [Language::Fr, Language::Nl] {
+            translated(language, &english, &page_words(language));
         }
     }
 

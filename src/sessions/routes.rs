@@ -232,6 +232,39 @@ async fn me(caller: PendingPrincipal) -> web::Json<Me> {
     })
 }
 
+/// Sets the language a person chose for themself (`None` unsets it), audited as a
+/// change of their account (`user.update`): the API's `PATCH /me` and the pages'
+/// choice.
+pub async fn choose_language(
+    state: &AppState,
+    caller: &crate::auth::Principal,
+    meta: &RequestMeta,
+    language: Option<Language>,
+) -> ApiResult<()> {
+    let event = Event::by(Action::UserUpdate, caller, meta)
+        .subject(crate::ledger::Subject::new(
+            "user",
+            &caller.user_id,
+            Some(&caller.country),
+        ))
+        .detail(
+            "changed",
+            serde_json::json!({"language": language.map(Language::as_str)}),
+        );
+    let user_id = caller.user_id.clone();
+    state
+        .audited(event, move |conn, _| {
+            let code = language.map(Language::as_str);
+            Ok(queries::set_language(
+                conn,
+                &user_id,
+                code,
+                crate::db::now(),
+            )?)
+        })
+        .await
+}
+
 /// Choose one's language for pages, reports and messages (audited `user.update`).
 #[utoipa::path(
     tag = "auth",
@@ -252,28 +285,7 @@ async fn change_me(
 ) -> ApiResult<web::Json<Me>> {
     let mut p = caller.0;
     let language = body.into_inner().language;
-    let event = Event::by(Action::UserUpdate, &p, &meta)
-        .subject(crate::ledger::Subject::new(
-            "user",
-            &p.user_id,
-            Some(&p.country),
-        ))
-        .detail(
-            "changed",
-            serde_json::json!({"language": language.map(Language::as_str)}),
-        );
-    let user_id = p.user_id.clone();
-    state
-        .audited(event, move |conn, _| {
-            let code = language.map(Language::as_str);
-            Ok(queries::set_language(
-                conn,
-                &user_id,
-                code,
-                crate::db::now(),
-            )?)
-        })
-        .await?;
+    choose_language(&state, &p, &meta, language).await?;
     p.language = language;
     Ok(web::Json(Me {
         id: p.user_id,

@@ -6,7 +6,7 @@ use super::evidence::verdict_in_words;
 use super::page::{Fact, Leave, Me, PageResult, html, page_id};
 use super::visitor::Visitor;
 use crate::auth::roles::Role;
-use crate::catalogue::{ENGLISH, ENGLISH_PAGES, PageWords, in_words};
+use crate::catalogue::{PageWords, in_words};
 use crate::ledger::Action;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -76,7 +76,7 @@ pub async fn verification(
             },
         )
         .await?;
-    let w = &ENGLISH_PAGES;
+    let w = super::page::words();
     let (verdict, verdict_class) = verdict_in_words(report.verdict);
     let mut facts = vec![Fact::new(
         w.checkpoint_size,
@@ -97,7 +97,7 @@ pub async fn verification(
             event: f
                 .event_type
                 .as_deref()
-                .map(|t| in_words(ENGLISH.event_types, t))
+                .map(|t| in_words(super::page::language().words().event_types, t))
                 .unwrap_or_default(),
             inclusion_checked: if f.inclusion_checked { w.yes } else { w.no },
             problems: if f.problems.is_empty() {
@@ -116,7 +116,7 @@ pub async fn verification(
             label,
             verdict,
             verdict_class,
-            summary: report.summary.clone(),
+            summary: report.summary_in(super::page::language().words()),
             facts,
             entries,
         },
@@ -142,7 +142,7 @@ pub async fn trail(state: web::Data<AppState>, visitor: Visitor) -> PageResult {
             },
         )
         .await?;
-    let w = &ENGLISH_PAGES;
+    let w = super::page::words();
     let mut facts = vec![
         Fact::new(w.entries_checked, found.entries.to_string()),
         Fact::mono(

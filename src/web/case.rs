@@ -6,7 +6,7 @@
 use super::page::{Fact, Me, PageResult, html, page_id};
 use super::visitor::Visitor;
 use crate::cases::review::CaseReview;
-use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
+use crate::catalogue::{PageWords, in_words};
 use crate::custody::record::ItemAlert;
 use crate::ledger::Action;
 use crate::mla::request::MlaRequestRow;
@@ -133,7 +133,7 @@ pub async fn page(
             },
         )
         .await?;
-    let w = &ENGLISH_PAGES;
+    let w = super::page::words();
     let clock = Clock::of_country(&visitor.me.country);
     let review = &read.review;
     let items = read

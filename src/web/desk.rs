@@ -6,7 +6,7 @@ use super::page::{Leave, Me, PageResult, html};
 use super::visitor::Visitor;
 use crate::auth::roles::Role;
 use crate::cases::model::CaseRow;
-use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
+use crate::catalogue::{PageWords, in_words};
 use crate::countries::queries::StateNames;
 use crate::custody::model::EvidenceRow;
 use crate::error::ApiError;
@@ -419,7 +419,7 @@ async fn read_verifiable(
 }
 
 pub async fn page(state: web::Data<AppState>, visitor: Visitor) -> PageResult {
-    let w = &ENGLISH_PAGES;
+    let w = super::page::words();
     let clock = Clock::of_country(&visitor.me.country);
     let parts = Parts::of(&visitor);
     let mine = visitor.signed.principal.country.clone();
@@ -508,6 +508,8 @@ async fn order_lines(
     clock: Clock,
 ) -> Result<Option<Vec<OrderLine>>, Leave> {
     const DESK_LIMIT: i64 = 50;
+    // Read here: the words are the request's, the closure runs elsewhere.
+    let w = super::page::words();
     let lines = state
         .read_as(
             visitor.credentials(),
@@ -520,7 +522,6 @@ async fn order_lines(
                 let ids: Vec<&str> = open.iter().map(|o| o.row.id.as_str()).collect();
                 event.set_detail("order_ids", ids);
                 event.set_detail("page", "desk");
-                let w = &ENGLISH_PAGES;
                 let now = crate::db::now();
                 Ok(Some(
                     open.into_iter()
@@ -561,6 +562,8 @@ async fn deadlines(
     visitor: &Visitor,
     clock: Clock,
 ) -> Result<Vec<DeadlineLine>, Leave> {
+    // Read here: the words are the request's, the closure runs elsewhere.
+    let w = super::page::words();
     let lines = state
         .read_as(
             visitor.credentials(),
@@ -582,7 +585,6 @@ async fn deadlines(
                 let ids: Vec<&str> = due.iter().map(|(_, d)| d.request_id.as_str()).collect();
                 event.set_detail("request_ids", ids);
                 event.set_detail("page", "desk");
-                let w = &ENGLISH_PAGES;
                 Ok(due
                     .into_iter()
                     .map(|(_, d)| DeadlineLine {

@@ -4,7 +4,7 @@
 
 use super::page::{Leave, Me, PageResult, html, page_id};
 use super::visitor::Visitor;
-use crate::catalogue::{ENGLISH, ENGLISH_PAGES, Language, PageWords, in_words};
+use crate::catalogue::{Language, PageWords, in_words};
 use crate::custody::record::{self, Timeline};
 use crate::custody::report::{EntryView, entry_views};
 use crate::custody::verify::Verdict;
@@ -35,9 +35,15 @@ struct EvidencePage<'a> {
 /// A verdict in words, and the class that colours it.
 pub fn verdict_in_words(verdict: Verdict) -> (&'static str, &'static str) {
     match verdict {
-        Verdict::Verified => (ENGLISH.verdict_verified, "verified"),
-        Verdict::IntegrityAlert => (ENGLISH.verdict_integrity_alert, "alert"),
-        Verdict::NotVerified => (ENGLISH.verdict_not_verified, "alert"),
+        Verdict::Verified => (super::page::language().words().verdict_verified, "verified"),
+        Verdict::IntegrityAlert => (
+            super::page::language().words().verdict_integrity_alert,
+            "alert",
+        ),
+        Verdict::NotVerified => (
+            super::page::language().words().verdict_not_verified,
+            "alert",
+        ),
     }
 }
 
@@ -69,14 +75,23 @@ where
 fn facts(w: &PageWords, clock: &Clock, timeline: &Timeline) -> Vec<Field> {
     let item = &timeline.item;
     let mut facts = vec![
-        Field::new(ENGLISH.case_reference, timeline.case_reference.clone()),
-        Field::new(ENGLISH.description, item.description.clone()),
-        Field::new(ENGLISH.kind, in_words(w.evidence_kinds, item.kind.as_str())),
+        Field::new(
+            super::page::language().words().case_reference,
+            timeline.case_reference.clone(),
+        ),
+        Field::new(
+            super::page::language().words().description,
+            item.description.clone(),
+        ),
+        Field::new(
+            super::page::language().words().kind,
+            in_words(w.evidence_kinds, item.kind.as_str()),
+        ),
         Field::mono(
-            ENGLISH.acquisition_hash,
+            super::page::language().words().acquisition_hash,
             item.sha256
                 .clone()
-                .unwrap_or_else(|| ENGLISH.not_recorded.to_owned()),
+                .unwrap_or_else(|| super::page::language().words().not_recorded.to_owned()),
         ),
     ];
     if let Some(content) = &timeline.content {
@@ -103,11 +118,11 @@ pub async fn page(
 ) -> PageResult {
     let id = page_id(&path)?;
     let timeline = read_timeline(&state, &visitor, id, Action::CustodyRead, |t| t).await?;
-    let w = &ENGLISH_PAGES;
+    let w = super::page::words();
     let clock = Clock::of_country(&visitor.me.country);
     let (verdict, verdict_class) = verdict_in_words(timeline.verification.verdict);
     let entries = entry_views(
-        &ENGLISH,
+        super::page::language().words(),
         &clock,
         &timeline.verification,
         &timeline.entries,
@@ -123,7 +138,9 @@ pub async fn page(
             label: timeline.item.label.clone(),
             verdict,
             verdict_class,
-            summary: timeline.verification.summary.clone(),
+            summary: timeline
+                .verification
+                .summary_in(super::page::language().words()),
             entries,
             downloadable: timeline.content.as_ref().is_some_and(|c| c.downloadable),
         },

@@ -12,7 +12,7 @@ use super::session::{Sight, SignedIn};
 use super::visitor::{me_of, sight};
 use crate::auth::factors::FactorKind;
 use crate::auth::second_factor::{self, Confirmation, EnrolRequest, Enrolment, Factors, Proof};
-use crate::catalogue::{ENGLISH_PAGES, PageWords};
+use crate::catalogue::PageWords;
 use crate::error::ApiError;
 use crate::observability::RequestMeta;
 use crate::state::AppState;
@@ -147,7 +147,7 @@ pub async fn page(
     let factors = state
         .db(move |conn| second_factor::list(conn, &user_id))
         .await?;
-    let w = &ENGLISH_PAGES;
+    let w = super::page::words();
     let clock = Clock::of_country(&signed.principal.country);
     let recovery_codes_left = factors.recovery_codes_left;
     let lines = lines(factors, &clock, w);
@@ -194,7 +194,7 @@ fn enrol_page(
         let mut res = html(
             StatusCode::OK,
             PasskeyEnrolPage {
-                w: &ENGLISH_PAGES,
+                w: super::page::words(),
                 me: Some(me),
                 csrf: signed.csrf.clone(),
                 label: enrolment.label,
@@ -219,7 +219,7 @@ fn enrol_page(
     html(
         status,
         EnrolPage {
-            w: &ENGLISH_PAGES,
+            w: super::page::words(),
             me: Some(me),
             csrf: signed.csrf.clone(),
             id: enrolment.id,
@@ -356,7 +356,7 @@ fn recovery_codes_page(codes: Vec<String>) -> HttpResponse {
     let mut res = html(
         StatusCode::OK,
         RecoveryCodesPage {
-            w: &ENGLISH_PAGES,
+            w: super::page::words(),
             me: None,
             codes,
         },
@@ -499,7 +499,7 @@ async fn step_up_form(
     let mut res = html(
         status,
         StepUpPage {
-            w: &ENGLISH_PAGES,
+            w: super::page::words(),
             me: Some(me_of(state, signed).await?),
             csrf: signed.csrf.clone(),
             back_to: back,

@@ -6,7 +6,7 @@
 use super::page::{Leave, Me, PageResult, html};
 use super::visitor::Visitor;
 use crate::auth::roles::Role;
-use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
+use crate::catalogue::{PageWords, in_words};
 use crate::countries::queries::StateNames;
 use crate::monitoring::figures::{self, Viewer};
 use crate::monitoring::order_figures;
@@ -420,7 +420,7 @@ pub async fn monitoring(state: web::Data<AppState>, visitor: Visitor) -> PageRes
         .await?;
     Ok(html(
         StatusCode::OK,
-        page(&ENGLISH_PAGES, visitor.me, board),
+        page(super::page::words(), visitor.me, board),
     ))
 }
 

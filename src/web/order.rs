@@ -9,7 +9,7 @@
 use super::page::{Fact, Leave, Me, PageResult, after_post, html, page_id, refused_on_page};
 use super::request::{HistoryLine, history_lines, multipart_token};
 use super::visitor::Visitor;
-use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
+use crate::catalogue::{PageWords, in_words};
 use crate::custody::model::EvidenceKind;
 use crate::error::ApiError;
 use crate::ledger::Action;
@@ -173,7 +173,7 @@ async fn show(
     status: StatusCode,
 ) -> PageResult {
     let review = review(state, &visitor, id).await?;
-    let w = &ENGLISH_PAGES;
+    let w = super::page::words();
     let clock = Clock::of_country(&visitor.me.country);
     let now = crate::db::now();
     let o = &review.order;
@@ -245,7 +245,7 @@ pub async fn page(
     path: web::Path<String>,
 ) -> PageResult {
     let id = page_id(&path)?;
-    let w = &ENGLISH_PAGES;
+    let w = super::page::words();
     let notice = match req.query_string() {
         "recorded=1" => Some(w.order_event_recorded),
         "produced=1" => Some(w.order_produced_now),
@@ -349,7 +349,7 @@ pub async fn produce(
     let id = page_id(&path)?;
     let token = multipart_token(&mut form).await.unwrap_or_default();
     visitor.check_form(&req, &token)?;
-    let w = &ENGLISH_PAGES;
+    let w = super::page::words();
     let credentials = visitor.credentials();
     let allowed = crate::orders::production::may_produce(&state, credentials, id.clone()).await;
     let read = match allowed {

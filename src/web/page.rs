@@ -2,12 +2,47 @@
 //! itself (the sign-in page, the not-found page, a refused form, a failure), and the
 //! redirect after a post.
 
-use crate::catalogue::{ENGLISH_PAGES, PageWords};
+use crate::catalogue::{Language, PageWords};
 use crate::error::ApiError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue, LOCATION};
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
+
+tokio::task_local! {
+    /// The language of the page being answered: the request's `Accept-Language`
+    /// (set as the request enters `/app`), then the person's own choice once their
+    /// session is read. Every page, message and refusal of the request is in it.
+    static PAGE_LANGUAGE: std::cell::Cell<Language>;
+}
+
+/// Answers `fut` (a request under `/app`) in the language its `Accept-Language`
+/// prefers, until the person's choice is known ([`choose_language`]).
+pub async fn in_language<F: std::future::Future>(accept: Option<&str>, fut: F) -> F::Output {
+    let language = Language::negotiate(None, accept);
+    PAGE_LANGUAGE
+        .scope(std::cell::Cell::new(language), fut)
+        .await
+}
+
+/// The language of the page being answered (English outside a request).
+pub fn language() -> Language {
+    PAGE_LANGUAGE
+        .try_with(std::cell::Cell::get)
+        .unwrap_or(Language::En)
+}
+
+/// The words of the page being answered.
+pub fn words() -> &'static PageWords {
+    language().pages()
+}
+
+/// Answers the rest of the request in the person's language, when they chose one.
+pub fn choose_language(chosen: Option<Language>) {
+    if let Some(language) = chosen {
+        let _ = PAGE_LANGUAGE.try_with(|cell| cell.set(language));
+    }
+}
 
 /// Who the header names.
 #[derive(Clone)]
@@ -162,7 +197,7 @@ fn message(status: StatusCode, me: Option<Me>, heading: &str, text: &str) -> Htt
     html(
         status,
         MessagePage {
-            w: &ENGLISH_PAGES,
+            w: words(),
             me,
             heading,
             text,
@@ -172,21 +207,18 @@ fn message(status: StatusCode, me: Option<Me>, heading: &str, text: &str) -> Htt
 
 /// The answer to a form that did not come from this service's own page.
 pub fn refused(me: Option<Me>) -> HttpResponse {
-    message(
-        StatusCode::FORBIDDEN,
-        me,
-        ENGLISH_PAGES.refused_title,
-        ENGLISH_PAGES.refused_text,
-    )
+    let w = words();
+    message(StatusCode::FORBIDDEN, me, w.refused_title, w.refused_text)
 }
 
 /// The page of anything missing, or not the person's to see.
 pub fn not_found() -> HttpResponse {
+    let w = words();
     message(
         StatusCode::NOT_FOUND,
         None,
-        ENGLISH_PAGES.not_found_title,
-        ENGLISH_PAGES.not_found_text,
+        w.not_found_title,
+        w.not_found_text,
     )
 }
 

@@ -8,7 +8,7 @@ use super::request::{
     DocumentLine, HistoryLine, content_facts, document_lines, download_document, history_lines,
 };
 use super::visitor::Visitor;
-use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
+use crate::catalogue::{PageWords, in_words};
 use crate::ledger::Action;
 use crate::mla::documents::RequestRef;
 use crate::mla::review::PreservationReview;
@@ -104,7 +104,7 @@ pub async fn page(
 ) -> PageResult {
     let id = page_id(&path)?;
     let review = review(&state, &visitor, id).await?;
-    let w = &ENGLISH_PAGES;
+    let w = super::page::words();
     let clock = Clock::of_country(&visitor.me.country);
     let p = &review.preservation;
     Ok(html(

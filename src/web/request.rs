@@ -6,7 +6,7 @@
 use super::page::{Fact, Leave, Me, PageResult, after_post, html, page_id, refused_on_page};
 use super::sign_in::CsrfForm;
 use super::visitor::Visitor;
-use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
+use crate::catalogue::{PageWords, in_words};
 use crate::error::ApiError;
 use crate::ledger::Action;
 use crate::mla::documents::Document;
@@ -281,7 +281,7 @@ async fn show(
     {
         review = self::review(state, &visitor, &id).await?;
     }
-    let w = &ENGLISH_PAGES;
+    let w = super::page::words();
     let clock = Clock::of_country(&visitor.me.country);
     let r = &review.request;
     let principal = &visitor.signed.principal;
@@ -346,7 +346,7 @@ pub async fn page(
     path: web::Path<String>,
 ) -> PageResult {
     let id = page_id(&path)?;
-    let w = &ENGLISH_PAGES;
+    let w = super::page::words();
     let notice = match req.query_string() {
         "approved=1" => Some(w.approved_now),
         "document=added" => Some(w.document_added_now),
@@ -427,7 +427,7 @@ pub async fn add_document(
     let tried =
         crate::mla::document_routes::add_from_form(&state, visitor.credentials(), on, &mut form)
             .await;
-    let refusal = Some(ENGLISH_PAGES.document_refused);
+    let refusal = Some(super::page::words().document_refused);
     let (status, problems) = match tried {
         Ok(_) => return Ok(after_post(&format!("/app/requests/{id}?document=added"))),
         Err(ApiError::NotFound) => return Err(Leave::NotFound),

@@ -2,10 +2,10 @@
 //! lockout, password policy and audit, behind forms.
 
 use super::csrf;
-use super::page::{Leave, Me, PageResult, html, see_other};
+use super::page::{Leave, Me, PageResult, after_post, html, see_other};
 use super::session::{self, Sight};
 use super::visitor::{Visitor, sight};
-use crate::catalogue::{ENGLISH_PAGES, PageWords, in_words};
+use crate::catalogue::{PageWords, in_words};
 use crate::error::ApiError;
 use crate::ledger::{Action, Event};
 use crate::observability::RequestMeta;
@@ -80,7 +80,7 @@ pub(super) async fn login_form(
     let mut res = html(
         status,
         LoginPage {
-            w: &ENGLISH_PAGES,
+            w: super::page::words(),
             me: None,
             csrf: csrf.clone(),
             failed: shown == LoginShown::Refused,
@@ -113,7 +113,7 @@ pub(super) fn second_step_form(
     let mut res = html(
         status,
         SecondStepPage {
-            w: &ENGLISH_PAGES,
+            w: super::page::words(),
             me: None,
             csrf: csrf.clone(),
             failed,
@@ -368,7 +368,7 @@ fn password_form(status: StatusCode, csrf: String, problems: Vec<String>) -> Htt
     html(
         status,
         PasswordPage {
-            w: &ENGLISH_PAGES,
+            w: super::page::words(),
             me: None,
             csrf,
             problems,
@@ -426,8 +426,8 @@ pub async fn change_password(
         Ok(()) => Ok(see_other("/app/")),
         Err(ApiError::Validation(fields)) => {
             let names = [
-                ("current_password", ENGLISH_PAGES.current_password),
-                ("new_password", ENGLISH_PAGES.new_password),
+                ("current_password", super::page::words().current_password),
+                ("new_password", super::page::words().new_password),
             ];
             Ok(password_form(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -440,4 +440,52 @@ pub async fn change_password(
         }
         Err(e) => Err(Leave::Failed(e)),
     }
+}
+
+/// The language form of the pages' header.
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    language: String,
+}
+
+/// Sets the person's language from the pages' header (as `PATCH /api/v1/me` does),
+/// then shows the page they were on (the `Referer` of this service's own page), or
+/// the desk.
+pub async fn choose_language(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    visitor: Visitor,
+    form: web::Form<LanguageForm>,
+) -> PageResult {
+    visitor.check_form(&req, &form.csrf)?;
+    let Some(language) = crate::catalogue::Language::parse(&form.language) else {
+        return Err(Leave::NotFound);
+    };
+    crate::sessions::routes::choose_language(
+        &state,
+        &visitor.signed.principal,
+        &visitor.signed.credentials.meta,
+        Some(language),
+    )
+    .await
+    .map_err(Leave::Failed)?;
+    Ok(after_post(&back_to(&req)))
+}
+
+/// The page a form was posted from, by the path of its `Referer` (a path of the
+/// pages only: the answer never leads elsewhere); else the desk.
+fn back_to(req: &HttpRequest) -> String {
+    req.headers()
+        .get(actix_web::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        })
+        .filter(|path| path.starts_with("/app/") && !path.contains("//"))
+        .unwrap_or_else(|| "/app/".to_owned())
 }

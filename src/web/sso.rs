@@ -12,7 +12,7 @@
 use super::page::{Leave, PageResult, html};
 use super::sign_in::{LoginShown, login_form, page_session, second_step_form, signed_in};
 use crate::auth::service::FederatedGrant;
-use crate::catalogue::{ENGLISH_PAGES, PageWords};
+use crate::catalogue::PageWords;
 use crate::identity::sign_in::{self, Callback, Finished};
 use crate::observability::RequestMeta;
 use crate::state::AppState;
@@ -114,7 +114,7 @@ pub async fn callback(
             let mut res = html(
                 StatusCode::OK,
                 ContinuePage {
-                    w: &ENGLISH_PAGES,
+                    w: super::page::words(),
                     me: None,
                 },
             );

@@ -47,9 +47,13 @@ pub async fn sight(state: &AppState, req: &HttpRequest) -> ApiResult<Sight> {
     let meta = RequestMeta::extract(req)
         .await
         .unwrap_or_else(|never| match never {});
-    state
+    let sight = state
         .db(move |conn| session::resolve(conn, &settings, secret, meta))
-        .await
+        .await?;
+    if let Sight::SignedIn(signed) | Sight::FactorEnrolment(signed) = &sight {
+        super::page::choose_language(signed.principal.language);
+    }
+    Ok(sight)
 }
 
 /// What the header names besides the person: their agency and state.
@@ -109,6 +113,7 @@ async fn visitor(state: web::Data<AppState>, req: HttpRequest) -> Result<Visitor
         .map(|seen| (seen.sight, seen.header))?;
     match (sight, header) {
         (Sight::SignedIn(signed), Some(header)) => {
+            super::page::choose_language(signed.principal.language);
             let me = Me {
                 name: signed.principal.display_name.clone(),
                 agency: header.agency,

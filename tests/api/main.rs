@@ -14,6 +14,7 @@ mod custody;
 mod desks;
 mod factors;
 mod integration;
+mod languages;
 mod ledger;
 mod mla;
 mod monitoring;

@@ -1,0 +1,168 @@
+//! The pages in English, French and Dutch: the person's choice (from the pages'
+//! header or `PATCH /me`), else the request's `Accept-Language`, else English; the
+//! answer says which in `lang` and `Content-Language`. What people typed is shown as
+//! typed.
+
+use crate::common::{PASSWORD, Response, TestApp};
+use crate::pages::{csrf_field, sign_in, text};
+use caseledger::agencies::AgencyKind;
+use caseledger::auth::roles::Role;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+/// A page asked for in `accept` (an `Accept-Language`), as `session` if any.
+async fn page_in(app: &TestApp, path: &str, session: Option<&str>, accept: &str) -> Response {
+    let cookie = session.map(|s| format!("caseledger={s}"));
+    let mut headers: Vec<(&str, &str)> = vec![("Accept-Language", accept)];
+    if let Some(c) = &cookie {
+        headers.push(("Cookie", c.as_str()));
+    }
+    app.request_with_headers("GET", path, "", &headers, None)
+        .await
+}
+
+/// The language a page says it is in, by its `lang` and its `Content-Language`
+/// (which must agree).
+fn language_of(res: &Response) -> String {
+    let html = text(res);
+    let at = html.find("<html lang=\"").expect("a lang attribute") + 12;
+    let lang = html[at..].split('"').next().unwrap().to_owned();
+    let header = res
+        .headers
+        .get("content-language")
+        .expect("Content-Language")
+        .to_str()
+        .unwrap();
+    assert_eq!(header, lang, "lang and Content-Language agree");
+    lang
+}
+
+#[actix_web::test]
+async fn pages_speak_the_persons_language_else_the_browsers_else_english() {
+    let app = TestApp::spawn().await;
+    // Signed out: the browser's language.
+    for (accept, lang, words) in [
+        ("fr-HT,fr;q=0.9,en;q=0.5", "fr", "Se connecter"),
+        ("nl-SR", "nl", "Inloggen"),
+        ("de-DE", "en", "Sign in"),
+        ("ht", "fr", "Se connecter"),
+    ] {
+        let res = page_in(&app, "/app/login", None, accept).await;
+        assert_eq!(res.status, 200);
+        assert_eq!(language_of(&res), lang, "{accept}");
+        assert!(text(&res).contains(words), "{accept}: {}", text(&res));
+    }
+    let missing = page_in(&app, "/app/nothing-here", None, "nl").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(language_of(&missing), "nl");
+    assert!(text(&missing).contains("Niet gevonden"));
+
+    // Signed in: a case, an item with a verified custody record.
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let inv = app
+        .user_caller("jm.inv", &jcf, &[Role::Investigator, Role::Supervisor])
+        .await;
+    let case = app
+        .create_case(&inv.token, "Fraude par échange de SIM")
+        .await;
+    let case_id = case["id"].as_str().unwrap();
+    let bytes = b"capture";
+    let item = app
+        .post(
+            &format!("/api/v1/cases/{case_id}/evidence"),
+            &inv.token,
+            &json!({"description": "Capture réseau du routeur", "kind": "network_capture",
+                    "sha256": hex::encode(Sha256::digest(bytes)), "size_bytes": bytes.len(),
+                    "collected": {"location": "Kingston", "reason": "seized", "authority": "Warrant 1"}}),
+        )
+        .await;
+    assert_eq!(item.status, 201, "{}", item.body);
+    let item_id = item.body["id"].as_str().unwrap();
+    let session = sign_in(&app, "jm.inv", PASSWORD).await.unwrap();
+    let s = Some(session.as_str());
+
+    let desk = page_in(&app, "/app/", s, "fr").await;
+    assert_eq!(language_of(&desk), "fr");
+    let html = text(&desk);
+    assert!(
+        html.contains("Mon bureau") && html.contains("Mes affaires"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Fraude par échange de SIM"),
+        "typed as typed: {html}"
+    );
+    assert!(html.contains("<option value=\"fr\" lang=\"fr\" selected>Français</option>"));
+    let case_page = text(&page_in(&app, &format!("/app/cases/{case_id}"), s, "fr").await);
+    assert!(
+        case_page.contains("Ouverte"),
+        "the status in French: {case_page}"
+    );
+    let evidence = page_in(&app, &format!("/app/evidence/{item_id}"), s, "nl").await;
+    assert_eq!(language_of(&evidence), "nl");
+    let html = text(&evidence);
+    assert!(html.contains("GEVERIFIEERD"), "{html}");
+    assert!(
+        html.contains("Het register van de bewaarketen is volledig en ongewijzigd"),
+        "{html}"
+    );
+    assert!(html.contains("Netwerkopname"), "the kind in Dutch: {html}");
+    assert!(html.contains("Capture réseau du routeur"), "typed as typed");
+
+    // The person chooses Dutch from the header: it holds whatever the browser says,
+    // and the API's /me says so too.
+    let csrf = csrf_field(&text(&desk));
+    let cookie = format!("caseledger={session}");
+    let back = format!("http://localhost/app/cases/{case_id}");
+    let post = |token: String, language: &'static str| {
+        let cookie = cookie.clone();
+        let back = back.clone();
+        let app = &app;
+        async move {
+            let body =
+                serde_urlencoded::to_string([("csrf", token.as_str()), ("language", language)])
+                    .unwrap();
+            app.post_form(
+                "/app/language",
+                &[("Cookie", cookie.as_str()), ("Referer", back.as_str())],
+                &body,
+            )
+            .await
+        }
+    };
+    assert_eq!(post("forged".into(), "nl").await.status, 403);
+    assert_eq!(post(csrf.clone(), "de").await.status, 404);
+    let chosen = post(csrf.clone(), "nl").await;
+    assert_eq!(chosen.status, 303, "{}", text(&chosen));
+    assert_eq!(
+        chosen.headers.get("location").unwrap(),
+        &format!("/app/cases/{case_id}"),
+        "back to the page it was chosen on"
+    );
+    let desk = page_in(&app, "/app/", s, "fr").await;
+    assert_eq!(language_of(&desk), "nl");
+    assert!(text(&desk).contains("Mijn bureau"));
+    assert_eq!(
+        app.get("/api/v1/me", &inv.token).await.body["language"],
+        "nl"
+    );
+    let missing = page_in(&app, "/app/cases/not-a-case", s, "fr").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        language_of(&missing),
+        "nl",
+        "the person's choice, on every page"
+    );
+
+    // A monitor reads the region's figures in French.
+    let impacs = app.agency("BB", "CARICOM IMPACS", AgencyKind::Regional);
+    app.user_caller("bb.monitor", &impacs, &[Role::Monitor])
+        .await;
+    let monitor = sign_in(&app, "bb.monitor", PASSWORD).await.unwrap();
+    let html = text(&page_in(&app, "/app/monitoring", Some(&monitor), "fr").await);
+    assert!(html.contains("<h1>Suivi régional</h1>"), "{html}");
+    assert!(
+        html.contains("Injonctions aux fournisseurs de services"),
+        "{html}"
+    );
+}
