@@ -297,13 +297,49 @@ impl ApiError {
         }
     }
 
-    pub fn problem(&self) -> Problem {
+    /// The title and detail in `language`: the catalogue's words where it has them;
+    /// a detail the code words of the case at hand (a field, a rule, a conflict) is
+    /// given as written.
+    fn worded(&self, language: crate::catalogue::Language) -> (String, Option<String>) {
         let (slug, title) = self.kind();
+        let detail = self.detail();
+        let entry = match self {
+            ApiError::PayloadTooLarge { limit: None } => "payload-too-large.unbounded",
+            _ => slug,
+        };
+        let Some(words) = language.problem(entry) else {
+            return (title.to_owned(), detail);
+        };
+        let detail = match (words.detail, detail) {
+            (Some(template), Some(_)) => {
+                let values: Vec<(&str, String)> = match self {
+                    ApiError::PayloadTooLarge { limit: Some(limit) } => {
+                        vec![("limit", limit.to_string())]
+                    }
+                    ApiError::RangeNotSatisfiable { size } => vec![("size", size.to_string())],
+                    ApiError::Busy { retry_after_secs } => {
+                        vec![("seconds", retry_after_secs.to_string())]
+                    }
+                    ApiError::MethodNotAllowed(allowed) => vec![("methods", allowed.join(", "))],
+                    _ => Vec::new(),
+                };
+                let values: Vec<(&str, &str)> =
+                    values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                Some(crate::catalogue::Words::fill(template, &values))
+            }
+            (_, detail) => detail,
+        };
+        (words.title.to_owned(), detail)
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (slug, _) = self.kind();
+        let (title, detail) = self.worded(crate::catalogue::current());
         let mut problem = Problem {
             type_: format!("{PROBLEM_BASE}{slug}"),
-            title: title.to_owned(),
+            title,
             status: self.status_code().as_u16(),
-            detail: self.detail(),
+            detail,
             errors: match self {
                 ApiError::Validation(errors) => errors.clone(),
                 _ => Vec::new(),
@@ -434,4 +470,96 @@ pub type ApiResult<T> = Result<T, ApiError>;
 pub fn path_error(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
     // A malformed identifier names nothing that exists.
     ApiError::NotFound.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::Language;
+
+    /// One error of every kind.
+    fn every_kind() -> Vec<ApiError> {
+        vec![
+            ApiError::Malformed("x".into()),
+            ApiError::validation("name", "is required"),
+            ApiError::UnsupportedMediaType,
+            ApiError::PayloadTooLarge { limit: Some(1024) },
+            ApiError::PayloadTooLarge { limit: None },
+            ApiError::Unauthenticated,
+            ApiError::InvalidCredentials,
+            ApiError::InvalidRefreshToken,
+            ApiError::PasswordChangeRequired,
+            ApiError::FactorEnrolmentRequired,
+            ApiError::MfaRequired(MfaChallenge {
+                mfa_token: "t".into(),
+                expires_in: 60,
+                factors: Vec::new(),
+            }),
+            ApiError::InvalidSecondFactor,
+            ApiError::StepUpRequired,
+            ApiError::Forbidden("x".into()),
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed(vec!["GET", "POST"]),
+            ApiError::Conflict("x".into()),
+            ApiError::PreconditionFailed,
+            ApiError::PreconditionRequired,
+            ApiError::IdempotencyKeyReused,
+            ApiError::CustodyRule("x".into()),
+            ApiError::StaleChain,
+            ApiError::Unavailable,
+            ApiError::Busy {
+                retry_after_secs: 3,
+            },
+            ApiError::OAuth {
+                error: "invalid_client",
+                description: "x".into(),
+            },
+            ApiError::OAuth {
+                error: "unsupported_grant_type",
+                description: "x".into(),
+            },
+            ApiError::OAuth {
+                error: "invalid_grant",
+                description: "x".into(),
+            },
+            ApiError::ContentMismatch("x".into()),
+            ApiError::Gone("x".into()),
+            ApiError::RangeNotSatisfiable { size: 10 },
+            ApiError::InsufficientStorage,
+            ApiError::StoreUnavailable,
+            ApiError::ContentAltered,
+            ApiError::TusVersion,
+            ApiError::ChecksumMismatch,
+            ApiError::Internal(anyhow::anyhow!("x")),
+        ]
+    }
+
+    #[test]
+    fn every_problem_type_has_its_words_in_every_language_and_a_stable_type() {
+        for e in every_kind() {
+            let (slug, english) = e.kind();
+            let (title, detail) = e.worded(Language::En);
+            assert_eq!(title, english);
+            assert_eq!(detail, e.detail());
+            for language in [Language::Fr, Language::Nl] {
+                let (title, translated) = e.worded(language);
+                assert_ne!(title, english, "{language:?} {slug}: the title translated");
+                assert!(!title.is_empty());
+                // A detail the service words alike every time is translated, its
+                // values filled in; one the code words of the case stays as written.
+                match (e.detail(), translated) {
+                    (None, None) => {}
+                    (Some(en), Some(text)) if en == "x" => assert_eq!(text, "x"),
+                    (Some(en), Some(text)) => {
+                        assert_ne!(text, en, "{language:?} {slug}: the detail translated");
+                        assert!(!text.contains('{'), "{language:?} {slug}: {text}");
+                        for value in ["1024", "10", "3", "GET, POST"] {
+                            assert_eq!(en.contains(value), text.contains(value), "{slug}: {value}");
+                        }
+                    }
+                    (en, text) => panic!("{language:?} {slug}: {en:?} became {text:?}"),
+                }
+            }
+        }
+    }
 }

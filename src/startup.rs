@@ -115,6 +115,7 @@ pub fn app(
                 .add(("Cache-Control", "no-store")),
         )
         .wrap(from_fn(crate::observability::observe))
+        .wrap(from_fn(crate::input::in_language))
 }
 
 /// A person who opens the service's root, or `/docs` without its slash, finds the

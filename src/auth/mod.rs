@@ -120,6 +120,7 @@ impl FromRequest for Principal {
         let req = req.clone();
         Box::pin(async move {
             let principal = authenticate(req).await?;
+            crate::catalogue::choose(principal.language);
             principal.may_act()?;
             Ok(principal)
         })
@@ -141,6 +142,12 @@ impl FromRequest for TokenClaims {
             auth.tokens.verify(&token)
         });
         if let Ok(claims) = &verified {
+            crate::catalogue::choose(
+                claims
+                    .lang
+                    .as_deref()
+                    .and_then(crate::catalogue::Language::parse),
+            );
             req.extensions_mut().insert(CallerId(claims.sub.clone()));
         }
         std::future::ready(verified.map(TokenClaims))
@@ -158,7 +165,11 @@ impl FromRequest for PendingPrincipal {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { authenticate(req).await.map(PendingPrincipal) })
+        Box::pin(async move {
+            let principal = authenticate(req).await?;
+            crate::catalogue::choose(principal.language);
+            Ok(PendingPrincipal(principal))
+        })
     }
 }
 
@@ -222,6 +233,7 @@ impl Credentials {
                 jti: String::new(),
                 amr: Vec::new(),
                 auth_time: 0,
+                lang: None,
             },
             meta,
         }

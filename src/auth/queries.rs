@@ -316,6 +316,8 @@ pub struct RefreshLookup {
     pub auth_time: NaiveDateTime,
     #[diesel(select_expression = sessions::must_enrol)]
     pub must_enrol: bool,
+    #[diesel(select_expression = users::language)]
+    pub language: Option<String>,
 }
 
 pub fn find_refresh_token(

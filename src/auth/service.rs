@@ -82,7 +82,12 @@ pub fn open_session(
         auth_time: now,
     };
     let tokens = TokenResponse {
-        access_token: ctx.tokens.issue(&opened.user.id, &session_id, &how)?,
+        access_token: ctx.tokens.issue(
+            &opened.user.id,
+            &session_id,
+            &how,
+            opened.user.language.as_deref(),
+        )?,
         token_type: "Bearer",
         expires_in: ctx.tokens.ttl_secs(),
         refresh_token,
@@ -424,6 +429,7 @@ pub fn refresh(
         amr,
         auth_time,
         must_enrol,
+        language,
     }) = found
     else {
         return Err(ApiError::InvalidRefreshToken);
@@ -448,6 +454,7 @@ pub fn refresh(
                 &user_id,
                 &session_id,
                 &Authentication { amr, auth_time },
+                language.as_deref(),
             )?,
             token_type: "Bearer",
             expires_in: ctx.tokens.ttl_secs(),

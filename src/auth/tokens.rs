@@ -38,6 +38,10 @@ pub struct Claims {
     /// When the person signed in (the session's start), as OpenID Connect names it.
     #[serde(default)]
     pub auth_time: i64,
+    /// The language the person chose when the token was issued (`en`, `fr`, `nl`):
+    /// what the answers to a request made with it are in, until the person is read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
 }
 
 /// How a session was opened, as its access tokens say.
@@ -111,6 +115,7 @@ impl TokenKeys {
         user_id: &str,
         session_id: &str,
         how: &Authentication,
+        language: Option<&str>,
     ) -> Result<String, ApiError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
@@ -129,6 +134,7 @@ impl TokenKeys {
                 .map(str::to_owned)
                 .collect(),
             auth_time: how.auth_time.and_utc().timestamp(),
+            lang: language.map(str::to_owned),
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());

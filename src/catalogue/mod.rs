@@ -5,6 +5,7 @@
 mod dutch;
 mod english;
 mod french;
+pub mod problems;
 
 pub use dutch::{DUTCH, DUTCH_EVIDENCE_KINDS, DUTCH_PAGES};
 pub use english::{ENGLISH, ENGLISH_PAGES, EVIDENCE_KINDS};
@@ -27,6 +28,17 @@ impl Language {
             Language::Fr => &FRENCH,
             Language::Nl => &DUTCH,
         }
+    }
+
+    /// A problem type's words in this language, by its slug; `None` in English
+    /// (the error's own words).
+    pub fn problem(self, slug: &str) -> Option<&'static problems::ProblemWords> {
+        let table = match self {
+            Language::En => return None,
+            Language::Fr => problems::FRENCH_PROBLEMS,
+            Language::Nl => problems::DUTCH_PROBLEMS,
+        };
+        table.iter().find(|p| p.slug == slug)
     }
 
     /// The pages' words in this language.
@@ -76,6 +88,37 @@ impl Language {
         chosen
             .or_else(|| accept.and_then(Language::from_accept))
             .unwrap_or(Language::En)
+    }
+}
+
+tokio::task_local! {
+    /// The language of the answer being made: the request's `Accept-Language` (set
+    /// as the request enters), then the person's own choice once it is known. Every
+    /// page, message and problem document of the request is in it.
+    static ANSWERING_IN: std::cell::Cell<Language>;
+}
+
+/// Answers `fut` (a request) in the language its `Accept-Language` prefers, until
+/// the person's choice is known ([`choose`]).
+pub async fn answering<F: std::future::Future>(accept: Option<&str>, fut: F) -> F::Output {
+    let language = Language::negotiate(None, accept);
+    ANSWERING_IN
+        .scope(std::cell::Cell::new(language), fut)
+        .await
+}
+
+/// The language of the answer being made (English outside a request's task, such
+/// as on a blocking thread: read it before handing work there).
+pub fn current() -> Language {
+    ANSWERING_IN
+        .try_with(std::cell::Cell::get)
+        .unwrap_or(Language::En)
+}
+
+/// Answers the rest of the request in the person's language, when they chose one.
+pub fn choose(chosen: Option<Language>) {
+    if let Some(language) = chosen {
+        let _ = ANSWERING_IN.try_with(|cell| cell.set(language));
     }
 }
 

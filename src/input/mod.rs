@@ -468,6 +468,33 @@ pub fn accept_language(req: &actix_web::HttpRequest) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Every answer of a request in one language (see [`crate::catalogue::answering`]):
+/// the request's `Accept-Language`, then the person's choice once it is known; the
+/// answer says which in `Content-Language`.
+pub async fn in_language(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::http::header::{CONTENT_LANGUAGE, HeaderValue, VARY};
+    let accept = accept_language(req.request());
+    crate::catalogue::answering(accept.as_deref(), async move {
+        let mut res = next.call(req).await?;
+        let language = crate::catalogue::current();
+        let headers = res.headers_mut();
+        // An answer in a language of its own (a report printed for a court) says so
+        // itself.
+        if !headers.contains_key(CONTENT_LANGUAGE) {
+            headers.insert(
+                CONTENT_LANGUAGE,
+                HeaderValue::from_static(language.as_str()),
+            );
+        }
+        headers.append(VARY, HeaderValue::from_static("Accept-Language"));
+        Ok(res)
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -228,6 +228,7 @@ fn decide(
                 amr: String::new(),
                 auth_time: now,
             },
+            None,
         )?,
         token_type: "Bearer",
         expires_in: ctx.tokens.ttl_secs(),

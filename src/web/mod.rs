@@ -55,7 +55,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .add(("Cross-Origin-Opener-Policy", "same-origin")),
             )
             .wrap(from_fn(refuse_other_sites))
-            .wrap(from_fn(in_language))
             .configure(pages)
             .configure(monitoring::pages)
             .default_service(web::to(|| async { page::not_found() })),
@@ -137,29 +136,6 @@ fn pages(cfg: &mut web::ServiceConfig) {
                     .body(FAVICON)
             }),
         );
-}
-
-/// Every page of the request in one language (see [`page::in_language`]); the answer
-/// says which in `Content-Language`.
-async fn in_language(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let accept = crate::input::accept_language(req.request());
-    page::in_language(accept.as_deref(), async move {
-        let mut res = next.call(req).await?;
-        let lang = page::words().lang;
-        res.headers_mut().insert(
-            actix_web::http::header::CONTENT_LANGUAGE,
-            actix_web::http::header::HeaderValue::from_static(lang),
-        );
-        res.headers_mut().append(
-            actix_web::http::header::VARY,
-            actix_web::http::header::HeaderValue::from_static("Accept-Language"),
-        );
-        Ok(res)
-    })
-    .await
 }
 
 /// A form posted from another site is refused before anything reads it, signed in or

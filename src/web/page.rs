@@ -9,27 +9,9 @@ use actix_web::http::header::{CACHE_CONTROL, HeaderValue, LOCATION};
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
-tokio::task_local! {
-    /// The language of the page being answered: the request's `Accept-Language`
-    /// (set as the request enters `/app`), then the person's own choice once their
-    /// session is read. Every page, message and refusal of the request is in it.
-    static PAGE_LANGUAGE: std::cell::Cell<Language>;
-}
-
-/// Answers `fut` (a request under `/app`) in the language its `Accept-Language`
-/// prefers, until the person's choice is known ([`choose_language`]).
-pub async fn in_language<F: std::future::Future>(accept: Option<&str>, fut: F) -> F::Output {
-    let language = Language::negotiate(None, accept);
-    PAGE_LANGUAGE
-        .scope(std::cell::Cell::new(language), fut)
-        .await
-}
-
-/// The language of the page being answered (English outside a request).
+/// The language of the page being answered (see [`crate::catalogue::answering`]).
 pub fn language() -> Language {
-    PAGE_LANGUAGE
-        .try_with(std::cell::Cell::get)
-        .unwrap_or(Language::En)
+    crate::catalogue::current()
 }
 
 /// The words of the page being answered.
@@ -39,9 +21,7 @@ pub fn words() -> &'static PageWords {
 
 /// Answers the rest of the request in the person's language, when they chose one.
 pub fn choose_language(chosen: Option<Language>) {
-    if let Some(language) = chosen {
-        let _ = PAGE_LANGUAGE.try_with(|cell| cell.set(language));
-    }
+    crate::catalogue::choose(chosen);
 }
 
 /// Who the header names.

@@ -166,3 +166,142 @@ async fn pages_speak_the_persons_language_else_the_browsers_else_english() {
         "{html}"
     );
 }
+
+/// Problem documents in each language: the title and the service's own words of the
+/// detail translated, the `type` the same in every language, and the language said
+/// in `Content-Language`: the person's choice (carried by their tokens from the
+/// next sign-in), else `Accept-Language`, else English.
+#[actix_web::test]
+async fn problem_documents_speak_the_callers_language_with_stable_types() {
+    let app = TestApp::spawn().await;
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let inv = app.user_caller("jm.inv", &jcf, &[Role::Investigator]).await;
+    let ask = |method: &'static str,
+               path: String,
+               token: String,
+               accept: Option<&'static str>,
+               body: Option<serde_json::Value>| {
+        let app = &app;
+        async move {
+            let mut headers = Vec::new();
+            if let Some(a) = accept {
+                headers.push(("Accept-Language", a));
+            }
+            app.request_with_headers(method, &path, &token, &headers, body.as_ref())
+                .await
+        }
+    };
+    let missing = format!("/api/v1/cases/{}", uuid::Uuid::new_v4());
+    let said = |res: &Response| {
+        (
+            res.status.as_u16(),
+            res.body["type"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned(),
+            res.body["title"].as_str().unwrap().to_owned(),
+            res.headers
+                .get("content-language")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        )
+    };
+    let t = inv.token.clone();
+    let res = ask("GET", missing.clone(), t.clone(), Some("fr-HT"), None).await;
+    assert_eq!(
+        said(&res),
+        (404, "not-found".into(), "Introuvable".into(), "fr".into())
+    );
+    let res = ask("GET", missing.clone(), t.clone(), None, None).await;
+    assert_eq!(
+        said(&res),
+        (404, "not-found".into(), "Not found".into(), "en".into())
+    );
+    let invalid = json!({"title": "", "offences": ["not_an_offence"]});
+    let res = ask(
+        "POST",
+        "/api/v1/cases".into(),
+        t.clone(),
+        Some("nl"),
+        Some(invalid),
+    )
+    .await;
+    assert_eq!(
+        said(&res),
+        (
+            422,
+            "validation-failed".into(),
+            "Validatie mislukt".into(),
+            "nl".into()
+        )
+    );
+    assert_eq!(res.body["detail"], "een of meer velden zijn ongeldig");
+    assert!(
+        !res.body["errors"].as_array().unwrap().is_empty(),
+        "the fields named"
+    );
+    let res = ask(
+        "GET",
+        "/api/v1/stats/cases".into(),
+        t.clone(),
+        Some("fr"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        said(&res),
+        (403, "forbidden".into(), "Interdit".into(), "fr".into())
+    );
+    let res = ask(
+        "GET",
+        "/api/v1/cases".into(),
+        "not-a-token".into(),
+        Some("nl"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        said(&res),
+        (
+            401,
+            "unauthenticated".into(),
+            "Authenticatie vereist".into(),
+            "nl".into()
+        )
+    );
+
+    // The person chooses French: the answers to their requests are French whatever
+    // the request asks (at once where the service reads the person, and with every
+    // token issued from then on).
+    let me = app
+        .patch("/api/v1/me", &t, &json!({"language": "fr"}))
+        .await;
+    assert_eq!(me.status, 200, "{}", me.body);
+    let again = app.caller("jm.inv", PASSWORD).await;
+    for token in [t.clone(), again.token.clone()] {
+        let res = ask(
+            "GET",
+            "/api/v1/stats/cases".into(),
+            token.clone(),
+            Some("nl"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            said(&res),
+            (403, "forbidden".into(), "Interdit".into(), "fr".into())
+        );
+    }
+    let res = ask("GET", missing, again.token.clone(), Some("nl"), None).await;
+    assert_eq!(
+        said(&res),
+        (404, "not-found".into(), "Introuvable".into(), "fr".into())
+    );
+    let ok = ask("GET", "/api/v1/me".into(), again.token.clone(), None, None).await;
+    assert_eq!(ok.headers.get("content-language").unwrap(), "fr");
+}

@@ -39,7 +39,7 @@ pub enum PreservationJob {
 
 /// Who records an event.
 pub enum Recorder {
-    User(Credentials),
+    User(Box<Credentials>),
     /// The service itself, under the log's origin (an expiry nobody had to see).
     Service {
         origin: String,

@@ -166,10 +166,10 @@ async fn record_preservation_event(
     let event = body.into_inner();
     event.check()?;
     let job = PreservationJob::Record {
-        by: Recorder::User(Credentials {
+        by: Recorder::User(Box::new(Credentials {
             claims: claims.0,
             meta,
-        }),
+        })),
         preservation_id: id.into_inner().into_string(),
         event: Box::new(event),
     };
