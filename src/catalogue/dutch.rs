@@ -137,6 +137,7 @@ pub const DUTCH_EVIDENCE_KINDS: &[(&str, &str)] = &[
 pub static DUTCH_PAGES: PageWords = PageWords {
     lang: "nl",
     apply_language: "Taal wijzigen",
+    browser_language: "Zoals mijn browser vraagt",
     service: "caseledger",
     sign_in: "Inloggen",
     sign_out: "Uitloggen",

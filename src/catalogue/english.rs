@@ -129,6 +129,7 @@ pub const EVIDENCE_KINDS: &[(&str, &str)] = &[
 pub static ENGLISH_PAGES: PageWords = PageWords {
     lang: "en",
     apply_language: "Change language",
+    browser_language: "As my browser asks",
     service: "caseledger",
     sign_in: "Sign in",
     sign_out: "Sign out",

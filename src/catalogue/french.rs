@@ -136,6 +136,7 @@ pub const FRENCH_EVIDENCE_KINDS: &[(&str, &str)] = &[
 pub static FRENCH_PAGES: PageWords = PageWords {
     lang: "fr",
     apply_language: "Changer de langue",
+    browser_language: "Selon mon navigateur",
     service: "caseledger",
     sign_in: "Se connecter",
     sign_out: "Se déconnecter",

@@ -263,6 +263,8 @@ pub struct PageWords {
     pub lang: &'static str,
     /// The button that shows the pages in the language chosen.
     pub apply_language: &'static str,
+    /// The choice of no language of one's own: the browser's decides.
+    pub browser_language: &'static str,
     pub service: &'static str,
     pub sign_in: &'static str,
     pub sign_out: &'static str,

@@ -461,14 +461,16 @@ pub async fn choose_language(
     form: web::Form<LanguageForm>,
 ) -> PageResult {
     visitor.check_form(&req, &form.csrf)?;
-    let Some(language) = crate::catalogue::Language::parse(&form.language) else {
-        return Err(Leave::NotFound);
+    // Empty: no language of one's own, the browser's decides.
+    let language = match form.language.as_str() {
+        "" => None,
+        code => Some(crate::catalogue::Language::parse(code).ok_or(Leave::NotFound)?),
     };
     crate::sessions::routes::choose_language(
         &state,
         &visitor.signed.principal,
         &visitor.signed.credentials.meta,
-        Some(language),
+        language,
     )
     .await
     .map_err(Leave::Failed)?;

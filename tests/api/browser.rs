@@ -387,6 +387,29 @@ async fn the_review_pages_work_in_chromium_for_those_who_may_see_and_for_no_one_
     }
 }
 
+/// The desk, case, evidence, request and monitoring pages in French and Dutch, as a
+/// browser of that language reads them (`tests/browser/languages.mjs`): in its
+/// language, axe-core clean, photographed; and the language a person chooses on the
+/// pages holds.
+#[actix_web::test]
+async fn the_pages_read_in_french_and_dutch_in_chromium() {
+    needs_the_browser();
+    let app = TestApp::spawn().await;
+    let BrowserWorld { fixture, shots, .. } = browser_world(&app).await;
+    let Run { passed, log } = run(&app, "languages.mjs", fixture).await;
+    assert!(passed, "the browser run failed:\n{log}");
+    println!("{log}");
+    for page in ["desk", "case", "evidence", "request", "monitoring"] {
+        for lang in ["fr", "nl"] {
+            for width in ["desktop", "phone"] {
+                let shot = shots.join(format!("{page}-{lang}-{width}.png"));
+                let bytes = std::fs::read(&shot).unwrap_or_else(|_| panic!("{}", shot.display()));
+                assert!(bytes.starts_with(b"\x89PNG"), "{}", shot.display());
+            }
+        }
+    }
+}
+
 #[actix_web::test]
 async fn second_factors_work_in_chromium_an_app_then_a_passkey_on_a_virtual_authenticator() {
     needs_the_browser();
