@@ -3,7 +3,7 @@
 //! an offset; every instant a response carries is this type, so none can leave
 //! without its offset.
 
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime};
 use serde::{Serialize, Serializer};
 use utoipa::ToSchema;
 
@@ -136,18 +136,30 @@ pub fn parse_instant(text: &str) -> Option<NaiveDateTime> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Clock {
     zone: Option<chrono_tz::Tz>,
+    /// The language the viewer's local time is written in.
+    language: crate::catalogue::Language,
 }
 
 impl Clock {
     /// UTC alone.
-    pub const UTC: Clock = Clock { zone: None };
+    pub const UTC: Clock = Clock {
+        zone: None,
+        language: crate::catalogue::Language::En,
+    };
 
     /// The clock of a viewer in the state of ISO code `country`: its time zone and UTC
     /// when it is a CARICOM member or associate state, UTC alone otherwise.
+    /// The local time is written in the language of the answer being made.
     pub fn of_country(country: &str) -> Clock {
         Clock {
             zone: zone_of(country),
+            language: crate::catalogue::current(),
         }
+    }
+
+    /// The same clock, writing in `language`.
+    pub fn in_language(self, language: crate::catalogue::Language) -> Clock {
+        Clock { language, ..self }
     }
 
     /// The IANA name of the viewer's zone, if any.
@@ -155,8 +167,9 @@ impl Clock {
         self.zone.map(|z| z.name())
     }
 
-    /// `2026-12-01 17:50 (America/Jamaica, UTC-05:00) · 2026-12-01 22:50 UTC`; with
-    /// `seconds`, to the second.
+    /// `1 December 2026, 17:50 (America/Jamaica, UTC-05:00) · 2026-12-01 22:50 UTC`
+    /// (the local time as the viewer's language writes it, then UTC in ISO 8601, as
+    /// the report and the records have it); with `seconds`, to the second.
     pub fn show(&self, at: chrono::DateTime<chrono::Utc>, seconds: bool) -> String {
         let pattern = if seconds {
             "%Y-%m-%d %H:%M:%S"
@@ -168,9 +181,13 @@ impl Clock {
             None => utc,
             Some(zone) => {
                 let local = at.with_timezone(&zone);
+                let time = local
+                    .format(if seconds { "%H:%M:%S" } else { "%H:%M" })
+                    .to_string();
                 format!(
                     "{} ({}, UTC{}) · {utc}",
-                    local.format(pattern),
+                    self.language
+                        .date_time(local.day(), local.month(), local.year(), &time),
                     zone.name(),
                     local.format("%:z")
                 )
@@ -262,29 +279,42 @@ mod tests {
             .to_utc();
         assert_eq!(
             Clock::of_country("JM").show(winter, true),
-            "2026-12-01 17:50:31 (America/Jamaica, UTC-05:00) · 2026-12-01 22:50:31 UTC"
+            "1 December 2026, 17:50:31 (America/Jamaica, UTC-05:00) · 2026-12-01 22:50:31 UTC"
+        );
+        use crate::catalogue::Language;
+        assert_eq!(
+            Clock::of_country("JM")
+                .in_language(Language::Fr)
+                .show(winter, false),
+            "1 décembre 2026 à 17:50 (America/Jamaica, UTC-05:00) · 2026-12-01 22:50 UTC"
+        );
+        assert_eq!(
+            Clock::of_country("SR")
+                .in_language(Language::Nl)
+                .show(winter, false),
+            "1 december 2026 om 19:50 (America/Paramaribo, UTC-03:00) · 2026-12-01 22:50 UTC"
         );
         // Jamaica keeps no daylight saving time; the Bahamas do.
         assert_eq!(
             Clock::of_country("JM").show(summer, false),
-            "2026-07-01 07:00 (America/Jamaica, UTC-05:00) · 2026-07-01 12:00 UTC"
+            "1 July 2026, 07:00 (America/Jamaica, UTC-05:00) · 2026-07-01 12:00 UTC"
         );
         assert_eq!(
             Clock::of_country("BS").show(summer, false),
-            "2026-07-01 08:00 (America/Nassau, UTC-04:00) · 2026-07-01 12:00 UTC"
+            "1 July 2026, 08:00 (America/Nassau, UTC-04:00) · 2026-07-01 12:00 UTC"
         );
         assert_eq!(
             Clock::of_country("BS").show(winter, false),
-            "2026-12-01 17:50 (America/Nassau, UTC-05:00) · 2026-12-01 22:50 UTC"
+            "1 December 2026, 17:50 (America/Nassau, UTC-05:00) · 2026-12-01 22:50 UTC"
         );
         // Across midnight, the local date is the viewer's.
         assert_eq!(
             Clock::of_country("SR").show(winter, false),
-            "2026-12-01 19:50 (America/Paramaribo, UTC-03:00) · 2026-12-01 22:50 UTC"
+            "1 December 2026, 19:50 (America/Paramaribo, UTC-03:00) · 2026-12-01 22:50 UTC"
         );
         assert_eq!(
             Clock::of_country("TT").show_text("2026-12-02T02:30:00Z", false),
-            "2026-12-01 22:30 (America/Port_of_Spain, UTC-04:00) · 2026-12-02 02:30 UTC"
+            "1 December 2026, 22:30 (America/Port_of_Spain, UTC-04:00) · 2026-12-02 02:30 UTC"
         );
         assert_eq!(
             Clock::of_country("FR").show(winter, false),

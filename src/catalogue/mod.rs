@@ -41,6 +41,81 @@ impl Language {
         table.iter().find(|p| p.slug == slug)
     }
 
+    /// A day and a time of day as this language writes them: `1 December 2026,
+    /// 17:50`, `1 décembre 2026 à 17:50`, `1 december 2026 om 17:50`.
+    pub fn date_time(self, day: u32, month: u32, year: i32, time: &str) -> String {
+        const EN: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        const FR: [&str; 12] = [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ];
+        const NL: [&str; 12] = [
+            "januari",
+            "februari",
+            "maart",
+            "april",
+            "mei",
+            "juni",
+            "juli",
+            "augustus",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ];
+        let index = (month.clamp(1, 12) - 1) as usize;
+        match self {
+            Language::En => format!("{day} {} {year}, {time}", EN[index]),
+            Language::Fr => format!("{day} {} {year} à {time}", FR[index]),
+            Language::Nl => format!("{day} {} {year} om {time}", NL[index]),
+        }
+    }
+
+    /// A whole number as this language writes it: `90,000`, `90 000` (a narrow
+    /// no-break space), `90.000`.
+    pub fn number(self, n: i64) -> String {
+        let digits = n.unsigned_abs().to_string();
+        let separator = match self {
+            Language::En => ",",
+            Language::Fr => "\u{202f}",
+            Language::Nl => ".",
+        };
+        let mut out = String::new();
+        for (i, d) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push_str(separator);
+            }
+            out.push(d);
+        }
+        if n < 0 {
+            out.insert(0, '-');
+        }
+        out
+    }
+
     /// The pages' words in this language.
     pub fn pages(self) -> &'static PageWords {
         match self {
@@ -729,5 +804,18 @@ mod tests {
         assert_eq!(Language::negotiate(None, Some("fr-CA")), Fr);
         assert_eq!(Language::negotiate(None, Some("de")), En);
         assert_eq!(Language::negotiate(None, None), En);
+    }
+
+    #[test]
+    fn days_and_numbers_are_written_as_each_language_writes_them() {
+        use Language::*;
+        assert_eq!(En.date_time(6, 12, 2026, "10:31"), "6 December 2026, 10:31");
+        assert_eq!(Fr.date_time(6, 8, 2026, "10:31"), "6 août 2026 à 10:31");
+        assert_eq!(Nl.date_time(1, 3, 2026, "09:05"), "1 maart 2026 om 09:05");
+        assert_eq!(En.number(90_000), "90,000");
+        assert_eq!(Fr.number(1_234_567), "1\u{202f}234\u{202f}567");
+        assert_eq!(Nl.number(-1_234), "-1.234");
+        assert_eq!(Nl.number(999), "999");
+        assert_eq!(En.number(0), "0");
     }
 }

@@ -99,7 +99,7 @@ fn facts(w: &PageWords, clock: &Clock, timeline: &Timeline) -> Vec<Field> {
         let mut what = format!(
             "SHA-256 {} · {} {} · {}",
             stored.sha256,
-            stored.size_bytes,
+            super::page::language().number(stored.size_bytes),
             w.bytes,
             clock.show_stored(stored.stored_at, false)
         );

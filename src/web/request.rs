@@ -259,7 +259,11 @@ pub(super) fn document_lines(
                         .map_or_else(|| code.to_owned(), |(_, name)| (*name).to_owned())
                 })
                 .unwrap_or_default(),
-            size: format!("{} {}", d.size_bytes, w.bytes),
+            size: format!(
+                "{} {}",
+                super::page::language().number(d.size_bytes),
+                w.bytes
+            ),
             sha256: d.sha256.clone(),
             added: clock.show_stored(d.added_at, false),
         })
