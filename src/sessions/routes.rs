@@ -69,6 +69,22 @@ pub struct Me {
     pub language: Option<Language>,
 }
 
+impl From<crate::auth::Principal> for Me {
+    fn from(p: crate::auth::Principal) -> Me {
+        Me {
+            id: p.user_id,
+            username: p.username,
+            display_name: p.display_name,
+            agency_id: p.agency_id,
+            country: p.country,
+            roles: p.roles,
+            must_change_password: p.must_change_password,
+            factor_enrolment_required: p.must_enrol,
+            language: p.language,
+        }
+    }
+}
+
 /// A change to one's own account.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -218,18 +234,7 @@ async fn jwks(state: web::Data<AppState>) -> web::Json<Jwks> {
 )]
 #[get("/me")]
 async fn me(caller: PendingPrincipal) -> web::Json<Me> {
-    let p = caller.0;
-    web::Json(Me {
-        id: p.user_id,
-        username: p.username,
-        display_name: p.display_name,
-        agency_id: p.agency_id,
-        country: p.country,
-        roles: p.roles,
-        must_change_password: p.must_change_password,
-        factor_enrolment_required: p.must_enrol,
-        language: p.language,
-    })
+    web::Json(Me::from(caller.0))
 }
 
 /// Sets the language a person chose for themself (`None` unsets it), audited as a
@@ -287,15 +292,5 @@ async fn change_me(
     let language = body.into_inner().language;
     choose_language(&state, &p, &meta, language).await?;
     p.language = language;
-    Ok(web::Json(Me {
-        id: p.user_id,
-        username: p.username,
-        display_name: p.display_name,
-        agency_id: p.agency_id,
-        country: p.country,
-        roles: p.roles,
-        must_change_password: p.must_change_password,
-        factor_enrolment_required: p.must_enrol,
-        language: p.language,
-    }))
+    Ok(web::Json(Me::from(p)))
 }
