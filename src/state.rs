@@ -64,9 +64,13 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        // The blocking work answers in the request's language too.
+        let language = crate::catalogue::current();
         web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
+            crate::catalogue::within(language, || {
+                let mut conn = pool.get()?;
+                f(&mut conn)
+            })
         })
         .await?
     }

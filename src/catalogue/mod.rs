@@ -116,6 +116,62 @@ impl Language {
         out
     }
 
+    /// A state's name in this language, for the states of the region (its name as
+    /// the service keeps it otherwise).
+    pub fn state_name(self, code: &str) -> Option<&'static str> {
+        let table: &[(&str, &str)] = match self {
+            Language::En => return None,
+            Language::Fr => &[
+                ("AG", "Antigua-et-Barbuda"),
+                ("BS", "Bahamas"),
+                ("BB", "Barbade"),
+                ("BZ", "Belize"),
+                ("DM", "Dominique"),
+                ("GD", "Grenade"),
+                ("GY", "Guyana"),
+                ("HT", "Haïti"),
+                ("JM", "Jamaïque"),
+                ("MS", "Montserrat"),
+                ("KN", "Saint-Christophe-et-Niévès"),
+                ("LC", "Sainte-Lucie"),
+                ("VC", "Saint-Vincent-et-les-Grenadines"),
+                ("SR", "Suriname"),
+                ("TT", "Trinité-et-Tobago"),
+                ("AI", "Anguilla"),
+                ("BM", "Bermudes"),
+                ("VG", "Îles Vierges britanniques"),
+                ("KY", "Îles Caïmans"),
+                ("TC", "Îles Turques-et-Caïques"),
+            ],
+            Language::Nl => &[
+                ("AG", "Antigua en Barbuda"),
+                ("BS", "Bahama's"),
+                ("BB", "Barbados"),
+                ("BZ", "Belize"),
+                ("DM", "Dominica"),
+                ("GD", "Grenada"),
+                ("GY", "Guyana"),
+                ("HT", "Haïti"),
+                ("JM", "Jamaica"),
+                ("MS", "Montserrat"),
+                ("KN", "Saint Kitts en Nevis"),
+                ("LC", "Saint Lucia"),
+                ("VC", "Saint Vincent en de Grenadines"),
+                ("SR", "Suriname"),
+                ("TT", "Trinidad en Tobago"),
+                ("AI", "Anguilla"),
+                ("BM", "Bermuda"),
+                ("VG", "Britse Maagdeneilanden"),
+                ("KY", "Kaaimaneilanden"),
+                ("TC", "Turks- en Caicoseilanden"),
+            ],
+        };
+        table
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, name)| *name)
+    }
+
     /// The pages' words in this language.
     pub fn pages(self) -> &'static PageWords {
         match self {
@@ -188,6 +244,11 @@ pub fn current() -> Language {
     ANSWERING_IN
         .try_with(std::cell::Cell::get)
         .unwrap_or(Language::En)
+}
+
+/// Runs `f` (blocking work of a request, on another thread) in `language`.
+pub fn within<T>(language: Language, f: impl FnOnce() -> T) -> T {
+    ANSWERING_IN.sync_scope(std::cell::Cell::new(language), f)
 }
 
 /// Answers the rest of the request in the person's language, when they chose one.

@@ -6,12 +6,21 @@ use crate::db::schema::countries;
 use diesel::prelude::*;
 
 /// A state's name, by its code.
+/// A state's name, in the language of the answer being made.
 pub fn name_of(conn: &mut DbConn, code: &str) -> QueryResult<Option<String>> {
-    countries::table
+    let kept: Option<String> = countries::table
         .find(code)
         .select(countries::name)
         .get_result(conn)
-        .optional()
+        .optional()?;
+    Ok(kept.map(|name| in_language(code, name)))
+}
+
+/// A state's name as the language of the answer being made writes it.
+fn in_language(code: &str, kept: String) -> String {
+    crate::catalogue::current()
+        .state_name(code)
+        .map_or(kept, str::to_owned)
 }
 
 /// Every state's name, by its code (the region has a few dozen).
@@ -19,7 +28,14 @@ pub fn names(conn: &mut DbConn) -> QueryResult<StateNames> {
     let rows: Vec<(String, String)> = countries::table
         .select((countries::code, countries::name))
         .load(conn)?;
-    Ok(StateNames(rows.into_iter().collect()))
+    Ok(StateNames(
+        rows.into_iter()
+            .map(|(code, name)| {
+                let name = in_language(&code, name);
+                (code, name)
+            })
+            .collect(),
+    ))
 }
 
 /// Every state's name, for a page (an `ApiResult`, as a page's reads are).

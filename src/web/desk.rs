@@ -508,7 +508,6 @@ async fn order_lines(
     clock: Clock,
 ) -> Result<Option<Vec<OrderLine>>, Leave> {
     const DESK_LIMIT: i64 = 50;
-    // Read here: the words are the request's, the closure runs elsewhere.
     let w = super::page::words();
     let lines = state
         .read_as(
@@ -562,7 +561,6 @@ async fn deadlines(
     visitor: &Visitor,
     clock: Clock,
 ) -> Result<Vec<DeadlineLine>, Leave> {
-    // Read here: the words are the request's, the closure runs elsewhere.
     let w = super::page::words();
     let lines = state
         .read_as(

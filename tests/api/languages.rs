@@ -92,6 +92,10 @@ async fn pages_speak_the_persons_language_else_the_browsers_else_english() {
         html.contains("Fraude par échange de SIM"),
         "typed as typed: {html}"
     );
+    assert!(
+        html.contains("JCF Cybercrime Unit (Jamaïque)"),
+        "the state's name in French: {html}"
+    );
     assert!(html.contains("<option value=\"fr\" lang=\"fr\" selected>Français</option>"));
     let case_page = text(&page_in(&app, &format!("/app/cases/{case_id}"), s, "fr").await);
     assert!(
