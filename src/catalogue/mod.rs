@@ -172,6 +172,100 @@ impl Language {
             .map(|(_, name)| *name)
     }
 
+    /// A legal basis's name in this language, for the bases the service ships with
+    /// (its name as kept otherwise: a basis an administrator adds is named as typed).
+    pub fn legal_basis_name(self, code: &str) -> Option<&'static str> {
+        let table: &[(&str, &str)] = match self {
+            Language::En => return None,
+            Language::Fr => &[
+                (
+                    "budapest-29",
+                    "Convention de Budapest, art. 29 : conservation rapide de données informatiques stockées",
+                ),
+                (
+                    "budapest-30",
+                    "Convention de Budapest, art. 30 : divulgation rapide de données conservées",
+                ),
+                (
+                    "budapest-31",
+                    "Convention de Budapest, art. 31 : entraide concernant l'accès aux données stockées",
+                ),
+                (
+                    "harare",
+                    "Programme relatif à l'entraide en matière pénale au sein du Commonwealth (Programme de Harare)",
+                ),
+                (
+                    "caricom-2005",
+                    "Traité de la CARICOM sur l'entraide judiciaire en matière pénale grave et autres (2005)",
+                ),
+                ("bilateral", "Traité bilatéral d'entraide judiciaire"),
+                ("reciprocity", "Réciprocité (sans traité)"),
+                (
+                    "budapest-2p-6",
+                    "Deuxième Protocole additionnel, art. 6 : demande d'informations sur l'enregistrement de noms de domaine",
+                ),
+                (
+                    "budapest-2p-7",
+                    "Deuxième Protocole additionnel, art. 7 : divulgation d'informations relatives aux abonnés",
+                ),
+                (
+                    "budapest-2p-8",
+                    "Deuxième Protocole additionnel, art. 8 : donner effet aux injonctions de produire des informations relatives aux abonnés et des données relatives au trafic",
+                ),
+                (
+                    "budapest-2p-9",
+                    "Deuxième Protocole additionnel, art. 9 : divulgation accélérée de données informatiques stockées en situation d'urgence",
+                ),
+                ("domestic-production", "Injonction de produire nationale"),
+            ],
+            Language::Nl => &[
+                (
+                    "budapest-29",
+                    "Verdrag van Boedapest, art. 29: snelle bewaring van opgeslagen computergegevens",
+                ),
+                (
+                    "budapest-30",
+                    "Verdrag van Boedapest, art. 30: snelle openbaarmaking van bewaarde verkeersgegevens",
+                ),
+                (
+                    "budapest-31",
+                    "Verdrag van Boedapest, art. 31: wederzijdse bijstand met betrekking tot de toegang tot opgeslagen computergegevens",
+                ),
+                (
+                    "harare",
+                    "Regeling inzake wederzijdse rechtshulp in strafzaken binnen het Gemenebest (Harare-regeling)",
+                ),
+                (
+                    "caricom-2005",
+                    "CARICOM-verdrag inzake wederzijdse rechtshulp in ernstige strafzaken en andere zaken (2005)",
+                ),
+                ("bilateral", "Bilateraal rechtshulpverdrag"),
+                ("reciprocity", "Wederkerigheid (geen verdrag)"),
+                (
+                    "budapest-2p-6",
+                    "Tweede Aanvullend Protocol, art. 6: verzoek om registratiegegevens van domeinnamen",
+                ),
+                (
+                    "budapest-2p-7",
+                    "Tweede Aanvullend Protocol, art. 7: verstrekking van abonneegegevens",
+                ),
+                (
+                    "budapest-2p-8",
+                    "Tweede Aanvullend Protocol, art. 8: tenuitvoerlegging van bevelen tot verstrekking van abonnee- en verkeersgegevens",
+                ),
+                (
+                    "budapest-2p-9",
+                    "Tweede Aanvullend Protocol, art. 9: versnelde openbaarmaking van opgeslagen computergegevens in een noodsituatie",
+                ),
+                ("domestic-production", "Nationaal bevel tot verstrekking"),
+            ],
+        };
+        table
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, name)| *name)
+    }
+
     /// The pages' words in this language.
     pub fn pages(self) -> &'static PageWords {
         match self {
@@ -238,8 +332,8 @@ pub async fn answering<F: std::future::Future>(accept: Option<&str>, fut: F) -> 
         .await
 }
 
-/// The language of the answer being made (English outside a request's task, such
-/// as on a blocking thread: read it before handing work there).
+/// The language of the answer being made (English outside a request; the blocking
+/// work of a request runs [`within`] its language).
 pub fn current() -> Language {
     ANSWERING_IN
         .try_with(std::cell::Cell::get)

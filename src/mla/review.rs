@@ -153,8 +153,10 @@ pub fn names_of(
     Ok(RequestNames {
         requesting_state: state(conn, requesting)?,
         requested_state: state(conn, requested)?,
-        legal_basis: queries::legal_basis(conn, basis)?
-            .map_or_else(|| basis.to_owned(), |b| b.name),
+        legal_basis: match crate::catalogue::current().legal_basis_name(basis) {
+            Some(name) => name.to_owned(),
+            None => queries::legal_basis(conn, basis)?.map_or_else(|| basis.to_owned(), |b| b.name),
+        },
     })
 }
 

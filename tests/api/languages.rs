@@ -309,3 +309,33 @@ async fn problem_documents_speak_the_callers_language_with_stable_types() {
     let ok = ask("GET", "/api/v1/me".into(), again.token.clone(), None, None).await;
     assert_eq!(ok.headers.get("content-language").unwrap(), "fr");
 }
+
+/// Every legal basis the service ships with has its name in French and Dutch (one
+/// an administrator adds is named as typed).
+#[actix_web::test]
+async fn the_shipped_legal_bases_are_named_in_every_language() {
+    let app = TestApp::spawn().await;
+    let jcf = app.agency("JM", "JCF Cybercrime Unit", AgencyKind::Police);
+    let inv = app.user_caller("jm.inv", &jcf, &[Role::Investigator]).await;
+    let bases = app.get("/api/v1/legal-bases?limit=100", &inv.token).await;
+    assert_eq!(bases.status, 200, "{}", bases.body);
+    let codes: Vec<&str> = bases.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.len() >= 12, "{codes:?}");
+    use caseledger::catalogue::Language;
+    for code in codes {
+        for language in [Language::Fr, Language::Nl] {
+            let name = language.legal_basis_name(code);
+            assert!(name.is_some_and(|n| !n.is_empty()), "{language:?} {code}");
+        }
+        assert_eq!(
+            Language::En.legal_basis_name(code),
+            None,
+            "English is the kept name"
+        );
+    }
+}
