@@ -322,3 +322,137 @@ pub static DUTCH_PROBLEMS: &[ProblemWords] = &[
     ),
     p("internal-error", "Interne serverfout", None),
 ];
+
+/// The field messages the service's input checks write the same way for every
+/// field (English, French, Dutch); `{name}`s are filled in.
+static FIELD_MESSAGES: &[(&str, &str, &str)] = &[
+    ("is required", "est obligatoire", "is verplicht"),
+    (
+        "is not a known field",
+        "n'est pas un champ connu",
+        "is geen bekend veld",
+    ),
+    (
+        "has a type or form not allowed here",
+        "a un type ou une forme non admis ici",
+        "heeft een type of vorm die hier niet is toegestaan",
+    ),
+    ("must be {types}", "doit être {types}", "moet {types} zijn"),
+    ("or", "ou", "of"),
+    ("true or false", "vrai ou faux", "waar of onwaar"),
+    ("an integer", "un entier", "een geheel getal"),
+    ("a number", "un nombre", "een getal"),
+    ("a string", "une chaîne de caractères", "een tekenreeks"),
+    ("an array", "une liste", "een lijst"),
+    ("an object", "un objet", "een object"),
+    (
+        "must be one of: {names}",
+        "doit être l'une des valeurs suivantes : {names}",
+        "moet een van de volgende zijn: {names}",
+    ),
+    (
+        "must not be empty",
+        "ne doit pas être vide",
+        "mag niet leeg zijn",
+    ),
+    (
+        "must be at least {min} characters",
+        "doit compter au moins {min} caractères",
+        "moet minstens {min} tekens lang zijn",
+    ),
+    (
+        "must be at most {max} characters",
+        "doit compter au plus {max} caractères",
+        "mag hoogstens {max} tekens lang zijn",
+    ),
+    (
+        "must match the pattern {pattern}",
+        "doit respecter le motif {pattern}",
+        "moet aan het patroon {pattern} voldoen",
+    ),
+    (
+        "must be an RFC 3339 date-time with its offset, such as 2026-12-01T09:30:00Z, from 1900 to 2100",
+        "doit être une date et heure RFC 3339 avec son décalage, par exemple 2026-12-01T09:30:00Z, de 1900 à 2100",
+        "moet een RFC 3339-datum en -tijd met verschuiving zijn, zoals 2026-12-01T09:30:00Z, van 1900 tot 2100",
+    ),
+    (
+        "must be a UUID in lower-case hyphenated form",
+        "doit être un UUID en minuscules avec traits d'union",
+        "moet een UUID in kleine letters met koppeltekens zijn",
+    ),
+    (
+        "must be at least {min}",
+        "doit être au moins {min}",
+        "moet minstens {min} zijn",
+    ),
+    (
+        "must be at most {max}",
+        "doit être au plus {max}",
+        "mag hoogstens {max} zijn",
+    ),
+    (
+        "must name at least one item",
+        "doit nommer au moins un élément",
+        "moet minstens één element noemen",
+    ),
+    (
+        "must have at least {min} items",
+        "doit compter au moins {min} éléments",
+        "moet minstens {min} elementen bevatten",
+    ),
+    (
+        "must have at most {max} items",
+        "doit compter au plus {max} éléments",
+        "mag hoogstens {max} elementen bevatten",
+    ),
+];
+
+/// A field message in `language`, from its English words (`template`, which names
+/// it), its `{name}`s filled in; the English words when it has no translation.
+pub fn say(language: super::Language, template: &str, values: &[(&str, &str)]) -> String {
+    let words = FIELD_MESSAGES
+        .iter()
+        .find(|(en, _, _)| *en == template)
+        .map(|(en, fr, nl)| match language {
+            super::Language::En => *en,
+            super::Language::Fr => *fr,
+            super::Language::Nl => *nl,
+        })
+        .unwrap_or(template);
+    super::Words::fill(words, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_message_is_translated_with_its_placeholders() {
+        use super::super::Language;
+        for (en, fr, nl) in FIELD_MESSAGES {
+            for (language, text) in [(Language::Fr, fr), (Language::Nl, nl)] {
+                assert_ne!(en, text, "{language:?}: {en}");
+                let names = |t: &str| -> Vec<String> {
+                    t.split('{')
+                        .skip(1)
+                        .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_owned()))
+                        .collect()
+                };
+                assert_eq!(names(en), names(text), "{language:?}: {en}");
+            }
+        }
+        assert_eq!(
+            say(
+                Language::Fr,
+                "must be at most {max} characters",
+                &[("max", "200")]
+            ),
+            "doit compter au plus 200 caractères"
+        );
+        assert_eq!(
+            say(Language::Nl, "a message not in the table", &[]),
+            "a message not in the table"
+        );
+        assert_eq!(say(Language::En, "is required", &[]), "is required");
+    }
+}

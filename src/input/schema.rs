@@ -230,13 +230,18 @@ impl Check {
                     Some((_, found)) => errors.extend(found),
                     None => errors.push(FieldError::new(
                         field(path),
-                        "has a type or form not allowed here",
+                        say("has a type or form not allowed here", &[]),
                     )),
                 }
             }
             Check::Leaf(leaf) => leaf.check(components, value, path, errors),
         }
     }
+}
+
+/// A field message in the language of the answer being made.
+fn say(template: &str, values: &[(&str, &str)]) -> String {
+    crate::catalogue::problems::say(crate::catalogue::current(), template, values)
 }
 
 impl Leaf {
@@ -249,13 +254,14 @@ impl Leaf {
     ) {
         let mut refuse = |message: String| errors.push(FieldError::new(field(path), message));
         if !self.types.is_empty() && !self.types.iter().any(|t| t.matches(value)) {
-            let wanted: Vec<&str> = self
+            let wanted: Vec<String> = self
                 .types
                 .iter()
                 .filter(|t| **t != JsonType::Null)
-                .map(|t| t.phrase())
+                .map(|t| say(t.phrase(), &[]))
                 .collect();
-            refuse(format!("must be {}", wanted.join(" or ")));
+            let or = format!(" {} ", say("or", &[]));
+            refuse(say("must be {types}", &[("types", &wanted.join(&or))]));
             return;
         }
         if let Some(allowed) = &self.allowed
@@ -270,7 +276,10 @@ impl Leaf {
                         .unwrap_or_else(|| v.to_string())
                 })
                 .collect();
-            refuse(format!("must be one of: {}", names.join(", ")));
+            refuse(say(
+                "must be one of: {names}",
+                &[("names", &names.join(", "))],
+            ));
             return;
         }
         match value {
@@ -280,31 +289,42 @@ impl Leaf {
                     && chars < min
                 {
                     refuse(if min == 1 {
-                        "must not be empty".to_owned()
+                        say("must not be empty", &[])
                     } else {
-                        format!("must be at least {min} characters")
+                        say(
+                            "must be at least {min} characters",
+                            &[("min", &min.to_string())],
+                        )
                     });
                 }
                 if let Some(max) = self.max_length
                     && chars > max
                 {
-                    refuse(format!("must be at most {max} characters"));
+                    refuse(say(
+                        "must be at most {max} characters",
+                        &[("max", &max.to_string())],
+                    ));
                 }
                 if let Some((pattern, source)) = &self.pattern
                     && !pattern.is_match(s)
                 {
-                    refuse(format!("must match the pattern {source}"));
+                    refuse(say(
+                        "must match the pattern {pattern}",
+                        &[("pattern", source)],
+                    ));
                 }
                 match self.format {
                     Some(Format::Date) if crate::time::FullDate::parse(s).is_none() => {
                         refuse(crate::time::DATE_RULE.into())
                     }
-                    Some(Format::DateTime) if crate::time::parse_instant(s).is_none() => refuse(
-                        "must be an RFC 3339 date-time with its offset, such as 2026-12-01T09:30:00Z, from 1900 to 2100"
-                            .into(),
-                    ),
+                    Some(Format::DateTime) if crate::time::parse_instant(s).is_none() => {
+                        refuse(say(
+                            "must be an RFC 3339 date-time with its offset, such as 2026-12-01T09:30:00Z, from 1900 to 2100",
+                            &[],
+                        ))
+                    }
                     Some(Format::Uuid) if !super::is_canonical_uuid(s) => {
-                        refuse("must be a UUID in lower-case hyphenated form".into())
+                        refuse(say("must be a UUID in lower-case hyphenated form", &[]))
                     }
                     _ => {}
                 }
@@ -314,12 +334,12 @@ impl Leaf {
                 if let Some(min) = self.minimum
                     && x < min
                 {
-                    refuse(format!("must be at least {min}"));
+                    refuse(say("must be at least {min}", &[("min", &min.to_string())]));
                 }
                 if let Some(max) = self.maximum
                     && x > max
                 {
-                    refuse(format!("must be at most {max}"));
+                    refuse(say("must be at most {max}", &[("max", &max.to_string())]));
                 }
             }
             Value::Array(items) => {
@@ -328,15 +348,21 @@ impl Leaf {
                     && n < min
                 {
                     refuse(if min == 1 {
-                        "must name at least one item".to_owned()
+                        say("must name at least one item", &[])
                     } else {
-                        format!("must have at least {min} items")
+                        say(
+                            "must have at least {min} items",
+                            &[("min", &min.to_string())],
+                        )
                     });
                 }
                 if let Some(max) = self.max_items
                     && n > max
                 {
-                    refuse(format!("must have at most {max} items"));
+                    refuse(say(
+                        "must have at most {max} items",
+                        &[("max", &max.to_string())],
+                    ));
                 }
                 if let Some(item) = &self.items {
                     for (i, v) in items.iter().enumerate() {
@@ -347,7 +373,10 @@ impl Leaf {
             Value::Object(members) => {
                 for name in &self.required {
                     if !members.contains_key(name) {
-                        errors.push(FieldError::new(member_path(path, name), "is required"));
+                        errors.push(FieldError::new(
+                            member_path(path, name),
+                            say("is required", &[]),
+                        ));
                     }
                 }
                 for (name, member) in members {
@@ -355,7 +384,9 @@ impl Leaf {
                     match self.properties.iter().find(|(n, _)| n == name) {
                         Some((_, check)) => check.check(components, member, &at, errors),
                         None => match &self.additional {
-                            Some(None) => errors.push(FieldError::new(at, "is not a known field")),
+                            Some(None) => {
+                                errors.push(FieldError::new(at, say("is not a known field", &[])))
+                            }
                             Some(Some(check)) => check.check(components, member, &at, errors),
                             None => {}
                         },

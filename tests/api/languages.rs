@@ -245,9 +245,20 @@ async fn problem_documents_speak_the_callers_language_with_stable_types() {
         )
     );
     assert_eq!(res.body["detail"], "een of meer velden zijn ongeldig");
+    let messages: Vec<(String, String)> = res.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
     assert!(
-        !res.body["errors"].as_array().unwrap().is_empty(),
-        "the fields named"
+        messages.contains(&("title".into(), "mag niet leeg zijn".into())),
+        "the input checks' words in Dutch, the field named as it is: {messages:?}"
     );
     let res = ask(
         "GET",
