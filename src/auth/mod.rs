@@ -109,6 +109,8 @@ async fn authenticate(req: HttpRequest) -> ApiResult<Principal> {
     .ok_or(ApiError::Unauthenticated)?;
     req.extensions_mut()
         .insert(CallerId(principal.user_id.clone()));
+    // The rest of the request answers in the person's language, if they chose one.
+    crate::catalogue::choose(principal.language);
     Ok(principal)
 }
 
@@ -120,7 +122,6 @@ impl FromRequest for Principal {
         let req = req.clone();
         Box::pin(async move {
             let principal = authenticate(req).await?;
-            crate::catalogue::choose(principal.language);
             principal.may_act()?;
             Ok(principal)
         })
@@ -165,11 +166,7 @@ impl FromRequest for PendingPrincipal {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let principal = authenticate(req).await?;
-            crate::catalogue::choose(principal.language);
-            Ok(PendingPrincipal(principal))
-        })
+        Box::pin(async move { authenticate(req).await.map(PendingPrincipal) })
     }
 }
 

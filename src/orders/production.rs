@@ -41,8 +41,10 @@ impl From<ApiError> for Refused {
     }
 }
 
-/// What registering, storing and handing on needs of the order.
-struct ProducedFor {
+/// What registering, storing and handing on needs of the order: read once, when
+/// whether the caller may produce is checked.
+pub struct ProducedFor {
+    order_id: String,
     reference: String,
     requesting_agency_id: String,
     deliver_to: Option<String>,
@@ -52,14 +54,15 @@ struct ProducedFor {
 /// Whether the caller may produce under order `order_id` now, checked before a byte
 /// of an upload is read: 404 for an order it does not see, 403 for one not addressed
 /// to its provider, 409 for one not acknowledged, answered already, or held back.
-/// (The registration checks it again under the ledger's lock.)
+/// (The registration checks it again under the ledger's lock.) What producing
+/// under it needs of it.
 pub async fn may_produce(
     state: &AppState,
     credentials: Credentials,
     order_id: String,
-) -> ApiResult<()> {
+) -> ApiResult<ProducedFor> {
     state
-        .check_as(
+        .read_as(
             credentials,
             Action::OrderRead,
             move |conn, caller, event| {
@@ -72,18 +75,26 @@ pub async fn may_produce(
                         row.status().as_str()
                     )));
                 }
-                Ok(())
+                let provider = crate::agencies::find(conn, &row.provider_id)?
+                    .map_or_else(|| row.provider_id.clone(), |a| a.name);
+                Ok(ProducedFor {
+                    order_id: row.id,
+                    reference: row.reference,
+                    requesting_agency_id: row.requesting_agency_id,
+                    deliver_to: row.deliver_to,
+                    provider,
+                })
             },
         )
         .await
 }
 
-/// Registers, stores and hands on what `production` holds under order `order_id`;
-/// the item's id.
+/// Registers, stores and hands on what `production` holds under the order
+/// [`may_produce`] allowed; the item's id.
 pub async fn produce(
     state: &AppState,
     credentials: Credentials,
-    order_id: String,
+    order: ProducedFor,
     production: Production,
 ) -> Result<String, Refused> {
     let Production {
@@ -96,13 +107,13 @@ pub async fn produce(
     let registered = register(
         state,
         credentials.clone(),
-        &order_id,
+        &order,
         description,
         kind,
         &stored,
     );
-    let (item_id, order) = match registered.await {
-        Ok(done) => done,
+    let item_id = match registered.await {
+        Ok(item_id) => item_id,
         Err(error) => {
             state.store.discard(&[object]).await;
             return Err(error.into());
@@ -140,7 +151,7 @@ pub async fn produce(
     if let Some(answer) = answer {
         let job = Recording {
             credentials,
-            order_id,
+            order_id: order.order_id,
             event: NewOrderEvent::of(answer),
         };
         state
@@ -152,34 +163,16 @@ pub async fn produce(
     Ok(item_id)
 }
 
-/// Registers the item under the order the caller sees (404 otherwise), with the
-/// hash and length the store computed; its id, and what the next steps need.
+/// Registers the item under the order, with the hash and length the store
+/// computed; its id.
 async fn register(
     state: &AppState,
     credentials: Credentials,
-    order_id: &str,
+    order: &ProducedFor,
     description: String,
     kind: EvidenceKind,
     stored: &StoredObject,
-) -> ApiResult<(String, ProducedFor)> {
-    let lookup = order_id.to_owned();
-    let order = state
-        .read_as(
-            credentials.clone(),
-            Action::OrderRead,
-            move |conn, caller, event| {
-                let (row, _) = super::access::visible(conn, caller, &lookup, event)?;
-                let provider = crate::agencies::find(conn, &row.provider_id)?
-                    .map_or_else(|| row.provider_id.clone(), |a| a.name);
-                Ok(ProducedFor {
-                    reference: row.reference,
-                    requesting_agency_id: row.requesting_agency_id,
-                    deliver_to: row.deliver_to,
-                    provider,
-                })
-            },
-        )
-        .await?;
+) -> ApiResult<String> {
     let description = description.trim().to_owned();
     if description.is_empty() || description.chars().count() > 5000 {
         return Err(ApiError::validation(
@@ -196,11 +189,11 @@ async fn register(
         "collected": {"reason": "produced under the order", "authority": order.reference},
     }))
     .map_err(|e| ApiError::Internal(e.into()))?;
-    let under = ProducedUnder::Order(order_id.to_owned());
+    let under = ProducedUnder::Order(order.order_id.clone());
     let reply = register_produced(state, credentials, body, None, under).await?;
     let item_id = reply.body["id"]
         .as_str()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a registration without an id")))?
         .to_owned();
-    Ok((item_id, order))
+    Ok(item_id)
 }

@@ -353,18 +353,15 @@ pub async fn produce(
     let credentials = visitor.credentials();
     let allowed = crate::orders::production::may_produce(&state, credentials, id.clone()).await;
     let read = match allowed {
-        Ok(()) => read_production(&state, &mut form).await,
+        Ok(order) => read_production(&state, &mut form)
+            .await
+            .map(|production| (order, production)),
         Err(e) => Err(e),
     };
     let tried = match read {
-        Ok(production) => {
-            crate::orders::production::produce(
-                &state,
-                visitor.credentials(),
-                id.clone(),
-                production,
-            )
-            .await
+        Ok((order, production)) => {
+            crate::orders::production::produce(&state, visitor.credentials(), order, production)
+                .await
         }
         Err(error) => Err(Refused {
             item_id: None,
